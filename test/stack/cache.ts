@@ -1,0 +1,26 @@
+// Where the stack's slow builds live: outside the repo, keyed by version (see versions.env).
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const stackDir = dirname(fileURLToPath(import.meta.url));
+
+export function cacheRoot(): string {
+  return process.env.GITOPS_SEAL_CACHE ?? join(homedir(), '.cache', 'gitops-seal');
+}
+
+/** The pins of versions.env as a record. */
+export function versions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(join(stackDir, 'versions.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** Path of a built binary: <cache>/<component>-<version>/bin/<bin>. */
+export function cachedBin(component: string, version: string, bin: string): string {
+  return join(cacheRoot(), `${component}-${version}`, 'bin', bin);
+}
