@@ -18,6 +18,7 @@ export default defineConfig({
           include: ['**/*.int.test.ts'],
           exclude: ['node_modules/**', 'dist/**'],
           globalSetup: ['test/stack/global-setup.ts'],
+          setupFiles: ['test/stack/on-failure.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           fileParallelism: false,
