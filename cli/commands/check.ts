@@ -1,0 +1,77 @@
+// `gitops-seal check [PATH...]`: fail (exit 1) when a Kubernetes Secret is committed in plaintext
+// or an encrypted file does not verify. Meant for pre-commit hooks and CI.
+import { Option, type Command } from 'commander';
+import { extname } from 'node:path';
+import type { CliContext } from '../context.js';
+import { ExitCode, toCliError } from '../errors.js';
+import { inspectText } from '../inspect.js';
+import { readText } from '../io.js';
+import type { DocFormat } from '../k8s-secret.js';
+import { decryptionContext, type KeyContext, type KeysApi } from '../keys-api.js';
+import { parseOutputFormat, writeJson, type OutputFormat } from '../output.js';
+import { collectFiles } from '../walk.js';
+import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
+
+interface CheckOptions extends IdentityFlags {
+  output: OutputFormat;
+  decrypt: boolean;
+}
+
+export interface Problem {
+  path: string;
+  reason: string;
+}
+
+function docFormat(path: string): DocFormat {
+  return extname(path).toLowerCase() === '.json' ? 'json' : 'yaml';
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('check')
+    .description('find plaintext Kubernetes Secrets and encrypted files that fail verification (exit 1 if any)')
+    .argument('[paths...]', 'files or directories (default: .)')
+    .option('--no-decrypt', 'only check structure, do not decrypt (for CI without keys)')
+    .addOption(new Option('-o, --output <format>', 'report format').argParser(parseOutputFormat).default('text'));
+  addIdentityOption(cmd);
+  cmd.action(async (paths: string[], opts: CheckOptions) => {
+    const files = await collectFiles(paths.length > 0 ? paths : ['.'], ctx.resolvePath);
+    const problems: Problem[] = [];
+    let keys: KeysApi | undefined;
+    let kctx: KeyContext | undefined;
+    for (const file of files) {
+      let text: string;
+      try {
+        text = await readText(ctx, file);
+      } catch (err) {
+        problems.push({ path: file, reason: toCliError(err).message });
+        continue;
+      }
+      const format = docFormat(file);
+      const inspection = inspectText(text, format);
+      for (const reason of inspection.problems) problems.push({ path: file, reason });
+      if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0) continue;
+      try {
+        keys ??= await ctx.keys();
+        kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+        await keys.decryptText(text, { format, source: file }, kctx);
+      } catch (err) {
+        const cli = toCliError(err);
+        const what = cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : 'cannot be decrypted with the keys at hand';
+        problems.push({ path: file, reason: `${what}: ${cli.message}` });
+      }
+    }
+    if (opts.output === 'json') {
+      writeJson(ctx.stdout, { checked: files.length, problems });
+    } else {
+      for (const p of problems) ctx.stdout.write(`${p.path}: ${p.reason}\n`);
+      const files_ = new Set(problems.map((p) => p.path)).size;
+      ctx.stderr.write(
+        problems.length === 0
+          ? `check: ${files.length} files checked, no problems\n`
+          : `check: ${problems.length} problem(s) in ${files_} of ${files.length} files checked\n`,
+      );
+    }
+    ctx.exitCode = problems.length > 0 ? ExitCode.PROBLEMS : ExitCode.OK;
+  });
+}

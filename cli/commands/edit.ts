@@ -1,0 +1,39 @@
+// `gitops-seal edit FILE`: decrypt to a RAM-backed temp file, run the editor, re-encrypt.
+// Unchanged values keep their ciphertext (reencryptText), so diffs show only what was edited.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { runEditor, editorCommand } from '../editor.js';
+import { InputError } from '../errors.js';
+import { readText, writeFileAtomic } from '../io.js';
+import { decryptionContext } from '../keys-api.js';
+import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
+import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('edit')
+    .description('edit an encrypted file in $EDITOR; values you do not touch keep their ciphertext')
+    .argument('<file>', 'encrypted YAML or JSON file');
+  addIdentityOption(cmd);
+  cmd.action(async (file: string, opts: IdentityFlags) => {
+    const keys = await ctx.keys();
+    const abs = ctx.resolvePath(file);
+    const encrypted = await readText(ctx, file);
+    const format = keys.formatFromPath(abs);
+    if (!keys.isSopsEncrypted(encrypted, format)) throw new InputError('not encrypted (no sops metadata); use encrypt first', file);
+    const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+    const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
+
+    const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp) => {
+      await runEditor(editorCommand(ctx.env), tmp, ctx.env, file);
+      return readFile(tmp, 'utf8');
+    });
+    if (edited === plaintext) {
+      ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
+      return;
+    }
+    const updated = await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
+    await writeFileAtomic(ctx, file, updated);
+  });
+}

@@ -1,0 +1,35 @@
+// `gitops-seal rotate FILE...`: new data key per file, all values re-encrypted, same recipients.
+import { Option, type Command } from 'commander';
+import { runBatch } from '../batch.js';
+import type { CliContext } from '../context.js';
+import { InputError } from '../errors.js';
+import { readText, writeFileAtomic } from '../io.js';
+import { decryptionContext, type KeyContext } from '../keys-api.js';
+import { parseOutputFormat, type OutputFormat } from '../output.js';
+import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
+
+interface RotateOptions extends IdentityFlags {
+  output: OutputFormat;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('rotate')
+    .description('generate a new data key for encrypted files and re-encrypt every value (recipients unchanged)')
+    .argument('<files...>', 'encrypted files')
+    .addOption(new Option('-o, --output <format>', 'result format').argParser(parseOutputFormat).default('text'));
+  addIdentityOption(cmd);
+  cmd.action(async (files: string[], opts: RotateOptions) => {
+    const keys = await ctx.keys();
+    let kctx: KeyContext | undefined;
+    ctx.exitCode = await runBatch(ctx, 'rotate', files, opts.output, async (file) => {
+      const text = await readText(ctx, file);
+      const format = keys.formatFromPath(ctx.resolvePath(file));
+      if (!keys.isSopsEncrypted(text, format)) throw new InputError('not encrypted (no sops metadata)', file);
+      kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      const rotated = await keys.reencryptText(text, { format, source: file, rotate: true }, kctx);
+      await writeFileAtomic(ctx, file, rotated);
+      return 'updated';
+    });
+  });
+}

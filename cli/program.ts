@@ -1,0 +1,92 @@
+// The gitops-seal command tree. Each command lives in commands/<name>.ts and exports
+// `register(program, ctx)`; adding a command is one import plus one entry in COMMANDS.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import * as check from './commands/check.js';
+import * as createSecret from './commands/create-secret.js';
+import * as decrypt from './commands/decrypt.js';
+import * as edit from './commands/edit.js';
+import * as encrypt from './commands/encrypt.js';
+import * as keygen from './commands/keygen.js';
+import * as rotate from './commands/rotate.js';
+import * as updatekeys from './commands/updatekeys.js';
+import { createContext, type CliContext, type CliIO } from './context.js';
+import { ExitCode, formatError, toCliError } from './errors.js';
+import { loadKeys, type KeysApi } from './keys-api.js';
+
+export interface CommandModule {
+  register(program: Command, ctx: CliContext): void;
+}
+
+const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check];
+
+/** Version from the package.json above this module (works from cli/ and from dist/cli/). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'gitops-seal' && pkg.version) return pkg.version;
+    } catch {
+      /* keep looking */
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+export function buildProgram(ctx: CliContext, commands: readonly CommandModule[] = COMMANDS): Command {
+  const program = new Command('gitops-seal');
+  program
+    .description('SOPS-compatible secrets CLI for GitOps repositories (age and Vault/OpenBao transit keys)')
+    .version(packageVersion(), '-V, --version')
+    // Settings made before .command() are inherited by every subcommand.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      outputError: (s, write) => write(`gitops-seal: ${s.replace(/^error: /, '')}`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 problems found (check), 2 usage, 3 decrypt/MAC failure, 4 key/backend failure,\n' +
+        '            5 .sops.yaml/config, 6 input/output, 130 interrupted.\n',
+    );
+  for (const c of commands) c.register(program, ctx);
+  return program;
+}
+
+export interface RunOptions extends Partial<CliIO> {
+  /** Override the crypto library (tests). */
+  keys?: () => Promise<KeysApi>;
+}
+
+/** Run the CLI in-process; resolves to the exit code. Never throws. */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+  const ctx = createContext(
+    {
+      stdout: options.stdout ?? process.stdout,
+      stderr: options.stderr ?? process.stderr,
+      env: options.env ?? process.env,
+      cwd: options.cwd ?? process.cwd(),
+    },
+    options.keys ?? loadKeys,
+  );
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; everything else commander rejects is a usage error (it has
+      // already printed the message through outputError).
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const cli = toCliError(err);
+    ctx.stderr.write(`${formatError(cli)}\n`);
+    return cli.exitCode;
+  }
+}
