@@ -29,7 +29,7 @@ fi
 # `[stack:<component>]` progress and its own timing.
 logs="$(mktemp -d)"
 pids=()
-for c in kube kwok openbao sops; do
+for c in kube kwok openbao sops registry; do
   [ -f "$here/build/$c.sh" ] || continue
   bash "$here/build/$c.sh" > >(tee "$logs/$c.log") 2>&1 &
   pids+=("$!:$c")
