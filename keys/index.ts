@@ -1,0 +1,14 @@
+// Public API of keys/: the SOPS v3 file format (YAML/JSON) with age and Vault/OpenBao transit
+// master keys. Shared by the CLI and the daemon.
+export type { FileFormat } from './sops/store.js';
+export { formatFromPath } from './sops/store.js';
+export type { CryptRule } from './sops/tree.js';
+export type { MasterKeySpec, KeyContext } from './sops/keyring.js';
+export type { VaultAuth } from './vault/transit.js';
+export { parseTransitUri, transitUri } from './vault/transit.js';
+export type { EncryptOptions, ReencryptOptions } from './sops/file.js';
+export { encryptText, decryptText, reencryptText, isSopsEncrypted } from './sops/file.js';
+export { loadAgeIdentities, generateAgeIdentity, parseIdentityFile, defaultKeyFile } from './age/identities.js';
+export { SopsError, TamperedError, NoMatchingKeyError, UnsupportedKeyTypeError, FormatError, VaultError } from './sops/errors.js';
+export type { KeyAttempt } from './sops/errors.js';
+export { SOPS_VERSION } from './sops/metadata.js';
