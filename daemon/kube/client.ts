@@ -1,0 +1,244 @@
+// A thin HTTP client to the apiserver that sends exactly the JSON it is given. The
+// @kubernetes/client-node KubeConfig is used only to load configuration (file + context or
+// in-cluster) and to compute auth/TLS; requests go through node:https with one bounded
+// keep-alive Agent, so a burst of 1,000 applies reuses a handful of TLS connections.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { apiErrorFromResponse, KubeApiError, KubeTransportError } from './errors.js';
+
+export interface KubeClientOptions {
+  /** Upper bound of concurrent connections to the apiserver (default 16). */
+  maxSockets?: number;
+  /** Per-request timeout for non-streaming requests (default 30 s). */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface LoadOptions {
+  /** Path of a kubeconfig file; default: $KUBECONFIG / ~/.kube/config, or in-cluster. */
+  kubeconfig?: string;
+  /** Context name inside the kubeconfig; default: its current-context. */
+  context?: string;
+  /** Use the pod's ServiceAccount (KUBERNETES_SERVICE_HOST + token file). */
+  inCluster?: boolean;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  query?: Query;
+  /** Serialised with JSON.stringify unless already a string. */
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+// Credentials can rotate (projected ServiceAccount tokens, exec plugins); headers are
+// recomputed at most this often rather than per request.
+const AUTH_REFRESH_MS = 60_000;
+const MAX_THROTTLE_RETRIES = 5;
+
+export class KubeClient {
+  readonly server: string;
+  private readonly kc: KubeConfig;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+  private auth: { headers: Record<string, string>; at: number } | undefined;
+
+  private constructor(kc: KubeConfig, tls: https.AgentOptions, opts: KubeClientOptions) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.kc = kc;
+    this.server = cluster.server.replace(/\/+$/, '');
+    const maxSockets = opts.maxSockets ?? 16;
+    const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+    this.agent = this.server.startsWith('https:')
+      ? new https.Agent({ ...tls, ...agentOpts })
+      : new http.Agent(agentOpts);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.userAgent = opts.userAgent ?? 'gitops-seal';
+  }
+
+  /** Client for a loaded KubeConfig (its current context). */
+  static async fromKubeConfig(kc: KubeConfig, opts: KubeClientOptions = {}): Promise<KubeClient> {
+    const probe: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(probe);
+    const tls: https.AgentOptions = {};
+    if (probe.ca) tls.ca = probe.ca;
+    if (probe.cert) tls.cert = probe.cert;
+    if (probe.key) tls.key = probe.key;
+    if (probe.pfx) tls.pfx = probe.pfx;
+    if (probe.passphrase) tls.passphrase = probe.passphrase;
+    if (probe.rejectUnauthorized !== undefined) tls.rejectUnauthorized = probe.rejectUnauthorized;
+    if (probe.servername) tls.servername = probe.servername;
+    return new KubeClient(kc, tls, opts);
+  }
+
+  static async load(load: LoadOptions = {}, opts: KubeClientOptions = {}): Promise<KubeClient> {
+    const kc = new KubeConfig();
+    if (load.inCluster) kc.loadFromCluster();
+    else if (load.kubeconfig) kc.loadFromFile(load.kubeconfig);
+    else kc.loadFromDefault();
+    if (load.context) {
+      if (!kc.getContextObject(load.context)) throw new Error(`kubeconfig has no context "${load.context}"`);
+      kc.setCurrentContext(load.context);
+    }
+    return KubeClient.fromKubeConfig(kc, opts);
+  }
+
+  /** Release pooled connections (the process can exit without waiting for keep-alive). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** JSON request; throws KubeApiError on non-2xx, KubeTransportError when no answer. */
+  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.requestRaw(path, opts);
+    if (res.status < 200 || res.status > 299) {
+      throw apiErrorFromResponse(opts.method ?? 'GET', path, res.status, res.body);
+    }
+    return (res.body === '' ? {} : JSON.parse(res.body)) as T;
+  }
+
+  /** Like request, but a 404 resolves to undefined. */
+  async getOptional<T>(path: string, opts: RequestOptions = {}): Promise<T | undefined> {
+    try {
+      return await this.request<T>(path, opts);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Any status is returned; retries 429/Retry-After and stale keep-alive sockets. */
+  async requestRaw(path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const method = opts.method ?? 'GET';
+    for (let attempt = 0; ; attempt++) {
+      let res: RawResponse;
+      try {
+        res = await this.once(path, opts);
+      } catch (err) {
+        // A keep-alive socket the server closed between requests fails with ECONNRESET
+        // before any byte is answered; sending again is safe (the request never arrived).
+        const reused = err instanceof StaleSocketError;
+        if (reused && attempt < 2) continue;
+        if (method === 'GET' && attempt < 2 && !(opts.signal?.aborted ?? false)) {
+          await sleep(200 * (attempt + 1));
+          continue;
+        }
+        throw new KubeTransportError(method, path, reused ? err.cause : err);
+      }
+      if ((res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) && attempt < MAX_THROTTLE_RETRIES) {
+        const after = Number(res.headers['retry-after'] ?? '1');
+        await sleep(Math.min(Number.isFinite(after) ? after : 1, 10) * 1000);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Open a streaming GET (watch); the caller consumes and destroys the response. */
+  async stream(path: string, opts: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<IncomingMessage> {
+    const headers = await this.headers();
+    const url = this.url(path, opts.query);
+    return new Promise((resolve, reject) => {
+      const req = this.transport().request(url, { method: 'GET', agent: this.agent, headers, signal: opts.signal }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          resolve(res);
+          return;
+        }
+        collect(res).then(
+          (body) => reject(apiErrorFromResponse('GET', path, status, body)),
+          (err: unknown) => reject(new KubeTransportError('GET', path, err)),
+        );
+      });
+      req.on('error', (err) => reject(new KubeTransportError('GET', path, err)));
+      req.end();
+    });
+  }
+
+  private async once(path: string, opts: RequestOptions): Promise<RawResponse> {
+    const method = opts.method ?? 'GET';
+    const headers = { ...(await this.headers()) };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+    const url = this.url(path, opts.query);
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const req = this.transport().request(url, { method, agent: this.agent, headers, signal: opts.signal }, (res) => {
+        collect(res).then(
+          (text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
+          reject,
+        );
+      });
+      req.setTimeout(timeout, () => req.destroy(new Error(`timeout after ${timeout} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && err.code === 'ECONNRESET') reject(new StaleSocketError(err));
+        else reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  private transport(): typeof https | typeof http {
+    return this.server.startsWith('https:') ? https : http;
+  }
+
+  private url(path: string, query: Query | undefined): URL {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    const now = Date.now();
+    if (!this.auth || now - this.auth.at > AUTH_REFRESH_MS) {
+      const opts: https.RequestOptions = {};
+      await this.kc.applyToHTTPSOptions(opts);
+      // applyToHTTPSOptions also builds an Agent per call; we keep our pooled one instead.
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
+      }
+      if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      this.auth = { headers, at: now };
+    }
+    return this.auth.headers;
+  }
+}
+
+class StaleSocketError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+function collect(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
