@@ -1,0 +1,55 @@
+// Public types of the Git source.
+
+/** Which revision of the remote a source follows. Exactly one key. */
+export type GitRefSpec = { branch: string } | { tag: string } | { semver: string } | { commit: string };
+
+export interface GitCredentials {
+  username: string;
+  password: string;
+}
+
+export interface SignatureVerification {
+  /** Path of an OpenSSH allowed-signers file (`ssh-keygen -Y verify` format). */
+  allowedSignersFile: string;
+}
+
+export interface GitSourceSpec {
+  name: string;
+  /** http(s) URL of the repository. Userinfo in it is accepted but moved to auth. */
+  url: string;
+  ref: GitRefSpec;
+  /** Called before every remote operation, so rotated credentials are picked up. */
+  auth?: () => Promise<GitCredentials | undefined>;
+  /** When set, a fetched commit must carry a valid SSH signature by an allowed signer. */
+  verify?: SignatureVerification;
+}
+
+/** What `resolve()` found on the remote. */
+export interface ResolvedRef {
+  /** Commit sha (tags are peeled). */
+  commit: string;
+  /** Full ref name, e.g. `refs/heads/main`, `refs/tags/v1.2.0`; the sha itself for commit pins. */
+  ref: string;
+}
+
+/** One fetched commit, read straight from the object store (no working tree). */
+export interface Revision {
+  commit: string;
+  ref: string;
+  /** All blob paths under `path` (recursive, repo-relative, `/`-separated, sorted). `''` = root. */
+  listFiles(path: string): Promise<string[]>;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Files under `path` whose repo-relative path passes `filter`, decoded as UTF-8. */
+  readFiles(path: string, filter: (p: string) => boolean): Promise<{ path: string; text: string }[]>;
+}
+
+/** Counters of the traffic a source made; exported as metrics and asserted on by tests. */
+export interface SourceStats {
+  requests: number;
+  /** Response bytes received (info/refs advertisements + packs). */
+  bytesReceived: number;
+  /** fetch() calls that downloaded a pack. */
+  fetches: number;
+  /** fetch() calls answered from the cache because the remote did not move. */
+  skippedFetches: number;
+}
