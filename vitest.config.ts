@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // test/stack/global-setup.ts starts once per run (kube-apiserver, OpenBao, registry, git, sops, age).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {
