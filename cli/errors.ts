@@ -76,7 +76,8 @@ const KEYS_ERROR_CODES: Record<string, ExitCodeValue> = {
   UnsupportedKeyTypeError: ExitCode.KEYS,
   VaultError: ExitCode.KEYS,
   FormatError: ExitCode.IO,
-  SopsError: ExitCode.DECRYPT,
+  // Bare SopsError: invalid recipient or transit URI, unreadable identity file.
+  SopsError: ExitCode.KEYS,
 };
 
 function classNames(err: object): string[] {
@@ -126,7 +127,11 @@ export function sanitizeMessage(err: unknown): string {
   return line.replace(/:\s*$/, '').trim() || 'unknown error';
 }
 
-/** Map anything thrown to a CliError, attributing it to `file` when it does not name one itself. */
+/**
+ * Map anything thrown to a CliError, attributing it to `file` when given (the path as the user
+ * typed it). keys/ errors carry `source` and prefix their message with it; the prefix is dropped
+ * when it names the same file, so the line does not repeat the path.
+ */
 export function toCliError(err: unknown, file?: string): CliError {
   if (err instanceof CliError) {
     return err.file !== undefined || file === undefined ? err : new CliError(err.message, err.exitCode, file);
@@ -134,13 +139,24 @@ export function toCliError(err: unknown, file?: string): CliError {
   let exitCode: ExitCodeValue = ExitCode.IO;
   if (err && typeof err === 'object') {
     const known = classNames(err).find((n) => n in KEYS_ERROR_CODES);
-    if (known) exitCode = KEYS_ERROR_CODES[known] ?? ExitCode.DECRYPT;
+    if (known) exitCode = KEYS_ERROR_CODES[known] ?? ExitCode.KEYS;
   }
-  const source =
-    err && typeof err === 'object' && typeof (err as { source?: unknown }).source === 'string'
-      ? ((err as { source: string }).source || undefined)
-      : undefined;
-  return new CliError(sanitizeMessage(err), exitCode, file ?? source);
+  const raw = err && typeof err === 'object' ? (err as { source?: unknown }).source : undefined;
+  const source = typeof raw === 'string' && raw !== '' ? raw : undefined;
+  let message = sanitizeMessage(err);
+  if (source !== undefined && message.startsWith(`${source}: `) && (file === undefined || file === source)) {
+    message = message.slice(source.length + 2);
+  }
+  return new CliError(message, exitCode, file ?? source);
+}
+
+/** Run `fn`, attributing any error it throws to `file`. */
+export async function withFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toCliError(err, file);
+  }
 }
 
 /** The single stderr line for an error: `gitops-seal: <file>: <cause>`. */

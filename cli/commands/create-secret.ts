@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { CliContext } from '../context.js';
 import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-settings.js';
-import { UsageError } from '../errors.js';
+import { UsageError, withFile } from '../errors.js';
 import { writeFileAtomic } from '../io.js';
 import { encryptionContext } from '../keys-api.js';
 import { buildSecret } from '../secret-builder.js';
@@ -50,10 +50,12 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : toYaml(secret);
     const settings = await resolveSettings(target, opts, true, ctx.resolvePath);
     const source = opts.output ?? `${name}.yaml`;
-    const encrypted = await keys.encryptText(
-      plaintext,
-      { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
-      encryptionContext(ctx.env),
+    const encrypted = await withFile(source, () =>
+      keys.encryptText(
+        plaintext,
+        { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        encryptionContext(ctx.env),
+      ),
     );
     if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
     else ctx.stdout.write(encrypted);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { runEditor, editorCommand } from '../editor.js';
-import { InputError } from '../errors.js';
+import { InputError, withFile } from '../errors.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
@@ -16,24 +16,26 @@ export function register(program: Command, ctx: CliContext): void {
     .description('edit an encrypted file in $EDITOR; values you do not touch keep their ciphertext')
     .argument('<file>', 'encrypted YAML or JSON file');
   addIdentityOption(cmd);
-  cmd.action(async (file: string, opts: IdentityFlags) => {
-    const keys = await ctx.keys();
-    const abs = ctx.resolvePath(file);
-    const encrypted = await readText(ctx, file);
-    const format = keys.formatFromPath(abs);
-    if (!keys.isSopsEncrypted(encrypted, format)) throw new InputError('not encrypted (no sops metadata); use encrypt first', file);
-    const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
-    const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
+  cmd.action(async (file: string, opts: IdentityFlags) =>
+    withFile(file, async () => {
+      const keys = await ctx.keys();
+      const abs = ctx.resolvePath(file);
+      const encrypted = await readText(ctx, file);
+      const format = keys.formatFromPath(abs);
+      if (!keys.isSopsEncrypted(encrypted, format)) throw new InputError('not encrypted (no sops metadata); use encrypt first', file);
+      const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 
-    const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp) => {
-      await runEditor(editorCommand(ctx.env), tmp, ctx.env, file);
-      return readFile(tmp, 'utf8');
-    });
-    if (edited === plaintext) {
-      ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
-      return;
-    }
-    const updated = await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
-    await writeFileAtomic(ctx, file, updated);
-  });
+      const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp) => {
+        await runEditor(editorCommand(ctx.env), tmp, ctx.env, file);
+        return readFile(tmp, 'utf8');
+      });
+      if (edited === plaintext) {
+        ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
+        return;
+      }
+      const updated = await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
+      await writeFileAtomic(ctx, file, updated);
+    }),
+  );
 }

@@ -1,0 +1,81 @@
+// Shared fixture for in-process end-to-end tests of the CLI: a temp dir with an age identity,
+// a controlled environment and captured output streams.
+import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateAgeIdentity } from '../keys/index.js';
+import { runCli } from './program.js';
+import { TEMP_PREFIX } from './plaintext-temp.js';
+
+export interface RunResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export interface Sandbox {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  recipient: string;
+  identity: string;
+  keyFile: string;
+  run(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult>;
+  write(name: string, content: string, mode?: number): Promise<string>;
+  read(name: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export async function sandbox(): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-cli-'));
+  const id = await generateAgeIdentity();
+  const keyFile = join(dir, 'keys.txt');
+  await writeFile(keyFile, id.file, { mode: 0o600 });
+  // HOME points into the sandbox so no real ~/.config/sops/age/keys.txt or ~/.vault-token leaks in.
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: join(dir, 'home'), SOPS_AGE_KEY_FILE: keyFile };
+  return {
+    dir,
+    env,
+    recipient: id.recipient,
+    identity: id.identity,
+    keyFile,
+    async run(args, runEnv = env) {
+      let out = '';
+      let err = '';
+      const code = await runCli(args, {
+        stdout: { write: (s: string) => (out += s) },
+        stderr: { write: (s: string) => (err += s) },
+        env: runEnv,
+        cwd: dir,
+      });
+      return { code, out, err };
+    },
+    async write(name, content, mode) {
+      const p = join(dir, name);
+      await writeFile(p, content);
+      if (mode !== undefined) await chmod(p, mode);
+      return p;
+    },
+    read: (name) => readFile(join(dir, name), 'utf8'),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Leftover edit temp dirs in /dev/shm (and the OS tmpdir) — must stay empty. */
+export async function leftoverEditTemps(): Promise<string[]> {
+  const found: string[] = [];
+  for (const root of ['/dev/shm', tmpdir()]) {
+    try {
+      for (const e of await readdir(root)) if (e.startsWith(TEMP_PREFIX)) found.push(join(root, e));
+    } catch {
+      /* root missing */
+    }
+  }
+  return found;
+}
+
+export function secretYaml(name: string, values: Record<string, string>): string {
+  const data = Object.entries(values)
+    .map(([k, v]) => `  ${k}: ${Buffer.from(v).toString('base64')}\n`)
+    .join('');
+  return `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: apps\ntype: Opaque\ndata:\n${data}`;
+}
