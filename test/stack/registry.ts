@@ -1,19 +1,34 @@
-// Two real container registries (Debian `docker-registry`, i.e. distribution 2.8) on loopback:
+// Two real container registries (CNCF Distribution v3, built by build/registry.sh) on loopback:
 //   basic — htpasswd (bcrypt) basic auth;
 //   token — `auth.token` with the in-process token issuer of registry-token.ts.
 // Both use filesystem storage in a temp dir with deletes enabled, plain HTTP on 127.0.0.1
 // (clients treat loopback registries as insecure-allowed).
+//
+// Why not Debian's docker-registry (distribution 2.8.2)? Its /v2/<name>/tags/list ignores `n`
+// and `last` and sends no Link header, so tag pagination could not be tested. Its token
+// auth works with the same issuer, so REGISTRY_BIN=/usr/bin/docker-registry still runs it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { cachedBin, versions } from './cache.js';
 import { freePort, logDir, StackError, startProcess, stopProcess, waitFor, type Proc } from './procs.js';
 import { startTokenIssuer, type TokenIssuer } from './registry-token.js';
 import type { RegistryEndpoint, RegistryInfo, Started } from './types.js';
 
-export const REGISTRY_BIN = '/usr/bin/docker-registry';
+/** Default until DISTRIBUTION_VERSION is pinned in versions.env (keep in step with build/registry.sh). */
+const DEFAULT_DISTRIBUTION_VERSION = 'v3.1.2';
+
+export function distributionVersion(): string {
+  return versions().DISTRIBUTION_VERSION ?? DEFAULT_DISTRIBUTION_VERSION;
+}
+
+/** The registry binary: $REGISTRY_BIN, else the cached distribution build. */
+export function registryBin(): string {
+  return process.env.REGISTRY_BIN ?? cachedBin('distribution', distributionVersion(), 'registry');
+}
 const HTPASSWD_BIN = '/usr/bin/htpasswd';
 const TOKEN_SERVICE = 'gitops-seal-registry';
 const TOKEN_ISSUER = 'gitops-seal-test-issuer';
@@ -25,10 +40,8 @@ export class RegistryStartError extends StackError {
   }
 }
 
-function requireTool(path: string, pkg: string): void {
-  if (!existsSync(path)) {
-    throw new RegistryStartError(`${path} not found: apt-get install -y ${pkg}`);
-  }
+function requireTool(path: string, howToInstall: string): void {
+  if (!existsSync(path)) throw new RegistryStartError(`${path} not found: ${howToInstall}`);
 }
 
 /** bcrypt htpasswd line via apache2-utils (distribution accepts only bcrypt entries). */
@@ -72,9 +85,12 @@ function writeConfig(c: InstanceConfig): string {
   return file;
 }
 
-async function launch(c: InstanceConfig): Promise<Proc> {
+async function launch(bin: string, c: InstanceConfig): Promise<Proc> {
   const configFile = writeConfig(c);
-  const proc = startProcess(`registry-${c.name}`, REGISTRY_BIN, ['serve', configFile]);
+  // OTEL_TRACES_EXPORTER=none: distribution v3 otherwise tries to export traces to localhost:4318.
+  const proc = startProcess(`registry-${c.name}`, bin, ['serve', configFile], {
+    env: { ...process.env, OTEL_TRACES_EXPORTER: 'none' },
+  });
   // /v2/ answers 401 with a challenge once the registry is serving.
   await waitFor(
     `registry ${c.name} on port ${c.port}`,
@@ -89,8 +105,9 @@ async function launch(c: InstanceConfig): Promise<Proc> {
 }
 
 export async function startRegistry(): Promise<Started<RegistryInfo>> {
-  requireTool(REGISTRY_BIN, 'docker-registry');
-  requireTool(HTPASSWD_BIN, 'apache2-utils');
+  const bin = registryBin();
+  requireTool(bin, 'run test/stack/build/registry.sh (needs Go)');
+  requireTool(HTPASSWD_BIN, 'apt-get install -y apache2-utils');
   const root = mkdtempSync(join(tmpdir(), 'gitops-seal-registry-'));
   const procs: Proc[] = [];
   let issuer: TokenIssuer | undefined;
@@ -112,7 +129,7 @@ export async function startRegistry(): Promise<Started<RegistryInfo>> {
     writeHtpasswd(htpasswd, username, basicPassword);
     const basicPort = await freePort();
     procs.push(
-      await launch({ name: 'basic', dir: basicDir, port: basicPort, auth: { htpasswd: { realm: 'gitops-seal', path: htpasswd } } }),
+      await launch(bin, { name: 'basic', dir: basicDir, port: basicPort, auth: { htpasswd: { realm: 'gitops-seal', path: htpasswd } } }),
     );
 
     const tokenDir = join(root, 'token');
@@ -120,7 +137,7 @@ export async function startRegistry(): Promise<Started<RegistryInfo>> {
     issuer = await startTokenIssuer({ dir: tokenDir, username, password: tokenPassword, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER });
     const tokenPort = await freePort();
     procs.push(
-      await launch({
+      await launch(bin, {
         name: 'token',
         dir: tokenDir,
         port: tokenPort,
