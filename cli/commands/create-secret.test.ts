@@ -1,0 +1,67 @@
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ExitCode } from '../errors.js';
+import { sandbox, type Sandbox } from '../test-helpers.js';
+
+const CANARY = 'canary-create-secret-e3f0';
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+describe('create-secret', () => {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    sb = await sandbox();
+  });
+  afterEach(async () => {
+    await sb.cleanup();
+  });
+
+  it('writes an encrypted Secret whose plaintext never reaches disk or output', async () => {
+    await sb.write('.sops.yaml', `creation_rules:\n  - path_regex: secrets/\n    age: ${sb.recipient}\n`);
+    await sb.write('cert.pem', `-----BEGIN ${CANARY}-----\n`);
+    await sb.write('app.env', `API_KEY=${CANARY}-env\n`);
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(`${sb.dir}/secrets`);
+    const before = await readdir(sb.dir);
+    const r = await sb.run([
+      'create-secret', 'web', '-n', 'apps',
+      '--from-literal', `password=${CANARY}`,
+      '--from-file', 'tls.crt=cert.pem',
+      '--from-env-file', 'app.env',
+      '-o', 'secrets/web.yaml',
+    ]);
+    expect(r).toMatchObject({ code: 0, out: '', err: '' });
+    expect(await readdir(sb.dir)).toEqual(before);
+    expect(await readdir(`${sb.dir}/secrets`)).toEqual(['web.yaml']);
+    const enc = await sb.read('secrets/web.yaml');
+    for (const v of [CANARY, b64(CANARY), b64(`${CANARY}-env`)]) expect(enc).not.toContain(v);
+    expect(enc).toContain('encrypted_regex: ^(data|stringData)$');
+
+    const dec = await sb.run(['decrypt', 'secrets/web.yaml']);
+    expect(dec.code).toBe(0);
+    expect(parse(dec.out)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'web', namespace: 'apps' },
+      type: 'Opaque',
+      data: { password: b64(CANARY), 'tls.crt': b64(`-----BEGIN ${CANARY}-----\n`), API_KEY: b64(`${CANARY}-env`) },
+    });
+  });
+
+  it('prints to stdout with --age and supports JSON output files', async () => {
+    const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--age', sb.recipient]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/k: ENC\[AES256_GCM/);
+    const j = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--age', sb.recipient, '--type', 'kubernetes.io/basic-auth', '-o', 'x.json']);
+    expect(j.code).toBe(0);
+    const doc = JSON.parse(await sb.read('x.json')) as { type: string; data: { k: string } };
+    expect(doc.type).toBe('kubernetes.io/basic-auth');
+    expect(doc.data.k).toMatch(/^ENC\[/);
+  });
+
+  it('never echoes a malformed literal', async () => {
+    const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', CANARY, '--age', sb.recipient]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toBe('gitops-seal: --from-literal #1: expected KEY=VALUE\n');
+  });
+});
