@@ -89,13 +89,13 @@ function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentIt
     const v = pair.value;
     const scalarLike = v === null || v === undefined || isScalar(v);
     if (scalarLike && v) items.push(...commentItems(v as Scalar, 'commentBefore'), ...commentItems(v as Scalar, 'comment'));
-    items.push({ t: 'pair', key, value: buildValue(v, pair, `${path}/${key}`) });
+    items.push({ t: 'pair', key, value: buildValue(v, `${path}/${key}`) });
   }
   items.push(...commentItems(m, 'comment'), ...tail);
   return { t: 'map', items };
 }
 
-function buildValue(v: unknown, parent: Pair<unknown, unknown> | { seq: YAMLSeq; index: number }, path: string): TreeNode {
+function buildValue(v: unknown, path: string): TreeNode {
   if (v === null || v === undefined) {
     return { t: 'null' };
   }
@@ -104,7 +104,7 @@ function buildValue(v: unknown, parent: Pair<unknown, unknown> | { seq: YAMLSeq;
     const items: SeqItem[] = [...commentItems(v, 'commentBefore')];
     v.items.forEach((item, index) => {
       if (isScalar(item)) items.push(...commentItems(item, 'commentBefore'), ...commentItems(item, 'comment'));
-      items.push(buildValue(item, { seq: v, index }, `${path}[${index}]`));
+      items.push(buildValue(item, `${path}[${index}]`));
     });
     items.push(...commentItems(v, 'comment'));
     return { t: 'seq', items };
@@ -121,7 +121,6 @@ function buildValue(v: unknown, parent: Pair<unknown, unknown> | { seq: YAMLSeq;
       },
     };
   }
-  void parent;
   throw new StoreError(`unsupported YAML node at ${path}`);
 }
 
