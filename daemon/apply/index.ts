@@ -1,0 +1,10 @@
+export { ResourceManager, type FieldValidation, type Located, type ResourceManagerOptions } from './manager.js';
+export type { ApplyOptions } from './manager_apply.js';
+export { formatDiff, objectChanges, REDACTED_CHANGE, type FieldChange, type ObjectDiff } from './manager_diff.js';
+export type { DeleteOptions } from './manager_delete.js';
+export type { WaitOptions } from './manager_wait.js';
+export type { ValidateOptions, ValidationResult } from './manager_validate.js';
+export { changed, countActions, type Action, type ChangeSet, type ChangeSetEntry } from './changeset.js';
+export { ApplyError, DeleteError, InvalidObjectError, WaitError, type ObjectFailure, type WaitState } from './errors.js';
+export { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL, redactSecret } from './objects.js';
+export { STAGES, sortIntoStages, stageOf, type Stage } from './sort.js';

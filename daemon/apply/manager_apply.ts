@@ -1,0 +1,211 @@
+// apply: server-side apply of a set of objects, staged like Flux's ApplyAllStaged.
+//   1. CRDs, then wait until each is Established (their kinds are unknown before);
+//   2. Namespaces;
+//   3. everything else, split by scope from discovery (refreshed after step 1):
+//      cluster-scoped first, then namespaced.
+// Within a stage requests run in parallel (manager.concurrency). If any object of a stage
+// fails, the rest of that stage still runs (so all its errors are reported), later stages
+// do not, and ApplyError carries what was done.
+//
+// created/configured/unchanged: before a stage we LIST the live objects of each
+// resource+namespace it touches (one request per collection, not one GET per object) and
+// compare resourceVersions: the apiserver does not write when an apply changes nothing, so
+// an equal resourceVersion means unchanged. (A controller writing the object between our
+// LIST and our PATCH makes it look `configured`; that only over-reports.) For dry-run the
+// resourceVersion does not move, so the would-be object is compared with the live one.
+import { NoMatchError } from '../kube/errors.js';
+import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
+import { crdHealth } from '../health/crd.js';
+import type { ChangeSet, ChangeSetEntry } from './changeset.js';
+import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
+import type { Located, ResourceManager } from './manager.js';
+import { checkObject, comparable, deepEqual, redactSecret, withSyncLabel } from './objects.js';
+import { mapLimit } from './pool.js';
+import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
+
+export interface ApplyOptions {
+  /** Take ownership of fields other managers own (default true, as Flux does). */
+  force?: boolean;
+  /** Server-side dry-run (`dryRun=All`): nothing is persisted. */
+  dryRun?: boolean;
+}
+
+export async function applyAll(m: ResourceManager, input: readonly KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
+  const cs: ChangeSet = { entries: [] };
+  const objects = prepare(m, input, cs);
+
+  const crds = objects.filter(isCRD);
+  const namespaces = objects.filter(isNamespace);
+  const rest = objects.filter((o) => !isCRD(o) && !isNamespace(o));
+
+  if (crds.length > 0) {
+    await applyStage(m, 'crds', await locateAll(m, 'crds', crds, cs, new Set()), opts, cs);
+    if (!opts.dryRun) {
+      await waitEstablished(m, crds, cs);
+      m.mapper.invalidate();
+    }
+  }
+  if (namespaces.length > 0) {
+    await applyStage(m, 'namespaces', await locateAll(m, 'namespaces', namespaces, cs, new Set()), opts, cs);
+  }
+  if (rest.length === 0) return cs;
+
+  // Kinds served by a CRD of this batch may take a moment to appear in discovery.
+  const newKinds = new Set(opts.dryRun ? [] : crds.flatMap(crdKinds));
+  const located = await locateAll(m, 'discovery', rest, cs, newKinds);
+  const byObject = new Map(located.map((l) => [l.obj, l]));
+  for (const { stage, objects: objs } of sortIntoStages(rest, (o) => byObject.get(o)?.loc.mapping.namespaced ?? true)) {
+    await applyStage(m, stage, objs.map((o) => byObject.get(o)).filter((x): x is LocatedObject => x !== undefined), opts, cs);
+  }
+  return cs;
+}
+
+export interface LocatedObject {
+  obj: KubeObject;
+  loc: Located;
+}
+
+export function prepare(m: ResourceManager, input: readonly KubeObject[], cs: ChangeSet): KubeObject[] {
+  const failures: ObjectFailure[] = [];
+  const seen = new Set<string>();
+  const out: KubeObject[] = [];
+  for (const raw of input) {
+    const key = keyOf(raw);
+    try {
+      checkObject(raw);
+      const id = `${key.group}/${key.kind}/${key.namespace || m.defaultNamespace || ''}/${key.name}`;
+      if (seen.has(id)) throw new InvalidObjectError(key, 'appears more than once in the set');
+      seen.add(id);
+      out.push(withSyncLabel(raw, m.syncName));
+    } catch (err) {
+      failures.push(toFailure(raw, err));
+    }
+  }
+  if (failures.length > 0) throw new ApplyError('prepare', failures, cs);
+  return out;
+}
+
+/** `group/Kind` of every version a CRD serves. */
+export function crdKinds(crd: KubeObject): string[] {
+  const spec = crd.spec as { group?: string; names?: { kind?: string } } | undefined;
+  return spec?.group && spec.names?.kind ? [`${spec.group}/${spec.names.kind}`] : [];
+}
+
+export async function locateAll(
+  m: ResourceManager,
+  stage: string,
+  objs: readonly KubeObject[],
+  cs: ChangeSet,
+  retryKinds: ReadonlySet<string>,
+): Promise<LocatedObject[]> {
+  const deadline = Date.now() + m.crdTimeoutMs;
+  const results = await mapLimit(objs, m.concurrency, async (obj) => {
+    const key = keyOf(obj);
+    for (;;) {
+      try {
+        return { obj, loc: await m.locate(obj) };
+      } catch (err) {
+        const retry = err instanceof NoMatchError && retryKinds.has(`${key.group}/${key.kind}`) && Date.now() < deadline;
+        if (!retry) throw err;
+        await sleep(m.pollIntervalMs);
+      }
+    }
+  });
+  const failures: ObjectFailure[] = [];
+  const out: LocatedObject[] = [];
+  results.forEach((r, i) => {
+    if (r.ok) out.push(r.value);
+    else failures.push(toFailure(objs[i] as KubeObject, r.error));
+  });
+  if (failures.length > 0) throw new ApplyError(stage, failures, cs);
+  return out;
+}
+
+async function applyStage(m: ResourceManager, stage: Stage, objs: readonly LocatedObject[], opts: ApplyOptions, cs: ChangeSet): Promise<void> {
+  const live = await liveByCollection(m, objs);
+  const results = await mapLimit(objs, m.concurrency, async ({ obj, loc }): Promise<ChangeSetEntry> => {
+    const res = await m.serverSideApply(obj, loc, { dryRun: opts.dryRun ?? false, force: opts.force ?? true });
+    const prev = live.get(collectionKey(loc))?.get(obj.metadata.name ?? '');
+    const key = keyOf(obj);
+    const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false) };
+    if (opts.dryRun) entry.object = redactSecret(res.object);
+    return entry;
+  });
+  const failures: ObjectFailure[] = [];
+  results.forEach((r, i) => {
+    if (r.ok) cs.entries.push(r.value);
+    else failures.push(toFailure((objs[i] as LocatedObject).obj, r.error));
+  });
+  if (failures.length > 0) throw new ApplyError(stage, failures, cs);
+}
+
+function classify(res: { created: boolean; object: KubeObject }, prev: KubeObject | undefined, dryRun: boolean): ChangeSetEntry['action'] {
+  if (res.created) return 'created';
+  if (!prev) return 'configured'; // existed but was not ours (no label yet): the apply adopts it
+  if (!dryRun) return prev.metadata.resourceVersion === res.object.metadata.resourceVersion ? 'unchanged' : 'configured';
+  const before = comparable({ ...prev, apiVersion: res.object.apiVersion, kind: res.object.kind });
+  return deepEqual(before, comparable(res.object)) ? 'unchanged' : 'configured';
+}
+
+const collectionKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
+
+/** One paged LIST per resource+namespace touched by the stage. */
+async function liveByCollection(m: ResourceManager, objs: readonly LocatedObject[]): Promise<Map<string, Map<string, KubeObject>>> {
+  const cols = new Map<string, Located>();
+  for (const { loc } of objs) cols.set(collectionKey(loc), loc);
+  const out = new Map<string, Map<string, KubeObject>>();
+  // A collection that cannot be listed (RBAC allows patch but not list) just loses the
+  // unchanged/configured distinction; the apply itself still runs.
+  const lists = await mapLimit([...cols.entries()], m.concurrency, async ([k, loc]) => [k, await m.listLive(loc.mapping, loc.namespace)] as const);
+  for (const r of lists) if (r.ok) out.set(r.value[0], r.value[1]);
+  return out;
+}
+
+async function waitEstablished(m: ResourceManager, crds: readonly KubeObject[], cs: ChangeSet): Promise<void> {
+  const deadline = Date.now() + m.crdTimeoutMs;
+  let pending = [...crds];
+  let last = new Map<KubeObject, string>();
+  while (pending.length > 0) {
+    const next: KubeObject[] = [];
+    last = new Map();
+    for (const crd of pending) {
+      const live = await m.client.getOptional<KubeObject>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name ?? '')}`);
+      const h = live ? crdHealth(live) : { status: 'Progressing' as const, message: 'not found yet' };
+      if (h.status === 'Degraded') {
+        throw new ApplyError('crds', [{ ...toFailure(crd, new Error(h.message)), reason: 'NotEstablished' }], cs);
+      }
+      if (h.status !== 'Ready') {
+        next.push(crd);
+        last.set(crd, h.message);
+      }
+    }
+    pending = next;
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) {
+      const failures = pending.map((c) => ({ ...toFailure(c, new Error(`not Established after ${m.crdTimeoutMs} ms: ${last.get(c) ?? ''}`)), reason: 'NotEstablished' }));
+      throw new ApplyError('crds', failures, cs);
+    }
+    await sleep(m.pollIntervalMs);
+  }
+}
+
+export function toFailure(obj: KubeObject, err: unknown): ObjectFailure {
+  const key = keyOf(obj);
+  const subject = formatKey(key);
+  let reason = 'Error';
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof NoMatchError) reason = 'NoMatch';
+  else if (err instanceof InvalidObjectError) reason = 'InvalidObject';
+  else if (err instanceof Error && 'reason' in err && typeof err.reason === 'string' && 'detail' in err && typeof err.detail === 'string') {
+    // KubeApiError: its message already starts with the subject; keep the server's words.
+    reason = err.reason;
+    message = `${reason}: ${err.detail}`;
+  }
+  // The object's subject prefixes the message in reports; avoid saying it twice.
+  if (message.startsWith(`${subject}: `)) message = message.slice(subject.length + 2);
+  return { key, subject, reason, message, cause: err };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
