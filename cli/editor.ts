@@ -1,5 +1,5 @@
 // Running the user's editor on a file and waiting for it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { InputError } from './errors.js';
 
 /** $EDITOR, then $VISUAL, then vi. The value may carry arguments (`code --wait`). */
@@ -11,9 +11,16 @@ export function editorCommand(env: NodeJS.ProcessEnv): string {
  * Run the editor through `sh -c` so that commands with arguments work, passing the file as a
  * positional parameter ("$1") so its name is never interpreted by the shell.
  */
-export async function runEditor(command: string, file: string, env: NodeJS.ProcessEnv, label: string): Promise<void> {
+export async function runEditor(
+  command: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  label: string,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn('/bin/sh', ['-c', `${command} "$1"`, 'sh', file], { stdio: 'inherit', env });
+    const child = spawn('/bin/sh', ['-c', `exec ${command} "$1"`, 'sh', file], { stdio: 'inherit', env });
+    onSpawn?.(child);
     child.on('error', (err) => reject(new InputError(`cannot start editor '${command}': ${err.message}`, label)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolvePromise();

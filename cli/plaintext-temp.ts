@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, statSync, accessSync, constants as fsc } from 'nod
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 
 export const TEMP_PREFIX = 'gitops-seal-edit-';
 
@@ -33,17 +34,29 @@ export async function withPlaintextTemp<T>(
   root: string,
   name: string,
   content: string,
-  fn: (path: string) => Promise<T>,
+  fn: (path: string, track: (child: ChildProcess) => void) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(root, TEMP_PREFIX));
   const file = join(dir, basename(name));
   const cleanup = (): void => {
     rmSync(dir, { recursive: true, force: true });
   };
+  const children = new Set<ChildProcess>();
+  const track = (child: ChildProcess): void => {
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+  };
+  let dying = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    cleanup();
-    removeHandlers();
-    process.kill(process.pid, signal);
+    if (dying) return;
+    dying = true;
+    // Stop the editor first and give it a moment to exit, so it cannot write the plaintext
+    // (or a swap file) back into the directory after we removed it.
+    void Promise.all([...children].map((c) => stopChild(c, signal))).finally(() => {
+      cleanup();
+      removeHandlers();
+      process.kill(process.pid, signal);
+    });
   };
   // Ctrl-C reaches the editor too (same process group); the editor decides what it means, and
   // its exit status tells us. Without a listener Node would die and skip `finally`.
@@ -58,9 +71,24 @@ export async function withPlaintextTemp<T>(
   process.on('exit', cleanup);
   try {
     await fsp.writeFile(file, content, { mode: 0o600, flag: 'wx' });
-    return await fn(file);
+    return await fn(file, track);
   } finally {
     cleanup();
     removeHandlers();
   }
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 2000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
 }

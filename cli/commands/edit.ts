@@ -26,8 +26,8 @@ export function register(program: Command, ctx: CliContext): void {
       const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 
-      const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp) => {
-        await runEditor(editorCommand(ctx.env), tmp, ctx.env, file);
+      const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp, track) => {
+        await runEditor(editorCommand(ctx.env), tmp, ctx.env, file, track);
         return readFile(tmp, 'utf8');
       });
       if (edited === plaintext) {
