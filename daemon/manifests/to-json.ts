@@ -22,13 +22,18 @@ export interface ConvertOptions {
   allowDuplicateKeys?: boolean;
 }
 
-/** Node budget per document (billion-laughs protection, like go-yaml's alias ratio check). */
-const MAX_EXPANDED_NODES = 1_000_000;
+/**
+ * Budget of nodes produced by alias expansion per document (billion-laughs protection, like go-yaml's
+ * alias ratio check). Ordinary documents, even large CRDs, use few or no aliases.
+ */
+const MAX_EXPANDED_NODES = 100_000;
 
 interface Ctx {
   doc: Document;
   opts: ConvertOptions;
   expanded: number;
+  /** > 0 while converting the target of an alias. */
+  aliasDepth: number;
   /** Nodes currently being converted: an alias back to one of them is a cycle. */
   active: Set<Node>;
   /** Length of the document text when it does not end with a line break, else -1 (see scalarToJson). */
@@ -37,7 +42,7 @@ interface Ctx {
 
 export function documentToJson(doc: Document, text: string, opts: ConvertOptions = {}): JsonValue {
   const unterminatedEnd = /[\r\n]$/.test(text) ? -1 : text.length;
-  const ctx: Ctx = { doc, opts, expanded: 0, active: new Set(), unterminatedEnd };
+  const ctx: Ctx = { doc, opts, expanded: 0, aliasDepth: 0, active: new Set(), unterminatedEnd };
   return convert(doc.contents as Node | null, ctx);
 }
 
@@ -143,14 +148,18 @@ function convert(node: Node | null | undefined, ctx: Ctx): JsonValue {
   if (isAlias(node)) {
     const target = deref(node, ctx);
     if (ctx.active.has(target)) throw new ConvertError('alias refers to a node that contains it', offsetOf(node));
-    return convertCounted(target, ctx);
+    ctx.aliasDepth++;
+    try {
+      return convertCounted(target, ctx);
+    } finally {
+      ctx.aliasDepth--;
+    }
   }
   return convertCounted(node, ctx);
 }
 
 function convertCounted(node: Node, ctx: Ctx): JsonValue {
-  // Every produced node counts, so aliases that multiply a subtree exhaust the budget quickly.
-  ctx.expanded++;
+  if (ctx.aliasDepth > 0) ctx.expanded++;
   if (ctx.expanded > MAX_EXPANDED_NODES) {
     throw new ConvertError('aliases expand to too many nodes (possible billion-laughs document)', offsetOf(node));
   }
