@@ -1,0 +1,31 @@
+// Test helper for integration tests (*.int.test.ts) of daemon/{kube,apply,inventory}: a real
+// control plane started with test/stack/kube.ts in its own directory, and a KubeClient for it.
+// (To be switched to the shared global stack `inject('stack').kube` by the lead.)
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { kubeBins, startKube } from '../../test/stack/kube.js';
+import type { KubeInfo } from '../../test/stack/types.js';
+import { KubeClient } from './client.js';
+
+export interface TestCluster {
+  info: KubeInfo;
+  client: KubeClient;
+  /** kubectl of the same build (a symlink to kube-stack beside it). */
+  kubectl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(): Promise<TestCluster> {
+  const started = await startKube({ dir: mkdtempSync(join(tmpdir(), 'gitops-seal-kube-')) });
+  const client = await KubeClient.load({ kubeconfig: started.info.kubeconfig });
+  return {
+    info: started.info,
+    client,
+    kubectl: join(dirname(kubeBins().kubeStack), 'kubectl'),
+    stop: async () => {
+      client.close();
+      await started.stop();
+    },
+  };
+}
