@@ -80,7 +80,10 @@ describe('registry (distribution) + push helper', () => {
       `[registry smoke] 1,200 tags: push ${pushMs} ms (tag PUTs ${pushed.tagMillis} ms, ${(pushed.tagMillis / 1199).toFixed(1)} ms/tag); ` +
         `list ${pages} pages of 100 in ${listMs} ms`,
     );
-    expect(pages).toBe(12);
+    // Distribution sends a Link after every full page, so 1,200 tags end with an empty 13th page:
+    // clients must accept an empty last page (real registries differ on this).
+    expect(pages).toBeGreaterThanOrEqual(12);
+    expect(pages).toBeLessThanOrEqual(13);
     expect(listed).toEqual([...tags].sort());
     expect(new Set(listed).size).toBe(1200);
 

@@ -1,6 +1,9 @@
 // Locating the command-line tools the tests drive directly: sops (built into the stack cache
-// by build/sops.sh), age and age-keygen (Debian `age`), git (Debian `git`). A missing tool is a
-// StackError that says exactly how to install it.
+// by build/sops.sh), age and age-keygen, git (Debian `git`). A missing tool is a StackError
+// that says exactly how to install it.
+//
+// age: the cached build of build/age.sh (age >= 1.3, post-quantum hybrid `age1pq1...`
+// recipients) when present, else Debian's age 1.1.1, which has no post-quantum support.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { cachedBin, versions } from './cache.js';
@@ -34,6 +37,26 @@ export function sopsVersion(): string {
   return v;
 }
 
+/** Default until AGE_VERSION is pinned in versions.env (keep in step with build/age.sh). */
+const DEFAULT_AGE_VERSION = 'v1.3.2';
+
+export function ageVersion(): string {
+  return versions().AGE_VERSION ?? DEFAULT_AGE_VERSION;
+}
+
+/** The cached age >= 1.3 build, if build/age.sh has run. */
+export function cachedAge(): { age: string; ageKeygen: string } | undefined {
+  const age = cachedBin('age', ageVersion(), 'age');
+  const ageKeygen = cachedBin('age', ageVersion(), 'age-keygen');
+  return executable(age) && executable(ageKeygen) ? { age, ageKeygen } : undefined;
+}
+
+/** True when these age tools support post-quantum hybrid keys (`age-keygen -pq`, age >= 1.3). */
+export function ageSupportsPq(bins: Pick<ToolBins, 'age' | 'ageKeygen'>): boolean {
+  const pq = cachedAge();
+  return pq !== undefined && pq.ageKeygen === bins.ageKeygen;
+}
+
 export function findTools(): ToolBins {
   const missing: string[] = [];
   const sops = cachedBin('sops', sopsVersion(), 'sops');
@@ -43,8 +66,9 @@ export function findTools(): ToolBins {
     if (!p) missing.push(`${bin}: apt-get install -y ${pkg}`);
     return p ?? bin;
   };
-  const age = need('age', 'age');
-  const ageKeygen = need('age-keygen', 'age');
+  const built = cachedAge();
+  const age = built?.age ?? need('age', 'age (or run test/stack/build/age.sh for age >= 1.3)');
+  const ageKeygen = built?.ageKeygen ?? need('age-keygen', 'age (or run test/stack/build/age.sh for age >= 1.3)');
   const git = need('git', 'git');
   if (missing.length > 0) {
     throw new StackError('tools', `missing tools (or run test/stack/install.sh):\n  ${missing.join('\n  ')}`);
