@@ -108,7 +108,11 @@ function decryptBranches(branches: MapNode[], r: CryptRule, macOnly: boolean, ke
         }
         throw err;
       }
-      if (plain.kind === 'comment') throw new TamperedError(source, `value at ${where(v.path)} has type comment`);
+      if (plain.kind === 'comment') {
+        if (!v.node.toComment) throw new TamperedError(source, `value at ${where(v.path)} has type comment`);
+        v.node.toComment(plain.text); // not part of the MAC, as in sops
+        return;
+      }
       mac.add(plain, true);
       v.node.set(plain);
     });

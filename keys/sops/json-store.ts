@@ -7,7 +7,7 @@ import type { MetaEntries, MetaValue } from './metadata.js';
 import { StoreError, type ParsedStore } from './store.js';
 import type { MapItem, MapNode, SeqItem, TreeNode } from './tree.js';
 
-type JVal = { t: 'obj'; entries: [string, JVal][] } | { t: 'arr'; items: JVal[] } | { t: 'str'; v: string } | { t: 'num'; v: number } | { t: 'bool'; v: boolean } | { t: 'null' };
+type JVal = { t: 'obj'; entries: [string, JVal][] } | { t: 'arr'; items: JVal[] } | { t: 'str'; v: string } | { t: 'num'; v: number; raw?: string } | { t: 'bool'; v: boolean } | { t: 'null' };
 
 const MAX_DEPTH = 512;
 
@@ -96,7 +96,7 @@ class Parser {
     const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.s.slice(this.i, this.i + 400));
     if (!m) this.fail('unexpected character');
     this.i += m[0].length;
-    return { t: 'num', v: Number(m[0]) };
+    return { t: 'num', v: Number(m[0]), raw: m[0] };
   }
   string(): string {
     const start = this.i;
@@ -124,7 +124,12 @@ function leafOf(v: JVal): Leaf | null {
     case 'str':
       return { kind: 'str', text: v.v };
     case 'num':
-      // Go's json token decoder yields float64 for every number, so sops types them "float".
+      // sops 3.13 decodes JSON numbers as json.Number: integer literals within int64 are "int",
+      // everything else "float".
+      if (v.raw !== undefined && /^-?[0-9]+$/.test(v.raw)) {
+        const b = BigInt(v.raw);
+        if (b >= -(2n ** 63n) && b < 2n ** 63n) return { kind: 'int', text: b.toString() };
+      }
       return { kind: 'float', text: formatGoFloatF(v.v) };
     case 'bool':
       return { kind: 'bool', text: v.v ? 'True' : 'False' };
@@ -136,6 +141,7 @@ function leafOf(v: JVal): Leaf | null {
 function jvalOf(leaf: Leaf): JVal {
   switch (leaf.kind) {
     case 'int':
+      return { t: 'num', v: Number(leaf.text), raw: leaf.text };
     case 'float': {
       const n = parseGoFloat(leaf.text);
       if (n === undefined || !Number.isFinite(n)) throw new StoreError('a float value is not representable in JSON');
@@ -148,10 +154,17 @@ function jvalOf(leaf: Leaf): JVal {
   }
 }
 
+const dropped = new WeakSet<JVal>();
+
 function node(v: JVal, replace: (n: JVal) => void): TreeNode {
   if (v.t === 'obj') return mapNode(v);
   if (v.t === 'arr') {
-    const items: SeqItem[] = v.items.map((item, i) => node(item, (n) => (v.items[i] = n)));
+    const items: SeqItem[] = v.items.map((item, i) => {
+      const n = node(item, (x) => (v.items[i] = x));
+      // JSON cannot hold comments: a decrypted comment item is dropped (as sops' JSON emitter does).
+      if (n.t === 'leaf') n.toComment = () => (dropped.add(item));
+      return n;
+    });
     return { t: 'seq', items };
   }
   const leaf = leafOf(v);
@@ -183,12 +196,12 @@ function emit(v: JVal, indent: string): string {
       if (v.entries.length === 0) return '{}';
       return `{\n${v.entries.map(([k, val]) => `${inner}${goString(k)}: ${emit(val, inner)}`).join(',\n')}\n${indent}}`;
     case 'arr':
-      if (v.items.length === 0) return '[]';
-      return `[\n${v.items.map((val) => `${inner}${emit(val, inner)}`).join(',\n')}\n${indent}]`;
+      if (v.items.every((i) => dropped.has(i))) return '[]';
+      return `[\n${v.items.filter((i) => !dropped.has(i)).map((val) => `${inner}${emit(val, inner)}`).join(',\n')}\n${indent}]`;
     case 'str':
       return goString(v.v);
     case 'num':
-      return JSON.stringify(v.v);
+      return v.raw !== undefined && /^-?[0-9]+$/.test(v.raw) ? v.raw : JSON.stringify(v.v);
     case 'bool':
       return v.v ? 'true' : 'false';
     case 'null':

@@ -137,8 +137,9 @@ export function metadataEntries(m: SopsMetadata): MetaEntries {
   pushList('gcp_kms', m.other['gcp_kms']);
   pushList('hckms', m.other['hckms']);
   pushList('azure_kv', m.other['azure_kv']);
-  pushList('hc_vault', m.hcVault.map((v) => ({ vault_address: v.vault_address, engine_path: v.engine_path, key_name: v.key_name, created_at: v.created_at, enc: v.enc })));
-  pushList('age', m.age.map((a) => ({ recipient: a.recipient, enc: a.enc })));
+  // sops 3.13.3 writes stanza fields (and the block) in alphabetical order.
+  pushList('hc_vault', m.hcVault.map((v) => ({ created_at: v.created_at, enc: v.enc, engine_path: v.engine_path, key_name: v.key_name, vault_address: v.vault_address })));
+  pushList('age', m.age.map((a) => ({ enc: a.enc, recipient: a.recipient })));
   out.push(['lastmodified', m.lastModified]);
   out.push(['mac', m.mac]);
   pushList('pgp', m.other['pgp']);
@@ -151,7 +152,7 @@ export function metadataEntries(m: SopsMetadata): MetaEntries {
   if (r.encryptedCommentRegex) out.push(['encrypted_comment_regex', r.encryptedCommentRegex]);
   if (m.macOnlyEncrypted) out.push(['mac_only_encrypted', true]);
   out.push(['version', m.version]);
-  return out;
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /** Stable identity of the key stanzas, used as the data key cache key. */

@@ -25,6 +25,11 @@ export interface LeafNode {
   t: 'leaf';
   leaf: Leaf;
   set(leaf: Leaf): void;
+  /**
+   * sops writes an encrypted comment inside a list as a list item (`- ENC[...,type:comment]`);
+   * on decryption it becomes a comment again. Only sequence items support this.
+   */
+  toComment?(text: string): void;
 }
 export interface MapNode {
   t: 'map';

@@ -60,8 +60,8 @@ function writeLeaf(s: Scalar, leaf: Leaf): void {
   s.format = undefined;
   switch (leaf.kind) {
     case 'int': {
-      const b = BigInt(leaf.text);
-      s.value = b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+      // bigint, as the parser yields (intAsBigInt): keeps it an int when the tree is walked again.
+      s.value = BigInt(leaf.text);
       break;
     }
     case 'float':
@@ -79,7 +79,9 @@ function writeLeaf(s: Scalar, leaf: Leaf): void {
   }
 }
 
-function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[]): MapNode {
+type Pending = (() => void)[];
+
+function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], pending: Pending): MapNode {
   const items: MapItem[] = [...head, ...commentItems(m, 'commentBefore')];
   for (const pair of m.items as Pair<unknown, unknown>[]) {
     const k = pair.key;
@@ -89,22 +91,24 @@ function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentIt
     const v = pair.value;
     const scalarLike = v === null || v === undefined || isScalar(v);
     if (scalarLike && v) items.push(...commentItems(v as Scalar, 'commentBefore'), ...commentItems(v as Scalar, 'comment'));
-    items.push({ t: 'pair', key, value: buildValue(v, `${path}/${key}`) });
+    items.push({ t: 'pair', key, value: buildValue(v, `${path}/${key}`, pending) });
   }
   items.push(...commentItems(m, 'comment'), ...tail);
   return { t: 'map', items };
 }
 
-function buildValue(v: unknown, path: string): TreeNode {
+function buildValue(v: unknown, path: string, pending: Pending): TreeNode {
   if (v === null || v === undefined) {
     return { t: 'null' };
   }
-  if (isMap(v)) return buildMap(v, path, [], []);
+  if (isMap(v)) return buildMap(v, path, [], [], pending);
   if (isSeq(v)) {
     const items: SeqItem[] = [...commentItems(v, 'commentBefore')];
     v.items.forEach((item, index) => {
       if (isScalar(item)) items.push(...commentItems(item, 'commentBefore'), ...commentItems(item, 'comment'));
-      items.push(buildValue(item, `${path}[${index}]`));
+      const n = buildValue(item, `${path}[${index}]`, pending);
+      if (n.t === 'leaf' && isScalar(item)) n.toComment = (text: string) => pending.push(() => seqItemToComment(v, item, text));
+      items.push(n);
     });
     items.push(...commentItems(v, 'comment'));
     return { t: 'seq', items };
@@ -122,6 +126,17 @@ function buildValue(v: unknown, path: string): TreeNode {
     };
   }
   throw new StoreError(`unsupported YAML node at ${path}`);
+}
+
+/** Turns a decrypted `- ENC[...,type:comment]` list item back into a comment line, as sops does. */
+function seqItemToComment(seq: YAMLSeq, item: Scalar, text: string): void {
+  const idx = seq.items.indexOf(item);
+  if (idx < 0) return;
+  seq.items.splice(idx, 1);
+  const lines = [item.commentBefore, text, item.comment].filter((x): x is string => typeof x === 'string' && x !== '');
+  const next = seq.items[idx] as Commentable | undefined;
+  if (next && typeof next === 'object') next.commentBefore = [...lines, next.commentBefore].filter((x) => x).join('\n');
+  else seq.comment = [seq.comment, ...lines].filter((x) => x).join('\n');
 }
 
 /** Replaces every alias with a copy of its target, as sops' tree model does, and drops anchors. */
@@ -178,6 +193,7 @@ export function parseYaml(text: string): ParsedStore {
     }
   };
 
+  const pending: Pending = [];
   return {
     hasMetadata: metaNode !== undefined,
     rawMetadata,
@@ -192,7 +208,7 @@ export function parseYaml(text: string): ParsedStore {
         }
         if (isSeq(c)) throw new StoreError('YAML documents that are sequences are not supported');
         if (!isMap(c)) throw new StoreError('YAML documents that are values are not supported');
-        return buildMap(c, '', head, tail);
+        return buildMap(c, '', head, tail, pending);
       });
     },
     removeMetadata: removeSops,
@@ -206,6 +222,7 @@ export function parseYaml(text: string): ParsedStore {
       }
     },
     toString(): string {
+      for (const p of pending.splice(0)) p();
       return docs
         .map((d, i) => {
           if (d.directives) d.directives.docStart = null;

@@ -71,7 +71,7 @@ describe('vault transit master key', () => {
     calls.length = 0;
     const e = await encryptText('pw: canary-vault-1\n', { format: 'yaml', source: 'v.yaml', keys: { hcVaultTransit: [uri()] } }, { vault: { token: TOKEN } });
     expect(calls).toEqual(['POST /v1/sops/transit/encrypt/app']);
-    expect(e).toMatch(/hc_vault:\n\s+- vault_address: http:\/\/127\.0\.0\.1:\d+\n\s+engine_path: sops\/transit\n\s+key_name: app\n\s+created_at: "[^"]+"\n\s+enc: vault:v1:/);
+    expect(e).toMatch(/hc_vault:\n\s+- created_at: "[^"]+"\n\s+enc: vault:v1:\S+\n\s+engine_path: sops\/transit\n\s+key_name: app\n\s+vault_address: http:\/\/127\.0\.0\.1:\d+\n/);
     calls.length = 0;
     for (let i = 0; i < 5; i++) expect(await decryptText(e, { format: 'yaml', source: 'v.yaml' }, ctx)).toBe('pw: canary-vault-1\n');
     expect(calls).toEqual(['POST /v1/sops/transit/decrypt/app']);
