@@ -13,6 +13,11 @@ export interface CliIO {
   stderr: Writer;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Ask the user a yes/no question; absent when there is no terminal to ask on (then commands
+   * take the non-interactive path instead of blocking).
+   */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface CliContext extends CliIO {

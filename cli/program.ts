@@ -15,6 +15,7 @@ import * as updatekeys from './commands/updatekeys.js';
 import { createContext, type CliContext, type CliIO } from './context.js';
 import { ExitCode, formatError, toCliError } from './errors.js';
 import { loadKeys, type KeysApi } from './keys-api.js';
+import { terminalConfirm } from './prompt.js';
 
 export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
@@ -72,6 +73,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
       stderr: options.stderr ?? process.stderr,
       env: options.env ?? process.env,
       cwd: options.cwd ?? process.cwd(),
+      confirm: 'confirm' in options ? options.confirm : terminalConfirm(),
     },
     options.keys ?? loadKeys,
   );

@@ -19,7 +19,7 @@ export interface Sandbox {
   recipient: string;
   identity: string;
   keyFile: string;
-  run(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult>;
+  run(args: string[], env?: NodeJS.ProcessEnv, confirm?: (q: string) => Promise<boolean>): Promise<RunResult>;
   write(name: string, content: string, mode?: number): Promise<string>;
   read(name: string): Promise<string>;
   cleanup(): Promise<void>;
@@ -38,7 +38,7 @@ export async function sandbox(): Promise<Sandbox> {
     recipient: id.recipient,
     identity: id.identity,
     keyFile,
-    async run(args, runEnv = env) {
+    async run(args, runEnv = env, confirm) {
       let out = '';
       let err = '';
       const code = await runCli(args, {
@@ -46,6 +46,8 @@ export async function sandbox(): Promise<Sandbox> {
         stderr: { write: (s: string) => (err += s) },
         env: runEnv,
         cwd: dir,
+        // Explicit so a test never blocks on a real terminal prompt.
+        confirm,
       });
       return { code, out, err };
     },

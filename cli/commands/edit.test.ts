@@ -73,6 +73,35 @@ describe('edit', () => {
     expect(await leftoverEditTemps()).toEqual([]);
   });
 
+  it('re-opens the editor on invalid YAML when the user agrees, keeping the edit', async () => {
+    // First round: append a broken line. Second round: drop it and change the port.
+    const ed = await editor(
+      sb,
+      'twice.sh',
+      `if [ -e "${sb.dir}/round1" ]; then sed -i -e '/^broken/d' -e 's/5432/7000/' "$1"; else touch "${sb.dir}/round1"; echo 'broken: [' >> "$1"; fi`,
+    );
+    const questions: string[] = [];
+    const r = await sb.run(['edit', 'app.yaml'], { ...sb.env, EDITOR: ed }, async (q) => {
+      questions.push(q);
+      return true;
+    });
+    expect(r.code).toBe(0);
+    expect(questions).toEqual(['Re-open the editor to fix it? [Y/n] ']);
+    expect(r.err).toMatch(/^gitops-seal: app\.yaml: .*\n$/);
+    expect((await sb.run(['decrypt', 'app.yaml'])).out).toContain('port: 7000');
+    expect(await leftoverEditTemps()).toEqual([]);
+  });
+
+  it('discards the edit when the user declines to fix invalid YAML', async () => {
+    const before = await sb.read('app.yaml');
+    const ed = await editor(sb, 'broken.sh', `echo 'broken: [' >> "$1"`);
+    const r = await sb.run(['edit', 'app.yaml'], { ...sb.env, EDITOR: ed }, async () => false);
+    expect(r.code).toBe(ExitCode.IO);
+    expect(r.err.trim().split('\n').pop()).toBe('gitops-seal: app.yaml: edit discarded');
+    expect(await sb.read('app.yaml')).toBe(before);
+    expect(await leftoverEditTemps()).toEqual([]);
+  });
+
   it('uses $VISUAL when $EDITOR is unset', async () => {
     const ed = await editor(sb, 'vis.sh', `sed -i 's/admin/root/' "$1"`);
     const r = await sb.run(['edit', 'app.yaml'], { ...sb.env, VISUAL: ed });

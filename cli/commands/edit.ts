@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { runEditor, editorCommand } from '../editor.js';
-import { InputError, withFile } from '../errors.js';
+import { ExitCode, formatError, InputError, toCliError, withFile } from '../errors.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
@@ -26,15 +26,27 @@ export function register(program: Command, ctx: CliContext): void {
       const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 
-      const edited = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp, track) => {
-        await runEditor(editorCommand(ctx.env), tmp, ctx.env, file, track);
-        return readFile(tmp, 'utf8');
+      // The temp file lives across editor rounds: if the edited text does not parse, the user
+      // can go back and fix it instead of losing the edit.
+      const updated = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp, track) => {
+        for (;;) {
+          await runEditor(editorCommand(ctx.env), tmp, ctx.env, file, track);
+          const edited = await readFile(tmp, 'utf8');
+          if (edited === plaintext) return undefined;
+          try {
+            return await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
+          } catch (err) {
+            const cli = toCliError(err, file);
+            if (cli.exitCode !== ExitCode.IO || !ctx.confirm) throw cli;
+            ctx.stderr.write(`${formatError(cli)}\n`);
+            if (!(await ctx.confirm('Re-open the editor to fix it? [Y/n] '))) throw new InputError('edit discarded', file);
+          }
+        }
       });
-      if (edited === plaintext) {
+      if (updated === undefined) {
         ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
         return;
       }
-      const updated = await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
       await writeFileAtomic(ctx, file, updated);
     }),
   );
