@@ -12,6 +12,7 @@ import { countingHttp } from './http.js';
 import { commitTree, diffTrees, hasObject, isNotFound, peelToCommit, treeAt, type ObjectStore } from './objects.js';
 import { describeRef, pickRef, refPrefix, validateRefSpec, type AdvertisedRef } from './refs.js';
 import { GitRevision } from './revision.js';
+import { storeFs } from './store-fs.js';
 import { CommitSignatureError, verifyCommitSignature, type VerifiedSignature } from './signature/commit.js';
 import type { GitCredentials, GitSourceSpec, ResolvedRef, Revision, SourceStats } from './types.js';
 
@@ -68,7 +69,7 @@ export class GitSource {
     const safe = spec.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60);
     const key = createHash('sha256').update(this.url).digest('hex').slice(0, 12);
     this.gitdir = join(cacheDir, `${safe}-${key}.git`);
-    this.store = { gitdir: this.gitdir, cache: {} };
+    this.store = { gitdir: this.gitdir, cache: {}, fs: storeFs(this.gitdir) };
     this.http = countingHttp(this.traffic, options.http);
   }
 
@@ -177,7 +178,7 @@ export class GitSource {
     }
     const commit = await this.peel(head);
     if (this.spec.verify !== undefined) this.lastSignature = await this.verify(commit);
-    await git.writeRef({ fs, gitdir: this.gitdir, ref: LAST_REF, value: commit, force: true });
+    await git.writeRef({ fs: this.store.fs, gitdir: this.gitdir, ref: LAST_REF, value: commit, force: true });
     this.last = new GitRevision(this.store, commit, head.ref);
     return this.last;
   }
@@ -209,14 +210,14 @@ export class GitSource {
     const packDir = join(this.gitdir, 'objects', 'pack');
     if (fs.existsSync(packDir) && fs.readdirSync(packDir).filter((f) => f.endsWith('.pack')).length >= MAX_PACKS) {
       fs.rmSync(this.gitdir, { recursive: true, force: true });
-      this.store = { gitdir: this.gitdir, cache: {} };
+      this.store = { gitdir: this.gitdir, cache: {}, fs: storeFs(this.gitdir) };
       this.last = undefined;
     }
     if (fs.existsSync(join(this.gitdir, 'config'))) return;
     fs.mkdirSync(this.gitdir, { recursive: true });
-    await git.init({ fs, gitdir: this.gitdir, bare: true, defaultBranch: 'main' });
+    await git.init({ fs: this.store.fs, gitdir: this.gitdir, bare: true, defaultBranch: 'main' });
     // fetch() updates remote-tracking refs through the remote's refspec, so one must exist.
-    await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.url, force: true });
+    await git.addRemote({ fs: this.store.fs, gitdir: this.gitdir, remote: 'origin', url: this.url, force: true });
   }
 
   /**
@@ -227,7 +228,7 @@ export class GitSource {
   private async fetchRef(head: RemoteHead): Promise<void> {
     try {
       await git.fetch({
-        fs,
+        fs: this.store.fs,
         http: this.http,
         gitdir: this.gitdir,
         cache: this.store.cache,
@@ -256,7 +257,7 @@ export class GitSource {
    */
   private async fetchCommit(sha: string): Promise<void> {
     await this.prepareStore();
-    const base = { fs, http: this.http, gitdir: this.gitdir, cache: this.store.cache, url: this.url, ref: LAST_REF, singleBranch: true, tags: false };
+    const base = { fs: this.store.fs, http: this.http, gitdir: this.gitdir, cache: this.store.cache, url: this.url, ref: LAST_REF, singleBranch: true, tags: false };
     try {
       await git.fetch({ ...base, headers: await this.headers(), remoteRef: sha, depth: 1 });
       this.counters.fetches++;
@@ -283,7 +284,7 @@ export class GitSource {
       throw this.error('signature', `cannot read allowed signers file ${file}: ${(err as Error).message}`, err);
     }
     try {
-      const { object } = await git.readObject({ fs, gitdir: this.gitdir, cache: this.store.cache, oid: commit, format: 'content' });
+      const { object } = await git.readObject({ fs: this.store.fs, gitdir: this.gitdir, cache: this.store.cache, oid: commit, format: 'content' });
       return verifyCommitSignature(commit, object as Uint8Array, signers);
     } catch (err) {
       if (err instanceof CommitSignatureError) throw this.error('signature', err.message, err);

@@ -1,15 +1,14 @@
 // Reading commits and trees straight from the bare object store: no checkout, no working tree.
 // Everything here takes an ObjectStore so the same code serves fetched revisions and tests.
-import * as nodeFs from 'node:fs';
 import git, { type ReadTreeResult, type TreeEntry } from 'isomorphic-git';
+import type { StoreFs } from './store-fs.js';
 
 export interface ObjectStore {
   gitdir: string;
   /** isomorphic-git's pack cache: parsed pack indexes live here between calls. */
   cache: object;
+  fs: StoreFs;
 }
-
-const fs = nodeFs;
 
 /** `./a/b/` → `a/b`; `''`, `.` and `/` → `''` (root). Rejects `..` so a path cannot escape the tree. */
 export function normalizePath(path: string): string {
@@ -20,7 +19,7 @@ export function normalizePath(path: string): string {
 
 export async function hasObject(store: ObjectStore, oid: string): Promise<boolean> {
   try {
-    await git.readObject({ fs, gitdir: store.gitdir, cache: store.cache, oid, format: 'deflated' });
+    await git.readObject({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid, format: 'deflated' });
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -35,7 +34,7 @@ export function isNotFound(err: unknown): boolean {
 /** The commit an oid names, following annotated tags. */
 export async function peelToCommit(store: ObjectStore, oid: string): Promise<string> {
   for (let i = 0; i < 10; i++) {
-    const { type, object } = await git.readObject({ fs, gitdir: store.gitdir, cache: store.cache, oid, format: 'parsed' });
+    const { type, object } = await git.readObject({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid, format: 'parsed' });
     if (type === 'commit') return oid;
     if (type !== 'tag') throw new Error(`object ${oid} is a ${type}, not a commit`);
     oid = (object as { object: string }).object;
@@ -44,12 +43,12 @@ export async function peelToCommit(store: ObjectStore, oid: string): Promise<str
 }
 
 export async function commitTree(store: ObjectStore, commit: string): Promise<string> {
-  const { commit: c } = await git.readCommit({ fs, gitdir: store.gitdir, cache: store.cache, oid: commit });
+  const { commit: c } = await git.readCommit({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid: commit });
   return c.tree;
 }
 
 async function readTree(store: ObjectStore, oid: string): Promise<TreeEntry[]> {
-  const res: ReadTreeResult = await git.readTree({ fs, gitdir: store.gitdir, cache: store.cache, oid });
+  const res: ReadTreeResult = await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid });
   return res.tree;
 }
 
@@ -93,7 +92,7 @@ export async function listBlobs(store: ObjectStore, oid: string, prefix: string)
 }
 
 export async function readBlob(store: ObjectStore, oid: string): Promise<Uint8Array> {
-  const { blob } = await git.readBlob({ fs, gitdir: store.gitdir, cache: store.cache, oid });
+  const { blob } = await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid });
   return blob;
 }
 

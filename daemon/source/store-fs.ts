@@ -1,0 +1,86 @@
+// The file system isomorphic-git sees for one object store. isomorphic-git looks an object up by
+// first trying the loose path (a failing open) and then listing objects/pack (a readdir) — two
+// syscalls per object before any work, which dominate a 1,000-file read. Our stores only ever
+// receive packs, so both answers are cached here and dropped on any write under objects/.
+import * as nodeFs from 'node:fs';
+import type { PromiseFsClient } from 'isomorphic-git';
+
+type Promises = typeof nodeFs.promises;
+
+export interface StoreFs extends PromiseFsClient {
+  /** Forget cached listings (called automatically on writes through this fs). */
+  invalidate(): void;
+}
+
+const LOOSE_RE = /\/objects\/([0-9a-f]{2})\/[0-9a-f]{38}$/;
+
+/**
+ * One shared error for "no loose object": isomorphic-git only checks that the read failed, and
+ * building a fresh Error (with its stack) per object showed up in profiles of large reads.
+ */
+const NO_LOOSE_OBJECT: NodeJS.ErrnoException = Object.assign(new Error('ENOENT: no such loose object'), { code: 'ENOENT', errno: -2, syscall: 'open' });
+
+export function storeFs(gitdir: string): StoreFs {
+  const p = nodeFs.promises;
+  const objectsDir = `${gitdir}/objects`;
+  const packDir = `${objectsDir}/pack`;
+  let looseDirs: Promise<Set<string>> | undefined;
+  let packList: Promise<string[]> | undefined;
+
+  const invalidate = (): void => {
+    looseDirs = undefined;
+    packList = undefined;
+  };
+  const touches = (path: unknown): boolean => typeof path === 'string' && path.startsWith(objectsDir);
+
+  const listLoose = (): Promise<Set<string>> => {
+    looseDirs ??= p.readdir(objectsDir).then(
+      (names) => new Set(names.filter((n) => /^[0-9a-f]{2}$/.test(n))),
+      () => new Set<string>(),
+    );
+    return looseDirs;
+  };
+
+  const promises = {
+    ...p,
+    async readFile(...args: Parameters<Promises['readFile']>) {
+      const [path] = args;
+      if (typeof path === 'string') {
+        const m = LOOSE_RE.exec(path);
+        if (m !== null && path.startsWith(objectsDir) && !(await listLoose()).has(m[1] as string)) throw NO_LOOSE_OBJECT;
+      }
+      return p.readFile(...args);
+    },
+    async readdir(path: string, options?: undefined) {
+      if (path === packDir && options === undefined) {
+        packList ??= p.readdir(packDir).catch((err: unknown) => {
+          packList = undefined;
+          throw err;
+        });
+        return [...(await packList)];
+      }
+      return p.readdir(path);
+    },
+    async writeFile(...args: Parameters<Promises['writeFile']>) {
+      if (touches(args[0])) invalidate();
+      try {
+        return await p.writeFile(...args);
+      } finally {
+        if (touches(args[0])) invalidate();
+      }
+    },
+    async mkdir(...args: Parameters<Promises['mkdir']>) {
+      if (touches(args[0])) invalidate();
+      return p.mkdir(...args);
+    },
+    async unlink(...args: Parameters<Promises['unlink']>) {
+      if (touches(args[0])) invalidate();
+      return p.unlink(...args);
+    },
+    async rmdir(...args: Parameters<Promises['rmdir']>) {
+      if (touches(args[0])) invalidate();
+      return p.rmdir(...args);
+    },
+  };
+  return { promises, invalidate };
+}
