@@ -1,0 +1,94 @@
+// Readers for the small shared shapes: secret references, names, URLs, durations, paths.
+
+import { isAbsolute, resolve } from 'node:path';
+import { DurationError, parseDuration } from './duration.js';
+import { Obj, type Issues } from './fields.js';
+import type { SecretRef } from './secret-ref.js';
+
+export interface ReadCtx {
+  issues: Issues;
+  /** Directory relative file paths are resolved against (the config file's), if any. */
+  baseDir?: string;
+}
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL_HINT = 'must be a DNS label: lowercase letters, digits and "-", at most 63 characters';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function filePath(ctx: ReadCtx, p: string): string {
+  return ctx.baseDir !== undefined && !isAbsolute(p) ? resolve(ctx.baseDir, p) : p;
+}
+
+/** `{env: NAME}` or `{file: PATH}`; exactly one. */
+export function readSecretRef(ctx: ReadCtx, parent: Obj, name: string, required: boolean): SecretRef | undefined {
+  const o = parent.obj(name, 'SecretRef', { required });
+  if (!o) return undefined;
+  return secretRefFrom(ctx, o);
+}
+
+export function secretRefFrom(ctx: ReadCtx, o: Obj): SecretRef | undefined {
+  const which = o.oneOf(['env', 'file'] as const);
+  if (which === 'env') {
+    const env = o.str('env', { pattern: ENV_NAME, patternHint: 'must be an environment variable name' });
+    return env === undefined ? undefined : { env };
+  }
+  if (which === 'file') {
+    const file = o.str('file');
+    return file === undefined ? undefined : { file: filePath(ctx, file) };
+  }
+  return undefined;
+}
+
+export function readDuration(o: Obj, name: string, dflt: string): number {
+  const v = o.raw(name) ?? dflt;
+  if (typeof v !== 'string') {
+    o.issues.add(o.at(name), `must be a duration string like "30s", "5m" or "1h30m", not ${typeof v}`);
+    return parseDuration(dflt);
+  }
+  try {
+    const ms = parseDuration(v);
+    if (ms <= 0) {
+      o.issues.add(o.at(name), 'must be greater than zero');
+      return parseDuration(dflt);
+    }
+    return ms;
+  } catch (e) {
+    if (e instanceof DurationError) {
+      o.issues.add(o.at(name), e.message);
+      return parseDuration(dflt);
+    }
+    throw e;
+  }
+}
+
+/** An http(s) URL. Userinfo is refused without echoing the URL: it would contain the password. */
+export function readHttpUrl(o: Obj, name: string): string | undefined {
+  const v = o.str(name, { required: true });
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    o.issues.add(o.at(name), 'is not a valid URL');
+    return undefined;
+  }
+  if (u.username !== '' || u.password !== '') {
+    o.issues.add(o.at(name), 'must not contain credentials; use credentials.usernameFrom/passwordFrom');
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    o.issues.add(o.at(name), `scheme ${u.protocol.replace(/:$/, '')} is not supported; use http or https`);
+    return undefined;
+  }
+  return v;
+}
+
+export function readStringMap(o: Obj, name: string): Record<string, string> | undefined {
+  const v = o.raw(name);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    o.issues.add(o.at(name), 'must be a mapping of strings to strings');
+    return undefined;
+  }
+  return v as Record<string, string>;
+}

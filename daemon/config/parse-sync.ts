@@ -1,0 +1,155 @@
+// spec.syncs[]: what to apply where, and how to decrypt it.
+
+import { posix } from 'node:path';
+import { Obj } from './fields.js';
+import {
+  DNS_LABEL,
+  DNS_LABEL_HINT,
+  filePath,
+  readDuration,
+  readHttpUrl,
+  readSecretRef,
+  secretRefFrom,
+  type ReadCtx,
+} from './parse-refs.js';
+import type { AgeIdentityRef, DecryptionSpec, SyncSpec, VaultAuth } from './types.js';
+
+export const DEFAULT_SA_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+function readAge(ctx: ReadCtx, o: Obj): DecryptionSpec['age'] {
+  const list = o.list('identitiesFrom', { required: true });
+  if (!list) return undefined;
+  if (list.length === 0) o.issues.add(o.at('identitiesFrom'), 'must list at least one identity');
+  const ids: AgeIdentityRef[] = [];
+  list.forEach((item, i) => {
+    const r = Obj.read(ctx.issues, `${o.at('identitiesFrom')}[${i}]`, item, 'AgeIdentityRef');
+    if (!r) return;
+    const which = r.oneOf(['env', 'file', 'secret'] as const);
+    if (which === 'secret') {
+      const s = r.obj('secret', 'KubeSecretKeyRef');
+      if (!s) return;
+      const namespace = s.str('namespace', { required: true, pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
+      const name = s.str('name', { required: true });
+      const key = s.str('key', { required: true });
+      if (namespace && name && key) ids.push({ secret: { namespace, name, key } });
+    } else if (which) {
+      const ref = secretRefFrom(ctx, r);
+      if (ref) ids.push(ref);
+    }
+  });
+  return { identitiesFrom: ids };
+}
+
+function readVaultAuth(ctx: ReadCtx, o: Obj): VaultAuth | undefined {
+  const which = o.oneOf(['token', 'kubernetes', 'approle'] as const);
+  if (which === 'token') {
+    const t = o.obj('token', 'VaultTokenAuth');
+    const from = t ? readSecretRef(ctx, t, 'from', true) : undefined;
+    return from ? { token: { from } } : undefined;
+  }
+  if (which === 'kubernetes') {
+    const k = o.obj('kubernetes', 'VaultKubernetesAuth');
+    if (!k) return undefined;
+    const role = k.str('role', { required: true });
+    const mount = k.str('mount') ?? 'kubernetes';
+    const tokenFile = filePath(ctx, k.str('tokenFile') ?? DEFAULT_SA_TOKEN_FILE);
+    return role ? { kubernetes: { role, mount, tokenFile } } : undefined;
+  }
+  if (which === 'approle') {
+    const a = o.obj('approle', 'VaultAppRoleAuth');
+    if (!a) return undefined;
+    const mount = a.str('mount') ?? 'approle';
+    const roleIdFrom = readSecretRef(ctx, a, 'roleIdFrom', true);
+    const secretIdFrom = readSecretRef(ctx, a, 'secretIdFrom', true);
+    return roleIdFrom && secretIdFrom ? { approle: { mount, roleIdFrom, secretIdFrom } } : undefined;
+  }
+  return undefined;
+}
+
+function readDecryption(ctx: ReadCtx, o: Obj): DecryptionSpec | undefined {
+  if (!o.has('age') && !o.has('vault')) {
+    o.issues.add(o.path, 'must configure age, vault, or both');
+    return undefined;
+  }
+  const out: DecryptionSpec = {};
+  const age = o.obj('age', 'Age');
+  if (age) {
+    const a = readAge(ctx, age);
+    if (a) out.age = a;
+  }
+  const vault = o.obj('vault', 'Vault');
+  if (vault) {
+    const address = readHttpUrl(vault, 'address');
+    const transitMount = vault.str('transitMount') ?? 'transit';
+    const authObj = vault.obj('auth', 'VaultAuth', { required: true });
+    const auth = authObj ? readVaultAuth(ctx, authObj) : undefined;
+    if (address && auth) out.vault = { address, transitMount, auth };
+  }
+  return out;
+}
+
+function readNamespaces(o: Obj): string[] | undefined {
+  const list = o.list('allowedNamespaces');
+  if (!list) return undefined;
+  const ok: string[] = [];
+  list.forEach((ns, i) => {
+    if (typeof ns === 'string' && DNS_LABEL.test(ns)) ok.push(ns);
+    else o.issues.add(`${o.at('allowedNamespaces')}[${i}]`, DNS_LABEL_HINT);
+  });
+  return ok;
+}
+
+/** A repository-relative directory; "..", absolute paths and backslashes cannot leave the checkout. */
+function readRepoPath(o: Obj): string {
+  const raw = o.raw('path');
+  if (raw === undefined || raw === null) return '';
+  if (typeof raw !== 'string') {
+    o.issues.add(o.at('path'), 'must be a string');
+    return '';
+  }
+  const n = posix.normalize(raw.replace(/^\/+/, '') || '.');
+  if (n === '..' || n.startsWith('../')) {
+    o.issues.add(o.at('path'), 'must stay inside the repository');
+    return '';
+  }
+  return n === '.' ? '' : n.replace(/\/+$/, '');
+}
+
+export function readSync(ctx: ReadCtx, path: string, value: unknown): SyncSpec | undefined {
+  const o = Obj.read(ctx.issues, path, value, 'Sync');
+  if (!o) return undefined;
+  const name = o.str('name', { required: true, pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
+  const source = o.str('source', { required: true });
+  const syncPath = readRepoPath(o);
+  const targetNamespace = o.str('targetNamespace', { pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
+  const allowedNamespaces = readNamespaces(o);
+  if (targetNamespace && allowedNamespaces && !allowedNamespaces.includes(targetNamespace)) {
+    o.issues.add(o.at('targetNamespace'), 'is not in allowedNamespaces');
+  }
+  let kubeconfig: SyncSpec['kubeconfig'];
+  const k = o.obj('kubeconfig', 'Kubeconfig');
+  if (k) {
+    const file = k.str('file');
+    const context = k.str('context');
+    kubeconfig = { ...(file ? { file: filePath(ctx, file) } : {}), ...(context ? { context } : {}) };
+  }
+  const d = o.obj('decryption', 'Decryption');
+  const decryption = d ? readDecryption(ctx, d) : undefined;
+  const spec: SyncSpec = {
+    name: name ?? '',
+    source: source ?? '',
+    path: syncPath,
+    prune: o.bool('prune', true),
+    intervalMs: readDuration(o, 'interval', '5m'),
+    timeoutMs: readDuration(o, 'timeout', '2m'),
+    ...(targetNamespace ? { targetNamespace } : {}),
+    ...(allowedNamespaces ? { allowedNamespaces } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
+    wait: o.bool('wait', false),
+    force: o.bool('force', true),
+    maxPruneRatio: o.num('maxPruneRatio', 0.5, 0, 1),
+    allowEmpty: o.bool('allowEmpty', false),
+    ...(decryption ? { decryption } : {}),
+  };
+  return name === undefined || source === undefined ? undefined : spec;
+}

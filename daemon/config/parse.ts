@@ -1,0 +1,143 @@
+// parseConfig / loadConfig: YAML text → validated DaemonConfig, or a ConfigError listing every problem.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { Issues, Obj } from './fields.js';
+import { readStringMap, type ReadCtx } from './parse-refs.js';
+import { readSource } from './parse-source.js';
+import { readSync } from './parse-sync.js';
+import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SourceSpec, type SyncSpec } from './types.js';
+
+export interface ParseConfigOptions {
+  /** Directory that relative file paths in the config are relative to; loadConfig uses the file's. */
+  baseDir?: string;
+}
+
+const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+function readListen(o: Obj): string {
+  const v = o.str('listen', { pattern: LISTEN, patternHint: 'must be host:port, e.g. "127.0.0.1:9797", ":9797" or "[::1]:9797"' });
+  if (v === undefined) return DEFAULT_LISTEN;
+  if (Number(LISTEN.exec(v)?.[2]) > 65535) {
+    o.issues.add(o.at('listen'), 'port must be at most 65535');
+    return DEFAULT_LISTEN;
+  }
+  return v;
+}
+
+function readList<T>(ctx: ReadCtx, o: Obj, name: string, read: (ctx: ReadCtx, path: string, v: unknown) => T | undefined): T[] {
+  const out: T[] = [];
+  (o.list(name) ?? []).forEach((item, i) => {
+    const r = read(ctx, `${o.at(name)}[${i}]`, item);
+    if (r !== undefined) out.push(r);
+  });
+  return out;
+}
+
+function checkUnique(issues: Issues, items: { name: string }[], path: string): void {
+  const seen = new Map<string, number>();
+  items.forEach((it, i) => {
+    const first = seen.get(it.name);
+    if (first !== undefined) issues.add(`${path}[${i}].name`, `duplicate name "${it.name}" (also ${path}[${first}])`);
+    else seen.set(it.name, i);
+  });
+}
+
+function checkSourceRefs(issues: Issues, sources: SourceSpec[], syncs: SyncSpec[], rawSyncs: unknown[]): void {
+  const names = new Set(sources.map((s) => s.name));
+  syncs.forEach((s) => {
+    const i = rawSyncs.findIndex((r) => typeof r === 'object' && r !== null && (r as { name?: unknown }).name === s.name);
+    if (!names.has(s.source)) {
+      const known = [...names];
+      issues.add(`spec.syncs[${i}].source`, `no source named "${s.source}"${known.length ? ` (sources: ${known.join(', ')})` : ''}`);
+    }
+  });
+}
+
+/** Path like `spec.syncs[2].decryption` → ['spec', 'syncs', 2, 'decryption']. */
+function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
+  return out;
+}
+
+/** Line of the field, or of its nearest ancestor present in the file. */
+function lineOf(doc: Document, lc: LineCounter, path: string): number | undefined {
+  const segs = pathSegments(path);
+  for (let n = segs.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(segs.slice(0, n), true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+export function parseConfig(text: string, sourceName: string, opts: ParseConfigOptions = {}): DaemonConfig {
+  const lc = new LineCounter();
+  // YAML 1.2 core schema: `yes` stays a string here and is reported, rather than silently becoming true.
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      sourceName,
+      doc.errors.map((e) => ({ path: '', line: lc.linePos(e.pos[0]).line, message: `YAML: ${e.message}` })),
+    );
+  }
+  const issues = new Issues();
+  const ctx: ReadCtx = { issues, ...(opts.baseDir !== undefined ? { baseDir: opts.baseDir } : {}) };
+  const root = Obj.read(issues, '', doc.toJS({ maxAliasCount: 100 }) as unknown, 'DaemonConfig');
+  let config: DaemonConfig | undefined;
+  if (root) {
+    if (root.raw('apiVersion') !== API_VERSION) issues.add('apiVersion', `must be "${API_VERSION}"`);
+    if (root.raw('kind') !== KIND) issues.add('kind', `must be "${KIND}"`);
+    const md = root.obj('metadata', 'Metadata');
+    const metadata: DaemonConfig['metadata'] = {};
+    if (md) {
+      const name = md.str('name');
+      const labels = readStringMap(md, 'labels');
+      const annotations = readStringMap(md, 'annotations');
+      Object.assign(metadata, name ? { name } : {}, labels ? { labels } : {}, annotations ? { annotations } : {});
+    }
+    const spec = root.obj('spec', 'Spec', { required: true });
+    if (spec) {
+      const sources = readList(ctx, spec, 'sources', readSource);
+      const syncs = readList(ctx, spec, 'syncs', readSync);
+      checkUnique(issues, sources, 'spec.sources');
+      checkUnique(issues, syncs, 'spec.syncs');
+      checkSourceRefs(issues, sources, syncs, spec.list('syncs') ?? []);
+      config = {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata,
+        spec: {
+          listen: readListen(spec),
+          sources,
+          syncs,
+          images: spec.list('images') ?? [],
+          imageUpdates: spec.list('imageUpdates') ?? [],
+        },
+      };
+    }
+  }
+  if (issues.list.length > 0 || !config) {
+    const located: ConfigIssue[] = issues.list.map((i) => {
+      const path = i.path.replace(/^\./, '');
+      const line = lineOf(doc, lc, path);
+      return { ...i, path, ...(line !== undefined ? { line } : {}) };
+    });
+    throw new ConfigError(sourceName, located);
+  }
+  return config;
+}
+
+export async function loadConfig(path: string): Promise<DaemonConfig> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(abs, [{ path: '', message: `cannot read config file: ${code}` }]);
+  }
+  return parseConfig(text, abs, { baseDir: dirname(abs) });
+}

@@ -1,0 +1,83 @@
+// The validated, defaulted DaemonConfig. Durations are in milliseconds; file paths are absolute when the
+// config came from a file (relative paths in it are relative to the config file's directory).
+
+import type { SecretRef } from './secret-ref.js';
+
+export const API_VERSION = 'gitops-seal.io/v1alpha1';
+export const KIND = 'DaemonConfig';
+/** Loopback by default: the endpoints (metrics, health, webhooks) are opted into the network explicitly. */
+export const DEFAULT_LISTEN = '127.0.0.1:9797';
+
+export type GitRef = { branch: string } | { tag: string } | { semver: string } | { commit: string };
+
+export interface SourceSpec {
+  name: string;
+  /** http(s) URL of the repository, without credentials. */
+  url: string;
+  ref: GitRef;
+  /** Poll interval (default 1m). */
+  intervalMs: number;
+  /** Random extra delay, as a percentage of the interval (default 10). */
+  jitterPercent: number;
+  credentials?: { usernameFrom?: SecretRef; passwordFrom: SecretRef };
+  webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: SecretRef };
+  /** Require commits signed by a key in this SSH allowed-signers file (ed25519). */
+  verify?: { allowedSignersFile: string };
+}
+
+export interface KubeSecretKeyRef {
+  namespace: string;
+  name: string;
+  key: string;
+}
+
+export type AgeIdentityRef = SecretRef | { secret: KubeSecretKeyRef };
+
+export type VaultAuth =
+  | { token: { from: SecretRef } }
+  | { kubernetes: { role: string; mount: string; tokenFile: string } }
+  | { approle: { mount: string; roleIdFrom: SecretRef; secretIdFrom: SecretRef } };
+
+export interface DecryptionSpec {
+  age?: { identitiesFrom: AgeIdentityRef[] };
+  vault?: { address: string; transitMount: string; auth: VaultAuth };
+}
+
+export interface SyncSpec {
+  name: string;
+  /** Name of a SourceSpec. */
+  source: string;
+  /** Directory in the repository, normalized ("" is the root). */
+  path: string;
+  prune: boolean;
+  /** Full drift check interval (default 5m). */
+  intervalMs: number;
+  /** Apply timeout (default 2m). */
+  timeoutMs: number;
+  targetNamespace?: string;
+  allowedNamespaces?: string[];
+  /** Absent: in-cluster config, else the current context of the default kubeconfig. */
+  kubeconfig?: { file?: string; context?: string };
+  wait: boolean;
+  /** Force field-manager conflicts (default true). */
+  force: boolean;
+  /** Refuse to prune more than this fraction of the inventory in one sync (default 0.5). */
+  maxPruneRatio: number;
+  /** Allow a sync whose path yields no objects (which would prune everything). */
+  allowEmpty: boolean;
+  decryption?: DecryptionSpec;
+}
+
+export interface DaemonConfig {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    listen: string;
+    sources: SourceSpec[];
+    syncs: SyncSpec[];
+    /** Image automation; validated by its own module. */
+    images: unknown[];
+    imageUpdates: unknown[];
+  };
+}
