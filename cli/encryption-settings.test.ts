@@ -8,6 +8,7 @@ const rule: ResolvedRule = {
   index: 0,
   age: ['age1rule'],
   hcVaultTransit: ['http://v/v1/t/keys/k'],
+  unsupportedKeys: [],
   crypt: { unencryptedSuffix: '_unencrypted' },
   macOnlyEncrypted: false,
 };
@@ -31,6 +32,12 @@ describe('mergeSettings', () => {
     expect(mergeSettings('/a.yaml', { age: ['age1x'] }, undefined, true).rule).toEqual({ encryptedRegex: '^(data|stringData)$' });
     expect(mergeSettings('/a.yaml', { age: ['age1x'] }, undefined, false).rule).toBeUndefined();
     expect(mergeSettings('/r/a.yaml', {}, rule, true).rule).toEqual({ unencryptedSuffix: '_unencrypted' });
+  });
+
+  it('refuses a rule with pgp/kms keys unless flags replace the keys', () => {
+    const mixed = { ...rule, unsupportedKeys: ['pgp'] };
+    expect(() => mergeSettings('/r/a.yaml', {}, mixed, false)).toThrow(/uses pgp keys/);
+    expect(mergeSettings('/r/a.yaml', { age: ['age1flag'] }, mixed, false).keys.age).toEqual(['age1flag']);
   });
 
   it('fails with a ConfigError when there are no recipients', () => {

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from './errors.js';
 import { SECRET_ENCRYPTED_REGEX } from './k8s-secret.js';
-import { loadCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
+import { assertUsableKeys, loadCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
 
 export interface KeyFlags {
   age?: string[];
@@ -80,6 +80,7 @@ export function mergeSettings(
   isSecret: boolean,
 ): EncryptionSettings {
   const flagKeys = (flags.age?.length ?? 0) + (flags.hcVaultTransit?.length ?? 0) > 0;
+  if (!flagKeys && rule) assertUsableKeys(rule, target);
   const keys = flagKeys
     ? { age: flags.age ?? [], hcVaultTransit: flags.hcVaultTransit ?? [] }
     : { age: rule?.age ?? [], hcVaultTransit: rule?.hcVaultTransit ?? [] };

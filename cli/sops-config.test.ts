@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { compileGoRegex, findConfigFile, loadCreationRule, matchCreationRule, matchPath } from './sops-config.js';
+import { assertUsableKeys, compileGoRegex, findConfigFile, loadCreationRule, matchCreationRule, matchPath } from './sops-config.js';
 
 const AGE1 = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 const AGE2 = 'age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg';
@@ -70,7 +70,9 @@ creation_rules:
     const two = `creation_rules:\n  - key_groups:\n      - age: [${AGE1}]\n      - age: [${AGE2}]\n`;
     expect(() => matchCreationRule(two, cfgPath, '/repo/a.yaml')).toThrow(/Shamir/);
     const pgp = `creation_rules:\n  - pgp: ABCDEF\n    age: ${AGE1}\n`;
-    expect(() => matchCreationRule(pgp, cfgPath, '/repo/a.yaml')).toThrow(/'pgp' is not supported/);
+    const rule = matchCreationRule(pgp, cfgPath, '/repo/a.yaml');
+    expect(rule?.unsupportedKeys).toEqual(['pgp']);
+    expect(() => assertUsableKeys(rule!, '/repo/a.yaml')).toThrow(/uses pgp keys, which gitops-seal does not support/);
     const both = `creation_rules:\n  - age: ${AGE1}\n    encrypted_regex: a\n    unencrypted_suffix: b\n`;
     expect(() => matchCreationRule(both, cfgPath, '/repo/a.yaml')).toThrow(ConfigError);
   });

@@ -30,6 +30,11 @@ export interface ResolvedRule {
   index: number;
   age: string[];
   hcVaultTransit: string[];
+  /**
+   * Key types the rule names that gitops-seal cannot use (pgp, kms, ...). Using the rule's keys
+   * is refused when this is non-empty; flags that replace the keys make it irrelevant.
+   */
+  unsupportedKeys: string[];
   /** Undefined when the rule sets no crypt rule (so callers can apply their own default). */
   crypt: CryptRuleConfig | undefined;
   macOnlyEncrypted: boolean;
@@ -45,8 +50,25 @@ const CRYPT_FIELDS: ReadonlyArray<[string, keyof CryptRuleConfig]> = [
 ];
 
 // Key types sops supports that gitops-seal cannot use. Silently dropping them would encrypt a
-// file that some teammate can no longer open, so a rule that names them is refused instead.
+// file that some teammate can no longer open, so using such a rule's keys is refused.
 const UNSUPPORTED_KEY_FIELDS = ['pgp', 'kms', 'gcp_kms', 'azure_keyvault', 'hckms', 'plugins'];
+
+function unsupportedIn(entry: Record<string, unknown>): string[] {
+  return UNSUPPORTED_KEY_FIELDS.filter((field) => {
+    const v = entry[field];
+    return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
+  });
+}
+
+/** Throw if the rule's own keys cannot be used as they are. */
+export function assertUsableKeys(rule: ResolvedRule, target: string): void {
+  if (rule.unsupportedKeys.length > 0) {
+    throw new ConfigError(
+      `creation_rules[${rule.index}] in ${rule.configPath} uses ${rule.unsupportedKeys.join(', ')} keys, which gitops-seal does not support (only age and hc_vault_transit_uri)`,
+      target,
+    );
+  }
+}
 
 /** Find the `.sops.yaml` governing `filePath`, or undefined. */
 export async function findConfigFile(filePath: string): Promise<string | undefined> {
@@ -104,32 +126,24 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function rejectUnsupported(entry: Record<string, unknown>, where: string, configPath: string): void {
-  for (const field of UNSUPPORTED_KEY_FIELDS) {
-    const v = entry[field];
-    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== '') {
-      throw new ConfigError(`${where}: key type '${field}' is not supported by gitops-seal (only age and hc_vault_transit_uri)`, configPath);
-    }
-  }
-}
-
 /** Turn one `creation_rules` entry into keys + crypt rule. */
 export function resolveRuleEntry(entry: Record<string, unknown>, index: number, configPath: string): ResolvedRule {
   const where = `creation_rules[${index}]`;
   let age: string[] = [];
   let hcVaultTransit: string[] = [];
+  let unsupportedKeys: string[];
   const groups = entry['key_groups'];
   if (Array.isArray(groups) && groups.length > 0) {
     // Shamir secret sharing across several groups cannot be expressed by a flat recipient list.
     if (groups.length > 1) throw new ConfigError(`${where}: more than one key group (Shamir) is not supported`, configPath);
     const group = groups[0];
     if (!isRecord(group)) throw new ConfigError(`${where}: key_groups[0] must be a mapping`, configPath);
-    rejectUnsupported(group, `${where}.key_groups[0]`, configPath);
+    unsupportedKeys = unsupportedIn(group);
     if (group['merge'] !== undefined) throw new ConfigError(`${where}: key_groups merge is not supported`, configPath);
     age = keyList(group['age'], 'age', configPath);
     hcVaultTransit = keyList(group['hc_vault'], 'hc_vault', configPath);
   } else {
-    rejectUnsupported(entry, where, configPath);
+    unsupportedKeys = unsupportedIn(entry);
     age = keyList(entry['age'], 'age', configPath);
     hcVaultTransit = keyList(entry['hc_vault_transit_uri'], 'hc_vault_transit_uri', configPath);
   }
@@ -150,7 +164,15 @@ export function resolveRuleEntry(entry: Record<string, unknown>, index: number, 
   if (mac !== undefined && mac !== null && typeof mac !== 'boolean') {
     throw new ConfigError(`${where}: mac_only_encrypted must be true or false`, configPath);
   }
-  return { configPath, index, age: dedupe(age), hcVaultTransit: dedupe(hcVaultTransit), crypt, macOnlyEncrypted: mac === true };
+  return {
+    configPath,
+    index,
+    age: dedupe(age),
+    hcVaultTransit: dedupe(hcVaultTransit),
+    unsupportedKeys,
+    crypt,
+    macOnlyEncrypted: mac === true,
+  };
 }
 
 function dedupe(list: string[]): string[] {

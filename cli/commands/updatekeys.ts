@@ -7,7 +7,7 @@ import { ConfigError, InputError } from '../errors.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
 import { parseOutputFormat, type OutputFormat } from '../output.js';
-import { loadCreationRule } from '../sops-config.js';
+import { assertUsableKeys, loadCreationRule } from '../sops-config.js';
 import { currentRecipients, diffRecipients } from '../sops-metadata.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
@@ -34,6 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!keys.isSopsEncrypted(text, format)) throw new InputError('not encrypted (no sops metadata)', file);
       const rule = await loadCreationRule(abs, opts.config !== undefined ? ctx.resolvePath(opts.config) : undefined);
       if (!rule) throw new ConfigError('no .sops.yaml creation rule matches this file', file);
+      assertUsableKeys(rule, file);
       const desired = { age: rule.age, hcVaultTransit: rule.hcVaultTransit };
       if (desired.age.length + desired.hcVaultTransit.length === 0) {
         throw new ConfigError(`creation_rules[${rule.index}] in ${rule.configPath} gives no recipients`, file);
