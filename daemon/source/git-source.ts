@@ -29,6 +29,8 @@ interface RemoteHead extends ResolvedRef {
 export interface GitSourceOptions {
   /** Replace the HTTP client (tests wrap it; production uses isomorphic-git's Node client). */
   http?: HttpClient;
+  /** A socket silent for this long fails the operation with reason `network` (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export class GitSource {
@@ -41,6 +43,7 @@ export class GitSource {
   private readonly traffic = { requests: 0, bytesReceived: 0 };
   private readonly counters = { fetches: 0, skippedFetches: 0 };
   private readonly http: HttpClient;
+  private readonly idleTimeoutMs: number;
   private store: ObjectStore;
   private last: GitRevision | undefined;
   private lastSignature: VerifiedSignature | undefined;
@@ -70,7 +73,8 @@ export class GitSource {
     const key = createHash('sha256').update(this.url).digest('hex').slice(0, 12);
     this.gitdir = join(cacheDir, `${safe}-${key}.git`);
     this.store = { gitdir: this.gitdir, cache: {}, fs: storeFs(this.gitdir) };
-    this.http = countingHttp(this.traffic, options.http);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.http = countingHttp(this.traffic, options.http, this.idleTimeoutMs);
   }
 
   get stats(): SourceStats {
@@ -321,6 +325,7 @@ export class GitSource {
     const codes = [e.code, ...(e.errors ?? []).map((x) => x.code)];
     const netCode = codes.find((c) => c !== undefined && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|ERR_TLS|CERT_|DEPTH_ZERO|UNABLE_TO|SELF_SIGNED)/.test(c));
     if (netCode !== undefined) return this.error('network', `${netCode}: ${msg}`, err);
+    if (/request timed out/i.test(msg)) return this.error('network', `no data from the server for ${this.idleTimeoutMs / 1000} s`, err);
     if (e.code === 'NotFoundError') return this.error('ref-not-found', msg, err);
     if (/not our ref|upload-pack: not our|want .* not valid/i.test(msg)) return this.error('ref-not-found', msg, err);
     if (e.code === 'SmartHttpError' || e.code === 'RemoteCapabilityError' || e.code === 'ParseError') return this.error('protocol', msg, err);

@@ -8,11 +8,17 @@ export interface TrafficCounter {
   bytesReceived: number;
 }
 
-export function countingHttp(counter: TrafficCounter, inner: HttpClient = nodeHttp): HttpClient {
+/**
+ * `idleTimeoutMs` bounds how long a socket may sit silent (simple-get's `timeout`, a socket idle
+ * timer that also covers the body): a server that accepts and then hangs must fail the poll,
+ * not wedge the source forever.
+ */
+export function countingHttp(counter: TrafficCounter, inner: HttpClient = nodeHttp, idleTimeoutMs = 60_000): HttpClient {
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;
-      const res = await inner.request(req);
+      const fetchOptions: Record<string, unknown> = { ...(req.fetchOptions as Record<string, unknown> | undefined), timeout: idleTimeoutMs };
+      const res = await inner.request({ ...req, fetchOptions });
       const body = res.body;
       if (body === undefined) return res;
       async function* counted(): AsyncIterableIterator<Uint8Array> {

@@ -308,6 +308,22 @@ describe('GitSource errors never leak credentials', () => {
     expect(err.reason).toBe('network');
     expect(err.message).toContain('ECONNREFUSED');
   });
+
+  it('a server that accepts and never answers → SourceError(network) after the idle timeout', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const hang = createServer((s) => void sockets.push(s));
+    await new Promise<void>((ok) => hang.listen(0, '127.0.0.1', ok));
+    const port = (hang.address() as { port: number }).port;
+    try {
+      const t0 = performance.now();
+      const err = await caught(new GitSource({ name: 'hang', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(tmp, 'cache'), { idleTimeoutMs: 500 }).resolve());
+      expect(err.reason).toBe('network');
+      expect(performance.now() - t0).toBeLessThan(5000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((ok) => hang.close(ok));
+    }
+  });
 });
 
 describe('GitSource with commit signature verification', () => {
