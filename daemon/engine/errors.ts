@@ -1,0 +1,23 @@
+// A revision that cannot be applied. It names the stage that refused it and, per problem, the
+// file or object and the cause. Nothing of such a revision is applied or pruned.
+
+export type RevisionStage = 'source' | 'decrypt' | 'manifests' | 'tenancy' | 'validate' | 'prune-guard' | 'apply' | 'prune' | 'health';
+
+export class RevisionError extends Error {
+  constructor(
+    readonly sync: string,
+    readonly revision: string,
+    readonly stage: RevisionStage,
+    readonly problems: string[],
+  ) {
+    const head = `sync "${sync}" revision ${revision.slice(0, 12) || '(none)'} refused at ${stage}`;
+    super(problems.length === 1 ? `${head}: ${problems[0]}` : `${head}:\n  ${problems.join('\n  ')}`);
+    this.name = 'RevisionError';
+  }
+}
+
+/** The message lines of an error (aggregate errors keep one line per problem). */
+export function problemsOf(err: unknown): string[] {
+  if (err instanceof Error) return err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return [String(err)];
+}

@@ -1,0 +1,142 @@
+// One reconcile of one sync against one revision — atomic: load, decrypt, parse, check tenancy
+// and the prune guard, then a server-side dry-run of every object; only when all of that passes
+// is anything applied. A refused revision applies nothing and prunes nothing (RevisionError).
+//
+// Order of the writes, chosen so a crash at any point loses no object and leaves no orphan:
+//   apply → inventory := old ∪ new → prune stale → inventory := new.
+import type { KeyContext } from '../../keys/index.js';
+import { ApplyError, type ChangeSet, countActions, type Action, type WaitState } from '../apply/index.js';
+import type { ResourceManager } from '../apply/manager.js';
+import { AggregateDecryptError, decryptFiles } from '../decrypt/decrypt.js';
+import { checkPrune, inventoryOf, objectOf, PruneGuardError, type InventoryStore } from '../inventory/inventory.js';
+import type { KubeObject } from '../kube/types.js';
+import { ManifestError, readManifests, selectManifestFiles } from '../manifests/index.js';
+import type { Revision } from '../source/types.js';
+import { problemsOf, RevisionError } from './errors.js';
+import { applyNamespaceRules, scopesOf } from './scope.js';
+
+export interface SyncSettings {
+  name: string;
+  path: string;
+  prune: boolean;
+  force: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  maxPruneRatio: number;
+  allowEmpty: boolean;
+  targetNamespace?: string;
+  allowedNamespaces?: string[];
+}
+
+export interface SyncDeps {
+  settings: SyncSettings;
+  manager: ResourceManager;
+  inventory: InventoryStore;
+  keys: KeyContext;
+}
+
+export interface DesiredState {
+  revision: string;
+  /** The objects as applied (decrypted Secrets included: memory only, never logged). */
+  objects: KubeObject[];
+  decryptedFiles: string[];
+  warnings: string[];
+}
+
+export interface SyncOutcome extends DesiredState {
+  changes: Record<Action, number>;
+  pruned: number;
+  health: WaitState[];
+}
+
+/** Reads the sync's path out of the revision and returns the objects to apply, decrypted. */
+export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'manager'>, revision: Revision): Promise<DesiredState> {
+  const { settings } = deps;
+  const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
+    throw new RevisionError(settings.name, revision.commit, stage, problems);
+  };
+  let paths: string[];
+  try {
+    paths = await revision.listFiles(settings.path);
+  } catch (err) {
+    return fail('source', problemsOf(err));
+  }
+  const selected = new Set(selectManifestFiles(paths, settings.path));
+  if (selected.size === 0 && !settings.allowEmpty) {
+    fail('manifests', [`path "${settings.path || '/'}" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)`]);
+  }
+  const files = await revision.readFiles(settings.path, (p) => selected.has(p));
+  let plain;
+  try {
+    plain = await decryptFiles(files, deps.keys);
+  } catch (err) {
+    if (err instanceof AggregateDecryptError) fail('decrypt', err.errors.map((e) => e.message));
+    throw err;
+  }
+  let read;
+  try {
+    read = readManifests(plain.files);
+  } catch (err) {
+    if (err instanceof ManifestError) fail('manifests', problemsOf(err));
+    throw err;
+  }
+  const stillEncrypted = read.objects.filter((o) => o.encrypted);
+  if (stillEncrypted.length > 0) {
+    fail('decrypt', stillEncrypted.map((o) => `${o.file}: document ${o.index} has a sops block the file-level decryption did not cover`));
+  }
+  const raw = read.objects.map((o) => o.object as unknown as KubeObject);
+  const scopes = await scopesOf(deps.manager.mapper, raw);
+  const ruled = applyNamespaceRules(raw, scopes, settings);
+  if (ruled.problems.length > 0) fail('tenancy', ruled.problems);
+  return { revision: revision.commit, objects: ruled.objects, decryptedFiles: plain.decrypted, warnings: read.warnings };
+}
+
+/** Validates, applies, prunes and (optionally) waits. Throws RevisionError; nothing is applied when validation fails. */
+export async function applyDesired(deps: SyncDeps, desired: DesiredState): Promise<SyncOutcome> {
+  const { settings, manager, inventory } = deps;
+  const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
+    throw new RevisionError(settings.name, desired.revision, stage, problems);
+  };
+  const old = await inventory.load(settings.name);
+  const next = inventoryOf(settings.name, desired.revision, desired.objects);
+  let stale: ReturnType<typeof checkPrune> = [];
+  if (settings.prune) {
+    try {
+      stale = checkPrune(old, next, { maxPruneRatio: settings.maxPruneRatio, allow: settings.allowEmpty && next.entries.length === 0 });
+    } catch (err) {
+      if (err instanceof PruneGuardError) fail('prune-guard', [err.message]);
+      throw err;
+    }
+  }
+  const validation = await manager.validate(desired.objects);
+  if (!validation.ok) fail('validate', validation.failures.map((f) => `${f.subject}: ${f.message}`));
+
+  let cs: ChangeSet;
+  try {
+    cs = await manager.apply(desired.objects, { force: settings.force });
+  } catch (err) {
+    if (err instanceof ApplyError) fail('apply', err.failures.map((f) => `${f.subject}: ${f.message}`));
+    throw err;
+  }
+  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...next.entries])] });
+  let pruned = 0;
+  if (stale.length > 0) {
+    const del = await manager.delete(stale.map(objectOf));
+    pruned = countActions(del).deleted;
+  }
+  await inventory.save(next);
+  let health: WaitState[] = [];
+  if (settings.wait) {
+    try {
+      health = await manager.wait(desired.objects, { timeoutMs: settings.timeoutMs });
+    } catch (err) {
+      fail('health', problemsOf(err));
+    }
+  }
+  return { ...desired, changes: countActions(cs), pruned, health };
+}
+
+/** loadDesired + applyDesired. */
+export async function reconcile(deps: SyncDeps, revision: Revision): Promise<SyncOutcome> {
+  return applyDesired(deps, await loadDesired(deps, revision));
+}

@@ -1,0 +1,69 @@
+// Namespace rules of a sync: `targetNamespace` moves every namespaced object into one namespace
+// (Flux semantics), `allowedNamespaces` is a tenancy guard — an object outside the list, or any
+// cluster-scoped object, refuses the revision. Scope comes from discovery, or for kinds that a
+// CRD of the same revision introduces, from that CRD's spec.scope.
+import type { RESTMapper } from '../kube/discovery.js';
+import { describe, splitApiVersion, type KubeObject } from '../kube/types.js';
+import { isCRD, isNamespace } from '../apply/sort.js';
+
+interface CrdShape {
+  spec?: { group?: string; scope?: string; names?: { kind?: string } };
+}
+
+/** kind@group → namespaced, for the CRDs of a revision. */
+function crdScopes(objects: readonly KubeObject[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const o of objects) {
+    if (!isCRD(o)) continue;
+    const spec = (o as CrdShape).spec;
+    if (spec?.names?.kind && spec.group !== undefined) out.set(`${spec.names.kind}@${spec.group}`, spec.scope !== 'Cluster');
+  }
+  return out;
+}
+
+export async function scopesOf(mapper: RESTMapper, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
+  const fromCrds = crdScopes(objects);
+  const out = new Map<KubeObject, boolean | undefined>();
+  for (const o of objects) {
+    const found = await mapper.find(o.apiVersion, o.kind);
+    out.set(o, found ? found.namespaced : fromCrds.get(`${o.kind}@${splitApiVersion(o.apiVersion).group}`));
+  }
+  return out;
+}
+
+export interface NamespaceRules {
+  targetNamespace?: string;
+  allowedNamespaces?: string[];
+}
+
+/**
+ * Applies targetNamespace (copying objects, never mutating the input) and checks tenancy.
+ * Returns the objects to apply and the problems (empty when allowed). Unknown kinds are left
+ * to the dry-run, which names them.
+ */
+export function applyNamespaceRules(
+  objects: readonly KubeObject[],
+  scopes: Map<KubeObject, boolean | undefined>,
+  rules: NamespaceRules,
+): { objects: KubeObject[]; problems: string[] } {
+  const problems: string[] = [];
+  const allowed = rules.allowedNamespaces ? new Set(rules.allowedNamespaces) : undefined;
+  const out = objects.map((o) => {
+    const namespaced = scopes.get(o);
+    let obj = o;
+    if (namespaced === true && rules.targetNamespace && o.metadata.namespace !== rules.targetNamespace) {
+      obj = { ...o, metadata: { ...o.metadata, namespace: rules.targetNamespace } };
+    }
+    if (allowed) {
+      if (namespaced === true) {
+        const ns = obj.metadata.namespace ?? '';
+        if (!allowed.has(ns)) problems.push(`${describe(obj)}: namespace "${ns}" is not in allowedNamespaces [${[...allowed].join(', ')}]`);
+      } else if (namespaced === false) {
+        const ownNamespace = isNamespace(obj) && allowed.has(obj.metadata.name ?? '');
+        if (!ownNamespace) problems.push(`${describe(obj)}: cluster-scoped objects are not allowed in a sync restricted to allowedNamespaces`);
+      }
+    }
+    return obj;
+  });
+  return { objects: out, problems };
+}
