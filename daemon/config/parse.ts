@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { Issues, Obj } from './fields.js';
+import { Issues, isMapping, Obj } from './fields.js';
 import { readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
 import { readSync } from './parse-sync.js';
-import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SourceSpec, type SyncSpec } from './types.js';
+import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } from './types.js';
 
 export interface ParseConfigOptions {
   /** Directory that relative file paths in the config are relative to; loadConfig uses the file's. */
@@ -45,10 +45,12 @@ function checkUnique(issues: Issues, items: { name: string }[], path: string): v
   });
 }
 
-function checkSourceRefs(issues: Issues, sources: SourceSpec[], syncs: SyncSpec[], rawSyncs: unknown[]): void {
-  const names = new Set(sources.map((s) => s.name));
+function checkSourceRefs(issues: Issues, rawSources: unknown[], syncs: SyncSpec[], rawSyncs: unknown[]): void {
+  // Names from the raw list: a source that failed validation is already reported; do not report its
+  // syncs as dangling too.
+  const names = new Set(rawSources.map((r) => (isMapping(r) ? r.name : undefined)).filter((n): n is string => typeof n === 'string'));
   syncs.forEach((s) => {
-    const i = rawSyncs.findIndex((r) => typeof r === 'object' && r !== null && (r as { name?: unknown }).name === s.name);
+    const i = rawSyncs.findIndex((r) => isMapping(r) && r.name === s.name);
     if (!names.has(s.source)) {
       const known = [...names];
       issues.add(`spec.syncs[${i}].source`, `no source named "${s.source}"${known.length ? ` (sources: ${known.join(', ')})` : ''}`);
@@ -104,7 +106,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       const syncs = readList(ctx, spec, 'syncs', readSync);
       checkUnique(issues, sources, 'spec.sources');
       checkUnique(issues, syncs, 'spec.syncs');
-      checkSourceRefs(issues, sources, syncs, spec.list('syncs') ?? []);
+      checkSourceRefs(issues, spec.list('sources') ?? [], syncs, spec.list('syncs') ?? []);
       config = {
         apiVersion: API_VERSION,
         kind: KIND,
@@ -125,6 +127,8 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       const line = lineOf(doc, lc, path);
       return { ...i, path, ...(line !== undefined ? { line } : {}) };
     });
+    // In file order, as a user reads the file (Array.prototype.sort is stable).
+    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     throw new ConfigError(sourceName, located);
   }
   return config;
