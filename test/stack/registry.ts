@@ -9,7 +9,7 @@
 // auth works with the same issuer, so REGISTRY_BIN=/usr/bin/docker-registry still runs it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -104,11 +104,27 @@ async function launch(bin: string, c: InstanceConfig): Promise<Proc> {
   return proc;
 }
 
+/**
+ * Where registry storage lives: tmpfs (/dev/shm) when there is one. A tag is a few tiny files
+ * and directories on disk; on a busy ext4 disk creating and later deleting thousands of them
+ * cost tens of seconds, in RAM milliseconds. Override with GITOPS_SEAL_REGISTRY_DIR.
+ */
+function storageParent(): string {
+  const wanted = process.env.GITOPS_SEAL_REGISTRY_DIR;
+  if (wanted) return wanted;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
 export async function startRegistry(): Promise<Started<RegistryInfo>> {
   const bin = registryBin();
   requireTool(bin, 'run test/stack/build/registry.sh (needs Go)');
   requireTool(HTPASSWD_BIN, 'apt-get install -y apache2-utils');
-  const root = mkdtempSync(join(tmpdir(), 'gitops-seal-registry-'));
+  const root = mkdtempSync(join(storageParent(), 'gitops-seal-registry-'));
   const procs: Proc[] = [];
   let issuer: TokenIssuer | undefined;
   const username = 'seal';
