@@ -59,6 +59,13 @@ describe('create-secret', () => {
     expect(doc.data.k).toMatch(/^ENC\[/);
   });
 
+  it('attributes an invalid transit URI to the output file with exit 4', async () => {
+    const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--hc-vault-transit', 'not a uri', '-o', 'x.yaml']);
+    expect(r.code).toBe(ExitCode.KEYS);
+    expect(r.err).toBe('gitops-seal: x.yaml: not a uri: not a valid Vault transit URI (expected https://vault.example.com:8200/v1/transit/keys/keyName)\n');
+    expect(await readdir(sb.dir)).not.toContain('x.yaml');
+  });
+
   it('never echoes a malformed literal', async () => {
     const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', CANARY, '--age', sb.recipient]);
     expect(r.code).toBe(ExitCode.USAGE);
