@@ -7,7 +7,7 @@
 //        → bare repo <reposDir>/x.git with HEAD on main; with files, one seed commit on main
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -163,9 +163,19 @@ function isReceivePack(url: URL): boolean {
   return url.pathname.endsWith('/git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack';
 }
 
+/** tmpfs when available: git writes many small files, and the stack's disk is busy with builds. */
+function fastTmp(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
 export async function startGitServer(): Promise<Started<GitInfo>> {
   gitBin();
-  const root = mkdtempSync(join(tmpdir(), 'gitops-seal-git-'));
+  const root = mkdtempSync(join(fastTmp(), 'gitops-seal-git-'));
   const reposDir = join(root, 'repos');
   mkdirSync(reposDir);
   const username = 'seal';
