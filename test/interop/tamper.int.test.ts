@@ -1,0 +1,161 @@
+// Tamper detection on files written by the real sops 3.13.3: flipping one byte of any
+// authenticated part (a value's data/iv/tag, the MAC, lastmodified, the age stanza, a plaintext
+// field the MAC covers) must make gitops-seal refuse the file — keys API and CLI — with
+// "tampered or corrupted" naming the file, and produce no partial output.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decryptText, TamperedError } from '../../keys/index.js';
+import { documents, type Doc } from './fixtures.js';
+import { Canaries, flipB64, formatEnc, leftoverTemps, parseEnc, runOurCli, tempEntries, Transcript, baseEnv } from './helpers.js';
+import { encryptAs, makeWorld, type World } from './parties.js';
+
+const canaries = new Canaries();
+const transcript = new Transcript();
+const all = documents(canaries);
+const secret = all.find((d) => d.name === 'secret.yaml') as Doc;
+const typesJson = all.find((d) => d.name === 'types.json') as Doc;
+let world: World;
+let tempsBefore: Map<string, number>;
+const sopsFiles = new Map<string, string>();
+
+beforeAll(async () => {
+  tempsBefore = await tempEntries();
+  world = await makeWorld(inject('stack'), 'tamper', transcript);
+  for (const d of [secret, typesJson]) {
+    const path = await encryptAs(world, 'sops', 'age+vault', d, 'sops');
+    sopsFiles.set(d.name, await readFile(path, 'utf8'));
+  }
+});
+afterAll(async () => {
+  await world?.box.cleanup();
+});
+
+/** Apply `edit` to the first ENC[] value of `key` (YAML `key: ENC[..]` or JSON `"key": "ENC[..]"`). */
+function editEnc(text: string, key: string, edit: (enc: string) => string): string {
+  const re = new RegExp(`^(\\s*"?${key.replace(/[.]/g, '\\.')}"?:\\s*"?)(ENC\\[[^\\]]*\\])`, 'm');
+  const m = re.exec(text);
+  if (!m) throw new Error(`no encrypted value for ${key}`);
+  return text.replace(re, `$1${edit(m[2] as string)}`);
+}
+
+const flipPart = (part: 'data' | 'iv' | 'tag') => (enc: string): string => {
+  const p = parseEnc(enc);
+  return formatEnc({ ...p, [part]: flipB64(p[part], part === 'data' ? 0 : 3) });
+};
+
+/** Flip one byte in the age armored block, wherever the format put its line breaks. */
+function flipAgeStanza(text: string, index: number): string {
+  const begin = text.indexOf('-----BEGIN AGE ENCRYPTED FILE-----');
+  const end = text.indexOf('-----END AGE ENCRYPTED FILE-----');
+  if (begin < 0 || end < begin) throw new Error('no age stanza');
+  const start = begin + '-----BEGIN AGE ENCRYPTED FILE-----'.length;
+  const middle = text.slice(start, end);
+  // Chunks of base64 between line breaks (YAML: newline + indentation; JSON: the \n escape).
+  const parts = middle.split(/(\\n|\s+)/);
+  const isChunk = (s: string, i: number): boolean => i % 2 === 0 && s !== '';
+  const body = parts.filter(isChunk).join('');
+  const flipped = flipB64(body, index);
+  let pos = 0;
+  const rebuilt = parts.map((s, i) => {
+    if (!isChunk(s, i)) return s;
+    const out = flipped.slice(pos, pos + s.length);
+    pos += s.length;
+    return out;
+  });
+  return text.slice(0, start) + rebuilt.join('') + text.slice(end);
+}
+
+function flipLastModified(text: string): string {
+  // One character of the timestamp (the last seconds digit) changes: 5 -> 4, 0 -> 1, ...
+  return text.replace(/(lastmodified"?:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, head: string, d: string) => `${head}${Number(d) ^ 1}`);
+}
+
+interface Case {
+  name: string;
+  doc: () => Doc;
+  tamper: (text: string) => string;
+}
+
+const CASES: Case[] = [
+  ...(['data', 'iv', 'tag'] as const).flatMap((part): Case[] => [
+    { name: `YAML Secret: data.password ${part}`, doc: () => secret, tamper: (t) => editEnc(t, 'password', flipPart(part)) },
+    { name: `JSON: string ${part}`, doc: () => typesJson, tamper: (t) => editEnc(t, 'string', flipPart(part)) },
+    { name: `YAML Secret: mac ${part}`, doc: () => secret, tamper: (t) => editEnc(t, 'mac', flipPart(part)) },
+    { name: `JSON: mac ${part}`, doc: () => typesJson, tamper: (t) => editEnc(t, 'mac', flipPart(part)) },
+  ]),
+  { name: 'YAML Secret: lastmodified', doc: () => secret, tamper: flipLastModified },
+  { name: 'JSON: lastmodified', doc: () => typesJson, tamper: flipLastModified },
+  { name: 'YAML Secret: age stanza header byte', doc: () => secret, tamper: (t) => flipAgeStanza(t, 40) },
+  { name: 'YAML Secret: age stanza wrapped-key byte', doc: () => secret, tamper: (t) => flipAgeStanza(t, 90) },
+  { name: 'YAML Secret: age stanza payload byte', doc: () => secret, tamper: (t) => flipAgeStanza(t, -3) },
+  { name: 'JSON: age stanza payload byte', doc: () => typesJson, tamper: (t) => flipAgeStanza(t, -3) },
+  {
+    name: 'YAML Secret: unencrypted metadata.name (covered by the MAC)',
+    doc: () => secret,
+    tamper: (t) => t.replace('name: db-credentials', 'name: db-credentialr'),
+  },
+  {
+    name: 'YAML Secret: unencrypted type (covered by the MAC)',
+    doc: () => secret,
+    tamper: (t) => t.replace('type: Opaque', 'type: Opaqud'),
+  },
+  {
+    name: 'JSON: unencrypted empty string turned into a value',
+    doc: () => typesJson,
+    tamper: (t) => t.replace('"empty": ""', '"empty": "x"'),
+  },
+  { name: 'JSON: plaintext int where sops wrote ENC[]', doc: () => typesJson, tamper: (t) => t.replace(/"zero": "ENC\[[^\]]*\]"/, '"zero": 1') },
+];
+
+describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const doc = c.doc();
+    const original = sopsFiles.get(doc.name) as string;
+    const tampered = c.tamper(original);
+    expect(tampered).not.toBe(original);
+    const file = await world.box.write(`t-${CASES.indexOf(c)}.${doc.name}`, tampered);
+
+    // keys API: a TamperedError naming the file, no result.
+    const err = await decryptText(tampered, { format: doc.format, source: file }, { ageIdentities: world.identities, vault: { token: world.vaultToken } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TamperedError);
+    const msg = (err as Error).message;
+    transcript.add(`api ${c.name}`, msg);
+    expect(msg).toContain(file);
+    expect(msg).toContain('tampered or corrupted');
+
+    // CLI: exit 3, one line on stderr, nothing on stdout, no -o file created.
+    const out = world.box.path(`t-${CASES.indexOf(c)}.out`);
+    const env = baseEnv(world.box.path('home'), { SOPS_AGE_KEY_FILE: world.keyFile, VAULT_TOKEN: world.vaultToken });
+    for (const args of [['decrypt', file], ['decrypt', file, '-o', out]]) {
+      const r = await runOurCli(args, env, world.box.dir);
+      transcript.add(`cli ${c.name}`, r.err);
+      expect(r.code).toBe(3);
+      expect(r.out).toBe('');
+      expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(new RegExp(`^gitops-seal: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: file is tampered or corrupted: `));
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('the untouched sops files still decrypt (the cases above fail only because of the flip)', async () => {
+    for (const doc of [secret, typesJson]) {
+      const plain = await decryptText(sopsFiles.get(doc.name) as string, { format: doc.format, source: doc.name }, { ageIdentities: world.identities });
+      expect(plain.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('sweep', () => {
+  it('no canary in any error text', () => {
+    expect(transcript.texts.length).toBeGreaterThan(CASES.length);
+    expect(transcript.leaks(canaries)).toEqual([]);
+  });
+
+  it('no gitops-seal temp files or plaintext left behind', async () => {
+    expect(await leftoverTemps(tempsBefore, canaries, [world.box.dir])).toEqual([]);
+  });
+});
