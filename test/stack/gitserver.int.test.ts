@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,27 @@ describe('git server (git http-backend)', () => {
     await setRejectPushes(info, false);
     const ok = await git.push({ fs, http, dir, remote: 'origin', ref: 'main', onAuth });
     expect(ok.ok).toBe(true);
+  });
+
+  it('passes gzip request bodies through to http-backend (as the git CLI sends them)', async () => {
+    await createRepo(info, 'gz', { 'a.txt': 'hello\n' });
+    const sha = (await run('git', ['-C', join(info.reposDir, 'gz.git'), 'rev-parse', 'main'])).stdout.trim();
+    const pkt = (line: string): string => (line.length + 4).toString(16).padStart(4, '0') + line;
+    const body = `${pkt(`want ${sha} ofs-delta\n`)}0000${pkt('done\n')}`;
+    const res = await fetch(`${info.url}gz.git/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${info.username}:${info.password}`).toString('base64')}`,
+        'Content-Type': 'application/x-git-upload-pack-request',
+        'Content-Encoding': 'gzip',
+      },
+      body: gzipSync(body),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-git-upload-pack-result');
+    const out = Buffer.from(await res.arrayBuffer());
+    expect(out.subarray(0, 8).toString()).toBe('0008NAK\n');
+    expect(out.includes(Buffer.from('PACK'))).toBe(true);
   });
 
   it('refuses to create a repo twice and rejects path escapes', async () => {
