@@ -1,0 +1,123 @@
+// The daemon: composes sources, syncs, status and the HTTP endpoints from a DaemonConfig.
+// Each piece lives in its own module; this file only wires them together.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DaemonConfig, SyncSpec } from './config/index.js';
+import { resolveSecretRef } from './config/index.js';
+import { KubeClient } from './kube/client.js';
+import type { Logger } from './log.js';
+import { SourcePoller } from './runtime/source-poller.js';
+import { SyncController } from './runtime/sync-controller.js';
+import { startServer, type HookTarget } from './status/server.js';
+import { StatusStore } from './status/status.js';
+
+export interface DaemonOptions {
+  /** Where Git object stores live (default $GITOPS_SEAL_DATA or ./.gitops-seal). */
+  dataDir: string;
+  log: Logger;
+  /** Override spec.listen (tests use 127.0.0.1:0). */
+  listen?: string;
+  /** Namespace for inventories (default gitops-seal-system). */
+  inventoryNamespace?: string;
+}
+
+export class Daemon {
+  readonly status = new StatusStore();
+  readonly sources = new Map<string, SourcePoller>();
+  readonly syncs = new Map<string, SyncController>();
+  private readonly kubeClients = new Map<string, KubeClient>();
+  private server: Awaited<ReturnType<typeof startServer>> | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly config: DaemonConfig,
+    private readonly opts: DaemonOptions,
+  ) {}
+
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  private async kubeFor(spec: SyncSpec): Promise<KubeClient> {
+    const key = `${spec.kubeconfig?.file ?? ''}#${spec.kubeconfig?.context ?? ''}`;
+    let c = this.kubeClients.get(key);
+    if (!c) {
+      const inCluster = !spec.kubeconfig && !process.env.KUBECONFIG && !!process.env.KUBERNETES_SERVICE_HOST;
+      c = await KubeClient.load({
+        ...(spec.kubeconfig?.file ? { kubeconfig: spec.kubeconfig.file } : {}),
+        ...(spec.kubeconfig?.context ? { context: spec.kubeconfig.context } : {}),
+        ...(inCluster ? { inCluster } : {}),
+      });
+      this.kubeClients.set(key, c);
+    }
+    return c;
+  }
+
+  /** Build sources and syncs (no network yet). */
+  async init(): Promise<void> {
+    const { log } = this.opts;
+    const gitDir = join(this.opts.dataDir, 'git');
+    mkdirSync(gitDir, { recursive: true });
+    for (const s of this.config.spec.sources) {
+      this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, s.url.replace(/\/\/[^@/]*@/, '//')), log));
+    }
+    for (const spec of this.config.spec.syncs) {
+      const ctl = new SyncController(spec, await this.kubeFor(spec), this.status.sync(spec.name, spec.source), log, {}, this.opts.inventoryNamespace ? { inventoryNamespace: this.opts.inventoryNamespace } : {});
+      this.syncs.set(spec.name, ctl);
+      const poller = this.sources.get(spec.source);
+      poller?.onRevision(async (rev) => {
+        if (ctl.status.appliedRevision === rev.commit && !ctl.status.lastError) return;
+        await ctl.reconcile(rev).catch(() => undefined);
+      });
+    }
+  }
+
+  /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */
+  async once(): Promise<Error[]> {
+    const errors: Error[] = [];
+    for (const [name, poller] of this.sources) {
+      try {
+        await poller.poll();
+      } catch (err) {
+        errors.push(err instanceof Error ? err : new Error(`source ${name}: ${String(err)}`));
+      }
+    }
+    for (const ctl of this.syncs.values()) {
+      if (ctl.status.lastError) errors.push(new Error(ctl.status.lastError.message));
+      else if (!ctl.status.appliedRevision && !errors.length) errors.push(new Error(`sync "${ctl.name}": no revision applied`));
+    }
+    return errors;
+  }
+
+  /** Serve endpoints and start polling. */
+  async start(): Promise<void> {
+    const hooks = new Map<string, HookTarget>();
+    for (const [name, poller] of this.sources) {
+      const wh = poller.spec.webhook;
+      if (wh) hooks.set(name, { type: wh.type, secret: () => resolveSecretRef(wh.secretFrom), trigger: () => void poller.trigger().catch(() => undefined) });
+    }
+    this.server = await startServer(this.opts.listen ?? this.config.spec.listen, {
+      status: this.status,
+      hooks,
+      reconcile: (sync) => {
+        const ctl = this.syncs.get(sync);
+        if (!ctl) return false;
+        const poller = this.sources.get(ctl.spec.source);
+        const rev = poller?.lastRevision;
+        if (rev) void ctl.reconcile(rev).catch(() => undefined);
+        else void poller?.trigger().catch(() => undefined);
+        return true;
+      },
+    });
+    this.opts.log.info({ url: this.server.url }, 'endpoints listening');
+    for (const p of this.sources.values()) p.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all([...this.sources.values()].map((p) => p.stop()));
+    await this.server?.close();
+    for (const c of this.kubeClients.values()) c.close();
+  }
+}

@@ -1,0 +1,98 @@
+// One Git source: fetch on an interval (with jitter, so many daemons do not hit the server in
+// lockstep) or when a webhook says so, and hand each new revision to the syncs that use it.
+// Fetch errors keep the previous revision; the syncs keep what they applied.
+import type { Logger } from 'pino';
+import type { SourceSpec } from '../config/index.js';
+import { resolveSecretRef } from '../config/index.js';
+import { GitSource } from '../source/git-source.js';
+import type { GitCredentials, Revision } from '../source/types.js';
+import type { SourceStatus } from '../status/status.js';
+
+export type RevisionHandler = (rev: Revision) => Promise<void>;
+
+export class SourcePoller {
+  readonly source: GitSource;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly handlers: RevisionHandler[] = [];
+  lastRevision: Revision | undefined;
+
+  constructor(
+    readonly spec: SourceSpec,
+    cacheDir: string,
+    readonly status: SourceStatus,
+    private readonly log: Logger,
+  ) {
+    const creds = spec.credentials;
+    const auth = creds
+      ? async (): Promise<GitCredentials> => ({
+          username: creds.usernameFrom ? await resolveSecretRef(creds.usernameFrom) : 'git',
+          password: await resolveSecretRef(creds.passwordFrom),
+        })
+      : undefined;
+    this.source = new GitSource(
+      { name: spec.name, url: spec.url, ref: spec.ref, ...(auth ? { auth } : {}), ...(spec.verify ? { verify: spec.verify } : {}) },
+      cacheDir,
+    );
+  }
+
+  onRevision(h: RevisionHandler): void {
+    this.handlers.push(h);
+  }
+
+  /** Fetch now (coalescing: a trigger during a run schedules exactly one more run). */
+  trigger(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.poll().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.trigger();
+      }
+    });
+    return this.running;
+  }
+
+  /** One fetch + hand-off. Rejects only for fetch errors (handler errors are the syncs' business). */
+  async poll(): Promise<void> {
+    let rev: Revision;
+    try {
+      rev = await this.source.fetch();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.status.lastError = { message, at: new Date().toISOString() };
+      this.log.error({ source: this.spec.name, err: message }, 'fetch failed; keeping the previous revision');
+      throw err;
+    }
+    const stats = this.source.stats;
+    Object.assign(this.status, { commit: rev.commit, ref: rev.ref, lastFetchAt: new Date().toISOString(), fetches: stats.fetches, skippedFetches: stats.skippedFetches });
+    delete this.status.lastError;
+    this.lastRevision = rev;
+    await Promise.allSettled(this.handlers.map((h) => h(rev)));
+  }
+
+  start(): void {
+    const schedule = (): void => {
+      if (this.stopped) return;
+      const jitter = (this.spec.intervalMs * this.spec.jitterPercent) / 100;
+      const delay = this.spec.intervalMs + Math.random() * jitter;
+      this.timer = setTimeout(() => {
+        this.trigger()
+          .catch(() => undefined)
+          .finally(schedule);
+      }, delay);
+    };
+    void this.trigger().catch(() => undefined).finally(schedule);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,75 @@
+// What the daemon reports about itself at GET /status. Never holds secret values: revisions,
+// counts and error messages only (error messages are built from file/object names and causes).
+
+export interface SyncStatus {
+  name: string;
+  source: string;
+  /** Last revision applied successfully. */
+  appliedRevision?: string;
+  /** Last revision tried (equal to appliedRevision when it succeeded). */
+  attemptedRevision?: string;
+  objects: number;
+  lastAppliedAt?: string;
+  lastAttemptAt?: string;
+  /** Objects re-applied because they drifted from Git. */
+  driftCorrections: number;
+  lastError?: { stage: string; message: string; at: string };
+  ready: boolean;
+}
+
+export interface SourceStatus {
+  name: string;
+  url: string;
+  commit?: string;
+  ref?: string;
+  lastFetchAt?: string;
+  lastError?: { message: string; at: string };
+  fetches: number;
+  skippedFetches: number;
+}
+
+export interface DaemonStatus {
+  startedAt: string;
+  leader: boolean;
+  sources: SourceStatus[];
+  syncs: SyncStatus[];
+}
+
+export class StatusStore {
+  readonly startedAt = new Date().toISOString();
+  leader = true;
+  private readonly sources = new Map<string, SourceStatus>();
+  private readonly syncs = new Map<string, SyncStatus>();
+
+  source(name: string, url: string): SourceStatus {
+    let s = this.sources.get(name);
+    if (!s) {
+      s = { name, url, fetches: 0, skippedFetches: 0 };
+      this.sources.set(name, s);
+    }
+    return s;
+  }
+
+  sync(name: string, source: string): SyncStatus {
+    let s = this.syncs.get(name);
+    if (!s) {
+      s = { name, source, objects: 0, driftCorrections: 0, ready: false };
+      this.syncs.set(name, s);
+    }
+    return s;
+  }
+
+  snapshot(): DaemonStatus {
+    return {
+      startedAt: this.startedAt,
+      leader: this.leader,
+      sources: [...this.sources.values()].map((s) => ({ ...s })),
+      syncs: [...this.syncs.values()].map((s) => ({ ...s })),
+    };
+  }
+
+  /** Ready once every sync has applied a revision at least once. */
+  ready(): boolean {
+    return [...this.syncs.values()].every((s) => s.appliedRevision !== undefined);
+  }
+}
