@@ -10,8 +10,8 @@
 // created/configured/unchanged: before a stage we LIST the live objects of each
 // resource+namespace it touches (one request per collection, not one GET per object) and
 // compare resourceVersions: the apiserver does not write when an apply changes nothing, so
-// an equal resourceVersion means unchanged. (A controller writing the object between our
-// LIST and our PATCH makes it look `configured`; that only over-reports.) For dry-run the
+// an equal resourceVersion means unchanged (a controller writing status between our LIST
+// and our PATCH is told apart by our managedFields entry, see ourEntryUnchanged). For dry-run the
 // resourceVersion does not move, so the would-be object is compared with the live one.
 import { NoMatchError } from '../kube/errors.js';
 import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
@@ -127,7 +127,7 @@ async function applyStage(m: ResourceManager, stage: Stage, objs: readonly Locat
     const res = await m.serverSideApply(obj, loc, { dryRun: opts.dryRun ?? false, force: opts.force ?? true });
     const prev = live.get(collectionKey(loc))?.get(obj.metadata.name ?? '');
     const key = keyOf(obj);
-    const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false) };
+    const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
     return entry;
   });
@@ -139,13 +139,33 @@ async function applyStage(m: ResourceManager, stage: Stage, objs: readonly Locat
   if (failures.length > 0) throw new ApplyError(stage, failures, cs);
 }
 
-function classify(res: { created: boolean; object: KubeObject }, prev: KubeObject | undefined, dryRun: boolean): ChangeSetEntry['action'] {
+function classify(res: { created: boolean; object: KubeObject }, prev: KubeObject | undefined, dryRun: boolean, manager: string): ChangeSetEntry['action'] {
   if (res.created) return 'created';
   if (!prev) return 'configured'; // existed but was not ours (no label yet): the apply adopts it
-  if (!dryRun) return prev.metadata.resourceVersion === res.object.metadata.resourceVersion ? 'unchanged' : 'configured';
+  if (!dryRun) {
+    if (prev.metadata.resourceVersion === res.object.metadata.resourceVersion) return 'unchanged';
+    return ourEntryUnchanged(prev, res.object, manager) ? 'unchanged' : 'configured';
+  }
   const before = comparable({ ...prev, apiVersion: res.object.apiVersion, kind: res.object.kind });
   return deepEqual(before, comparable(res.object)) ? 'unchanged' : 'configured';
 }
+
+/**
+ * The resourceVersion moved between our LIST and our PATCH — by our write, or by a
+ * controller updating status meanwhile (a Deployment rolling out). Our managedFields entry
+ * tells them apart: its `time` is bumped whenever our apply adds, removes or changes the
+ * value of a field we own. Same fields and same time = our apply changed nothing — unless
+ * that time is so recent that a change within the same second could hide (second
+ * granularity, with slack for clock skew), where we say `configured`.
+ */
+function ourEntryUnchanged(prev: KubeObject, next: KubeObject, manager: string): boolean {
+  const find = (o: KubeObject) => o.metadata.managedFields?.find((f) => f.manager === manager && f.operation === 'Apply' && !f.subresource);
+  const a = find(prev);
+  const b = find(next);
+  if (!a?.time || !b?.time || a.time !== b.time || !deepEqual(a.fieldsV1, b.fieldsV1)) return false;
+  return Math.abs(Date.now() - Date.parse(b.time)) > RECENT_WRITE_MS;
+}
+const RECENT_WRITE_MS = 5_000;
 
 const collectionKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
 
