@@ -241,3 +241,10 @@ export async function leftoverTemps(before: Map<string, number>, canaries: Canar
   }
   return bad;
 }
+
+/** Atomic-write temp files (`.<name>.gitops-seal-<hex>.tmp`) anywhere under `dir`. */
+export async function strayTempsIn(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  await filesUnder(dir, 6, files);
+  return files.filter((f) => /\.gitops-seal-[0-9a-f]+\.tmp$/.test(f) || f.includes(TEMP_PREFIX));
+}
