@@ -1,9 +1,10 @@
 // Smoke test of the stack's registries (real CNCF Distribution) and of the push helper:
 // token auth end to end, tag pagination via Link headers, digests as clients see them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ACCEPT_ALL_MANIFESTS, MEDIA, parseChallenge, pushImage, pushIndex, pushManyTags, RegistryClient, sha256 } from './image-push.js';
 import { startRegistry } from './registry.js';
-import type { RegistryInfo, Started } from './types.js';
+import type { RegistryInfo, StackInfo, Started } from './types.js';
 
 /** Follow `Link: <...>; rel="next"` until the last page; returns every page's tags in order. */
 async function listAllTags(c: RegistryClient, repo: string, pageSize: number): Promise<{ tags: string[]; pages: number }> {
@@ -25,12 +26,19 @@ async function listAllTags(c: RegistryClient, repo: string, pageSize: number): P
 }
 
 describe('registry (distribution) + push helper', () => {
-  let server: Started<RegistryInfo>;
+  let server: Started<RegistryInfo> | undefined;
   let info: RegistryInfo;
+  // Unique per run: the stack may be shared with other test files.
+  const ns = `smoke-${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
-    server = await startRegistry();
-    info = server.info;
+    // The shared stack of the global setup when there is one, else registries of our own.
+    const shared = inject('stack') as StackInfo | undefined;
+    if (shared) info = shared.registry;
+    else {
+      server = await startRegistry();
+      info = server.info;
+    }
   });
   afterAll(async () => {
     await server?.stop();
@@ -65,7 +73,7 @@ describe('registry (distribution) + push helper', () => {
 
   it('pushes 1,200 tags through token auth and lists them page by page via Link headers', async () => {
     const c = new RegistryClient(info.token);
-    const repo = 'team/many-tags';
+    const repo = `${ns}/many-tags`;
     const tags = Array.from({ length: 1200 }, (_, i) => `1.${Math.floor(i / 100)}.${i % 100}`);
     const t0 = Date.now();
     const pushed = await pushManyTags(c, repo, tags);
@@ -98,15 +106,16 @@ describe('registry (distribution) + push helper', () => {
   it('docker schema2 image and multi-arch index digests match what clients see', async () => {
     for (const endpoint of [info.basic, info.token]) {
       const c = new RegistryClient(endpoint);
-      const docker = await pushImage(c, 'app/docker', 'v1', { format: 'docker', layers: 2 });
-      const head = await c.request('HEAD', '/v2/app/docker/manifests/v1', { repo: 'app/docker', headers: { Accept: ACCEPT_ALL_MANIFESTS } });
+      const dockerRepo = `${ns}/docker`;
+      const docker = await pushImage(c, dockerRepo, 'v1', { format: 'docker', layers: 2 });
+      const head = await c.request('HEAD', `/v2/${dockerRepo}/manifests/v1`, { repo: dockerRepo, headers: { Accept: ACCEPT_ALL_MANIFESTS } });
       expect(head.headers.get('docker-content-digest')).toBe(docker.digest);
       expect(head.headers.get('content-type')).toBe(MEDIA.dockerManifest);
-      const layer = await c.request('GET', `/v2/app/docker/blobs/${docker.layerDigests[1]}`, { repo: 'app/docker' });
+      const layer = await c.request('GET', `/v2/${dockerRepo}/blobs/${docker.layerDigests[1]}`, { repo: dockerRepo });
       expect(sha256(Buffer.from(await layer.arrayBuffer()))).toBe(docker.layerDigests[1]);
 
       for (const format of ['oci', 'docker'] as const) {
-        const repo = `app/multi-${format}`;
+        const repo = `${ns}/multi-${format}`;
         const index = await pushIndex(c, repo, 'latest', { format });
         const res = await c.request('GET', `/v2/${repo}/manifests/latest`, { repo, headers: { Accept: ACCEPT_ALL_MANIFESTS } });
         const bytes = Buffer.from(await res.arrayBuffer());
@@ -126,10 +135,11 @@ describe('registry (distribution) + push helper', () => {
 
   it('deletes a manifest by digest (delete.enabled)', async () => {
     const c = new RegistryClient(info.basic);
-    const img = await pushImage(c, 'app/deletable', 'gone');
-    const del = await c.request('DELETE', `/v2/app/deletable/manifests/${img.digest}`, { repo: 'app/deletable', expect: [202] });
+    const repo = `${ns}/deletable`;
+    const img = await pushImage(c, repo, 'gone');
+    const del = await c.request('DELETE', `/v2/${repo}/manifests/${img.digest}`, { repo, expect: [202] });
     await del.arrayBuffer();
-    const head = await c.request('HEAD', '/v2/app/deletable/manifests/gone', { repo: 'app/deletable', expect: [404] });
+    const head = await c.request('HEAD', `/v2/${repo}/manifests/gone`, { repo, expect: [404] });
     expect(head.status).toBe(404);
   });
 });
