@@ -52,7 +52,8 @@ function splitYaml(text: string, file: string, problems: ManifestProblem[]): Chu
       return;
     }
     if (buf.length === 0) start = i;
-    buf.push(line);
+    // Like apimachinery's LineReader: every line, the last included, ends with exactly "\n".
+    buf.push(`${line.replace(/\r?\n$/, '')}\n`);
   });
   if (buf.length > 0) chunks.push({ text: buf.join(''), line0: start });
   return chunks;
@@ -81,7 +82,7 @@ function decodeYamlChunk(chunk: Chunk, index: number, file: string, opts: Conver
     return null;
   }
   try {
-    const value = documentToJson(doc, chunk.text, opts);
+    const value = documentToJson(doc, opts);
     return { index, line: chunk.line0 + 1, value, text: chunk.text };
   } catch (e) {
     if (e instanceof ConvertError) {

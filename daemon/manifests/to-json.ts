@@ -36,13 +36,10 @@ interface Ctx {
   aliasDepth: number;
   /** Nodes currently being converted: an alias back to one of them is a cycle. */
   active: Set<Node>;
-  /** Length of the document text when it does not end with a line break, else -1 (see scalarToJson). */
-  unterminatedEnd: number;
 }
 
-export function documentToJson(doc: Document, text: string, opts: ConvertOptions = {}): JsonValue {
-  const unterminatedEnd = /[\r\n]$/.test(text) ? -1 : text.length;
-  const ctx: Ctx = { doc, opts, expanded: 0, aliasDepth: 0, active: new Set(), unterminatedEnd };
+export function documentToJson(doc: Document, opts: ConvertOptions = {}): JsonValue {
+  const ctx: Ctx = { doc, opts, expanded: 0, aliasDepth: 0, active: new Set() };
   return convert(doc.contents as Node | null, ctx);
 }
 
@@ -65,20 +62,8 @@ function resolveScalar(node: Scalar): ResolvedScalar {
   return { kind: 'str', value: text };
 }
 
-function scalarToJson(node: Scalar, ctx: Ctx): JsonValue {
+function scalarToJson(node: Scalar): JsonValue {
   const r = resolveScalar(node);
-  // libyaml, unlike the \`yaml\` package, adds no line break to a block scalar that ends the input
-  // without one (a file whose last line has no newline): \`|\n  a\` is "a", not "a\n".
-  if (
-    r.kind === 'str' &&
-    !node.tag &&
-    (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) &&
-    ctx.unterminatedEnd >= 0 &&
-    (node.range?.[1] ?? -1) >= ctx.unterminatedEnd &&
-    r.value.endsWith('\n')
-  ) {
-    return r.value.slice(0, -1);
-  }
   switch (r.kind) {
     case 'null':
       return null;
@@ -163,7 +148,7 @@ function convertCounted(node: Node, ctx: Ctx): JsonValue {
   if (ctx.expanded > MAX_EXPANDED_NODES) {
     throw new ConvertError('aliases expand to too many nodes (possible billion-laughs document)', offsetOf(node));
   }
-  if (isScalar(node)) return scalarToJson(node, ctx);
+  if (isScalar(node)) return scalarToJson(node);
   ctx.active.add(node);
   try {
     if (isSeq(node)) return node.items.map((item) => convert(item as Node | null, ctx));
