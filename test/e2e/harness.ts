@@ -1,0 +1,132 @@
+// Shared by the end-to-end tests: a work clone that commits and pushes to the real git server,
+// an in-process daemon with captured JSON logs, kubectl, and polling helpers.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../daemon/config/index.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { createLogger } from '../../daemon/log.js';
+import { authedUrl, createRepo } from '../stack/gitserver.js';
+import type { StackInfo } from '../stack/types.js';
+
+const run = promisify(execFile);
+
+export class WorkRepo {
+  private constructor(
+    readonly dir: string,
+    readonly url: string,
+  ) {}
+
+  static async create(stack: StackInfo, name: string): Promise<WorkRepo> {
+    const url = await createRepo(stack.git, name, { 'README.md': `# ${name}\n` });
+    const dir = mkdtempSync(join(tmpdir(), `gitops-seal-work-${name}-`));
+    await run('git', ['clone', '--quiet', authedUrl(stack.git, name), dir]);
+    await run('git', ['-C', dir, 'config', 'user.email', 'e2e@gitops-seal.io']);
+    await run('git', ['-C', dir, 'config', 'user.name', 'e2e']);
+    return new WorkRepo(dir, url);
+  }
+
+  /** Write (string) or delete (null) files, commit and push; returns the new commit sha. */
+  async commit(files: Record<string, string | null>, message = 'change'): Promise<string> {
+    for (const [path, content] of Object.entries(files)) {
+      const p = join(this.dir, path);
+      if (content === null) rmSync(p, { force: true });
+      else {
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, content);
+      }
+    }
+    await run('git', ['-C', this.dir, 'add', '-A']);
+    await run('git', ['-C', this.dir, 'commit', '--quiet', '--allow-empty', '-m', message]);
+    await run('git', ['-C', this.dir, 'push', '--quiet', 'origin', 'HEAD:main']);
+    return this.head();
+  }
+
+  async git(args: string[]): Promise<string> {
+    return (await run('git', ['-C', this.dir, ...args])).stdout.trim();
+  }
+
+  async head(): Promise<string> {
+    return this.git(['rev-parse', 'HEAD']);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Captures everything the daemon logs (JSON lines) for assertions and canary sweeps. */
+export class LogCapture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.text += chunk.toString('utf8');
+    cb();
+  }
+  lines(): Record<string, unknown>[] {
+    return this.text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface RunningDaemon {
+  daemon: Daemon;
+  logs: LogCapture;
+  dataDir: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the daemon in-process on a config object (Kubernetes-style YAML is rendered and parsed like a file). */
+export async function startDaemon(config: object, opts: { dataDir?: string; start?: boolean } = {}): Promise<RunningDaemon> {
+  const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
+  const logs = new LogCapture();
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-data-'));
+  const daemon = new Daemon(parsed, { dataDir, log: createLogger({ destination: logs, level: 'debug' }), listen: '127.0.0.1:0' });
+  await daemon.init();
+  if (opts.start !== false) await daemon.start();
+  return { daemon, logs, dataDir, url: daemon.url ?? '', stop: () => daemon.stop() };
+}
+
+export async function kubectl(stack: StackInfo, args: string[], input?: string): Promise<string> {
+  const p = run(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args]);
+  if (input !== undefined) {
+    p.child.stdin?.end(input);
+  }
+  return (await p).stdout;
+}
+
+export async function getJson<T = Record<string, unknown>>(stack: StackInfo, args: string[]): Promise<T | undefined> {
+  try {
+    return JSON.parse(await kubectl(stack, ['get', ...args, '-o', 'json'])) as T;
+  } catch (err) {
+    if (/NotFound|not found/.test((err as { stderr?: string }).stderr ?? '')) return undefined;
+    throw err;
+  }
+}
+
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function gitSourceConfig(stack: StackInfo, name: string, url: string, extra: object = {}): object {
+  return { name, url, ref: { branch: 'main' }, interval: '1h', credentials: { usernameFrom: { env: 'E2E_GIT_USER' }, passwordFrom: { env: 'E2E_GIT_PASSWORD' } }, ...extra };
+}
+
+export function setGitEnv(stack: StackInfo): void {
+  process.env.E2E_GIT_USER = stack.git.username;
+  process.env.E2E_GIT_PASSWORD = stack.git.password;
+}
