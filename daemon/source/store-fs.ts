@@ -26,6 +26,9 @@ export function storeFs(gitdir: string): StoreFs {
   const packDir = `${objectsDir}/pack`;
   let looseDirs: Promise<Set<string>> | undefined;
   let packList: Promise<string[]> | undefined;
+  // Every isomorphic-git command stats the gitdir (to follow `.git` files of worktrees); ours is
+  // always a directory, so one successful stat is reused.
+  let gitdirStat: Promise<nodeFs.Stats> | undefined;
 
   const invalidate = (): void => {
     looseDirs = undefined;
@@ -45,11 +48,24 @@ export function storeFs(gitdir: string): StoreFs {
     ...p,
     async readFile(...args: Parameters<Promises['readFile']>) {
       const [path] = args;
+      // isomorphic-git probes every fs it is handed with a bare `readFile()` to see whether it
+      // returns a promise — once per command. Answer without a syscall or a fresh Error.
+      if (path === undefined) throw NO_LOOSE_OBJECT;
       if (typeof path === 'string') {
         const m = LOOSE_RE.exec(path);
         if (m !== null && path.startsWith(objectsDir) && !(await listLoose()).has(m[1] as string)) throw NO_LOOSE_OBJECT;
       }
       return p.readFile(...args);
+    },
+    async stat(...args: Parameters<Promises['stat']>) {
+      if (args[0] === gitdir && args.length === 1) {
+        gitdirStat ??= p.stat(gitdir).catch((err: unknown) => {
+          gitdirStat = undefined;
+          throw err;
+        });
+        return gitdirStat;
+      }
+      return p.stat(...args);
     },
     async readdir(path: string, options?: undefined) {
       if (path === packDir && options === undefined) {
