@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authedUrl, createRepo, startGitServer } from '../../test/stack/gitserver.js';
 import type { GitInfo, Started } from '../../test/stack/types.js';
@@ -272,14 +272,14 @@ describe('GitSource errors never leak credentials', () => {
     expect(err.message).toContain(`${info.url}private.git`);
     expect(err.message).toContain('branch main');
     expect(err.message).toMatch(/401/);
-    expect(`${err.message} ${err.stack} ${JSON.stringify(err)}`).not.toContain(wrong);
+    expect(`${err.message} ${err.stack} ${JSON.stringify(err)} ${inspect(err, { depth: 10, showHidden: true })}`).not.toContain(wrong);
     // Credentials in the URL: stripped from every message.
     const inUrl = new URL(`${info.url}private.git`);
     inUrl.username = 'seal';
     inUrl.password = wrong;
     const err2 = await caught(new GitSource({ name: 'u', url: inUrl.toString(), ref: { branch: 'main' } }, join(tmp, 'cache')).resolve());
     expect(err2.reason).toBe('auth');
-    expect(`${err2.message} ${err2.stack} ${JSON.stringify(err2)}`).not.toContain(wrong);
+    expect(`${err2.message} ${err2.stack} ${JSON.stringify(err2)} ${inspect(err2, { depth: 10, showHidden: true })}`).not.toContain(wrong);
     // ... and they do work when right.
     inUrl.password = info.password;
     expect((await new GitSource({ name: 'u2', url: inUrl.toString(), ref: { branch: 'main' } }, join(tmp, 'cache')).fetch()).commit).toMatch(/^[0-9a-f]{40}$/);
