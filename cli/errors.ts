@@ -8,7 +8,7 @@
 export const ExitCode = {
   /** Success. */
   OK: 0,
-  /** `check` (and later `diff`) found problems. */
+  /** `check` found problems; `diff` found differences. */
   PROBLEMS: 1,
   /** Bad command line: unknown flag, missing argument, conflicting options. */
   USAGE: 2,
@@ -20,6 +20,10 @@ export const ExitCode = {
   CONFIG: 5,
   /** Input/output problem: missing file, unparsable document, already (not) encrypted, editor failed. */
   IO: 6,
+  /** `build`/`diff`: the daemon would refuse the revision (manifests, tenancy, dry-run validation, prune guard). */
+  REFUSED: 7,
+  /** `build`/`diff`: the Git source or the Kubernetes API is unreachable or denies access. */
+  REMOTE: 8,
   /** Interrupted by a signal. */
   INTERRUPTED: 130,
 } as const;

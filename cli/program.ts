@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import * as build from './commands/build.js';
 import * as check from './commands/check.js';
 import * as createSecret from './commands/create-secret.js';
 import * as decrypt from './commands/decrypt.js';
+import * as diff from './commands/diff.js';
 import * as edit from './commands/edit.js';
 import * as encrypt from './commands/encrypt.js';
 import * as keygen from './commands/keygen.js';
@@ -21,7 +23,7 @@ export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
-const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check];
+const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check, build, diff];
 
 /** Version from the package.json above this module (works from cli/ and from dist/cli/). */
 export function packageVersion(): string {
@@ -53,8 +55,9 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 problems found (check), 2 usage, 3 decrypt/MAC failure, 4 key/backend failure,\n' +
-        '            5 .sops.yaml/config, 6 input/output, 130 interrupted.\n',
+      '\nExit codes: 0 ok, 1 problems found (check) / differences (diff), 2 usage, 3 decrypt/MAC failure,\n' +
+        '            4 key/backend failure, 5 .sops.yaml/daemon config, 6 input/output,\n' +
+        '            7 revision refused (build/diff), 8 Git/Kubernetes unreachable, 130 interrupted.\n',
     );
   for (const c of commands) c.register(program, ctx);
   return program;

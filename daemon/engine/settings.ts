@@ -1,0 +1,61 @@
+// How a validated DaemonConfig turns into what the engine, the Git source and the kube client
+// take. Kept in one place so the daemon (runtime/) and the CLI's view of it (`gitops-seal build`,
+// `gitops-seal diff`) can never disagree about what a sync means.
+import { resolveSecretRef, type SourceSpec, type SyncSpec } from '../config/index.js';
+import type { LoadOptions } from '../kube/client.js';
+import type { GitCredentials, GitSourceSpec } from '../source/types.js';
+import type { SyncSettings } from './reconcile.js';
+
+/** The engine's settings for one sync. */
+export function syncSettings(s: SyncSpec): SyncSettings {
+  return {
+    name: s.name,
+    path: s.path,
+    prune: s.prune,
+    force: s.force,
+    wait: s.wait,
+    timeoutMs: s.timeoutMs,
+    maxPruneRatio: s.maxPruneRatio,
+    allowEmpty: s.allowEmpty,
+    ...(s.targetNamespace ? { targetNamespace: s.targetNamespace } : {}),
+    ...(s.allowedNamespaces ? { allowedNamespaces: s.allowedNamespaces } : {}),
+  };
+}
+
+/** ResourceManager options of a sync: objects without a namespace land in targetNamespace. */
+export function managerOptions(s: SyncSpec): { syncName: string; defaultNamespace?: string } {
+  return { syncName: s.name, ...(s.targetNamespace ? { defaultNamespace: s.targetNamespace } : {}) };
+}
+
+/**
+ * KubeClient.load options of a sync: its kubeconfig file/context; without one, in-cluster
+ * when running in a pod (and no $KUBECONFIG says otherwise), else the default kubeconfig.
+ */
+export function kubeLoadOptions(s: SyncSpec, env: NodeJS.ProcessEnv = process.env): LoadOptions {
+  const inCluster = !s.kubeconfig && !env.KUBECONFIG && !!env.KUBERNETES_SERVICE_HOST;
+  return {
+    ...(s.kubeconfig?.file ? { kubeconfig: s.kubeconfig.file } : {}),
+    ...(s.kubeconfig?.context ? { context: s.kubeconfig.context } : {}),
+    ...(inCluster ? { inCluster } : {}),
+  };
+}
+
+/** Cache key of the kube client of a sync: syncs with the same kubeconfig share one client. */
+export function kubeClientKey(s: SyncSpec): string {
+  return `${s.kubeconfig?.file ?? ''}#${s.kubeconfig?.context ?? ''}`;
+}
+
+/**
+ * The GitSource spec of a source. Credentials are resolved before every remote operation
+ * (not here), so a rotated token file is picked up without a restart.
+ */
+export function gitSourceSpec(spec: SourceSpec, env: NodeJS.ProcessEnv = process.env): GitSourceSpec {
+  const creds = spec.credentials;
+  const auth = creds
+    ? async (): Promise<GitCredentials> => ({
+        username: creds.usernameFrom ? await resolveSecretRef(creds.usernameFrom, env) : 'git',
+        password: await resolveSecretRef(creds.passwordFrom, env),
+      })
+    : undefined;
+  return { name: spec.name, url: spec.url, ref: spec.ref, ...(auth ? { auth } : {}), ...(spec.verify ? { verify: spec.verify } : {}) };
+}
