@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import git, { type HttpClient } from 'isomorphic-git';
 import { redact, SourceError, stripUserinfo, type SourceErrorReason } from './errors.js';
 import { countingHttp } from './http.js';
-import { commitTree, diffTrees, hasObject, isNotFound, peelToCommit, treeAt, type ObjectStore } from './objects.js';
+import { commitTree, diffTrees, hasObject, isNotFound, normalizePath, peelToCommit, treeAt, type ObjectStore } from './objects.js';
 import { describeRef, pickRef, refPrefix, validateRefSpec, type AdvertisedRef } from './refs.js';
 import { GitRevision } from './revision.js';
 import { storeFs } from './store-fs.js';
@@ -109,7 +109,7 @@ export class GitSource {
       if (!(await hasObject(this.store, fromCommit)) || !(await hasObject(this.store, toCommit))) return null;
       const [a, b] = await Promise.all([commitTree(this.store, fromCommit), commitTree(this.store, toCommit)]);
       const [ta, tb] = await Promise.all([treeAt(this.store, a, path), treeAt(this.store, b, path)]);
-      return await diffTrees(this.store, ta, tb, path.split('/').filter((s) => s !== '' && s !== '.').join('/'));
+      return await diffTrees(this.store, ta, tb, normalizePath(path));
     } catch (err) {
       // A shallow store may hold a commit whose trees went with a rebuilt store: unknown, not an error.
       if (isNotFound(err)) return null;
@@ -124,7 +124,15 @@ export class GitSource {
   }
 
   private async credentials(): Promise<GitCredentials | undefined> {
-    const creds = (await this.spec.auth?.()) ?? this.urlAuth;
+    let fromProvider: GitCredentials | undefined;
+    try {
+      fromProvider = await this.spec.auth?.();
+    } catch (err) {
+      // The provider's own message may quote what it read; keep only its first line.
+      const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      throw this.error('auth', `credentials provider failed: ${msg}`, err);
+    }
+    const creds = fromProvider ?? this.urlAuth;
     this.lastSecrets = creds === undefined ? [] : [creds.password, `${creds.username}:${creds.password}`];
     return creds;
   }

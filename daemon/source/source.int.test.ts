@@ -291,6 +291,19 @@ describe('GitSource errors never leak credentials', () => {
     expect(err.message).toContain('none are configured');
   });
 
+  it('a failing credentials provider → SourceError(auth) before any request', async () => {
+    const src = source('private', { branch: 'main' }, {
+      auth: async () => {
+        throw new Error('vault sealed\nsecret=should-not-appear');
+      },
+    });
+    const err = await caught(src.fetch());
+    expect(err.reason).toBe('auth');
+    expect(err.message).toContain('credentials provider failed: vault sealed');
+    expect(err.message).not.toContain('should-not-appear');
+    expect(src.stats.requests).toBe(0);
+  });
+
   it('missing repository → SourceError(not-found)', async () => {
     const err = await caught(source('does-not-exist', { branch: 'main' }).fetch());
     expect(err.reason).toBe('not-found');
