@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { scanJsonStream } from './json-stream.js';
 import { KUBECTL_CASES } from './kubectl-cases.js';
 import { readManifests } from './read.js';
 
@@ -29,10 +28,11 @@ async function kubectlObjects(name: string, text: string): Promise<unknown[]> {
     env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig') },
     maxBuffer: 64 << 20,
   });
-  const parsed = scanJsonStream(stdout);
-  if (!parsed.ok) throw new Error(`unparseable kubectl output: ${parsed.message}`);
-  return parsed.values.map((v) => {
-    const o = v.value as { kind?: string; items?: unknown[]; metadata?: { annotations?: object } };
+  // kubectl prints one indented object per input object; JSON.parse keeps its float-valued big
+  // numbers (e.g. 18446744073709552000) as the same doubles we produce.
+  const values = JSON.parse(`[${stdout.trim().replace(/\n}\n{/g, '\n},\n{')}]`) as unknown[];
+  return values.map((v) => {
+    const o = v as { kind?: string; items?: unknown[]; metadata?: { annotations?: object } };
     const list = o.kind === 'List' && Array.isArray(o.items) ? o.items : [o];
     for (const it of list as { metadata?: { annotations?: object } }[]) {
       if (it.metadata?.annotations && Object.keys(it.metadata.annotations).length === 0) delete it.metadata.annotations;
