@@ -8,6 +8,7 @@ import { KubeClient } from './kube/client.js';
 import type { Logger } from './log.js';
 import { SourcePoller } from './runtime/source-poller.js';
 import { SyncController } from './runtime/sync-controller.js';
+import { DriftDetector } from './drift/detector.js';
 import { startServer, type HookTarget } from './status/server.js';
 import { StatusStore } from './status/status.js';
 
@@ -25,7 +26,9 @@ export class Daemon {
   readonly status = new StatusStore();
   readonly sources = new Map<string, SourcePoller>();
   readonly syncs = new Map<string, SyncController>();
+  readonly drift = new Map<string, DriftDetector>();
   private readonly kubeClients = new Map<string, KubeClient>();
+  private readonly timers: NodeJS.Timeout[] = [];
   private server: Awaited<ReturnType<typeof startServer>> | undefined;
   private stopped = false;
 
@@ -62,8 +65,21 @@ export class Daemon {
       this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, s.url.replace(/\/\/[^@/]*@/, '//')), log));
     }
     for (const spec of this.config.spec.syncs) {
-      const ctl = new SyncController(spec, await this.kubeFor(spec), this.status.sync(spec.name, spec.source), log, {}, this.opts.inventoryNamespace ? { inventoryNamespace: this.opts.inventoryNamespace } : {});
+      const ctl: SyncController = new SyncController(
+        spec,
+        await this.kubeFor(spec),
+        this.status.sync(spec.name, spec.source),
+        log,
+        {
+          // Every applied revision becomes the new drift baseline.
+          onApplied: (_sync, outcome) => {
+            void this.drift.get(spec.name)?.track(outcome).catch((err: unknown) => log.warn({ sync: spec.name, err: err instanceof Error ? err.message : String(err) }, 'drift tracking failed'));
+          },
+        },
+        this.opts.inventoryNamespace ? { inventoryNamespace: this.opts.inventoryNamespace } : {},
+      );
       this.syncs.set(spec.name, ctl);
+      this.drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
       const poller = this.sources.get(spec.source);
       poller?.onRevision(async (rev) => {
         if (ctl.status.appliedRevision === rev.commit && !ctl.status.lastError) return;
@@ -111,11 +127,21 @@ export class Daemon {
     });
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
     for (const p of this.sources.values()) p.start();
+    // Periodic full drift check per sync (covers watch events that were missed).
+    for (const [name, ctl] of this.syncs) {
+      const t = setInterval(() => {
+        void this.drift.get(name)?.fullCheck().catch((err: unknown) => this.opts.log.warn({ sync: name, err: err instanceof Error ? err.message : String(err) }, 'full drift check failed'));
+      }, ctl.spec.intervalMs);
+      t.unref();
+      this.timers.push(t);
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const d of this.drift.values()) d.stop();
     await Promise.all([...this.sources.values()].map((p) => p.stop()));
     await this.server?.close();
     for (const c of this.kubeClients.values()) c.close();

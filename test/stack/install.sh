@@ -4,7 +4,7 @@
 # ${GITOPS_SEAL_CACHE:-~/.cache/gitops-seal}/<component>-<version>. A warm run does nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-APT_PACKAGES=(git age docker-registry apache2-utils openssl ca-certificates)
+APT_PACKAGES=(git age apache2-utils openssl ca-certificates)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -29,7 +29,7 @@ fi
 # `[stack:<component>]` progress and its own timing.
 logs="$(mktemp -d)"
 pids=()
-for c in kube kwok openbao sops registry; do
+for c in kube kwok openbao sops registry age; do
   [ -f "$here/build/$c.sh" ] || continue
   bash "$here/build/$c.sh" > >(tee "$logs/$c.log") 2>&1 &
   pids+=("$!:$c")

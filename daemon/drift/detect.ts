@@ -1,0 +1,29 @@
+// What counts as drift: a field that gitops-seal owns (in its managedFields at apply time)
+// whose live value differs from the value the apiserver stored when we applied. Comparing
+// against the stored value, not the manifest, makes server-side normalization (quantities,
+// defaults) a non-issue; looking only at our own fields leaves other controllers' fields (an
+// HPA's replicas, a mutating webhook's annotations) alone.
+import { changedFields, type FieldsV1 } from '../apply/fieldsv1.js';
+import type { KubeObject } from '../kube/types.js';
+
+export interface Baseline {
+  /** Our fields at apply time (manager gitops-seal, operation Apply). */
+  fields: FieldsV1;
+  /** The object as the apiserver stored it right after our apply. */
+  stored: KubeObject;
+}
+
+const IGNORED = new Set(['metadata.managedFields', 'metadata.resourceVersion', 'metadata.generation']);
+
+export function ownedFields(obj: KubeObject, manager: string): FieldsV1 | undefined {
+  const entry = obj.metadata.managedFields?.find((f) => f.manager === manager && f.operation === 'Apply');
+  return entry?.fieldsV1 as FieldsV1 | undefined;
+}
+
+/** Paths of owned fields whose live value differs from the stored one; the whole object when it is gone. */
+export function driftedPaths(base: Baseline, live: KubeObject | undefined): string[] {
+  if (!live) return ['(deleted)'];
+  return changedFields(base.fields, base.stored, live)
+    .map((c) => c.path)
+    .filter((p) => !IGNORED.has(p));
+}
