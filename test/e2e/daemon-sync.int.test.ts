@@ -152,6 +152,23 @@ describe('daemon: git → cluster', () => {
     expect(await getJson(stack, ['configmap', 'hooked', '-n', 'e2e-apps'])).toBeDefined();
   });
 
+  it('reverts kubectl edits of owned fields within seconds and leaves fields it does not own alone', async () => {
+    await kubectl(stack, ['label', 'configmap', 'one', '-n', 'e2e-apps', 'team=payments']);
+    const t0 = Date.now();
+    await kubectl(stack, ['patch', 'configmap', 'one', '-n', 'e2e-apps', '--type', 'merge', '-p', '{"data":{"k":"hacked"}}']);
+    await eventually('edit reverted', async () => (await getJson<{ data: Record<string, string> }>(stack, ['configmap', 'one', '-n', 'e2e-apps']))?.data.k === 'v', 15_000);
+    console.log(`[figure] kubectl edit → reverted: ${Date.now() - t0} ms`);
+    const after = await getJson<{ metadata: { labels: Record<string, string> } }>(stack, ['configmap', 'one', '-n', 'e2e-apps']);
+    expect(after?.metadata.labels.team).toBe('payments');
+    // A deleted object comes back too.
+    await kubectl(stack, ['delete', 'configmap', 'two', '-n', 'e2e-apps']);
+    await eventually('deleted object recreated', async () => (await getJson(stack, ['configmap', 'two', '-n', 'e2e-apps'])) !== undefined, 15_000);
+    // A clean cluster: a full check corrects nothing (and so writes nothing).
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await d.daemon.drift.get('apps')?.fullCheck()).toBe(0);
+    expect(applied()?.driftCorrections).toBeGreaterThanOrEqual(2);
+  });
+
   it('never leaks the Secret plaintext into logs or /status', async () => {
     const status = await (await fetch(`${d.url}/status`)).text();
     for (const s of [status, d.logs.text]) {
