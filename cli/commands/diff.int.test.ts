@@ -1,0 +1,122 @@
+// `gitops-seal diff` on the real stack: a revision on the git server against the real apiserver,
+// through create → in sync → drifted Secret → prune, never printing a Secret value.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ResourceManager } from '../../daemon/apply/manager.js';
+import { InventoryStore, inventoryOf } from '../../daemon/inventory/inventory.js';
+import { KubeClient } from '../../daemon/kube/client.js';
+import type { KubeObject } from '../../daemon/kube/types.js';
+import { leakForms, syncFixture, type SyncFixture } from '../daemon-view-fixture.js';
+import { ExitCode } from '../errors.js';
+import type { RunResult } from '../test-helpers.js';
+
+const stack = inject('stack');
+
+describe('gitops-seal diff', () => {
+  let fx: SyncFixture;
+  let kube: KubeClient;
+  let config: string;
+  const drifted = `drifted-${Math.random().toString(36).slice(2)}`;
+
+  function expectNoLeak(r: RunResult): void {
+    for (const form of leakForms([...fx.canaries, drifted])) {
+      expect(r.out).not.toContain(form);
+      expect(r.err).not.toContain(form);
+    }
+  }
+
+  beforeAll(async () => {
+    fx = await syncFixture(stack, 'diff');
+    kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+    config = await fx.config();
+  });
+  afterAll(async () => {
+    try {
+      await kube?.request(`/api/v1/namespaces/${fx.namespace}`, { method: 'DELETE' }).catch(() => undefined);
+      await new InventoryStore(kube).remove(fx.syncName);
+    } finally {
+      kube?.close();
+      await fx?.cleanup();
+    }
+  });
+
+  it('on an empty cluster lists every object as created and exits 1', async () => {
+    const r = await fx.run(['diff', '--config', config, '--sync', fx.syncName]);
+    expect(r.err).not.toMatch(/gitops-seal: /);
+    expect(r.code).toBe(ExitCode.PROBLEMS);
+    expect(r.out.trim().split('\n')).toEqual([
+      `+ Namespace/${fx.namespace}: created`,
+      `+ Secret/${fx.namespace}/db: created`,
+      `+ ConfigMap/${fx.namespace}/cfg: created`,
+    ]);
+    expect(r.err).toMatch(/3 to create, 0 to change, 0 to prune, 0 unchanged/);
+    expectNoLeak(r);
+  });
+
+  it('after the objects are applied as the daemon would, reports nothing and exits 0', async () => {
+    const manager = new ResourceManager(kube, { syncName: fx.syncName });
+    await manager.apply(fx.plainObjects);
+    await new InventoryStore(kube).save(inventoryOf(fx.syncName, 'test', fx.plainObjects));
+    const r = await fx.run(['diff', '-c', config, '-s', fx.syncName]);
+    expect(r.err).toMatch(/0 to create, 0 to change, 0 to prune, 3 unchanged/);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(ExitCode.OK);
+  });
+
+  it('a Secret value changed in the cluster is named by key, value withheld, exit 1', async () => {
+    await kube.request(`/api/v1/namespaces/${fx.namespace}/secrets/db`, {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: { data: { password: Buffer.from(drifted).toString('base64') } },
+      query: { fieldManager: 'someone-else' },
+    });
+    await kube.request(`/api/v1/namespaces/${fx.namespace}/configmaps/cfg`, {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: { data: { mode: 'green' } },
+      query: { fieldManager: 'someone-else' },
+    });
+    const r = await fx.run(['diff', '-c', config, '-s', fx.syncName]);
+    expect(r.code).toBe(ExitCode.PROBLEMS);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toContain(`~ Secret/${fx.namespace}/db: data.password: *** (changed)`);
+    expect(lines).toContain(`~ ConfigMap/${fx.namespace}/cfg: data.mode: "green" → "blue"`);
+    expect(lines.filter((l) => l.includes('data.username'))).toEqual([]);
+    expectNoLeak(r);
+
+    const json = await fx.run(['diff', '-c', config, '-s', fx.syncName, '-o', 'json']);
+    expect(json.code).toBe(ExitCode.PROBLEMS);
+    const report = JSON.parse(json.out) as { objects: { subject: string; action: string; changes: { path: string; redacted?: boolean }[] }[] };
+    const secret = report.objects.find((o) => o.subject === `Secret/${fx.namespace}/db`);
+    expect(secret?.action).toBe('update');
+    expect(secret?.changes).toEqual([{ path: 'data.password', redacted: true }]);
+    expectNoLeak(json);
+  });
+
+  it('an object in the inventory but not in the revision is listed as pruned', async () => {
+    const old: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old', namespace: fx.namespace }, data: { x: 'y' } };
+    const manager = new ResourceManager(kube, { syncName: fx.syncName });
+    await manager.apply([...fx.plainObjects, old]);
+    await new InventoryStore(kube).save(inventoryOf(fx.syncName, 'test', [...fx.plainObjects, old]));
+    const r = await fx.run(['diff', '-c', config, '-s', fx.syncName]);
+    expect(r.code).toBe(ExitCode.PROBLEMS);
+    expect(r.out.trim().split('\n')).toEqual([`- ConfigMap/${fx.namespace}/old: pruned`]);
+    expect(r.err).toMatch(/0 to create, 0 to change, 1 to prune, 3 unchanged/);
+
+    // With prune off the object stays: not a difference, but said on stderr.
+    const keep = await fx.run(['diff', '-c', await fx.config({ prune: false }), '-s', fx.syncName]);
+    expect(keep.code).toBe(ExitCode.OK);
+    expect(keep.out).toBe('');
+    expect(keep.err).toMatch(/1 object\(s\) left the revision but prune is off/);
+  });
+
+  it('a revision the prune guard would refuse exits 7 after showing the diff', async () => {
+    const extra = ['a', 'b', 'c', 'd'].map((n): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `extra-${n}`, namespace: fx.namespace } }));
+    const manager = new ResourceManager(kube, { syncName: fx.syncName });
+    await manager.apply(extra);
+    await new InventoryStore(kube).save(inventoryOf(fx.syncName, 'test', [...fx.plainObjects, ...extra]));
+    const r = await fx.run(['diff', '-c', config, '-s', fx.syncName]);
+    expect(r.code).toBe(ExitCode.REFUSED);
+    expect(r.out).toContain(`- ConfigMap/${fx.namespace}/extra-a: pruned`);
+    expect(r.err).toMatch(/would refuse this revision: .*refusing to prune/);
+  });
+});
