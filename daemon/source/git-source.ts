@@ -31,6 +31,8 @@ export interface GitSourceOptions {
   http?: HttpClient;
   /** A socket silent for this long fails the operation with reason `network` (default 60 s). */
   idleTimeoutMs?: number;
+  /** Rebuild the store from scratch once it holds this many packs (default 64). */
+  maxPacks?: number;
 }
 
 export class GitSource {
@@ -44,6 +46,7 @@ export class GitSource {
   private readonly counters = { fetches: 0, skippedFetches: 0 };
   private readonly http: HttpClient;
   private readonly idleTimeoutMs: number;
+  private readonly maxPacks: number;
   private store: ObjectStore;
   private last: GitRevision | undefined;
   private lastSignature: VerifiedSignature | undefined;
@@ -74,6 +77,7 @@ export class GitSource {
     this.gitdir = join(cacheDir, `${safe}-${key}.git`);
     this.store = { gitdir: this.gitdir, cache: {}, fs: storeFs(this.gitdir) };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.maxPacks = options.maxPacks ?? MAX_PACKS;
     this.http = countingHttp(this.traffic, options.http, this.idleTimeoutMs);
   }
 
@@ -220,7 +224,7 @@ export class GitSource {
   /** Create the bare store if missing; rebuild it when too many packs accumulated. */
   private async prepareStore(): Promise<void> {
     const packDir = join(this.gitdir, 'objects', 'pack');
-    if (fs.existsSync(packDir) && fs.readdirSync(packDir).filter((f) => f.endsWith('.pack')).length >= MAX_PACKS) {
+    if (fs.existsSync(packDir) && fs.readdirSync(packDir).filter((f) => f.endsWith('.pack')).length >= this.maxPacks) {
       fs.rmSync(this.gitdir, { recursive: true, force: true });
       this.store = { gitdir: this.gitdir, cache: {}, fs: storeFs(this.gitdir) };
       this.last = undefined;

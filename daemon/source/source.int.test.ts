@@ -1,104 +1,15 @@
-// GitSource against the real git smart-HTTP server (git http-backend behind basic auth).
+// GitSource against the real git smart-HTTP server (git http-backend behind basic auth):
+// fetch/skip, new commits and diffs, force-push, store upkeep, tag/semver/commit pins.
 // Commits are made and pushed with the git CLI, exactly as a user would.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { inspect, promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authedUrl, createRepo, startGitServer } from '../../test/stack/gitserver.js';
-import type { GitInfo, Started } from '../../test/stack/types.js';
-import { SourceError } from './errors.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRepo } from '../../test/stack/gitserver.js';
 import { GitSource } from './git-source.js';
-import type { GitRefSpec, GitSourceSpec } from './types.js';
+import { caught, ctx, filesUnder, source, useGitServer, Work } from './test-helpers.js';
+import type { GitRefSpec } from './types.js';
 
-const run = promisify(execFile);
-const ID = ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com'];
-
-let server: Started<GitInfo>;
-let info: GitInfo;
-let tmp: string;
-let n = 0;
-
-/** A working clone to commit and push from. */
-class Work {
-  constructor(
-    readonly dir: string,
-    readonly repo: string,
-  ) {}
-  static async clone(repo: string): Promise<Work> {
-    const dir = join(tmp, `work-${n++}`);
-    await run('git', ['clone', '-q', authedUrl(info, repo), dir]);
-    return new Work(dir, repo);
-  }
-  async git(...args: string[]): Promise<string> {
-    return (await run('git', ['-C', this.dir, ...ID, ...args], { maxBuffer: 64 << 20 })).stdout.trim();
-  }
-  write(files: Record<string, string | null>): void {
-    for (const [p, content] of Object.entries(files)) {
-      const full = join(this.dir, p);
-      if (content === null) rmSync(full);
-      else {
-        mkdirSync(dirname(full), { recursive: true });
-        writeFileSync(full, content);
-      }
-    }
-  }
-  async commit(files: Record<string, string | null>, msg = 'change', push = true): Promise<string> {
-    this.write(files);
-    await this.git('add', '-A');
-    await this.git('commit', '-q', '-m', msg);
-    if (push) await this.git('push', '-q', 'origin', 'HEAD');
-    return this.git('rev-parse', 'HEAD');
-  }
-}
-
-function source(repo: string, ref: GitRefSpec, extra: Partial<GitSourceSpec> = {}): GitSource {
-  return new GitSource(
-    {
-      name: `src-${repo}`,
-      url: `${info.url}${repo}.git`,
-      ref,
-      auth: async () => ({ username: info.username, password: info.password }),
-      ...extra,
-    },
-    join(tmp, 'cache'),
-  );
-}
-
-function filesUnder(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(p, statSync(p).size);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-async function caught(p: Promise<unknown>): Promise<SourceError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SourceError);
-  return err as SourceError;
-}
-
-beforeAll(async () => {
-  server = await startGitServer();
-  info = server.info;
-  tmp = mkdtempSync(join(tmpdir(), 'gitops-seal-source-'));
-});
-
-afterAll(async () => {
-  rmSync(tmp, { recursive: true, force: true });
-  await server?.stop();
-});
+useGitServer();
 
 describe('GitSource on a branch', () => {
   let work: Work;
@@ -107,7 +18,7 @@ describe('GitSource on a branch', () => {
   let second: string;
 
   beforeAll(async () => {
-    await createRepo(info, 'branch', {
+    await createRepo(ctx.info, 'branch', {
       'README.md': '# demo\n',
       'apps/a/deploy.yaml': 'kind: Deployment\n',
       'apps/a/svc.yaml': 'kind: Service\n',
@@ -198,10 +109,35 @@ describe('GitSource on a branch', () => {
   });
 });
 
+describe('GitSource store upkeep', () => {
+  it('rebuilds the store once it holds maxPacks packs; diffs across the rebuild are unknown (null)', async () => {
+    await createRepo(ctx.info, 'packs', { 'a.yaml': 'a: 0\n' });
+    const work = await Work.clone('packs');
+    const src = new GitSource(
+      { name: 'packs', url: `${ctx.info.url}packs.git`, ref: { branch: 'main' }, auth: async () => ({ username: ctx.info.username, password: ctx.info.password }) },
+      join(ctx.tmp, 'cache'),
+      { maxPacks: 3 },
+    );
+    const packs = (): number => readdirSync(join(src.gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
+    const seen: string[] = [(await src.fetch()).commit];
+    const counts = [packs()];
+    for (let i = 1; i <= 4; i++) {
+      await work.commit({ 'a.yaml': `a: ${i}\n` });
+      const rev = await src.fetch();
+      seen.push(rev.commit);
+      counts.push(packs());
+      expect(new TextDecoder().decode(await rev.readFile('a.yaml'))).toBe(`a: ${i}\n`);
+    }
+    expect(counts).toEqual([1, 2, 3, 1, 2]);
+    expect(await src.changedFiles(seen[3] as string, seen[4] as string, '')).toEqual(['a.yaml']);
+    expect(await src.changedFiles(seen[1] as string, seen[4] as string, '')).toBeNull();
+  });
+});
+
 describe('GitSource on tags, semver ranges and commits', () => {
   const commits: Record<string, string> = {};
   beforeAll(async () => {
-    await createRepo(info, 'tags', { 'v.yaml': 'v: 0\n' });
+    await createRepo(ctx.info, 'tags', { 'v.yaml': 'v: 0\n' });
     const work = await Work.clone('tags');
     for (const [tag, annotated] of [
       ['v1.0.0', false],
@@ -259,159 +195,3 @@ describe('GitSource on tags, semver ranges and commits', () => {
   });
 });
 
-describe('GitSource errors never leak credentials', () => {
-  beforeAll(async () => {
-    await createRepo(info, 'private', { 'a.yaml': 'a: 1\n' });
-  });
-
-  it('wrong password → SourceError(auth) naming source, url and ref, without the password', async () => {
-    const wrong = 'S3cret-wrong-pass';
-    const err = await caught(source('private', { branch: 'main' }, { auth: async () => ({ username: info.username, password: wrong }) }).fetch());
-    expect(err.reason).toBe('auth');
-    expect(err.message).toContain('src-private');
-    expect(err.message).toContain(`${info.url}private.git`);
-    expect(err.message).toContain('branch main');
-    expect(err.message).toMatch(/401/);
-    expect(`${err.message} ${err.stack} ${JSON.stringify(err)} ${inspect(err, { depth: 10, showHidden: true })}`).not.toContain(wrong);
-    // Credentials in the URL: stripped from every message.
-    const inUrl = new URL(`${info.url}private.git`);
-    inUrl.username = 'seal';
-    inUrl.password = wrong;
-    const err2 = await caught(new GitSource({ name: 'u', url: inUrl.toString(), ref: { branch: 'main' } }, join(tmp, 'cache')).resolve());
-    expect(err2.reason).toBe('auth');
-    expect(`${err2.message} ${err2.stack} ${JSON.stringify(err2)} ${inspect(err2, { depth: 10, showHidden: true })}`).not.toContain(wrong);
-    // ... and they do work when right.
-    inUrl.password = info.password;
-    expect((await new GitSource({ name: 'u2', url: inUrl.toString(), ref: { branch: 'main' } }, join(tmp, 'cache')).fetch()).commit).toMatch(/^[0-9a-f]{40}$/);
-  });
-
-  it('no credentials → SourceError(auth) saying none are configured', async () => {
-    const err = await caught(new GitSource({ name: 'anon', url: `${info.url}private.git`, ref: { branch: 'main' } }, join(tmp, 'cache')).fetch());
-    expect(err.reason).toBe('auth');
-    expect(err.message).toContain('none are configured');
-  });
-
-  it('a failing credentials provider → SourceError(auth) before any request', async () => {
-    const src = source('private', { branch: 'main' }, {
-      auth: async () => {
-        throw new Error('vault sealed\nsecret=should-not-appear');
-      },
-    });
-    const err = await caught(src.fetch());
-    expect(err.reason).toBe('auth');
-    expect(err.message).toContain('credentials provider failed: vault sealed');
-    expect(err.message).not.toContain('should-not-appear');
-    expect(src.stats.requests).toBe(0);
-  });
-
-  it('missing repository → SourceError(not-found)', async () => {
-    const err = await caught(source('does-not-exist', { branch: 'main' }).fetch());
-    expect(err.reason).toBe('not-found');
-    expect(err.message).toMatch(/404/);
-  });
-
-  it('connection refused → SourceError(network)', async () => {
-    const port = await new Promise<number>((ok) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => ok(p));
-      });
-    });
-    const err = await caught(new GitSource({ name: 'down', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(tmp, 'cache')).fetch());
-    expect(err.reason).toBe('network');
-    expect(err.message).toContain('ECONNREFUSED');
-  });
-
-  it('a server that accepts and never answers → SourceError(network) after the idle timeout', async () => {
-    const sockets: import('node:net').Socket[] = [];
-    const hang = createServer((s) => void sockets.push(s));
-    await new Promise<void>((ok) => hang.listen(0, '127.0.0.1', ok));
-    const port = (hang.address() as { port: number }).port;
-    try {
-      const t0 = performance.now();
-      const err = await caught(new GitSource({ name: 'hang', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(tmp, 'cache'), { idleTimeoutMs: 500 }).resolve());
-      expect(err.reason).toBe('network');
-      expect(performance.now() - t0).toBeLessThan(5000);
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise((ok) => hang.close(ok));
-    }
-  });
-});
-
-describe('GitSource with commit signature verification', () => {
-  let work: Work;
-  let signers: string;
-  let key: string;
-
-  beforeAll(async () => {
-    await createRepo(info, 'signed', { 'a.yaml': 'a: 0\n' });
-    work = await Work.clone('signed');
-    key = join(tmp, 'id_signer');
-    await run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', key]);
-    signers = join(tmp, 'allowed_signers');
-    const [type, b64] = readFileSync(`${key}.pub`, 'utf8').split(' ');
-    writeFileSync(signers, `dev@example.com ${type} ${b64}\n`);
-  });
-
-  it('accepts a commit signed by an allowed signer and rejects an unsigned one', async () => {
-    const src = source('signed', { branch: 'main' }, { verify: { allowedSignersFile: signers } });
-    await work.git('config', 'gpg.format', 'ssh');
-    await work.git('config', 'user.signingkey', key);
-    const signed = await work.commit({ 'a.yaml': 'a: 1\n' }, 'signed');
-    await work.git('commit', '-q', '-S', '--amend', '--no-edit');
-    await work.git('push', '-q', '-f', 'origin', 'HEAD');
-    const signedSha = await work.git('rev-parse', 'HEAD');
-    expect(signedSha).not.toBe(signed);
-    expect((await src.fetch()).commit).toBe(signedSha);
-    expect(src.lastVerifiedSignature?.principals).toEqual(['dev@example.com']);
-
-    await work.git('config', 'commit.gpgsign', 'false');
-    const unsigned = await work.commit({ 'a.yaml': 'a: 2\n' }, 'unsigned');
-    const err = await caught(src.fetch());
-    expect(err.reason).toBe('signature');
-    expect(err.message).toContain(unsigned);
-    expect(err.message).toContain('not signed');
-  });
-});
-
-describe('GitSource at scale', () => {
-  it('fetches a repo with 1,000 manifest files; resolve() on an unmoved head is one small request', async () => {
-    const files: Record<string, string> = {};
-    for (let i = 0; i < 1000; i++) {
-      files[`apps/team-${i % 20}/app-${i}/deploy.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\n  namespace: team-${i % 20}\nspec:\n  replicas: ${(i % 3) + 1}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app-${i}:1.0.${i}\n`;
-    }
-    await createRepo(info, 'big', files);
-    const src = source('big', { branch: 'main' });
-    // CPU time is reported beside wall time: on a loaded CI box wall time mostly measures the queue.
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const rev = await src.fetch();
-    const fetchMs = performance.now() - t0;
-    const fetchCpu = process.cpuUsage(c0);
-    const t1 = performance.now();
-    const c1 = process.cpuUsage();
-    const all = await rev.readFiles('', (p) => p.endsWith('.yaml'));
-    const readMs = performance.now() - t1;
-    const readCpu = process.cpuUsage(c1);
-    const cpuMs = (u: NodeJS.CpuUsage): string => ((u.user + u.system) / 1000).toFixed(0);
-    expect(all).toHaveLength(1000);
-    expect(all.find((f) => f.path === 'apps/team-7/app-7/deploy.yaml')?.text).toContain('name: app-7');
-    const samples: number[] = [];
-    const req0 = src.stats.requests;
-    const bytes0 = src.stats.bytesReceived;
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      await src.resolve();
-      samples.push(performance.now() - t);
-    }
-    samples.sort((a, b) => a - b);
-    const perResolve = (src.stats.bytesReceived - bytes0) / 20;
-    expect(src.stats.requests - req0).toBe(20);
-    console.log(
-      `[source] 1,000 manifests: fetch ${fetchMs.toFixed(0)} ms wall / ${cpuMs(fetchCpu)} ms CPU (${(bytes0 / 1024).toFixed(0)} KiB received), ` +
-        `readFiles ${readMs.toFixed(0)} ms wall / ${cpuMs(readCpu)} ms CPU; ` +
-        `resolve() unmoved: median ${samples[10]?.toFixed(1)} ms, p95 ${samples[18]?.toFixed(1)} ms, 1 request / ${perResolve.toFixed(0)} bytes each`,
-    );
-  });
-});
