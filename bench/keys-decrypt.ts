@@ -10,7 +10,7 @@
 // Starts its own Vault dev server (test/stack/openbao.ts) and removes every temp file it wrote.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -155,9 +155,10 @@ async function main(): Promise<void> {
     await benchVault(dir, rows);
   } finally {
     await rm(dir, { recursive: true, force: true });
+    // Whatever was measured is printed, also when a later part failed.
+    console.log(`Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${sopsVersion.split('\n')[0]}`);
+    console.log(table(rows));
   }
-  console.log(`Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), ${sopsVersion.split('\n')[0]}`);
-  console.log(table(rows));
   const ours = rows.find((r) => r.what.startsWith('keys/ decrypt (age'));
   const theirs = rows.find((r) => r.what.startsWith('sops decrypt'));
   if (ours && theirs) console.log(`\nin-process keys/ vs sops per file: ${fmt(theirs.ms / ours.ms, 1)}x faster`);
