@@ -1,0 +1,128 @@
+// ImageUpdateAutomation: one spec.imageUpdates[] entry. Each run applies the current image
+// policies to the marked files of the push branch and pushes one commit when anything changed.
+// The status says what the last run did: the commit it pushed, or why it did nothing or failed.
+import type { GitCredentials } from '../source/types.js';
+import { WritebackError, type YamlEditError } from './errors.js';
+import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
+import { BranchWriter, type BranchWriterOptions, type CommitInfo } from './push.js';
+import { fileSigner } from './sign.js';
+import { applyPolicies, type Change, type PolicyValue, type SkippedMarker } from './update.js';
+
+export interface ImageUpdateSpec {
+  name: string;
+  /** Name of the source whose repository is written to. */
+  source: string;
+  /** Directory in the repository ("" is the root). */
+  path: string;
+  /** Branch to push to; absent: the source's branch. */
+  branch?: string;
+  author: { name: string; email: string };
+  /** See message.ts for placeholders; default Flux's "Update from image update automation". */
+  messageTemplate?: string;
+  signingKey?: { file: string };
+}
+
+/** Where the source lives: the automation pushes to the same repository. */
+export interface SourceRepo {
+  url: string;
+  branch: string;
+  auth?: () => Promise<GitCredentials | undefined>;
+}
+
+export type RunReason = 'pushed' | 'no-change' | 'error';
+
+export interface RunResult {
+  reason: RunReason;
+  commit?: string;
+  /** Files changed by this run (pushed, or that would have been on error). */
+  files: string[];
+  changes: (Change & { file: string })[];
+  /** Why nothing was pushed, or what failed, in one line. */
+  detail: string;
+  error?: WritebackError;
+  /** Files left alone because they do not parse (named with line and column). */
+  fileErrors: YamlEditError[];
+  skipped: SkippedMarker[];
+  attempts: number;
+  durationMs: number;
+}
+
+export interface AutomationStatus {
+  name: string;
+  branch: string;
+  lastRunAt?: string;
+  lastReason?: RunReason;
+  lastDetail?: string;
+  /** The last commit this automation pushed, and when. Kept across no-change and failed runs. */
+  lastPushedCommit?: string;
+  lastPushedAt?: string;
+  lastError?: string;
+  fileErrors: string[];
+  skipped: string[];
+}
+
+export class ImageUpdateAutomation {
+  readonly spec: ImageUpdateSpec;
+  readonly writer: BranchWriter;
+  private readonly st: AutomationStatus;
+
+  constructor(spec: ImageUpdateSpec, repo: SourceRepo, cacheDir: string, options: BranchWriterOptions = {}) {
+    this.spec = spec;
+    const branch = spec.branch ?? repo.branch;
+    this.writer = new BranchWriter({ url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}) }, cacheDir, options);
+    this.st = { name: spec.name, branch, fileErrors: [], skipped: [] };
+  }
+
+  get status(): AutomationStatus {
+    return { ...this.st, fileErrors: [...this.st.fileErrors], skipped: [...this.st.skipped] };
+  }
+
+  /** `policies`: latest image per policy name. Never throws: failures are in the result and status. */
+  async run(policies: ReadonlyMap<string, PolicyValue>): Promise<RunResult> {
+    const t0 = performance.now();
+    const template = this.spec.messageTemplate ?? DEFAULT_MESSAGE_TEMPLATE;
+    const info: CommitInfo = {
+      author: this.spec.author,
+      message: (changed) => renderMessage(template, this.spec.name, changed),
+      ...(this.spec.signingKey ? { sign: fileSigner(this.spec.signingKey.file) } : {}),
+    };
+    let result: RunResult;
+    try {
+      const w = await this.writer.write(this.spec.path, (files) => applyPolicies(files, policies), info);
+      const changes = w.apply.changed.flatMap((f) => f.changes.map((c) => ({ ...c, file: f.path })));
+      const fileErrors = [...w.readErrors, ...w.apply.errors];
+      const base = { files: w.apply.changed.map((f) => f.path), changes, fileErrors, skipped: w.apply.skipped, attempts: w.attempts, durationMs: 0 };
+      if (w.commit !== undefined) {
+        result = { ...base, reason: 'pushed', commit: w.commit, detail: `pushed ${w.commit.slice(0, 12)} to ${this.writer.branch}: ${changes.length} change(s) in ${base.files.length} file(s)` };
+      } else {
+        const detail =
+          w.apply.markers === 0
+            ? `no image policy markers under "${this.spec.path || '.'}" at ${w.base.slice(0, 12)}`
+            : `all ${w.apply.markers} marker(s) already up to date at ${w.base.slice(0, 12)}`;
+        result = { ...base, reason: 'no-change', detail };
+      }
+    } catch (err) {
+      const error =
+        err instanceof WritebackError ? err : new WritebackError({ reason: 'storage', url: this.writer.url, branch: this.writer.branch, detail: (err as Error).message, cause: err });
+      result = { reason: 'error', files: [], changes: [], detail: error.message, error, fileErrors: [], skipped: [], attempts: 0, durationMs: 0 };
+    }
+    result.durationMs = performance.now() - t0;
+    this.record(result);
+    return result;
+  }
+
+  private record(r: RunResult): void {
+    const now = new Date().toISOString();
+    this.st.lastRunAt = now;
+    this.st.lastReason = r.reason;
+    this.st.lastDetail = r.detail;
+    if (r.reason === 'pushed' && r.commit !== undefined) {
+      this.st.lastPushedCommit = r.commit;
+      this.st.lastPushedAt = now;
+    }
+    if (r.reason === 'error') this.st.lastError = r.detail;
+    else delete this.st.lastError;
+    this.st.fileErrors = r.fileErrors.map((e) => e.message);
+    this.st.skipped = r.skipped.map((s) => `${s.file}:${s.line}: ${s.marker}: ${s.why}`);
+  }
+}
