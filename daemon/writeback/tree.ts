@@ -9,6 +9,7 @@ import { MARKER_TOKEN } from './markers.js';
 /** Keeps a BOM as U+FEFF (the default decoder drops it, and the file would lose it on write). */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 const TOKEN = Buffer.from(MARKER_TOKEN);
+const READ_CONCURRENCY = 16;
 
 export interface TextFile {
   path: string;
@@ -26,14 +27,26 @@ export async function readCandidates(store: ObjectStore, commit: string, path: s
   const errors: YamlEditError[] = [];
   if (tree === null) return { files, errors };
   const blobs = [...(await listBlobs(store, tree, dir))].filter(([p]) => /\.ya?ml$/.test(p)).sort(([a], [b]) => (a < b ? -1 : 1));
-  for (const [p, oid] of blobs) {
-    const bytes = Buffer.from(await readBlob(store, oid));
-    if (!bytes.includes(TOKEN)) continue;
-    try {
-      files.push({ path: p, text: utf8.decode(bytes) });
-    } catch {
-      errors.push(new YamlEditError(p, 1, 1, 'not valid UTF-8; left unchanged'));
+  // Reads overlap pack I/O; results keep path order.
+  const read: (TextFile | YamlEditError | undefined)[] = new Array(blobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < blobs.length) {
+      const i = next++;
+      const [p, oid] = blobs[i] as [string, string];
+      const bytes = Buffer.from(await readBlob(store, oid));
+      if (!bytes.includes(TOKEN)) continue;
+      try {
+        read[i] = { path: p, text: utf8.decode(bytes) };
+      } catch {
+        read[i] = new YamlEditError(p, 1, 1, 'not valid UTF-8; left unchanged');
+      }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, blobs.length) }, worker));
+  for (const r of read) {
+    if (r instanceof YamlEditError) errors.push(r);
+    else if (r !== undefined) files.push(r);
   }
   return { files, errors };
 }
@@ -47,8 +60,8 @@ interface Dir {
 export async function writeTreeWith(store: ObjectStore, base: string, files: readonly TextFile[]): Promise<string> {
   const g = { fs: store.fs, gitdir: store.gitdir, cache: store.cache };
   const root: Dir = { files: new Map(), dirs: new Map() };
-  for (const f of files) {
-    const blob = await git.writeBlob({ ...g, blob: Buffer.from(f.text, 'utf8') });
+  const blobs = await Promise.all(files.map((f) => git.writeBlob({ ...g, blob: Buffer.from(f.text, 'utf8') })));
+  files.forEach((f, i) => {
     const parts = normalizePath(f.path).split('/');
     const name = parts.pop() as string;
     let d = root;
@@ -57,19 +70,20 @@ export async function writeTreeWith(store: ObjectStore, base: string, files: rea
       if (next === undefined) d.dirs.set(seg, (next = { files: new Map(), dirs: new Map() }));
       d = next;
     }
-    d.files.set(name, blob);
-  }
+    d.files.set(name, blobs[i] as string);
+  });
   const rewrite = async (treeOid: string, d: Dir, at: string): Promise<string> => {
     const { tree } = await git.readTree({ ...g, oid: treeOid });
-    const entries = [];
-    for (const e of tree) {
-      const sub = d.dirs.get(e.path);
-      const blob = d.files.get(e.path);
-      if (sub !== undefined && e.type === 'tree') entries.push({ ...e, oid: await rewrite(e.oid, sub, `${at}${e.path}/`) });
-      // Mode (644/755) is kept: only the content of an existing regular file is replaced.
-      else if (blob !== undefined && e.type === 'blob') entries.push({ ...e, oid: blob });
-      else entries.push(e);
-    }
+    const entries = await Promise.all(
+      tree.map(async (e) => {
+        const sub = d.dirs.get(e.path);
+        const blob = d.files.get(e.path);
+        if (sub !== undefined && e.type === 'tree') return { ...e, oid: await rewrite(e.oid, sub, `${at}${e.path}/`) };
+        // Mode (644/755) is kept: only the content of an existing regular file is replaced.
+        if (blob !== undefined && e.type === 'blob') return { ...e, oid: blob };
+        return e;
+      }),
+    );
     return git.writeTree({ ...g, tree: entries });
   };
   return rewrite(await commitTree(store, base), root, '');
