@@ -26,6 +26,13 @@ export function parseChallenges(header: string): Challenge[] {
     while (i < s.length && TOKEN_CHAR.test(s[i] as string)) i++;
     return s.slice(start, i);
   };
+  // Unquoted values should be tokens, but registries send bare URLs (`realm=https://x/t`): read
+  // up to the next comma or whitespace.
+  const readBare = (): string => {
+    const start = i;
+    while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
+    return s.slice(start, i);
+  };
   const readQuoted = (): string => {
     // At the opening quote. A missing closing quote takes the rest of the header.
     i++;
@@ -56,7 +63,7 @@ export function parseChallenges(header: string): Challenge[] {
     if (s[i] === '=' && current) {
       i++;
       skipWs();
-      const value = s[i] === '"' ? readQuoted() : readToken();
+      const value = s[i] === '"' ? readQuoted() : readBare();
       const name = token.toLowerCase();
       // Prototype keys must not become params; own-property semantics only.
       if (name !== '__proto__' && !(name in current.params)) current.params[name] = value;
