@@ -99,7 +99,6 @@ function fakeNode(name: string): object {
     status: {
       allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
       capacity: { cpu: '32', memory: '256Gi', pods: '110' },
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake' },
     },
   };
 }
@@ -190,11 +189,10 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
     const kwokPort = await freePort();
     const kwok = startProcess('kwok', bins.kwok, [
       `--kubeconfig=${info.kubeconfig}`,
+      `--config=${join(bins.kwok, '..', '..', 'stages.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=',
-      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
-      '--disregard-status-with-label-selector=',
       '--cidr=10.244.0.1/16',
       '--node-ip=10.244.0.1',
       `--server-address=127.0.0.1:${kwokPort}`,
