@@ -320,7 +320,7 @@ export class GitSource {
   }
 
   /** Map isomorphic-git / Node errors to a SourceError with a reason a caller can act on. */
-  wrap(err: unknown): SourceError {
+  private wrap(err: unknown): SourceError {
     if (err instanceof SourceError) return err;
     const e = (err ?? {}) as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string }; errors?: { code?: string }[] };
     const msg = e.message ?? String(err);
