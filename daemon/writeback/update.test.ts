@@ -83,6 +83,19 @@ describe('marker comments', () => {
     expect(parseMarkerRef(raw)).toBeUndefined();
   });
 
+  it('anchored and tagged scalars are markers; flow items, keys and top-level scalars are skipped with a reason', () => {
+    const text = 'a: {\n  tag: 1.0.0, # {"$imagepolicy": "api:tag"}\n}\nb: # {"$imagepolicy": "api"}\n  c:1\nl:\n  - &z foo:1 # {"$imagepolicy": "api"}\n  - !!str foo:2 # {"$imagepolicy": "api"}\n';
+    const r = findMarkers('x.yaml', text);
+    expect(r.markers.map((m) => [m.line, m.value])).toEqual([
+      [7, 'foo:1'],
+      [8, 'foo:2'],
+    ]);
+    expect(r.skipped.map((x) => [x.line, x.raw])).toEqual([
+      [2, 'api:tag'],
+      [4, 'api'],
+    ]);
+  });
+
   it('finds markers only on scalars followed by the comment on their line', () => {
     const text = files.find((f) => f.path === 'deployment.yaml')?.text ?? '';
     const found = findMarkers('deployment.yaml', text).markers.map((m) => [m.line, m.style, m.value, m.ref.raw]);
