@@ -74,7 +74,7 @@ describe('daemon: git → cluster', () => {
     const head = await repo.head();
     await eventually('first revision applied', async () => applied()?.appliedRevision === head);
     for (const name of ['one', 'two', 'from-list', 'yaml11', 'protected']) {
-      const obj = await getJson<{ metadata: { labels?: Record<string, string>; managedFields?: { manager: string; operation: string }[] } }>(stack, ['configmap', name, '-n', 'e2e-apps']);
+      const obj = await getJson<{ metadata: { labels?: Record<string, string>; managedFields?: { manager: string; operation: string }[] } }>(stack, ['configmap', name, '-n', 'e2e-apps', '--show-managed-fields']);
       expect(obj?.metadata.labels?.['gitops-seal.io/sync']).toBe('apps');
       expect(obj?.metadata.managedFields?.some((f) => f.manager === 'gitops-seal' && f.operation === 'Apply')).toBe(true);
     }
