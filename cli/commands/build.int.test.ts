@@ -1,5 +1,5 @@
 // `gitops-seal build` on the real stack: git server → the daemon's loading path → redacted output.
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -68,6 +68,29 @@ describe('gitops-seal build', () => {
     expect(r.err).toMatch(/cluster not consulted/);
     expect(parseAllDocuments(r.out)).toHaveLength(3);
     expectNoLeak(fx, r);
+  });
+
+  it('treats scopes as unknown when the apiserver cannot be reached', async () => {
+    // A kubeconfig that loads but points at a closed port.
+    const kubeconfig = join(fx.dir, 'dead-kubeconfig');
+    await writeFile(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: dead, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'users: [{name: dead, user: {token: x}}]\ncontexts: [{name: dead, context: {cluster: dead, user: dead}}]\ncurrent-context: dead\n',
+    );
+    const r = await fx.run(['build', '-c', await fx.config({ kubeconfig: { file: kubeconfig } }), '-s', fx.syncName]);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.err).toMatch(/cluster not consulted \(GET \/api\/v1: .*ECONNREFUSED/);
+    expect(parseAllDocuments(r.out).map((d) => (d.toJS() as KubeObject).kind)).toEqual(['Namespace', 'Secret', 'ConfigMap']);
+    expectNoLeak(fx, r);
+  });
+
+  it('applies targetNamespace with discovery from the cluster', async () => {
+    const r = await fx.run(['build', '-c', await fx.config({ targetNamespace: 'moved' }), '-s', fx.syncName, '-o', 'json']);
+    expect(r.code).toBe(ExitCode.OK);
+    const list = JSON.parse(r.out) as { items: KubeObject[] };
+    expect(list.items.map((o) => `${o.kind}:${o.metadata.namespace ?? ''}`)).toEqual([`Namespace:`, 'Secret:moved', 'ConfigMap:moved']);
+    expect(r.err).not.toMatch(/cluster not consulted/);
   });
 
   it('needs the cluster for targetNamespace/allowedNamespaces (exit 8 without it)', async () => {
