@@ -1,6 +1,7 @@
 // parseConfig / loadConfig: YAML text → validated DaemonConfig, or a ConfigError listing every problem.
 
 import { readFile } from 'node:fs/promises';
+import { readImageUpdates } from './parse-image-updates.js';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
@@ -116,7 +117,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           sources,
           syncs,
           images: spec.list('images') ?? [],
-          imageUpdates: spec.list('imageUpdates') ?? [],
+          imageUpdates: readImageUpdates(ctx, spec, sources),
         },
       };
     }

@@ -2,6 +2,7 @@
 // config came from a file (relative paths in it are relative to the config file's directory).
 
 import type { SecretRef } from './secret-ref.js';
+import type { ImageUpdateSpec } from '../writeback/automation.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -78,6 +79,6 @@ export interface DaemonConfig {
     syncs: SyncSpec[];
     /** Image automation; validated by its own module. */
     images: unknown[];
-    imageUpdates: unknown[];
+    imageUpdates: ImageUpdateSpec[];
   };
 }
