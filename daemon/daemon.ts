@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from './config/index.js';
 import { resolveSecretRef } from './config/index.js';
 import { KubeClient } from './kube/client.js';
+import { kubeClientKey, kubeLoadOptions } from './engine/settings.js';
 import type { Logger } from './log.js';
 import { SourcePoller } from './runtime/source-poller.js';
 import { SyncController } from './runtime/sync-controller.js';
@@ -42,15 +43,10 @@ export class Daemon {
   }
 
   private async kubeFor(spec: SyncSpec): Promise<KubeClient> {
-    const key = `${spec.kubeconfig?.file ?? ''}#${spec.kubeconfig?.context ?? ''}`;
+    const key = kubeClientKey(spec);
     let c = this.kubeClients.get(key);
     if (!c) {
-      const inCluster = !spec.kubeconfig && !process.env.KUBECONFIG && !!process.env.KUBERNETES_SERVICE_HOST;
-      c = await KubeClient.load({
-        ...(spec.kubeconfig?.file ? { kubeconfig: spec.kubeconfig.file } : {}),
-        ...(spec.kubeconfig?.context ? { context: spec.kubeconfig.context } : {}),
-        ...(inCluster ? { inCluster } : {}),
-      });
+      c = await KubeClient.load(kubeLoadOptions(spec));
       this.kubeClients.set(key, c);
     }
     return c;

@@ -3,9 +3,9 @@
 // Fetch errors keep the previous revision; the syncs keep what they applied.
 import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
-import { resolveSecretRef } from '../config/index.js';
 import { GitSource } from '../source/git-source.js';
-import type { GitCredentials, Revision } from '../source/types.js';
+import type { Revision } from '../source/types.js';
+import { gitSourceSpec } from '../engine/settings.js';
 import type { SourceStatus } from '../status/status.js';
 
 export type RevisionHandler = (rev: Revision) => Promise<void>;
@@ -25,17 +25,7 @@ export class SourcePoller {
     readonly status: SourceStatus,
     private readonly log: Logger,
   ) {
-    const creds = spec.credentials;
-    const auth = creds
-      ? async (): Promise<GitCredentials> => ({
-          username: creds.usernameFrom ? await resolveSecretRef(creds.usernameFrom) : 'git',
-          password: await resolveSecretRef(creds.passwordFrom),
-        })
-      : undefined;
-    this.source = new GitSource(
-      { name: spec.name, url: spec.url, ref: spec.ref, ...(auth ? { auth } : {}), ...(spec.verify ? { verify: spec.verify } : {}) },
-      cacheDir,
-    );
+    this.source = new GitSource(gitSourceSpec(spec), cacheDir);
   }
 
   onRevision(h: RevisionHandler): void {

@@ -11,6 +11,7 @@ import { RevisionError } from '../engine/errors.js';
 import { applyDesired, loadDesired, type DesiredState, type SyncDeps, type SyncOutcome } from '../engine/reconcile.js';
 import type { SyncStatus } from '../status/status.js';
 import { SyncKeys } from './keys.js';
+import { managerOptions, syncSettings } from '../engine/settings.js';
 
 export interface SyncEvents {
   onApplied?(sync: string, outcome: SyncOutcome): void;
@@ -35,28 +36,9 @@ export class SyncController {
     opts: { inventoryNamespace?: string } = {},
   ) {
     this.name = spec.name;
-    this.manager = new ResourceManager(kube, {
-      syncName: spec.name,
-      ...(spec.targetNamespace ? { defaultNamespace: spec.targetNamespace } : {}),
-    });
+    this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
     this.keys = new SyncKeys(spec.name, spec.decryption, kube);
-  }
-
-  private settings(): SyncDeps['settings'] {
-    const s = this.spec;
-    return {
-      name: s.name,
-      path: s.path,
-      prune: s.prune,
-      force: s.force,
-      wait: s.wait,
-      timeoutMs: s.timeoutMs,
-      maxPruneRatio: s.maxPruneRatio,
-      allowEmpty: s.allowEmpty,
-      ...(s.targetNamespace ? { targetNamespace: s.targetNamespace } : {}),
-      ...(s.allowedNamespaces ? { allowedNamespaces: s.allowedNamespaces } : {}),
-    };
   }
 
   /** Serialize work on this sync. */
@@ -73,7 +55,7 @@ export class SyncController {
       this.status.attemptedRevision = revision.commit;
       this.status.lastAttemptAt = new Date().toISOString();
       try {
-        const deps: SyncDeps = { settings: this.settings(), manager: this.manager, inventory: this.inventory, keys: await this.keys.context() };
+        const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context() };
         const outcome = await applyDesired(deps, await loadDesired(deps, revision));
         this.lastGood = outcome;
         Object.assign(this.status, {
