@@ -23,7 +23,7 @@ export function compileGoRegexp(pattern: string): RegExp {
   try {
     return new RegExp(src, flags);
   } catch (e) {
-    throw new PolicyError(`invalid regular expression "${pattern}": ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, { cause: e });
+    throw new PolicyError(`invalid regular expression "${pattern}": ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`, { cause: e });
   }
 }
 
