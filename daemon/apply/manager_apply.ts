@@ -13,13 +13,15 @@
 // an equal resourceVersion means unchanged (a controller writing status between our LIST
 // and our PATCH is told apart by our managedFields entry, see ourEntryUnchanged). For dry-run the
 // resourceVersion does not move, so the would-be object is compared with the live one.
+// When the listed object provably already matches (isNoopApply), no PATCH is sent at all:
+// a no-op re-apply of 1,000 objects costs a LIST, not 1,000 requests.
 import { NoMatchError } from '../kube/errors.js';
 import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
 import { crdHealth } from '../health/crd.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
-import { checkObject, comparable, deepEqual, redactSecret, withSyncLabel } from './objects.js';
+import { checkObject, comparable, deepEqual, isNoopApply, redactSecret, withSyncLabel } from './objects.js';
 import { mapLimit } from './pool.js';
 import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
 
@@ -124,9 +126,16 @@ export async function locateAll(
 async function applyStage(m: ResourceManager, stage: Stage, objs: readonly LocatedObject[], opts: ApplyOptions, cs: ChangeSet): Promise<void> {
   const live = await liveByCollection(m, objs);
   const results = await mapLimit(objs, m.concurrency, async ({ obj, loc }): Promise<ChangeSetEntry> => {
-    const res = await m.serverSideApply(obj, loc, { dryRun: opts.dryRun ?? false, force: opts.force ?? true });
     const prev = live.get(collectionKey(loc))?.get(obj.metadata.name ?? '');
     const key = keyOf(obj);
+    // Re-applying an unchanged revision is the common case of a GitOps loop: when the listed
+    // live object provably already is what this apply would make it, skip the request.
+    if (prev && !prev.metadata.deletionTimestamp && isNoopApply(obj, prev, m.fieldManager)) {
+      const entry: ChangeSetEntry = { key, subject: formatKey(key), action: 'unchanged' };
+      if (opts.dryRun) entry.object = redactSecret({ ...prev, apiVersion: obj.apiVersion, kind: obj.kind });
+      return entry;
+    }
+    const res = await m.serverSideApply(obj, loc, { dryRun: opts.dryRun ?? false, force: opts.force ?? true });
     const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
     return entry;
