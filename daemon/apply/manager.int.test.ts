@@ -228,4 +228,20 @@ describe('wait', () => {
     expect((err as WaitError).pending[0]?.health.status).toBe('Progressing');
     expect((err as WaitError).message).toContain('Deployment.apps/work/nowhere');
   });
+
+  it('fails fast as degraded when a Deployment exceeds its progress deadline', async () => {
+    const deploy: KubeObject = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'stuck', namespace: 'work' },
+      spec: {
+        replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: 'stuck' } },
+        template: { metadata: { labels: { app: 'stuck' } }, spec: { nodeSelector: { absent: 'label' }, containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
+    await rm.apply([deploy]);
+    const err = await rm.wait([deploy], { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitError);
+    expect((err as WaitError).reason).toBe('degraded');
+    expect((err as WaitError).elapsedMs).toBeLessThan(60_000);
+    expect((err as WaitError).pending[0]?.health.message).toMatch(/progress deadline/);
+  });
 });
