@@ -67,7 +67,14 @@ export class ImageScanner {
     this.status = { name: spec.name, image: spec.image, scans: 0, failures: 0 };
   }
 
+  /**
+   * The client lives across scans so its challenge and token cache do too: a steady-state scan
+   * sends no 401 round trip and no token request until the token expires.
+   */
+  private cached: RegistryClient | undefined;
+
   private async client(): Promise<RegistryClient> {
+    if (this.cached) return this.cached;
     let ca: Buffer | undefined;
     if (this.spec.caFile) {
       try {
@@ -77,7 +84,7 @@ export class ImageScanner {
         throw new RegistryError({ image: this.spec.ref.canonical, registry: this.spec.ref.apiHost, reason: 'credentials', detail: `cannot read caFile ${this.spec.caFile}: ${code}` });
       }
     }
-    return new RegistryClient({
+    this.cached = new RegistryClient({
       timeoutMs: this.spec.timeoutMs,
       signal: this.abort.signal,
       ...this.opts.client,
@@ -86,6 +93,7 @@ export class ImageScanner {
       insecure: this.spec.insecure,
       ...(ca ? { ca } : {}),
     });
+    return this.cached;
   }
 
   /** One scan. Concurrent calls share the scan in flight. Throws RegistryError or PolicyError. */
@@ -101,6 +109,7 @@ export class ImageScanner {
     this.status.scans++;
     this.status.lastScanAt = new Date().toISOString();
     const client = await this.client().catch((e: unknown) => this.failed(e));
+    const requestsBefore = client.stats.requests;
     try {
       const { tags, pages } = await client.listTags();
       const chosen = this.policy.select(tags);
@@ -114,7 +123,7 @@ export class ImageScanner {
         ...(digest ? { digest } : {}),
         tagsSeen: tags.length,
         pages,
-        requests: client.stats.requests,
+        requests: client.stats.requests - requestsBefore,
         durationMs: Math.round(performance.now() - t0),
       };
       Object.assign(this.status, {
@@ -130,8 +139,6 @@ export class ImageScanner {
       return result;
     } catch (e) {
       return this.failed(e);
-    } finally {
-      client.close();
     }
   }
 
@@ -165,5 +172,7 @@ export class ImageScanner {
     this.timer = undefined;
     this.abort.abort(new Error(`image scanner ${this.spec.name} stopped`));
     await this.running?.catch(() => undefined);
+    this.cached?.close();
+    this.cached = undefined;
   }
 }
