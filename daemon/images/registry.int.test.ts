@@ -8,7 +8,7 @@ import { pushImage, pushIndex, pushManyTags, RegistryClient as PushClient } from
 import { startRegistry } from '../../test/stack/registry.js';
 import type { RegistryEndpoint, RegistryInfo, StackInfo, Started } from '../../test/stack/types.js';
 import { RegistryError } from './errors.js';
-import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from './test-helpers.js';
 import { Limiter } from './limiter.js';
 import { DEFAULT_EXCLUSION_LIST, type FilterTagsSpec, type PolicySpec } from './policy.js';
 import { parseImageReference } from './reference.js';
@@ -256,5 +256,29 @@ describe('faults injected in front of the real registry', () => {
     const err2 = await (await make()).scan().catch((e: unknown) => e);
     expect((err2 as RegistryError).reason).toBe('pagination');
     expect((err2 as RegistryError).message).toMatch(/points back to a page already fetched/);
+  });
+});
+
+describe('interval loop', () => {
+  it('start() scans every interval, records status, stop() ends the loop', async () => {
+    const repo = `${ns}/loop`;
+    await pushManyTags(reg.basic, repo, ['1.0.0', '1.1.0']);
+    useCreds(reg.basic);
+    const seen: string[] = [];
+    const s = new ImageScanner(spec(reg.basic.host, repo, { semver: { range: '^1' } }, { credentials: creds, intervalMs: 100 }), {
+      env,
+      client: { limiter: new Limiter(2) },
+      onScan: (st) => seen.push(st.chosenTag ?? '-'),
+    });
+    s.start();
+    await new Promise((r) => setTimeout(r, 250));
+    await pushImage(reg.basic, repo, '1.2.0');
+    await expect.poll(() => s.status.chosenTag, { timeout: 5_000 }).toBe('1.2.0');
+    await s.stop();
+    const scans = s.status.scans;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.status.scans).toBe(scans);
+    expect(seen[0]).toBe('1.1.0');
+    expect(s.status).toMatchObject({ failures: 0, tagsSeen: 3 });
   });
 });
