@@ -7,6 +7,7 @@
 import type { KeyContext } from '../../keys/index.js';
 import { ApplyError, type ChangeSet, countActions, type Action, type WaitState } from '../apply/index.js';
 import type { ResourceManager } from '../apply/manager.js';
+import { stableStringify } from '../apply/objects.js';
 import { AggregateDecryptError, decryptFiles } from '../decrypt/decrypt.js';
 import { checkPrune, inventoryOf, objectOf, PruneGuardError, type InventoryStore } from '../inventory/inventory.js';
 import type { KubeObject } from '../kube/types.js';
@@ -91,8 +92,23 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   return { revision: revision.commit, objects: ruled.objects, decryptedFiles: plain.decrypted, warnings: read.warnings };
 }
 
+/**
+ * The objects that must pass a dry-run: those new or different since the last applied
+ * revision. An object identical to one already applied passed the same dry-run then, so a
+ * one-file commit in a 5,000-object sync dry-runs one file's objects, not 5,000.
+ */
+export function needsValidation(objects: readonly KubeObject[], previous: DesiredState | undefined): KubeObject[] {
+  if (!previous) return [...objects];
+  const before = new Map(previous.objects.map((o) => [identityOf(o), stableStringify(o)]));
+  return objects.filter((o) => before.get(identityOf(o)) !== stableStringify(o));
+}
+
+function identityOf(o: KubeObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
 /** Validates, applies, prunes and (optionally) waits. Throws RevisionError; nothing is applied when validation fails. */
-export async function applyDesired(deps: SyncDeps, desired: DesiredState): Promise<SyncOutcome> {
+export async function applyDesired(deps: SyncDeps, desired: DesiredState, previous?: DesiredState): Promise<SyncOutcome> {
   const { settings, manager, inventory } = deps;
   const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
     throw new RevisionError(settings.name, desired.revision, stage, problems);
@@ -108,7 +124,8 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState): Promi
       throw err;
     }
   }
-  const validation = await manager.validate(desired.objects);
+  const toValidate = needsValidation(desired.objects, previous);
+  const validation = toValidate.length > 0 ? await manager.validate(toValidate) : { ok: true, failures: [] };
   if (!validation.ok) fail('validate', validation.failures.map((f) => `${f.subject}: ${f.message}`));
 
   let cs: ChangeSet;
@@ -137,6 +154,6 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState): Promi
 }
 
 /** loadDesired + applyDesired. */
-export async function reconcile(deps: SyncDeps, revision: Revision): Promise<SyncOutcome> {
-  return applyDesired(deps, await loadDesired(deps, revision));
+export async function reconcile(deps: SyncDeps, revision: Revision, previous?: DesiredState): Promise<SyncOutcome> {
+  return applyDesired(deps, await loadDesired(deps, revision), previous);
 }

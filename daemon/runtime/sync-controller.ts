@@ -56,7 +56,7 @@ export class SyncController {
       this.status.lastAttemptAt = new Date().toISOString();
       try {
         const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context() };
-        const outcome = await applyDesired(deps, await loadDesired(deps, revision));
+        const outcome = await applyDesired(deps, await loadDesired(deps, revision), this.lastGood);
         this.lastGood = outcome;
         Object.assign(this.status, {
           appliedRevision: revision.commit,
