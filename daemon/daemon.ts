@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { SourcePoller } from './runtime/source-poller.js';
 import { SyncController } from './runtime/sync-controller.js';
 import { DriftDetector } from './drift/detector.js';
+import { ImageAutomationRunner } from './runtime/image-automation.js';
 import { startServer, type HookTarget } from './status/server.js';
 import { StatusStore } from './status/status.js';
 
@@ -30,6 +31,7 @@ export class Daemon {
   readonly drift = new Map<string, DriftDetector>();
   private readonly kubeClients = new Map<string, KubeClient>();
   private readonly timers: NodeJS.Timeout[] = [];
+  images: ImageAutomationRunner | undefined;
   private server: Awaited<ReturnType<typeof startServer>> | undefined;
   private stopped = false;
 
@@ -82,6 +84,20 @@ export class Daemon {
         await ctl.reconcile(rev).catch(() => undefined);
       });
     }
+    this.initImages();
+  }
+
+  private initImages(): void {
+    const spec = this.config.spec;
+    if (spec.images.length === 0 && spec.imageUpdates.length === 0) return;
+    const dir = join(this.opts.dataDir, 'writeback');
+    mkdirSync(dir, { recursive: true });
+    this.images = new ImageAutomationRunner(this.config, dir, this.opts.log, (source) => {
+      void this.sources.get(source)?.trigger().catch(() => undefined);
+    });
+    const runner = this.images;
+    this.status.images = () => runner.imageStatus();
+    this.status.imageUpdates = () => runner.automationStatus();
   }
 
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */
@@ -123,6 +139,7 @@ export class Daemon {
     });
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
     for (const p of this.sources.values()) p.start();
+    this.images?.start();
     // Periodic full drift check per sync (covers watch events that were missed).
     for (const [name, ctl] of this.syncs) {
       const t = setInterval(() => {
@@ -138,6 +155,7 @@ export class Daemon {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const d of this.drift.values()) d.stop();
+    await this.images?.stop();
     await Promise.all([...this.sources.values()].map((p) => p.stop()));
     await this.server?.close();
     for (const c of this.kubeClients.values()) c.close();

@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { readImageUpdates } from './parse-image-updates.js';
+import { parseImages } from './parse-images.js';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
@@ -116,7 +117,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           listen: readListen(spec),
           sources,
           syncs,
-          images: spec.list('images') ?? [],
+          images: parseImages(spec.list('images') ?? [], issues, opts.baseDir),
           imageUpdates: readImageUpdates(ctx, spec, sources),
         },
       };

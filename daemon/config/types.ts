@@ -3,6 +3,7 @@
 
 import type { SecretRef } from './secret-ref.js';
 import type { ImageUpdateSpec } from '../writeback/automation.js';
+import type { ImageSpec } from '../images/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -78,7 +79,7 @@ export interface DaemonConfig {
     sources: SourceSpec[];
     syncs: SyncSpec[];
     /** Image automation; validated by its own module. */
-    images: unknown[];
+    images: ImageSpec[];
     imageUpdates: ImageUpdateSpec[];
   };
 }

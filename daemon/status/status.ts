@@ -33,11 +33,17 @@ export interface DaemonStatus {
   leader: boolean;
   sources: SourceStatus[];
   syncs: SyncStatus[];
+  /** Image automation: per image the latest tag seen and chosen; per automation the last push. */
+  images: unknown[];
+  imageUpdates: unknown[];
 }
 
 export class StatusStore {
   readonly startedAt = new Date().toISOString();
   leader = true;
+  /** Providers of the image automation's status (set by the daemon when configured). */
+  images: () => unknown[] = () => [];
+  imageUpdates: () => unknown[] = () => [];
   private readonly sources = new Map<string, SourceStatus>();
   private readonly syncs = new Map<string, SyncStatus>();
 
@@ -65,6 +71,8 @@ export class StatusStore {
       leader: this.leader,
       sources: [...this.sources.values()].map((s) => ({ ...s })),
       syncs: [...this.syncs.values()].map((s) => ({ ...s })),
+      images: this.images(),
+      imageUpdates: this.imageUpdates(),
     };
   }
 

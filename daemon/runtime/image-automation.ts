@@ -1,0 +1,102 @@
+// Image automation in the daemon: scanners watch registries and choose a tag per policy; after
+// each scan that changed a choice, every imageUpdates automation rewrites the marked fields in
+// its repository and pushes one commit; a push triggers the source, so the daemon's own sync
+// rolls the change out.
+import type { Logger } from 'pino';
+import type { DaemonConfig, SourceSpec } from '../config/index.js';
+import { gitSourceSpec } from '../engine/settings.js';
+import { ImageScanner } from '../images/scanner.js';
+import type { ImageStatus } from '../images/scanner.js';
+import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/automation.js';
+import type { PolicyValue } from '../writeback/update.js';
+
+export class ImageAutomationRunner {
+  readonly scanners: ImageScanner[] = [];
+  readonly automations: ImageUpdateAutomation[] = [];
+  private readonly policies = new Map<string, PolicyValue>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** An automation failed: run again after the next scan even if no choice changed. */
+  private retry = false;
+
+  constructor(
+    config: DaemonConfig,
+    cacheDir: string,
+    private readonly log: Logger,
+    /** Called with a source name after an automation pushed to it. */
+    private readonly onPushed: (source: string) => void,
+  ) {
+    const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
+    for (const spec of config.spec.images) {
+      this.scanners.push(
+        new ImageScanner(spec, {
+          onScan: (status, result) => {
+            if (!result || !status.chosenTag) return;
+            const value: PolicyValue = { image: spec.image, tag: status.chosenTag, ...(status.digest ? { digest: status.digest } : {}) };
+            const prev = this.policies.get(spec.name);
+            if (prev && prev.tag === value.tag && prev.digest === value.digest && !this.retry) return;
+            this.policies.set(spec.name, value);
+            log.info({ image: spec.name, tag: value.tag }, 'image policy chose a new tag');
+            this.runAll();
+          },
+        }),
+      );
+    }
+    for (const u of config.spec.imageUpdates) {
+      const src = sources.get(u.source);
+      if (!src) continue; // the config parser already refused this
+      const branch = u.branch ?? ('branch' in src.ref ? src.ref.branch : undefined);
+      if (!branch) {
+        log.error({ automation: u.name }, 'imageUpdates needs a branch when its source follows a tag, semver range or commit');
+        continue;
+      }
+      const auth = gitSourceSpec(src).auth;
+      this.automations.push(new ImageUpdateAutomation(u, { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}) }, cacheDir));
+    }
+  }
+
+  /** Run every automation with the current choices (coalesced: one run at a time, one queued). */
+  runAll(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      this.retry = false;
+      for (const a of this.automations) {
+        const r = await a.run(this.policies);
+        if (r.reason === 'pushed') {
+          this.log.info({ automation: a.spec.name, commit: r.commit, files: r.files }, 'image update pushed');
+          this.onPushed(a.spec.source);
+        } else if (r.reason === 'error') {
+          this.retry = true;
+          this.log.error({ automation: a.spec.name, err: r.detail }, 'image update failed; will retry on the next scan');
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.runAll();
+      }
+    });
+    return this.running;
+  }
+
+  start(): void {
+    for (const s of this.scanners) s.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.scanners.map((s) => s.stop()));
+    await this.running?.catch(() => undefined);
+  }
+
+  imageStatus(): ImageStatus[] {
+    return this.scanners.map((s) => ({ ...s.status }));
+  }
+
+  automationStatus(): AutomationStatus[] {
+    return this.automations.map((a) => ({ ...a.status }));
+  }
+}
