@@ -34,7 +34,17 @@ export interface SyncDeps {
   manager: ResourceManager;
   inventory: InventoryStore;
   keys: KeyContext;
+  /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
+  fileCache?: FileCache;
 }
+
+export interface FileCacheEntry {
+  oid: string;
+  objects: KubeObject[];
+  decrypted: boolean;
+  warnings: string[];
+}
+export type FileCache = Map<string, FileCacheEntry>;
 
 export interface DesiredState {
   revision: string;
@@ -51,14 +61,16 @@ export interface SyncOutcome extends DesiredState {
 }
 
 /** Reads the sync's path out of the revision and returns the objects to apply, decrypted. */
-export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'manager'>, revision: Revision): Promise<DesiredState> {
+export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'manager' | 'fileCache'>, revision: Revision): Promise<DesiredState> {
   const { settings } = deps;
   const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
     throw new RevisionError(settings.name, revision.commit, stage, problems);
   };
   let paths: string[];
+  let ids: Map<string, string>;
   try {
-    paths = await revision.listFiles(settings.path);
+    ids = (await revision.fileIds?.(settings.path)) ?? new Map<string, string>();
+    paths = revision.fileIds ? [...ids.keys()].sort() : await revision.listFiles(settings.path);
   } catch (err) {
     return fail('source', problemsOf(err));
   }
@@ -66,7 +78,15 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   if (selected.size === 0 && !settings.allowEmpty) {
     fail('manifests', [`path "${settings.path || '/'}" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)`]);
   }
-  const files = await revision.readFiles(settings.path, (p) => selected.has(p));
+  // Files whose blob id did not change since the last load are not read, decrypted or parsed
+  // again: a one-file commit in a large repo costs one file's work.
+  const cache = deps.fileCache;
+  const reused = new Map<string, FileCacheEntry>();
+  for (const p of selected) {
+    const hit = cache?.get(p);
+    if (hit && ids.get(p) === hit.oid) reused.set(p, hit);
+  }
+  const files = await revision.readFiles(settings.path, (p) => selected.has(p) && !reused.has(p));
   let plain;
   try {
     plain = await decryptFiles(files, deps.keys);
@@ -85,11 +105,26 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   if (stillEncrypted.length > 0) {
     fail('decrypt', stillEncrypted.map((o) => `${o.file}: document ${o.index} has a sops block the file-level decryption did not cover`));
   }
-  const raw = read.objects.map((o) => o.object as unknown as KubeObject);
+  const decryptedSet = new Set(plain.decrypted);
+  const fresh = new Map<string, FileCacheEntry>(
+    files.map((f) => [f.path, { oid: ids.get(f.path) ?? '', objects: [], decrypted: decryptedSet.has(f.path), warnings: read.warnings.filter((w) => w.startsWith(`${f.path}: `)) }]),
+  );
+  for (const o of read.objects) fresh.get(o.file)?.objects.push(o.object as unknown as KubeObject);
+  const entries = [...selected].sort().map((p) => reused.get(p) ?? fresh.get(p)).filter((e): e is FileCacheEntry => e !== undefined);
+  if (cache) {
+    cache.clear();
+    for (const p of [...selected].sort()) {
+      const e = reused.get(p) ?? fresh.get(p);
+      if (e && e.oid) cache.set(p, e);
+    }
+  }
+  const raw = entries.flatMap((e) => e.objects);
+  const decryptedFiles = [...selected].sort().filter((p) => (reused.get(p) ?? fresh.get(p))?.decrypted);
+  const warnings = entries.flatMap((e) => e.warnings);
   const scopes = await scopesOf(deps.manager.mapper, raw);
   const ruled = applyNamespaceRules(raw, scopes, settings);
   if (ruled.problems.length > 0) fail('tenancy', ruled.problems);
-  return { revision: revision.commit, objects: ruled.objects, decryptedFiles: plain.decrypted, warnings: read.warnings };
+  return { revision: revision.commit, objects: ruled.objects, decryptedFiles, warnings };
 }
 
 /**

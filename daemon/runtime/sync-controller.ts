@@ -8,7 +8,7 @@ import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/types.js';
 import { RevisionError } from '../engine/errors.js';
-import { applyDesired, loadDesired, type DesiredState, type SyncDeps, type SyncOutcome } from '../engine/reconcile.js';
+import { applyDesired, loadDesired, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/reconcile.js';
 import type { SyncStatus } from '../status/status.js';
 import { SyncKeys } from './keys.js';
 import { managerOptions, syncSettings } from '../engine/settings.js';
@@ -24,6 +24,8 @@ export class SyncController {
   readonly inventory: InventoryStore;
   private readonly keys: SyncKeys;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Parsed files by blob id (memory only; decrypted Secrets included). */
+  private readonly fileCache: FileCache = new Map();
   /** The desired state of the last successfully applied revision (memory only). */
   lastGood: DesiredState | undefined;
 
@@ -55,7 +57,7 @@ export class SyncController {
       this.status.attemptedRevision = revision.commit;
       this.status.lastAttemptAt = new Date().toISOString();
       try {
-        const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context() };
+        const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context(), fileCache: this.fileCache };
         const outcome = await applyDesired(deps, await loadDesired(deps, revision), this.lastGood);
         this.lastGood = outcome;
         Object.assign(this.status, {

@@ -37,6 +37,10 @@ export class GitRevision implements Revision {
     return tree === null ? new Map() : listBlobs(this.store, tree, dir);
   }
 
+  async fileIds(path: string): Promise<Map<string, string>> {
+    return this.blobs(path);
+  }
+
   async listFiles(path: string): Promise<string[]> {
     return [...(await this.blobs(path)).keys()].sort();
   }

@@ -41,6 +41,8 @@ export interface Revision {
   readFile(path: string): Promise<Uint8Array>;
   /** Files under `path` whose repo-relative path passes `filter`, decoded as UTF-8. */
   readFiles(path: string, filter: (p: string) => boolean): Promise<{ path: string; text: string }[]>;
+  /** Blob id of every file under `path`: equal ids mean equal content (callers cache by it). */
+  fileIds?(path: string): Promise<Map<string, string>>;
 }
 
 /** Counters of the traffic a source made; exported as metrics and asserted on by tests. */

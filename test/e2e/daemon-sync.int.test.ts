@@ -82,7 +82,8 @@ describe('daemon: git → cluster', () => {
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(CANARY);
     expect(await getJson(stack, ['clusterrole', 'e2e-reader'])).toBeDefined();
     const y = await getJson<{ data: Record<string, string>; metadata: { labels: Record<string, string> } }>(stack, ['configmap', 'yaml11', '-n', 'e2e-apps']);
-    expect(y?.data.n).toBe('0644');
+    // kubectl's YAML 1.1: the unquoted key `n` is the boolean false, so the key is "false".
+    expect(y?.data).toEqual({ false: '0644' });
     expect(y?.metadata.labels.enabled).toBe('yes');
     expect(applied()?.objects).toBe(8);
   });
