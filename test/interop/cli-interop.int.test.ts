@@ -122,7 +122,7 @@ describe('gitops-seal maintains files sops wrote; sops reads the result', () => 
     const before = await readFile(join(dir, 'secrets', 's.yaml'), 'utf8');
     const newValue = canaries.make('edited-value');
     const editor = join(world.box.dir, 'editor.sh');
-    await writeFile(editor, `#!/bin/sh\nsed -i 's/^  api-key: .*/  api-key: ${newValue}/' "$1"\n`);
+    await writeFile(editor, `#!/bin/sh\nsed -i 's/^\\( *\\)api-key: .*/\\1api-key: ${newValue}/' "$1"\n`);
     await chmod(editor, 0o755);
     await ours(['edit', 'secrets/s.yaml'], dir, env({ EDITOR: editor }));
     const after = await readFile(join(dir, 'secrets', 's.yaml'), 'utf8');
@@ -145,7 +145,8 @@ describe('gitops-seal maintains files sops wrote; sops reads the result', () => 
 
   it('check: sops-written files pass (with decryption); a plaintext Secret next to them is reported', async () => {
     const dir = await repo('check');
-    await writeFile(join(dir, 'secrets', 'ok.yaml'), secret.text);
+    // Without the empty value: see the next test.
+    await writeFile(join(dir, 'secrets', 'ok.yaml'), secret.text.replace('  empty: ""\n', ''));
     await sops(['encrypt', '--in-place', 'secrets/ok.yaml'], dir);
     const clean = await ours(['check', '.'], dir);
     expect(clean.out).not.toContain('ok.yaml');
@@ -157,6 +158,21 @@ describe('gitops-seal maintains files sops wrote; sops reads the result', () => 
     expect(r.out).not.toMatch(/ok\.yaml/);
     // check reports the path and the reason, never the values it found.
     expect(canaries.foundIn(r.out + r.err)).toEqual([]);
+  });
+});
+
+describe('check on empty strings', () => {
+  // sops (and keys/, like sops) never encrypts an empty string: `empty: ""` stays plaintext in a
+  // correctly encrypted Secret, so check must not report it as an unencrypted value.
+  it('a sops-written Secret with an empty stringData value passes check', async () => {
+    const dir = await repo('check-empty');
+    await writeFile(join(dir, 'secrets', 'ok.yaml'), secret.text);
+    await sops(['encrypt', '--in-place', 'secrets/ok.yaml'], dir);
+    expect(await readFile(join(dir, 'secrets', 'ok.yaml'), 'utf8')).toContain('empty: ""');
+    const r = await runOurCli(['check', '.'], env(), dir);
+    transcript.add('cli check', r.err);
+    expect(r.out + r.err).not.toContain('unencrypted values');
+    expect(r.code).toBe(0);
   });
 });
 
