@@ -148,7 +148,7 @@ async function benchVault(dir: string, rows: Row[]): Promise<void> {
 async function main(): Promise<void> {
   const { sops } = findTools();
   const { stdout: sopsVersion } = await run(sops, ['--version', '--disable-version-check']);
-  const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-bench-'));
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-keys-bench-'));
   const rows: Row[] = [];
   try {
     await benchAge(dir, sops, rows);
