@@ -83,6 +83,8 @@ export function plaintextLeaves(node: unknown, path: string): string[] {
   if (node === null || node === undefined) return [];
   if (Array.isArray(node)) return node.flatMap((v, i) => plaintextLeaves(v, `${path}[${i}]`));
   if (isRecord(node)) return Object.entries(node).flatMap(([k, v]) => plaintextLeaves(v, `${path}.${k}`));
+  // sops never encrypts empty strings (nor nulls): an empty value is not a leaked secret.
+  if (node === '') return [];
   return isEncryptedValue(node) ? [] : [path];
 }
 
