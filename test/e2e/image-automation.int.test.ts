@@ -46,7 +46,7 @@ spec:
       kind: 'DaemonConfig',
       spec: {
         sources: [gitSourceConfig(stack, 'repo', repo.url)],
-        syncs: [{ name: 'apps', source: 'repo', path: 'apps', kubeconfig: { file: stack.kube.kubeconfig } }],
+        syncs: [{ name: 'image-apps', source: 'repo', path: 'apps', kubeconfig: { file: stack.kube.kubeconfig } }],
         images: [
           {
             name: 'app',
