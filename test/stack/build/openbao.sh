@@ -5,15 +5,28 @@
 # Why HashiCorp Vault and not OpenBao: the Go module proxy refuses every version of OpenBao's
 # server module (github.com/openbao/openbao and .../v2: "403 ... This module version is not
 # available", by tag, by commit hash and by pseudo-version; only its api/v2 client module is
-# served) and nothing else can reach GitHub. Vault v1.14.8 is the newest Vault on the proxy that
-# is still MPL-2.0 (v1.14.10 is BSL; v1.14.9 is not served) and is the code OpenBao forked from,
-# so its HTTP API (transit, kv-v2, approle, kubernetes auth) is the one OpenBao keeps.
+# served) and nothing else can reach GitHub. So: Vault from its MPL-2.0 1.14 line, the code
+# OpenBao forked from, whose HTTP API (transit, kv-v2, approle, kubernetes auth) OpenBao keeps.
 #
-# Vault's own go.mod points api/ and sdk/ at its tree with `replace`, so `go install
-# github.com/hashicorp/vault@v1.14.8` refuses. test/stack/openbao/ is a tiny tool module that
-# requires github.com/hashicorp/vault at the pin; without the replaces, minimal version selection
-# takes the api/sdk module versions Vault's go.mod names (api v1.9.2, sdk v0.9.2), and its go.sum
-# pins every dependency. Only the server main package is built.
+# Why v1.14.2 and a one-line patch: Vault's go.mod points api/ and sdk/ at its own tree with
+# `replace`, so `go install github.com/hashicorp/vault@v1.14.x` refuses, and a tool module that
+# requires Vault gets the *published* sdk module instead of the tree's; the proxy serves only
+# tagged sdk versions (commit pseudo-versions on the 1.14 branch are 403). No 1.14.x tree matches
+# a served sdk exactly:
+#   - v1.14.3..v1.14.8 (v1.14.8 is the last MPL tag served; v1.14.9 is 403, v1.14.10 is BSL) use
+#     sdk symbols (logical.CtxKeyRequestRole, physical.FencingHABackend, ...) that only sdk
+#     v0.10.x/v0.11.0 have, and those changed logical.EventSender, which 1.14 implements;
+#   - v1.14.0/v1.14.1 name sdk v0.9.2-0.20230530..., which lacks keysutil WrapKey and
+#     certutil.ParseBasicConstraintExtension;
+#   - v1.14.2 compiles with sdk v0.9.2, whose framework panics at the first request to sys/
+#     because the enterprise-only stub paths `managed-keys/...` declare CreateOperation without an
+#     ExistenceCheck. The script drops CreateOperation from those stubs (they only ever answer
+#     "unsupported" outside Vault Enterprise) in a temp copy of the module, used via `replace`.
+#
+# test/stack/openbao/ is the tiny tool module: it requires github.com/hashicorp/vault at the pin,
+# minimal version selection takes api v1.9.2 / sdk v0.9.2 from Vault's go.mod, its go.sum pins
+# every dependency, and `godebug x509negativeserial=1` keeps the server starting under Go >= 1.23
+# (gosnowflake's embedded CA). Only the server main package is built, static (CGO off), stripped.
 #
 # Idempotent: exits at once when cached. Cold build: see the [stack:vault] timing line.
 set -euo pipefail
@@ -55,12 +68,23 @@ tmp="$(mktemp -d "$cache/.$kind-build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 cp "$mod/go.mod" "$mod/go.sum" "$tmp/"
 mkdir -p "$tmp/out/bin"
-log "go build $pkg@$version ($(go version)); a cold build takes several minutes"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+log "go build $pkg@$version ($(go version)); a cold build takes 10-20 minutes"
 start=$SECONDS
-# -mod=mod: the tool module lists Vault's dependencies as indirect requires, and go.sum pins them.
-# CGO off: a static binary, and no C toolchain needed.
-(cd "$tmp" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" \
-  go build -trimpath -ldflags='-s -w' -o "$tmp/out/bin/$bin" "$pkg")
+src="$(cd "$tmp" && go mod download -json "$pkg@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$src" ]] || { log "could not download $pkg@$version" >&2; exit 1; }
+# A writable copy of the module without the parts the server build never reads.
+mkdir -p "$tmp/src"
+(cd "$src" && tar --exclude=./ui --exclude=./website --exclude=./enos -cf - .) | tar -C "$tmp/src" -xf -
+chmod -R u+w "$tmp/src"
+helpers="$tmp/src/vault/logical_system_helpers.go"
+sed -i -E '/"managed-keys\/"/ s/logical\.CreateOperation, //' "$helpers"
+if grep -E '"managed-keys/"' "$helpers" | grep -q 'CreateOperation'; then
+  log "patch of vault/logical_system_helpers.go did not apply; see the header of this script" >&2
+  exit 1
+fi
+(cd "$tmp" && go mod edit -replace "$pkg=./src")
+(cd "$tmp" && go build -trimpath -ldflags='-s -w' -o "$tmp/out/bin/$bin" "$pkg")
 "$tmp/out/bin/$bin" version
 log "built in $((SECONDS - start))s, $(du -m "$tmp/out/bin/$bin" | cut -f1) MiB"
 
