@@ -8,7 +8,7 @@
 # served) and nothing else can reach GitHub. So: Vault from its MPL-2.0 1.14 line, the code
 # OpenBao forked from, whose HTTP API (transit, kv-v2, approle, kubernetes auth) OpenBao keeps.
 #
-# Why v1.14.2 and a one-line patch: Vault's go.mod points api/ and sdk/ at its own tree with
+# Why v1.14.2 and a one-line sdk patch: Vault's go.mod points api/ and sdk/ at its own tree with
 # `replace`, so `go install github.com/hashicorp/vault@v1.14.x` refuses, and a tool module that
 # requires Vault gets the *published* sdk module instead of the tree's; the proxy serves only
 # tagged sdk versions (commit pseudo-versions on the 1.14 branch are 403). No 1.14.x tree matches
@@ -18,10 +18,11 @@
 #     v0.10.x/v0.11.0 have, and those changed logical.EventSender, which 1.14 implements;
 #   - v1.14.0/v1.14.1 name sdk v0.9.2-0.20230530..., which lacks keysutil WrapKey and
 #     certutil.ParseBasicConstraintExtension;
-#   - v1.14.2 compiles with sdk v0.9.2, whose framework panics at the first request to sys/
-#     because the enterprise-only stub paths `managed-keys/...` declare CreateOperation without an
-#     ExistenceCheck. The script drops CreateOperation from those stubs (they only ever answer
-#     "unsupported" outside Vault Enterprise) in a temp copy of the module, used via `replace`.
+#   - v1.14.2 compiles with sdk v0.9.2, but that sdk gained a start-up check the 1.14 tree was not
+#     written for: framework.Backend panics on any path that declares CreateOperation without an
+#     ExistenceCheck (sys/ managed-keys stubs, transit cache-config, ...), at the first request.
+#     The script disables that one check in a temp copy of sdk v0.9.2 (used via `replace`), which
+#     restores the sdk behaviour 1.14 was built against: such a create is handled as an update.
 #
 # test/stack/openbao/ is the tiny tool module: it requires github.com/hashicorp/vault at the pin,
 # minimal version selection takes api v1.9.2 / sdk v0.9.2 from Vault's go.mod, its go.sum pins
@@ -71,19 +72,19 @@ mkdir -p "$tmp/out/bin"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 log "go build $pkg@$version ($(go version)); a cold build takes 10-20 minutes"
 start=$SECONDS
-src="$(cd "$tmp" && go mod download -json "$pkg@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -d "$src" ]] || { log "could not download $pkg@$version" >&2; exit 1; }
-# A writable copy of the module without the parts the server build never reads.
-mkdir -p "$tmp/src"
-(cd "$src" && tar --exclude=./ui --exclude=./website --exclude=./enos -cf - .) | tar -C "$tmp/src" -xf -
-chmod -R u+w "$tmp/src"
-helpers="$tmp/src/vault/logical_system_helpers.go"
-sed -i -E '/"managed-keys\/"/ s/logical\.CreateOperation, //' "$helpers"
-if grep -E '"managed-keys/"' "$helpers" | grep -q 'CreateOperation'; then
-  log "patch of vault/logical_system_helpers.go did not apply; see the header of this script" >&2
+sdk=github.com/hashicorp/vault/sdk
+sdkver="$(cd "$tmp" && go list -m -f '{{.Version}}' "$sdk")"
+src="$(cd "$tmp" && go mod download -json "$sdk@$sdkver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$src" ]] || { log "could not download $sdk@$sdkver" >&2; exit 1; }
+cp -r "$src" "$tmp/sdk"
+chmod -R u+w "$tmp/sdk"
+fw="$tmp/sdk/framework/backend.go"
+sed -i 's/^\([[:space:]]*\)if p\.ExistenceCheck == nil {$/\1if false \&\& p.ExistenceCheck == nil { \/\/ gitops-seal: check disabled, see build\/openbao.sh/' "$fw"
+if ! grep -q 'if false && p.ExistenceCheck == nil' "$fw"; then
+  log "patch of $sdk@$sdkver framework/backend.go did not apply; see the header of this script" >&2
   exit 1
 fi
-(cd "$tmp" && go mod edit -replace "$pkg=./src")
+(cd "$tmp" && go mod edit -replace "$sdk=./sdk")
 (cd "$tmp" && go build -trimpath -ldflags='-s -w' -o "$tmp/out/bin/$bin" "$pkg")
 "$tmp/out/bin/$bin" version
 log "built in $((SECONDS - start))s, $(du -m "$tmp/out/bin/$bin" | cut -f1) MiB"
