@@ -11,6 +11,8 @@ import { SourcePoller } from './runtime/source-poller.js';
 import { SyncController } from './runtime/sync-controller.js';
 import { DriftDetector } from './drift/detector.js';
 import { ImageAutomationRunner } from './runtime/image-automation.js';
+import { EventRecorder } from './events/recorder.js';
+import { DEFAULT_INVENTORY_NAMESPACE } from './inventory/inventory.js';
 import { startServer, type HookTarget } from './status/server.js';
 import { StatusStore } from './status/status.js';
 
@@ -31,6 +33,8 @@ export class Daemon {
   readonly drift = new Map<string, DriftDetector>();
   private readonly kubeClients = new Map<string, KubeClient>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** sync+revision pairs already announced by an Event (no event storm on no-op reconciles). */
+  private readonly announced = new Set<string>();
   images: ImageAutomationRunner | undefined;
   private server: Awaited<ReturnType<typeof startServer>> | undefined;
   private stopped = false;
@@ -63,15 +67,25 @@ export class Daemon {
       this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, s.url.replace(/\/\/[^@/]*@/, '//')), log));
     }
     for (const spec of this.config.spec.syncs) {
+      const kube = await this.kubeFor(spec);
+      const events = new EventRecorder(kube, this.opts.inventoryNamespace ?? DEFAULT_INVENTORY_NAMESPACE);
       const ctl: SyncController = new SyncController(
         spec,
-        await this.kubeFor(spec),
+        kube,
         this.status.sync(spec.name, spec.source),
         log,
         {
           // Every applied revision becomes the new drift baseline.
           onApplied: (_sync, outcome) => {
             void this.drift.get(spec.name)?.track(outcome).catch((err: unknown) => log.warn({ sync: spec.name, err: err instanceof Error ? err.message : String(err) }, 'drift tracking failed'));
+            const c = outcome.changes;
+            if (!this.announced.has(spec.name + outcome.revision)) {
+              this.announced.add(spec.name + outcome.revision);
+              void events.record(spec.name, 'Normal', 'ReconciliationSucceeded', `revision ${outcome.revision.slice(0, 12)} applied: ${outcome.objects.length} objects (${c.created} created, ${c.configured} configured, ${outcome.pruned} pruned)`);
+            }
+          },
+          onFailed: (_sync, revision, err) => {
+            void events.record(spec.name, 'Warning', 'ReconciliationFailed', `revision ${revision.slice(0, 12)}: ${err.message}`);
           },
         },
         this.opts.inventoryNamespace ? { inventoryNamespace: this.opts.inventoryNamespace } : {},

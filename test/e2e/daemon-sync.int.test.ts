@@ -177,6 +177,12 @@ describe('daemon: git → cluster', () => {
       expect(s).not.toContain(Buffer.from(CANARY).toString('base64'));
       expect(s).not.toContain(Buffer.from(CANARY).toString('hex'));
     }
+    const events = JSON.parse(await kubectl(stack, ['get', 'events', '-n', 'gitops-seal-system', '-o', 'json'])) as {
+      items: { reason: string; type: string; message: string; involvedObject: { name: string } }[];
+    };
+    const ours = events.items.filter((e) => e.involvedObject.name === 'gitops-seal-inventory-apps');
+    expect(ours.some((e) => e.reason === 'ReconciliationSucceeded' && e.type === 'Normal')).toBe(true);
+    expect(ours.some((e) => e.reason === 'ReconciliationFailed' && e.type === 'Warning' && /apps\/secret\.yaml.*tampered or corrupted/s.test(e.message))).toBe(true);
     expect(await kubectl(stack, ['get', 'events', '-A', '-o', 'json'])).not.toContain(CANARY);
   });
 });
