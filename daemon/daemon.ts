@@ -11,6 +11,7 @@ import { SourcePoller } from './runtime/source-poller.js';
 import { SyncController } from './runtime/sync-controller.js';
 import { DriftDetector } from './drift/detector.js';
 import { ImageAutomationRunner } from './runtime/image-automation.js';
+import { registryTotals } from './images/metrics.js';
 import { EventRecorder } from './events/recorder.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from './inventory/inventory.js';
 import { startServer, type HookTarget } from './status/server.js';
@@ -112,6 +113,7 @@ export class Daemon {
     const runner = this.images;
     this.status.images = () => runner.imageStatus();
     this.status.imageUpdates = () => runner.automationStatus();
+    this.status.registries = () => registryTotals();
   }
 
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */

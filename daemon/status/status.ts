@@ -36,6 +36,8 @@ export interface DaemonStatus {
   /** Image automation: per image the latest tag seen and chosen; per automation the last push. */
   images: unknown[];
   imageUpdates: unknown[];
+  /** Per registry host: requests, retries, rate-limited answers, errors. */
+  registries: unknown;
 }
 
 export class StatusStore {
@@ -44,6 +46,7 @@ export class StatusStore {
   /** Providers of the image automation's status (set by the daemon when configured). */
   images: () => unknown[] = () => [];
   imageUpdates: () => unknown[] = () => [];
+  registries: () => unknown = () => ({});
   private readonly sources = new Map<string, SourceStatus>();
   private readonly syncs = new Map<string, SyncStatus>();
 
@@ -73,6 +76,7 @@ export class StatusStore {
       syncs: [...this.syncs.values()].map((s) => ({ ...s })),
       images: this.images(),
       imageUpdates: this.imageUpdates(),
+      registries: this.registries(),
     };
   }
 

@@ -79,6 +79,8 @@ spec:
     const st = d.daemon.status.snapshot();
     expect(st.images).toEqual([expect.objectContaining({ name: 'app', chosenTag: '1.1.0' })]);
     expect(st.imageUpdates).toEqual([expect.objectContaining({ name: 'bump', lastPushedCommit: expect.any(String) })]);
+    const reg = (st.registries as Record<string, { requests: number }>)[stack.registry.token.host];
+    expect(reg?.requests).toBeGreaterThan(0);
     await eventually('deployment available', async () => {
       const dep = await getJson<{ status?: { availableReplicas?: number } }>(stack, ['deployment', 'web', '-n', 'default']);
       return dep?.status?.availableReplicas === 1;
