@@ -5,6 +5,7 @@
 //   matches everything;
 // - `age` / `hc_vault_transit_uri` are a comma-separated string or a list;
 // - at most one of the encrypted/unencrypted regex/suffix settings per rule.
+import type { CryptRule } from '../keys/index.js';
 import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -13,15 +14,8 @@ import { ConfigError, sanitizeMessage } from './errors.js';
 export const CONFIG_FILE_NAME = '.sops.yaml';
 const MAX_DEPTH = 100;
 
-/** Same shape as keys/ `CryptRule`, redeclared so this module stays testable on its own. */
-export interface CryptRuleConfig {
-  encryptedRegex?: string;
-  unencryptedRegex?: string;
-  encryptedSuffix?: string;
-  unencryptedSuffix?: string;
-  encryptedCommentRegex?: string;
-  unencryptedCommentRegex?: string;
-}
+/** keys/ `CryptRule` (a type-only import: this module still loads no crypto code). */
+export type CryptRuleConfig = CryptRule;
 
 export interface ResolvedRule {
   /** Path of the `.sops.yaml` the rule came from. */
