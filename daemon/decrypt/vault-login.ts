@@ -2,7 +2,8 @@
 // static token, Kubernetes auth (the pod's ServiceAccount token) or AppRole, and caches the
 // client token until 80% of its lease has passed, so steady-state decrypts make no login calls.
 import { readFile } from 'node:fs/promises';
-import nodeVault from 'node-vault';
+import { loadNodeVault } from '../../keys/vault/transit.js';
+
 
 export type VaultLogin =
   | { kind: 'token'; token: () => Promise<string> }
@@ -34,7 +35,7 @@ export function vaultTokenProvider(address: string, login: VaultLogin, now: () =
   let cached: { token: string; renewAt: number } | undefined;
   let inflight: Promise<string> | undefined;
   const doLogin = async (): Promise<string> => {
-    const client = nodeVault({ endpoint: address, noCustomHTTPVerbs: true });
+    const client = (await loadNodeVault())({ endpoint: address, noCustomHTTPVerbs: true });
     let res: LoginResult;
     try {
       res =

@@ -5,9 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import nodeVault from 'node-vault';
 
 import { SopsError, VaultError } from '../sops/errors.js';
+
+// node-vault (and its HTTP stack, ~19 MiB RSS) is loaded only when Vault is actually used.
+export async function loadNodeVault(): Promise<(options?: import('node-vault').VaultOptions) => import('node-vault').client> {
+  return (await import('node-vault')).default;
+}
 
 export interface VaultAuth {
   /** A token, or a provider (the daemon logs in with kubernetes/approle). Default: VAULT_TOKEN, then ~/.vault-token. */
@@ -73,7 +77,7 @@ function describe(err: unknown): { detail: string; status: number | undefined } 
 
 async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, auth: VaultAuth | undefined, source: string): Promise<Record<string, unknown>> {
   const token = await resolveToken(auth, source, key);
-  const client = nodeVault({ apiVersion: 'v1', endpoint: key.address, token, requestOptions: { timeout: 15_000 } });
+  const client = (await loadNodeVault())({ apiVersion: 'v1', endpoint: key.address, token, requestOptions: { timeout: 15_000 } });
   let res: unknown;
   try {
     res = await client.write(`${key.enginePath}/${op}/${key.keyName}`, body);
