@@ -9,18 +9,19 @@ import { generateX25519Identity } from 'age-encryption';
 import { SopsError } from '../sops/errors.js';
 import { recipientOf } from './recipients.js';
 
-const IDENTITY_RE = /^AGE-SECRET-KEY-1[023456789ACDEFGHJKLMNPQRSTUVWXYZ]{58}$/;
+// X25519 identities and age 1.3's post-quantum hybrid identities (AGE-SECRET-KEY-PQ-1…).
+const IDENTITY_RE = /^AGE-SECRET-KEY-(?:1[023456789ACDEFGHJKLMNPQRSTUVWXYZ]{58}|PQ-1[023456789ACDEFGHJKLMNPQRSTUVWXYZ]{50,100})$/;
 
 /**
  * Parses an age identity file: `#` comments and blank lines are skipped, every other line
- * must be an X25519 identity. Errors name the line number only, never its content.
+ * must be an age identity (X25519 or post-quantum hybrid). Errors name the line number only, never its content.
  */
 export function parseIdentityFile(text: string, source: string): string[] {
   const out: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (!IDENTITY_RE.test(line)) throw new SopsError(source, `line ${i + 1} is not an age X25519 identity (AGE-SECRET-KEY-1...)`);
+    if (!IDENTITY_RE.test(line)) throw new SopsError(source, `line ${i + 1} is not an age identity (AGE-SECRET-KEY-1... or AGE-SECRET-KEY-PQ-1...)`);
     out.push(line);
   });
   return out;
