@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from './config/index.js';
 import { resolveSecretRef } from './config/index.js';
 import { KubeClient } from './kube/client.js';
+import { stripUserinfo } from './source/errors.js';
 import { kubeClientKey, kubeLoadOptions } from './engine/settings.js';
 import type { Logger } from './log.js';
 import { SourcePoller } from './runtime/source-poller.js';
@@ -65,7 +66,7 @@ export class Daemon {
     const gitDir = join(this.opts.dataDir, 'git');
     mkdirSync(gitDir, { recursive: true });
     for (const s of this.config.spec.sources) {
-      this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, s.url.replace(/\/\/[^@/]*@/, '//')), log));
+      this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, stripUserinfo(s.url)), log));
     }
     for (const spec of this.config.spec.syncs) {
       const kube = await this.kubeFor(spec);

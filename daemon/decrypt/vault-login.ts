@@ -2,7 +2,7 @@
 // static token, Kubernetes auth (the pod's ServiceAccount token) or AppRole, and caches the
 // client token until 80% of its lease has passed, so steady-state decrypts make no login calls.
 import { readFile } from 'node:fs/promises';
-import { loadNodeVault } from '../../keys/vault/transit.js';
+import { describeVaultError, loadNodeVault } from '../../keys/vault/transit.js';
 
 
 export type VaultLogin =
@@ -21,13 +21,6 @@ interface LoginResult {
   auth?: { client_token?: string; lease_duration?: number };
 }
 
-function reason(err: unknown): string {
-  const e = err as { response?: { statusCode?: number }; code?: string; message?: string };
-  if (e.response?.statusCode === 400 || e.response?.statusCode === 403) return `permission denied (HTTP ${e.response.statusCode})`;
-  if (e.response?.statusCode) return `HTTP ${e.response.statusCode}`;
-  if (e.code === 'ECONNREFUSED') return 'connection refused (is Vault up?)';
-  return e.code ?? 'error';
-}
 
 /** Returns a token provider: `() => Promise<token>`, logging in lazily and re-logging before expiry. */
 export function vaultTokenProvider(address: string, login: VaultLogin, now: () => number = Date.now): () => Promise<string> {
@@ -43,7 +36,7 @@ export function vaultTokenProvider(address: string, login: VaultLogin, now: () =
           ? ((await client.kubernetesLogin({ role: login.role, jwt: await login.jwt(), mount_point: login.mount })) as LoginResult)
           : ((await client.approleLogin({ role_id: await login.roleId(), secret_id: await login.secretId(), mount_point: login.mount })) as LoginResult);
     } catch (err) {
-      throw new VaultLoginError(address, login.kind, reason(err));
+      throw new VaultLoginError(address, login.kind, describeVaultError(err).detail);
     }
     const token = res.auth?.client_token;
     if (!token) throw new VaultLoginError(address, login.kind, 'no client token in the response');

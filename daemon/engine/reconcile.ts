@@ -10,7 +10,7 @@ import type { ResourceManager } from '../apply/manager.js';
 import { stableStringify } from '../apply/objects.js';
 import { AggregateDecryptError, decryptFiles } from '../decrypt/decrypt.js';
 import { checkPrune, inventoryOf, objectOf, PruneGuardError, type InventoryStore } from '../inventory/inventory.js';
-import type { KubeObject } from '../kube/types.js';
+import { describe, type KubeObject } from '../kube/types.js';
 import { ManifestError, readManifests, selectManifestFiles } from '../manifests/index.js';
 import type { Revision } from '../source/types.js';
 import { problemsOf, RevisionError } from './errors.js';
@@ -74,7 +74,8 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   } catch (err) {
     return fail('source', problemsOf(err));
   }
-  const selected = new Set(selectManifestFiles(paths, settings.path));
+  const ordered = selectManifestFiles(paths, settings.path); // sorted
+  const selected = new Set(ordered);
   if (selected.size === 0 && !settings.allowEmpty) {
     fail('manifests', [`path "${settings.path || '/'}" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)`]);
   }
@@ -110,17 +111,18 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
     files.map((f) => [f.path, { oid: ids.get(f.path) ?? '', objects: [], decrypted: decryptedSet.has(f.path), warnings: read.warnings.filter((w) => w.startsWith(`${f.path}: `)) }]),
   );
   for (const o of read.objects) fresh.get(o.file)?.objects.push(o.object as unknown as KubeObject);
-  const entries = [...selected].sort().map((p) => reused.get(p) ?? fresh.get(p)).filter((e): e is FileCacheEntry => e !== undefined);
+  // One entry per selected file, in file order; it also becomes the cache for the next load.
+  const entries = ordered.flatMap((p) => {
+    const e = reused.get(p) ?? fresh.get(p);
+    return e ? [[p, e] as const] : [];
+  });
   if (cache) {
     cache.clear();
-    for (const p of [...selected].sort()) {
-      const e = reused.get(p) ?? fresh.get(p);
-      if (e && e.oid) cache.set(p, e);
-    }
+    for (const [p, e] of entries) if (e.oid) cache.set(p, e);
   }
-  const raw = entries.flatMap((e) => e.objects);
-  const decryptedFiles = [...selected].sort().filter((p) => (reused.get(p) ?? fresh.get(p))?.decrypted);
-  const warnings = entries.flatMap((e) => e.warnings);
+  const raw = entries.flatMap(([, e]) => e.objects);
+  const decryptedFiles = entries.filter(([, e]) => e.decrypted).map(([p]) => p);
+  const warnings = entries.flatMap(([, e]) => e.warnings);
   const scopes = await scopesOf(deps.manager.mapper, raw);
   const ruled = applyNamespaceRules(raw, scopes, settings);
   if (ruled.problems.length > 0) fail('tenancy', ruled.problems);
@@ -134,13 +136,10 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
  */
 export function needsValidation(objects: readonly KubeObject[], previous: DesiredState | undefined): KubeObject[] {
   if (!previous) return [...objects];
-  const before = new Map(previous.objects.map((o) => [identityOf(o), stableStringify(o)]));
-  return objects.filter((o) => before.get(identityOf(o)) !== stableStringify(o));
+  const before = new Map(previous.objects.map((o) => [describe(o), stableStringify(o)]));
+  return objects.filter((o) => before.get(describe(o)) !== stableStringify(o));
 }
 
-function identityOf(o: KubeObject): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-}
 
 /** Validates, applies, prunes and (optionally) waits. Throws RevisionError; nothing is applied when validation fails. */
 export async function applyDesired(deps: SyncDeps, desired: DesiredState, previous?: DesiredState): Promise<SyncOutcome> {

@@ -60,7 +60,8 @@ async function resolveToken(auth: VaultAuth | undefined, source: string, key: Tr
   }
 }
 
-function describe(err: unknown): { detail: string; status: number | undefined } {
+/** A node-vault error as one line (status and Vault's own first error; never request data). */
+export function describeVaultError(err: unknown): { detail: string; status: number | undefined } {
   const e = err as { response?: { statusCode?: number; body?: { errors?: unknown[] } }; code?: string; message?: string };
   const status = e.response?.statusCode;
   if (status !== undefined) {
@@ -82,7 +83,7 @@ async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<str
   try {
     res = await client.write(`${key.enginePath}/${op}/${key.keyName}`, body);
   } catch (err) {
-    const { detail, status } = describe(err);
+    const { detail, status } = describeVaultError(err);
     // The cause is dropped on purpose: axios errors carry the request body (the data key).
     throw new VaultError(source, key.address, key.enginePath, key.keyName, `${op}: ${detail}`, status);
   }
