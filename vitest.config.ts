@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,daemon,keys}/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['{cli,daemon,keys,bench}/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
         },
       },
