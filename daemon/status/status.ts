@@ -28,9 +28,21 @@ export interface SourceStatus {
   skippedFetches: number;
 }
 
+/** Leader election as this replica sees it (present only with --leader-elect). */
+export interface LeaderElectionStatus {
+  /** The Lease, as namespace/name. */
+  lease: string;
+  /** This replica's identity. */
+  identity: string;
+  /** Who holds the Lease now ("" when released or not yet observed). */
+  holder: string;
+}
+
 export interface DaemonStatus {
   startedAt: string;
+  /** Whether this replica runs the controllers (always true without leader election). */
   leader: boolean;
+  leaderElection?: LeaderElectionStatus;
   sources: SourceStatus[];
   syncs: SyncStatus[];
   /** Image automation: per image the latest tag seen and chosen; per automation the last push. */
@@ -43,6 +55,8 @@ export interface DaemonStatus {
 export class StatusStore {
   readonly startedAt = new Date().toISOString();
   leader = true;
+  /** Set by the daemon when leader election is on. */
+  leaderElection: (() => LeaderElectionStatus) | undefined;
   /** Providers of the image automation's status (set by the daemon when configured). */
   images: () => unknown[] = () => [];
   imageUpdates: () => unknown[] = () => [];
@@ -68,10 +82,16 @@ export class StatusStore {
     return s;
   }
 
+  /** The syncs' live status objects (read by the metrics at scrape time; do not modify). */
+  syncList(): readonly SyncStatus[] {
+    return [...this.syncs.values()];
+  }
+
   snapshot(): DaemonStatus {
     return {
       startedAt: this.startedAt,
       leader: this.leader,
+      ...(this.leaderElection ? { leaderElection: this.leaderElection() } : {}),
       sources: [...this.sources.values()].map((s) => ({ ...s })),
       syncs: [...this.syncs.values()].map((s) => ({ ...s })),
       images: this.images(),
@@ -80,8 +100,9 @@ export class StatusStore {
     };
   }
 
-  /** Ready once every sync has applied a revision at least once. */
+  /** Ready once every sync has applied a revision at least once; a follower is always ready (to take over). */
   ready(): boolean {
+    if (!this.leader) return true;
     return [...this.syncs.values()].every((s) => s.appliedRevision !== undefined);
   }
 }
