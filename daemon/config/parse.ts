@@ -6,6 +6,7 @@ import { parseImages } from './parse-images.js';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { expandDocument, type Env } from './expand.js';
 import { Issues, isMapping, Obj } from './fields.js';
 import { readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
@@ -15,6 +16,8 @@ import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } f
 export interface ParseConfigOptions {
   /** Directory that relative file paths in the config are relative to; loadConfig uses the file's. */
   baseDir?: string;
+  /** Variables for `${NAME}` expansion in values (expand.ts); default process.env. */
+  env?: Env;
 }
 
 const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
@@ -87,6 +90,8 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       doc.errors.map((e) => ({ path: '', line: lc.linePos(e.pos[0]).line, message: `YAML: ${e.message}` })),
     );
   }
+  const expansionIssues = expandDocument(doc, lc, opts.env ?? process.env);
+  if (expansionIssues.length > 0) throw new ConfigError(sourceName, expansionIssues);
   const issues = new Issues();
   const ctx: ReadCtx = { issues, ...(opts.baseDir !== undefined ? { baseDir: opts.baseDir } : {}) };
   const root = Obj.read(issues, '', doc.toJS({ maxAliasCount: 100 }) as unknown, 'DaemonConfig');

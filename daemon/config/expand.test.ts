@@ -1,0 +1,153 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { expandString, ExpansionError, retypePlain } from './expand.js';
+import { loadConfig, parseConfig } from './parse.js';
+
+describe('expandString', () => {
+  const env = { HOST: 'git.local', EMPTY: '', PORT: '8080' };
+
+  it('replaces ${NAME} with the value, several times and next to text', () => {
+    expect(expandString('http://${HOST}:${PORT}/r.git', env)).toBe('http://git.local:8080/r.git');
+    expect(expandString('${HOST}${HOST}', env)).toBe('git.localgit.local');
+  });
+
+  it('leaves text without ${ alone, including a lone $', () => {
+    expect(expandString('a $b $ c$', env)).toBe('a $b $ c$');
+  });
+
+  it('$${ is a literal ${', () => {
+    expect(expandString('$${HOST} and ${HOST}', env)).toBe('${HOST} and git.local');
+  });
+
+  it(':- defaults on unset or empty, - only on unset', () => {
+    expect(expandString('${NOPE:-d}', env)).toBe('d');
+    expect(expandString('${EMPTY:-d}', env)).toBe('d');
+    expect(expandString('${NOPE-d}', env)).toBe('d');
+    expect(expandString('${EMPTY-d}', env)).toBe('');
+    expect(expandString('${HOST:-d}', env)).toBe('git.local');
+    expect(expandString('${NOPE:-}', env)).toBe('');
+    expect(expandString('${NOPE:-127.0.0.1:9797}', env)).toBe('127.0.0.1:9797');
+  });
+
+  it('an unset variable is an error naming it', () => {
+    expect(() => expandString('x ${MISSING_VAR} y', env)).toThrow(ExpansionError);
+    expect(() => expandString('x ${MISSING_VAR} y', env)).toThrow(/MISSING_VAR is not set/);
+  });
+
+  it('refuses malformed references', () => {
+    expect(() => expandString('${1ABC}', env)).toThrow(/invalid "\$\{1ABC\}"/);
+    expect(() => expandString('${}', env)).toThrow(/invalid/);
+    expect(() => expandString('${HOST:+x}', env)).toThrow(/invalid/);
+    expect(() => expandString('abc ${HOST', env)).toThrow(/unterminated/);
+  });
+});
+
+describe('retypePlain', () => {
+  it('reads YAML 1.2 core scalars and leaves everything else a string', () => {
+    expect(retypePlain('true')).toBe(true);
+    expect(retypePlain('FALSE')).toBe(false);
+    expect(retypePlain('~')).toBe(null);
+    expect(retypePlain('42')).toBe(42);
+    expect(retypePlain('-0.5')).toBe(-0.5);
+    expect(retypePlain('yes')).toBe('yes');
+    expect(retypePlain('1m')).toBe('1m');
+    expect(retypePlain('127.0.0.1:9797')).toBe('127.0.0.1:9797');
+    expect(retypePlain('')).toBe('');
+  });
+});
+
+const config = `apiVersion: gitops-seal.io/v1alpha1
+kind: DaemonConfig
+spec:
+  listen: \${LISTEN:-127.0.0.1:9797}
+  sources:
+    - name: repo   # \${NOT_EXPANDED_IN_COMMENTS}
+      url: \${GIT_URL}
+      ref: {branch: "\${BRANCH:-main}"}
+      interval: \${INTERVAL:-1m}
+  syncs:
+    - name: apps
+      source: repo
+      path: "$\${literal}"
+      prune: \${PRUNE:-true}
+      maxPruneRatio: \${RATIO:-0.5}
+      kubeconfig: {file: "\${KUBECONFIG_FILE}"}
+`;
+
+function issuesOf(text: string, env: Record<string, string>): { path: string; message: string; line?: number }[] {
+  try {
+    parseConfig(text, 'demo.yaml', { env });
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.issues];
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig with ${NAME} expansion', () => {
+  const env = { GIT_URL: 'http://127.0.0.1:3000/fleet.git', KUBECONFIG_FILE: '/tmp/kc', INTERVAL: '2s', PRUNE: 'false', RATIO: '1' };
+
+  it('expands values, re-types unquoted ones, keeps quoted ones strings', () => {
+    const c = parseConfig(config, 'demo.yaml', { env });
+    expect(c.spec.listen).toBe('127.0.0.1:9797');
+    expect(c.spec.sources[0]).toMatchObject({ url: 'http://127.0.0.1:3000/fleet.git', ref: { branch: 'main' }, intervalMs: 2000 });
+    expect(c.spec.syncs[0]).toMatchObject({ path: '${literal}', prune: false, maxPruneRatio: 1, kubeconfig: { file: '/tmp/kc' } });
+  });
+
+  it('an unset variable fails with the variable, field path, line and file; values never appear', () => {
+    let err: unknown;
+    try {
+      parseConfig(config, 'demo.yaml', { env: { KUBECONFIG_FILE: 's3cr3t-looking-value' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const ce = err as ConfigError;
+    expect(ce.issues).toEqual([{ path: 'spec.sources[0].url', line: 7, message: expect.stringContaining('GIT_URL is not set') }]);
+    expect(ce.message).toMatch(/^demo\.yaml: line 7: spec\.sources\[0\]\.url: environment variable GIT_URL is not set/);
+    expect(ce.message).not.toContain('s3cr3t');
+  });
+
+  it('reports every unexpandable value at once, in sequences too', () => {
+    const issues = issuesOf(config.replace('source: repo\n', 'source: ${SYNC_SOURCE}\n'), {});
+    expect(issues.map((i) => [i.path, i.line])).toEqual([
+      ['spec.sources[0].url', 7],
+      ['spec.syncs[0].source', 12],
+      ['spec.syncs[0].kubeconfig.file', 16],
+    ]);
+  });
+
+  it('an expanded value that is invalid is reported by validation like a literal one', () => {
+    const issues = issuesOf(config, { ...env, INTERVAL: 'soon' });
+    expect(issues).toEqual([expect.objectContaining({ path: 'spec.sources[0].interval', line: 9 })]);
+  });
+
+  it('keys are not expanded', () => {
+    const issues = issuesOf(config.replace('  listen:', '  ${LISTEN_KEY}:'), env);
+    expect(issues).toEqual([expect.objectContaining({ path: 'spec.${LISTEN_KEY}', message: expect.stringContaining('unknown field') })]);
+  });
+});
+
+describe('loadConfig expands from process.env', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('reads variables at load time and names the file when one is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-expand-'));
+    const file = join(dir, 'daemon.yaml');
+    await writeFile(file, config);
+    process.env.GIT_URL = 'http://git.example/fleet.git';
+    process.env.KUBECONFIG_FILE = 'kc.yaml';
+    const c = await loadConfig(file);
+    expect(c.spec.sources[0]?.url).toBe('http://git.example/fleet.git');
+    // relative paths still resolve against the config file's directory after expansion
+    expect(c.spec.syncs[0]?.kubeconfig?.file).toBe(join(dir, 'kc.yaml'));
+    delete process.env.GIT_URL;
+    await expect(loadConfig(file)).rejects.toThrow(`${file}: line 7: spec.sources[0].url: environment variable GIT_URL is not set`);
+  });
+});
