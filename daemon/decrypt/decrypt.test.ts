@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
-import { AggregateDecryptError, decryptFiles } from './decrypt.js';
+import { AggregateDecryptError, decryptFailureReason, decryptFiles } from './decrypt.js';
 
 const CANARY = 'canary-decrypt-7f3a9c1e';
 const secret = `apiVersion: v1
@@ -52,5 +52,22 @@ describe('decryptFiles', () => {
     expect(msg).not.toContain(CANARY);
     const withKey = await decryptFiles([{ path: 'b/tampered.yaml', text: tampered }], { ageIdentities: [id.identity] }).catch((e: unknown) => e);
     expect((withKey as Error).message).toMatch(/b\/tampered\.yaml: decryption failed: .*tampered or corrupted/);
+    // Each failure carries a fixed reason word (what the metrics count by).
+    expect((err as AggregateDecryptError).errors.map((e) => [e.file, e.reason])).toEqual([
+      ['a/wrong-key.yaml', 'no-key'],
+      ['b/tampered.yaml', 'no-key'],
+    ]);
+    expect((withKey as AggregateDecryptError).errors.map((e) => e.reason)).toEqual(['tampered']);
+  });
+
+  it('classifies a malformed sops file as format and an unknown failure as other', async () => {
+    const id = await generateAgeIdentity();
+    const text = await encrypted(id.recipient);
+    const broken = text.replace(/lastmodified: .*/, 'lastmodified: not-a-date');
+    expect(broken).not.toBe(text);
+    const err = await decryptFiles([{ path: 'c/broken.yaml', text: broken }], { ageIdentities: [id.identity] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AggregateDecryptError);
+    expect((err as AggregateDecryptError).errors.map((e) => e.reason)).toEqual(['format']);
+    expect(decryptFailureReason(new Error('boom'))).toBe('other');
   });
 });

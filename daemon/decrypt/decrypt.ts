@@ -1,11 +1,45 @@
 // In-memory decryption of a revision's SOPS-encrypted manifest files. The plaintext exists only
 // as strings in this process: it is handed to the manifest parser and then to the apply step,
 // never written anywhere. Errors name the file and the cause (keys/ errors never carry values).
-import { decryptText, formatFromPath, isSopsEncrypted, SopsError, type KeyContext } from '../../keys/index.js';
+import {
+  decryptText,
+  formatFromPath,
+  FormatError,
+  isSopsEncrypted,
+  NoMatchingKeyError,
+  SopsError,
+  TamperedError,
+  UnsupportedKeyTypeError,
+  VaultError,
+  type KeyContext,
+} from '../../keys/index.js';
 import type { ManifestFile } from '../manifests/read.js';
 
+/**
+ * Why a file could not be decrypted, as one fixed word (metrics label it by this): tampered (the
+ * MAC or a value failed to verify), no-key (no configured key opens the data key), vault
+ * (transit unreachable or refusing), format (malformed sops metadata or ENC[] value),
+ * unsupported-key (only key types we do not implement), not-covered (a document kept a sops
+ * block), other.
+ */
+export const DECRYPT_FAILURE_REASONS = ['tampered', 'no-key', 'vault', 'format', 'unsupported-key', 'not-covered', 'other'] as const;
+export type DecryptFailureReason = (typeof DECRYPT_FAILURE_REASONS)[number];
+
+export function decryptFailureReason(err: unknown): DecryptFailureReason {
+  if (err instanceof TamperedError) return 'tampered';
+  if (err instanceof NoMatchingKeyError) return 'no-key';
+  if (err instanceof VaultError) return 'vault';
+  if (err instanceof FormatError) return 'format';
+  if (err instanceof UnsupportedKeyTypeError) return 'unsupported-key';
+  return 'other';
+}
+
 export class DecryptError extends Error {
-  constructor(readonly file: string, cause: string) {
+  constructor(
+    readonly file: string,
+    cause: string,
+    readonly reason: DecryptFailureReason = 'other',
+  ) {
     super(`${file}: decryption failed: ${cause}`);
     this.name = 'DecryptError';
   }
@@ -37,7 +71,7 @@ export async function decryptFiles(files: readonly ManifestFile[], ctx: KeyConte
     } catch (err) {
       const msg = err instanceof SopsError || err instanceof Error ? err.message : 'unknown error';
       // keys/ messages already start with the file; keep one mention of it.
-      errors.push(new DecryptError(f.path, msg.startsWith(`${f.path}: `) ? msg.slice(f.path.length + 2) : msg));
+      errors.push(new DecryptError(f.path, msg.startsWith(`${f.path}: `) ? msg.slice(f.path.length + 2) : msg, decryptFailureReason(err)));
     }
   }
   if (errors.length > 0) throw new AggregateDecryptError(errors);

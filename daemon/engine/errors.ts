@@ -9,9 +9,11 @@ export class RevisionError extends Error {
     readonly revision: string,
     readonly stage: RevisionStage,
     readonly problems: string[],
+    /** The typed error behind the problems (e.g. AggregateDecryptError), for callers that classify it. */
+    options?: { cause?: unknown },
   ) {
     const head = `sync "${sync}" revision ${revision.slice(0, 12) || '(none)'} refused at ${stage}`;
-    super(problems.length === 1 ? `${head}: ${problems[0]}` : `${head}:\n  ${problems.join('\n  ')}`);
+    super(problems.length === 1 ? `${head}: ${problems[0]}` : `${head}:\n  ${problems.join('\n  ')}`, options);
     this.name = 'RevisionError';
   }
 }

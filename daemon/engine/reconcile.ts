@@ -63,8 +63,8 @@ export interface SyncOutcome extends DesiredState {
 /** Reads the sync's path out of the revision and returns the objects to apply, decrypted. */
 export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'manager' | 'fileCache'>, revision: Revision): Promise<DesiredState> {
   const { settings } = deps;
-  const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
-    throw new RevisionError(settings.name, revision.commit, stage, problems);
+  const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[], cause?: unknown): never => {
+    throw new RevisionError(settings.name, revision.commit, stage, problems, cause === undefined ? undefined : { cause });
   };
   let paths: string[];
   let ids: Map<string, string>;
@@ -92,7 +92,7 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   try {
     plain = await decryptFiles(files, deps.keys);
   } catch (err) {
-    if (err instanceof AggregateDecryptError) fail('decrypt', err.errors.map((e) => e.message));
+    if (err instanceof AggregateDecryptError) fail('decrypt', err.errors.map((e) => e.message), err);
     throw err;
   }
   let read;

@@ -8,6 +8,8 @@ import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/types.js';
 import { RevisionError } from '../engine/errors.js';
+import { AggregateDecryptError, type DecryptFailureReason } from '../decrypt/decrypt.js';
+import { initDecryptMetrics, initSyncMetrics, observeSync, recordDecryptFailures } from '../metrics/index.js';
 import { applyDesired, loadDesired, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/reconcile.js';
 import type { SyncStatus } from '../status/status.js';
 import { SyncKeys } from './keys.js';
@@ -41,6 +43,8 @@ export class SyncController {
     this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
     this.keys = new SyncKeys(spec.name, spec.decryption, kube);
+    initSyncMetrics(spec.name);
+    initDecryptMetrics(spec.name);
   }
 
   /** Serialize work on this sync. */
@@ -71,6 +75,7 @@ export class SyncController {
           { sync: this.name, revision: revision.commit, ms: Date.now() - t0, changes: outcome.changes, pruned: outcome.pruned, decryptedFiles: outcome.decryptedFiles.length },
           'revision applied',
         );
+        observeSync(this.name, 'success', (Date.now() - t0) / 1000);
         for (const w of outcome.warnings) this.log.warn({ sync: this.name }, w);
         this.events.onApplied?.(this.name, outcome);
         return outcome;
@@ -78,6 +83,8 @@ export class SyncController {
         const e = err instanceof Error ? err : new Error(String(err));
         const stage = err instanceof RevisionError ? err.stage : 'internal';
         this.status.lastError = { stage, message: e.message, at: new Date().toISOString() };
+        observeSync(this.name, 'failure', (Date.now() - t0) / 1000, stage);
+        if (err instanceof RevisionError && stage === 'decrypt') recordDecryptFailures(this.name, decryptReasons(err));
         this.log.error({ sync: this.name, revision: revision.commit, stage, err: e.message }, 'revision refused; last good revision stays applied');
         this.events.onFailed?.(this.name, revision.commit, e);
         throw e;
@@ -94,4 +101,9 @@ export class SyncController {
       return n;
     });
   }
+}
+
+/** One reason per file that failed to decrypt (a document left encrypted counts as not-covered). */
+function decryptReasons(err: RevisionError): DecryptFailureReason[] {
+  return err.cause instanceof AggregateDecryptError ? err.cause.errors.map((e) => e.reason) : err.problems.map(() => 'not-covered');
 }

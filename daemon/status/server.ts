@@ -1,8 +1,10 @@
-// The daemon's HTTP endpoints: GET /status (JSON), /healthz, /readyz, and POST /hooks/<source>
-// for webhook-triggered fetches. A webhook with a missing or bad signature gets 401 and
-// triggers nothing. Bodies are capped so a hostile sender cannot exhaust memory.
+// The daemon's HTTP endpoints: GET /status (JSON), /healthz, /readyz, /metrics (Prometheus),
+// and POST /hooks/<source> for webhook-triggered fetches. A webhook with a missing or bad
+// signature gets 401 and triggers nothing. Bodies are capped so a hostile sender cannot exhaust
+// memory.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metricsText, watchStatus } from '../metrics/index.js';
 import { verifyWebhook, type WebhookType } from '../webhook/verify.js';
 import type { StatusStore } from './status.js';
 
@@ -17,7 +19,7 @@ export interface HookTarget {
 export interface ServerDeps {
   status: StatusStore;
   hooks: Map<string, HookTarget>;
-  /** Extra GET routes (e.g. /metrics). */
+  /** Extra GET routes; one for /metrics replaces the process registry's exposition. */
   routes?: Map<string, () => Promise<{ contentType: string; body: string }>>;
   /** POST /reconcile/<sync>: trigger a sync now. */
   reconcile?: (sync: string) => boolean;
@@ -60,6 +62,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     res.end(r.body);
     return;
   }
+  if (req.method === 'GET' && path === '/metrics') {
+    const m = await metricsText();
+    res.writeHead(200, { 'content-type': m.contentType });
+    res.end(m.body);
+    return;
+  }
   const hook = /^\/hooks\/([^/]+)$/.exec(path);
   if (req.method === 'POST' && hook?.[1]) {
     const target = deps.hooks.get(decodeURIComponent(hook[1]));
@@ -94,6 +102,8 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  // This store's syncs are exported at /metrics while the server is up.
+  const unwatch = watchStatus(deps.status);
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   return {
@@ -101,6 +111,7 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
     url,
     close: () =>
       new Promise<void>((resolve) => {
+        unwatch();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

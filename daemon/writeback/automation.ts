@@ -1,6 +1,7 @@
 // ImageUpdateAutomation: one spec.imageUpdates[] entry. Each run applies the current image
 // policies to the marked files of the push branch and pushes one commit when anything changed.
 // The status says what the last run did: the commit it pushed, or why it did nothing or failed.
+import { initWritebackMetrics, recordWritebackRun } from '../metrics/index.js';
 import type { GitCredentials } from '../source/types.js';
 import { WritebackError, type YamlEditError } from './errors.js';
 import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
@@ -71,6 +72,7 @@ export class ImageUpdateAutomation {
     const branch = spec.branch ?? repo.branch;
     this.writer = new BranchWriter({ url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}) }, cacheDir, options);
     this.st = { name: spec.name, branch, fileErrors: [], skipped: [] };
+    initWritebackMetrics(spec.name, spec.source);
   }
 
   get status(): AutomationStatus {
@@ -112,6 +114,7 @@ export class ImageUpdateAutomation {
   }
 
   private record(r: RunResult): void {
+    recordWritebackRun(this.spec.name, this.spec.source, { reason: r.reason, ...(r.error ? { errorReason: r.error.reason } : {}) });
     const now = new Date().toISOString();
     this.st.lastRunAt = now;
     this.st.lastReason = r.reason;
