@@ -1,5 +1,11 @@
 // The daemon: composes sources, syncs, status and the HTTP endpoints from a DaemonConfig.
 // Each piece lives in its own module; this file only wires them together.
+//
+// Two halves: the endpoints (/status, /healthz, /readyz, hooks) are served by every replica;
+// the controllers (source pollers → applies, drift correction, image automation and its
+// write-back commits) run only on the leader. Without leader election this process leads.
+// Shutdown drains the controllers (an in-flight apply finishes, bounded by a timeout), then
+// releases the Lease so a follower takes over at once.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from './config/index.js';
@@ -17,6 +23,11 @@ import { EventRecorder } from './events/recorder.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from './inventory/inventory.js';
 import { startServer, type HookTarget } from './status/server.js';
 import { StatusStore } from './status/status.js';
+import { homeKubeClient } from './leader/home-cluster.js';
+import { LeaderElector } from './leader/elector.js';
+import { LeaseStore } from './leader/lease-store.js';
+import type { LeaderElectionOptions } from './leader/options.js';
+import { setLeader } from './metrics/index.js';
 
 export interface DaemonOptions {
   /** Where Git object stores live (default $GITOPS_SEAL_DATA or ./.gitops-seal). */
@@ -26,6 +37,22 @@ export interface DaemonOptions {
   listen?: string;
   /** Namespace for inventories (default gitops-seal-system). */
   inventoryNamespace?: string;
+  /** Leader election on a Lease: only the holder runs the controllers. Absent: this process always leads. */
+  leaderElection?: LeaderElectionOptions;
+  /** Client for the Lease's ("home") cluster; default: in-cluster, or $KUBECONFIG's current context. */
+  leaderElectionKube?: KubeClient;
+  /** Called once after this replica lost the Lease and its controllers stopped (main.ts exits non-zero). */
+  onLostLeadership?: (reason: string) => void;
+}
+
+export interface StopOptions {
+  /**
+   * Bound on the whole shutdown. Most of it goes to letting an in-flight apply or push finish;
+   * what is still running after that is abandoned (the process exits), which is safe because
+   * the inventory and status record a revision only after all of its objects were applied.
+   * Absent: wait for the controllers however long they take.
+   */
+  timeoutMs?: number;
 }
 
 export class Daemon {
@@ -39,7 +66,12 @@ export class Daemon {
   private readonly announced = new Set<string>();
   images: ImageAutomationRunner | undefined;
   private server: Awaited<ReturnType<typeof startServer>> | undefined;
-  private stopped = false;
+  private elector: LeaderElector | undefined;
+  private electionKube: KubeClient | undefined;
+  /** The controllers were started (this replica leads) and not stopped yet. */
+  private running = false;
+  private controllersStopped: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     readonly config: DaemonConfig,
@@ -134,12 +166,24 @@ export class Daemon {
     return errors;
   }
 
-  /** Serve endpoints and start polling. */
+  /** Serve the endpoints, then run the controllers — at once, or when this replica becomes leader. */
   async start(): Promise<void> {
+    await this.serve();
+    const election = this.opts.leaderElection;
+    if (election) await this.startElection(election);
+    else this.startControllers();
+  }
+
+  /** Whether this replica runs the controllers now. */
+  get leading(): boolean {
+    return this.running;
+  }
+
+  private async serve(): Promise<void> {
     const hooks = new Map<string, HookTarget>();
     for (const [name, poller] of this.sources) {
       const wh = poller.spec.webhook;
-      if (wh) hooks.set(name, { type: wh.type, secret: () => resolveSecretRef(wh.secretFrom), trigger: () => void poller.trigger().catch(() => undefined) });
+      if (wh) hooks.set(name, { type: wh.type, secret: () => resolveSecretRef(wh.secretFrom), trigger: () => this.whenLeading(`webhook for source ${name}`, () => void poller.trigger().catch(() => undefined)) });
     }
     this.server = await startServer(this.opts.listen ?? this.config.spec.listen, {
       status: this.status,
@@ -147,14 +191,50 @@ export class Daemon {
       reconcile: (sync) => {
         const ctl = this.syncs.get(sync);
         if (!ctl) return false;
-        const poller = this.sources.get(ctl.spec.source);
-        const rev = poller?.lastRevision;
-        if (rev) void ctl.reconcile(rev).catch(() => undefined);
-        else void poller?.trigger().catch(() => undefined);
+        this.whenLeading(`reconcile request for sync ${sync}`, () => {
+          const poller = this.sources.get(ctl.spec.source);
+          const rev = poller?.lastRevision;
+          if (rev) void ctl.reconcile(rev).catch(() => undefined);
+          else void poller?.trigger().catch(() => undefined);
+        });
         return true;
       },
     });
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
+  }
+
+  /** Followers accept triggers (the sender cannot know who leads) but only the leader acts; it polls anyway. */
+  private whenLeading(what: string, fn: () => void): void {
+    if (this.running) fn();
+    else this.opts.log.info({ what }, 'trigger ignored: this replica is not the leader');
+  }
+
+  private async startElection(election: LeaderElectionOptions): Promise<void> {
+    const kube = this.opts.leaderElectionKube ?? (this.electionKube = await homeKubeClient());
+    this.status.leader = false;
+    setLeader(false);
+    const elector = new LeaderElector(new LeaseStore(kube, { namespace: election.namespace, name: election.name }), election, this.opts.log, {
+      onStartedLeading: () => {
+        if (this.stopping) return;
+        this.status.leader = true;
+        setLeader(true);
+        this.startControllers();
+      },
+      onStoppedLeading: (reason) => {
+        // Stop applying at once: another replica may take over as soon as our lease expires.
+        this.status.leader = false;
+        setLeader(false);
+        void this.stopControllers().then(() => this.opts.onLostLeadership?.(reason));
+      },
+    });
+    this.elector = elector;
+    this.status.leaderElection = () => ({ lease: elector.lease, identity: election.identity, holder: elector.holder });
+    elector.start();
+  }
+
+  private startControllers(): void {
+    if (this.running || this.controllersStopped) return;
+    this.running = true;
     for (const p of this.sources.values()) p.start();
     this.images?.start();
     // Periodic full drift check per sync (covers watch events that were missed).
@@ -167,14 +247,55 @@ export class Daemon {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
-    for (const d of this.drift.values()) d.stop();
-    await this.images?.stop();
-    await Promise.all([...this.sources.values()].map((p) => p.stop()));
+  /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). Once. */
+  private stopControllers(): Promise<void> {
+    this.controllersStopped ??= (async () => {
+      this.running = false;
+      for (const t of this.timers) clearInterval(t);
+      for (const d of this.drift.values()) d.stop();
+      // Pollers wait for the reconcile they triggered; the image runner for its push.
+      await Promise.all([this.images?.stop(), ...[...this.sources.values()].map((p) => p.stop())]);
+      // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
+      await Promise.all([...this.syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+    })();
+    return this.controllersStopped;
+  }
+
+  /**
+   * Graceful shutdown: drain the controllers (bounded by timeoutMs minus a reserve for the
+   * release), release the Lease, close the endpoints and connections. Idempotent.
+   */
+  stop(opts: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutdown(opts);
+    return this.stopping;
+  }
+
+  private async shutdown(opts: StopOptions): Promise<void> {
+    const { log } = this.opts;
+    const t0 = Date.now();
+    const drainMs = opts.timeoutMs === undefined ? undefined : Math.max(0, opts.timeoutMs - Math.min(2500, opts.timeoutMs / 5));
+    const drained = await within(this.stopControllers(), drainMs);
+    if (!drained) log.warn({ ms: drainMs }, 'shutdown: work still in flight after the drain timeout is abandoned; the recorded revision and inventory stay those of the last complete apply');
+    // Only now may a follower take over: we no longer write.
+    await this.elector?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.leaderElection?.retryPeriodMs ?? 1500) });
     await this.server?.close();
     for (const c of this.kubeClients.values()) c.close();
+    this.electionKube?.close();
+    log.info({ ms: Date.now() - t0, drained }, 'shutdown complete');
+  }
+}
+
+/** Resolves true when p settled within ms (no bound when ms is undefined), false otherwise. */
+async function within(p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
+  if (ms === undefined) {
+    await p.catch(() => undefined);
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,9 +1,23 @@
 #!/usr/bin/env node
-// gitops-seal-daemon --config FILE [--once] [--listen ADDR] [--data-dir DIR]
-import { Command } from 'commander';
+// gitops-seal-daemon --config FILE [--once] [--listen ADDR] [--data-dir DIR] [--leader-elect …] [--shutdown-timeout 25s]
+//
+// Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT) or a successful --once; 1 when
+// --once failed, when this replica lost its Lease (the pod restarts as a fresh follower, as
+// controller-runtime does), or when shutdown overran --shutdown-timeout; 2 for a bad config or flags.
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config/index.js';
+import { parseDuration } from './config/duration.js';
 import { Daemon } from './daemon.js';
+import { LeaderElectionConfigError, leaderElectionOptions, type LeaderElectionOptions } from './leader/index.js';
 import { createLogger } from './log.js';
+
+function duration(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
 
 const program = new Command('gitops-seal-daemon')
   .description('Keep Kubernetes clusters equal to Git, with SOPS-encrypted Secrets decrypted in memory')
@@ -12,20 +26,68 @@ const program = new Command('gitops-seal-daemon')
   .option('--listen <addr>', 'override spec.listen (host:port)')
   .option('--data-dir <dir>', 'where Git object stores are kept', process.env.GITOPS_SEAL_DATA ?? '.gitops-seal')
   .option('--inventory-namespace <ns>', 'namespace of the inventory ConfigMaps', 'gitops-seal-system')
+  .option('--leader-elect', 'run several replicas: only the holder of a coordination.k8s.io Lease applies and writes back', false)
+  .option('--leader-election-namespace <ns>', 'namespace of the Lease (in-cluster, or the current KUBECONFIG context)', 'gitops-seal-system')
+  .option('--leader-election-id <name>', 'name of the Lease', 'gitops-seal')
+  .option('--leader-elect-lease-duration <duration>', 'how long followers wait after the last renewal before taking over', duration, 10_000)
+  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', duration, 7_000)
+  .option('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', duration, 2_000)
+  .option('--shutdown-timeout <duration>', 'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)', duration, 25_000)
   .showHelpAfterError();
 
 program.parse();
-const opts = program.opts<{ config: string; once?: boolean; listen?: string; dataDir: string; inventoryNamespace: string }>();
+const opts = program.opts<{
+  config: string;
+  once?: boolean;
+  listen?: string;
+  dataDir: string;
+  inventoryNamespace: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
+  shutdownTimeout: number;
+}>();
 const log = createLogger();
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`gitops-seal-daemon: ${message}\n`);
+  process.exit(code);
+}
 
 let config;
 try {
   config = await loadConfig(opts.config);
 } catch (err) {
-  process.stderr.write(`gitops-seal-daemon: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
+  fail(2, err instanceof ConfigError || err instanceof Error ? err.message : String(err));
 }
-const daemon = new Daemon(config, { dataDir: opts.dataDir, log, inventoryNamespace: opts.inventoryNamespace, ...(opts.listen ? { listen: opts.listen } : {}) });
+
+let leaderElection: LeaderElectionOptions | undefined;
+if (opts.leaderElect && !opts.once) {
+  try {
+    leaderElection = leaderElectionOptions({
+      namespace: opts.leaderElectionNamespace,
+      name: opts.leaderElectionId,
+      leaseDurationMs: opts.leaderElectLeaseDuration,
+      renewDeadlineMs: opts.leaderElectRenewDeadline,
+      retryPeriodMs: opts.leaderElectRetryPeriod,
+    });
+  } catch (err) {
+    fail(2, err instanceof LeaderElectionConfigError ? err.message : String(err));
+  }
+}
+
+const daemon = new Daemon(config, {
+  dataDir: opts.dataDir,
+  log,
+  inventoryNamespace: opts.inventoryNamespace,
+  ...(opts.listen ? { listen: opts.listen } : {}),
+  ...(leaderElection ? { leaderElection } : {}),
+  // Exit rather than become a follower in the same process: the pod restarts with fresh state.
+  onLostLeadership: () => void daemon.stop({ timeoutMs: opts.shutdownTimeout }).finally(() => process.exit(1)),
+});
 await daemon.init();
 if (opts.once) {
   const errors = await daemon.once();
@@ -36,7 +98,13 @@ if (opts.once) {
 await daemon.start();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.once(sig, () => {
-    log.info({ signal: sig }, 'shutting down');
-    void daemon.stop().then(() => process.exit(0));
+    log.info({ signal: sig, timeoutMs: opts.shutdownTimeout }, 'shutting down');
+    // Last resort: daemon.stop() keeps within the timeout on its own; if a call hangs past it,
+    // exit anyway before the kubelet's SIGKILL (the inventory is consistent at every point).
+    setTimeout(() => {
+      log.error({ timeoutMs: opts.shutdownTimeout }, 'shutdown overran the timeout; exiting');
+      process.exit(1);
+    }, opts.shutdownTimeout).unref();
+    void daemon.stop({ timeoutMs: opts.shutdownTimeout }).then(() => process.exit(0));
   });
 }

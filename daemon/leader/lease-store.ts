@@ -1,0 +1,90 @@
+// Reads and writes one coordination.k8s.io/v1 Lease through the daemon's KubeClient, with
+// optimistic concurrency: every update carries the resourceVersion that was read, so of two
+// replicas that try to take an expired Lease at once exactly one wins and the other gets 409.
+import type { KubeClient } from '../kube/client.js';
+import { KubeApiError } from '../kube/errors.js';
+import { LeaseAccessError, LeaseConflictError } from './errors.js';
+import { leaseOf, recordOf, type LeaseObject, type LeaseRecord } from './record.js';
+
+export interface LeaseRef {
+  namespace: string;
+  name: string;
+}
+
+export interface StoredLease {
+  record: LeaseRecord;
+  resourceVersion: string;
+}
+
+export class LeaseStore {
+  readonly id: string;
+  private readonly collection: string;
+
+  constructor(
+    private readonly kube: KubeClient,
+    readonly ref: LeaseRef,
+  ) {
+    this.id = `${ref.namespace}/${ref.name}`;
+    this.collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ref.namespace)}/leases`;
+  }
+
+  private get path(): string {
+    return `${this.collection}/${encodeURIComponent(this.ref.name)}`;
+  }
+
+  /** The Lease, or undefined when it does not exist yet. */
+  async get(timeoutMs: number, signal?: AbortSignal): Promise<StoredLease | undefined> {
+    try {
+      const lease = await this.kube.getOptional<LeaseObject>(this.path, this.opts(timeoutMs, signal));
+      return lease ? stored(lease) : undefined;
+    } catch (err) {
+      throw this.wrap('get', err);
+    }
+  }
+
+  async create(record: LeaseRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoredLease> {
+    try {
+      const body = leaseOf(this.ref.namespace, this.ref.name, record);
+      return stored(await this.kube.request<LeaseObject>(this.collection, { ...this.opts(timeoutMs, signal), method: 'POST', body }));
+    } catch (err) {
+      throw this.wrap('create', err);
+    }
+  }
+
+  /** Replace the Lease's spec if nobody wrote it since `resourceVersion`; 409 → LeaseConflictError. */
+  async update(record: LeaseRecord, resourceVersion: string, timeoutMs: number, signal?: AbortSignal): Promise<StoredLease> {
+    try {
+      const body = leaseOf(this.ref.namespace, this.ref.name, record, resourceVersion);
+      return stored(await this.kube.request<LeaseObject>(this.path, { ...this.opts(timeoutMs, signal), method: 'PUT', body }));
+    } catch (err) {
+      throw this.wrap('update', err);
+    }
+  }
+
+  /** `signal` aborts the call early (the elector is being stopped). */
+  private opts(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
+    // The timeout signal also stops KubeClient's own retries of a GET: a renewal that cannot
+    // finish before the renew deadline is worth nothing.
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
+  }
+
+  private wrap(operation: 'get' | 'create' | 'update', err: unknown): Error {
+    if (err instanceof KubeApiError) {
+      // 409 on create is AlreadyExists (another replica created it first), on update Conflict.
+      if (err.status === 409 && operation !== 'get') return new LeaseConflictError(this.id, operation);
+      const hint =
+        err.status === 403
+          ? 'the ServiceAccount needs get, create and update on leases in API group coordination.k8s.io'
+          : err.status === 404 && operation === 'create'
+            ? `namespace "${this.ref.namespace}" must exist (set --leader-election-namespace)`
+            : undefined;
+      return new LeaseAccessError(this.id, operation, err.status, `${err.status} ${err.reason}: ${err.detail}`, hint);
+    }
+    return new LeaseAccessError(this.id, operation, undefined, err instanceof Error ? err.message : String(err));
+  }
+}
+
+function stored(lease: LeaseObject): StoredLease {
+  return { record: recordOf(lease), resourceVersion: lease.metadata.resourceVersion ?? '' };
+}
