@@ -16,6 +16,12 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
+/**
+ * Longest interval or timeout a config may set: 10 days. The poller waits interval plus up to 100%
+ * jitter, and a Node timer longer than 2^31−1 ms (24.8 days) fires after 1 ms instead.
+ */
+export const MAX_DURATION_MS = 240 * 3_600_000;
+
 const PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Milliseconds in a Go duration string. Throws DurationError for anything time.ParseDuration rejects. */

@@ -2,7 +2,7 @@
 // ImageRepository + ImagePolicy in one entry). Reads with its own field table: the shared FIELDS
 // table of fields.ts does not (yet) list these objects.
 
-import { DurationError, parseDuration } from './duration.js';
+import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { didYouMean, isMapping, typeName, type Issues } from './fields.js';
 import { DNS_LABEL, DNS_LABEL_HINT, filePath, type ReadCtx } from './parse-refs.js';
 import type { SecretRef } from './secret-ref.js';
@@ -102,8 +102,8 @@ class M {
     }
     try {
       const ms = parseDuration(v);
-      if (ms > 0) return ms;
-      this.issues.add(this.at(name), 'must be greater than zero');
+      if (ms > 0 && ms <= MAX_DURATION_MS) return ms;
+      this.issues.add(this.at(name), ms <= 0 ? 'must be greater than zero' : 'must be at most 240h');
     } catch (e) {
       if (!(e instanceof DurationError)) throw e;
       this.issues.add(this.at(name), e.message);

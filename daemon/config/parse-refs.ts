@@ -1,7 +1,7 @@
 // Readers for the small shared shapes: secret references, names, URLs, durations, paths.
 
 import { isAbsolute, resolve } from 'node:path';
-import { DurationError, parseDuration } from './duration.js';
+import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { Obj, type Issues } from './fields.js';
 import type { SecretRef } from './secret-ref.js';
 
@@ -47,8 +47,8 @@ export function readDuration(o: Obj, name: string, dflt: string): number {
   }
   try {
     const ms = parseDuration(v);
-    if (ms <= 0) {
-      o.issues.add(o.at(name), 'must be greater than zero');
+    if (ms <= 0 || ms > MAX_DURATION_MS) {
+      o.issues.add(o.at(name), ms <= 0 ? 'must be greater than zero' : 'must be at most 240h');
       return parseDuration(dflt);
     }
     return ms;

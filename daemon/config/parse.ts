@@ -94,7 +94,14 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
   if (expansionIssues.length > 0) throw new ConfigError(sourceName, expansionIssues);
   const issues = new Issues();
   const ctx: ReadCtx = { issues, ...(opts.baseDir !== undefined ? { baseDir: opts.baseDir } : {}) };
-  const root = Obj.read(issues, '', doc.toJS({ maxAliasCount: 100 }) as unknown, 'DaemonConfig');
+  let tree: unknown;
+  try {
+    tree = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The yaml package reports an alias without anchor (or alias bombs) only here, as a ReferenceError.
+    throw new ConfigError(sourceName, [{ path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
+  const root = Obj.read(issues, '', tree, 'DaemonConfig');
   let config: DaemonConfig | undefined;
   if (root) {
     if (root.raw('apiVersion') !== API_VERSION) issues.add('apiVersion', `must be "${API_VERSION}"`);
