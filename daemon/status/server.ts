@@ -49,6 +49,15 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** A path segment as a name; malformed %-escapes name nothing (404), they are not a server error. */
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
@@ -70,7 +79,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   }
   const hook = /^\/hooks\/([^/]+)$/.exec(path);
   if (req.method === 'POST' && hook?.[1]) {
-    const target = deps.hooks.get(decodeURIComponent(hook[1]));
+    const target = deps.hooks.get(decodeName(hook[1]));
     const body = await readBody(req);
     if (!target) return send(res, 404, { error: 'no webhook for this source' });
     if (body === undefined) return send(res, 413, { error: 'body too large' });
@@ -86,7 +95,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   }
   const rec = /^\/reconcile\/([^/]+)$/.exec(path);
   if (req.method === 'POST' && rec?.[1] && deps.reconcile) {
-    return deps.reconcile(decodeURIComponent(rec[1])) ? send(res, 202, { accepted: true }) : send(res, 404, { error: 'no such sync' });
+    const sync = decodeName(rec[1]);
+    return sync !== '' && deps.reconcile(sync) ? send(res, 202, { accepted: true }) : send(res, 404, { error: 'no such sync' });
   }
   send(res, 404, { error: 'not found' });
 }
