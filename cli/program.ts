@@ -6,13 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import * as build from './commands/build.js';
 import * as check from './commands/check.js';
+import * as completion from './commands/completion.js';
 import * as createSecret from './commands/create-secret.js';
 import * as decrypt from './commands/decrypt.js';
 import * as diff from './commands/diff.js';
 import * as edit from './commands/edit.js';
 import * as encrypt from './commands/encrypt.js';
 import * as keygen from './commands/keygen.js';
+import * as reconcile from './commands/reconcile.js';
 import * as rotate from './commands/rotate.js';
+import * as status from './commands/status.js';
 import * as updatekeys from './commands/updatekeys.js';
 import { createContext, type CliContext, type CliIO } from './context.js';
 import { ExitCode, formatError, toCliError } from './errors.js';
@@ -23,7 +26,7 @@ export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
-const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check, build, diff];
+const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check, build, diff, status, reconcile, completion];
 
 /** Version from the package.json above this module (works from cli/ and from dist/cli/). */
 export function packageVersion(): string {

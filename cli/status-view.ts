@@ -1,0 +1,176 @@
+// Pure rendering of the daemon's /status for `gitops-seal status` (kubectl-style tables) and the
+// verdicts behind its exit code and `reconcile --wait`. No I/O here: `now` is a parameter so
+// ages are testable.
+import { stripUserinfo } from '../daemon/source/errors.js';
+import type { SyncStatus } from '../daemon/status/status.js';
+import type { StatusDocument } from './daemon-client.js';
+
+/** Columns separated by three spaces, each as wide as its widest cell (kubectl's layout). */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].map((l) => `${l}\n`).join('');
+}
+
+/** kubectl's short human durations: 45s, 5m30s, 42m, 3h20m, 30h, 4d. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  return `${Math.floor(h / 24)}d`;
+}
+
+/** Age of an ISO timestamp, or '-' when absent or unparsable. */
+export function ageOf(iso: unknown, now: number): string {
+  if (typeof iso !== 'string') return '-';
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? '-' : formatAge(now - t);
+}
+
+/** One line, at most `max` characters (an ellipsis marks the cut). */
+export function truncate(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, Math.max(0, max - 1))}…`;
+}
+
+export function shortSha(sha: unknown): string {
+  return typeof sha === 'string' && sha !== '' ? sha.slice(0, 12) : '-';
+}
+
+const ERROR_WIDTH = 60;
+
+function str(v: unknown): string {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return '-';
+}
+
+function field(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+/** Error text of an entry: `{stage?, message}` objects (syncs, sources) or plain strings (images). */
+function errorText(err: unknown): string {
+  if (typeof err === 'string') return truncate(err, ERROR_WIDTH);
+  const message = field(err, 'message');
+  if (typeof message !== 'string') return '-';
+  const stage = field(err, 'stage');
+  return truncate(typeof stage === 'string' ? `${stage}: ${message}` : message, ERROR_WIDTH);
+}
+
+export const SYNC_HEADERS = ['NAME', 'SOURCE', 'READY', 'APPLIED', 'ATTEMPTED', 'OBJECTS', 'DRIFT FIXES', 'LAST ERROR', 'AGE'] as const;
+
+/** AGE is the time since the last successful apply. */
+export function syncRow(s: SyncStatus, now: number): string[] {
+  return [
+    s.name,
+    str(s.source),
+    s.ready ? 'True' : 'False',
+    shortSha(s.appliedRevision),
+    shortSha(s.attemptedRevision),
+    str(s.objects),
+    str(s.driftCorrections),
+    errorText(s.lastError),
+    ageOf(s.lastAppliedAt, now),
+  ];
+}
+
+/** Why a sync counts as unhealthy (exit 1), or undefined when it is ready and error-free. */
+export function syncProblem(s: SyncStatus): string | undefined {
+  if (s.lastError) return `sync "${s.name}": ${s.lastError.stage}: ${truncate(s.lastError.message, 200)}`;
+  if (!s.ready) return `sync "${s.name}": not ready (no revision applied yet)`;
+  return undefined;
+}
+
+function section(title: string, headers: readonly string[], rows: string[][]): string {
+  return rows.length === 0 ? '' : `\n${title}:\n${renderTable(headers, rows)}`;
+}
+
+/** The whole table view: syncs, then sources, images and image updates when the daemon has them. */
+export function renderStatus(doc: StatusDocument, now: number, only?: string): string {
+  const syncs = only === undefined ? doc.syncs : doc.syncs.filter((s) => s.name === only);
+  const sourceNames = new Set(syncs.map((s) => s.source));
+  const sources = only === undefined ? doc.sources : doc.sources.filter((s) => sourceNames.has(s.name));
+  let out = `daemon started ${ageOf(doc.startedAt, now)} ago, leader: ${doc.leader === false ? 'no' : 'yes'}\n\n`;
+  out += syncs.length === 0 ? 'No syncs.\n' : renderTable(SYNC_HEADERS, syncs.map((s) => syncRow(s, now)));
+  out += section(
+    'Sources',
+    ['NAME', 'URL', 'REF', 'COMMIT', 'FETCHES', 'SKIPPED', 'LAST FETCH', 'LAST ERROR'],
+    sources.map((s) => [
+      s.name,
+      typeof s.url === 'string' ? stripUserinfo(s.url) : '-',
+      str(s.ref),
+      shortSha(s.commit),
+      str(s.fetches),
+      str(s.skippedFetches),
+      ageOf(s.lastFetchAt, now),
+      errorText(s.lastError),
+    ]),
+  );
+  if (only !== undefined) return out;
+  // Image automation entries are typed loosely on purpose: read field by field so a daemon
+  // that adds or drops a field still renders.
+  out += section(
+    'Images',
+    ['NAME', 'IMAGE', 'LATEST', 'CHOSEN', 'SCANS', 'FAILURES', 'LAST SCAN', 'LAST ERROR'],
+    doc.images.map((i) => [
+      str(field(i, 'name')),
+      str(field(i, 'image')),
+      str(field(i, 'latestTag')),
+      str(field(i, 'chosenTag')),
+      str(field(i, 'scans')),
+      str(field(i, 'failures')),
+      ageOf(field(i, 'lastScanAt'), now),
+      errorText(field(i, 'lastError')),
+    ]),
+  );
+  out += section(
+    'Image updates',
+    ['NAME', 'BRANCH', 'LAST RUN', 'RESULT', 'LAST PUSH', 'PUSHED', 'LAST ERROR'],
+    doc.imageUpdates.map((u) => [
+      str(field(u, 'name')),
+      str(field(u, 'branch')),
+      ageOf(field(u, 'lastRunAt'), now),
+      str(field(u, 'lastReason')),
+      shortSha(field(u, 'lastPushedCommit')),
+      ageOf(field(u, 'lastPushedAt'), now),
+      errorText(field(u, 'lastError')),
+    ]),
+  );
+  return out;
+}
+
+export type AttemptOutcome = { done: false } | { done: true; ok: true; revision: string } | { done: true; ok: false; stage: string; message: string };
+
+function time(iso: string | undefined): number {
+  return iso === undefined ? Number.NaN : Date.parse(iso);
+}
+
+/**
+ * Whether the sync finished an attempt that started after `before` (its status read before the
+ * reconcile was requested). Comparing the daemon's own timestamps avoids clock skew between
+ * CLI and daemon. The controller sets lastAttemptAt when an attempt starts, then either
+ * lastAppliedAt (success) or lastError.at (failure) when it ends.
+ */
+export function attemptOutcome(before: SyncStatus | undefined, now: SyncStatus): AttemptOutcome {
+  const started = time(now.lastAttemptAt);
+  if (Number.isNaN(started)) return { done: false };
+  const previous = time(before?.lastAttemptAt);
+  if (!Number.isNaN(previous) && started <= previous) return { done: false };
+  if (now.lastError && time(now.lastError.at) >= started) {
+    return { done: true, ok: false, stage: now.lastError.stage, message: now.lastError.message };
+  }
+  if (!now.lastError && now.appliedRevision !== undefined && time(now.lastAppliedAt) >= started) {
+    return { done: true, ok: true, revision: now.appliedRevision };
+  }
+  return { done: false };
+}
