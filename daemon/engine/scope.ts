@@ -1,10 +1,10 @@
 // Namespace rules of a sync: `targetNamespace` moves every namespaced object into one namespace
 // (Flux semantics), `allowedNamespaces` is a tenancy guard — an object outside the list, or any
-// cluster-scoped object, refuses the revision. Scope comes from discovery, or for kinds that a
+// cluster-scoped object (Namespaces too), refuses the revision. Scope comes from discovery, or for kinds that a
 // CRD of the same revision introduces, from that CRD's spec.scope.
 import type { RESTMapper } from '../kube/discovery.js';
 import { describe, splitApiVersion, type KubeObject } from '../kube/types.js';
-import { isCRD, isNamespace } from '../apply/sort.js';
+import { isCRD } from '../apply/sort.js';
 
 interface CrdShape {
   spec?: { group?: string; scope?: string; names?: { kind?: string } };
@@ -59,8 +59,10 @@ export function applyNamespaceRules(
         const ns = obj.metadata.namespace ?? '';
         if (!allowed.has(ns)) problems.push(`${describe(obj)}: namespace "${ns}" is not in allowedNamespaces [${[...allowed].join(', ')}]`);
       } else if (namespaced === false) {
-        const ownNamespace = isNamespace(obj) && allowed.has(obj.metadata.name ?? '');
-        if (!ownNamespace) problems.push(`${describe(obj)}: cluster-scoped objects are not allowed in a sync restricted to allowedNamespaces`);
+        // Namespaces included, even an allowed one: owning its Namespace object would let a
+        // tenant relabel it (pod-security enforce: privileged) and, by dropping it from Git,
+        // prune it with every other sync's objects inside. The platform creates tenant namespaces.
+        problems.push(`${describe(obj)}: cluster-scoped objects are not allowed in a sync restricted to allowedNamespaces`);
       }
     }
     return obj;
