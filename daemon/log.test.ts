@@ -132,8 +132,14 @@ describe('secret shapes in strings', () => {
   });
 
   it('leaves ordinary text alone and never breaks a JSON line', () => {
-    const plain = 'sync "apps" revision 0123abcd refused at decrypt: apps/secret.yaml: file is tampered or corrupted';
-    expect(scrubSecrets(plain)).toBe(plain);
+    for (const plain of [
+      'sync "apps" revision 0123abcd refused at decrypt: apps/secret.yaml: file is tampered or corrupted',
+      'registry answered 401 with a Bearer challenge without a realm',
+      'basic auth failed for registry 127.0.0.1:5000 (check the password reference)',
+      'no token: the kubernetes auth login returned 403',
+    ]) {
+      expect(scrubSecrets(plain)).toBe(plain);
+    }
     const line = JSON.stringify({ msg: 'x', err: 'token=a\\"b" password="q"', url: 'https://u:p"@h' });
     expect(() => JSON.parse(scrubSecrets(line))).not.toThrow();
   });

@@ -39,7 +39,9 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*(?:-----END [A-Z0-9 ]*PRIVATE KEY-----)?/g, CENSOR],
   [/AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+/g, CENSOR],
   [/\bhv[sbr]\.[A-Za-z0-9_-]{20,}/g, CENSOR],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/gi, `$1 ${CENSOR}`],
+  // A credential after Bearer/Basic has a digit, + or / in it, or is long; "Bearer challenge"
+  // and "basic auth" in an error message are left readable.
+  [/\b(Bearer|Basic)\s+(?:(?=[A-Za-z0-9._~+/-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}|[A-Za-z0-9._~+/-]{16,})=*/gi, `$1 ${CENSOR}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'\\]+@/gi, `$1${CENSOR}@`],
   [/\b((?:access[-_]?|refresh[-_]?|id[-_]?|auth[-_]?|client[-_]?)?(?:password|passwd|token|secret|api[-_]?key)=)[^\s&"'\\;,]+/gi, `$1${CENSOR}`],
 ];
