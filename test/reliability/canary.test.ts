@@ -73,6 +73,10 @@ describe('canary sweep of files and git stores', () => {
     await sweep.dir(d);
     expect(sweep.stats.files).toBe(2);
     expect(sweep.describe()).toEqual([`raw of ${c} in ${join(d, 'a', 'b', 'z')} (inflated)`]);
+    const capped = new CanarySweep([c]);
+    await capped.dir(d, { maxFiles: 1 });
+    expect(capped.stats.files).toBe(1);
+    expect(capped.skipped).toEqual([`${d}/… (more than 1 files)`]);
     const excluded = new CanarySweep([c]);
     await excluded.dir(d, { exclude: (p) => p.endsWith('/z') });
     expect(excluded.hits).toEqual([]);

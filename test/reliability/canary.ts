@@ -77,6 +77,8 @@ export interface DirOptions {
   exclude?: (path: string) => boolean;
   /** Files larger than this are skipped and listed in `skipped` (default 64 MiB). */
   maxFileBytes?: number;
+  /** Stop after this many files under `root` (the rest is listed in `skipped` as `<root>/…`); default unlimited. */
+  maxFiles?: number;
 }
 
 /** Collects hits and figures over any number of texts, directories and git stores. */
@@ -113,8 +115,14 @@ export class CanarySweep {
    */
   async dir(root: string, opts: DirOptions = {}): Promise<void> {
     const max = opts.maxFileBytes ?? 64 << 20;
+    let budget = opts.maxFiles ?? Infinity;
     const walk = async (p: string): Promise<void> => {
       if (opts.exclude?.(p)) return;
+      if (budget <= 0) {
+        if (budget === 0) this.skipped.push(`${root}/… (more than ${opts.maxFiles} files)`);
+        budget = -1;
+        return;
+      }
       let s;
       try {
         s = await stat(p);
@@ -143,6 +151,7 @@ export class CanarySweep {
         return;
       }
       this.stats.files++;
+      budget--;
       this.scan(p, buf);
       const inflated = tryInflate(buf);
       if (inflated) this.scan(`${p} (inflated)`, inflated);
