@@ -21,18 +21,19 @@ const p = new Printer(process.stdout);
 let stack: Started<StackInfo> | undefined;
 let daemon: DaemonProcess | undefined;
 let run: DemoRun | undefined;
-let stopping = false;
+let stopping: Promise<void> | undefined;
 
+/** Stop what we started, once: a second Ctrl-C (npm forwards the signal too) waits for the first. */
 async function shutdown(code: number, why?: string): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  stopping ??= (async () => {
     if (why) p.line(`\n[demo] ${why}`);
     p.line('[demo] stopping the daemon and the stack…');
     // run.stop() also removes the private key; before the run returned, stop the daemon alone.
     await (run ? run.stop() : daemon?.stop())?.catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     p.line('[demo] stopped.');
-  }
+  })();
+  await stopping;
   process.exit(code);
 }
 

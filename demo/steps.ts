@@ -110,10 +110,10 @@ export const secretStep: Step = {
       throw new DemoError(`${SECRET_FILE} in Git is not a SOPS file with encrypted username/password`);
     }
     p.ok('every value in Git is ENC[AES256_GCM,…]; apiVersion, kind and metadata stay readable for review');
-    const check = await cli(['check', '.'], ctx.clone, true);
-    p.command('gitops-seal check .', (check.stdout + check.stderr).trim() || '(no problems)');
-    if (check.code !== 0) throw new DemoError(`gitops-seal check found plaintext Secrets in the fleet repo (exit ${check.code})`);
-    p.ok('the plaintext-Secret guard (pre-commit hook / CI) passes on the repo');
+    const check = await cli(['check', '--age-key-file', ctx.ageKeyFile, '.'], ctx.clone, true);
+    p.command(`gitops-seal check --age-key-file ${ctx.ageKeyFile} .`, (check.stdout + check.stderr).trim() || '(no problems)');
+    if (check.code !== 0) throw new DemoError(`gitops-seal check found problems in the fleet repo (exit ${check.code})`);
+    p.ok('the plaintext-Secret guard (pre-commit hook / CI) passes, and the encrypted file verifies (MAC) with the key');
 
     const secret = await until('Secret podinfo-credentials in demo-web', async () =>
       getJson<{ data?: Record<string, string> }>(ctx.stack, ['secret', 'podinfo-credentials', '-n', 'demo-web']),

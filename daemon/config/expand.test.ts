@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -149,5 +149,29 @@ describe('loadConfig expands from process.env', () => {
     expect(c.spec.syncs[0]?.kubeconfig?.file).toBe(join(dir, 'kc.yaml'));
     delete process.env.GIT_URL;
     await expect(loadConfig(file)).rejects.toThrow(`${file}: line 7: spec.sources[0].url: environment variable GIT_URL is not set`);
+  });
+});
+
+describe('examples/daemon-config.yaml (npm run demo, docker-compose)', () => {
+  const file = join(import.meta.dirname, '..', '..', 'examples', 'daemon-config.yaml');
+  const required = ['GITOPS_SEAL_GIT_URL', 'GITOPS_SEAL_KUBECONFIG', 'GITOPS_SEAL_AGE_KEY_FILE', 'GITOPS_SEAL_REGISTRY'];
+
+  it('loads with the variables examples/README.md lists, and names every required one that is missing', async () => {
+    const text = await readFile(file, 'utf8');
+    const env = {
+      GITOPS_SEAL_GIT_URL: 'http://gitea:3000/seal/fleet.git',
+      GITOPS_SEAL_KUBECONFIG: '/kube/kubeconfig.yaml',
+      GITOPS_SEAL_AGE_KEY_FILE: '/keys/age.key',
+      GITOPS_SEAL_REGISTRY: 'registry:5000',
+      GITOPS_SEAL_REGISTRY_INSECURE: 'true',
+      GITOPS_SEAL_IMAGE_INTERVAL: '2s',
+    };
+    const c = parseConfig(text, file, { env });
+    expect(c.spec.listen).toBe('127.0.0.1:9797');
+    expect(c.spec.sources[0]).toMatchObject({ url: env.GITOPS_SEAL_GIT_URL, ref: { branch: 'main' }, intervalMs: 30_000 });
+    expect(c.spec.syncs[0]).toMatchObject({ name: 'demo-fleet', kubeconfig: { file: '/kube/kubeconfig.yaml' }, decryption: { age: { identitiesFrom: [{ file: '/keys/age.key' }] } } });
+    expect(c.spec.images[0]).toMatchObject({ name: 'podinfo', image: 'registry:5000/demo/podinfo', insecure: true, intervalMs: 2000 });
+    const missing = issuesOf(text, {}).map((i) => /environment variable (\w+) is not set/.exec(i.message)?.[1]);
+    expect(missing).toEqual(required);
   });
 });
