@@ -88,15 +88,15 @@ async function ageKey() {
   return recipient;
 }
 
-function copyFleet(src, dest, registry) {
+function copyFleet(src, dest, imageBase) {
   for (const e of fs.readdirSync(src, { withFileTypes: true })) {
     const from = join(src, e.name);
     const to = join(dest, e.name);
     if (e.isDirectory()) {
       fs.mkdirSync(to, { recursive: true });
-      copyFleet(from, to, registry);
+      copyFleet(from, to, imageBase);
     } else if (/\.ya?ml$/.test(e.name)) {
-      fs.writeFileSync(to, fs.readFileSync(from, 'utf8').replaceAll(IMAGE_PLACEHOLDER, `${registry}/demo/`));
+      fs.writeFileSync(to, fs.readFileSync(from, 'utf8').replaceAll(IMAGE_PLACEHOLDER, `${imageBase}/`));
     } else fs.copyFileSync(from, to);
   }
 }
@@ -121,7 +121,7 @@ async function fleet(recipient) {
   }
   const dir = fs.mkdtempSync(join(tmpdir(), 'fleet-'));
   try {
-    copyFleet(env('FLEET_DIR'), dir, env('REGISTRY_HOST'));
+    copyFleet(env('FLEET_DIR'), dir, `${env('REGISTRY_HOST')}/${env('IMAGE_PREFIX', 'demo')}`);
     fs.writeFileSync(
       join(dir, '.sops.yaml'),
       `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`,
@@ -172,7 +172,7 @@ async function pushImages() {
     return digest;
   };
   for (const [repo, tag] of IMAGES) {
-    const name = `demo/${repo}`;
+    const name = `${env('IMAGE_PREFIX', 'demo')}/${repo}`;
     const tar = tarOne(tag, `${repo} ${tag}\n`);
     const layer = gzipSync(tar);
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } }));

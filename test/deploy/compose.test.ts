@@ -128,6 +128,7 @@ describe('docker-compose.yml', () => {
     expect(initEnv.AGE_KEY_FILE).toBe(daemonEnv.GITOPS_SEAL_AGE_KEY_FILE);
     expect(initEnv.GIT_URL).toBe(daemonEnv.GITOPS_SEAL_GIT_URL);
     expect(initEnv.REGISTRY_HOST).toBe(daemonEnv.GITOPS_SEAL_REGISTRY);
+    expect(initEnv.IMAGE_PREFIX).toBe(daemonEnv.GITOPS_SEAL_IMAGE_PREFIX);
     expect(initEnv.GIT_PASSWORD).toBe(daemonEnv.GIT_PASSWORD);
     expect(init.depends_on).toMatchObject({ k3s: { condition: 'service_healthy' }, 'gitea-init': { condition: 'service_completed_successfully' } });
     // k3s's certificate must be valid for the name the daemon dials.
