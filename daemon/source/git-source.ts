@@ -171,7 +171,7 @@ export class GitSource {
         peelTags: true,
       });
     } catch (err) {
-      throw this.wrap(err);
+      throw this.wrap(err, 'protocol');
     }
     const picked = pickRef(ref, refs);
     if (!picked.ok) throw this.error(picked.reason, picked.detail);
@@ -258,7 +258,7 @@ export class GitSource {
       });
       this.counters.fetches++;
     } catch (err) {
-      throw this.wrap(err);
+      throw this.wrap(err, 'protocol');
     }
     if (!(await hasObject(this.store, head.commit))) {
       throw this.error('protocol', `server did not send ${head.ref} (${head.commit})`);
@@ -278,13 +278,13 @@ export class GitSource {
       await git.fetch({ ...base, headers: await this.headers(), remoteRef: sha, depth: 1 });
       this.counters.fetches++;
     } catch (err) {
-      const e = this.wrap(err);
+      const e = this.wrap(err, 'protocol');
       if (e.reason === 'auth' || e.reason === 'not-found' || e.reason === 'network') throw e;
       try {
         await git.fetch({ ...base, headers: await this.headers(), remoteRef: 'HEAD' });
         this.counters.fetches++;
       } catch (err2) {
-        throw this.wrap(err2);
+        throw this.wrap(err2, 'protocol');
       }
     }
     if (!(await hasObject(this.store, sha))) throw this.error('ref-not-found', `commit ${sha} is not reachable from any ref of the remote`);
@@ -319,8 +319,12 @@ export class GitSource {
     });
   }
 
-  /** Map isomorphic-git / Node errors to a SourceError with a reason a caller can act on. */
-  private wrap(err: unknown): SourceError {
+  /**
+   * Map isomorphic-git / Node errors to a SourceError with a reason a caller can act on.
+   * `fallback` is the reason of an unrecognised error: during a remote operation that is what the
+   * server sent (isomorphic-git fails on a damaged pack with plain TypeErrors), else the store.
+   */
+  private wrap(err: unknown, fallback: SourceErrorReason = 'storage'): SourceError {
     if (err instanceof SourceError) return err;
     const e = (err ?? {}) as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string }; errors?: { code?: string }[] };
     const msg = e.message ?? String(err);
@@ -341,6 +345,8 @@ export class GitSource {
     if (e.code === 'NotFoundError') return this.error('ref-not-found', msg, err);
     if (/not our ref|upload-pack: not our|want .* not valid/i.test(msg)) return this.error('ref-not-found', msg, err);
     if (e.code === 'SmartHttpError' || e.code === 'RemoteCapabilityError' || e.code === 'ParseError') return this.error('protocol', msg, err);
-    return this.error('storage', msg, err);
+    // An errno code (ENOSPC, EACCES…) is the local disk, whichever operation hit it.
+    const errno = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code);
+    return this.error(errno ? 'storage' : fallback, msg, err);
   }
 }
