@@ -66,9 +66,9 @@ export const applyStep: Step = {
   async run(ctx) {
     const { p } = ctx;
     p.say(`The daemon polls ${ctx.repoUrl} (every 2 s here) and applies what the commit declares, CRDs first.`);
-    const t0 = Date.now();
     await applied(ctx, ctx.initialCommit);
-    p.ok(`commit ${ctx.initialCommit.slice(0, 7)} applied (${seconds(Date.now() - t0)} after the daemon started)`);
+    const sync = (await status(ctx)).syncs[0];
+    p.ok(`commit ${ctx.initialCommit.slice(0, 7)} applied: ${sync?.objects ?? '?'} objects (GET /status: appliedRevision, lastAppliedAt ${sync?.lastAppliedAt ?? '?'})`);
     await show(ctx, ['get', 'deployments,services,configmaps,secrets,greetings', '-n', 'demo-web', '-l', 'gitops-seal.io/sync=demo-fleet']);
     await show(ctx, ['get', 'deployments,configmaps', '-n', 'demo-worker', '-l', 'gitops-seal.io/sync=demo-fleet']);
     const greeting = await getJson<{ spec: { message: string } }>(ctx.stack, ['greeting', 'welcome', '-n', 'demo-web']);
