@@ -168,8 +168,13 @@ export class Daemon {
 
   /** Serve the endpoints, then run the controllers — at once, or when this replica becomes leader. */
   async start(): Promise<void> {
-    await this.serve();
     const election = this.opts.leaderElection;
+    if (election) {
+      // A replica is a follower until it holds the Lease, also in its very first /status.
+      this.status.leader = false;
+      setLeader(false);
+    }
+    await this.serve();
     if (election) await this.startElection(election);
     else this.startControllers();
   }
@@ -211,8 +216,6 @@ export class Daemon {
 
   private async startElection(election: LeaderElectionOptions): Promise<void> {
     const kube = this.opts.leaderElectionKube ?? (this.electionKube = await homeKubeClient());
-    this.status.leader = false;
-    setLeader(false);
     const elector = new LeaderElector(new LeaseStore(kube, { namespace: election.namespace, name: election.name }), election, this.opts.log, {
       onStartedLeading: () => {
         if (this.stopping) return;

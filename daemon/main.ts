@@ -4,7 +4,7 @@
 // Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT) or a successful --once; 1 when
 // --once failed, when this replica lost its Lease (the pod restarts as a fresh follower, as
 // controller-runtime does), or when shutdown overran --shutdown-timeout; 2 for a bad config or flags.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/index.js';
 import { parseDuration } from './config/duration.js';
 import { Daemon } from './daemon.js';
@@ -19,6 +19,10 @@ function duration(text: string): number {
   }
 }
 
+function durationOption(flags: string, description: string, fallback: string): Option {
+  return new Option(flags, description).argParser(duration).default(parseDuration(fallback), fallback);
+}
+
 const program = new Command('gitops-seal-daemon')
   .description('Keep Kubernetes clusters equal to Git, with SOPS-encrypted Secrets decrypted in memory')
   .requiredOption('-c, --config <file>', 'DaemonConfig YAML file')
@@ -29,10 +33,10 @@ const program = new Command('gitops-seal-daemon')
   .option('--leader-elect', 'run several replicas: only the holder of a coordination.k8s.io Lease applies and writes back', false)
   .option('--leader-election-namespace <ns>', 'namespace of the Lease (in-cluster, or the current KUBECONFIG context)', 'gitops-seal-system')
   .option('--leader-election-id <name>', 'name of the Lease', 'gitops-seal')
-  .option('--leader-elect-lease-duration <duration>', 'how long followers wait after the last renewal before taking over', duration, 10_000)
-  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', duration, 7_000)
-  .option('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', duration, 2_000)
-  .option('--shutdown-timeout <duration>', 'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)', duration, 25_000)
+  .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long followers wait after the last renewal before taking over', '10s'))
+  .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', '7s'))
+  .addOption(durationOption('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', '2s'))
+  .addOption(durationOption('--shutdown-timeout <duration>', 'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)', '25s'))
   .showHelpAfterError();
 
 program.parse();
