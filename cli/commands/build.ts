@@ -1,12 +1,12 @@
 // `gitops-seal build --config FILE --sync NAME`: print what the daemon would apply for the
 // current head of the sync's source — the same loading, decryption, manifest reading and
 // namespace rules as the daemon, in apply order — with every Secret value replaced by `***`.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { redactSecret, withSyncLabel } from '../../daemon/apply/objects.js';
 import type { CliContext } from '../context.js';
 import { withDaemonView } from '../daemon-view.js';
-import { writeJson } from '../output.js';
+import { choiceParser, writeJson } from '../output.js';
 
 type BuildFormat = 'yaml' | 'json';
 
@@ -16,10 +16,7 @@ interface BuildOptions {
   output: BuildFormat;
 }
 
-function parseFormat(value: string): BuildFormat {
-  if (value === 'yaml' || value === 'json') return value;
-  throw new InvalidArgumentError(`expected 'yaml' or 'json', got '${value}'`);
-}
+const parseFormat = choiceParser<BuildFormat>(['yaml', 'json']);
 
 export function register(program: Command, ctx: CliContext): void {
   program

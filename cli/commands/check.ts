@@ -8,12 +8,12 @@ import { inspectText } from '../inspect.js';
 import { readText } from '../io.js';
 import type { DocFormat } from '../k8s-secret.js';
 import { decryptionContext, type KeyContext, type KeysApi } from '../keys-api.js';
-import { parseOutputFormat, writeJson, type OutputFormat } from '../output.js';
+import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
 import { collectFiles } from '../walk.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
 interface CheckOptions extends IdentityFlags {
-  output: OutputFormat;
+  output: ReportFormat;
   decrypt: boolean;
 }
 
@@ -32,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('find plaintext Kubernetes Secrets and encrypted files that fail verification (exit 1 if any)')
     .argument('[paths...]', 'files or directories (default: .)')
     .option('--no-decrypt', 'only check structure, do not decrypt (for CI without keys)')
-    .addOption(new Option('-o, --output <format>', 'report format').argParser(parseOutputFormat).default('text'));
+    .addOption(new Option('-o, --output <format>', 'report format: text, json or yaml').argParser(parseReportFormat).default('text'));
   addIdentityOption(cmd);
   cmd.action(async (paths: string[], opts: CheckOptions) => {
     const files = await collectFiles(paths.length > 0 ? paths : ['.'], ctx.resolvePath);
@@ -61,8 +61,8 @@ export function register(program: Command, ctx: CliContext): void {
         problems.push({ path: file, reason: `${what}: ${cli.message}` });
       }
     }
-    if (opts.output === 'json') {
-      writeJson(ctx.stdout, { checked: files.length, problems });
+    if (opts.output !== 'text') {
+      writeStructured(ctx.stdout, opts.output, { checked: files.length, problems });
     } else {
       for (const p of problems) ctx.stdout.write(`${p.path}: ${p.reason}\n`);
       const files_ = new Set(problems.map((p) => p.path)).size;

@@ -14,12 +14,12 @@ import { describe, type KubeObject } from '../../daemon/kube/types.js';
 import type { CliContext } from '../context.js';
 import { type DaemonView, withDaemonView } from '../daemon-view.js';
 import { CliError, ExitCode } from '../errors.js';
-import { parseOutputFormat, writeJson, type OutputFormat } from '../output.js';
+import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
 
 interface DiffOptions {
   config: string;
   sync: string;
-  output: OutputFormat;
+  output: ReportFormat;
 }
 
 interface Pruned {
@@ -82,15 +82,15 @@ export function register(program: Command, ctx: CliContext): void {
     .description("server-side dry-run diff of a sync's current source head against the cluster (exit 1 if anything would change)")
     .requiredOption('-c, --config <file>', 'DaemonConfig file')
     .requiredOption('-s, --sync <name>', 'name of a sync in the config')
-    .addOption(new Option('-o, --output <format>', 'report format').argParser(parseOutputFormat).default('text'))
+    .addOption(new Option('-o, --output <format>', 'report format: text, json or yaml').argParser(parseReportFormat).default('text'))
     .action(async (opts: DiffOptions) =>
       withDaemonView(ctx, { config: opts.config, sync: opts.sync, mode: 'diff' }, async (view) => {
         const diffs = await view.manager.diff(view.ordered);
         const { pruned, guard } = await prunes(view);
         const count = (a: ObjectDiff['action']): number => diffs.filter((d) => d.action === a).length;
         const toPrune = pruned.filter((p) => !p.skipped);
-        if (opts.output === 'json') {
-          writeJson(ctx.stdout, {
+        if (opts.output !== 'text') {
+          writeStructured(ctx.stdout, opts.output, {
             sync: view.sync.name,
             revision: view.commit,
             objects: diffs,
