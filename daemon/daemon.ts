@@ -41,7 +41,7 @@ export interface DaemonOptions {
   leaderElection?: LeaderElectionOptions;
   /** Client for the Lease's ("home") cluster; default: in-cluster, or $KUBECONFIG's current context. */
   leaderElectionKube?: KubeClient;
-  /** Called once after this replica lost the Lease and its controllers stopped (main.ts exits non-zero). */
+  /** Called once when this replica lost the Lease, after it stopped starting new work (main.ts exits 1 at once). */
   onLostLeadership?: (reason: string) => void;
 }
 
@@ -225,9 +225,11 @@ export class Daemon {
       },
       onStoppedLeading: (reason) => {
         // Stop applying at once: another replica may take over as soon as our lease expires.
+        // No new work starts from here; work in flight is not waited for (main.ts exits now).
         this.status.leader = false;
         setLeader(false);
-        void this.stopControllers().then(() => this.opts.onLostLeadership?.(reason));
+        void this.stopControllers();
+        this.opts.onLostLeadership?.(reason);
       },
     });
     this.elector = elector;

@@ -89,8 +89,10 @@ const daemon = new Daemon(config, {
   inventoryNamespace: opts.inventoryNamespace,
   ...(opts.listen ? { listen: opts.listen } : {}),
   ...(leaderElection ? { leaderElection } : {}),
-  // Exit rather than become a follower in the same process: the pod restarts with fresh state.
-  onLostLeadership: () => void daemon.stop({ timeoutMs: opts.shutdownTimeout }).finally(() => process.exit(1)),
+  // Exit at once rather than become a follower in the same process (controller-runtime does the
+  // same): an apply still in flight must not go on while another replica may lead, and the pod
+  // restarts with fresh state. The engine's write order makes a stop at any point consistent.
+  onLostLeadership: () => process.exit(1),
 });
 await daemon.init();
 if (opts.once) {
