@@ -8,16 +8,14 @@
 //      history (image automation commits to it)
 //   4. the first image tags in the registry (tiny OCI images) for image automation to scan
 // Every input is an environment variable (see docker-compose.yml); secrets are never printed.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-const run = promisify(execFile);
 // isomorphic-git from the daemon's node_modules (working directory /app in the image).
 const require = createRequire(join(process.cwd(), 'package.json'));
 const git = require('isomorphic-git');
@@ -67,9 +65,20 @@ function writePrivate(path, text) {
   if (Number.isInteger(uid) && uid > 0 && process.getuid?.() === 0) fs.chownSync(path, uid, uid);
 }
 
-async function cli(args, cwd) {
+/** The gitops-seal CLI; `input` goes to its stdin. Errors name the subcommand, never the arguments. */
+function cli(args, cwd, input) {
   const [cmd, ...prefix] = env('GITOPS_SEAL_CLI', 'gitops-seal').split(' ');
-  return run(cmd, [...prefix, ...args], { cwd });
+  return new Promise((resolve, reject) => {
+    // Through `cat |`: node's stdin for a child is a socket, which /dev/stdin cannot open.
+    const child = spawn('sh', ['-c', 'cat | "$0" "$@"', cmd, ...prefix, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => reject(new Error(`fleet-init: gitops-seal ${args[0]}: ${err.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`fleet-init: gitops-seal ${args[0]} exited ${code}: ${stderr.trim().slice(0, 500)}`))));
+    child.stdin.end(input ?? '');
+  });
 }
 
 /** 2. The age identity; its recipient is the `# public key:` line of the identity file. */
@@ -77,6 +86,7 @@ async function ageKey() {
   const file = env('AGE_KEY_FILE');
   if (!fs.existsSync(file)) {
     const tmp = `${file}.new`;
+    fs.mkdirSync(dirname(file), { recursive: true });
     fs.rmSync(tmp, { force: true });
     await cli(['keygen', '-o', tmp]);
     writePrivate(file, fs.readFileSync(tmp, 'utf8'));
@@ -107,7 +117,7 @@ async function fleet(recipient) {
   const onAuth = () => ({ username: env('GIT_USERNAME'), password: env('GIT_PASSWORD') });
   const heads = await waitFor(`git server ${url}`, async () => {
     try {
-      const info = await git.getRemoteInfo2({ http, url, onAuth });
+      const info = await git.getRemoteInfo2({ http, url, onAuth, protocolVersion: 1 });
       return { refs: info.refs ?? [] };
     } catch (err) {
       // Gitea creates the repository on the first push: "not found" means empty, not down.
@@ -126,16 +136,18 @@ async function fleet(recipient) {
       join(dir, '.sops.yaml'),
       `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`,
     );
-    // A generated demo value: never printed, only its fingerprint.
+    // A generated demo value: never printed nor on a command line (stdin), only its fingerprint.
     const password = `demo-${randomBytes(12).toString('base64url')}`;
-    await cli(['create-secret', 'podinfo-credentials', '-n', 'demo-web', '--from-literal', 'username=demo', '--from-literal', `password=${password}`, '-o', SECRET_FILE], dir);
+    await cli(['create-secret', 'podinfo-credentials', '-n', 'demo-web', '--from-literal', 'username=demo', '--from-file', 'password=/dev/stdin', '-o', SECRET_FILE], dir, password);
     log(`${SECRET_FILE} encrypted to ${recipient} (password sha256 ${createHash('sha256').update(password).digest('hex').slice(0, 12)}…)`);
     await git.init({ fs, dir, defaultBranch: 'main' });
     const files = walk(dir).filter((f) => !f.startsWith('.git/'));
     for (const filepath of files) await git.add({ fs, dir, filepath });
     const author = { name: 'gitops-seal compose', email: 'compose@gitops-seal.invalid' };
     const sha = await git.commit({ fs, dir, message: 'Initial fleet: namespaces, CRD, podinfo, worker, encrypted Secret', author });
-    await git.push({ fs, http, dir, url, ref: 'main', remoteRef: 'refs/heads/main', onAuth });
+    await git.push({ fs, http, dir, url, ref: 'main', remoteRef: 'refs/heads/main', onAuth }).catch((err) => {
+      throw new Error(`fleet-init: push to ${url} failed: ${err.message}`);
+    });
     log(`${files.length} files pushed to ${url} (main ${sha.slice(0, 7)})`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
