@@ -104,4 +104,27 @@ describe('talking to something that is not a healthy daemon', () => {
     expect(await requestReconcile(url, 'missing', 2000)).toBe(false);
     await expect(requestReconcile(url, 'x/y', 2000)).rejects.toThrow(/POST \/reconcile\/x\/y answered 404: not found/);
   });
+
+  it('reconcile --wait: an attempt that never happens ends at --timeout with exit 1, naming the source error', async () => {
+    // What a daemon whose source cannot be fetched looks like: the request is accepted, the
+    // sync's lastAttemptAt never moves, the source reports why.
+    const status = {
+      startedAt: new Date().toISOString(),
+      leader: true,
+      syncs: [{ name: 'apps', source: 'src', objects: 0, driftCorrections: 0, ready: false }],
+      sources: [{ name: 'src', url: 'https://git.example/r.git', fetches: 3, skippedFetches: 0, lastError: { message: 'git fetch: 401 Unauthorized', at: new Date().toISOString() } }],
+      images: [],
+      imageUpdates: [],
+      registries: {},
+    };
+    const url = await serve((path) =>
+      path === '/status' ? { status: 200, type: 'application/json', body: JSON.stringify(status) } : { status: 202, type: 'application/json', body: '{"accepted":true}' },
+    );
+    const t0 = Date.now();
+    const r = await cli(['reconcile', '--sync', 'apps', '--url', url, '--wait', '--timeout', '700ms']);
+    expect(r.code).toBe(ExitCode.PROBLEMS);
+    expect(r.err).toBe('gitops-seal: sync "apps": no finished reconcile within 0.7s; source "src" last error: git fetch: 401 Unauthorized\n');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });
