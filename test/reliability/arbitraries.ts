@@ -40,7 +40,7 @@ export function fuzzTimeout(msPerCase: number, scale = 1): number {
  * The per-case time bound. Generous because the machine is shared (2 cores, other suites
  * running): a case that takes this long is a hang or a super-linear blow-up, not noise.
  */
-export const CASE_MS = intFromEnv('FUZZ_CASE_MS', 2_000);
+export const CASE_MS = intFromEnv('FUZZ_CASE_MS', 5_000);
 
 /** Runs a synchronous case and fails if it takes longer than the bound. */
 export function timed<T>(what: string, fn: () => T, boundMs = CASE_MS): T {
