@@ -31,6 +31,14 @@ export function scanJsonStream(text: string): JsonStreamResult {
   const values: JsonStreamValue[] = [];
   let i = 0;
   const fail = (message: string, at: number): JsonStreamResult => ({ ok: false, parsed: values.length, message, ...position(text, at) });
+  // Line of each value start, counted on from the previous one: counting from the top for every
+  // value made a stream of n values O(n²) (8,000 objects in 2.5 MB took 24 s).
+  let line = 1;
+  let counted = 0;
+  const lineAt = (offset: number): number => {
+    for (; counted < offset; counted++) if (text.charCodeAt(counted) === 10) line++;
+    return line;
+  };
   for (;;) {
     while (i < text.length && /\s/.test(text.charAt(i))) i++;
     if (i >= text.length) return { ok: true, values };
@@ -77,6 +85,6 @@ export function scanJsonStream(text: string): JsonStreamResult {
       return fail('invalid JSON', start + (m ? Number(m[1]) : 0));
     }
     if (badAt >= 0) return { ok: false, parsed: values.length + 1, message: badWhy, ...position(text, badAt) };
-    values.push({ value, line: position(text, start).line, text: slice });
+    values.push({ value, line: lineAt(start), text: slice });
   }
 }

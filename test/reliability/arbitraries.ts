@@ -42,6 +42,11 @@ export function fuzzTimeout(msPerCase: number, scale = 1): number {
  */
 export const CASE_MS = intFromEnv('FUZZ_CASE_MS', 5_000);
 
+/** A case over the time bound: reported as itself, never mistaken for the module's error. */
+export class CaseTimeout extends Error {
+  override readonly name = 'CaseTimeout';
+}
+
 /** Runs a synchronous case and fails if it takes longer than the bound. */
 export function timed<T>(what: string, fn: () => T, boundMs = CASE_MS): T {
   const t0 = performance.now();
@@ -49,7 +54,7 @@ export function timed<T>(what: string, fn: () => T, boundMs = CASE_MS): T {
     return fn();
   } finally {
     const ms = performance.now() - t0;
-    if (ms > boundMs) throw new Error(`${what}: one case took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
+    if (ms > boundMs) throw new CaseTimeout(`${what}: one case took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
   }
 }
 
@@ -57,7 +62,7 @@ export function timed<T>(what: string, fn: () => T, boundMs = CASE_MS): T {
 export async function timedAsync<T>(what: string, fn: () => Promise<T>, boundMs = CASE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: one case did not settle within ${boundMs} ms`)), boundMs);
+    timer = setTimeout(() => reject(new CaseTimeout(`${what}: one case did not settle within ${boundMs} ms`)), boundMs);
   });
   try {
     return await Promise.race([fn(), hang]);
@@ -74,6 +79,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * fast-check reports it with the seed and the shrunk input.
  */
 export function expectTyped(err: unknown, classes: readonly ErrorClass[], names: string): Error {
+  if (err instanceof CaseTimeout) throw err;
   if (!classes.some((c) => err instanceof c)) {
     const e = err instanceof Error ? err : new Error(String(err));
     throw new Error(`untyped error ${e.name}: ${e.message}\n${e.stack ?? ''}`);

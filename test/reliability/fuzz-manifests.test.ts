@@ -177,3 +177,21 @@ describe('fuzz: generated valid manifests round-trip', () => {
     );
   }, fuzzTimeout(10));
 });
+
+describe('fuzz: large files read in linear time', () => {
+  // 8,000 objects (2.5 MB) as one JSON stream took 24 s before the line counting was made
+  // incremental; as YAML about 1 s. Both must stay within the per-case bound.
+  it('8,000-object JSON streams and YAML files, with exact document lines', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 6000, max: 8000 }), fc.boolean(), (n, asJson) => {
+        const objs = Array.from({ length: n }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'big' }, data: { payload: 'x'.repeat(200) } }));
+        const text = asJson ? objs.map((o) => JSON.stringify(o)).join('\n') : objs.map((o) => toYaml(o)).join('---\n');
+        const got = read(asJson ? 'big.json' : 'big.yaml', text);
+        if (got instanceof ManifestError) throw new Error(got.message);
+        expect(got).toHaveLength(n);
+        if (asJson) expect(got.map((o) => o.line)).toEqual(objs.map((_, i) => i + 1));
+      }),
+      { ...fuzzParams('manifests/large-files'), numRuns: 4 },
+    );
+  }, 120_000);
+});
