@@ -1,0 +1,111 @@
+// LeaderElector against the real kube-apiserver of the stack: exactly one of several replicas
+// leads, a release hands over at once, a replica that sees another holder in its Lease stops
+// at once, and 409s keep concurrent takeovers to one winner. Short timings (2 s lease) keep it fast.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeClient } from '../kube/client.js';
+import { createLogger } from '../log.js';
+import { eventually } from '../../test/e2e/harness.js';
+import { LeaderElector } from './elector.js';
+import { LeaseStore } from './lease-store.js';
+import { leaderElectionOptions } from './options.js';
+import { LeaseConflictError } from './errors.js';
+
+const stack = inject('stack');
+const log = createLogger({ level: 'silent' });
+const NS = 'default';
+
+interface Replica {
+  elector: LeaderElector;
+  events: string[];
+}
+
+describe('LeaderElector on a real Lease', () => {
+  let kube: KubeClient;
+  const electors: LeaderElector[] = [];
+  const suffix = Date.now().toString(36);
+
+  beforeAll(async () => {
+    kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+  });
+
+  afterAll(async () => {
+    await Promise.all(electors.map((e) => e.stop({ release: false })));
+    kube?.close();
+  });
+
+  function replica(lease: string, identity: string): Replica {
+    const events: string[] = [];
+    const opts = leaderElectionOptions({ namespace: NS, name: lease, identity, leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 });
+    const elector = new LeaderElector(new LeaseStore(kube, { namespace: NS, name: lease }), opts, log, {
+      onStartedLeading: () => events.push('started'),
+      onStoppedLeading: (reason) => events.push(`stopped: ${reason}`),
+    });
+    electors.push(elector);
+    return { elector, events };
+  }
+
+  const leaseSpec = async (name: string) =>
+    (await kube.request<{ spec: { holderIdentity?: string; leaseTransitions?: number; renewTime?: string } }>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${name}`)).spec;
+
+  it('three replicas racing for a missing Lease: exactly one leads, the others follow it', async () => {
+    const name = `elect-race-${suffix}`;
+    const rs = ['a', 'b', 'c'].map((id) => replica(name, id));
+    for (const r of rs) r.elector.start();
+    const leader = await eventually('a leader', async () => rs.find((r) => r.elector.isLeader));
+    // Several renewals later there is still one leader, the same one, and everyone agrees on it.
+    const spec0 = await leaseSpec(name);
+    await eventually('a few renewals', async () => (await leaseSpec(name)).renewTime !== spec0.renewTime, 5_000, 100);
+    await eventually('followers saw the holder', async () => rs.every((r) => r.elector.holder === leader.elector.opts.identity));
+    expect(rs.filter((r) => r.elector.isLeader)).toEqual([leader]);
+    expect(rs.flatMap((r) => r.events)).toEqual(['started']);
+    const spec = await leaseSpec(name);
+    expect(spec.holderIdentity).toBe(leader.elector.opts.identity);
+    expect(spec.leaseTransitions).toBe(0);
+    expect(spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('a released Lease is taken over at once, not after the lease duration', async () => {
+    const name = `elect-release-${suffix}`;
+    const a = replica(name, 'a');
+    a.elector.start();
+    await eventually('a leads', async () => a.elector.isLeader);
+    const b = replica(name, 'b');
+    b.elector.start();
+    await eventually('b follows a', async () => b.elector.holder === 'a');
+    const t0 = performance.now();
+    await a.elector.stop({ release: true });
+    expect(a.events).toEqual(['started']); // a voluntary release is not a loss
+    await eventually('b leads', async () => b.elector.isLeader, 5_000, 20);
+    // Well under the 2 s lease: b acted on the empty holder at its next try (retry 250 ms + jitter).
+    expect(performance.now() - t0).toBeLessThan(1_500);
+    expect(await leaseSpec(name)).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+  });
+
+  it('a leader that finds another holder in its Lease stops at once and ends its loop', async () => {
+    const name = `elect-steal-${suffix}`;
+    const a = replica(name, 'a');
+    a.elector.start();
+    await eventually('a leads', async () => a.elector.isLeader);
+    // Someone else writes the Lease (a replica that judged it expired, e.g. after a network split).
+    const store = new LeaseStore(kube, { namespace: NS, name });
+    const cur = await store.get(5_000);
+    if (!cur) throw new Error('lease missing');
+    await store.update({ ...cur.record, holderIdentity: 'intruder', leaseTransitions: cur.record.leaseTransitions + 1 }, cur.resourceVersion, 5_000);
+    await eventually('a stopped leading', async () => !a.elector.isLeader, 3_000, 20);
+    expect(a.events).toEqual(['started', expect.stringMatching(/^stopped: another replica holds the lease \(intruder\)/)]);
+    await a.elector.done;
+    expect((await leaseSpec(name)).holderIdentity).toBe('intruder');
+  });
+
+  it('an update with a stale resourceVersion loses with LeaseConflictError (optimistic concurrency)', async () => {
+    const name = `elect-conflict-${suffix}`;
+    const store = new LeaseStore(kube, { namespace: NS, name });
+    const created = await store.create({ holderIdentity: 'x', leaseDurationSeconds: 2, leaseTransitions: 0 }, 5_000);
+    await store.update({ ...created.record, holderIdentity: 'y' }, created.resourceVersion, 5_000);
+    const err = await store.update({ ...created.record, holderIdentity: 'z' }, created.resourceVersion, 5_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseConflictError);
+    const again = await store.create({ holderIdentity: 'z', leaseDurationSeconds: 2, leaseTransitions: 0 }, 5_000).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(LeaseConflictError);
+    expect((await store.get(5_000))?.record.holderIdentity).toBe('y');
+  });
+});
