@@ -1,0 +1,89 @@
+// Daemon replicas as real processes (`node --import tsx daemon/main.ts --leader-elect …`), for
+// the HA and shutdown tests: each with its own data dir, port and POD_NAME, the stack's
+// kubeconfig as its home cluster, and its JSON log in a file. Started through procs.ts so that
+// every process is killed by PID at the end, also when a test fails.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { KubeClient } from '../../daemon/kube/client.js';
+import type { DaemonStatus } from '../../daemon/status/status.js';
+import { freePort, startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
+import type { StackInfo } from '../stack/types.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Replica {
+  name: string;
+  url: string;
+  proc: Proc;
+}
+
+/** Writes a DaemonConfig (object) to a temp YAML file and returns its path. */
+export function writeConfig(config: object): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gitops-seal-cfg-')), 'daemon.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+/** Starts one replica and waits until its endpoints answer. `name` is its POD_NAME (Lease identity). */
+export async function startReplica(stack: StackInfo, name: string, configFile: string, args: string[]): Promise<Replica> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `gitops-seal-${name}-`));
+  const proc = startProcess(
+    name,
+    process.execPath,
+    ['--import', 'tsx', 'daemon/main.ts', '--config', configFile, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--leader-elect', ...args],
+    { cwd: ROOT, env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info' } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, { proc, timeoutMs: 60_000 });
+  return { name, url, proc };
+}
+
+export async function statusOf(r: Replica): Promise<DaemonStatus | undefined> {
+  try {
+    const res = await fetch(`${r.url}/status`);
+    return res.ok ? ((await res.json()) as DaemonStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function alive(r: Replica): boolean {
+  return r.proc.child.exitCode === null && r.proc.child.signalCode === null;
+}
+
+/** The replica's JSON log lines (stdout and stderr share the file; non-JSON lines are skipped). */
+export function logsOf(r: Replica): Record<string, unknown>[] {
+  return readFileSync(r.proc.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export function signal(r: Replica, sig: NodeJS.Signals): void {
+  process.kill(r.proc.pid, sig);
+}
+
+/** Exit code and signal once the process has ended. */
+export async function exitOf(r: Replica): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  await r.proc.exited;
+  return { code: r.proc.child.exitCode, signal: r.proc.child.signalCode };
+}
+
+export async function stopReplicas(rs: readonly (Replica | undefined)[]): Promise<void> {
+  await Promise.all(rs.map((r) => (r ? stopProcess(r.proc, 10_000) : undefined)));
+}
+
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  leaseTransitions?: number;
+  renewTime?: string;
+}
+
+export async function leaseSpec(kube: KubeClient, namespace: string, name: string): Promise<LeaseSpec | undefined> {
+  return (await kube.getOptional<{ spec?: LeaseSpec }>(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`))?.spec;
+}
