@@ -74,6 +74,14 @@ describe('syncRow and syncProblem', () => {
     expect(syncProblem(failing)).toMatch(/^sync "apps": manifests: apps\/broken\.yaml/);
   });
 
+  it("drops the daemon's redundant `sync … revision … refused at STAGE:` head from the cause", () => {
+    const message = `sync "apps" revision ${SHA.slice(0, 12)} refused at decrypt: apps/s.yaml: MAC mismatch`;
+    const failing = sync({ lastError: { stage: 'decrypt', message, at: ago(1000) } });
+    expect(syncRow(failing, NOW)[7]).toBe('decrypt: apps/s.yaml: MAC mismatch');
+    expect(syncProblem(failing)).toBe('sync "apps": decrypt: apps/s.yaml: MAC mismatch');
+    expect(attemptOutcome(undefined, sync({ lastError: { stage: 'decrypt', message, at: ago(500) }, lastAttemptAt: ago(1000) }))).toMatchObject({ message: 'apps/s.yaml: MAC mismatch' });
+  });
+
   it('a sync that never applied is not ready: dashes, and a problem', () => {
     const fresh: SyncStatus = { name: 'new', source: 'repo', objects: 0, driftCorrections: 0, ready: false };
     expect(syncRow(fresh, NOW)).toEqual(['new', 'repo', 'False', '-', '-', '0', '0', '-', '-']);

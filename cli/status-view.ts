@@ -67,6 +67,14 @@ function errorText(err: unknown): string {
   return truncate(typeof stage === 'string' ? `${stage}: ${message}` : message, ERROR_WIDTH);
 }
 
+/**
+ * A sync error's cause without the daemon's `sync "X" revision R refused at STAGE:` head: the
+ * row (or line) already names sync, revision and stage, and a table cell has no room to repeat it.
+ */
+export function syncErrorCause(message: string): string {
+  return message.replace(/^sync "[^"]*" revision \S+ refused at \S+:\s*/, '');
+}
+
 export const SYNC_HEADERS = ['NAME', 'SOURCE', 'READY', 'APPLIED', 'ATTEMPTED', 'OBJECTS', 'DRIFT FIXES', 'LAST ERROR', 'AGE'] as const;
 
 /** AGE is the time since the last successful apply. */
@@ -79,14 +87,14 @@ export function syncRow(s: SyncStatus, now: number): string[] {
     shortSha(s.attemptedRevision),
     str(s.objects),
     str(s.driftCorrections),
-    errorText(s.lastError),
+    s.lastError ? errorText({ stage: s.lastError.stage, message: syncErrorCause(s.lastError.message) }) : '-',
     ageOf(s.lastAppliedAt, now),
   ];
 }
 
 /** Why a sync counts as unhealthy (exit 1), or undefined when it is ready and error-free. */
 export function syncProblem(s: SyncStatus): string | undefined {
-  if (s.lastError) return `sync "${s.name}": ${s.lastError.stage}: ${truncate(s.lastError.message, 200)}`;
+  if (s.lastError) return `sync "${s.name}": ${s.lastError.stage}: ${truncate(syncErrorCause(s.lastError.message), 200)}`;
   if (!s.ready) return `sync "${s.name}": not ready (no revision applied yet)`;
   return undefined;
 }
@@ -167,7 +175,7 @@ export function attemptOutcome(before: SyncStatus | undefined, now: SyncStatus):
   const previous = time(before?.lastAttemptAt);
   if (!Number.isNaN(previous) && started <= previous) return { done: false };
   if (now.lastError && time(now.lastError.at) >= started) {
-    return { done: true, ok: false, stage: now.lastError.stage, message: now.lastError.message };
+    return { done: true, ok: false, stage: now.lastError.stage, message: syncErrorCause(now.lastError.message) };
   }
   if (!now.lastError && now.appliedRevision !== undefined && time(now.lastAppliedAt) >= started) {
     return { done: true, ok: true, revision: now.appliedRevision };
