@@ -79,6 +79,12 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
   if (selected.size === 0 && !settings.allowEmpty) {
     fail('manifests', [`path "${settings.path || '/'}" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)`]);
   }
+  // Git keeps no empty directories: a path with no file at all does not exist in this revision
+  // (a typo, a moved directory). allowEmpty means "this path was emptied on purpose", not "prune
+  // everything when the path is wrong", so a missing path is refused even then.
+  if (paths.length === 0 && settings.allowEmpty) {
+    fail('manifests', [`path "${settings.path || '/'}" does not exist in this revision (allowEmpty applies to an existing path: keep a file such as .keep in it)`]);
+  }
   // Files whose blob id did not change since the last load are not read, decrypted or parsed
   // again: a one-file commit in a large repo costs one file's work.
   const cache = deps.fileCache;
