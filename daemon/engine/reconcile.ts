@@ -9,7 +9,7 @@ import { ApplyError, type ChangeSet, countActions, type Action, type WaitState }
 import type { ResourceManager } from '../apply/manager.js';
 import { stableStringify } from '../apply/objects.js';
 import { AggregateDecryptError, decryptFiles } from '../decrypt/decrypt.js';
-import { checkPrune, inventoryOf, objectOf, PruneGuardError, type InventoryStore } from '../inventory/inventory.js';
+import { checkPrune, diff, identity, inventoryOf, objectOf, PruneGuardError, type InventoryStore } from '../inventory/inventory.js';
 import { describe, type KubeObject } from '../kube/types.js';
 import { ManifestError, readManifests, selectManifestFiles } from '../manifests/index.js';
 import type { Revision } from '../source/types.js';
@@ -164,10 +164,19 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
       throw err;
     }
   }
+  // Objects an earlier, interrupted apply may have created that Git no longer declares.
+  const pendingStale = settings.prune && old?.pending ? diff({ ...old, entries: old.pending }, next) : [];
   const toValidate = needsValidation(desired.objects, previous);
   const validation = toValidate.length > 0 ? await manager.validate(toValidate) : { ok: true, failures: [] };
   if (!validation.ok) fail('validate', validation.failures.map((f) => `${f.subject}: ${f.message}`));
 
+  // Write-ahead: record what is about to be created before creating it, so an apply cut short
+  // (apiserver down, daemon killed) leaves no labelled object that no inventory knows about.
+  const known = new Set([...(old?.entries ?? []), ...(old?.pending ?? [])]);
+  const added = next.entries.filter((e) => !known.has(e));
+  if (added.length > 0) {
+    await inventory.save({ sync: settings.name, revision: old?.revision ?? '', entries: old?.entries ?? [], pending: [...(old?.pending ?? []), ...added] });
+  }
   let cs: ChangeSet;
   try {
     cs = await manager.apply(desired.objects, { force: settings.force });
@@ -175,10 +184,11 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
     if (err instanceof ApplyError) fail('apply', err.failures.map((f) => `${f.subject}: ${f.message}`));
     throw err;
   }
-  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...next.entries])] });
+  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])] });
   let pruned = 0;
-  if (stale.length > 0) {
-    const del = await manager.delete(stale.map(objectOf));
+  const toDelete = [...new Map([...stale, ...pendingStale].map((e) => [identity(e), e])).values()];
+  if (toDelete.length > 0) {
+    const del = await manager.delete(toDelete.map(objectOf));
     pruned = countActions(del).deleted;
   }
   await inventory.save(next);

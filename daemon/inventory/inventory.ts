@@ -24,6 +24,12 @@ export interface Inventory {
   revision: string;
   /** Sorted, unique `group_kind_namespace_name_version` strings. */
   entries: string[];
+  /**
+   * Entries of a revision whose apply started but did not finish: written before the apply, so
+   * an object created by an apply cut short (apiserver down, daemon killed) is still known and
+   * pruned if Git drops it. Not counted by the prune guard (they were never fully deployed).
+   */
+  pending?: string[];
 }
 
 export class InventoryFormatError extends Error {
@@ -139,8 +145,9 @@ export class InventoryStore {
     const cm = await this.client.getOptional<KubeObject & { data?: Record<string, string> }>(this.path(sync));
     if (!cm) return undefined;
     const entries = (cm.data?.entries ?? '').split('\n').filter((l) => l !== '');
-    entries.forEach(parseEntry); // fail loudly on a corrupted inventory rather than prune wrongly
-    return { sync, revision: cm.data?.revision ?? '', entries: [...entries].sort() };
+    const pending = (cm.data?.pending ?? '').split('\n').filter((l) => l !== '');
+    [...entries, ...pending].forEach(parseEntry); // fail loudly on a corrupted inventory rather than prune wrongly
+    return { sync, revision: cm.data?.revision ?? '', entries: [...entries].sort(), ...(pending.length > 0 ? { pending: [...pending].sort() } : {}) };
   }
 
   async save(inv: Inventory): Promise<void> {
@@ -152,7 +159,12 @@ export class InventoryStore {
         namespace: this.namespace,
         labels: { 'app.kubernetes.io/managed-by': 'gitops-seal', 'gitops-seal.io/inventory': inv.sync },
       },
-      data: { revision: inv.revision, entries: [...new Set(inv.entries)].sort().join('\n') },
+      // Server-side apply: a save without `pending` removes the key a write-ahead save set.
+      data: {
+        revision: inv.revision,
+        entries: [...new Set(inv.entries)].sort().join('\n'),
+        ...(inv.pending?.length ? { pending: [...new Set(inv.pending)].sort().join('\n') } : {}),
+      },
     };
     try {
       await this.apply(this.path(inv.sync), body);

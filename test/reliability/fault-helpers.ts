@@ -198,6 +198,22 @@ export async function converge(what: string, check: () => Promise<boolean>, time
   }
 }
 
+/**
+ * Start a private component, once more if the first start fails: free ports are picked and
+ * released before the server binds them, and with other tests starting servers on the same
+ * machine a port is now and then taken in between ("bind: address already in use").
+ */
+export async function startWithRetry<T>(what: string, start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      console.warn(`[faults] ${what}: start attempt ${i} failed, retrying: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+  }
+}
+
 /** One measured figure for FAULTS.md: printed, and appended to $FAULTS_RESULTS (JSON lines) when set. */
 export function record(fault: string, figures: Record<string, unknown>): void {
   const line = JSON.stringify({ fault, at: new Date().toISOString(), soak: SOAK, ...figures });

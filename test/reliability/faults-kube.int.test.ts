@@ -12,7 +12,7 @@ import { apiserverControl, type ApiserverControl } from '../stack/control.js';
 import { kubeBins, kubeRequest, startKube } from '../stack/kube.js';
 import type { KubeInfo, Started } from '../stack/types.js';
 import { gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
-import { configMaps, converge, daemonConfig, inventoryObjects, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
+import { configMaps, converge, startWithRetry, daemonConfig, inventoryObjects, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
 
 const stack = inject('stack');
 const SYNC = 'faults-kube';
@@ -37,7 +37,7 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
 
   beforeAll(async () => {
     setGitEnv(stack);
-    cluster = await startKube({ nodes: 1, dir: mkdtempSync(join(tmpdir(), 'gitops-seal-faults-kube-')) });
+    cluster = await startWithRetry('private kube control plane', () => startKube({ nodes: 1, dir: mkdtempSync(join(tmpdir(), 'gitops-seal-faults-kube-')) }));
     ctl = apiserverControl(cluster.info);
     k = { kubectl: join(dirname(kubeBins().kubeStack), 'kubectl'), kubeconfig: cluster.info.kubeconfig };
     repo = await WorkRepo.create(stack, `faults-kube-${Date.now()}`);
@@ -92,7 +92,10 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     expect((await fetch(`${d.url}/healthz`)).ok).toBe(true);
     const downMs = Date.now() - downAt;
 
+    const restartAt = Date.now();
     await ctl?.restart();
+    const readyMs = Date.now() - restartAt;
+    // Measured from the moment the apiserver answers /readyz again.
     const convergeMs = await converge('revision B applied after the restart', async () => {
       const s = syncOf(await status(d.url), SYNC);
       return s?.appliedRevision === revB && s.lastError === undefined;
@@ -102,7 +105,7 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     const inv = await inventoryObjects(k, SYNC);
     const lost = expected(want).filter((o) => !owned.includes(o));
     const orphaned = orphans(owned, expected(want));
-    record('kube-apiserver crash mid-apply', { objectsInRevision: want.length + BASE.length, createdBeforeKill: seenAtKill, downMs, convergeMs, intervalMs: INTERVAL_MS, orphans: orphaned.length, lost: lost.length, revA: revA.slice(0, 12) });
+    record('kube-apiserver crash mid-apply', { objectsInRevision: want.length + BASE.length, createdBeforeKill: seenAtKill, downMs, apiserverReadyMs: readyMs, convergeMs, intervalMs: INTERVAL_MS, orphans: orphaned.length, lost: lost.length, revA: revA.slice(0, 12) });
     expect(orphaned).toEqual([]);
     expect(lost).toEqual([]);
     expect(inv).toEqual(expected(want));
