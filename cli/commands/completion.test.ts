@@ -132,6 +132,60 @@ describe('gitops-seal completion zsh|fish', () => {
     expect(await ask('gitops-seal completion ')).toEqual(['bash', 'fish', 'zsh']);
   });
 
+  it('zsh offers the same completions as bash (where zsh is installed)', async () => {
+    if (!installed('zsh')) return;
+    const r = await script('zsh');
+    const file = join(dir, '_gitops-seal');
+    await writeFile(file, r.out);
+    // An interactive zsh on a pty with compinit and the script loaded; compadd is wrapped to
+    // print what the completion system would offer for the line typed before the Tab.
+    const init = join(dir, 'zinit.zsh');
+    await writeFile(
+      init,
+      [
+        'PROMPT=',
+        'autoload -U compinit',
+        `compinit -u -d ${join(dir, 'zcompdump')}`,
+        "bindkey '^I' complete-word",
+        "begin-mark() { print -r -- '<<BEGIN>>' }",
+        "end-mark() { print -r -- '<<END>>'; exit }",
+        'compprefuncs=( begin-mark )',
+        'comppostfuncs=( end-mark )',
+        'compadd() {',
+        '  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return $?; fi',
+        '  typeset -a hits; builtin compadd -A hits "$@"; (( $#hits )) && print -rl -- $hits; return 0',
+        '}',
+        `source ${file}`,
+      ].join('\n'),
+    );
+    const capture = join(dir, 'capture.zsh');
+    await writeFile(
+      capture,
+      [
+        'zmodload zsh/zpty',
+        'zpty z zsh -f -i',
+        'zpty -w z "source ${(q)1}; echo READY"',
+        'local line; integer on=0',
+        'while zpty -r z line; do [[ $line == READY* ]] && break; done',
+        "zpty -w -n z \"$2\"$'\\t'",
+        'while zpty -r z line; do',
+        "  [[ $line == *'<<END>>'* ]] && break",
+        "  (( on )) && print -r -- \"${line%$'\\r'}\"",
+        "  [[ $line == *'<<BEGIN>>'* ]] && on=1",
+        'done',
+        'zpty -d z',
+      ].join('\n'),
+    );
+    const ask = async (line: string): Promise<string[]> =>
+      (await exec('zsh', ['-f', capture, init, line], { timeout: 20_000 })).stdout
+        .split(/\r?\n/)
+        .filter((l) => l.trim() !== '');
+    expect(await ask('gitops-seal enc')).toEqual(['encrypt']);
+    expect(await ask('gitops-seal status -o ')).toEqual(['table', 'json', 'yaml']);
+    expect(await ask('gitops-seal completion ')).toEqual(['bash', 'zsh', 'fish']);
+    expect(await ask('gitops-seal reconcile --')).toEqual(expect.arrayContaining(['--sync', '--url', '--wait', '--timeout', '--output']));
+  }, 60_000);
+
   it('rejects an unknown shell as a usage error', async () => {
     const r = await script('powershell');
     expect(r.code).toBe(2);
