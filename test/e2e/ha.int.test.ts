@@ -79,6 +79,8 @@ spec:
 
   afterAll(async () => {
     await stopReplicas(replicas);
+    await kube?.request(`/api/v1/namespaces/${ns}`, { method: 'DELETE' }).catch(() => undefined);
+    await kube?.request(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${lease}`, { method: 'DELETE' }).catch(() => undefined);
     kube?.close();
     repo?.remove();
   });

@@ -77,6 +77,8 @@ spec:
   afterAll(async () => {
     await stopReplicas([a, b]);
     await kubectl(['label', 'node', node, `${nodeLabel}-`]).catch(() => undefined);
+    await kube?.request(`/api/v1/namespaces/${ns}`, { method: 'DELETE' }).catch(() => undefined);
+    await kube?.request(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${lease}`, { method: 'DELETE' }).catch(() => undefined);
     kube?.close();
     repo?.remove();
   });
