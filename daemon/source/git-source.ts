@@ -179,7 +179,7 @@ export class GitSource {
   }
 
   private async doFetch(): Promise<Revision> {
-    const head = await this.remoteHead();
+    let head = await this.remoteHead();
     if (this.last !== undefined && this.last.commit === head.commit && this.last.ref === head.ref) {
       this.counters.skippedFetches++;
       return this.last;
@@ -188,7 +188,7 @@ export class GitSource {
     // commit and its full tree: no download needed either.
     if (!(await this.hasCommit(head.commit))) {
       await this.prepareStore();
-      await this.fetchRef(head);
+      head = await this.fetchRef(head);
     } else {
       this.counters.skippedFetches++;
     }
@@ -241,9 +241,10 @@ export class GitSource {
    * first fetch the server sends only objects the new commit added — also after a force-push,
    * because negotiation is by object, not by history.
    */
-  private async fetchRef(head: RemoteHead): Promise<void> {
+  private async fetchRef(head: RemoteHead): Promise<RemoteHead> {
+    let fetched: string | null = null;
     try {
-      await git.fetch({
+      ({ fetchHead: fetched } = await git.fetch({
         fs: this.store.fs,
         http: this.http,
         gitdir: this.gitdir,
@@ -255,14 +256,16 @@ export class GitSource {
         singleBranch: true,
         depth: 1,
         tags: false,
-      });
+      }));
       this.counters.fetches++;
     } catch (err) {
       throw this.wrap(err, 'protocol');
     }
-    if (!(await hasObject(this.store, head.commit))) {
-      throw this.error('protocol', `server did not send ${head.ref} (${head.commit})`);
-    }
+    if (await hasObject(this.store, head.commit)) return head;
+    // A push between the advertisement and the fetch: the fetch (which reads the refs again)
+    // brought the ref's newer tip. That is what the ref names now, so it is the revision.
+    if (fetched && fetched !== head.oid && (await hasObject(this.store, fetched))) return { ...head, commit: fetched, oid: fetched };
+    throw this.error('protocol', `server did not send ${head.ref} (${head.commit})`);
   }
 
   /**

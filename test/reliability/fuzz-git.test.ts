@@ -88,6 +88,9 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
   let server: Server;
   let base: string;
   let scenario: Scenario;
+  /** When set, the next ref advertisement is this one (the repository as it was before a push). */
+  let staleAdvertisement: Buffer | undefined;
+  let first = '';
   const stalled = new Set<ServerResponse>();
 
   function answer(res: ServerResponse, status: number, type: string, buf: Buffer, d: Damage): void {
@@ -108,8 +111,8 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname === '/repo.git/info/refs') {
-      const refs = await upload(repo, ['--advertise-refs']);
-      const adv = Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), refs]);
+      const adv = staleAdvertisement ?? (await advertisement());
+      staleAdvertisement = undefined;
       answer(res, s.advStatus, s.advType, adv, s.adv);
     } else if (req.method === 'POST' && url.pathname === '/repo.git/git-upload-pack') {
       const out = await upload(repo, [], Buffer.concat(chunks));
@@ -118,6 +121,8 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
       res.writeHead(404).end();
     }
   }
+
+  const advertisement = async (): Promise<Buffer> => Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), await upload(repo, ['--advertise-refs'])]);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'gitops-seal-fuzz-git-'));
@@ -128,6 +133,7 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
     await run('git', ['init', '-q', '-b', 'main', repo]);
     await git('add', '-A');
     await git('commit', '-qm', 'one');
+    first = (await git('rev-parse', 'HEAD')).stdout.trim();
     writeFileSync(join(repo, 'apps', 'cm-0.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-0\n');
     await git('commit', '-qam', 'two');
     head = (await git('rev-parse', 'HEAD')).stdout.trim();
@@ -151,6 +157,21 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
     const rev = await src.fetch();
     expect(rev.commit).toBe(head);
     expect(await rev.listFiles('apps')).toHaveLength(20);
+  });
+
+  it('a push between the ref advertisement and the fetch: the newer tip is fetched, not an error', async () => {
+    scenario = CLEAN;
+    // The first advertisement (GitSource's ref check) names commit "one"; the fetch's own
+    // discovery already sees "two", as after a push in between. Found by the load test.
+    const gitdir = join(work, 'stale-origin');
+    await run('git', ['clone', '-q', '--bare', repo, gitdir]);
+    await run('git', ['-C', gitdir, 'update-ref', 'refs/heads/main', first]);
+    staleAdvertisement = Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), await upload(gitdir, ['--advertise-refs'])]);
+    expect(staleAdvertisement.toString('latin1')).toContain(`${first} refs/heads/main`);
+    const src = new GitSource({ name: 'race', url: `${base}/repo.git`, ref: { branch: 'main' } }, join(work, 'cache-race'), { idleTimeoutMs: IDLE_MS });
+    const rev = await src.fetch();
+    expect(rev.commit).toBe(head);
+    expect(rev.ref).toBe('refs/heads/main');
   });
 
   it('damaged answers: the advertised commit or a SourceError naming the URL; bounded time', async () => {
