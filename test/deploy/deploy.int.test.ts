@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeClient } from '../../daemon/kube/client.js';
+import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { KubeApiError } from '../../daemon/kube/errors.js';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
 import { eventually, getJson, gitSourceConfig, kubectl, WorkRepo } from '../e2e/harness.js';
@@ -195,7 +196,7 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect(await getJson(stack, ['configmap', 'settings-v2', '-n', appNs])).toBeUndefined();
   });
 
-  it('tenant RBAC: confined to its namespace — applies there, 403 for another namespace and for kube-system Secrets', async () => {
+  it('tenant RBAC: confined to its namespace — decrypts with its age Secret and applies there; 403 for another namespace and for kube-system Secrets', async () => {
     const tenantNs = `deploy-tenant-${id}`;
     const otherNs = `deploy-other-${id}`;
     // deploy/tenant/ with team-a renamed, as its README says; the Deployment is covered above.
@@ -212,19 +213,34 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect(denied).toBeInstanceOf(KubeApiError);
     expect((denied as KubeApiError).status).toBe(403);
 
+    // The age identity in the Secret the tenant config names; the daemon reads it through the API.
+    const age = await generateAgeIdentity();
+    await kubectl(stack, ['apply', '--server-side', '--field-manager=deploy-int-test', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gitops-seal-age', namespace: tenantNs }, stringData: { 'identity.agekey': age.file },
+    }));
+    const canary = `canary-${randomBytes(8).toString('hex')}`;
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: tenantNs }, data: { password: Buffer.from(canary).toString('base64') } };
+    const encrypted = await encryptText(stringify(secret), { format: 'yaml', source: 'db.enc.yaml', keys: { age: [age.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+
     const repo = await WorkRepo.create(stack, `deploy-tenant-${id}`);
     cleanups.push(async () => repo.remove());
-    const head = await repo.commit({ 'configmap.yaml': configMap('settings', tenantNs), 'deployment.yaml': deployment('web', tenantNs) });
+    const head = await repo.commit({ 'configmap.yaml': configMap('settings', tenantNs), 'deployment.yaml': deployment('web', tenantNs), 'db.enc.yaml': encrypted });
     const sync = `deploy-tenant-${id}`;
     // Neither allowedNamespaces nor targetNamespace (which would move every object into the
     // tenant's namespace) on purpose: the apiserver, not the daemon, is the barrier here.
     const d = await runDaemon(sync, {
       listen: '127.0.0.1:9797',
       sources: [{ ...gitSourceConfig(stack, 'apps', repo.url), interval: '2s' }],
-      syncs: [{ name: sync, source: 'apps' }],
+      syncs: [{
+        name: sync,
+        source: 'apps',
+        decryption: { age: { identitiesFrom: [{ secret: { namespace: tenantNs, name: 'gitops-seal-age', key: 'identity.agekey' } }] } },
+      }],
     }, kubeconfig, tenantNs);
     await until(d, 'tenant sync applied', async () => (await d.sync(sync).catch(() => undefined))?.appliedRevision === head);
     expect(await getJson(stack, ['deployment', 'web', '-n', tenantNs])).toBeDefined();
+    const db = await getJson<{ data: Record<string, string> }>(stack, ['secret', 'db', '-n', tenantNs]);
+    expect(Buffer.from(db?.data.password ?? '', 'base64').toString()).toBe(canary);
     expect((await getJson<{ data: { revision: string } }>(stack, ['configmap', `gitops-seal-inventory-${sync}`, '-n', tenantNs]))?.data.revision).toBe(head);
     expect((await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', tenantNs]))?.spec.holderIdentity).toBe(`${sync}-pod`);
 
@@ -238,5 +254,8 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect(failed.lastError?.message).toContain(`User "system:serviceaccount:${tenantNs}:gitops-seal" cannot patch resource "configmaps" in API group "" in the namespace "${otherNs}"`);
     expect(failed.appliedRevision).toBe(head);
     expect(await getJson(stack, ['configmap', 'intruder', '-n', otherNs])).toBeUndefined();
+    // The decrypted value stayed in memory: not in the daemon's log or /status.
+    const seen = `${tailLog(d.proc, 1000)}\n${JSON.stringify(await d.status())}`;
+    for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) expect(seen).not.toContain(form);
   });
 });
