@@ -134,6 +134,12 @@ export async function inventoryObjects(k: KubeAccess, sync: string, namespace = 
     .sort();
 }
 
+/** Best-effort removal of what a test left on the SHARED cluster (its namespace and inventory). */
+export async function cleanupShared(k: KubeAccess, namespace: string, sync: string): Promise<void> {
+  await kubectlIn(k, ['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']).catch(() => '');
+  await kubectlIn(k, ['delete', 'configmap', `gitops-seal-inventory-${sync}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+}
+
 /** Orphans: objects with our label that Git does not declare (expected = `Kind/ns/name`). */
 export function orphans(owned: string[], expected: string[]): string[] {
   const want = new Set(expected);

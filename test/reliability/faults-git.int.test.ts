@@ -11,12 +11,13 @@ import { pushImage } from '../stack/image-push.js';
 import type { GitInfo, Started } from '../stack/types.js';
 import { startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
 import {
-  bumpedTags, configMap, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
+  bumpedTags, configMap, cleanupShared, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';
 
 const stack = inject('stack');
-const SYNC = 'faults-git';
 const ID = Date.now().toString(36);
+// Unique per run: the shared cluster keeps inventories of earlier runs.
+const SYNC = `faults-git-${ID}`;
 const NS = `faults-git-${ID}`;
 const INTERVAL_MS = 4000;
 const BOT = 'bot@faults.gitops-seal.io';
@@ -94,7 +95,10 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
       }),
     );
     const head = await repo.head();
-    await converge('v1 applied', async () => syncOf(await status(d.url), SYNC)?.appliedRevision === head, 60_000);
+    await converge('v1 applied', async () => syncOf(await status(d.url), SYNC)?.appliedRevision === head, 60_000).catch(async (err: unknown) => {
+      console.error(JSON.stringify(await status(d.url)), d.logs.text.slice(-4000));
+      throw err;
+    });
   });
 
   afterAll(async () => {
@@ -102,6 +106,7 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     await proxy?.stop();
     await git?.stop();
     repo?.remove();
+    await cleanupShared(k, NS, SYNC);
   });
 
   it('keeps the last good state through every git fault, then converges without duplicate or force-push', async () => {
@@ -151,12 +156,12 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     }, 4 * INTERVAL_MS);
     heads.push(await remoteHead());
 
-    // 4. Pushes rejected (403); fetching still works, so other people's commits still apply.
+    // 4. Pushes rejected (403; our own commit goes in just before); fetching still works.
     proxy.clearFaults();
+    heads.push(await commit({ 'app/cm.yaml': configMap('settings', NS, { v: '3' }) }, 'v3'));
     await setRejectPushes(git.info, true);
     t = Date.now();
     await pushImage(stack.registry.basic, repoPath, '1.2.0');
-    heads.push(await commit({ 'app/cm.yaml': configMap('settings', NS, { v: '3' }) }, 'v3'));
     await converge('status names the rejected push, v3 applied', async () => {
       const st = await status(d.url);
       const up = st.imageUpdates[0] as { lastError?: string } | undefined;

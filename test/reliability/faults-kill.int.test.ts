@@ -11,12 +11,13 @@ import { pushImage } from '../stack/image-push.js';
 import { seededRandom } from '../stack/fault-proxy.js';
 import { WorkRepo } from '../e2e/harness.js';
 import {
-  bumpedTags, configMaps, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
+  bumpedTags, configMaps, cleanupShared, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';
 
 const stack = inject('stack');
-const SYNC = 'faults-kill';
 const ID = Date.now().toString(36);
+// Unique per run: the shared cluster keeps inventories of earlier runs.
+const SYNC = `faults-kill-${ID}`;
 const NS = `faults-kill-${ID}`;
 const INTERVAL_MS = 4000;
 const BOT = 'bot@faults.gitops-seal.io';
@@ -94,6 +95,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
   afterAll(async () => {
     await daemon?.stop();
     repo?.remove();
+    await cleanupShared(k, NS, SYNC);
   });
 
   it('converges after every kill with no orphan, no duplicate write-back and no force-push', async () => {

@@ -11,11 +11,12 @@ import { startOpenBao } from '../stack/openbao.js';
 import { logDir } from '../stack/procs.js';
 import type { Started, VaultInfo } from '../stack/types.js';
 import { gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
-import { configMap, converge, daemonConfig, inventoryObjects, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
+import { configMap, cleanupShared, converge, daemonConfig, inventoryObjects, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
 
 const stack = inject('stack');
-const SYNC = 'faults-vault';
 const ID = Date.now().toString(36);
+// Unique per run: the shared cluster keeps inventories of earlier runs.
+const SYNC = `faults-vault-${ID}`;
 const NS = `faults-vault-${ID}`;
 const INTERVAL_MS = 4000;
 const CANARY = (n: number): string => `canary-${ID}-${n}-${Math.random().toString(36).slice(2)}`;
@@ -74,6 +75,7 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     await d?.stop();
     await vault?.stop();
     repo?.remove();
+    await cleanupShared(k, NS, SYNC);
   });
 
   it('refuses the revision while sealed (naming file and seal), applies it after unseal', async () => {
