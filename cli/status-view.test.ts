@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../daemon/status/status.js';
 import type { StatusDocument } from './daemon-client.js';
-import { attemptOutcome, formatAge, renderStatus, renderTable, syncProblem, syncRow, truncate } from './status-view.js';
+import { attemptOutcome, formatAge, joinLines, renderStatus, renderTable, syncProblem, syncRow, truncate } from './status-view.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
 const ago = (ms: number): string => new Date(NOW - ms).toISOString();
@@ -56,6 +56,14 @@ describe('truncate', () => {
     const cut = truncate('x'.repeat(100), 20);
     expect(cut).toHaveLength(20);
     expect(cut.endsWith('…')).toBe(true);
+  });
+});
+
+describe('joinLines', () => {
+  it('puts one problem per indented line onto one line', () => {
+    expect(joinLines('2 problems in manifests:\n  a.yaml: bad\n  b.yaml: worse')).toBe('2 problems in manifests: a.yaml: bad; b.yaml: worse');
+    expect(joinLines('single')).toBe('single');
+    expect(joinLines('first\n\n  second\n')).toBe('first; second');
   });
 });
 

@@ -75,6 +75,12 @@ export function syncErrorCause(message: string): string {
   return message.replace(/^sync "[^"]*" revision \S+ refused at \S+:\s*/, '');
 }
 
+/** A multi-line error (one indented line per problem) as one line: `head: a; b`. */
+export function joinLines(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.reduce((acc, l, i) => (i === 0 ? l : `${acc}${acc.endsWith(':') ? ' ' : '; '}${l}`), '');
+}
+
 export const SYNC_HEADERS = ['NAME', 'SOURCE', 'READY', 'APPLIED', 'ATTEMPTED', 'OBJECTS', 'DRIFT FIXES', 'LAST ERROR', 'AGE'] as const;
 
 /** AGE is the time since the last successful apply. */

@@ -22,7 +22,7 @@ import {
 } from '../daemon-client.js';
 import { CliError, ExitCode } from '../errors.js';
 import { choiceParser, writeStructured } from '../output.js';
-import { attemptOutcome, shortSha } from '../status-view.js';
+import { attemptOutcome, joinLines, shortSha } from '../status-view.js';
 
 type ReconcileFormat = 'text' | 'json' | 'yaml';
 
@@ -57,7 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(urlOption())
     .option('-w, --wait', 'wait for the outcome and print it', false)
     .addOption(new Option('--timeout <duration>', 'how long --wait waits for the outcome').argParser(parseTimeout).default(60_000, '60s'))
-    .addOption(new Option('-o, --output <format>', '--wait: the sync status as json or yaml').argParser(choiceParser<ReconcileFormat>(['text', 'json', 'yaml'])).default('text'))
+    .addOption(new Option('-o, --output <format>', 'json or yaml: the sync status after the attempt (--wait), else {sync, accepted}').argParser(choiceParser<ReconcileFormat>(['text', 'json', 'yaml'])).default('text'))
     .addHelpText('after', '\nExit: 0 accepted (--wait: applied), 1 --wait: failed or timed out, 2 no such sync, 8 daemon unreachable.\n')
     .action(async (opts: ReconcileOptions) => {
       const url = daemonUrl(opts.url, ctx.env);
@@ -69,7 +69,8 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UnknownSyncError(url, opts.sync, known?.syncs.map((s) => s.name) ?? []);
       }
       if (!opts.wait) {
-        ctx.stdout.write(`sync "${opts.sync}": reconcile requested\n`);
+        if (opts.output === 'text') ctx.stdout.write(`sync "${opts.sync}": reconcile requested\n`);
+        else writeStructured(ctx.stdout, opts.output, { sync: opts.sync, accepted: true });
         return;
       }
       const baseline = before && findSync(before, opts.sync);
@@ -93,7 +94,8 @@ export function register(program: Command, ctx: CliContext): void {
           if (opts.output !== 'text') writeStructured(ctx.stdout, opts.output, now);
           const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
           if (!outcome.ok) {
-            throw new CliError(`sync "${opts.sync}": reconcile failed after ${took}: ${outcome.stage}: ${outcome.message}`, ExitCode.PROBLEMS);
+            // Several problems come as indented lines; the error stays one line.
+            throw new CliError(`sync "${opts.sync}": reconcile failed after ${took}: ${outcome.stage}: ${joinLines(outcome.message)}`, ExitCode.PROBLEMS);
           }
           if (opts.output === 'text') ctx.stdout.write(`sync "${opts.sync}": applied ${shortSha(outcome.revision)} (${now.objects} objects) in ${took}\n`);
           return;

@@ -46,6 +46,7 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
       'good/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n`,
       'good/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${NS}\ndata:\n  mode: blue\n`,
       'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n',
+      'broken/worse.yaml': 'kind: [\n',
     });
     const syncSpec = (name: string, path: string): object => ({ name, source: 'src', path, kubeconfig: { file: stack.kube.kubeconfig } });
     config = {
@@ -118,11 +119,12 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
     expect(Date.parse(s.lastAttemptAt ?? '')).toBeGreaterThan(Date.parse(before));
   });
 
-  it('reconcile --wait of a failing sync: exit 1 with stage and file', async () => {
+  it('reconcile --wait of a failing sync: exit 1 with stage and every file, on one line', async () => {
     const r = await cli(['reconcile', '--sync', BROKEN, '--url', d.url, '--wait']);
     expect(r.code).toBe(ExitCode.PROBLEMS);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(new RegExp(`^gitops-seal: sync "${BROKEN}": reconcile failed after \\d+\\.\\ds: manifests: .*broken/bad\\.yaml`));
+    expect(r.err).toMatch(new RegExp(`^gitops-seal: sync "${BROKEN}": reconcile failed after \\d+\\.\\ds: manifests: .*broken/bad\\.yaml.*; broken/worse\\.yaml:.*\\n$`));
+    expect(r.err.split('\n')).toHaveLength(2);
   });
 
   it('reconcile without --wait returns once accepted, and the daemon does reconcile', async () => {
@@ -130,6 +132,9 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
     const r = await cli(['reconcile', '--sync', GOOD, '--url', d.url]);
     expect(r).toEqual({ code: ExitCode.OK, out: `sync "${GOOD}": reconcile requested\n`, err: '' });
     await eventually('triggered attempt', async () => Date.parse(sync(GOOD)?.lastAttemptAt ?? '') > Date.parse(before));
+    const json = await cli(['reconcile', '--sync', GOOD, '--url', d.url, '-o', 'json']);
+    expect(json.code).toBe(ExitCode.OK);
+    expect(JSON.parse(json.out)).toEqual({ sync: GOOD, accepted: true });
   });
 
   it('reconcile of an unknown sync: exit 2 naming the known syncs', async () => {
