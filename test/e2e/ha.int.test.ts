@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
-import { alive, leaseSpec, logsOf, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
+import { alive, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
 
 const stack = inject('stack');
 
@@ -76,6 +76,8 @@ spec:
     const args = ['--leader-election-namespace', 'default', '--leader-election-id', lease];
     replicas = await Promise.all(['a', 'b', 'c'].map((n) => startReplica(stack, `ha-${id}-${n}`, config, args)));
   });
+
+  printLogsOnFailure(() => replicas);
 
   afterAll(async () => {
     await stopReplicas(replicas);

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeClient } from '../../daemon/kube/client.js';
 import type { DaemonStatus } from '../../daemon/status/status.js';
-import { freePort, startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
+import { afterEach } from 'vitest';
+import { freePort, startProcess, stopProcess, tailLog, waitFor, type Proc } from '../stack/procs.js';
 import type { StackInfo } from '../stack/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -86,4 +87,12 @@ export interface LeaseSpec {
 
 export async function leaseSpec(kube: KubeClient, namespace: string, name: string): Promise<LeaseSpec | undefined> {
   return (await kube.getOptional<{ spec?: LeaseSpec }>(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`))?.spec;
+}
+
+/** When a test fails, print the tail of each replica's log (they are not in the stack's log dir). */
+export function printLogsOnFailure(replicas: () => readonly (Replica | undefined)[]): void {
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (const r of replicas()) if (r) console.error(`\n----- replica ${r.name} (${r.proc.logFile}, last 30 lines) -----\n${tailLog(r.proc, 30)}`);
+  });
 }

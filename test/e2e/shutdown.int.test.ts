@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InventoryStore, parseEntry } from '../../daemon/inventory/inventory.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
-import { exitOf, leaseSpec, logsOf, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
+import { exitOf, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
@@ -69,10 +69,17 @@ spec:
       },
     });
     const args = ['--leader-election-namespace', 'default', '--leader-election-id', lease, '--shutdown-timeout', '6s'];
-    a = await startReplica(stack, `shut-${id}-a`, config, args);
-    await eventually('a leads', async () => (await statusOf(a as Replica))?.leader === true, 30_000, 200);
-    b = await startReplica(stack, `shut-${id}-b`, config, args);
+    // Started together (process start-up is the slow part); `a` is whichever wins the Lease.
+    const started = await Promise.all(['1', '2'].map((n) => startReplica(stack, `shut-${id}-${n}`, config, args)));
+    const leader = await eventually('a leader', async () => {
+      const st = await Promise.all(started.map(statusOf));
+      return st.filter((x) => x?.leader).length === 1 ? started[st.findIndex((x) => x?.leader)] : undefined;
+    }, 30_000, 200);
+    a = leader;
+    b = started.find((r) => r !== leader);
   });
+
+  printLogsOnFailure(() => [a, b]);
 
   afterAll(async () => {
     await stopReplicas([a, b]);
