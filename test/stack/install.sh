@@ -4,7 +4,7 @@
 # ${GITOPS_SEAL_CACHE:-~/.cache/gitops-seal}/<component>-<version>. A warm run does nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-APT_PACKAGES=(git age apache2-utils openssl ca-certificates)
+APT_PACKAGES=(git age apache2-utils openssl ca-certificates zsh fish)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
