@@ -41,6 +41,10 @@ export class DriftDetector {
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private stopped = false;
+  /** The applied state whose baselines `tracked` holds; checks made for another one are deferred. */
+  private trackedState: DesiredState | undefined;
+  private generation = 0;
+  private deferred = new Set<string>();
   /** Corrections made so far (for tests and status). */
   corrections = 0;
 
@@ -58,6 +62,7 @@ export class DriftDetector {
 
   /** Record baselines for a newly applied revision and (re)start the watches. */
   async track(desired: DesiredState): Promise<void> {
+    const generation = ++this.generation;
     const tracked = new Map<string, Tracked>();
     const collections = new Map<string, Collection>();
     for (const obj of desired.objects) {
@@ -66,12 +71,17 @@ export class DriftDetector {
       const c = { mapping: loc.mapping, namespace: loc.namespace, kind: obj.kind, apiVersion: obj.apiVersion };
       collections.set(collectionKey(c), c);
     }
-    this.tracked = tracked;
     const live = await this.listAll(collections);
+    // A newer revision was applied while we listed: its track() call records the baselines.
+    if (generation !== this.generation) return;
     for (const [k, t] of tracked) t.base = this.baselineOf(live.get(k));
+    this.tracked = tracked;
+    this.trackedState = desired;
     const changed = [...collections.keys()].sort().join('|') !== [...this.collections.keys()].sort().join('|');
     this.collections = collections;
     if (changed) this.restartWatches();
+    for (const k of this.deferred) this.enqueue(k);
+    this.deferred.clear();
   }
 
   private baselineOf(live: KubeObject | undefined): Baseline | undefined {
@@ -141,7 +151,14 @@ export class DriftDetector {
 
   /** Check the given objects (all when omitted) and re-apply the drifted ones. Returns corrections. */
   async check(keys?: string[]): Promise<number> {
-    return this.runner.reapply(async () => {
+    return this.runner.reapply(async (applied) => {
+      // A newer revision is applied but track() has not recorded its baselines yet (the watch
+      // event of our own apply arrives first): comparing with the previous revision's baseline
+      // would "correct" the cluster back to the previous revision. track() re-queues these keys.
+      if (applied !== this.trackedState) {
+        for (const k of keys ?? []) this.deferred.add(k);
+        return 0;
+      }
       const targets = (keys ?? [...this.tracked.keys()]).map((k) => [k, this.tracked.get(k)] as const).filter((e): e is readonly [string, Tracked] => e[1] !== undefined);
       if (targets.length === 0) return 0;
       const live = keys ? await this.getEach(targets) : await this.listAll(this.collections);
