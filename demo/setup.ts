@@ -95,17 +95,28 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
 
   p.section('[setup] a fresh age key, the fleet repo with an encrypted Secret, images, the daemon');
   const ageKeyFile = join(work, 'age.key');
-  const keygen = await cli(['keygen', '-o', ageKeyFile], work);
+  const clone = join(work, 'fleet');
+  // Independent of each other: the key, the repo and its clone, the first image tags.
+  const [keygen, repoUrl] = await Promise.all([
+    cli(['keygen', '-o', ageKeyFile], work),
+    (async () => {
+      const url = await createRepo(stack.git, repoName);
+      await exec('git', ['clone', '--quiet', authedUrl(stack.git, repoName), clone], { display: `git clone ${url}` });
+      await git(clone, ['config', 'user.name', 'Demo User']);
+      await git(clone, ['config', 'user.email', 'demo@gitops-seal.example']);
+      return url;
+    })(),
+    (async () => {
+      for (const tag of ['6.4.0', INITIAL_TAG]) await pushImage(stack.registry.basic, `${prefix}/podinfo`, tag);
+      await pushImage(stack.registry.basic, `${prefix}/worker`, '1.4.2');
+    })(),
+  ]);
   const recipient = /Public key: (age1[0-9a-z]+)/.exec(keygen.stderr)?.[1];
   if (!recipient) throw new DemoError(`gitops-seal keygen printed no public key: ${keygen.stderr.trim()}`);
   p.command(`gitops-seal keygen -o ${ageKeyFile}`, `Public key: ${recipient}`);
   p.say('The private key stays in the temp dir (mode 0600); only the daemon reads it. Git gets the public key.');
+  p.ok(`registry ${stack.registry.basic.host}: ${prefix}/podinfo tags 6.4.0, ${INITIAL_TAG}; ${prefix}/worker 1.4.2`);
 
-  const repoUrl = await createRepo(stack.git, repoName);
-  const clone = join(work, 'fleet');
-  await exec('git', ['clone', '--quiet', authedUrl(stack.git, repoName), clone], { display: `git clone ${repoUrl}` });
-  await git(clone, ['config', 'user.name', 'Demo User']);
-  await git(clone, ['config', 'user.email', 'demo@gitops-seal.example']);
   const files = renderFleet(clone, stack.registry.basic.host, prefix);
   writeFileSync(join(clone, '.sops.yaml'), sopsConfig(recipient));
   p.ok(`examples/fleet copied into a clone of ${repoUrl} (${files.length} files) with a .sops.yaml rule for *.enc.yaml`);
@@ -121,10 +132,6 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
     `gitops-seal create-secret podinfo-credentials -n demo-web --from-literal username=demo --from-literal password=<generated demo value> -o ${SECRET_FILE}`,
   );
   p.ok(`${SECRET_FILE} written encrypted (the plaintext existed only in memory)`);
-
-  for (const tag of ['6.4.0', INITIAL_TAG]) await pushImage(stack.registry.basic, `${prefix}/podinfo`, tag);
-  await pushImage(stack.registry.basic, `${prefix}/worker`, '1.4.2');
-  p.ok(`registry ${stack.registry.basic.host}: ${prefix}/podinfo tags 6.4.0, ${INITIAL_TAG}; ${prefix}/worker 1.4.2`);
 
   await git(clone, ['add', '--all']);
   await git(clone, ['commit', '--quiet', '-m', 'Initial fleet: namespaces, CRD, podinfo, worker, encrypted Secret']);
