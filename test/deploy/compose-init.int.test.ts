@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { decryptText, parseIdentityFile } from '../../keys/index.js';
 import { authedUrl, createRepo } from '../stack/gitserver.js';
 import { ROOT } from './files.js';
 
@@ -85,8 +86,7 @@ describe('compose fleet-init on the real git server and registry', () => {
     expect(encDoc.kind).toBe('Secret');
     expect(encDoc.sops.age.map((a) => a.recipient)).toEqual([recipient]);
     for (const v of Object.values(encDoc.data)) expect(v).toMatch(/^ENC\[AES256_GCM,/);
-    const [cmd = '', ...pre] = CLI.split(' ');
-    const plain = (await run(cmd, [...pre, 'decrypt', join(clone, 'apps', 'podinfo', 'credentials.enc.yaml'), '--age-key-file', env.AGE_KEY_FILE])).stdout;
+    const plain = await decryptText(enc, { format: 'yaml', source: 'credentials.enc.yaml' }, { ageIdentities: parseIdentityFile(key, env.AGE_KEY_FILE) });
     const data = (parseYaml(plain) as { data: Record<string, string> }).data;
     expect(Buffer.from(data.username ?? '', 'base64').toString()).toBe('demo');
     expect(Buffer.from(data.password ?? '', 'base64').toString()).toMatch(/^demo-[A-Za-z0-9_-]{16}$/);
