@@ -135,6 +135,18 @@ describe('docker-compose.yml', () => {
     expect(services.k3s?.command).toContain(`--tls-san=${new URL(initEnv.KUBE_SERVER ?? '').hostname}`);
   });
 
+  it('fleet-init renders examples/fleet the way the demo does (same image placeholder and Secret file)', () => {
+    const constant = (file: string, name: string): string | undefined =>
+      new RegExp(`const ${name}(?::[^=]+)? = '([^']+)'`).exec(readFileSync(join(ROOT, file), 'utf8'))?.[1];
+    for (const name of ['IMAGE_PLACEHOLDER', 'SECRET_FILE']) {
+      const demo = constant('demo/setup.ts', name);
+      expect(demo, `demo/setup.ts ${name}`).toBeDefined();
+      expect(constant('deploy/compose/fleet-init.mjs', name), name).toBe(demo);
+    }
+    const podinfo = readFileSync(join(ROOT, 'examples', 'fleet', 'apps', 'podinfo', 'deployment.yaml'), 'utf8');
+    expect(podinfo).toContain(constant('deploy/compose/fleet-init.mjs', 'IMAGE_PLACEHOLDER'));
+  });
+
   it('initialises OpenBao transit at sops/ with key gitops-seal, as the test stack does', () => {
     const script = readFileSync(join(ROOT, 'deploy', 'compose', 'openbao-init.sh'), 'utf8');
     expect(script).toMatch(/secrets enable -path=sops transit/);
