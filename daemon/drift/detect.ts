@@ -17,7 +17,20 @@ const IGNORED = new Set(['metadata.managedFields', 'metadata.resourceVersion', '
 
 export function ownedFields(obj: KubeObject, manager: string): FieldsV1 | undefined {
   const entry = obj.metadata.managedFields?.find((f) => f.manager === manager && f.operation === 'Apply');
-  return entry?.fieldsV1 as FieldsV1 | undefined;
+  const fields = entry?.fieldsV1 as FieldsV1 | undefined;
+  return fields && obj.apiVersion === 'v1' && obj.kind === 'Secret' ? stringDataAsData(fields) : fields;
+}
+
+/**
+ * A Secret's stringData is write-only: the apiserver merges it into data and never stores it,
+ * so owning `stringData.K` (how sops-encrypted Secrets are usually written) means owning
+ * `data.K`. Without this, a `kubectl edit` of such a value compared two absent stringData
+ * fields and was never seen as drift.
+ */
+function stringDataAsData(fields: FieldsV1): FieldsV1 {
+  const sd = fields['f:stringData'];
+  if (!sd) return fields;
+  return { ...fields, 'f:data': { ...(fields['f:data'] ?? {}), ...sd } };
 }
 
 /** Paths of owned fields whose live value differs from the stored one; the whole object when it is gone. */
