@@ -1,6 +1,10 @@
 // LeaderElector against the real kube-apiserver of the stack: exactly one of several replicas
 // leads, a release hands over at once, a replica that sees another holder in its Lease stops
 // at once, and 409s keep concurrent takeovers to one winner. Short timings (2 s lease) keep it fast.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../kube/client.js';
 import { createLogger } from '../log.js';
@@ -17,6 +21,29 @@ const NS = 'default';
 interface Replica {
   elector: LeaderElector;
   events: string[];
+  /** performance.now() of each event. */
+  times: number[];
+}
+
+/** A TCP pass-through to the apiserver (TLS stays end to end) that can be cut: a network partition. */
+async function partitionable(target: URL): Promise<{ url: string; cut: () => void; close: () => void }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const cut = (): void => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  };
+  return { url: `https://127.0.0.1:${port}`, cut, close: cut };
 }
 
 describe('LeaderElector on a real Lease', () => {
@@ -33,15 +60,22 @@ describe('LeaderElector on a real Lease', () => {
     kube?.close();
   });
 
-  function replica(lease: string, identity: string): Replica {
+  function replica(lease: string, identity: string, client: KubeClient = kube): Replica {
     const events: string[] = [];
+    const times: number[] = [];
     const opts = leaderElectionOptions({ namespace: NS, name: lease, identity, leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 });
-    const elector = new LeaderElector(new LeaseStore(kube, { namespace: NS, name: lease }), opts, log, {
-      onStartedLeading: () => events.push('started'),
-      onStoppedLeading: (reason) => events.push(`stopped: ${reason}`),
+    const elector = new LeaderElector(new LeaseStore(client, { namespace: NS, name: lease }), opts, log, {
+      onStartedLeading: () => {
+        times.push(performance.now());
+        events.push('started');
+      },
+      onStoppedLeading: (reason) => {
+        times.push(performance.now());
+        events.push(`stopped: ${reason}`);
+      },
     });
     electors.push(elector);
-    return { elector, events };
+    return { elector, events, times };
   }
 
   const leaseSpec = async (name: string) =>
@@ -95,6 +129,39 @@ describe('LeaderElector on a real Lease', () => {
     expect(a.events).toEqual(['started', expect.stringMatching(/^stopped: another replica holds the lease \(intruder\)/)]);
     await a.elector.done;
     expect((await leaseSpec(name)).holderIdentity).toBe('intruder');
+  });
+
+  it('a leader cut off from the apiserver stops at its renew deadline, before anyone may take over', async () => {
+    const name = `elect-partition-${suffix}`;
+    const proxy = await partitionable(new URL(stack.kube.server));
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-partition-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(stack.kube.kubeconfig, 'utf8').split(stack.kube.server).join(proxy.url));
+    const cutOff = await KubeClient.load({ kubeconfig }, { timeoutMs: 1_000 });
+    try {
+      const a = replica(name, 'a', cutOff);
+      a.elector.start();
+      await eventually('a leads', async () => a.elector.isLeader);
+      const b = replica(name, 'b');
+      b.elector.start();
+      await eventually('b follows a', async () => b.elector.holder === 'a');
+      const t0 = performance.now();
+      proxy.cut();
+      await eventually('a stopped leading', async () => !a.elector.isLeader, 5_000, 20);
+      await eventually('b leads', async () => b.elector.isLeader, 5_000, 20);
+      expect(a.events).toEqual(['started', `stopped: could not renew the lease for 1500 ms`]);
+      const [aStopped = 0] = a.times.slice(1);
+      const [bStarted = 0] = b.times;
+      // a stopped 1.5 s after its last renewal (which may precede the cut by up to one retry
+      // period), whatever its hanging requests do, and before b started: never two leaders.
+      expect(aStopped - t0).toBeGreaterThanOrEqual(1_500 - 250);
+      expect(aStopped - t0).toBeLessThan(1_500 + 1_000);
+      expect(aStopped).toBeLessThan(bStarted);
+      await a.elector.done;
+    } finally {
+      proxy.close();
+      cutOff.close();
+    }
   });
 
   it('an update with a stale resourceVersion loses with LeaseConflictError (optimistic concurrency)', async () => {

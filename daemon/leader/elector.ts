@@ -1,7 +1,9 @@
 // LeaderElector: one replica's side of the election on a Lease (client-go's leaderelection
 // loop). It tries to acquire every retry period; once it holds the Lease it renews every retry
 // period. A leader that sees another holder, or cannot renew for renewDeadline, has lost: it
-// calls onStoppedLeading once and the loop ends (like client-go's Run returning). The daemon
+// calls onStoppedLeading once and the loop ends (like client-go's Run returning). The deadline
+// is a timer armed at each renewal, so a request hanging on a partitioned network cannot delay
+// the loss past it (renewDeadline < leaseDuration: we stop before a follower may start). The daemon
 // then stops its controllers and main exits non-zero, so the pod restarts as a fresh follower —
 // the controller-runtime choice: controllers are never restarted inside one process, so no
 // state of the lost term (queued reconciles, image choices, watch baselines) can leak into a
@@ -35,6 +37,9 @@ export class LeaderElector {
   private lastRenew = 0;
   private holderNow = '';
   private stopping = false;
+  private lost = false;
+  /** Fires renewDeadline after the last successful renewal: the loss is noticed on time even while a request hangs. */
+  private deadline: NodeJS.Timeout | undefined;
   private readonly wake = new AbortController();
   private loop: Promise<void> | undefined;
 
@@ -76,6 +81,7 @@ export class LeaderElector {
    */
   async stop(opts: { release: boolean; timeoutMs?: number }): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.deadline);
     this.wake.abort();
     await this.loop;
     const held = this.leadingNow && this.observed?.record.holderIdentity === this.opts.identity;
@@ -105,6 +111,7 @@ export class LeaderElector {
     this.log.info({ lease: this.lease, replica: this.opts.identity }, 'leader election: trying to acquire the lease');
     while (!this.stopping) {
       const attempt = await this.tryAcquireOrRenew();
+      if (this.lost) return;
       if (this.stopping) {
         // Acquired while being stopped: remember it so that stop() hands it back at once.
         if (attempt.held) this.leadingNow = true;
@@ -112,12 +119,12 @@ export class LeaderElector {
       }
       const mono = this.clock().mono;
       if (this.leadingNow) {
-        if (attempt.held) this.lastRenew = mono;
+        if (attempt.held) this.renewed(mono);
         else if (attempt.decision && attempt.decision.action !== 'renew') return this.lose(`another replica holds the lease (${this.holderNow || 'released'})`);
         else if (renewDeadlinePassed(this.lastRenew, mono, this.opts.renewDeadlineMs)) return this.lose(`could not renew the lease for ${this.opts.renewDeadlineMs} ms`);
       } else if (attempt.held) {
         this.leadingNow = true;
-        this.lastRenew = mono;
+        this.renewed(mono);
         this.log.info({ lease: this.lease, replica: this.opts.identity }, 'leader election: became leader');
         this.callbacks.onStartedLeading();
       }
@@ -125,7 +132,20 @@ export class LeaderElector {
     }
   }
 
+  private renewed(mono: number): void {
+    this.lastRenew = mono;
+    clearTimeout(this.deadline);
+    this.deadline = setTimeout(() => {
+      if (!this.leadingNow || this.stopping) return;
+      this.lose(`could not renew the lease for ${this.opts.renewDeadlineMs} ms`);
+      this.wake.abort(); // cut the hanging request short; the loop ends
+    }, this.opts.renewDeadlineMs);
+  }
+
   private lose(reason: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    clearTimeout(this.deadline);
     this.leadingNow = false;
     this.log.error({ lease: this.lease, replica: this.opts.identity, reason }, 'leader election: leadership lost; stopping the controllers');
     this.callbacks.onStoppedLeading(reason);
