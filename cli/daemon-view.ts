@@ -180,7 +180,7 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     // and leave nothing behind.
     cacheDir = await mkdtemp(join(tmpdir(), 'gitops-seal-view-'));
     const revision = await new GitSource(gitSourceSpec(source, ctx.env), cacheDir).fetch();
-    const keys = await new SyncKeys(sync.name, sync.decryption, kube).context();
+    const keys = await new SyncKeys(sync.name, sync.decryption, kube, ctx.env).context();
     let desired: DesiredState;
     try {
       desired = await loadDesired({ settings: syncSettings(sync), keys, manager }, revision);

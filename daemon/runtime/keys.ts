@@ -22,14 +22,16 @@ export class SyncKeys {
     private readonly sync: string,
     private readonly spec: DecryptionSpec | undefined,
     private readonly kube: KubeClient,
+    /** Where `{env: NAME}` references are read (the CLI passes its context's environment). */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     const vault = spec?.vault;
     if (vault) {
       const auth = vault.auth;
       let login: VaultLogin;
-      if ('token' in auth) login = { kind: 'token', token: () => resolveSecretRef(auth.token.from) };
+      if ('token' in auth) login = { kind: 'token', token: () => resolveSecretRef(auth.token.from, this.env) };
       else if ('kubernetes' in auth) login = { kind: 'kubernetes', role: auth.kubernetes.role, mount: auth.kubernetes.mount, jwt: fileReader(auth.kubernetes.tokenFile) };
-      else login = { kind: 'approle', mount: auth.approle.mount, roleId: () => resolveSecretRef(auth.approle.roleIdFrom), secretId: () => resolveSecretRef(auth.approle.secretIdFrom) };
+      else login = { kind: 'approle', mount: auth.approle.mount, roleId: () => resolveSecretRef(auth.approle.roleIdFrom, this.env), secretId: () => resolveSecretRef(auth.approle.secretIdFrom, this.env) };
       this.token = vaultTokenProvider(vault.address, login);
     }
   }
@@ -51,7 +53,7 @@ export class SyncKeys {
           text = Buffer.from(b64, 'base64').toString('utf8');
         } else {
           what = `age identities from ${'env' in ref ? `env ${ref.env}` : `file ${ref.file}`}`;
-          text = await resolveSecretRef(ref);
+          text = await resolveSecretRef(ref, this.env);
         }
         ageIdentities.push(...parseIdentityFile(text, what));
       } catch (err) {
