@@ -164,7 +164,8 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect(inv?.data.revision).toBe(head);
     expect(inv?.data.entries.split('\n')).toHaveLength(3);
     await until(d, 'ReconciliationSucceeded Event', async () => {
-      const ev = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(stack, ['events', '-n', SYSTEM_NS]);
+      // Selected by the server: the shared namespace holds thousands of other tests' Events.
+      const ev = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(stack, ['events', '-n', SYSTEM_NS, `--field-selector=involvedObject.name=gitops-seal-inventory-${sync}`]);
       return ev?.items.some((e) => e.reason === 'ReconciliationSucceeded' && e.involvedObject.name === `gitops-seal-inventory-${sync}`);
     });
     const lease = await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', SYSTEM_NS]);
