@@ -19,7 +19,7 @@ const ID = Date.now().toString(36);
 // Unique per run: the shared cluster keeps inventories of earlier runs.
 const SYNC = `faults-kill-${ID}`;
 const NS = `faults-kill-${ID}`;
-const INTERVAL_MS = 4000;
+const INTERVAL_MS = 5000;
 const BOT = 'bot@faults.gitops-seal.io';
 const ROUNDS = SOAK ? 30 : 5;
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
@@ -155,5 +155,5 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
     }
     const times = rounds.map((r) => r.convergeMs as number).sort((a, b) => a - b);
     record('daemon SIGKILL summary', { rounds: ROUNDS, seed: SEED, convergeMsMedian: times[Math.floor(times.length / 2)], convergeMsMax: times.at(-1) });
-  });
+  }, (ROUNDS * 60 + 60) * 1000);
 });
