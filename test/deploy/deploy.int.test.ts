@@ -106,8 +106,11 @@ const deployment = (name: string, ns?: string): string =>
 beforeAll(async () => {
   // deploy/ as a user installs it (kustomization), on top of the stack's own SA in the same
   // namespace: server-side apply merges, so a second run is a no-op.
+  // A fresh rollout each run: a previous run's Deployment must be gone with its ReplicaSet first
+  // (a new Deployment would otherwise race the garbage collector for the same ReplicaSet name).
+  await kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--cascade=foreground', '--wait=true', '--timeout=60s']);
   await kubectl(stack, ['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-int-test', '-k', DEPLOY]);
-  cleanups.push(() => kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--wait=false']));
+  cleanups.push(() => kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--cascade=foreground', '--wait=false']));
 });
 
 afterAll(async () => {
@@ -130,7 +133,7 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     const d = await eventually('gitops-seal Deployment available', async () => {
       const x = await getJson<{ status?: { readyReplicas?: number; updatedReplicas?: number } }>(stack, ['deployment', 'gitops-seal', '-n', SYSTEM_NS]);
       return x?.status?.readyReplicas === 2 && x.status.updatedReplicas === 2 ? x : undefined;
-    }, 45_000);
+    }, 75_000);
     expect(d.status?.readyReplicas).toBe(2);
   });
 
