@@ -6,6 +6,7 @@
 // intervals, no orphan, inventory equal to Git, exactly one write-back commit per tag, and a
 // linear history in which every earlier tip is kept (nothing force-pushed).
 // Rounds: 5 in `npm test`, 30 with SOAK=1; seed: FAULTS_SEED (default below), printed.
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
 import { seededRandom } from '../stack/fault-proxy.js';
@@ -23,8 +24,13 @@ const INTERVAL_MS = 5000;
 const BOT = 'bot@faults.gitops-seal.io';
 const ROUNDS = SOAK ? 30 : 5;
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
-/** Kill instants are drawn from [0, WINDOW_MS) after the push: fetch (≤ interval + jitter), apply, scan, write-back. */
-const WINDOW_MS = INTERVAL_MS * 1.1 + 3000;
+/**
+ * Kill instants are drawn from [0, WINDOW_MS) after the push, which a webhook announces at once:
+ * that window holds the fetch, the dry-run and apply of ~160 objects, the prune, the scan that
+ * finds the new tag and the write-back push (each ~0.2–2 s on the 2-core machine).
+ */
+const WINDOW_MS = 4000;
+const HOOK_SECRET = randomBytes(16).toString('hex');
 const image = `${stack.registry.basic.host}/faults/kill-${ID}`;
 const repoPath = image.slice(image.indexOf('/') + 1);
 
@@ -58,6 +64,14 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
     await repo.git(['pull', '--quiet', '--rebase', 'origin', 'main']);
     return repo.commit({ 'app/set.yaml': configMaps(names, NS, { round: msg }) }, msg);
   };
+  /** The push webhook (generic HMAC), so the fetch starts now rather than at the next interval. */
+  const hook = async (): Promise<void> => {
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const sig = createHmac('sha256', HOOK_SECRET).update(body).digest('hex');
+    const res = await fetch(`${daemon.url}/hooks/repo`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${sig}` }, body });
+    await res.arrayBuffer();
+    if (res.status >= 300) throw new Error(`webhook -> ${res.status}`);
+  };
   const remoteHead = async (): Promise<string> => (await repo.git(['ls-remote', 'origin', 'refs/heads/main'])).split(/\s/)[0] ?? '';
   const liveImage = async (): Promise<string> => kubectlIn(k, ['get', 'deployment', 'web', '-n', NS, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
 
@@ -71,6 +85,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
         sources: [{
           name: 'repo', url: repo.url, ref: { branch: 'main' }, interval: `${INTERVAL_MS}ms`,
           credentials: { usernameFrom: { env: 'FAULTS_GIT_USER' }, passwordFrom: { env: 'FAULTS_GIT_PASSWORD' } },
+          webhook: { type: 'generic', secretFrom: { env: 'FAULTS_HOOK_SECRET' } },
         }],
         syncs: [{ name: SYNC, source: 'repo', path: 'app', interval: `${INTERVAL_MS}ms`, kubeconfig: { file: stack.kube.kubeconfig } }],
         images: [{
@@ -84,6 +99,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
         FAULTS_GIT_PASSWORD: stack.git.password,
         FAULTS_REG_USER: stack.registry.basic.username,
         FAULTS_REG_PASSWORD: stack.registry.basic.password,
+        FAULTS_HOOK_SECRET: HOOK_SECRET,
         NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=160',
       },
     );
@@ -108,6 +124,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
       const pushedAt = Date.now();
       await pushSet(`round ${round}`);
       await pushImage(stack.registry.basic, repoPath, tag);
+      await hook();
       const killAfter = Math.floor(rng() * WINDOW_MS);
       await new Promise((r) => setTimeout(r, Math.max(0, killAfter - (Date.now() - pushedAt))));
       // What the daemon had done when it died (best effort: /status just before the kill).
