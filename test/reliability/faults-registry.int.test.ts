@@ -119,6 +119,10 @@ spec:
     // Once the last injected answer has been read, the daemon's count equals the proxy's.
     await converge('rate-limit counter equals the 429s injected', async () => (await stats()).rateLimited === (proxy.counts.injected[429] ?? 0), 30_000, 250);
     const st = await stats();
+    // The same count on /metrics (Prometheus), per registry host.
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    const sample = new RegExp(`^gitops_seal_registry_rate_limited_total\\{[^}]*registry="${proxy.host.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`, 'm').exec(metrics);
+    expect(Number(sample?.[1])).toBe(proxy.counts.injected[429] ?? 0);
     const tags = await bumpedTagsNow();
     const log = await history(repo.dir, 'origin/main');
     record('registry 429/500 mix (30%/30%)', { pickMs, injected, retries: st.retries - statsBefore.retries, rateLimitedTotal: st.rateLimited, bumpCommits: tags.length });
