@@ -120,7 +120,16 @@ export class ResourceManager {
       if (res.status < 200 || res.status > 299) {
         throw apiErrorFromResponse('PATCH', loc.path, res.status, res.body);
       }
-      return { created: res.status === 201, object: JSON.parse(res.body) as KubeObject };
+      // Parsed on first use: the dry-run pass and created objects never look at the answer.
+      let object: KubeObject | undefined;
+      const body = res.body;
+      return {
+        created: res.status === 201,
+        get object(): KubeObject {
+          object ??= JSON.parse(body) as KubeObject;
+          return object;
+        },
+      };
     } catch (err) {
       if (err instanceof KubeApiError) throw redactedApiError(err, obj);
       throw err;

@@ -21,7 +21,7 @@ import { crdHealth } from '../health/crd.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
-import { checkObject, comparable, deepEqual, isNoopApply, redactSecret, withSyncLabel } from './objects.js';
+import { checkObject, comparable, deepEqual, isNoopApply, redactSecret, SYNC_LABEL } from './objects.js';
 import { mapLimit } from './pool.js';
 import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
 
@@ -78,13 +78,24 @@ export function prepare(m: ResourceManager, input: readonly KubeObject[], cs: Ch
       const id = `${key.group}/${key.kind}/${key.namespace || m.defaultNamespace || ''}/${key.name}`;
       if (seen.has(id)) throw new InvalidObjectError(key, 'appears more than once in the set');
       seen.add(id);
-      out.push(withSyncLabel(raw, m.syncName));
+      out.push(labelled(raw, m.syncName));
     } catch (err) {
       failures.push(toFailure(raw, err));
     }
   }
   if (failures.length > 0) throw new ApplyError('prepare', failures, cs);
   return out;
+}
+
+/**
+ * `obj` with our sync label, copying only the spine that changes (object, metadata, labels):
+ * the prepared objects are only read (serialised, compared) and never leave the manager, so
+ * sharing the rest with the caller's object is safe — and a deep clone of every object for
+ * the dry-run pass and again for the apply pass cost more CPU than serialising them.
+ */
+function labelled(obj: KubeObject, syncName: string | undefined): KubeObject {
+  if (!syncName) return obj;
+  return { ...obj, metadata: { ...obj.metadata, labels: { ...(obj.metadata.labels ?? {}), [SYNC_LABEL]: syncName } } };
 }
 
 /** `group/Kind` of every version a CRD serves. */

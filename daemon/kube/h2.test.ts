@@ -1,0 +1,151 @@
+// KubeClient's transports against real local TLS servers (no apiserver needed): HTTP/2 when
+// ALPN offers it (one session for concurrent requests, bounded streams), HTTP/1.1 fallback
+// when it does not, reconnection after the server closes the session, watches on HTTP/1.1.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from './client.js';
+import { KubeApiError } from './errors.js';
+
+let dir: string;
+let cert: string;
+let key: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gitops-seal-h2-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Seen { version: string; method: string; path: string; auth: string | undefined; body: string }
+
+/** A JSON echo server; `/missing` answers 404 Status, `/slow` answers after 50 ms. */
+function handler(seen: Seen[], inflight: { now: number; max: number }) {
+  return (req: http2.Http2ServerRequest | import('node:http').IncomingMessage, res: http2.Http2ServerResponse | import('node:http').ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    inflight.now++;
+    inflight.max = Math.max(inflight.max, inflight.now);
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const s: Seen = { version: req.httpVersion, method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, body: Buffer.concat(chunks).toString() };
+      seen.push(s);
+      const reply = (): void => {
+        inflight.now--;
+        if (s.path.startsWith('/missing')) {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'not here' }));
+          return;
+        }
+        if (s.path.startsWith('/watch')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"type":"ADDED","object":{"kind":"ConfigMap"}}\n');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(s));
+      };
+      if (s.path.startsWith('/slow')) setTimeout(reply, 50);
+      else reply();
+    });
+  };
+}
+
+async function listen(server: https.Server | http2.Http2SecureServer): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function client(server: string, maxSockets = 32): Promise<KubeClient> {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, caData: Buffer.from(cert).toString('base64') }],
+    users: [{ name: 'u', token: 'tok-123' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return KubeClient.fromKubeConfig(kc, { maxSockets });
+}
+
+describe('KubeClient transports', () => {
+  it('multiplexes concurrent requests on one HTTP/2 session, bounded by maxSockets', async () => {
+    const seen: Seen[] = [];
+    const inflight = { now: 0, max: 0 };
+    const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, handler(seen, inflight));
+    let sessions = 0;
+    server.on('session', () => sessions++);
+    const url = await listen(server);
+    const c = await client(url, 8);
+    try {
+      const bodies = Array.from({ length: 40 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` } }));
+      const answers = await Promise.all(bodies.map((b, i) => c.request<Seen>(`/slow/${i}`, { method: 'PATCH', body: b, query: { dryRun: 'All', force: true } })));
+      expect(answers.map((a) => a.version)).toEqual(Array(40).fill('2.0'));
+      expect(answers[7]).toMatchObject({ method: 'PATCH', path: '/slow/7?dryRun=All&force=true', auth: 'Bearer tok-123' });
+      expect(answers.map((a) => JSON.parse(a.body) as unknown)).toEqual(bodies);
+      expect(sessions).toBe(1);
+      expect(inflight.max).toBeLessThanOrEqual(8);
+      expect(inflight.max).toBeGreaterThan(1);
+      const err = await c.request('/missing/x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeApiError);
+      expect((err as KubeApiError).reason).toBe('NotFound');
+      expect(await c.getOptional('/missing/y')).toBeUndefined();
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
+
+  it('opens a new session after the server closed the previous one', async () => {
+    const seen: Seen[] = [];
+    const server = http2.createSecureServer({ cert, key }, handler(seen, { now: 0, max: 0 }));
+    const live = new Set<http2.ServerHttp2Session>();
+    server.on('session', (s) => {
+      live.add(s);
+      s.on('close', () => live.delete(s));
+    });
+    const url = await listen(server);
+    const c = await client(url);
+    try {
+      expect((await c.request<Seen>('/a')).version).toBe('2.0');
+      // Server-side idle close (GOAWAY), as an apiserver or a load balancer does.
+      for (const s of live) s.close();
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await c.request<Seen>('/b')).path).toBe('/b');
+      expect(seen.map((s) => s.path)).toEqual(['/a', '/b']);
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
+
+  it('falls back to HTTP/1.1 when ALPN does not offer h2, and watches use HTTP/1.1', async () => {
+    const seen: Seen[] = [];
+    const server = https.createServer({ cert, key }, handler(seen, { now: 0, max: 0 }));
+    const url = await listen(server);
+    const c = await client(url);
+    try {
+      const answers = await Promise.all([1, 2, 3].map((i) => c.request<Seen>(`/x/${i}`, { method: 'POST', body: { i } })));
+      expect(answers.map((a) => [a.version, a.body])).toEqual([['1.1', '{"i":1}'], ['1.1', '{"i":2}'], ['1.1', '{"i":3}']]);
+      const res = await c.stream('/watch');
+      const text = await new Promise<string>((r) => {
+        let t = '';
+        res.on('data', (d: Buffer) => (t += d.toString()));
+        res.on('end', () => r(t));
+      });
+      expect(text).toContain('ADDED');
+      expect(seen.at(-1)?.version).toBe('1.1');
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
+});
