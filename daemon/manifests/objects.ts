@@ -63,6 +63,31 @@ export function validateObject(obj: Record<string, unknown>): string[] {
       out.push('metadata.namespace is not a valid namespace name (DNS-1123 label)');
     }
   }
+  if (apiVersion === 'v1' && kind === 'Secret') out.push(...secretValueProblems(obj));
+  return out;
+}
+
+/**
+ * A Secret's data and stringData values must be strings. Caught here, not left to the dry-run,
+ * because the apiserver's answer quotes the value (".stringData.pin: expected string, got
+ * …{Value:1234}") and that answer would reach status, Events and logs — for a sealed Secret, the
+ * decrypted value. An unquoted number or boolean in a sops file decrypts to exactly that.
+ */
+function secretValueProblems(obj: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const field of ['data', 'stringData'] as const) {
+    const m = obj[field];
+    if (m === undefined || m === null) continue;
+    if (!isRecord(m)) {
+      out.push(`${field} must be a mapping of strings`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string' && v !== null) {
+        out.push(`${field}.${k} must be a string, not ${Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`} (quote it; the value is not shown)`);
+      }
+    }
+  }
   return out;
 }
 

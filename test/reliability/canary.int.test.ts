@@ -26,6 +26,13 @@ import { freePort } from '../stack/procs.js';
 import { canaryForms, CanarySweep, findGitStores, makeCanary } from './canary.js';
 
 const stack = inject('stack');
+
+/**
+ * The sync attempted `sha` and its lastError is that attempt's (the message names the revision):
+ * attemptedRevision moves when a reconcile starts, while lastError still holds the previous one.
+ */
+const refusedAt = (s: { attemptedRevision?: string; lastError?: { message: string } } | undefined, sha: string): boolean =>
+  s?.attemptedRevision === sha && (s.lastError?.message.includes(`revision ${sha.slice(0, 12)}`) ?? false);
 const sfx = randomBytes(3).toString('hex');
 const NS_AGE = `rel-canary-age-${sfx}`;
 const NS_VAULT = `rel-canary-vault-${sfx}`;
@@ -43,6 +50,8 @@ const C = {
   tamperedVault: makeCanary('tampered-vault'),
   wrongKey: makeCanary('wrong-key'),
   drift: makeCanary('drift'),
+  /** 15 random digits (below 2^53): a sealed value that decrypts to a YAML int. */
+  numeric: String(10n ** 14n + (BigInt(`0x${randomBytes(8).toString('hex')}`) % (9n * 10n ** 14n))),
 };
 const APPLIED = [C.age, C.ageEmbedded, C.vault];
 const ALL = Object.values(C);
@@ -258,7 +267,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     for (const [name, file] of [[SYNC_AGE, 'apps/tampered.yaml'], [SYNC_VAULT, 'vault/tampered.yaml']] as const) {
       const st = await eventually(`${name} refuses the tampered revision`, async () => {
         const s = await sync(name);
-        return s?.attemptedRevision === bad && s.lastError ? s : undefined;
+        return refusedAt(s, bad) ? s : undefined;
       });
       expect(st.lastError?.message).toMatch(new RegExp(`decrypt.*${file.replace('.', '\\.')}.*tampered or corrupted`, 's'));
       expect(st.appliedRevision).toBe(good);
@@ -274,7 +283,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     await poke();
     const st = await eventually('age sync refuses the wrong-key revision', async () => {
       const s = await sync(SYNC_AGE);
-      return s?.attemptedRevision === bad2 && s.lastError ? s : undefined;
+      return refusedAt(s, bad2) ? s : undefined;
     });
     expect(st.lastError?.message).toMatch(/decrypt.*apps\/wrong\.yaml/s);
     expect(st.appliedRevision).toBe(good);
@@ -284,7 +293,23 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(await getJson(stack, ['secret', 'tampered', '-n', NS_AGE])).toBeUndefined();
     expect(await getJson(stack, ['secret', 'wrong', '-n', NS_AGE])).toBeUndefined();
 
-    const fixed = await repo.commit({ 'apps/wrong.yaml': null }, 'back to good');
+    // A sealed value that decrypts to a number (an unquoted PIN): Secret values must be strings,
+    // so the apiserver refuses it — and its error must not carry the number.
+    const numeric = await encryptText(secretYaml('pin', NS_AGE, `stringData:\n  pin: ${C.numeric}\n`), { format: 'yaml', source: 'apps/pin.yaml', keys: { age: [ageRecipient] }, rule: RULE }, {});
+    const bad3 = await repo.commit({ 'apps/wrong.yaml': null, 'apps/pin.yaml': numeric }, 'numeric value');
+    await poke();
+    const st3 = await eventually('age sync refuses the non-string Secret value', async () => {
+      const s = await sync(SYNC_AGE);
+      return refusedAt(s, bad3) ? s : undefined;
+    });
+    expect(st3.lastError?.message).toMatch(/manifests.*apps\/pin\.yaml.*stringData\.pin must be a string/s);
+    expect(st3.appliedRevision).toBe(good);
+    texts.push([`lastError numeric`, st3.lastError?.message ?? '']);
+    const dn = await cli(['diff', '-c', configFile, '-s', SYNC_AGE]);
+    expect(dn.code).not.toBe(0);
+    expect(await getJson(stack, ['secret', 'pin', '-n', NS_AGE])).toBeUndefined();
+
+    const fixed = await repo.commit({ 'apps/pin.yaml': null }, 'back to good');
     await poke();
     await eventually('good revision applied again', async () => {
       const st2 = await status();
@@ -351,7 +376,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     texts.push(['daemon stdout', stdout], ['daemon stderr', Buffer.concat(child.stderr).toString()]);
     // The JSON logs are real and at debug level: they record the refusals.
     const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; level: number });
-    expect(lines.filter((l) => l.msg === 'revision refused; last good revision stays applied').length).toBeGreaterThanOrEqual(3);
+    expect(lines.filter((l) => l.msg === 'revision refused; last good revision stays applied').length).toBeGreaterThanOrEqual(4);
     expect(lines.some((l) => l.msg === 'drift detected; re-applying')).toBe(true);
     for (const [where, t] of texts) sweep.text(where, t);
 

@@ -15,6 +15,13 @@ import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
 
 const stack = inject('stack');
+
+/**
+ * The sync attempted `sha` and its lastError is that attempt's (the message names the revision):
+ * attemptedRevision moves when a reconcile starts, while lastError still holds the previous one.
+ */
+const refusedAt = (s: { attemptedRevision?: string; lastError?: { message: string } } | undefined, sha: string): boolean =>
+  s?.attemptedRevision === sha && (s.lastError?.message.includes(`revision ${sha.slice(0, 12)}`) ?? false);
 const sfx = randomBytes(3).toString('hex');
 const A = `rel-ten-a-${sfx}`;
 const B = `rel-ten-b-${sfx}`;
@@ -106,7 +113,7 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
     await fetchNow();
     const s = await eventually('A attempted the revision', async () => {
       const x = await syncA();
-      return x?.attemptedRevision === sha && x.lastError ? x : undefined;
+      return refusedAt(x, sha) ? x : undefined;
     });
     expect((await getJson<{ data: { k: string } }>(stack, ['configmap', 'app', '-n', A]))?.data.k).toBe('v');
     expect(await rv(['configmap', 'shared', '-n', B]), "B's object untouched").toBe(bShared);
