@@ -1,6 +1,6 @@
 // Fault (e): the daemon process is SIGKILLed at seeded random instants across the sync and
 // write-back windows, then restarted — the way a node loss or OOM kill would hit it. Each round
-// pushes a revision that drops 40 ConfigMaps and adds 40, and a new image tag the automation
+// pushes a revision that replaces 25 of its 80 ConfigMaps, and a new image tag the automation
 // must write back; every other round Git moves again while the daemon is dead (dropping what the
 // killed apply may have half-created). After each restart: converged on the Git tip within two
 // intervals, no orphan, inventory equal to Git, exactly one write-back commit per tag, and a
@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
 import { seededRandom } from '../stack/fault-proxy.js';
+import { tailLog } from '../stack/procs.js';
 import { WorkRepo } from '../e2e/harness.js';
 import {
   bumpedTags, configMaps, cleanupShared, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
@@ -23,6 +24,9 @@ const NS = `faults-kill-${ID}`;
 const INTERVAL_MS = 5000;
 const BOT = 'bot@faults.gitops-seal.io';
 const ROUNDS = SOAK ? 30 : 5;
+/** ConfigMaps in every revision, and how many each revision replaces (~30%: under the 50% prune guard). */
+const SET = 80;
+const STEP = 25;
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
 /**
  * Kill instants are drawn from [0, WINDOW_MS) after the push, which a webhook announces at once:
@@ -78,7 +82,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
   beforeAll(async () => {
     await pushImage(stack.registry.basic, repoPath, '1.0.0');
     repo = await WorkRepo.create(stack, `faults-kill-${ID}`);
-    names = fresh(120);
+    names = fresh(SET);
     await repo.commit({ 'app/ns.yaml': namespaceYaml(NS), 'app/web.yaml': deployment('1.0.0'), 'app/set.yaml': configMaps(names, NS, { round: '0' }) }, 'round 0');
     daemon = await DaemonChild.create(
       daemonConfig({
@@ -120,7 +124,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
     const rounds: Record<string, unknown>[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const tag = `1.${round}.0`;
-      names = [...names.slice(40), ...fresh(40)];
+      names = [...names.slice(STEP), ...fresh(STEP)];
       const pushedAt = Date.now();
       await pushSet(`round ${round}`);
       await pushImage(stack.registry.basic, repoPath, tag);
@@ -132,15 +136,16 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
       await daemon.kill();
       const killedAt = Date.now();
       const appliedBefore = before ? syncOf(before, SYNC)?.appliedRevision : undefined;
+      await repo.git(['fetch', '--quiet', 'origin']);
       const phase = {
         newRevisionApplied: appliedBefore !== undefined && appliedBefore !== tips.at(-1),
-        wroteBack: ((before?.imageUpdates[0] ?? {}) as { lastPushedCommit?: string }).lastPushedCommit !== undefined,
+        wroteBack: (await bumpedTags(repo.dir, 'origin/main', BOT, image)).includes(tag),
       };
-      // Every other round Git moves while the daemon is dead: the 40 names just added (maybe
-      // half-created by the killed apply) leave again, 20 others arrive.
+      // Every other round Git moves while the daemon is dead: the names just added (maybe
+      // half-created by the killed apply) leave again, as many others arrive.
       const movedWhileDown = rng() < 0.5;
       if (movedWhileDown) {
-        names = [...names.slice(0, names.length - 40), ...fresh(20)];
+        names = [...names.slice(0, names.length - STEP), ...fresh(STEP)];
         await pushSet(`round ${round}: moved while down`);
       }
       await daemon.start();
@@ -150,7 +155,10 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
         tip = await remoteHead();
         const s = syncOf(await status(daemon.url), SYNC);
         return s?.appliedRevision === tip && s.lastError === undefined && (await liveImage()) === `${image}:${tag}`;
-      }, 8 * INTERVAL_MS, 200);
+      }, 8 * INTERVAL_MS, 200).catch((err: unknown) => {
+        if (daemon.proc) console.error(`[faults] daemon log tail (round ${round}):\n${tailLog(daemon.proc, 30)}`);
+        throw err;
+      });
 
       const owned = await ownedObjects(k, SYNC, 'configmaps,deployments,namespaces');
       const inv = await inventoryObjects(k, SYNC);
