@@ -91,7 +91,8 @@ export async function startDaemon(config: object, opts: { dataDir?: string; star
 }
 
 export async function kubectl(stack: StackInfo, args: string[], input?: string): Promise<string> {
-  const p = run(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args]);
+  // Large buffer: `get events -A` on the shared cluster passes execFile's 1 MiB default.
+  const p = run(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args], { maxBuffer: 256 << 20 });
   if (input !== undefined) {
     p.child.stdin?.end(input);
   }
