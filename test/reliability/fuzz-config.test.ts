@@ -43,7 +43,7 @@ interface Gen {
 }
 
 const validConfig: fc.Arbitrary<Gen> = fc
-  .uniqueArray(dnsLabel, { minLength: 1, maxLength: 3 })
+  .uniqueArray(dnsLabel, { minLength: 1, maxLength: 2 })
   .chain((names) =>
     fc.record({
       sources: fc.tuple(
@@ -62,7 +62,7 @@ const validConfig: fc.Arbitrary<Gen> = fc
           ),
         ),
       ),
-      syncs: fc.uniqueArray(dnsLabel, { minLength: 1, maxLength: 3 }).chain((syncNames) =>
+      syncs: fc.uniqueArray(dnsLabel, { minLength: 1, maxLength: 2 }).chain((syncNames) =>
         fc.tuple(
           ...syncNames.map((name) =>
             fc.record(
