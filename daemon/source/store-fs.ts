@@ -20,6 +20,8 @@ const LOOSE_RE = /\/objects\/([0-9a-f]{2})\/[0-9a-f]{38}$/;
  */
 const NO_LOOSE_OBJECT: NodeJS.ErrnoException = Object.assign(new Error('ENOENT: no such loose object'), { code: 'ENOENT', errno: -2, syscall: 'open' });
 
+let tmpSeq = 0;
+
 export function storeFs(gitdir: string): StoreFs {
   const p = nodeFs.promises;
   const objectsDir = `${gitdir}/objects`;
@@ -80,7 +82,20 @@ export function storeFs(gitdir: string): StoreFs {
     async writeFile(...args: Parameters<Promises['writeFile']>) {
       if (touches(args[0])) invalidate();
       try {
-        return await p.writeFile(...args);
+        // Atomic: write a temp file beside the target, then rename over it. A process killed
+        // mid-write (SIGKILL, OOM) must not leave a truncated loose object or pack that
+        // isomorphic-git then finds "present" and can never read (inflate errors forever).
+        // Temp names match neither loose-object names nor the *.idx/*.pack that git lists.
+        const [path, ...rest] = args;
+        if (typeof path !== 'string') return await p.writeFile(...args);
+        const tmp = `${path}.tmp-${process.pid}-${++tmpSeq}`;
+        try {
+          await p.writeFile(tmp, ...rest);
+          await p.rename(tmp, path);
+        } catch (err) {
+          await p.unlink(tmp).catch(() => undefined);
+          throw err;
+        }
       } finally {
         if (touches(args[0])) invalidate();
       }
