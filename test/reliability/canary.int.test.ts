@@ -7,12 +7,11 @@
 // work clone and the new temp entries, and every object of every git store involved (loose and
 // packed). The only place a canary may appear is the Secret in the cluster — and the sweep is
 // shown to find it there, and in a planted scratch file, so "0 hits" means something.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -369,8 +368,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     const metrics = await fetch(`${url}/metrics`);
     texts.push([`GET /metrics (${metrics.status})`, await metrics.text()]);
     // Every Event in the cluster (other runs' included: a few MiB), not only ours.
-    const events = await promisify(execFile)(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, 'get', 'events', '-A', '-o', 'json'], { maxBuffer: 512 << 20 });
-    texts.push(['kubectl get events -A', events.stdout]);
+    texts.push(['kubectl get events -A', await kubectl(stack, ['get', 'events', '-A', '-o', 'json'])]);
     await stopChild(child);
     const stdout = Buffer.concat(child.stdout).toString();
     texts.push(['daemon stdout', stdout], ['daemon stderr', Buffer.concat(child.stderr).toString()]);
