@@ -3,9 +3,9 @@
 // equal to Git, no duplicate write-back commit, linear history = no force-push) and a
 // recorder of the measured figures (FAULTS.md is written from them).
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { freePort, startProcess, waitFor, type Proc } from '../stack/procs.js';
@@ -103,6 +103,11 @@ export class DaemonChild {
   alive(): boolean {
     const p = this.proc;
     return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
+  }
+
+  /** Delete the config and data directory (after stop). */
+  remove(): void {
+    rmSync(dirname(this.configFile), { recursive: true, force: true });
   }
 
   /** Graceful stop (SIGTERM) for teardown. */

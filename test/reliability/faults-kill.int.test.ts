@@ -114,6 +114,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
 
   afterAll(async () => {
     await daemon?.stop();
+    daemon?.remove();
     repo?.remove();
     await cleanupShared(k, NS, SYNC);
   });
