@@ -9,7 +9,7 @@
 // shown to find it there, and in a planted scratch file, so "0 hits" means something.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -112,6 +112,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   let configFile: string;
   let tempsBefore: Map<string, number>;
   let ageRecipient: string;
+  let scratch: string | undefined;
   const texts: [string, string][] = [];
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -231,7 +232,9 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   afterAll(async () => {
     if (child) await stopChild(child);
     for (const ns of [NS_AGE, NS_VAULT]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => '');
+    for (const s of [SYNC_AGE, SYNC_VAULT]) await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
     repo?.remove();
+    for (const d of [work, scratch]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('applies both Secrets with the plaintext (the one place a canary may be)', async () => {
@@ -357,11 +360,12 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(new Set(inCluster.hits.map((h) => h.canary))).toEqual(new Set(APPLIED));
     expect(inCluster.hits.some((h) => h.canary === C.ageEmbedded && h.form === 'b64@1')).toBe(true);
     // Positive control 2: a canary planted in a scratch file (zlib-compressed, base64 at offset 2) is found.
-    const scratch = mkdtempSync(join(tmpdir(), 'gitops-seal-rel-plant-'));
-    writeFileSync(join(scratch, 'planted'), deflateSync(Buffer.from(`xy${C.vault}`).toString('base64')));
+    scratch = mkdtempSync(join(tmpdir(), 'gitops-seal-rel-plant-'));
+    const plant = scratch;
+    writeFileSync(join(plant, 'planted'), deflateSync(Buffer.from(`xy${C.vault}`).toString('base64')));
     const control = new CanarySweep(ALL);
-    await control.dir(scratch);
-    expect(control.describe()).toEqual([`b64@2 of ${C.vault} in ${join(scratch, 'planted')} (inflated)`]);
+    await control.dir(plant);
+    expect(control.describe()).toEqual([`b64@2 of ${C.vault} in ${join(plant, 'planted')} (inflated)`]);
 
     const sweep = new CanarySweep(ALL);
     texts.push(['GET /status', await (await fetch(`${url}/status`)).text()]);
@@ -383,7 +387,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     await sweep.dir(work);
     await sweep.dir(repo.dir);
     const after = await tempEntries();
-    const skipTemp = (p: string): boolean => p === scratch || p.startsWith(`${scratch}/`) || p.startsWith(stack.logDir) || /\/go-build|\/gopath|\/stack($|\/)/.test(p);
+    const skipTemp = (p: string): boolean => p === plant || p.startsWith(`${plant}/`) || p.startsWith(stack.logDir) || /\/go-build|\/gopath|\/stack($|\/)/.test(p);
     for (const [p, mtime] of after) {
       if (tempsBefore.get(p) === mtime || p === work || p === repo.dir || skipTemp(p)) continue;
       await sweep.dir(p, { exclude: skipTemp, maxFileBytes: 16 << 20, maxFiles: 5000 });

@@ -5,6 +5,7 @@
 // the other side, so the guard cannot pass by refusing everything: exactly maxPruneRatio is
 // allowed, maxPruneRatio: 1 prunes most, allowEmpty prunes all (but only on a path that exists).
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
 
@@ -35,11 +36,13 @@ describe('mass-deletion guard', () => {
   let repo: WorkRepo;
   let d: RunningDaemon | undefined;
   const figures = { refused: 0, allowed: 0 };
+  const dataDirs: string[] = [];
 
   /** A fresh daemon process-equivalent (new data dir, only the cluster inventory carries over) with this sync config. */
   async function restart(sync: Record<string, unknown> = {}): Promise<RunningDaemon> {
     await d?.stop();
     d = await startDaemon(daemonConfig(sync, repo.url), { start: false });
+    dataDirs.push(d.dataDir);
     return d;
   }
 
@@ -74,6 +77,8 @@ describe('mass-deletion guard', () => {
   afterAll(async () => {
     await d?.stop();
     await kubectl(stack, ['delete', 'namespace', NS, '--wait=false']).catch(() => '');
+    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${SYNC}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     repo?.remove();
   });
 

@@ -6,7 +6,7 @@
 // resourceVersion unchanged). Table-driven; a final control commit of the same shape without
 // the tampering IS applied and pruned, so every refusal above is the tampering's doing.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -111,6 +111,7 @@ describe('daemon refuses tampered revisions: nothing applied, nothing pruned, fi
   let repo: WorkRepo;
   let d: RunningDaemon;
   let good: string;
+  let keyDir: string | undefined;
   const originals = new Map<Case['file'], string>();
   const paths: Record<Case['file'], string> = { secret: 't/secret.yaml', suffix: 't/suffix.yaml', vault: 't/vault.yaml' };
   const errors: string[] = [];
@@ -133,7 +134,8 @@ describe('daemon refuses tampered revisions: nothing applied, nothing pruned, fi
     process.env.REL_TAMPER_VAULT_TOKEN = stack.vault.rootToken;
     repo = await WorkRepo.create(stack, `rel-tamper-${sfx}`);
     const id = await generateAgeIdentity();
-    const idFile = join(mkdtempSync(join(tmpdir(), 'gitops-seal-rel-tamper-')), 'age.key');
+    keyDir = mkdtempSync(join(tmpdir(), 'gitops-seal-rel-tamper-'));
+    const idFile = join(keyDir, 'age.key');
     writeFileSync(idFile, id.file, { mode: 0o600 });
     const age = { keys: { age: [id.recipient] } };
     originals.set('secret', await encryptText(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: ${NS}\ntype: Opaque\nstringData:\n  password: ${canaries.password}\n  user: ${canaries.user}\n  pin: "12345"\n`, { format: 'yaml', source: paths.secret, ...age, rule: RULE }, {}));
@@ -178,7 +180,9 @@ describe('daemon refuses tampered revisions: nothing applied, nothing pruned, fi
   afterAll(async () => {
     await d?.stop();
     await kubectl(stack, ['delete', 'namespace', NS, '--wait=false']).catch(() => '');
+    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${SYNC}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
     repo?.remove();
+    for (const dir of [keyDir, d?.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_n, c) => {

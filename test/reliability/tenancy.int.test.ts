@@ -7,7 +7,7 @@
 // gets 202 and the commit is applied. (The daemon under the deploy/ ServiceAccount being refused
 // by RBAC is test/deploy/deploy.int.test.ts.)
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -98,6 +98,7 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
   let bShared: string | undefined;
   let bInventory: string | undefined;
   let n = 0;
+  let keyDir: string | undefined;
 
   const st = async () => (await (await fetch(`${d.url}/status`)).json()) as { syncs: SyncSt[]; sources: SourceSt[] };
   const syncA = async () => (await st()).syncs.find((s) => s.name === SYNC_A);
@@ -125,7 +126,8 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
     setGitEnv(stack);
     process.env.REL_TEN_HOOK = HOOK;
     for (const ns of [A, B]) await kubectl(stack, ['create', 'namespace', ns]);
-    const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-rel-ten-'));
+    keyDir = mkdtempSync(join(tmpdir(), 'gitops-seal-rel-ten-'));
+    const dir = keyDir;
     const x = await generateAgeIdentity();
     const y = await generateAgeIdentity();
     keyB = y.recipient;
@@ -161,7 +163,9 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
   afterAll(async () => {
     await d?.stop();
     for (const ns of [A, B]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => '');
+    for (const s of [SYNC_A, SYNC_B]) await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
     repo?.remove();
+    for (const dir of [keyDir, d?.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it.each(CASES.map((c, i) => [c.name, c, i] as const))('A is refused: %s', async (_n, c, i) => {
