@@ -23,7 +23,11 @@ export interface ResourceManagerOptions {
   fieldManager?: string;
   /** Name of the sync; set as label `gitops-seal.io/sync` on every applied object. */
   syncName?: string;
-  /** Concurrent requests within a stage (default 32: on a 2-core apiserver 1,000 dry-runs + applies took 1.6 s at 32 vs 2.3 s at 16). */
+  /**
+   * Concurrent requests within a stage (default 64). On the 2-core stack, 1,000 dry-runs +
+   * applies took 1.6 s at 32 vs 2.3 s at 16 over HTTP/1.1; over HTTP/2, 64 in flight used
+   * ~25% less daemon CPU and ~25% less wall than 32 (bench/apply-path.ts, 4 rounds).
+   */
   concurrency?: number;
   /** Namespace for namespaced objects that have none (default: such objects are rejected). */
   defaultNamespace?: string;
@@ -58,7 +62,7 @@ export class ResourceManager {
     this.mapper = new RESTMapper(client);
     this.fieldManager = opts.fieldManager ?? 'gitops-seal';
     this.syncName = opts.syncName;
-    this.concurrency = opts.concurrency ?? 32;
+    this.concurrency = opts.concurrency ?? 64;
     this.defaultNamespace = opts.defaultNamespace;
     this.fieldValidation = opts.fieldValidation ?? 'Strict';
     this.crdTimeoutMs = opts.crdTimeoutMs ?? 60_000;

@@ -12,7 +12,10 @@ import { apiErrorFromResponse, KubeApiError, KubeTransportError } from './errors
 import { H2StaleError, H2Transport, H2Unsupported } from './h2.js';
 
 export interface KubeClientOptions {
-  /** Upper bound of concurrent requests (HTTP/2 streams, or HTTP/1.1 connections) to the apiserver (default 32). */
+  /**
+   * Upper bound of concurrent requests to the apiserver: HTTP/2 streams on the one connection
+   * (default 64), or HTTP/1.1 connections after a fallback (default 32: each is a TLS session).
+   */
   maxSockets?: number;
   /** Unary requests over HTTP/2 when the server offers it via ALPN (default true, unless GITOPS_SEAL_KUBE_HTTP2=0). */
   http2?: boolean;
@@ -69,6 +72,7 @@ export class KubeClient {
     this.kc = kc;
     this.server = cluster.server.replace(/\/+$/, '');
     const maxSockets = opts.maxSockets ?? 32;
+    const maxStreams = opts.maxSockets ?? 64;
     const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
     this.agent = this.server.startsWith('https:')
       ? new https.Agent({ ...tls, ...agentOpts })
@@ -76,7 +80,7 @@ export class KubeClient {
     // GITOPS_SEAL_KUBE_HTTP2=0: escape hatch (and A/B switch for bench/daemon.ts) to force HTTP/1.1.
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     const useH2 = opts.http2 ?? process.env.GITOPS_SEAL_KUBE_HTTP2 !== '0';
-    if (this.server.startsWith('https:') && useH2) this.h2 = new H2Transport(new URL(this.server), tls, maxSockets, this.timeoutMs);
+    if (this.server.startsWith('https:') && useH2) this.h2 = new H2Transport(new URL(this.server), tls, maxStreams, this.timeoutMs);
     this.userAgent = opts.userAgent ?? 'gitops-seal';
   }
 
