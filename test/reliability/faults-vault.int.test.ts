@@ -49,7 +49,7 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     setGitEnv(stack);
     const name = `openbao-faults-${ID}`;
     vault = await startOpenBao({ name });
-    unsealKey = devUnsealKey(join(logDir(), `${name}.log`));
+    unsealKey = await devUnsealKey(join(logDir(), `${name}.log`));
     process.env.FAULTS_VAULT_TOKEN = vault.info.rootToken;
     repo = await WorkRepo.create(stack, `faults-vault-${ID}`);
     await repo.commit({

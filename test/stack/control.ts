@@ -105,10 +105,22 @@ export async function vaultSealed(v: Pick<VaultInfo, 'addr'>): Promise<boolean> 
   return body.sealed === true;
 }
 
-/** The dev server prints its single unseal key at start-up ("Unseal Key: <base64>"). */
-export function devUnsealKey(logFile: string): string {
-  // The last one: a log file can be appended to by an earlier run of the same name.
-  const m = [...readFileSync(logFile, 'utf8').matchAll(/Unseal Key: (\S+)/g)].at(-1);
-  if (!m?.[1]) throw new StackError('openbao', `no "Unseal Key:" line in ${logFile}`, logFile);
-  return m[1];
+/**
+ * The dev server prints its single unseal key at start-up ("Unseal Key: <base64>"). Its stdout
+ * reaches the log file through a pipe, possibly after the server already answers health checks,
+ * so the line is waited for.
+ */
+export async function devUnsealKey(logFile: string, timeoutMs = 15_000): Promise<string> {
+  let key: string | undefined;
+  await waitFor(
+    `"Unseal Key:" in ${logFile}`,
+    async () => {
+      // The last one: a log file can be appended to by an earlier run of the same name.
+      key = [...readFileSync(logFile, 'utf8').matchAll(/Unseal Key: (\S+)/g)].at(-1)?.[1];
+      return key !== undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  if (!key) throw new StackError('openbao', `no "Unseal Key:" line in ${logFile}`, logFile);
+  return key;
 }
