@@ -162,7 +162,31 @@ describe('large input', () => {
     }
     const { objects } = readManifests([{ path: 'big.yaml', text: docs.join('---\n') }]);
     expect(objects).toHaveLength(5000);
-    expect(objects.map((o) => o.object.metadata?.name)).toEqual(docs.map((_, i) => `cm-${i}`));
+    expect(objects.map((o) => (o.object.metadata as { name?: string } | undefined)?.name)).toEqual(docs.map((_, i) => `cm-${i}`));
     expect(objects[4999]?.object.data).toEqual({ key: 'value-4999', mode: 420, true: true });
   }, 60_000);
+});
+
+describe('ciphertext without a sops block', () => {
+  const sealed = 'ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]';
+  it('refuses a document whose sops block was removed, naming the file and field, not the value', () => {
+    const text = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: a\nstringData:\n  password: ${sealed}\n`;
+    expect(() => readManifests([{ path: 'apps/secret.enc.yaml', text }])).toThrow(ManifestError);
+    try {
+      readManifests([{ path: 'apps/secret.enc.yaml', text: `${text}sopz:\n  version: 3.9.0\n` }]);
+      expect.unreachable();
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect(msg).toContain('apps/secret.enc.yaml');
+      expect(msg).toContain('stringData.password');
+      expect(msg).toContain('no sops metadata');
+      expect(msg).not.toContain('c2VjcmV0');
+    }
+  });
+  it('still reads a value that merely mentions ENC[ and an intact sops document', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  doc: "values look like ENC[AES256_GCM,...]"\n';
+    expect(readManifests([{ path: 'c.yaml', text }]).objects).toHaveLength(1);
+    const enc = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  p: ${sealed}\nsops:\n  version: 3.9.0\n`;
+    expect(readManifests([{ path: 's.yaml', text: enc }]).objects[0]?.encrypted).toBe(true);
+  });
 });

@@ -45,11 +45,42 @@ export function readManifests(files: readonly ManifestFile[], opts: ReadManifest
         objects.push({ ...where, object: doc.value, encrypted: true, text: doc.text });
         continue;
       }
+      const sealed = ciphertextPath(doc.value);
+      if (sealed !== undefined) {
+        problems.push({ ...where, message: `${sealed} holds SOPS ciphertext (ENC[…]) but the document has no sops metadata: its sops block was removed or renamed; refusing to apply ciphertext as a value` });
+        continue;
+      }
       objects.push(...objectsFromDocument(doc.value, where, problems));
     }
   }
   if (problems.length > 0) throw new ManifestError(problems);
   return { objects, warnings };
+}
+
+// What sops writes for an encrypted value: ENC[AES256_GCM,data:…,iv:…,tag:…,type:…].
+const SOPS_VALUE = /^ENC\[AES256_GCM,data:/;
+
+/**
+ * The field path of the first SOPS-encrypted value in a document without a `sops` block, if any.
+ * Without the block nothing can be decrypted or verified, and applying the ciphertext as a value
+ * would silently break a workload; sops itself refuses such a file ("sops metadata not found").
+ */
+function ciphertextPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return SOPS_VALUE.test(value) ? path || '(document)' : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = ciphertextPath(value[i], `${path}[${i}]`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const p = ciphertextPath(v, path ? `${path}.${k}` : k);
+      if (p !== undefined) return p;
+    }
+  }
+  return undefined;
 }
 
 /**
