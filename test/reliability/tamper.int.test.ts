@@ -100,6 +100,9 @@ const CASES: Case[] = [
     const user = /^\s*user: (ENC\[[^\]]*\])/m.exec(t)?.[1] ?? '';
     return t.replace(pw, '@PW@').replace(user, pw).replace('@PW@', user);
   } },
+  // Without its sops block a file cannot be decrypted or verified; the ENC[…] values must not be applied as data.
+  { name: 'sops block removed (ciphertext left as values)', file: 'secret', tamper: (t) => t.replace(/^sops:\n(?:[ \t-].*\n?)*/m, ''), stage: 'manifests' },
+  { name: 'sops key renamed', file: 'secret', tamper: (t) => t.replace(/^sops:$/m, 'sopz:'), stage: 'manifests' },
   { name: 'ENC value downgraded to attacker plaintext', file: 'secret', tamper: (t) => editEnc(t, 'password', () => 'attacker-chosen') },
   { name: '_unencrypted suffix field (covered by the MAC)', file: 'suffix', tamper: (t) => t.replace('owner_unencrypted: team-a', 'owner_unencrypted: team-b') },
   { name: 'whole-file encryption: kind ciphertext', file: 'suffix', tamper: (t) => editEnc(t, 'kind', flipPart('data')) },
