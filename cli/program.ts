@@ -60,7 +60,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
       'after',
       '\nExit codes: 0 ok, 1 problems found (check) / differences (diff), 2 usage, 3 decrypt/MAC failure,\n' +
         '            4 key/backend failure, 5 .sops.yaml/daemon config, 6 input/output,\n' +
-        '            7 revision refused (build/diff), 8 Git/Kubernetes unreachable, 130 interrupted.\n',
+        '            7 revision refused (build/diff), 8 Git/Kubernetes/daemon unreachable, 130 interrupted.\n',
     );
   for (const c of commands) c.register(program, ctx);
   return program;

@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('-o, --output <format>', 'table, or the raw /status document as json or yaml').argParser(parseStatusFormat).default('table'))
     .option('-s, --sync <name>', 'only this sync (json/yaml: just its status object)')
     .addOption(new Option('--timeout <duration>', 'how long to wait for the daemon').argParser(parseTimeout).default(5000, '5s'))
-    .addHelpText('after', '\nExit: 0 all ready, 1 a sync has an error or is not ready, 2 no such sync, 8 daemon unreachable.\n')
+    .addHelpText('after', '\nExit: 0 all ready (or the replica is a follower), 1 a sync has an error or is not ready, 2 no such sync, 8 daemon unreachable.\n')
     .action(async (opts: StatusOptions) => {
       const url = daemonUrl(opts.url, ctx.env);
       const doc = await getStatus(url, opts.timeout);
@@ -40,6 +40,14 @@ export function register(program: Command, ctx: CliContext): void {
       }
       if (opts.output === 'table') ctx.stdout.write(renderStatus(doc, Date.now(), opts.sync));
       else writeStructured(ctx.stdout, opts.output, opts.sync !== undefined ? syncs[0] : doc);
+      // A follower (leader election) runs no controllers: its syncs never apply, so they say
+      // nothing about the fleet's health. Point at the leader instead of failing.
+      if (doc.leader === false) {
+        const holder = doc.leaderElection?.holder;
+        ctx.stderr.write(`status: this replica is a follower; the leader is ${holder ? `"${holder}"` : 'not known yet'} — its syncs are reported by the leader (or the Service in front of the replicas)\n`);
+        ctx.exitCode = ExitCode.OK;
+        return;
+      }
       const problems = syncs.map(syncProblem).filter((p): p is string => p !== undefined);
       for (const p of problems) ctx.stderr.write(`status: ${p}\n`);
       ctx.exitCode = problems.length > 0 ? ExitCode.PROBLEMS : ExitCode.OK;

@@ -4,6 +4,7 @@
 // within 15 s; image automation keeps making exactly one commit per new tag, on a linear
 // history (nothing force-pushed, no duplicate bump).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../cli/program.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
@@ -153,6 +154,11 @@ spec:
       expect(st?.imageUpdates[0]).not.toHaveProperty('lastRunAt');
       expect((await fetch(`${f.url}/readyz`)).status).toBe(200);
       expect(logsOf(f).filter((l) => l.msg === 'revision applied' || l.msg === 'image update pushed')).toEqual([]);
+      // `gitops-seal status` on a follower points at the leader instead of failing on its idle syncs.
+      let err = '';
+      const code = await runCli(['status', '--url', f.url, '-o', 'json'], { stdout: { write: () => true }, stderr: { write: (t: string) => ((err += t), true) }, env: {}, cwd: process.cwd(), confirm: undefined });
+      expect(code).toBe(0);
+      expect(err).toContain(`this replica is a follower; the leader is "${leader.name}"`);
     }
     expect(await statusOf(leader)).toMatchObject({ leader: true, leaderElection: { identity: leader.name, holder: leader.name } });
     expect((await fetch(`${leader.url}/readyz`)).status).toBe(200);
