@@ -4,7 +4,7 @@
 // revision drops 150 of the objects the interrupted apply may already have created; after the
 // restart the daemon must converge on that revision within two intervals with nothing lost and
 // no orphan (an object with our label that Git no longer declares).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,6 +27,9 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
   let repo: WorkRepo;
   let d: RunningDaemon;
   let k: KubeAccess;
+  let dir: string | undefined;
+  /** The apiserver is killed and not yet restarted (a failed test must not leave it so for afterAll). */
+  let apiserverDown = false;
 
   const expected = (names: string[]): string[] => [`Namespace//${NS}`, ...[...BASE, ...names].map((n) => `ConfigMap/${NS}/${n}`)].sort();
   const revision = (names: string[]): Record<string, string | null> => ({
@@ -37,7 +40,11 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
 
   beforeAll(async () => {
     setGitEnv(stack);
-    cluster = await startWithRetry('private kube control plane', () => startKube({ nodes: 1, dir: mkdtempSync(join(tmpdir(), 'gitops-seal-faults-kube-')) }));
+    cluster = await startWithRetry('private kube control plane', () => {
+      if (dir) rmSync(dir, { recursive: true, force: true }); // a failed attempt's
+      dir = mkdtempSync(join(tmpdir(), 'gitops-seal-faults-kube-'));
+      return startKube({ nodes: 1, dir });
+    });
     ctl = apiserverControl(cluster.info);
     k = { kubectl: join(dirname(kubeBins().kubeStack), 'kubectl'), kubeconfig: cluster.info.kubeconfig };
     repo = await WorkRepo.create(stack, `faults-kube-${Date.now()}`);
@@ -53,9 +60,18 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
   });
 
   afterAll(async () => {
-    await d?.stop();
+    if (apiserverDown) await ctl?.restart().catch(() => undefined);
+    // Bounded: a stop that hangs is reported, it does not stall the suite for the hook timeout.
+    if (d) {
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('daemon stop() did not finish within 30 s')), 30_000);
+      });
+      await Promise.race([d.stop(), hung]).finally(() => clearTimeout(timer));
+    }
     await ctl?.stop();
     await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     repo?.remove();
   });
 
@@ -72,6 +88,7 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
       return seenAtKill > 0;
     }, 60_000, 10);
     await ctl?.kill();
+    apiserverDown = true;
     const downAt = Date.now();
     // Mid-apply, not after it.
     expect(seenAtKill).toBeLessThan(400);
@@ -84,7 +101,10 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     const st = await converge('status names the apiserver outage for revision B', async () => {
       const s = syncOf(await status(d.url), SYNC);
       return s?.attemptedRevision === revB && s.lastError !== undefined;
-    }, 4 * INTERVAL_MS);
+    }, 4 * INTERVAL_MS).catch(async (err: unknown) => {
+      console.error(`[faults] status: ${JSON.stringify(syncOf(await status(d.url), SYNC))}\n${d.logs.text.slice(-3000)}`);
+      throw err;
+    });
     expect(st).toBeGreaterThanOrEqual(0);
     const down = syncOf(await status(d.url), SYNC);
     expect(down?.appliedRevision).not.toBe(revB);
@@ -94,6 +114,7 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
 
     const restartAt = Date.now();
     await ctl?.restart();
+    apiserverDown = false;
     const readyMs = Date.now() - restartAt;
     // Measured from the moment the apiserver answers /readyz again.
     const convergeMs = await converge('revision B applied after the restart', async () => {
