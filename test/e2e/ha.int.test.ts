@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
-import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
+import { eventually, gitSourceConfig, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
 import { alive, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
 
 const stack = inject('stack');
@@ -27,23 +27,7 @@ describe('HA: leader election across daemon processes', () => {
   const manifests = (tag: string, round: number) => ({
     'apps/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`,
     'apps/marker.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marker\n  namespace: ${ns}\ndata:\n  round: "${round}"\n`,
-    'apps/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ${ns}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: ${image}:${tag} # {"$imagepolicy": "app"}
-`,
+    'apps/web.yaml': markedDeployment(ns, image, tag),
   });
 
   beforeAll(async () => {

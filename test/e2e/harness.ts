@@ -131,3 +131,27 @@ export function setGitEnv(stack: StackInfo): void {
   process.env.E2E_GIT_USER = stack.git.username;
   process.env.E2E_GIT_PASSWORD = stack.git.password;
 }
+
+/**
+ * A one-container Deployment `web` in `namespace` whose image line carries the Flux marker of
+ * image policy `policy`: what the image-automation, HA and fault tests bump.
+ */
+export function markedDeployment(namespace: string, image: string, tag: string, policy = 'app'): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${namespace}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: ${image}:${tag} # {"$imagepolicy": "${policy}"}
+`;
+}

@@ -9,7 +9,7 @@ import { FaultProxy } from '../stack/fault-proxy.js';
 import { setRejectPushes, startGitServer } from '../stack/gitserver.js';
 import { pushImage } from '../stack/image-push.js';
 import type { GitInfo, Started } from '../stack/types.js';
-import { startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { markedDeployment, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
 import {
   bumpedTags, configMap, cleanupShared, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';
@@ -24,23 +24,7 @@ const BOT = 'bot@faults.gitops-seal.io';
 const image = `${stack.registry.basic.host}/faults/git-${ID}`;
 const repoPath = image.slice(image.indexOf('/') + 1);
 
-const deployment = (tag: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ${NS}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: ${image}:${tag} # {"$imagepolicy": "app"}
-`;
+const deployment = (tag: string): string => markedDeployment(NS, image, tag);
 
 describe('fault: git server down, 500, lost push answer, rejected pushes', () => {
   let git: Started<GitInfo>;

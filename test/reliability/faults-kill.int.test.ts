@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
 import { seededRandom } from '../stack/fault-proxy.js';
 import { tailLog } from '../stack/procs.js';
-import { WorkRepo } from '../e2e/harness.js';
+import { markedDeployment, WorkRepo } from '../e2e/harness.js';
 import {
   bumpedTags, configMaps, cleanupShared, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';
@@ -38,23 +38,7 @@ const HOOK_SECRET = randomBytes(16).toString('hex');
 const image = `${stack.registry.basic.host}/faults/kill-${ID}`;
 const repoPath = image.slice(image.indexOf('/') + 1);
 
-const deployment = (tag: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ${NS}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: ${image}:${tag} # {"$imagepolicy": "app"}
-`;
+const deployment = (tag: string): string => markedDeployment(NS, image, tag);
 
 describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, seed ${SEED})`, () => {
   let repo: WorkRepo;

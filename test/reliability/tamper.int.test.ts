@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
-import { flipB64, formatEnc, parseEnc } from '../interop/helpers.js';
+import { flipB64 } from '../interop/helpers.js';
+import { editEnc, flipAgeStanza, flipLastModified, flipPart } from '../interop/mutations.js';
 import { CanarySweep, makeCanary } from './canary.js';
 
 const stack = inject('stack');
@@ -31,37 +32,6 @@ const canaries = { password: makeCanary('tamper-pw'), user: makeCanary('tamper-u
 
 const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${NS}\ndata: {v: "${value}"}\n`;
 
-/** Apply `edit` to the ENC[] value of the first line `key: ENC[...]`. */
-function editEnc(text: string, key: string, edit: (enc: string) => string): string {
-  const re = new RegExp(`^(\\s*${key}:\\s*)(ENC\\[[^\\]]*\\])`, 'm');
-  const m = re.exec(text);
-  if (!m) throw new Error(`no encrypted value for ${key}`);
-  return text.replace(re, `$1${edit(m[2] as string)}`);
-}
-
-const flipPart = (part: 'data' | 'iv' | 'tag') => (enc: string): string => {
-  const p = parseEnc(enc);
-  return formatEnc({ ...p, [part]: flipB64(p[part], part === 'data' ? 0 : 3) });
-};
-
-/** Flip one byte of the age armored block's body (index into the decoded bytes), keeping the line layout. */
-function flipAgeStanza(text: string, index: number): string {
-  const begin = text.indexOf('-----BEGIN AGE ENCRYPTED FILE-----');
-  const end = text.indexOf('-----END AGE ENCRYPTED FILE-----');
-  if (begin < 0 || end < begin) throw new Error('no age stanza');
-  const start = begin + '-----BEGIN AGE ENCRYPTED FILE-----'.length;
-  const parts = text.slice(start, end).split(/(\s+)/);
-  const chunk = (s: string, i: number): boolean => i % 2 === 0 && s !== '';
-  const flipped = flipB64(parts.filter(chunk).join(''), index);
-  let pos = 0;
-  const rebuilt = parts.map((s, i) => {
-    if (!chunk(s, i)) return s;
-    pos += s.length;
-    return flipped.slice(pos - s.length, pos);
-  });
-  return text.slice(0, start) + rebuilt.join('') + text.slice(end);
-}
-
 /** One character of the Vault transit ciphertext (`vault:v1:<base64>`) of the data key. */
 function flipVaultEnc(text: string): string {
   const m = /(enc: vault:v\d+:)([A-Za-z0-9+/=]+)/.exec(text);
@@ -69,7 +39,6 @@ function flipVaultEnc(text: string): string {
   return text.replace(m[0], `${m[1]}${flipB64(m[2] as string, 5)}`);
 }
 
-const flipLastModified = (t: string): string => t.replace(/(lastmodified:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, h: string, d: string) => `${h}${Number(d) ^ 1}`);
 
 interface Case {
   name: string;
