@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
-import { eventually, gitSourceConfig, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
+import { eventually, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
 import { alive, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
 
 const stack = inject('stack');
@@ -44,17 +44,7 @@ describe('HA: leader election across daemon processes', () => {
       spec: {
         sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: '1s' })],
         syncs: [{ name: `ha-${id}`, source: 'repo', path: 'apps', kubeconfig: { file: stack.kube.kubeconfig } }],
-        images: [
-          {
-            name: 'app',
-            image,
-            interval: '1s',
-            insecure: true,
-            credentials: { usernameFrom: { env: 'E2E_REG_USER' }, passwordFrom: { env: 'E2E_REG_PASSWORD' } },
-            policy: { semver: { range: '>=1.0.0' } },
-          },
-        ],
-        imageUpdates: [{ name: 'bump', source: 'repo', path: 'apps', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } }],
+        ...imageAutomationSpec(image),
       },
     });
     // Default timings (lease 10 s, renew deadline 7 s, retry 2 s): the 15 s target is for them.

@@ -155,3 +155,24 @@ spec:
         image: ${image}:${tag} # {"$imagepolicy": "${policy}"}
 `;
 }
+
+/**
+ * The image policy `app` (semver >=1.0.0 over `image`, registry credentials from E2E_REG_USER /
+ * E2E_REG_PASSWORD, scanned every second) and the automation `bump` writing back to `apps/` of
+ * source `repo`: the image-automation and HA tests' DaemonConfig spec fields.
+ */
+export function imageAutomationSpec(image: string): { images: object[]; imageUpdates: object[] } {
+  return {
+    images: [
+      {
+        name: 'app',
+        image,
+        interval: '1s',
+        insecure: true,
+        credentials: { usernameFrom: { env: 'E2E_REG_USER' }, passwordFrom: { env: 'E2E_REG_PASSWORD' } },
+        policy: { semver: { range: '>=1.0.0' } },
+      },
+    ],
+    imageUpdates: [{ name: 'bump', source: 'repo', path: 'apps', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } }],
+  };
+}

@@ -3,7 +3,7 @@
 // real git server → the daemon's own sync applies the Deployment, which rolls out on kwok nodes.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
-import { eventually, getJson, gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, getJson, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
 
 const stack = inject('stack');
 
@@ -13,26 +13,9 @@ describe('image automation: registry → git → cluster', () => {
   const image = `${stack.registry.token.host}/team/app-${Date.now()}`;
   const repoPath = image.slice(image.indexOf('/') + 1);
 
-  const deployment = (tag: string) => `# the web tier
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: ${image}:${tag} # {"$imagepolicy": "app"}
-        ports:
-        - containerPort: 8080   # keep this comment
-`;
+  // The marked Deployment with a comment before it and a commented line after the marker: the
+  // write-back must keep both byte for byte.
+  const deployment = (tag: string) => `# the web tier\n${markedDeployment('default', image, tag)}        ports:\n        - containerPort: 8080   # keep this comment\n`;
 
   beforeAll(async () => {
     setGitEnv(stack);
@@ -47,17 +30,7 @@ spec:
       spec: {
         sources: [gitSourceConfig(stack, 'repo', repo.url)],
         syncs: [{ name: 'image-apps', source: 'repo', path: 'apps', kubeconfig: { file: stack.kube.kubeconfig } }],
-        images: [
-          {
-            name: 'app',
-            image,
-            interval: '1s',
-            insecure: true,
-            credentials: { usernameFrom: { env: 'E2E_REG_USER' }, passwordFrom: { env: 'E2E_REG_PASSWORD' } },
-            policy: { semver: { range: '>=1.0.0' } },
-          },
-        ],
-        imageUpdates: [{ name: 'bump', source: 'repo', path: 'apps', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } }],
+        ...imageAutomationSpec(image),
       },
     });
   });
