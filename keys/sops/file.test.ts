@@ -50,6 +50,9 @@ describe('yaml round trip', () => {
     expect(e).toContain('user_unencrypted: admin');
     expect(isSopsEncrypted(e, 'yaml')).toBe(true);
     expect(isSopsEncrypted(YAML_SRC, 'yaml')).toBe(false);
+    // The fast path skips text without "sops" and without a backslash; an escaped key still counts.
+    expect(isSopsEncrypted(e.replace(/^sops:/gm, '"\\x73ops":'), 'yaml')).toBe(true);
+    expect(isSopsEncrypted(e.replace(/^sops:/gm, 'other:'), 'yaml')).toBe(false);
     const d = await dec(e);
     expect(parseAllDocuments(d).map((x) => x.toJS())).toEqual(parseAllDocuments(YAML_SRC).map((x) => x.toJS()));
     expect(d).toContain('# top comment');
