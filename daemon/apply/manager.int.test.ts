@@ -49,6 +49,43 @@ describe('apply', () => {
     expect(dryNoop.entries[0]?.action).toBe('unchanged');
   });
 
+  it('a write asks for metadata only: the answer holds no Secret data, yet carries what classify needs', async () => {
+    await rm.apply([ns('meta-only')]);
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'meta-only' }, stringData: { token: 'canary-meta-only-7f3a' } };
+    const loc = await rm.locate(secret);
+    const res = await rm.serverSideApply(secret, loc, { metadataOnly: true });
+    expect(res.created).toBe(true);
+    expect(res.object.kind).toBe('PartialObjectMetadata');
+    expect(JSON.stringify(res.object)).not.toContain('canary-meta-only');
+    expect(JSON.stringify(res.object)).not.toContain(Buffer.from('canary-meta-only-7f3a').toString('base64'));
+    expect(res.object.metadata.resourceVersion).toMatch(/^\d+$/);
+    expect(res.object.metadata.managedFields?.some((f) => f.manager === 'gitops-seal')).toBe(true);
+    // The apply pass reads only metadata answers and still tells created / unchanged / configured.
+    const cmA = cm('m', 'meta-only', { k: '1' });
+    expect((await rm.apply([cmA], )).entries[0]?.action).toBe('created');
+    expect((await rm.apply([cmA], )).entries[0]?.action).toBe('unchanged');
+    expect((await rm.apply([cm('m', 'meta-only', { k: '2' })], )).entries[0]?.action).toBe('configured');
+    expect(((await get('/api/v1/namespaces/meta-only/configmaps/m')).data as Record<string, string>).k).toBe('2');
+  });
+
+  it('refuses unknown fields and wrong types with the default fieldValidation (Ignore): apply checks them by schema', async () => {
+    await rm.apply([ns('fv')]);
+    const bad: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'top', namespace: 'fv' }, data: { a: 'b' }, bogus: 1 },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meta', namespace: 'fv', bogus: 1 } as KubeObject['metadata'] },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'type', namespace: 'fv' }, data: { a: 1 } },
+    ];
+    const r = await rm.validate(bad);
+    expect(r.ok).toBe(false);
+    expect(r.failures.map((f) => [f.subject, f.message.match(/: (\.\S+: .*)$/)?.[1]])).toEqual([
+      ['ConfigMap/fv/top', '.bogus: field not declared in schema'],
+      ['ConfigMap/fv/meta', '.metadata.bogus: field not declared in schema'],
+      ['ConfigMap/fv/type', expect.stringMatching(/^\.data\.a: expected string/)],
+    ]);
+    await expect(rm.apply(bad)).rejects.toBeInstanceOf(ApplyError);
+    expect(await kube.client.getOptional('/api/v1/namespaces/fv/configmaps/top')).toBeUndefined();
+  });
+
   it('applies a CRD and its CRs in one call; a custom `Deployment` of example.com arrives intact', async () => {
     const crd: KubeObject = {
       apiVersion: 'apiextensions.k8s.io/v1',

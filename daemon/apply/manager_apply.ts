@@ -146,7 +146,13 @@ async function applyStage(m: ResourceManager, stage: Stage, objs: readonly Locat
       if (opts.dryRun) entry.object = redactSecret({ ...prev, apiVersion: obj.apiVersion, kind: obj.kind });
       return entry;
     }
-    const res = await m.serverSideApply(obj, loc, { dryRun: opts.dryRun ?? false, force: opts.force ?? true });
+    const dryRun = opts.dryRun ?? false;
+    const res = await m.serverSideApply(obj, loc, {
+      dryRun,
+      force: opts.force ?? true,
+      // A write needs only the answer's metadata (classify); a dry-run's object is the diff.
+      metadataOnly: !dryRun,
+    });
     const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
     return entry;

@@ -112,6 +112,6 @@ async function dryRun(m: ResourceManager, objs: readonly KubeObject[], retryKind
     if (err instanceof ApplyError) return err.failures;
     throw err;
   }
-  const results = await mapLimit(located, m.concurrency, ({ obj, loc }) => m.serverSideApply(obj, loc, { dryRun: true, force: true }));
+  const results = await mapLimit(located, m.concurrency, ({ obj, loc }) => m.serverSideApply(obj, loc, { dryRun: true, force: true, metadataOnly: true }));
   return results.flatMap((r, i) => (r.ok ? [] : [toFailure((located[i] as { obj: KubeObject }).obj, r.error)]));
 }

@@ -41,6 +41,8 @@ export interface RequestOptions {
   /** Serialised with JSON.stringify unless already a string. */
   body?: unknown;
   contentType?: string;
+  /** Accept header (default application/json). */
+  accept?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -187,6 +189,7 @@ export class KubeClient {
   private async once(path: string, opts: RequestOptions): Promise<RawResponse> {
     const method = opts.method ?? 'GET';
     const headers = { ...(await this.headers()) };
+    if (opts.accept !== undefined) headers.accept = opts.accept;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);

@@ -107,6 +107,8 @@ export interface KubeOptions {
   nodes?: number;
   /** Directory for certs, etcd data and kubeconfig; default under the stack log dir. */
   dir?: string;
+  /** Serve /debug/pprof on the apiserver (bench/apiserver-profile.ts); off by default. */
+  profiling?: boolean;
 }
 
 export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInfo>> {
@@ -152,7 +154,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
       // which Endpoints validation rejects (loopback) — and nothing here routes to it anyway.
       '--endpoint-reconciler-type=none',
       `--cert-dir=${join(dir, 'certs')}`,
-      '--profiling=false',
+      `--profiling=${opts.profiling === true}`,
     ]);
     procs.push(apiserver);
     const info: KubeInfo = { server, token, kubeconfig: join(dir, 'kubeconfig'), caFile, nodes: [] };
