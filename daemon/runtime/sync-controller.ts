@@ -82,7 +82,7 @@ export class SyncController {
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         const stage = err instanceof RevisionError ? err.stage : 'internal';
-        this.status.lastError = { stage, message: e.message, at: new Date().toISOString() };
+        this.status.lastError = { stage, message: e.message, at: new Date().toISOString(), revision: revision.commit };
         observeSync(this.name, 'failure', (Date.now() - t0) / 1000, stage);
         if (err instanceof RevisionError && stage === 'decrypt') recordDecryptFailures(this.name, decryptReasons(err));
         this.log.error({ sync: this.name, revision: revision.commit, stage, err: e.message }, 'revision refused; last good revision stays applied');

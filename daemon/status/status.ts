@@ -13,7 +13,8 @@ export interface SyncStatus {
   lastAttemptAt?: string;
   /** Objects re-applied because they drifted from Git. */
   driftCorrections: number;
-  lastError?: { stage: string; message: string; at: string };
+  /** Why the last attempt failed, and which revision it was (attemptedRevision moves at the start of the next attempt). */
+  lastError?: { stage: string; message: string; at: string; revision?: string };
   ready: boolean;
 }
 

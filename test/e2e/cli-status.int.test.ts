@@ -74,7 +74,7 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
     const good = status.syncs.find((s) => s.name === GOOD);
     expect(good).toMatchObject({ source: 'src', appliedRevision: head, attemptedRevision: head, ready: true, objects: 2 });
     expect(good?.lastError).toBeUndefined();
-    expect(status.syncs.find((s) => s.name === BROKEN)).toMatchObject({ ready: false, attemptedRevision: head, lastError: { stage: 'manifests' } });
+    expect(status.syncs.find((s) => s.name === BROKEN)).toMatchObject({ ready: false, attemptedRevision: head, lastError: { stage: 'manifests', revision: head } });
     expect(status.sources[0]).toMatchObject({ name: 'src', commit: head });
     expect(r.err).toMatch(new RegExp(`^status: sync "${BROKEN}": manifests: .*broken/bad\\.yaml`, 'm'));
     expect(r.err).not.toContain(GOOD);
