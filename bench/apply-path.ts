@@ -1,7 +1,8 @@
 // The request path alone: ResourceManager.validate (server-side dry-run of every object) then
 // .apply of N ConfigMaps into a fresh namespace, per client variant, against a private
 // kube-apiserver; no git, no parsing, no inventory. Variants `h1-<c>` / `h2-<c>` (transport and
-// concurrency) and `kubectl` (apply --server-side of the same objects) run in rotating order per
+// concurrency; `-strict` appended: fieldValidation=Strict instead of the default Ignore) and
+// `kubectl` (apply --server-side of the same objects) run in rotating order per
 // round; CPU of this process / kubectl, kube-apiserver and etcd from /proc/<pid>/stat.
 // Usage: [N=1000] [R=3] [V=h1-32,h2-32,kubectl] npx tsx bench/apply-path.ts
 import { execFile } from 'node:child_process';
@@ -42,7 +43,7 @@ for (let r = -1; r < R; r++) {
   const order = r % 2 ? [...variants].reverse() : variants;
   const count = r < 0 ? 20 : N;
   for (const v of order) {
-    const [proto, c] = v.split('-');
+    const [proto, c, fv] = v.split('-');
     if (proto === 'kubectl') {
       const dir = join(work, `k${r + 1}`); mkdirSync(dir);
       writeFileSync(join(dir, 'a.yaml'), cms(`k${r + 1}`, count).map((o) => JSON.stringify(o)).join('\n---\n'));
@@ -54,7 +55,7 @@ for (let r = -1; r < R; r++) {
       continue;
     }
     const client = await KubeClient.load({ kubeconfig: kube.info.kubeconfig }, { http2: proto === 'h2', maxSockets: Number(c) });
-    const m = new ResourceManager(client, { syncName: 'micro', concurrency: Number(c) });
+    const m = new ResourceManager(client, { syncName: 'micro', concurrency: Number(c), ...(fv === 'strict' ? { fieldValidation: 'Strict' as const } : {}) });
     const ns = `m${r + 1}-${v}`;
     await m.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
     const objs = cms(ns, count);

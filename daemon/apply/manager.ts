@@ -4,7 +4,7 @@
 // (client, discovery, field manager) and the request helpers all of them use.
 import type { KubeClient } from '../kube/client.js';
 import { RESTMapper, resourcePath, type ResourceMapping } from '../kube/discovery.js';
-import { apiErrorFromResponse, KubeApiError, redactedApiError } from '../kube/errors.js';
+import { apiErrorFromResponse, KubeApiError, parseJsonBody, redactedApiError } from '../kube/errors.js';
 import { keyOf, type KubeList, type KubeObject } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
 import { InvalidObjectError } from './errors.js';
@@ -155,7 +155,7 @@ export class ResourceManager {
       return {
         created: res.status === 201,
         get object(): KubeObject {
-          object ??= JSON.parse(body) as KubeObject;
+          object ??= parseJsonBody<KubeObject>('PATCH', loc.path, body);
           return object;
         },
       };

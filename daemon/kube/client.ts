@@ -8,7 +8,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { apiErrorFromResponse, KubeApiError, KubeTransportError } from './errors.js';
+import { apiErrorFromResponse, KubeApiError, KubeTransportError, parseJsonBody } from './errors.js';
 import { H2StaleError, H2Transport, H2Unsupported } from './h2.js';
 
 export interface KubeClientOptions {
@@ -125,7 +125,7 @@ export class KubeClient {
     if (res.status < 200 || res.status > 299) {
       throw apiErrorFromResponse(opts.method ?? 'GET', path, res.status, res.body);
     }
-    return (res.body === '' ? {} : JSON.parse(res.body)) as T;
+    return res.body === '' ? ({} as T) : parseJsonBody<T>(opts.method ?? 'GET', path, res.body);
   }
 
   /** Like request, but a 404 resolves to undefined. */

@@ -73,6 +73,22 @@ export class KubeTransportError extends Error {
   }
 }
 
+/**
+ * An apiserver answer that does not parse as JSON: cut short (a connection lost mid-answer can
+ * look like a clean end on HTTP/2) or not from an apiserver. The message gives the size and the
+ * parser's position only — V8's own message quotes the text around the error, which may be
+ * Secret data.
+ */
+export function parseJsonBody<T>(method: string, path: string, body: string): T {
+  try {
+    return JSON.parse(body) as T;
+  } catch (err) {
+    const at = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
+    const where = at === undefined ? '' : ` at byte ${at}`;
+    throw new KubeTransportError(method, path, new Error(`answer is not valid JSON${where} (${Buffer.byteLength(body)} bytes: cut short, or not an apiserver)`));
+  }
+}
+
 /** No resource in discovery serves this apiVersion/kind (CRD missing or not yet established). */
 export class NoMatchError extends Error {
   override readonly name = 'NoMatchError';

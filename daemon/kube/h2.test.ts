@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from './client.js';
-import { KubeApiError } from './errors.js';
+import { KubeApiError, KubeTransportError } from './errors.js';
+import { H2Transport } from './h2.js';
 
 let dir: string;
 let cert: string;
@@ -121,6 +122,43 @@ describe('KubeClient transports', () => {
       await new Promise((r) => setTimeout(r, 50));
       expect((await c.request<Seen>('/b')).path).toBe('/b');
       expect(seen.map((s) => s.path)).toEqual(['/a', '/b']);
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
+
+  it('an answer cut short is an error naming the request, never a truncated object; its text is not quoted', async () => {
+    // A LIST answer streamed in pieces; the server drops the connection mid-way (`/cut`) or the
+    // client is closed mid-way (`/long`). Node ends the HTTP/2 stream cleanly in both cases.
+    const server = http2.createSecureServer({ cert, key }, (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"kind":"SecretList","items":[{"data":{"token":"c2VjcmV0LWNhbmFyeS0xMjM0"');
+      let i = 0;
+      const t = setInterval(() => {
+        if (res.destroyed) return clearInterval(t);
+        res.write(`,"k${i}":"${'x'.repeat(16_384)}"`);
+        if (++i === 8 && req.url === '/cut') {
+          clearInterval(t);
+          req.socket.destroy();
+        }
+      }, 5);
+    });
+    const url = await listen(server);
+    const c = await client(url);
+    try {
+      const cut = await c.request('/cut').catch((e: unknown) => e);
+      expect(cut).toBeInstanceOf(KubeTransportError);
+      expect((cut as Error).message).toMatch(/^GET \/cut: answer is not valid JSON at byte \d+ \(\d+ bytes: cut short, or not an apiserver\)$/);
+      expect((cut as Error).message).not.toContain('c2VjcmV0');
+      // close() while an answer streams in: the transport rejects instead of resolving a truncated body.
+      const h2 = new H2Transport(new URL(url), { ca: cert }, 4, 5_000);
+      const pending = h2.request({ method: 'GET', path: '/long', headers: {}, timeoutMs: 5_000 }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 40));
+      h2.close();
+      const closed = await pending;
+      expect(closed).toBeInstanceOf(Error);
+      expect((closed as Error).message).toBe('connection closed before the answer was complete');
     } finally {
       c.close();
       server.close();

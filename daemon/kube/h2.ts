@@ -122,7 +122,12 @@ export class H2Transport {
         resHeaders = h;
       });
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => resolve({ status, headers: resHeaders, body: Buffer.concat(chunks).toString('utf8') }));
+      stream.on('end', () => {
+        // Node ends the stream cleanly, with whatever had arrived, when the session is destroyed
+        // mid-answer (close() during a request): that body is incomplete, not an answer.
+        if (session.destroyed) reject(new Error('connection closed before the answer was complete'));
+        else resolve({ status, headers: resHeaders, body: Buffer.concat(chunks).toString('utf8') });
+      });
       stream.on('error', (err: NodeJS.ErrnoException) => {
         reject(!answered && neverProcessed(stream, err) ? new H2StaleError(err) : err);
       });

@@ -3,7 +3,7 @@
 // and BOOKMARKs), with a bounded number of consecutive failures. A 410 Gone means our
 // resourceVersion is too old: the caller must re-list, so it surfaces as WatchExpiredError.
 import type { KubeClient, Query } from './client.js';
-import { KubeApiError } from './errors.js';
+import { KubeApiError, parseJsonBody } from './errors.js';
 import type { KubeObject, KubeStatus } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -92,7 +92,7 @@ export async function* watch<T extends KubeObject = KubeObject>(
     try {
       for await (const chunk of res as AsyncIterable<string>) {
         for (const line of lines.push(chunk)) {
-          const ev = JSON.parse(line) as RawEvent;
+          const ev = parseJsonBody<RawEvent>('GET', path, line);
           if (ev.type === 'ERROR') {
             const st = ev.object as KubeStatus;
             if (st.code === 410) throw new WatchExpiredError(path, rv);
