@@ -1,13 +1,15 @@
 // A thin HTTP client to the apiserver that sends exactly the JSON it is given. The
 // @kubernetes/client-node KubeConfig is used only to load configuration (file + context or
-// in-cluster) and to compute auth/TLS. Unary requests to an https apiserver go over one
+// in-cluster) and to compute auth/TLS (credentials.ts: in a worker thread unless the
+// credentials need the library to refresh). Unary requests to an https apiserver go over one
 // HTTP/2 connection (h2.ts: every request a stream, as kubectl does; less CPU per request on
 // both ends than a pool of HTTP/1.1 sockets), falling back to node:https with one bounded
 // keep-alive Agent when ALPN does not give h2. Watches (stream()) always use HTTP/1.1: their
 // callers consume an IncomingMessage, and a long-lived watch gains nothing from multiplexing.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigAuth, loadAuth, type AuthSource, type LoadOptions } from './credentials.js';
 import { apiErrorFromResponse, KubeApiError, KubeTransportError, parseJsonBody } from './errors.js';
 import { H2StaleError, H2Transport, H2Unsupported } from './h2.js';
 
@@ -24,14 +26,7 @@ export interface KubeClientOptions {
   userAgent?: string;
 }
 
-export interface LoadOptions {
-  /** Path of a kubeconfig file; default: $KUBECONFIG / ~/.kube/config, or in-cluster. */
-  kubeconfig?: string;
-  /** Context name inside the kubeconfig; default: its current-context. */
-  context?: string;
-  /** Use the pod's ServiceAccount (KUBERNETES_SERVICE_HOST + token file). */
-  inCluster?: boolean;
-}
+export type { LoadOptions } from './credentials.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -53,26 +48,23 @@ export interface RawResponse {
   body: string;
 }
 
-// Credentials can rotate (projected ServiceAccount tokens, exec plugins); headers are
-// recomputed at most this often rather than per request.
-const AUTH_REFRESH_MS = 60_000;
 const MAX_THROTTLE_RETRIES = 5;
 
 export class KubeClient {
   readonly server: string;
-  private readonly kc: KubeConfig;
+  private readonly auth: AuthSource;
   private readonly agent: http.Agent;
   /** Set while HTTP/2 is in use; cleared for good when the server does not offer it. */
   private h2: H2Transport | undefined;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
-  private auth: { headers: Record<string, string>; at: number } | undefined;
+  /** Request headers for the last auth headers seen (rebuilt when the credentials refresh). */
+  private merged: { from: Record<string, string>; headers: Record<string, string> } | undefined;
 
-  private constructor(kc: KubeConfig, tls: https.AgentOptions, opts: KubeClientOptions) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.kc = kc;
-    this.server = cluster.server.replace(/\/+$/, '');
+  private constructor(auth: AuthSource, opts: KubeClientOptions) {
+    const tls = auth.tls;
+    this.auth = auth;
+    this.server = auth.server.replace(/\/+$/, '');
     const maxSockets = opts.maxSockets ?? 32;
     const maxStreams = opts.maxSockets ?? 64;
     const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
@@ -88,29 +80,12 @@ export class KubeClient {
 
   /** Client for a loaded KubeConfig (its current context). */
   static async fromKubeConfig(kc: KubeConfig, opts: KubeClientOptions = {}): Promise<KubeClient> {
-    const probe: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(probe);
-    const tls: https.AgentOptions = {};
-    if (probe.ca) tls.ca = probe.ca;
-    if (probe.cert) tls.cert = probe.cert;
-    if (probe.key) tls.key = probe.key;
-    if (probe.pfx) tls.pfx = probe.pfx;
-    if (probe.passphrase) tls.passphrase = probe.passphrase;
-    if (probe.rejectUnauthorized !== undefined) tls.rejectUnauthorized = probe.rejectUnauthorized;
-    if (probe.servername) tls.servername = probe.servername;
-    return new KubeClient(kc, tls, opts);
+    return new KubeClient(await kubeConfigAuth(kc), opts);
   }
 
+  /** Client for a kubeconfig file / context / in-cluster config, loaded as client-node loads it. */
   static async load(load: LoadOptions = {}, opts: KubeClientOptions = {}): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    if (load.inCluster) kc.loadFromCluster();
-    else if (load.kubeconfig) kc.loadFromFile(load.kubeconfig);
-    else kc.loadFromDefault();
-    if (load.context) {
-      if (!kc.getContextObject(load.context)) throw new Error(`kubeconfig has no context "${load.context}"`);
-      kc.setCurrentContext(load.context);
-    }
-    return KubeClient.fromKubeConfig(kc, opts);
+    return new KubeClient(await loadAuth(load), opts);
   }
 
   /** Release pooled connections (the process can exit without waiting for keep-alive). */
@@ -241,19 +216,9 @@ export class KubeClient {
   }
 
   private async headers(): Promise<Record<string, string>> {
-    const now = Date.now();
-    if (!this.auth || now - this.auth.at > AUTH_REFRESH_MS) {
-      const opts: https.RequestOptions = {};
-      await this.kc.applyToHTTPSOptions(opts);
-      // applyToHTTPSOptions also builds an Agent per call; we keep our pooled one instead.
-      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
-      for (const [k, v] of Object.entries(opts.headers ?? {})) {
-        if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
-      }
-      if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-      this.auth = { headers, at: now };
-    }
-    return this.auth.headers;
+    const from = await this.auth.headers();
+    if (this.merged?.from !== from) this.merged = { from, headers: { accept: 'application/json', 'user-agent': this.userAgent, ...from } };
+    return this.merged.headers;
   }
 }
 
