@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -164,6 +164,43 @@ describe('KubeClient transports', () => {
       server.close();
     }
   });
+
+  it('a connection that goes silent fails its requests after an unanswered PING; a slow answer on a live one does not', async () => {
+    // `/never` is never answered; `/late` after 9 s (past one PING cycle: 3 s + 5 s).
+    const server = http2.createSecureServer({ cert, key }, (req, res) => {
+      if (req.url === '/late') setTimeout(() => res.end('{"late":true}'), 9_000);
+    });
+    const upstream = await listen(server);
+    // A TCP relay that can freeze: both connections stay open, nothing passes (a dead node, a blackhole).
+    const frozen = { now: false };
+    const relay = net.createServer((down) => {
+      const up = net.connect(Number(new URL(upstream).port), '127.0.0.1');
+      down.on('data', (d) => frozen.now || up.write(d));
+      up.on('data', (d) => frozen.now || down.write(d));
+      down.on('error', () => up.destroy());
+      up.on('error', () => down.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const via = `https://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const live = new H2Transport(new URL(upstream), { ca: cert }, 4, 30_000);
+    const silent = new H2Transport(new URL(via), { ca: cert }, 4, 30_000);
+    try {
+      const t0 = Date.now();
+      const late = live.request({ method: 'GET', path: '/late', headers: {}, timeoutMs: 30_000 });
+      const lost = silent.request({ method: 'GET', path: '/never', headers: {}, timeoutMs: 30_000 }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 500));
+      frozen.now = true;
+      const err = await lost;
+      expect((err as Error).message).toBe('connection lost: the apiserver did not answer an HTTP/2 PING within 5000 ms');
+      expect(Date.now() - t0).toBeLessThan(12_000); // not the 30 s request timeout
+      expect((await late).body).toBe('{"late":true}');
+    } finally {
+      live.close();
+      silent.close();
+      relay.close();
+      server.close();
+    }
+  }, 20_000);
 
   it('falls back to HTTP/1.1 when ALPN does not offer h2, and watches use HTTP/1.1', async () => {
     const seen: Seen[] = [];

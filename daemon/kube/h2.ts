@@ -43,6 +43,14 @@ export class H2StaleError extends Error {
   }
 }
 
+// Health check of a session with requests in flight (as client-go's http2 ReadIdleTimeout /
+// PingTimeout): a PING every PING_INTERVAL_MS; no ack within PING_TIMEOUT_MS → the connection is
+// dead and every request on it fails. Seen on the 2-core machine: the apiserver SIGKILLed under
+// load, the kernel had reset the connection, yet Node never reported it to the session — its
+// streams stayed open past their own timeouts and a reconcile hung for good (faults-kube).
+const PING_INTERVAL_MS = 3_000;
+const PING_TIMEOUT_MS = 5_000;
+
 // Headers HTTP/2 forbids (RFC 9113 §8.2.2); kubeconfig auth providers never need them.
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
@@ -52,6 +60,8 @@ export class H2Transport {
   private active = 0;
   // Bounded like the HTTP/1.1 pool (maxSockets): at most maxStreams requests in flight.
   private readonly waiting: (() => void)[] = [];
+  /** Per session, how to fail each of its unsettled requests (when the session is declared dead). */
+  private readonly pending = new Map<ClientHttp2Session, Set<(e: Error) => void>>();
 
   constructor(
     private readonly origin: URL,
@@ -90,14 +100,20 @@ export class H2Transport {
     return new Promise((resolveP, rejectP) => {
       let answered = false;
       let settled = false;
-      const resolve = (r: H2Response): void => {
-        settled = true;
-        resolveP(r);
-      };
+      const pending = this.pendingOf(session);
       const reject = (e: Error): void => {
+        if (settled) return;
         settled = true;
+        pending.delete(reject);
         rejectP(e);
       };
+      const resolve = (r: H2Response): void => {
+        if (settled) return;
+        settled = true;
+        pending.delete(reject);
+        resolveP(r);
+      };
+      pending.add(reject);
       let stream: http2.ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: req.body === undefined, ...(req.signal ? { signal: req.signal } : {}) });
@@ -111,6 +127,8 @@ export class H2Transport {
       let status = 0;
       let resHeaders: IncomingHttpHeaders = {};
       stream.setTimeout(req.timeoutMs, () => {
+        // Settle here, not in 'close': on a wedged session the close may never come.
+        reject(new Error(`timeout after ${req.timeoutMs} ms`));
         stream.close(http2.constants.NGHTTP2_CANCEL);
         // A silent connection (peer gone without a FIN) would time out every later request
         // too: new requests open a fresh session, streams still running finish on this one.
@@ -186,12 +204,53 @@ export class H2Transport {
         session.setLocalWindowSize(64 << 20);
         session.on('error', () => this.drop(session)); // streams get their own errors
         session.on('goaway', () => this.drop(session));
-        session.on('close', () => this.drop(session));
+        session.on('close', () => {
+          this.drop(session);
+          this.pending.delete(session);
+        });
+        this.healthCheck(session);
         session.unref();
         this.session = session;
         resolve(session);
       });
     });
+  }
+
+  private pendingOf(session: ClientHttp2Session): Set<(e: Error) => void> {
+    let set = this.pending.get(session);
+    if (!set) {
+      set = new Set();
+      this.pending.set(session, set);
+    }
+    return set;
+  }
+
+  private healthCheck(session: ClientHttp2Session): void {
+    const timer = setInterval(() => {
+      if (session.destroyed) return clearInterval(timer);
+      if ((this.pending.get(session)?.size ?? 0) === 0) return;
+      let acked = false;
+      const sent = session.ping((err) => {
+        if (!err) acked = true;
+      });
+      if (!sent) return; // not connected yet, or pings already outstanding: the next tick decides
+      setTimeout(() => {
+        // setImmediate runs after the poll phase: an ack already waiting on the socket is read
+        // first, so a blocked event loop is not taken for a dead connection.
+        setImmediate(() => {
+          if (!acked && !session.destroyed) this.fail(session, new Error(`connection lost: the apiserver did not answer an HTTP/2 PING within ${PING_TIMEOUT_MS} ms`));
+        });
+      }, PING_TIMEOUT_MS).unref();
+    }, PING_INTERVAL_MS);
+    timer.unref();
+  }
+
+  /** Declare a session dead: its unsettled requests fail with `err`, new requests open another. */
+  private fail(session: ClientHttp2Session, err: Error): void {
+    this.drop(session);
+    for (const reject of [...(this.pending.get(session) ?? [])]) reject(err);
+    this.pending.delete(session);
+    session.destroy();
   }
 
   private drop(session: ClientHttp2Session): void {
