@@ -86,7 +86,7 @@ export class Daemon {
     const key = kubeClientKey(spec);
     let c = this.kubeClients.get(key);
     if (!c) {
-      c = await KubeClient.load(kubeLoadOptions(spec));
+      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true });
       this.kubeClients.set(key, c);
     }
     return c;

@@ -9,7 +9,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigAuth, loadAuth, type AuthSource, type LoadOptions } from './credentials.js';
+import { kubeConfigAuth, loadAuth, loadKubeConfig, type AuthSource, type LoadOptions } from './credentials.js';
 import { apiErrorFromResponse, KubeApiError, KubeTransportError, parseJsonBody } from './errors.js';
 import { H2StaleError, H2Transport, H2Unsupported } from './h2.js';
 
@@ -24,6 +24,13 @@ export interface KubeClientOptions {
   /** Per-request timeout for non-streaming requests (default 30 s). */
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * load(): read the kubeconfig with client-node in a short-lived worker thread when the
+   * credentials allow it (credentials.ts) — for the long-running daemon, whose RSS would
+   * otherwise carry the library's ~70 MiB. Default false: the CLI imports client-node anyway
+   * and a worker would only add its start-up.
+   */
+  kubeconfigWorker?: boolean;
 }
 
 export type { LoadOptions } from './credentials.js';
@@ -85,7 +92,7 @@ export class KubeClient {
 
   /** Client for a kubeconfig file / context / in-cluster config, loaded as client-node loads it. */
   static async load(load: LoadOptions = {}, opts: KubeClientOptions = {}): Promise<KubeClient> {
-    return new KubeClient(await loadAuth(load), opts);
+    return new KubeClient(opts.kubeconfigWorker ? await loadAuth(load) : await kubeConfigAuth(await loadKubeConfig(load)), opts);
   }
 
   /** Release pooled connections (the process can exit without waiting for keep-alive). */

@@ -25,7 +25,8 @@ function kubeconfig(name: string, users: Record<string, unknown>[], current = 'm
   return file;
 }
 
-describe('loadAuth', () => {
+// Each load starts a worker that imports client-node: seconds on a loaded 2-core machine.
+describe('loadAuth', { timeout: 60_000 }, () => {
   it('static credentials: server, CA, bearer token or basic auth of the chosen context', async () => {
     const file = kubeconfig('static', [{ token: 'tok-main' }, { username: 'ann', password: 'pw' }]);
     const main = await loadAuth({ kubeconfig: file });

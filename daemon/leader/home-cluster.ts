@@ -9,5 +9,5 @@ export function homeLoadOptions(env: NodeJS.ProcessEnv = process.env): LoadOptio
 
 export function homeKubeClient(env: NodeJS.ProcessEnv = process.env): Promise<KubeClient> {
   // A few sockets suffice: one GET and one PUT every retry period.
-  return KubeClient.load(homeLoadOptions(env), { maxSockets: 2, userAgent: 'gitops-seal/leader-election' });
+  return KubeClient.load(homeLoadOptions(env), { maxSockets: 2, userAgent: 'gitops-seal/leader-election', kubeconfigWorker: true });
 }
