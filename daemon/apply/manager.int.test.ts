@@ -62,9 +62,9 @@ describe('apply', () => {
     expect(res.object.metadata.managedFields?.some((f) => f.manager === 'gitops-seal')).toBe(true);
     // The apply pass reads only metadata answers and still tells created / unchanged / configured.
     const cmA = cm('m', 'meta-only', { k: '1' });
-    expect((await rm.apply([cmA], )).entries[0]?.action).toBe('created');
-    expect((await rm.apply([cmA], )).entries[0]?.action).toBe('unchanged');
-    expect((await rm.apply([cm('m', 'meta-only', { k: '2' })], )).entries[0]?.action).toBe('configured');
+    expect((await rm.apply([cmA])).entries[0]?.action).toBe('created');
+    expect((await rm.apply([cmA])).entries[0]?.action).toBe('unchanged');
+    expect((await rm.apply([cm('m', 'meta-only', { k: '2' })])).entries[0]?.action).toBe('configured');
     expect(((await get('/api/v1/namespaces/meta-only/configmaps/m')).data as Record<string, string>).k).toBe('2');
   });
 

@@ -49,8 +49,6 @@ export interface ResourceManagerOptions {
 export interface ServerSideApplyOptions {
   dryRun?: boolean;
   force?: boolean;
-  /** Overrides the manager's fieldValidation for this request. */
-  fieldValidation?: FieldValidation;
   /**
    * Ask for the answer as PartialObjectMetadata (metadata only): for callers that read no more
    * than the resourceVersion and managedFields, or nothing at all. The apiserver then encodes,
@@ -141,7 +139,7 @@ export class ResourceManager {
         query: {
           fieldManager: this.fieldManager,
           force: opts.force ?? true,
-          fieldValidation: opts.fieldValidation ?? this.fieldValidation,
+          fieldValidation: this.fieldValidation,
           dryRun: opts.dryRun ? 'All' : undefined,
         },
         ...(opts.metadataOnly ? { accept: METADATA_ONLY } : {}),

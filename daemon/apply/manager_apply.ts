@@ -153,7 +153,7 @@ async function applyStage(m: ResourceManager, stage: Stage, objs: readonly Locat
       // A write needs only the answer's metadata (classify); a dry-run's object is the diff.
       metadataOnly: !dryRun,
     });
-    const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, opts.dryRun ?? false, m.fieldManager) };
+    const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, dryRun, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
     return entry;
   });
