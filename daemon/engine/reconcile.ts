@@ -5,7 +5,7 @@
 // Order of the writes, chosen so a crash at any point loses no object and leaves no orphan:
 //   apply → inventory := old ∪ new → prune stale → inventory := new.
 import type { KeyContext } from '../../keys/index.js';
-import { ApplyError, type ChangeSet, countActions, type Action, type WaitState } from '../apply/index.js';
+import { ApplyError, type ChangeSet, countActions, type Action, type ObjectFailure, type WaitState } from '../apply/index.js';
 import type { ResourceManager } from '../apply/manager.js';
 import { stableStringify } from '../apply/objects.js';
 import { AggregateDecryptError, decryptFiles } from '../decrypt/decrypt.js';
@@ -52,6 +52,8 @@ export interface DesiredState {
   objects: KubeObject[];
   decryptedFiles: string[];
   warnings: string[];
+  /** The file each object came from, by describe(object): refusals name file and object. */
+  fileOf?: ReadonlyMap<string, string>;
 }
 
 export interface SyncOutcome extends DesiredState {
@@ -127,12 +129,15 @@ export async function loadDesired(deps: Pick<SyncDeps, 'settings' | 'keys' | 'ma
     for (const [p, e] of entries) if (e.oid) cache.set(p, e);
   }
   const raw = entries.flatMap(([, e]) => e.objects);
+  const rawFiles = entries.flatMap(([p, e]) => e.objects.map(() => p));
   const decryptedFiles = entries.filter(([, e]) => e.decrypted).map(([p]) => p);
   const warnings = entries.flatMap(([, e]) => e.warnings);
   const scopes = await scopesOf(deps.manager.mapper, raw);
   const ruled = applyNamespaceRules(raw, scopes, settings);
   if (ruled.problems.length > 0) fail('tenancy', ruled.problems);
-  return { revision: revision.commit, objects: ruled.objects, decryptedFiles, warnings };
+  // ruled.objects[i] is raw[i], namespace rules applied.
+  const fileOf = new Map(ruled.objects.map((o, i) => [describe(o), rawFiles[i] ?? ''] as const));
+  return { revision: revision.commit, objects: ruled.objects, decryptedFiles, warnings, fileOf };
 }
 
 /**
@@ -153,8 +158,16 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   const fail = (stage: ConstructorParameters<typeof RevisionError>[2], problems: string[]): never => {
     throw new RevisionError(settings.name, desired.revision, stage, problems);
   };
+  const where = (f: ObjectFailure): string => {
+    const file = desired.fileOf?.get(f.subject);
+    return file ? `${file}: ${f.subject}: ${f.message}` : `${f.subject}: ${f.message}`;
+  };
   const old = await inventory.load(settings.name);
   const next = inventoryOf(settings.name, desired.revision, desired.objects);
+  // Lines of the stored inventory that are no entry: kept in every save, reported, never pruned.
+  const unreadable = old?.unparseable?.length ? { unparseable: old.unparseable } : {};
+  const inventoryWarnings = (old?.unparseable ?? []).map((u) =>
+    `${inventory.describe(settings.name)}: cannot read inventory entry ${JSON.stringify(u.line)} (${u.problem}); it is kept and its object is never pruned: fix or remove the line by hand`);
   let stale: ReturnType<typeof checkPrune> = [];
   if (settings.prune) {
     try {
@@ -168,30 +181,30 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   const pendingStale = settings.prune && old?.pending ? diff({ ...old, entries: old.pending }, next) : [];
   const toValidate = needsValidation(desired.objects, previous);
   const validation = toValidate.length > 0 ? await manager.validate(toValidate) : { ok: true, failures: [] };
-  if (!validation.ok) fail('validate', validation.failures.map((f) => `${f.subject}: ${f.message}`));
+  if (!validation.ok) fail('validate', validation.failures.map(where));
 
   // Write-ahead: record what is about to be created before creating it, so an apply cut short
   // (apiserver down, daemon killed) leaves no labelled object that no inventory knows about.
   const known = new Set([...(old?.entries ?? []), ...(old?.pending ?? [])]);
   const added = next.entries.filter((e) => !known.has(e));
   if (added.length > 0) {
-    await inventory.save({ sync: settings.name, revision: old?.revision ?? '', entries: old?.entries ?? [], pending: [...(old?.pending ?? []), ...added] });
+    await inventory.save({ sync: settings.name, revision: old?.revision ?? '', entries: old?.entries ?? [], pending: [...(old?.pending ?? []), ...added], ...unreadable });
   }
   let cs: ChangeSet;
   try {
     cs = await manager.apply(desired.objects, { force: settings.force });
   } catch (err) {
-    if (err instanceof ApplyError) fail('apply', err.failures.map((f) => `${f.subject}: ${f.message}`));
+    if (err instanceof ApplyError) fail('apply', err.failures.map(where));
     throw err;
   }
-  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])] });
+  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])], ...unreadable });
   let pruned = 0;
   const toDelete = [...new Map([...stale, ...pendingStale].map((e) => [identity(e), e])).values()];
   if (toDelete.length > 0) {
     const del = await manager.delete(toDelete.map(objectOf));
     pruned = countActions(del).deleted;
   }
-  await inventory.save(next);
+  await inventory.save({ ...next, ...unreadable });
   let health: WaitState[] = [];
   if (settings.wait) {
     try {
@@ -200,7 +213,7 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
       fail('health', problemsOf(err));
     }
   }
-  return { ...desired, changes: countActions(cs), pruned, health };
+  return { ...desired, warnings: [...desired.warnings, ...inventoryWarnings], changes: countActions(cs), pruned, health };
 }
 
 /** loadDesired + applyDesired. */

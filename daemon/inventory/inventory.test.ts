@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkPrune, diff, formatEntry, inventoryOf, objectOf, parseEntry, PruneGuardError, type Inventory } from './inventory.js';
+import { readFileSync } from 'node:fs';
+import {
+  checkPrune, diff, formatEntry, inventoryData, inventoryFromData, inventoryOf, objectOf, parseEntry, PruneGuardError, type Inventory,
+} from './inventory.js';
 
 const cm = (name: string, ns = 'app') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns } });
 const inv = (names: string[], revision = 'r1'): Inventory => inventoryOf('s', revision, names.map((n) => cm(n)));
@@ -56,5 +59,51 @@ describe('diff and prune guard', () => {
   it('refuses an empty new set when the old one was not empty', () => {
     expect(() => checkPrune(inv(['a']), inv([]), { maxPruneRatio: 1 })).toThrow(/no objects/);
     expect(checkPrune(inv([]), inv([]))).toEqual([]);
+  });
+});
+
+/** The ConfigMap release 414b303 wrote (testdata/README.md). */
+const legacyCm = JSON.parse(readFileSync(new URL('./testdata/inventory-414b303.json', import.meta.url), 'utf8')) as { data: Record<string, string> };
+const rbac = (kind: string, name: string, namespace = 'i23-legacy') => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, namespace } });
+
+describe('inventory ConfigMap data', () => {
+  it('reads an inventory written by release 414b303, the "_" names included, in today\'s spelling', () => {
+    const old = inventoryFromData('i23-legacy', legacyCm.data);
+    expect(old.unparseable).toBeUndefined();
+    expect(old.revision).toBe('0123456789abcdef0123456789abcdef01234567');
+    expect(old.entries.map(parseEntry).map((e) => `${e.kind}/${e.namespace}/${e.name}`).sort()).toEqual([
+      'ClusterRole//i23-legacy:view_all', 'ConfigMap/i23-legacy/gone', 'ConfigMap/i23-legacy/keep', 'Namespace//i23-legacy',
+      'Role/i23-legacy/app_reader', 'Role/i23-legacy/reader', 'RoleBinding/i23-legacy/system:robot.read', 'ServiceAccount/i23-legacy/robot',
+    ]);
+    expect(old.entries).toContain('rbac.authorization.k8s.io_Role_i23-legacy_app%5Freader_v1');
+    expect(old.pending).toEqual(['_ConfigMap_i23-legacy_half-applied_v1']);
+    // Names without "_" keep the very string the old release wrote.
+    expect(old.entries).toContain('_ConfigMap_i23-legacy_keep_v1');
+  });
+  it('prunes exactly what left Git from an inventory written by release 414b303', () => {
+    const old = inventoryFromData('i23-legacy', legacyCm.data);
+    const next = inventoryOf('i23-legacy', 'r2', [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'i23-legacy' } },
+      cm('keep', 'i23-legacy'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'i23-legacy' } },
+      rbac('Role', 'reader'), rbac('RoleBinding', 'system:robot.read'),
+    ]);
+    expect(checkPrune(old, next).map((e) => `${e.kind}/${e.name}`).sort()).toEqual(['ClusterRole/i23-legacy:view_all', 'ConfigMap/gone', 'Role/app_reader']);
+    const same = inventoryOf('i23-legacy', 'r2', [rbac('Role', 'app_reader'), rbac('ClusterRole', 'i23-legacy:view_all', '')]);
+    expect(diff({ ...old, entries: old.entries.filter((e) => e.includes('rbac')) }, same).map((e) => e.name)).toEqual(['system:robot.read', 'reader']);
+  });
+  it('sets an unreadable line aside, keeps it in every save, and never prunes for it', () => {
+    const data = { ...legacyCm.data, entries: `${legacyCm.data.entries}\nnot-an-entry\n_ConfigMap_i23-legacy_x%41_v1` };
+    const old = inventoryFromData('i23-legacy', data);
+    expect(old.unparseable?.map((u) => u.line)).toEqual(['_ConfigMap_i23-legacy_x%41_v1', 'not-an-entry']);
+    expect(old.unparseable?.[1]?.problem).toMatch(/expected 5 "_"-separated fields, got 1/);
+    expect(old.entries).toHaveLength(8);
+    const saved = inventoryData({ ...inventoryOf('i23-legacy', 'r2', [cm('keep', 'i23-legacy')]), unparseable: old.unparseable ?? [] });
+    expect(saved.unparseable).toBe('_ConfigMap_i23-legacy_x%41_v1\nnot-an-entry');
+    expect(saved.entries).toBe('_ConfigMap_i23-legacy_keep_v1');
+    // Read back: still set aside; a line repaired in place under `unparseable` is an entry again.
+    expect(inventoryFromData('s', saved).unparseable).toHaveLength(2);
+    const repaired = inventoryFromData('s', { ...saved, unparseable: '_ConfigMap_i23-legacy_x_v1\nnot-an-entry' });
+    expect(repaired.entries).toEqual(['_ConfigMap_i23-legacy_keep_v1', '_ConfigMap_i23-legacy_x_v1']);
+    expect(repaired.unparseable?.map((u) => u.line)).toEqual(['not-an-entry']);
   });
 });

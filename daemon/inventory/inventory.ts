@@ -1,28 +1,23 @@
 // The inventory: which objects a sync applied, kept in the cluster so that after a restart
 // the daemon still knows what it owns and can prune what left Git. Stored like Flux's
-// ResourceInventory: one sorted entry per object, `group_kind_namespace_name_version`
-// (`_` cannot occur in any of those parts, so the split is unambiguous), in a ConfigMap
-// `gitops-seal-inventory-<sync>` together with the revision (commit) applied.
+// ResourceInventory: one sorted entry per object, `group_kind_namespace_name_version` with
+// every field escaped (entry.ts: names may contain `_`, line breaks, anything but `/` and `%`),
+// in a ConfigMap `gitops-seal-inventory-<sync>` together with the revision (commit) applied.
 import type { KubeClient } from '../kube/client.js';
 import { KubeApiError } from '../kube/errors.js';
-import { keyOf, type KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../kube/types.js';
+import { entryOf, formatEntry, identity, InventoryFormatError, parseEntry, type InventoryEntry } from './entry.js';
+
+export * from './entry.js';
 
 export const DEFAULT_INVENTORY_NAMESPACE = 'gitops-seal-system';
 export const INVENTORY_PREFIX = 'gitops-seal-inventory-';
-
-export interface InventoryEntry {
-  group: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  version: string;
-}
 
 export interface Inventory {
   sync: string;
   /** The revision (commit) these objects were applied from. */
   revision: string;
-  /** Sorted, unique `group_kind_namespace_name_version` strings. */
+  /** Sorted, unique entries (entry.ts: `group_kind_namespace_name_version`, fields escaped). */
   entries: string[];
   /**
    * Entries of a revision whose apply started but did not finish: written before the apply, so
@@ -30,35 +25,17 @@ export interface Inventory {
    * pruned if Git drops it. Not counted by the prune guard (they were never fully deployed).
    */
   pending?: string[];
+  /**
+   * Stored lines that are no entry (hand-edited, truncated, written by something else): kept
+   * as they are under the ConfigMap key `unparseable` and reported on every reconcile, their
+   * objects never pruned — an entry read by guesswork could delete the wrong object.
+   */
+  unparseable?: UnparseableEntry[];
 }
 
-export class InventoryFormatError extends Error {
-  override readonly name = 'InventoryFormatError';
-  constructor(readonly entry: string, detail: string) {
-    super(`invalid inventory entry "${entry}": ${detail}`);
-  }
-}
-
-export function formatEntry(e: InventoryEntry): string {
-  return [e.group, e.kind, e.namespace, e.name, e.version].join('_');
-}
-
-export function parseEntry(s: string): InventoryEntry {
-  const parts = s.split('_');
-  if (parts.length !== 5) throw new InventoryFormatError(s, `expected 5 "_"-separated parts, got ${parts.length}`);
-  const [group, kind, namespace, name, version] = parts as [string, string, string, string, string];
-  if (!kind || !name || !version) throw new InventoryFormatError(s, 'kind, name and version are required');
-  return { group, kind, namespace, name, version };
-}
-
-export function entryOf(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): InventoryEntry {
-  const k = keyOf(obj);
-  return { group: k.group, kind: k.kind, namespace: k.namespace, name: k.name, version: k.version };
-}
-
-/** Identity without the version: a move from v1beta1 to v1 is the same object. */
-export function identity(e: InventoryEntry): string {
-  return [e.group, e.kind, e.namespace, e.name].join('_');
+export interface UnparseableEntry {
+  line: string;
+  problem: string;
 }
 
 export function inventoryOf(sync: string, revision: string, objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[]): Inventory {
@@ -70,15 +47,6 @@ export function diff(old: Inventory | undefined, next: Inventory): InventoryEntr
   if (!old) return [];
   const keep = new Set(next.entries.map((s) => identity(parseEntry(s))));
   return old.entries.map(parseEntry).filter((e) => !keep.has(identity(e)));
-}
-
-/** Minimal object for an entry, enough for ResourceManager.delete. */
-export function objectOf(e: InventoryEntry): KubeObject {
-  return {
-    apiVersion: e.group === '' ? e.version : `${e.group}/${e.version}`,
-    kind: e.kind,
-    metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) },
-  };
 }
 
 export interface PruneGuardOptions {
@@ -120,6 +88,49 @@ export function checkPrune(old: Inventory | undefined, next: Inventory, opts: Pr
   return stale;
 }
 
+/**
+ * The inventory stored in a ConfigMap's data. Every entry is re-encoded, so one of the older
+ * format gets today's spelling; a line that is no entry is set aside (kept, reported, never
+ * pruned) instead of stopping the sync.
+ */
+export function inventoryFromData(sync: string, data: Readonly<Record<string, string>>): Inventory {
+  const lines = (key: string): string[] => (data[key] ?? '').split('\n').filter((l) => l !== '');
+  const entries = new Set<string>();
+  const pending = new Set<string>();
+  const unparseable = new Map<string, string>();
+  const read = (line: string, into: Set<string>): void => {
+    try {
+      into.add(formatEntry(parseEntry(line)));
+    } catch (err) {
+      if (!(err instanceof InventoryFormatError)) throw err;
+      unparseable.set(line, err.detail);
+    }
+  };
+  for (const l of lines('entries')) read(l, entries);
+  for (const l of lines('pending')) read(l, pending);
+  // A line a user repaired in place under `unparseable` counts as an entry again.
+  for (const l of lines('unparseable')) read(l, entries);
+  const bad = [...unparseable].map(([line, problem]) => ({ line, problem })).sort((x, y) => (x.line < y.line ? -1 : 1));
+  return {
+    sync,
+    revision: data.revision ?? '',
+    entries: [...entries].sort(),
+    ...(pending.size > 0 ? { pending: [...pending].sort() } : {}),
+    ...(bad.length > 0 ? { unparseable: bad } : {}),
+  };
+}
+
+/** The ConfigMap data of an inventory (saved by server-side apply: a key left out is removed). */
+export function inventoryData(inv: Inventory): Record<string, string> {
+  const joined = (xs: readonly string[]): string => [...new Set(xs)].sort().join('\n');
+  return {
+    revision: inv.revision,
+    entries: joined(inv.entries),
+    ...(inv.pending?.length ? { pending: joined(inv.pending) } : {}),
+    ...(inv.unparseable?.length ? { unparseable: joined(inv.unparseable.map((u) => u.line)) } : {}),
+  };
+}
+
 export interface InventoryStoreOptions {
   namespace?: string;
   fieldManager?: string;
@@ -144,10 +155,12 @@ export class InventoryStore {
   async load(sync: string): Promise<Inventory | undefined> {
     const cm = await this.client.getOptional<KubeObject & { data?: Record<string, string> }>(this.path(sync));
     if (!cm) return undefined;
-    const entries = (cm.data?.entries ?? '').split('\n').filter((l) => l !== '');
-    const pending = (cm.data?.pending ?? '').split('\n').filter((l) => l !== '');
-    [...entries, ...pending].forEach(parseEntry); // fail loudly on a corrupted inventory rather than prune wrongly
-    return { sync, revision: cm.data?.revision ?? '', entries: [...entries].sort(), ...(pending.length > 0 ? { pending: [...pending].sort() } : {}) };
+    return inventoryFromData(sync, cm.data ?? {});
+  }
+
+  /** Where a problem with this sync's inventory is to be fixed by hand. */
+  describe(sync: string): string {
+    return `ConfigMap ${this.namespace}/${INVENTORY_PREFIX}${sync}`;
   }
 
   async save(inv: Inventory): Promise<void> {
@@ -159,12 +172,7 @@ export class InventoryStore {
         namespace: this.namespace,
         labels: { 'app.kubernetes.io/managed-by': 'gitops-seal', 'gitops-seal.io/inventory': inv.sync },
       },
-      // Server-side apply: a save without `pending` removes the key a write-ahead save set.
-      data: {
-        revision: inv.revision,
-        entries: [...new Set(inv.entries)].sort().join('\n'),
-        ...(inv.pending?.length ? { pending: [...new Set(inv.pending)].sort().join('\n') } : {}),
-      },
+      data: inventoryData(inv),
     };
     try {
       await this.apply(this.path(inv.sync), body);

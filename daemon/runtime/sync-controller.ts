@@ -71,6 +71,8 @@ export class SyncController {
           ready: true,
         });
         delete this.status.lastError;
+        if (outcome.warnings.length > 0) this.status.warnings = outcome.warnings;
+        else delete this.status.warnings;
         this.log.info(
           { sync: this.name, revision: revision.commit, ms: Date.now() - t0, changes: outcome.changes, pruned: outcome.pruned, decryptedFiles: outcome.decryptedFiles.length },
           'revision applied',

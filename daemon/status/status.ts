@@ -15,6 +15,8 @@ export interface SyncStatus {
   driftCorrections: number;
   /** Why the last attempt failed, and which revision it was (attemptedRevision moves at the start of the next attempt). */
   lastError?: { stage: string; message: string; at: string; revision?: string };
+  /** Problems of the last applied revision that did not stop it (e.g. an unreadable inventory entry). */
+  warnings?: string[];
   ready: boolean;
 }
 
