@@ -9,6 +9,12 @@ import { verifyWebhook, type WebhookType } from '../webhook/verify.js';
 import type { StatusStore } from './status.js';
 
 const MAX_BODY = 1 << 20;
+/**
+ * How long the rest of a refused body is read (and dropped) after the 413 before the
+ * connection is cut: closing a socket with unread data makes the kernel send a reset, which can
+ * destroy the 413 before the sender reads it. A sender still writing after this gets the reset.
+ */
+const DRAIN_MS = 5_000;
 
 export interface HookTarget {
   type: WebhookType;
@@ -31,22 +37,58 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** A Content-Length over the limit: refused before a byte of the body is read. */
+function declaredTooLarge(req: IncomingMessage): boolean {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n > MAX_BODY;
+}
+
+/** The body, 'too-large' past MAX_BODY (the rest is then read and dropped), undefined if the sender went away. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large' | undefined> {
+  if (declaredTooLarge(req)) return Promise.resolve('too-large');
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        resolve(undefined);
+      if (size <= MAX_BODY) {
+        chunks.push(c);
         return;
       }
-      chunks.push(c);
-    });
+      chunks.length = 0;
+      req.off('data', onData);
+      resolve('too-large');
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', () => resolve(undefined));
   });
+}
+
+/**
+ * 413, then a clean close. When the body is already on its way, the answer keeps the
+ * connection open while Node reads and drops the rest (then we close: a FIN after everything
+ * was read, no reset); `Connection: close` would make Node destroy the socket with the body
+ * unread. Without a body on its way (Expect: 100-continue) the answer closes at once.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, bodyOnItsWay: boolean): void {
+  const sock = req.socket;
+  res.writeHead(413, {
+    'content-type': 'application/json',
+    ...(bodyOnItsWay ? {} : { connection: 'close' }),
+  });
+  res.end(JSON.stringify({ error: `body too large (limit ${MAX_BODY} bytes)` }, null, 2));
+  if (!bodyOnItsWay) return;
+  req.resume();
+  const cut = setTimeout(() => sock.destroy(), DRAIN_MS);
+  cut.unref();
+  sock.once('close', () => clearTimeout(cut));
+  const close = (): void => {
+    clearTimeout(cut);
+    sock.end();
+  };
+  if (req.complete) res.once('finish', close);
+  else req.once('end', close);
 }
 
 /** A path segment as a name; malformed %-escapes name nothing (404), they are not a server error. */
@@ -81,8 +123,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   if (req.method === 'POST' && hook?.[1]) {
     const target = deps.hooks.get(decodeName(hook[1]));
     const body = await readBody(req);
+    if (body === 'too-large') return refuseTooLarge(req, res, true);
     if (!target) return send(res, 404, { error: 'no webhook for this source' });
-    if (body === undefined) return send(res, 413, { error: 'body too large' });
+    if (body === undefined) return; // the sender went away: no one to answer
     let ok = false;
     try {
       ok = verifyWebhook(target.type, await target.secret(), req.headers, body);
@@ -105,8 +148,15 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
   const idx = listen.lastIndexOf(':');
   const host = listen.slice(0, idx).replace(/^\[|\]$/g, '') || '0.0.0.0';
   const port = Number(listen.slice(idx + 1));
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handle(deps, req, res).catch(() => send(res, 500, { error: 'internal error' }));
+  };
+  const server = createServer(serve);
+  // Expect: 100-continue — a body already known to be too large is refused before it is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (declaredTooLarge(req)) return refuseTooLarge(req, res, false);
+    res.writeContinue();
+    serve(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
