@@ -40,9 +40,13 @@ export function kubeLoadOptions(s: SyncSpec, env: NodeJS.ProcessEnv = process.en
   };
 }
 
-/** Cache key of the kube client of a sync: syncs with the same kubeconfig share one client. */
+/**
+ * Cache key of the kube client of a sync: syncs with the same kubeconfig share one client. A
+ * JSON pair, not a join: paths and context names may contain any separator (`a#b` + `c` and
+ * `a` + `b#c` must not share a client, which would apply a sync to another cluster).
+ */
 export function kubeClientKey(s: SyncSpec): string {
-  return `${s.kubeconfig?.file ?? ''}#${s.kubeconfig?.context ?? ''}`;
+  return JSON.stringify([s.kubeconfig?.file || '', s.kubeconfig?.context || '']);
 }
 
 /**
