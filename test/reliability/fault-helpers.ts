@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { freePort, startProcess, waitFor, type Proc } from '../stack/procs.js';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
+import { parseEntry } from '../../daemon/inventory/entry.js';
 
 const run = promisify(execFile);
 
@@ -152,10 +153,8 @@ export async function inventoryObjects(k: KubeAccess, sync: string, namespace = 
   return raw
     .split('\n')
     .filter((l) => l !== '')
-    .map((e) => {
-      const [, kind, ns, name] = e.split('_');
-      return `${kind}/${ns}/${name}`;
-    })
+    .map(parseEntry) // names may hold "_" (escaped in the entry): never split by hand
+    .map((e) => `${e.kind}/${e.namespace}/${e.name}`)
     .sort();
 }
 
