@@ -84,4 +84,46 @@ describe('parseImages', () => {
     expect(specs.map((s) => s.name)).toEqual(['x', 'x']);
     expect(specs[1]?.policy).toEqual({ numerical: { order: 'desc' } });
   });
+
+  it('namespace: one name or a list; the same name may serve two namespaces, never one twice', () => {
+    const policy = { semver: { range: '>=1.0.0' } };
+    const { specs, issues } = parse([
+      { name: 'web', namespace: 'team-a', image: 'ghcr.io/a/web', policy },
+      { name: 'web', namespace: ['team-b', 'team-b-staging'], image: 'ghcr.io/b/web', policy },
+      { name: 'web', matchAnyNamespace: true, image: 'ghcr.io/any/web', policy },
+      { name: 'web', image: 'ghcr.io/plain/web', policy },
+      { name: 'api', image: 'ghcr.io/api', policy },
+    ]);
+    expect(issues).toEqual([]);
+    expect(specs.map((s) => [s.image, s.namespaces, s.matchAnyNamespace])).toEqual([
+      ['ghcr.io/a/web', ['team-a'], false],
+      ['ghcr.io/b/web', ['team-b', 'team-b-staging'], false],
+      ['ghcr.io/any/web', [], true],
+      ['ghcr.io/plain/web', [], false],
+      ['ghcr.io/api', [], false],
+    ]);
+  });
+
+  it('reports bad namespaces, a namespace served twice and namespace with matchAnyNamespace', () => {
+    const policy = { semver: { range: '>=1.0.0' } };
+    const { issues } = parse([
+      { name: 'web', namespace: ['team-a', 'Team_B', 3, 'team-a'], image: 'ghcr.io/a/web', policy },
+      { name: 'web', namespace: ['team-c', 'team-a'], image: 'ghcr.io/c/web', policy },
+      { name: 'api', namespace: [], image: 'ghcr.io/api', policy },
+      { name: 'job', namespace: 'team-a', matchAnyNamespace: true, image: 'ghcr.io/job', policy },
+      { name: 'any', matchAnyNamespace: true, image: 'ghcr.io/any', policy },
+      { name: 'any', matchAnyNamespace: true, image: 'ghcr.io/any2', policy },
+      { name: 'x', matchAnyNamespace: 'yes', image: 'ghcr.io/x', policy },
+    ]);
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      ['spec.images[0].namespace[1]', '"Team_B" is not a namespace name: must be a DNS label: lowercase letters, digits and "-", at most 63 characters'],
+      ['spec.images[0].namespace[2]', 'must be a namespace name (a string), not a number'],
+      ['spec.images[0].namespace[3]', '"team-a" is listed twice'],
+      ['spec.images[1].name', 'duplicate name "web" in namespace "team-a" (also spec.images[0])'],
+      ['spec.images[2].namespace', 'must name at least one namespace (omit it for none)'],
+      ['spec.images[3].matchAnyNamespace', 'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both'],
+      ['spec.images[5].name', 'duplicate name "any" with matchAnyNamespace (also spec.images[4])'],
+      ['spec.images[6].matchAnyNamespace', 'must be true or false, not a string'],
+    ]);
+  });
 });

@@ -14,7 +14,7 @@ import { parseImageReference, ReferenceError } from '../images/reference.js';
 import type { ImageSpec } from '../images/types.js';
 
 export const IMAGE_FIELDS = {
-  Image: ['name', 'image', 'interval', 'timeout', 'credentials', 'insecure', 'caFile', 'exclusionList', 'policy', 'filterTags', 'digestPinning'],
+  Image: ['name', 'namespace', 'matchAnyNamespace', 'image', 'interval', 'timeout', 'credentials', 'insecure', 'caFile', 'exclusionList', 'policy', 'filterTags', 'digestPinning'],
   ImageCredentials: ['dockerConfigJsonFrom', 'usernameFrom', 'passwordFrom'],
   ImagePolicy: ['semver', 'alphabetical', 'numerical'],
   SemverPolicy: ['range'],
@@ -196,11 +196,36 @@ function readRegexList(o: M, name: string): string[] | undefined {
   return out;
 }
 
+/**
+ * `namespace`: the namespace(s) whose `<namespace>:<name>` markers the entry answers, one name or
+ * a list (Kubernetes namespace names: DNS labels). Absent: an empty list.
+ */
+function readNamespaces(o: M): string[] {
+  const v = o.value.namespace;
+  if (v === undefined || v === null) return [];
+  const list: unknown[] = Array.isArray(v) ? v : [v];
+  if (list.length === 0) o.issues.add(o.at('namespace'), 'must name at least one namespace (omit it for none)');
+  const out: string[] = [];
+  list.forEach((n, i) => {
+    const at = Array.isArray(v) ? `${o.at('namespace')}[${i}]` : o.at('namespace');
+    if (typeof n !== 'string') o.issues.add(at, `must be a namespace name (a string), not ${typeName(n)}`);
+    else if (!DNS_LABEL.test(n)) o.issues.add(at, `"${n}" is not a namespace name: ${DNS_LABEL_HINT}`);
+    else if (out.includes(n)) o.issues.add(at, `"${n}" is listed twice`);
+    else out.push(n);
+  });
+  return out;
+}
+
 export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec | undefined {
   const o = M.read(ctx.issues, path, value, 'Image');
   if (!o) return undefined;
   const name = o.str('name', true);
   if (name !== undefined && !DNS_LABEL.test(name)) o.issues.add(o.at('name'), DNS_LABEL_HINT);
+  const namespaces = readNamespaces(o);
+  const matchAnyNamespace = o.bool('matchAnyNamespace', false);
+  if (matchAnyNamespace && namespaces.length > 0) {
+    o.issues.add(o.at('matchAnyNamespace'), 'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both');
+  }
   const image = o.str('image', true);
   let ref: ImageSpec['ref'] | undefined;
   if (image !== undefined) {
@@ -252,6 +277,8 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
   if (name === undefined || ref === undefined || image === undefined || policy === undefined) return undefined;
   return {
     name,
+    namespaces,
+    matchAnyNamespace,
     image,
     ref,
     intervalMs,
@@ -266,7 +293,21 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
   };
 }
 
-/** Validate `spec.images`; problems go to `issues` with paths like `spec.images[2].policy`. */
+/**
+ * What a marker resolves an entry by: its name in each of its namespaces, in any namespace, or
+ * without one. Two entries sharing a key would both answer the same marker.
+ */
+function markerKeys(spec: ImageSpec): { key: string; what: string }[] {
+  if (spec.matchAnyNamespace === true) return [{ key: `*/${spec.name}`, what: `name "${spec.name}" with matchAnyNamespace` }];
+  const namespaces = spec.namespaces ?? [];
+  if (namespaces.length === 0) return [{ key: `/${spec.name}`, what: `name "${spec.name}"` }];
+  return namespaces.map((ns) => ({ key: `${ns}/${spec.name}`, what: `name "${spec.name}" in namespace "${ns}"` }));
+}
+
+/**
+ * Validate `spec.images`; problems go to `issues` with paths like `spec.images[2].policy`. Names
+ * are unique per namespace (two teams may each have a policy "web"), as Kubernetes names are.
+ */
 export function parseImages(raw: unknown[], issues: Issues, baseDir?: string, path = 'spec.images'): ImageSpec[] {
   const ctx: ReadCtx = { issues, ...(baseDir !== undefined ? { baseDir } : {}) };
   const out: ImageSpec[] = [];
@@ -274,9 +315,11 @@ export function parseImages(raw: unknown[], issues: Issues, baseDir?: string, pa
   raw.forEach((item, i) => {
     const spec = readImage(ctx, `${path}[${i}]`, item);
     if (!spec) return;
-    const first = seen.get(spec.name);
-    if (first !== undefined) issues.add(`${path}[${i}].name`, `duplicate name "${spec.name}" (also ${path}[${first}])`);
-    else seen.set(spec.name, i);
+    for (const { key, what } of markerKeys(spec)) {
+      const first = seen.get(key);
+      if (first !== undefined) issues.add(`${path}[${i}].name`, `duplicate ${what} (also ${path}[${first}])`);
+      else seen.set(key, i);
+    }
     out.push(spec);
   });
   return out;

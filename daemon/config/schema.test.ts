@@ -4,6 +4,8 @@ import { parse } from 'yaml';
 import { ConfigError } from './errors.js';
 import { FIELDS } from './fields.js';
 import { parseConfig } from './parse.js';
+import { IMAGE_UPDATE_FIELDS } from './parse-image-updates.js';
+import { IMAGE_FIELDS } from './parse-images.js';
 import { validate, type Schema } from './schema-subset.js';
 
 const schema = JSON.parse(readFileSync(new URL('./daemonconfig.schema.json', import.meta.url), 'utf8')) as Schema;
@@ -16,8 +18,9 @@ describe('daemonconfig.schema.json', () => {
   });
 
   it('declares exactly the validator\'s objects and fields', () => {
-    expect(Object.keys(defs).sort()).toEqual(Object.keys(FIELDS).sort());
-    for (const [name, fields] of Object.entries(FIELDS)) {
+    const all: Record<string, readonly string[]> = { ...FIELDS, ...IMAGE_FIELDS, ...IMAGE_UPDATE_FIELDS };
+    expect(Object.keys(defs).sort()).toEqual(Object.keys(all).sort());
+    for (const [name, fields] of Object.entries(all)) {
       expect(Object.keys(defs[name]?.properties ?? {}).sort(), name).toEqual([...fields].sort());
     }
   });
@@ -28,7 +31,7 @@ describe('daemonconfig.schema.json', () => {
   });
 
   // Each case must be rejected by both the schema and the validator.
-  const base = parse(example) as { spec: { sources: Record<string, unknown>[]; syncs: Record<string, unknown>[] } };
+  const base = parse(example) as { spec: { sources: Record<string, unknown>[]; syncs: Record<string, unknown>[]; images: Record<string, unknown>[] } };
   const mutate = (f: (c: typeof base) => void): unknown => {
     const c = structuredClone(base);
     f(c);
@@ -43,6 +46,9 @@ describe('daemonconfig.schema.json', () => {
     ['bad duration', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { interval: '5 minutes' }))],
     ['prune ratio above 1', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { maxPruneRatio: 2 }))],
     ['empty decryption', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { decryption: {} }))],
+    ['image namespace not a DNS label', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { namespace: 'Team_A' }))],
+    ['empty image namespace list', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { namespace: [] }))],
+    ['two image policies', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { policy: { semver: { range: '1.x' }, numerical: {} } }))],
     ['two vault auths', () =>
       mutate((c) =>
         Object.assign(c.spec.syncs[1] ?? {}, {

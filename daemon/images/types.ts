@@ -21,4 +21,11 @@ export interface ImageSpec {
   filterTags?: FilterTagsSpec;
   /** Resolve the chosen tag's manifest digest (index digest for multi-arch images). */
   digestPinning: boolean;
+  /**
+   * Namespaces whose `<namespace>:<name>` markers this entry answers (daemon/writeback/policies.ts);
+   * absent: none (only markers without a namespace).
+   */
+  namespaces?: string[];
+  /** Answer `<namespace>:<name>` markers of any namespace no entry lists (explicit opt-in). */
+  matchAnyNamespace?: boolean;
 }

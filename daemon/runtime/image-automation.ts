@@ -8,12 +8,13 @@ import { gitSourceSpec } from '../engine/settings.js';
 import { ImageScanner } from '../images/scanner.js';
 import type { ImageStatus } from '../images/scanner.js';
 import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/automation.js';
-import type { PolicyValue } from '../writeback/update.js';
+import type { ImagePolicyEntry, PolicyValue } from '../writeback/update.js';
 
 export class ImageAutomationRunner {
   readonly scanners: ImageScanner[] = [];
   readonly automations: ImageUpdateAutomation[] = [];
-  private readonly policies = new Map<string, PolicyValue>();
+  /** One per spec.images[] entry, in config order; `value` is set by its scanner. */
+  private readonly policies: ImagePolicyEntry[] = [];
   private running: Promise<void> | undefined;
   private again = false;
   /** An automation failed: run again after the next scan even if no choice changed. */
@@ -28,15 +29,17 @@ export class ImageAutomationRunner {
   ) {
     const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
     for (const spec of config.spec.images) {
+      const entry: ImagePolicyEntry = { name: spec.name, namespaces: spec.namespaces ?? [], matchAnyNamespace: spec.matchAnyNamespace === true };
+      this.policies.push(entry);
       this.scanners.push(
         new ImageScanner(spec, {
           onScan: (status, result) => {
             if (!result || !status.chosenTag) return;
             const value: PolicyValue = { image: spec.image, tag: status.chosenTag, ...(status.digest ? { digest: status.digest } : {}) };
-            const prev = this.policies.get(spec.name);
+            const prev = entry.value;
             if (prev && prev.tag === value.tag && prev.digest === value.digest && !this.retry) return;
-            this.policies.set(spec.name, value);
-            log.info({ image: spec.name, tag: value.tag }, 'image policy chose a new tag');
+            entry.value = value;
+            log.info({ image: spec.name, namespaces: entry.namespaces, tag: value.tag }, 'image policy chose a new tag');
             this.runAll();
           },
         }),
@@ -92,8 +95,13 @@ export class ImageAutomationRunner {
     await this.running?.catch(() => undefined);
   }
 
-  imageStatus(): ImageStatus[] {
-    return this.scanners.map((s) => ({ ...s.status }));
+  /** Entries of the same name are told apart by the namespaces their markers may name. */
+  imageStatus(): (ImageStatus & { namespaces?: string[]; matchAnyNamespace?: true })[] {
+    return this.scanners.map((s) => ({
+      ...s.status,
+      ...(s.spec.namespaces?.length ? { namespaces: [...s.spec.namespaces] } : {}),
+      ...(s.spec.matchAnyNamespace ? { matchAnyNamespace: true as const } : {}),
+    }));
   }
 
   automationStatus(): AutomationStatus[] {

@@ -7,7 +7,7 @@ import { WritebackError, type YamlEditError } from './errors.js';
 import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
 import { BranchWriter, type BranchWriterOptions, type CommitInfo } from './push.js';
 import { fileSigner } from './sign.js';
-import { applyPolicies, type Change, type PolicyValue, type SkippedMarker } from './update.js';
+import { applyPolicies, type Change, type ImagePolicyEntry, type SkippedMarker } from './update.js';
 
 export interface ImageUpdateSpec {
   name: string;
@@ -79,8 +79,11 @@ export class ImageUpdateAutomation {
     return { ...this.st, fileErrors: [...this.st.fileErrors], skipped: [...this.st.skipped] };
   }
 
-  /** `policies`: latest image per policy name. Never throws: failures are in the result and status. */
-  async run(policies: ReadonlyMap<string, PolicyValue>): Promise<RunResult> {
+  /**
+   * `policies`: the image entries with their current choices (policies.ts says which answers a
+   * marker). Never throws: failures are in the result and status.
+   */
+  async run(policies: readonly ImagePolicyEntry[]): Promise<RunResult> {
     const t0 = performance.now();
     const template = this.spec.messageTemplate ?? DEFAULT_MESSAGE_TEMPLATE;
     const info: CommitInfo = {

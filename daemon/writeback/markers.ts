@@ -3,14 +3,17 @@
 //
 // Semantics follow fluxcd/image-automation-controller (pkg/update: kyaml setters with the
 // `$imagepolicy` shorthand):
-//   - only *.yaml / *.yml files that contain the token `"$imagepolicy"` are read at all;
+//   - only files named *.yaml, *.yml or exactly `Kustomization` (kustomize's extension-less
+//     name) that contain the token `"$imagepolicy"` are read at all (isMarkerFile: tree.ts
+//     screens the commit's files with it, applyPolicies the files it is given);
 //   - a marker is a line comment whose text after the leading `#`s is a JSON object of strings
 //     with a non-empty "$imagepolicy" member; any other comment is just a comment;
 //   - the setter is `<policy>` (full ref `name:tag`, `name:tag@digest` when a digest is known),
 //     `<policy>:tag`, `<policy>:name` or `<policy>:digest`;
-//   - Flux writes `<namespace>:<policy>[:field]`. Our policies have no namespace, so that form
-//     resolves by policy name (a Flux repository works unchanged). A two-part ref whose last part
-//     is tag/name/digest is `<policy>:<field>`, otherwise `<namespace>:<policy>`.
+//   - Flux writes `<namespace>:<policy>[:field]`; which image entry answers it is policies.ts's
+//     rule (only an entry of that namespace). We also read `<policy>[:field]` without a
+//     namespace. A two-part ref whose last part is tag/name/digest is `<policy>:<field>`,
+//     otherwise `<namespace>:<policy>`.
 import { Composer, CST, LineCounter, Parser } from 'yaml';
 import { YamlEditError } from './errors.js';
 
@@ -57,9 +60,17 @@ export interface MarkerScan {
   skipped: SkippedMarker[];
 }
 
-/** Flux's screening: YAML by extension, and the quoted token somewhere in the text. */
+/**
+ * Flux's file selection: `*.yaml`, `*.yml` (case-sensitive, as Go's filepath.Ext) or a file named
+ * exactly `Kustomization`, which kustomize reads like `kustomization.yaml`.
+ */
+export function isMarkerFile(path: string): boolean {
+  return /\.ya?ml$/.test(path) || path.slice(path.lastIndexOf('/') + 1) === 'Kustomization';
+}
+
+/** Flux's screening: a marker file by name, and the quoted token somewhere in the text. */
 export function isCandidate(path: string, text: string): boolean {
-  return /\.ya?ml$/.test(path) && text.includes(MARKER_TOKEN);
+  return isMarkerFile(path) && text.includes(MARKER_TOKEN);
 }
 
 /** `"ns:policy:tag"` etc. → a MarkerRef; undefined when malformed. */

@@ -4,7 +4,7 @@
 import git from 'isomorphic-git';
 import { commitTree, listBlobs, normalizePath, readBlob, treeAt, type ObjectStore } from '../source/objects.js';
 import { YamlEditError } from './errors.js';
-import { MARKER_TOKEN } from './markers.js';
+import { isMarkerFile, MARKER_TOKEN } from './markers.js';
 
 /** Keeps a BOM as U+FEFF (the default decoder drops it, and the file would lose it on write). */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
@@ -17,8 +17,9 @@ export interface TextFile {
 }
 
 /**
- * The *.yaml / *.yml files under `path` in `commit` that contain the marker token (Flux's
- * screening), decoded as UTF-8. A candidate that is not UTF-8 is reported, not guessed at.
+ * The marker files (*.yaml, *.yml, `Kustomization`: markers.ts's isMarkerFile) under `path` in
+ * `commit` that contain the marker token (Flux's screening), decoded as UTF-8. A candidate that
+ * is not UTF-8 is reported, not guessed at.
  */
 export async function readCandidates(store: ObjectStore, commit: string, path: string): Promise<{ files: TextFile[]; errors: YamlEditError[] }> {
   const dir = normalizePath(path);
@@ -26,7 +27,7 @@ export async function readCandidates(store: ObjectStore, commit: string, path: s
   const files: TextFile[] = [];
   const errors: YamlEditError[] = [];
   if (tree === null) return { files, errors };
-  const blobs = [...(await listBlobs(store, tree, dir))].filter(([p]) => /\.ya?ml$/.test(p)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const blobs = [...(await listBlobs(store, tree, dir))].filter(([p]) => isMarkerFile(p)).sort(([a], [b]) => (a < b ? -1 : 1));
   // Reads overlap pack I/O; results keep path order.
   const read: (TextFile | YamlEditError | undefined)[] = new Array(blobs.length);
   let next = 0;

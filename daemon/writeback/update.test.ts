@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeScalar } from './edit.js';
 import { YamlEditError } from './errors.js';
-import { findMarkers, markerOf, parseMarkerRef } from './markers.js';
-import { applyPolicies, type ChangedFile, type PolicyValue } from './update.js';
+import { findMarkers, isMarkerFile, markerOf, parseMarkerRef } from './markers.js';
+import { applyPolicies, type ChangedFile, type ImagePolicyEntry, type PolicyValue } from './update.js';
 
 const dir = new URL('./testdata/', import.meta.url);
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
@@ -13,14 +13,21 @@ const corpus = readdirSync(dir)
 const files = corpus.map((f) => ({ path: f.path, text: decoder.decode(f.bytes) }));
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const policies = new Map<string, PolicyValue>([
-  ['podinfo', { image: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.4' }],
-  ['init', { image: 'ghcr.io/acme/init', tag: '1.1.0' }],
-  ['sidecar', { image: 'ghcr.io/acme/sidecar', tag: "v0.2.0" }],
-  ['report', { image: 'ghcr.io/acme/report', tag: '2.4.0', digest: DIGEST }],
-  ['api', { image: 'ghcr.io/acme/api', tag: '1.3.0', digest: DIGEST }],
-  ['num', { image: 'x', tag: '2.0' }],
-]);
+const entry = (name: string, value: PolicyValue | undefined, namespaces: string[] = [], matchAnyNamespace = false): ImagePolicyEntry => ({
+  name,
+  namespaces,
+  matchAnyNamespace,
+  ...(value ? { value } : {}),
+});
+// The corpus's Flux markers name flux-system (podinfo, init) and apps (api).
+const policies: ImagePolicyEntry[] = [
+  entry('podinfo', { image: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.4' }, ['flux-system']),
+  entry('init', { image: 'ghcr.io/acme/init', tag: '1.1.0' }, ['flux-system']),
+  entry('sidecar', { image: 'ghcr.io/acme/sidecar', tag: "v0.2.0" }),
+  entry('report', { image: 'ghcr.io/acme/report', tag: '2.4.0', digest: DIGEST }),
+  entry('api', { image: 'ghcr.io/acme/api', tag: '1.3.0', digest: DIGEST }, ['apps']),
+  entry('num', { image: 'x', tag: '2.0' }),
+];
 
 function lines(s: string): string[] {
   return s.split(/(?<=\n)/);
@@ -129,7 +136,7 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
   const byPath = new Map(res.changed.map((c) => [c.path, c]));
 
   it('changes only the marked bytes of every file, byte for byte', () => {
-    expect([...byPath.keys()].sort()).toEqual(['crlf-bom-nonl.yaml', 'deployment.yaml', 'kustomization.yaml', 'odd.yaml', 'values.yaml']);
+    expect([...byPath.keys()].sort()).toEqual(['Kustomization', 'crlf-bom-nonl.yaml', 'deployment.yaml', 'kustomization.yaml', 'odd.yaml', 'values.yaml']);
     for (const c of res.changed) {
       const before = files.find((f) => f.path === c.path)?.text ?? '';
       assertOnlyMarkedBytesChanged(before, c);
@@ -157,6 +164,8 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
     ]);
     expect(byPath.get('values.yaml')?.text).toContain('tag: "1.3.0" # {"$imagepolicy": "api:tag"}');
     expect(byPath.get('kustomization.yaml')?.changes.map((c) => c.new)).toEqual(['6.5.4']);
+    // The extension-less Kustomization: only the tag differs (the name is already the policy's).
+    expect(byPath.get('Kustomization')?.changes.map((c) => [c.line, c.marker, c.old, c.new])).toEqual([[9, 'flux-system:init:tag', '1.0.0', '1.1.0']]);
     expect(byPath.get('odd.yaml')?.text).toContain('numeric: "2.0" # {"$imagepolicy": "num:tag"}');
   });
 
@@ -189,9 +198,15 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
         ['odd.yaml', 2, 'api'],
         ['odd.yaml', 4, 'api'],
         ['odd.yaml', 5, 'a:b:c:d'],
+        ['Kustomization', 11, 'team-z:init:tag'],
       ]),
     );
-    expect(res.skipped).toHaveLength(4);
+    expect(res.skipped).toHaveLength(5);
+    // A namespace no entry serves: left as it was, and said so.
+    expect(byPath.get('Kustomization')?.text).toContain('newTag: 0.0.1 # {"$imagepolicy": "team-z:init:tag"}');
+    expect(res.skipped.find((x) => x.file === 'Kustomization')?.why).toBe(
+      'no image policy "init" for namespace "team-z" (image policy "init": namespace flux-system); left unchanged',
+    );
     // Not markers at all: unquoted JSON and text after the object.
     expect(byPath.get('odd.yaml')?.text).toContain('notjson: foo:1 #');
     expect(byPath.get('odd.yaml')?.text).toContain('trailing: foo:1 #');
@@ -216,5 +231,78 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
       policies,
     );
     expect(r.changed.map((c) => c.path)).toEqual(['c.yml']);
+  });
+});
+
+describe('marker files: *.yaml, *.yml and Kustomization, as Flux reads them', () => {
+  it.each([
+    ['kustomization.yaml', true],
+    ['apps/kustomization.yml', true],
+    ['apps/base/Kustomization', true],
+    ['Kustomization', true],
+    ['apps/kustomization', false],
+    ['apps/MyKustomization', false],
+    ['apps/Kustomization.txt', false],
+    ['values.YAML', false],
+    ['a.json', false],
+  ])('%s → %s', (path, want) => {
+    expect(isMarkerFile(path)).toBe(want);
+  });
+});
+
+describe('namespaced markers answer only an entry of their namespace', () => {
+  const A: PolicyValue = { image: 'ghcr.io/team-a/web', tag: '1.1.0' };
+  const B: PolicyValue = { image: 'ghcr.io/team-b/web', tag: '2.2.0' };
+  const file = (path: string, marker: string, value = 'ghcr.io/x/web:0.1.0') => ({ path, text: `image: ${value} # {"$imagepolicy": "${marker}"}\n` });
+
+  it('two namespaces, one policy name: each file gets exactly its own namespace\'s value', () => {
+    const r = applyPolicies(
+      [file('a.yaml', 'team-a:web'), file('b.yaml', 'team-b:web'), file('b/Kustomization', 'team-b:web:tag', '0.1.0'), file('c.yaml', 'team-c:web')],
+      [entry('web', A, ['team-a']), entry('web', B, ['team-b', 'team-b-staging'])],
+    );
+    expect(r.changed.map((c) => [c.path, c.text])).toEqual([
+      ['a.yaml', 'image: ghcr.io/team-a/web:1.1.0 # {"$imagepolicy": "team-a:web"}\n'],
+      ['b.yaml', 'image: ghcr.io/team-b/web:2.2.0 # {"$imagepolicy": "team-b:web"}\n'],
+      ['b/Kustomization', 'image: 2.2.0 # {"$imagepolicy": "team-b:web:tag"}\n'],
+    ]);
+    expect(r.skipped).toEqual([
+      { file: 'c.yaml', line: 1, marker: 'team-c:web', why: 'no image policy "web" for namespace "team-c" (image policy "web": namespace team-a; namespaces team-b, team-b-staging); left unchanged' },
+    ]);
+  });
+
+  it('an entry without a namespace does not answer a namespaced marker (it used to, by name)', () => {
+    const r = applyPolicies([file('b.yaml', 'team-b:web'), file('plain.yaml', 'web')], [entry('web', A)]);
+    expect(r.changed.map((c) => c.path)).toEqual(['plain.yaml']);
+    expect(r.skipped).toEqual([
+      {
+        file: 'b.yaml',
+        line: 1,
+        marker: 'team-b:web',
+        why: 'no image policy "web" for namespace "team-b" (image policy "web": markers without a namespace only; give it namespace: team-b to answer this marker); left unchanged',
+      },
+    ]);
+  });
+
+  it('matchAnyNamespace is the explicit name-only match; an entry of the marker\'s namespace wins over it', () => {
+    const r = applyPolicies([file('x.yaml', 'team-x:web'), file('b.yaml', 'team-b:web')], [entry('web', A, [], true), entry('web', B, ['team-b'])]);
+    expect(r.changed.map((c) => [c.path, c.changes[0]?.new])).toEqual([
+      ['x.yaml', 'ghcr.io/team-a/web:1.1.0'],
+      ['b.yaml', 'ghcr.io/team-b/web:2.2.0'],
+    ]);
+    expect(r.skipped).toEqual([]);
+  });
+
+  it('a marker without a namespace: the one entry of that name, else skipped as ambiguous', () => {
+    const one = applyPolicies([file('a.yaml', 'web:tag', '0.1.0')], [entry('web', A, ['team-a'])]);
+    expect(one.changed[0]?.text).toBe('image: 1.1.0 # {"$imagepolicy": "web:tag"}\n');
+    const two = applyPolicies([file('a.yaml', 'web:tag', '0.1.0')], [entry('web', A, ['team-a']), entry('web', B, ['team-b'])]);
+    expect(two.changed).toEqual([]);
+    expect(two.skipped.map((s) => s.why)).toEqual(['ambiguous: 2 image policies are named "web" (namespace team-a; namespace team-b); write the marker as <namespace>:web']);
+  });
+
+  it('an entry that has not chosen a tag yet leaves its markers alone and says so', () => {
+    const r = applyPolicies([file('a.yaml', 'team-a:web')], [entry('web', undefined, ['team-a'])]);
+    expect(r.changed).toEqual([]);
+    expect(r.skipped.map((s) => s.why)).toEqual(['image policy "web" (namespace team-a) has not chosen a tag yet']);
   });
 });

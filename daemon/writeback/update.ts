@@ -3,15 +3,9 @@
 import { applyEdits, type ScalarEdit } from './edit.js';
 import { YamlEditError } from './errors.js';
 import { findMarkers, isCandidate, type FoundMarker, type MarkerRef } from './markers.js';
+import { resolvePolicy, type ImagePolicyEntry, type PolicyValue } from './policies.js';
 
-/** What an image policy selected: repository name, tag and (when reflected) digest. */
-export interface PolicyValue {
-  /** Image repository as it is to be written, e.g. `ghcr.io/acme/app`. */
-  image: string;
-  tag: string;
-  /** `sha256:...`, when the policy reflects digests. */
-  digest?: string;
-}
+export type { ImagePolicyEntry, PolicyValue } from './policies.js';
 
 export interface Change {
   /** The "$imagepolicy" string of the marker. */
@@ -49,10 +43,6 @@ export interface ApplyResult {
   markers: number;
 }
 
-function lookup(policies: ReadonlyMap<string, PolicyValue>, ref: MarkerRef): PolicyValue | undefined {
-  return (ref.namespace !== undefined ? policies.get(`${ref.namespace}:${ref.policy}`) : undefined) ?? policies.get(ref.policy);
-}
-
 /** The value Flux's setter of this kind writes, or undefined when the policy lacks it. */
 export function desiredValue(ref: MarkerRef, p: PolicyValue): string | undefined {
   switch (ref.field) {
@@ -82,7 +72,7 @@ function tags(m: FoundMarker, next: string): Pick<Change, 'oldTag' | 'newTag'> {
   return { ...(oldTag !== undefined ? { oldTag } : {}), ...(newTag !== undefined ? { newTag } : {}) };
 }
 
-function applyToFile(path: string, text: string, policies: ReadonlyMap<string, PolicyValue>, out: ApplyResult): void {
+function applyToFile(path: string, text: string, policies: readonly ImagePolicyEntry[], out: ApplyResult): void {
   const scan = findMarkers(path, text);
   out.markers += scan.markers.length;
   for (const s of scan.skipped) out.skipped.push({ file: path, line: s.line, marker: s.raw, why: s.why });
@@ -90,10 +80,11 @@ function applyToFile(path: string, text: string, policies: ReadonlyMap<string, P
   const changes: Change[] = [];
   const expected: string[] = [];
   for (const m of scan.markers) {
-    const policy = lookup(policies, m.ref);
+    const found = resolvePolicy(policies, m.ref);
+    const policy = 'skip' in found ? undefined : found.value;
     const next = policy === undefined ? undefined : desiredValue(m.ref, policy);
-    if (policy === undefined || next === undefined) {
-      const why = policy === undefined ? `no image policy named "${m.ref.policy}"` : `policy "${m.ref.policy}" has no digest`;
+    if ('skip' in found || next === undefined) {
+      const why = 'skip' in found ? found.skip : `policy "${m.ref.policy}" has no digest`;
       out.skipped.push({ file: path, line: m.line, marker: m.ref.raw, why });
     }
     if (next === undefined || next === m.value) {
@@ -116,11 +107,11 @@ function applyToFile(path: string, text: string, policies: ReadonlyMap<string, P
 }
 
 /**
- * Apply `policies` (keyed by policy name, or `namespace:name`) to every candidate file. Files
- * without markers are ignored; a file that does not parse is reported in `errors` and the
- * others are still updated.
+ * Apply the current values of `policies` to every candidate file; which entry answers a marker is
+ * policies.ts's rule. Files without markers are ignored; a file that does not parse is reported
+ * in `errors` and the others are still updated.
  */
-export function applyPolicies(files: readonly { path: string; text: string }[], policies: ReadonlyMap<string, PolicyValue>): ApplyResult {
+export function applyPolicies(files: readonly { path: string; text: string }[], policies: readonly ImagePolicyEntry[]): ApplyResult {
   const out: ApplyResult = { changed: [], errors: [], skipped: [], markers: 0 };
   for (const f of files) {
     if (!isCandidate(f.path, f.text)) continue;

@@ -11,7 +11,7 @@ import { authedUrl, createRepo, setRejectPushes, startGitServer } from '../../te
 import type { GitInfo, StackInfo, Started } from '../../test/stack/types.js';
 import { verifyCommitSignature } from '../source/signature/commit.js';
 import { ImageUpdateAutomation, type ImageUpdateSpec } from './automation.js';
-import type { PolicyValue } from './update.js';
+import type { ImagePolicyEntry } from './update.js';
 
 const run = promisify(execFile);
 const ID = ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com'];
@@ -60,7 +60,11 @@ spec:
 `;
 const VALUES = 'image:\r\n  repository: ghcr.io/acme/app\r\n  tag: 1.0.0 # {"$imagepolicy": "app:tag"}\r\n';
 const SEED = { 'deploy/app.yaml': APP, 'deploy/values.yaml': VALUES, 'deploy/README.md': 'app: "# {\\"$imagepolicy\\": \\"app\\"}"\n', 'other/x.yaml': 'image: a:1 # {"$imagepolicy": "app"}\n' };
-const policies = (tag: string): Map<string, PolicyValue> => new Map([['app', { image: 'ghcr.io/acme/app', tag }], ['side', { image: 'ghcr.io/acme/side', tag: '0.1.0' }]]);
+// `app` serves flux-system (APP's Flux marker) and the markers without a namespace.
+const policies = (tag: string): ImagePolicyEntry[] => [
+  { name: 'app', namespaces: ['flux-system'], matchAnyNamespace: false, value: { image: 'ghcr.io/acme/app', tag } },
+  { name: 'side', namespaces: [], matchAnyNamespace: false, value: { image: 'ghcr.io/acme/side', tag: '0.1.0' } },
+];
 
 async function setup(files: Record<string, string> = SEED, spec: Partial<ImageUpdateSpec> = {}, opts: ConstructorParameters<typeof ImageUpdateAutomation>[3] = {}) {
   const repo = `wb-${uniq}-${n++}`;
