@@ -22,7 +22,11 @@ const TAG_LENGTH = 16;
 
 // Same shape as sops' regexp (greedy groups, no end anchor); the groups are validated strictly below.
 const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s;
-const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Strict standard base64 (what Go's StdEncoding accepts), checked as a flat character class
+// plus a length test: the grouped form `(?:[..]{4})*` recursed per group in V8 and blew the stack
+// on values of a few MiB, after we had already written them (issue 13, item 3).
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const isStdBase64 = (s: string): boolean => s.length % 4 === 0 && B64_RE.test(s);
 
 export interface ParsedEnc {
   data: Buffer;
@@ -43,7 +47,7 @@ export function parseEnc(value: string): ParsedEnc {
   if (!m) throw new EncFormatError('value does not match the ENC[AES256_GCM,...] format');
   const [, data, iv, tag, type] = m as unknown as [string, string, string, string, string];
   for (const [name, part] of [['data', data], ['iv', iv], ['tag', tag]] as const) {
-    if (!B64_RE.test(part)) throw new EncFormatError(`invalid base64 in ${name}`);
+    if (!isStdBase64(part)) throw new EncFormatError(`invalid base64 in ${name}`);
   }
   return { data: Buffer.from(data, 'base64'), iv: Buffer.from(iv, 'base64'), tag: Buffer.from(tag, 'base64'), type };
 }
