@@ -5,12 +5,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 import { AuthFailure } from './errors.js';
+import { canonicalTime } from './gotime.js';
 
-export type ValueKind = 'str' | 'int' | 'float' | 'bool' | 'bytes' | 'comment';
+/**
+ * Every type tag sops 3.13.3 reads (aes/cipher.go Decrypt). It writes all but `bytes` (Encrypt
+ * has no []byte case; no store produces one), which earlier sops versions wrote.
+ */
+export type ValueKind = 'str' | 'int' | 'float' | 'bool' | 'time' | 'bytes' | 'comment';
 
 /**
  * A leaf value as SOPS sees it: the kind plus the exact bytes SOPS encrypts and feeds to the MAC
- * (int → decimal, float → Go FormatFloat(f,'f',-1), bool → "True"/"False").
+ * (int → decimal, float → Go FormatFloat(f,'f',-1), bool → "True"/"False", time → Go
+ * Time.MarshalText, RFC 3339 with nanoseconds).
  */
 export interface Leaf {
   kind: ValueKind;
@@ -37,6 +43,12 @@ export interface ParsedEnc {
 
 /** Thrown for a string that looks like ENC[...] but is malformed; carries no value text. */
 export class EncFormatError extends Error {}
+
+/**
+ * A value that authenticated but whose type tag — outside the GCM authentication, as in sops —
+ * is unknown or does not fit the decrypted text: only an edit of the file produces that.
+ */
+export class TypeTagError extends Error {}
 
 export function looksEncrypted(value: string): boolean {
   return value.startsWith('ENC[AES256_GCM,');
@@ -107,22 +119,28 @@ function canonicalLeaf(type: string, text: string): Leaf {
     case 'int':
     case 'int64': {
       // Go strconv.Atoi: optional sign, decimal digits, no underscores.
-      if (!/^[+-]?[0-9]+$/.test(text)) throw new EncFormatError(`decrypted value of type ${type} is not an integer`);
+      if (!/^[+-]?[0-9]+$/.test(text)) throw new TypeTagError(`the value of type ${type} is not an integer`);
+      // No int64 range check: earlier gitops-seal versions wrote larger ints with this tag.
       return { kind: 'int', text: BigInt(text).toString() };
     }
     case 'float': {
       const n = parseGoFloat(text);
-      if (n === undefined) throw new EncFormatError('decrypted value of type float is not a number');
+      if (n === undefined) throw new TypeTagError('the value of type float is not a number');
       return { kind: 'float', text: formatGoFloatF(n) };
     }
     case 'bool': {
       // Go strconv.ParseBool
       if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return { kind: 'bool', text: 'True' };
       if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return { kind: 'bool', text: 'False' };
-      throw new EncFormatError('decrypted value of type bool is not a boolean');
+      throw new TypeTagError('the value of type bool is not a boolean');
+    }
+    case 'time': {
+      const t = canonicalTime(text);
+      if (t === undefined) throw new TypeTagError('the value of type time is not an RFC 3339 timestamp');
+      return { kind: 'time', text: t };
     }
     default:
-      throw new EncFormatError(`unknown value type "${type.slice(0, 16)}"`);
+      throw new TypeTagError(`unknown value type ${JSON.stringify(type.slice(0, 16))} (sops writes str, int, float, bool, time, comment)`);
   }
 }
 
