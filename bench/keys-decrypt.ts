@@ -7,6 +7,12 @@
 //    without. Transit decrypt calls are counted by Vault itself: a file audit device is enabled
 //    on the (real, dev-mode) server and its request entries for <mount>/decrypt/<key> counted.
 //
+// 3. `sweep [keys,...] [runs]` (issue 13, item 8): one Secret with N keys (~200 bytes each, so
+//    98,510 keys is a 20 MB file, the issue's case), encrypted and decrypted by keys/ in-process,
+//    by the gitops-seal CLI (in-process, cli/program.ts: includes its own parses of the file) and
+//    by the sops binary; median and range of `runs` runs per size, and the ratio to sops. Time
+//    per key must stay flat (linear) and at or under sops' at every size.
+//
 // Starts its own Vault dev server (test/stack/openbao.ts) and removes every temp file it wrote.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -145,8 +151,91 @@ async function benchVault(dir: string, rows: Row[]): Promise<void> {
   }
 }
 
+/** A Secret with `n` keys under data, ~200 bytes per key line. */
+function wideSecret(n: number): string {
+  const lines = ['apiVersion: v1', 'kind: Secret', 'metadata:', `    name: wide-${n}`, 'type: Opaque', 'data:'];
+  for (let i = 0; i < n; i++) lines.push(`    key-${String(i).padStart(6, '0')}: ${Buffer.from(`value-${i}-${'x'.repeat(120)}`).toString('base64')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor((s.length - 1) / 2)] as number, min: s[0] as number, max: s[s.length - 1] as number };
+}
+const secs = (x: Spread): string => `${(x.median / 1000).toFixed(2)} s (${(x.min / 1000).toFixed(2)}–${(x.max / 1000).toFixed(2)})`;
+
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<Spread> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    xs.push(performance.now() - t);
+  }
+  return spread(xs);
+}
+
+async function sweep(sops: string, sizes: number[], runs: number): Promise<void> {
+  const { runCli } = await import('../cli/program.js');
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-keys-sweep-'));
+  const out: string[] = ['| keys | file MB | op | keys/ in-process | gitops-seal CLI | sops | CLI / sops | µs per key (CLI) |', '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  try {
+    const id = await generateAgeIdentity();
+    const keyFile = join(dir, 'keys.txt');
+    await writeFile(keyFile, id.file, { mode: 0o600 });
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, SOPS_AGE_KEY_FILE: keyFile };
+    const sink = { write: () => true };
+    const cli = async (args: string[]): Promise<void> => {
+      const code = await runCli(args, { stdout: sink, stderr: sink, env, cwd: dir, confirm: undefined });
+      if (code !== 0) throw new Error(`gitops-seal ${args[0]} exited ${code}`);
+    };
+    const ctx: KeyContext = { ageIdentities: [id.identity] };
+    for (const n of sizes) {
+      const plain = join(dir, `wide-${n}.yaml`);
+      const text = wideSecret(n);
+      await writeFile(plain, text);
+      const opts = { format: 'yaml' as const, source: plain, keys: { age: [id.recipient] }, rule: RULE };
+      const enc = await encryptText(text, opts, {});
+      const encPath = join(dir, `wide-${n}.enc.yaml`);
+      await writeFile(encPath, enc);
+      const rows: [string, Spread, Spread, Spread][] = [
+        [
+          'encrypt',
+          await timed(runs, () => encryptText(text, opts, {})),
+          await timed(runs, () => cli(['encrypt', plain, '--age', id.recipient, '-o', join(dir, 'out.yaml')])),
+          await timed(runs, () => run(sops, ['encrypt', '--age', id.recipient, '--encrypted-regex', RULE.encryptedRegex, '--output', join(dir, 'sops-out.yaml'), plain], { env, maxBuffer: 1 << 30 })),
+        ],
+        [
+          'decrypt',
+          await timed(runs, () => decryptText(enc, { format: 'yaml', source: encPath }, ctx)),
+          await timed(runs, () => cli(['decrypt', encPath, '-o', join(dir, 'dec.yaml')])),
+          await timed(runs, () => run(sops, ['decrypt', '--output', join(dir, 'sops-dec.yaml'), encPath], { env, maxBuffer: 1 << 30 })),
+        ],
+      ];
+      for (const [op, api, viaCli, theirs] of rows) {
+        const line = `| ${n} | ${(Buffer.byteLength(text) / 1e6).toFixed(1)} | ${op} | ${secs(api)} | ${secs(viaCli)} | ${secs(theirs)} | ${(viaCli.median / theirs.median).toFixed(2)}× | ${((viaCli.median * 1000) / n).toFixed(1)} |`;
+        out.push(line);
+        console.error(line);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    console.log(`Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${runs} runs per cell (median, min–max)`);
+    console.log(out.join('\n'));
+  }
+}
+
 async function main(): Promise<void> {
   const { sops } = findTools();
+  if (process.argv[2] === 'sweep') {
+    const sizes = (process.argv[3] ?? '1000,4000,16000,32000,64000,98510').split(',').map(Number);
+    console.error(`load average at the start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    return sweep(sops, sizes, Number(process.argv[4] ?? 3));
+  }
   const { stdout: sopsVersion } = await run(sops, ['--version', '--disable-version-check']);
   const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-keys-bench-'));
   const rows: Row[] = [];

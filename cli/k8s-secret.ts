@@ -28,7 +28,8 @@ export function parseDocuments(text: string, format: DocFormat): ParsedDocs {
     }
   }
   try {
-    const stream = parseAllDocuments(text);
+    // uniqueKeys off: its pairwise check is quadratic (minutes at 100k keys); keys/ refuses duplicates.
+    const stream = parseAllDocuments(text, { uniqueKeys: false });
     const list = Array.isArray(stream) ? stream : [stream];
     const docs: unknown[] = [];
     for (const d of list) {

@@ -30,6 +30,12 @@ describe('cipher', () => {
     }
   });
 
+  it('draws a fresh IV for every value (pooled CSPRNG bytes, never reused)', () => {
+    const ivs = new Set<string>();
+    for (let i = 0; i < 1000; i++) ivs.add(parseEnc(encryptLeaf({ kind: 'str', text: 'same' }, key, 'a:')).iv.toString('hex'));
+    expect(ivs.size).toBe(1000);
+  });
+
   it('binds the key path as additional data', () => {
     const enc = encryptLeaf({ kind: 'str', text: 'v' }, key, 'a:');
     expect(() => decryptLeaf(enc, key, 'b:')).toThrow(AuthFailure);

@@ -5,12 +5,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 import { AuthFailure } from './errors.js';
+import { canonicalTime } from './gotime.js';
 
-export type ValueKind = 'str' | 'int' | 'float' | 'bool' | 'bytes' | 'comment';
+/**
+ * Every type tag sops 3.13.3 reads (aes/cipher.go Decrypt). It writes all but `bytes` (Encrypt
+ * has no []byte case; no store produces one), which earlier sops versions wrote.
+ */
+export type ValueKind = 'str' | 'int' | 'float' | 'bool' | 'time' | 'bytes' | 'comment';
 
 /**
  * A leaf value as SOPS sees it: the kind plus the exact bytes SOPS encrypts and feeds to the MAC
- * (int → decimal, float → Go FormatFloat(f,'f',-1), bool → "True"/"False").
+ * (int → decimal, float → Go FormatFloat(f,'f',-1), bool → "True"/"False", time → Go
+ * Time.MarshalText, RFC 3339 with nanoseconds).
  */
 export interface Leaf {
   kind: ValueKind;
@@ -22,7 +28,11 @@ const TAG_LENGTH = 16;
 
 // Same shape as sops' regexp (greedy groups, no end anchor); the groups are validated strictly below.
 const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s;
-const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Strict standard base64 (what Go's StdEncoding accepts), checked as a flat character class
+// plus a length test: the grouped form `(?:[..]{4})*` recursed per group in V8 and blew the stack
+// on values of a few MiB, after we had already written them (issue 13, item 3).
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const isStdBase64 = (s: string): boolean => s.length % 4 === 0 && B64_RE.test(s);
 
 export interface ParsedEnc {
   data: Buffer;
@@ -34,6 +44,12 @@ export interface ParsedEnc {
 /** Thrown for a string that looks like ENC[...] but is malformed; carries no value text. */
 export class EncFormatError extends Error {}
 
+/**
+ * A value that authenticated but whose type tag — outside the GCM authentication, as in sops —
+ * is unknown or does not fit the decrypted text: only an edit of the file produces that.
+ */
+export class TypeTagError extends Error {}
+
 export function looksEncrypted(value: string): boolean {
   return value.startsWith('ENC[AES256_GCM,');
 }
@@ -43,7 +59,7 @@ export function parseEnc(value: string): ParsedEnc {
   if (!m) throw new EncFormatError('value does not match the ENC[AES256_GCM,...] format');
   const [, data, iv, tag, type] = m as unknown as [string, string, string, string, string];
   for (const [name, part] of [['data', data], ['iv', iv], ['tag', tag]] as const) {
-    if (!B64_RE.test(part)) throw new EncFormatError(`invalid base64 in ${name}`);
+    if (!isStdBase64(part)) throw new EncFormatError(`invalid base64 in ${name}`);
   }
   return { data: Buffer.from(data, 'base64'), iv: Buffer.from(iv, 'base64'), tag: Buffer.from(tag, 'base64'), type };
 }
@@ -55,10 +71,25 @@ function stashKey(leaf: Leaf, aad: string): string {
   return `${aad}\u0000${leaf.kind}\u0000${leaf.text}`;
 }
 
+// IVs come from one CSPRNG draw per 256 values: a call to randomBytes per value was a tenth of
+// the time of encrypting a Secret with many keys. Every IV is still fresh random bytes.
+const IV_POOL_VALUES = 256;
+let ivPool = Buffer.alloc(0);
+let ivPoolPos = 0;
+function freshIv(): Buffer {
+  if (ivPoolPos + IV_LENGTH > ivPool.length) {
+    ivPool = randomBytes(IV_LENGTH * IV_POOL_VALUES);
+    ivPoolPos = 0;
+  }
+  const iv = ivPool.subarray(ivPoolPos, ivPoolPos + IV_LENGTH);
+  ivPoolPos += IV_LENGTH;
+  return iv;
+}
+
 /** Encrypts one leaf. Empty strings/comments stay empty, as in sops (`isEmpty`). */
 export function encryptLeaf(leaf: Leaf, key: Uint8Array, aad: string, stash?: IvStash): string {
   if (leaf.text === '' && (leaf.kind === 'str' || leaf.kind === 'comment' || leaf.kind === 'bytes')) return '';
-  const iv = stash?.get(stashKey(leaf, aad)) ?? randomBytes(IV_LENGTH);
+  const iv = stash?.get(stashKey(leaf, aad)) ?? freshIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const data = Buffer.concat([cipher.update(Buffer.from(leaf.text, 'utf8')), cipher.final()]);
@@ -103,22 +134,28 @@ function canonicalLeaf(type: string, text: string): Leaf {
     case 'int':
     case 'int64': {
       // Go strconv.Atoi: optional sign, decimal digits, no underscores.
-      if (!/^[+-]?[0-9]+$/.test(text)) throw new EncFormatError(`decrypted value of type ${type} is not an integer`);
+      if (!/^[+-]?[0-9]+$/.test(text)) throw new TypeTagError(`the value of type ${type} is not an integer`);
+      // No int64 range check: earlier gitops-seal versions wrote larger ints with this tag.
       return { kind: 'int', text: BigInt(text).toString() };
     }
     case 'float': {
       const n = parseGoFloat(text);
-      if (n === undefined) throw new EncFormatError('decrypted value of type float is not a number');
+      if (n === undefined) throw new TypeTagError('the value of type float is not a number');
       return { kind: 'float', text: formatGoFloatF(n) };
     }
     case 'bool': {
       // Go strconv.ParseBool
       if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return { kind: 'bool', text: 'True' };
       if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return { kind: 'bool', text: 'False' };
-      throw new EncFormatError('decrypted value of type bool is not a boolean');
+      throw new TypeTagError('the value of type bool is not a boolean');
+    }
+    case 'time': {
+      const t = canonicalTime(text);
+      if (t === undefined) throw new TypeTagError('the value of type time is not an RFC 3339 timestamp');
+      return { kind: 'time', text: t };
     }
     default:
-      throw new EncFormatError(`unknown value type "${type.slice(0, 16)}"`);
+      throw new TypeTagError(`unknown value type ${JSON.stringify(type.slice(0, 16))} (sops writes str, int, float, bool, time, comment)`);
   }
 }
 

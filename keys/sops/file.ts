@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { AuthFailure, FormatError, SopsError, TamperedError, UnsupportedKeyTypeError } from './errors.js';
-import { decryptLeaf, EncFormatError, encryptLeaf, looksEncrypted, type IvStash } from './cipher.js';
+import { decryptLeaf, EncFormatError, encryptLeaf, looksEncrypted, TypeTagError, type IvStash } from './cipher.js';
 import { getDataKey, specFromMetadata, wrapForKeys, type KeyContext, type MasterKeySpec } from './keyring.js';
 import { MacHasher, macEquals } from './mac.js';
 import { MetadataError, metadataEntries, nowRfc3339, parseMetadata, SOPS_VERSION, stanzaFingerprint, type SopsMetadata } from './metadata.js';
@@ -102,6 +102,7 @@ function decryptBranches(branches: MapNode[], r: CryptRule, macOnly: boolean, ke
         plain = decryptLeaf(leaf.text, key, aadFor(v.path), stash);
       } catch (err) {
         if (err instanceof AuthFailure) throw new TamperedError(source, `value at ${where(v.path)} failed to authenticate`);
+        if (err instanceof TypeTagError) throw new TamperedError(source, `value at ${where(v.path)}: its type tag was changed: ${err.message}`);
         if (err instanceof EncFormatError) {
           if (!looksEncrypted(leaf.text)) throw new TamperedError(source, `value at ${where(v.path)} should be encrypted but is not`);
           throw new FormatError(source, `malformed encrypted value: ${err.message}`, where(v.path));
@@ -142,11 +143,13 @@ async function open(encrypted: string, format: FileFormat, source: string, ctx: 
   store.removeMetadata();
   const branches = branchesOf(store, source);
   const computed = decryptBranches(branches, r, meta.macOnlyEncrypted, key, source, stash);
+  // sops reads a missing MAC as "" and fails with "MAC mismatch"; say what happened.
+  if (meta.mac === '') throw new TamperedError(source, 'the MAC is missing from the sops metadata (removed or emptied)');
   let stored;
   try {
     stored = decryptLeaf(meta.mac, key, meta.lastModified, stash);
   } catch (err) {
-    if (err instanceof AuthFailure || err instanceof EncFormatError) throw new TamperedError(source, 'the MAC failed to authenticate (mac or lastmodified changed)');
+    if (err instanceof AuthFailure || err instanceof EncFormatError || err instanceof TypeTagError) throw new TamperedError(source, 'the MAC failed to authenticate (mac or lastmodified changed)');
     throw err;
   }
   if (stored.kind !== 'str' || !macEquals(stored.text, computed)) throw new TamperedError(source, 'MAC mismatch: the content does not match the MAC');

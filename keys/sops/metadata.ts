@@ -102,7 +102,8 @@ export function parseMetadata(raw: unknown): SopsMetadata {
     hcVault,
     other,
     lastModified,
-    mac: str(raw, 'mac', ''),
+    // Not required here: a missing MAC is tampering, which the file layer reports as such.
+    mac: str(raw, 'mac', '', false),
     rule,
     macOnlyEncrypted: moe === true,
     version: typeof version === 'string' ? version : String(version ?? ''),

@@ -3,15 +3,20 @@
 // layout of untouched nodes survive. Multi-document streams are handled like sops'
 // stores/yaml: every document is a branch, one MAC covers them all, and every document
 // carries the same `sops:` block (read back from the first document).
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, visit, type Node as YNode, type Pair } from 'yaml';
+//
+// Scalars are parsed as text (failsafe schema) and typed by yaml-resolve.ts exactly as sops'
+// go-yaml v3 types them; keys are checked for duplicates with a set (the `yaml` package's
+// uniqueKeys check compares every pair with every other: quadratic, minutes at 100k keys).
+import { Alias, Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, visit, type Node as YNode, type Pair } from 'yaml';
 
 import type { Leaf } from './cipher.js';
-import { formatGoFloatF, parseGoFloat } from './cipher.js';
 import type { MetaEntries, MetaValue } from './metadata.js';
 import type { CommentItem, MapItem, MapNode, SeqItem, TreeNode } from './tree.js';
 import { StoreError, type ParsedStore } from './store.js';
+import { mustQuote, ResolveError, resolveScalar, yamlFloatText, type Resolved } from './yaml-resolve.js';
 
-const TO_STRING = { indent: 4, lineWidth: 0, minContentWidth: 0, flowCollectionPadding: false } as const;
+// singleQuote: where a plain scalar is impossible (`a: b`, `#x`), go-yaml picks single quotes.
+const TO_STRING = { indent: 4, lineWidth: 0, minContentWidth: 0, flowCollectionPadding: false, singleQuote: true } as const;
 
 type CommentField = 'commentBefore' | 'comment';
 type Commentable = { commentBefore?: string | null; comment?: string | null };
@@ -39,83 +44,106 @@ function commentItems(node: Commentable | null | undefined, field: CommentField)
   return out;
 }
 
-function scalarLeaf(s: Scalar, where: string): Leaf | null {
-  const v = s.value;
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return { kind: 'str', text: v };
-  if (typeof v === 'bigint') return { kind: 'int', text: v.toString() };
-  if (typeof v === 'boolean') return { kind: 'bool', text: v ? 'True' : 'False' };
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && s.tag === 'tag:yaml.org,2002:int') return { kind: 'int', text: BigInt(v).toString() };
-    return { kind: 'float', text: formatGoFloatF(v) };
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The scalar as go-yaml v3 decodes it into sops' tree (see yaml-resolve.ts). */
+function resolveNode(s: Scalar, where: () => string): Resolved {
+  let text: string;
+  if (typeof s.value === 'string') text = s.value;
+  else if (s.value instanceof Uint8Array) {
+    // !!binary: go-yaml hands sops the decoded bytes as a string.
+    try {
+      text = utf8.decode(s.value);
+    } catch {
+      throw new StoreError(`!!binary value at ${where()} is not UTF-8 text; not supported`);
+    }
+    return { kind: 'str', text };
+  } else if (s.value === null || s.value === undefined) return null;
+  else throw new StoreError(`unsupported scalar value at ${where()}`);
+  try {
+    return resolveScalar({ text, quoted: s.type !== undefined && s.type !== Scalar.PLAIN, tag: s.tag });
+  } catch (err) {
+    if (err instanceof ResolveError) throw new StoreError(`${err.message} at ${where()}`);
+    throw err;
   }
-  throw new StoreError(`unsupported scalar value at ${where}`);
 }
 
-
-/** Writes a leaf into a scalar node in place (keeps its comments and blank-line spacing). */
+/** Writes a leaf into a scalar node in place (keeps its comments and blank-line spacing), as go-yaml writes the value. */
 function writeLeaf(s: Scalar, leaf: Leaf): void {
   s.tag = undefined;
-  s.type = undefined;
   s.format = undefined;
+  s.type = Scalar.PLAIN;
   switch (leaf.kind) {
-    case 'int': {
-      // bigint, as the parser yields (intAsBigInt): keeps it an int when the tree is walked again.
-      s.value = BigInt(leaf.text);
+    case 'int':
+    case 'time':
+      s.value = leaf.text;
       break;
-    }
     case 'float':
-      s.value = parseGoFloat(leaf.text) ?? NaN;
-      // sops (go-yaml) writes 1.0 as "1", which reads back as an int and so re-encrypts with a
-      // new type and ciphertext after an edit; we keep one fraction digit so the type survives.
-      s.minFractionDigits = 1;
+      s.value = yamlFloatText(leaf.text);
       break;
     case 'bool':
-      s.value = leaf.text === 'True';
+      s.value = leaf.text === 'True' ? 'true' : 'false';
       break;
     default:
       s.value = leaf.text;
       if (leaf.text.includes('\n')) s.type = Scalar.BLOCK_LITERAL;
+      else if (mustQuote(leaf.text)) s.type = Scalar.QUOTE_DOUBLE;
   }
 }
 
 type Pending = (() => void)[];
 
-function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], pending: Pending): MapNode {
+interface BuildCtx {
+  pending: Pending;
+  lines: LineCounter;
+}
+
+function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], ctx: BuildCtx): MapNode {
   const items: MapItem[] = [...head, ...commentItems(m, 'commentBefore')];
+  const seen = new Set<string>();
   for (const pair of m.items as Pair<unknown, unknown>[]) {
     const k = pair.key;
-    if (!isScalar(k) || typeof k.value !== 'string') throw new StoreError(`mapping key ${JSON.stringify(isScalar(k) ? String(k.value) : typeof k)} at ${path || '/'} is not a string; only string keys are supported`);
-    const key = k.value;
+    const keyLeaf = isScalar(k) ? resolveNode(k, () => path || '/') : undefined;
+    if (!isScalar(k) || keyLeaf?.kind !== 'str') throw new StoreError(`mapping key ${JSON.stringify(isScalar(k) ? String(k.value) : typeof k)} at ${path || '/'} is not a string; only string keys are supported`);
+    const key = keyLeaf.text;
+    if (seen.has(key)) {
+      const pos = k.range ? ctx.lines.linePos(k.range[0]) : undefined;
+      throw new StoreError(`invalid YAML: mapping key ${JSON.stringify(key.slice(0, 64))} already defined`, pos ? `line ${pos.line}, column ${pos.col}` : undefined);
+    }
+    seen.add(key);
     items.push(...commentItems(k, 'commentBefore'), ...commentItems(k, 'comment'));
     const v = pair.value;
     const scalarLike = v === null || v === undefined || isScalar(v);
     if (scalarLike && v) items.push(...commentItems(v as Scalar, 'commentBefore'), ...commentItems(v as Scalar, 'comment'));
-    items.push({ t: 'pair', key, value: buildValue(v, `${path}/${key}`, pending) });
+    items.push({ t: 'pair', key, value: buildValue(v, `${path}/${key}`, ctx) });
   }
   items.push(...commentItems(m, 'comment'), ...tail);
   return { t: 'map', items };
 }
 
-function buildValue(v: unknown, path: string, pending: Pending): TreeNode {
+function buildValue(v: unknown, path: string, ctx: BuildCtx): TreeNode {
   if (v === null || v === undefined) {
     return { t: 'null' };
   }
-  if (isMap(v)) return buildMap(v, path, [], [], pending);
+  if (isMap(v)) return buildMap(v, path, [], [], ctx);
   if (isSeq(v)) {
     const items: SeqItem[] = [...commentItems(v, 'commentBefore')];
     v.items.forEach((item, index) => {
       if (isScalar(item)) items.push(...commentItems(item, 'commentBefore'), ...commentItems(item, 'comment'));
-      const n = buildValue(item, `${path}[${index}]`, pending);
-      if (n.t === 'leaf' && isScalar(item)) n.toComment = (text: string) => pending.push(() => seqItemToComment(v, item, text));
+      const n = buildValue(item, `${path}[${index}]`, ctx);
+      if (n.t === 'leaf' && isScalar(item)) n.toComment = (text: string) => ctx.pending.push(() => seqItemToComment(v, item, text));
       items.push(n);
     });
     items.push(...commentItems(v, 'comment'));
     return { t: 'seq', items };
   }
   if (isScalar(v)) {
-    const leaf = scalarLeaf(v, path);
+    const leaf = resolveNode(v, () => path);
     if (!leaf) return { t: 'null' };
+    // A plain scalar is written as go-yaml writes its value, as sops does for every value: `yes`
+    // becomes "yes" and `0x1F` 31, so a YAML 1.1 reader (kubectl) sees the type sops assigned
+    // and MACs. Quoted and block scalars are strings for every reader and keep their style.
+    if (v.type === Scalar.PLAIN || v.type === undefined) writeLeaf(v, leaf);
     return {
       t: 'leaf',
       leaf,
@@ -155,7 +183,7 @@ function expandAliases(doc: Document): void {
   });
 }
 
-function toYamlValue(v: MetaValue, doc: Document, key?: string): unknown {
+function toYamlValue(v: MetaValue, doc: Document): unknown {
   if (Array.isArray(v)) {
     const seq = new YAMLSeq();
     for (const item of v) seq.items.push(toYamlValue(item, doc));
@@ -163,18 +191,41 @@ function toYamlValue(v: MetaValue, doc: Document, key?: string): unknown {
   }
   if (typeof v === 'object') {
     const map = new YAMLMap();
-    for (const [k, val] of Object.entries(v)) map.items.push(doc.createPair(k, toYamlValue(val, doc, k)) as Pair<unknown, unknown>);
+    for (const [k, val] of Object.entries(v)) map.items.push(doc.createPair(k, toYamlValue(val, doc)) as Pair<unknown, unknown>);
     return map;
   }
-  const s = new Scalar(v);
+  const s = new Scalar(typeof v === 'boolean' ? String(v) : v);
   if (typeof v === 'string' && v.includes('\n')) s.type = Scalar.BLOCK_LITERAL;
-  // go-yaml quotes strings that would read back as timestamps; sops files show them quoted.
-  else if (key === 'lastmodified' || key === 'created_at') s.type = Scalar.QUOTE_DOUBLE;
+  // go-yaml quotes strings that would read back as another type: lastmodified, created_at.
+  else if (typeof v === 'string' && mustQuote(v)) s.type = Scalar.QUOTE_DOUBLE;
   return s;
 }
 
+/** The `sops` block as plain JS for parseMetadata: maps, lists, booleans, null, other scalars as text. */
+function metaJs(node: unknown): unknown {
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const p of node.items) out[isScalar(p.key) ? String(p.key.value) : ''] = metaJs(p.value);
+    return out;
+  }
+  if (isSeq(node)) return node.items.map(metaJs);
+  if (isScalar(node)) {
+    if (typeof node.value !== 'string') return node.value;
+    let r: Resolved;
+    try {
+      r = resolveScalar({ text: node.value, quoted: node.type !== undefined && node.type !== Scalar.PLAIN, tag: node.tag });
+    } catch {
+      return node.value;
+    }
+    if (r === null) return null;
+    return r.kind === 'bool' ? r.text === 'True' : node.value;
+  }
+  return undefined;
+}
+
 export function parseYaml(text: string): ParsedStore {
-  const parsed = parseAllDocuments(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: true });
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: true, lineCounter: lines });
   const docs: Document[] = Array.isArray(parsed) ? (parsed as Document[]) : [];
   for (const d of docs) {
     const err = d.errors[0];
@@ -185,7 +236,7 @@ export function parseYaml(text: string): ParsedStore {
   }
   for (const d of docs) expandAliases(d);
   const metaNode = docs[0] && isMap(docs[0].contents) ? docs[0].contents.items.find((p) => isScalar(p.key) && p.key.value === 'sops') : undefined;
-  const rawMetadata = metaNode ? toJs(metaNode.value, docs[0] as Document) : undefined;
+  const rawMetadata = metaNode ? metaJs(metaNode.value) : undefined;
 
   const removeSops = (): void => {
     for (const d of docs) {
@@ -193,7 +244,7 @@ export function parseYaml(text: string): ParsedStore {
     }
   };
 
-  const pending: Pending = [];
+  const ctx: BuildCtx = { pending: [], lines };
   return {
     hasMetadata: metaNode !== undefined,
     rawMetadata,
@@ -202,13 +253,13 @@ export function parseYaml(text: string): ParsedStore {
         const head = commentItems(d, 'commentBefore');
         const tail = commentItems(d, 'comment');
         const c = d.contents;
-        if (c === null || (isScalar(c) && c.value === null)) {
+        if (c === null || (isScalar(c) && resolveNode(c, () => '/') === null)) {
           // An empty document: comments only (or nothing), like sops' null document.
           return { t: 'map', items: [...head, ...tail] } satisfies MapNode;
         }
         if (isSeq(c)) throw new StoreError('YAML documents that are sequences are not supported');
         if (!isMap(c)) throw new StoreError('YAML documents that are values are not supported');
-        return buildMap(c, '', head, tail, pending);
+        return buildMap(c, '', head, tail, ctx);
       });
     },
     removeMetadata: removeSops,
@@ -217,12 +268,12 @@ export function parseYaml(text: string): ParsedStore {
       for (const d of docs) {
         if (d.contents === null || !isMap(d.contents)) d.contents = new YAMLMap() as unknown as typeof d.contents;
         const map = new YAMLMap();
-        for (const [k, v] of entries) map.items.push(d.createPair(k, toYamlValue(v, d, k)) as Pair<unknown, unknown>);
+        for (const [k, v] of entries) map.items.push(d.createPair(k, toYamlValue(v, d)) as Pair<unknown, unknown>);
         (d.contents as YAMLMap).items.push(d.createPair('sops', map) as Pair<unknown, unknown>);
       }
     },
     toString(): string {
-      for (const p of pending.splice(0)) p();
+      for (const p of ctx.pending.splice(0)) p();
       return docs
         .map((d, i) => {
           if (d.directives) d.directives.docStart = null;
@@ -234,9 +285,3 @@ export function parseYaml(text: string): ParsedStore {
   };
 }
 
-function toJs(node: unknown, doc: Document): unknown {
-  if (node === null || node === undefined) return node;
-  if (isMap(node) || isSeq(node) || isScalar(node) || isAlias(node)) return (node as { toJS(d: Document): unknown }).toJS(doc);
-  if (isPair(node)) return undefined;
-  return node;
-}

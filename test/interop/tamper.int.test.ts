@@ -67,6 +67,13 @@ const CASES: Case[] = [
     tamper: (t) => t.replace('"empty": ""', '"empty": "x"'),
   },
   { name: 'JSON: plaintext int where sops wrote ENC[]', doc: () => typesJson, tamper: (t) => t.replace(/"zero": "ENC\[[^\]]*\]"/, '"zero": 1') },
+  // Issue 13: a removed MAC and a changed type tag (outside GCM's authentication, as in sops)
+  // were reported as a format problem (exit 6) instead of tampering (exit 3).
+  { name: 'YAML Secret: mac removed', doc: () => secret, tamper: (t) => t.replace(/^\s+mac: .*\n/m, '') },
+  { name: 'JSON: mac removed', doc: () => typesJson, tamper: (t) => t.replace(/^\s+"mac": .*\n/m, '') },
+  { name: 'YAML Secret: password type tag str -> int', doc: () => secret, tamper: (t) => editEnc(t, 'password', (e) => e.replace('type:str]', 'type:int]')) },
+  { name: 'JSON: int type tag -> bool', doc: () => typesJson, tamper: (t) => editEnc(t, 'int', (e) => e.replace('type:int]', 'type:bool]')) },
+  { name: 'JSON: string type tag -> unknown', doc: () => typesJson, tamper: (t) => editEnc(t, 'string', (e) => e.replace('type:str]', 'type:blob]')) },
 ];
 
 describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
@@ -107,6 +114,22 @@ describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
       const plain = await decryptText(sopsFiles.get(doc.name) as string, { format: doc.format, source: doc.name }, { ageIdentities: world.identities });
       expect(plain.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('check on a changed type tag or a removed MAC', () => {
+  it.each([
+    ['type tag', (t: string) => editEnc(t, 'password', (e) => e.replace('type:str]', 'type:int]'))],
+    ['mac removed', (t: string) => t.replace(/^\s+mac: .*\n/m, '')],
+  ] as const)('%s: reported as failing verification, not as a key problem', async (name, tamper) => {
+    const file = await world.box.write(`check-${name.replace(/ /g, '-')}.yaml`, tamper(sopsFiles.get(secret.name) as string));
+    const env = baseEnv(world.box.path('home'), { SOPS_AGE_KEY_FILE: world.keyFile, VAULT_TOKEN: world.vaultToken });
+    const r = await runOurCli(['check', file], env, world.box.dir);
+    transcript.add(`cli check ${name}`, r.out + r.err);
+    expect(r.code).toBe(1);
+    // check's own structure pass reports a missing MAC first ("no valid mac"); either way not a key problem.
+    expect(r.out).toMatch(/tampered or corrupted|no valid mac/);
+    expect(r.out).not.toContain('cannot be decrypted with the keys at hand');
   });
 });
 

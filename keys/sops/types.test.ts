@@ -1,0 +1,60 @@
+// Issue 13, items 1 and 2, known answers from the real sops 3.13.3 (keys/testdata, no binary
+// needed): a file holding every value type sops writes — str, int, float, bool, time, comment —
+// encrypted and in clear (go-yaml v3 typing: unquoted dates are times, 0x1F is 31, 1_000 is
+// 1000, `yes` is a string). We must decrypt it (the MAC covers the values left in clear, so their
+// typing must match too) and print what `sops decrypt` prints; and encrypt the plaintext to the
+// same types and layout sops writes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+import { decryptText, encryptText, parseIdentityFile, reencryptText } from '../index.js';
+
+const dir = fileURLToPath(new URL('../testdata/', import.meta.url));
+const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+const keyFile = read('test-age-key.txt');
+const ctx = { ageIdentities: parseIdentityFile(keyFile, 'test-age-key.txt') };
+const recipient = /# public key: (age1[0-9a-z]+)/.exec(keyFile)?.[1] as string;
+
+/**
+ * Where we deliberately differ from `sops decrypt`: go-yaml writes a whole float as `2`, which
+ * reads back as an int, so an edit would change the value's type; we keep `2.0`.
+ */
+const WHOLE_FLOATS: [string, string][] = [
+  ['    whole: 2\n', '    whole: 2.0\n'],
+  ['    exp: 1000\n', '    exp: 1000.0\n'],
+];
+const withOurFloats = (sopsOut: string): string => WHOLE_FLOATS.reduce((t, [a, b]) => t.replace(a, b), sopsOut);
+
+/** The encrypted file with ciphertexts reduced to their type tag and the sops block dropped. */
+const shape = (enc: string): string => enc.replace(/ENC\[AES256_GCM,data:[^,]*,iv:[^,]*,tag:[^,]*,type:([a-z]+)\]/g, 'ENC[$1]').replace(/^sops:[\s\S]*$/m, '');
+
+describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
+  it('decrypts, byte for byte as `sops decrypt` prints it (whole floats aside)', async () => {
+    const out = await decryptText(read('sops-encrypted-types.yaml'), { format: 'yaml', source: 'types.yaml' }, ctx);
+    expect(out).toBe(withOurFloats(read('sops-decrypted-types.yaml')));
+  });
+
+  it('keeps YAML 1.1 readers on the types sops assigned: strings that look like other types are quoted', async () => {
+    const out = await decryptText(read('sops-encrypted-types.yaml'), { format: 'yaml', source: 'types.yaml' }, ctx);
+    for (const line of ['yes_word: "yes"', 'on_word: "on"', 'n_word: "n"', 'off_word: "Off"', 'quoted_date: "2027-01-01"', 'base60: "1:20"', 'word: "yes"', '- "yes"']) {
+      expect(out).toContain(line);
+    }
+    expect(out).toContain('expires: 2027-01-01T00:00:00Z');
+  });
+
+  it('encrypts the plaintext to the types and layout sops writes', async () => {
+    const enc = await encryptText(read('plain-types.yaml'), { format: 'yaml', source: 'types.yaml', keys: { age: [recipient] } }, {});
+    expect(shape(enc)).toBe(shape(read('sops-encrypted-types.yaml')));
+    expect(await decryptText(enc, { format: 'yaml', source: 'types.yaml' }, ctx)).toBe(withOurFloats(read('sops-decrypted-types.yaml')));
+  });
+
+  it('an edit of the decrypted text keeps every unchanged ciphertext, time values included', async () => {
+    const enc = read('sops-encrypted-types.yaml');
+    const plain = await decryptText(enc, { format: 'yaml', source: 'types.yaml' }, ctx);
+    const edited = await reencryptText(enc, { format: 'yaml', source: 'types.yaml', newPlaintext: plain.replace('port: 5432', 'port: 5433') }, ctx);
+    const lines = (t: string) => t.split('\n').filter((l) => l.includes('ENC[') && !/^\s+(port|mac):/.test(l));
+    expect(lines(edited)).toEqual(lines(enc));
+  });
+});
