@@ -4,7 +4,12 @@ import { atomicWrite, type AtomicWriteOptions } from './atomic-write.js';
 import type { CliContext } from './context.js';
 import { InputError, sanitizeMessage } from './errors.js';
 
+/** Whether a file argument means standard input. */
+export const isStdin = (userPath: string): boolean => userPath === '-';
+
+/** The text of a file the user named, or of standard input for `-` (as sops and kubectl read it). */
 export async function readText(ctx: CliContext, userPath: string): Promise<string> {
+  if (isStdin(userPath)) return ctx.readStdin();
   try {
     return await fsp.readFile(ctx.resolvePath(userPath), 'utf8');
   } catch (err) {

@@ -17,7 +17,7 @@ import * as reconcile from './commands/reconcile.js';
 import * as rotate from './commands/rotate.js';
 import * as status from './commands/status.js';
 import * as updatekeys from './commands/updatekeys.js';
-import { createContext, type CliContext, type CliIO } from './context.js';
+import { createContext, readProcessStdin, type CliContext, type CliIO } from './context.js';
 import { ExitCode, formatError, toCliError } from './errors.js';
 import { loadKeys, type KeysApi } from './keys-api.js';
 import { terminalConfirm } from './prompt.js';
@@ -80,6 +80,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
       env: options.env ?? process.env,
       cwd: options.cwd ?? process.cwd(),
       confirm: 'confirm' in options ? options.confirm : terminalConfirm(),
+      stdin: options.stdin ?? readProcessStdin,
     },
     options.keys ?? loadKeys,
   );

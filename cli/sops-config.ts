@@ -214,15 +214,27 @@ export function matchCreationRule(configText: string, configPath: string, filePa
   return undefined;
 }
 
-/** Look up `.sops.yaml` for `filePath` and return its matching creation rule, if any. */
-export async function loadCreationRule(filePath: string, explicitConfig?: string): Promise<ResolvedRule | undefined> {
+export interface RuleLookup {
+  /** The `.sops.yaml` that was read; undefined when none was given or found. */
+  configPath: string | undefined;
+  /** Its first creation rule matching the file; undefined when none matches. */
+  rule: ResolvedRule | undefined;
+}
+
+/** Look up `.sops.yaml` for `filePath` and its matching creation rule, saying which config was read. */
+export async function lookupCreationRule(filePath: string, explicitConfig?: string): Promise<RuleLookup> {
   const configPath = explicitConfig ?? (await findConfigFile(filePath));
-  if (!configPath) return undefined;
+  if (!configPath) return { configPath: undefined, rule: undefined };
   let text: string;
   try {
     text = await fsp.readFile(configPath, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
   }
-  return matchCreationRule(text, configPath, filePath);
+  return { configPath, rule: matchCreationRule(text, configPath, filePath) };
+}
+
+/** Look up `.sops.yaml` for `filePath` and return its matching creation rule, if any. */
+export async function loadCreationRule(filePath: string, explicitConfig?: string): Promise<ResolvedRule | undefined> {
+  return (await lookupCreationRule(filePath, explicitConfig)).rule;
 }

@@ -48,8 +48,8 @@ export function register(program: Command, ctx: CliContext): void {
     const target = ctx.resolvePath(opts.output ?? `${name}.yaml`);
     const format = opts.output !== undefined ? keys.formatFromPath(target) : 'yaml';
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : toYaml(secret);
-    const settings = await resolveSettings(target, opts, true, ctx.resolvePath);
     const source = opts.output ?? `${name}.yaml`;
+    const settings = await resolveSettings(target, source, opts, true, ctx);
     const encrypted = await withFile(source, () =>
       keys.encryptText(
         plaintext,

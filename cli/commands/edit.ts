@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { runEditor, editorCommand } from '../editor.js';
 import { ExitCode, formatError, InputError, toCliError, withFile } from '../errors.js';
+import { assertEncrypted } from '../input-checks.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
@@ -22,7 +23,7 @@ export function register(program: Command, ctx: CliContext): void {
       const abs = ctx.resolvePath(file);
       const encrypted = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
-      if (!keys.isSopsEncrypted(encrypted, format)) throw new InputError('not encrypted (no sops metadata); use encrypt first', file);
+      assertEncrypted(keys.isSopsEncrypted(encrypted, format), encrypted, format, file, '; use encrypt first');
       const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
 import type { CliContext } from '../context.js';
-import { InputError } from '../errors.js';
+import { assertEncrypted } from '../input-checks.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
 import { parseOutputFormat, type OutputFormat } from '../output.js';
@@ -25,7 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
     ctx.exitCode = await runBatch(ctx, 'rotate', files, opts.output, async (file) => {
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(ctx.resolvePath(file));
-      if (!keys.isSopsEncrypted(text, format)) throw new InputError('not encrypted (no sops metadata)', file);
+      assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
       kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const rotated = await keys.reencryptText(text, { format, source: file, rotate: true }, kctx);
       await writeFileAtomic(ctx, file, rotated);

@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
 import type { CliContext } from '../context.js';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { assertEncrypted } from '../input-checks.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
 import { parseOutputFormat, type OutputFormat } from '../output.js';
@@ -31,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
       const abs = ctx.resolvePath(file);
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
-      if (!keys.isSopsEncrypted(text, format)) throw new InputError('not encrypted (no sops metadata)', file);
+      assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
       const rule = await loadCreationRule(abs, opts.config !== undefined ? ctx.resolvePath(opts.config) : undefined);
       if (!rule) throw new ConfigError('no .sops.yaml creation rule matches this file', file);
       assertUsableKeys(rule, file);
