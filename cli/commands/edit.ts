@@ -6,7 +6,8 @@ import type { CliContext } from '../context.js';
 import { runEditor, editorCommand } from '../editor.js';
 import { ExitCode, formatError, InputError, toCliError, withFile } from '../errors.js';
 import { assertEncrypted } from '../input-checks.js';
-import { readText, writeFileAtomic } from '../io.js';
+import { saveEdit } from '../edit-save.js';
+import { readText } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
@@ -38,7 +39,9 @@ export function register(program: Command, ctx: CliContext): void {
             return await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
           } catch (err) {
             const cli = toCliError(err, file);
-            if (cli.exitCode !== ExitCode.IO || !ctx.confirm) throw cli;
+            if (cli.exitCode !== ExitCode.IO) throw cli;
+            // Without a terminal to ask on, nobody can fix the text: say plainly that it is lost.
+            if (!ctx.confirm) throw new InputError(`${cli.message}; edit discarded`, file);
             ctx.stderr.write(`${formatError(cli)}\n`);
             if (!(await ctx.confirm('Re-open the editor to fix it? [Y/n] '))) throw new InputError('edit discarded', file);
           }
@@ -48,7 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
         return;
       }
-      await writeFileAtomic(ctx, file, updated);
+      await saveEdit(ctx, file, updated);
     }),
   );
 }
