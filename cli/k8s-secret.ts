@@ -28,7 +28,9 @@ export function parseDocuments(text: string, format: DocFormat): ParsedDocs {
     }
   }
   try {
-    const stream = parseAllDocuments(text);
+    // logLevel 'error': the yaml library would otherwise print warnings (e.g. "Keys with
+    // collection values will be stringified") on the process's stderr, outside our error format.
+    const stream = parseAllDocuments(text, { logLevel: 'error' });
     const list = Array.isArray(stream) ? stream : [stream];
     const docs: unknown[] = [];
     for (const d of list) {
