@@ -18,7 +18,7 @@ export interface CliIO {
    * Ask the user a yes/no question; absent when there is no terminal to ask on (then commands
    * take the non-interactive path instead of blocking).
    */
-  confirm?: (question: string) => Promise<boolean>;
+  confirm?: (question: string, defaultYes?: boolean) => Promise<boolean>;
   /** The whole of standard input, for a file argument given as `-`. */
   stdin?: () => Promise<string>;
 }

@@ -5,11 +5,11 @@ import type { CliContext } from '../context.js';
 import { assertEncrypted } from '../input-checks.js';
 import { readText, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
-import { parseOutputFormat, type OutputFormat } from '../output.js';
+import { parseReportFormat, type ReportFormat } from '../output.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
 interface RotateOptions extends IdentityFlags {
-  output: OutputFormat;
+  output: ReportFormat;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -17,7 +17,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('rotate')
     .description('generate a new data key for encrypted files and re-encrypt every value (recipients unchanged)')
     .argument('<files...>', 'encrypted files')
-    .addOption(new Option('-o, --output <format>', 'result format').argParser(parseOutputFormat).default('text'));
+    .addOption(new Option('-o, --output <format>', 'result format: text, json or yaml').argParser(parseReportFormat).default('text'));
   addIdentityOption(cmd);
   cmd.action(async (files: string[], opts: RotateOptions) => {
     const keys = await ctx.keys();
