@@ -2,12 +2,13 @@
 // `.sops.yaml` creation rule, field group by field group (keys; crypt rule; mac_only_encrypted),
 // as sops does. Kubernetes Secrets get `encrypted_regex: ^(data|stringData)$` when nothing else
 // says what to encrypt, so apiVersion/kind/metadata stay readable for GitOps tooling.
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { displayPath } from './context.js';
 import { ConfigError, UsageError } from './errors.js';
 import { SECRET_ENCRYPTED_REGEX } from './k8s-secret.js';
 import { assertValidRecipients } from './recipient-check.js';
-import { assertUsableKeys, compileGoRegex, lookupCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
+import { assertUsableKeys, compileGoRegex, findConfigFile, lookupCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
 
 export interface KeyFlags {
   age?: string[];
@@ -143,6 +144,25 @@ export function explicitConfig(flag: string | undefined, env: NodeJS.ProcessEnv,
   return given !== undefined ? cwdResolve(given) : undefined;
 }
 
+export interface SettingsContext {
+  resolvePath: (p: string) => string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * sops 3.13 looks `.sops.yaml` up from the *current directory* upward; we look from the file's
+ * directory upward, so a file in another directory (or repository) gets its own rules. When the
+ * two lookups disagree, say so, so a team mixing both tools is not surprised by recipients.
+ */
+export async function noteSopsLookup(ctx: SettingsContext, used: string | undefined): Promise<void> {
+  const sops = await findConfigFile(join(ctx.cwd, '_'));
+  if (sops === used) return;
+  const show = (p: string | undefined): string => (p === undefined ? 'none' : displayPath(ctx.cwd, p));
+  ctx.stderr.write(`gitops-seal: note: using ${show(used)} (nearest to the file); sops run from this directory would use ${show(sops)}\n`);
+}
+
 /**
  * Resolve settings for encrypting `target` (an absolute path; it need not exist yet). Errors
  * name `label`, the path as the user typed it.
@@ -152,9 +172,11 @@ export async function resolveSettings(
   label: string,
   flags: KeyFlags & CryptFlags,
   isSecret: boolean,
-  ctx: { resolvePath: (p: string) => string; env: NodeJS.ProcessEnv; cwd: string },
+  ctx: SettingsContext,
 ): Promise<EncryptionSettings> {
-  const found = await lookupCreationRule(target, explicitConfig(flags.config, ctx.env, ctx.resolvePath));
+  const explicit = explicitConfig(flags.config, ctx.env, ctx.resolvePath);
+  const found = await lookupCreationRule(target, explicit);
+  if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
   const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
   const rule = found.rule && configPath !== undefined ? { ...found.rule, configPath } : undefined;
   const settings = mergeSettings(label, flags, rule, isSecret, configPath);

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
 import { displayPath, type CliContext } from '../context.js';
-import { explicitConfig, recipientOrigins } from '../encryption-settings.js';
+import { explicitConfig, noteSopsLookup, recipientOrigins } from '../encryption-settings.js';
 import { ConfigError } from '../errors.js';
 import { assertEncrypted } from '../input-checks.js';
 import { readText, writeFileAtomic } from '../io.js';
@@ -37,7 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
-      const found = await lookupCreationRule(abs, explicitConfig(opts.config, ctx.env, ctx.resolvePath));
+      const explicit = explicitConfig(opts.config, ctx.env, ctx.resolvePath);
+      const found = await lookupCreationRule(abs, explicit);
+      if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
       const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
       if (!found.rule) {
         throw new ConfigError(configPath ? `no creation rule in ${configPath} matches this file` : 'no .sops.yaml found from the file\'s directory upward (or give --config)', file);
