@@ -79,3 +79,37 @@ describe('check with Helm charts and exclusions', () => {
     expect((await sb.run(['check', '--no-decrypt'])).err).toBe("gitops-seal: .gitops-seal-ignore: line 1: negated patterns ('!') are not supported\n");
   });
 });
+
+describe('check classifies decryption failures by kind', () => {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    sb = await sandbox();
+  });
+  afterEach(async () => {
+    await sb.cleanup();
+  });
+
+  it('calls a malformed file malformed, not a key problem', async () => {
+    await sb.write('a.yaml', 'a: b\n');
+    expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 'a.yaml'])).code).toBe(0);
+    const real = await import('../../keys/index.js');
+    // A keys/ FormatError (exit 6), whatever the file: check must not blame the keys.
+    const keys = async (): Promise<typeof real> => ({
+      ...real,
+      decryptText: async () => {
+        throw new real.FormatError('a.yaml', 'unknown value type "xyz"', 'a');
+      },
+    });
+    const { runCli } = await import('../program.js');
+    let out = '';
+    const code = await runCli(['check', 'a.yaml'], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: () => true },
+      env: sb.env,
+      cwd: sb.dir,
+      keys,
+    });
+    expect(code).toBe(ExitCode.PROBLEMS);
+    expect(out).toBe('a.yaml: is not a valid sops file: at a: unknown value type "xyz"\n');
+  });
+});

@@ -68,7 +68,9 @@ export function register(program: Command, ctx: CliContext): void {
         await keys.decryptText(text, { format, source: file }, kctx);
       } catch (err) {
         const cli = toCliError(err);
-        const what = cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : 'cannot be decrypted with the keys at hand';
+        // By kind, as the exit codes: tampering (3), missing keys (4), else a malformed file.
+        const what =
+          cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : cli.exitCode === ExitCode.KEYS ? 'cannot be decrypted with the keys at hand' : 'is not a valid sops file';
         problems.push({ path: file, reason: `${what}: ${cli.message}` });
       }
     }
