@@ -125,3 +125,27 @@ describe('commands that need an encrypted file', () => {
     }
   });
 });
+
+describe('a private key pasted where a file name belongs', () => {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    sb = await sandbox();
+  });
+  afterEach(async () => {
+    await sb.cleanup();
+  });
+
+  it('is not echoed by --age-key-file or SOPS_AGE_KEY_FILE', async () => {
+    await sb.write('a.yaml', 'password: x\n');
+    expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 'a.yaml'])).code).toBe(0);
+    const secretPart = sb.identity.slice('AGE-SECRET-KEY-1'.length, -4);
+    const flag = await sb.run(['decrypt', '--age-key-file', sb.identity, 'a.yaml']);
+    const env = await sb.run(['decrypt', 'a.yaml'], { ...sb.env, SOPS_AGE_KEY_FILE: sb.identity });
+    for (const r of [flag, env]) {
+      expect(r.code).toBe(ExitCode.KEYS);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/age identity file: the path given is an age PRIVATE key itself/);
+      expect(r.err).not.toContain(secretPart);
+    }
+  });
+});
