@@ -78,18 +78,8 @@ describe('check with Helm charts and exclusions', () => {
     await sb.write('.gitops-seal-ignore', '!keep.yaml\n');
     expect((await sb.run(['check', '--no-decrypt'])).err).toBe("gitops-seal: .gitops-seal-ignore: line 1: negated patterns ('!') are not supported\n");
   });
-});
 
-describe('check classifies decryption failures by kind', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
-
-  it('calls a malformed file malformed, not a key problem', async () => {
+  it('calls a malformed sops file malformed, not a key problem', async () => {
     await sb.write('a.yaml', 'a: b\n');
     expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 'a.yaml'])).code).toBe(0);
     const real = await import('../../keys/index.js');

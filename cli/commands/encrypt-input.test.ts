@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../errors.js';
 import { sandbox, type Sandbox } from '../test-helpers.js';
 
-describe('encrypt: input that cannot be encrypted', () => {
+describe('bad input to encrypt and to the commands reading encrypted files', () => {
   let sb: Sandbox;
   beforeEach(async () => {
     sb = await sandbox();
@@ -105,16 +105,6 @@ describe('encrypt: input that cannot be encrypted', () => {
     const noName = await sb.run(['encrypt', '-', '--age', sb.recipient], sb.env, undefined, plain);
     expect(noName).toMatchObject({ code: ExitCode.USAGE, err: "gitops-seal: reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)\n" });
   });
-});
-
-describe('commands that need an encrypted file', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
 
   it('report malformed YAML as such, not as "not encrypted"', async () => {
     await sb.write('broken.yaml', 'a: [1, 2\nb: c\n');
@@ -123,16 +113,6 @@ describe('commands that need an encrypted file', () => {
       expect(r.code, cmd).toBe(ExitCode.IO);
       expect(r.err, cmd).toMatch(/gitops-seal: broken\.yaml: invalid YAML: .* at line \d+, column \d+\n/);
     }
-  });
-});
-
-describe('a private key pasted where a file name belongs', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   it('is not echoed by --age-key-file or SOPS_AGE_KEY_FILE', async () => {
