@@ -175,7 +175,7 @@ export async function resolveSettings(
   ctx: SettingsContext,
 ): Promise<EncryptionSettings> {
   const explicit = explicitConfig(flags.config, ctx.env, ctx.resolvePath);
-  const found = await lookupCreationRule(target, explicit);
+  const found = await lookupCreationRule(target, explicit, (p) => displayPath(ctx.cwd, p));
   if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
   const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
   const rule = found.rule && configPath !== undefined ? { ...found.rule, configPath } : undefined;

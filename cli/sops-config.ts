@@ -221,17 +221,25 @@ export interface RuleLookup {
   rule: ResolvedRule | undefined;
 }
 
-/** Look up `.sops.yaml` for `filePath` and its matching creation rule, saying which config was read. */
-export async function lookupCreationRule(filePath: string, explicitConfig?: string): Promise<RuleLookup> {
+/**
+ * Look up `.sops.yaml` for `filePath` and its matching creation rule, saying which config was
+ * read. Errors name the config as `label` makes it (e.g. relative to the current directory).
+ */
+export async function lookupCreationRule(filePath: string, explicitConfig?: string, label: (abs: string) => string = (p) => p): Promise<RuleLookup> {
   const configPath = explicitConfig ?? (await findConfigFile(filePath));
   if (!configPath) return { configPath: undefined, rule: undefined };
-  let text: string;
   try {
-    text = await fsp.readFile(configPath, 'utf8');
+    let text: string;
+    try {
+      text = await fsp.readFile(configPath, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
+    }
+    return { configPath, rule: matchCreationRule(text, configPath, filePath) };
   } catch (err) {
-    throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
+    if (err instanceof ConfigError && err.file === configPath) throw new ConfigError(err.message, label(configPath));
+    throw err;
   }
-  return { configPath, rule: matchCreationRule(text, configPath, filePath) };
 }
 
 /** Look up `.sops.yaml` for `filePath` and return its matching creation rule, if any. */

@@ -34,4 +34,12 @@ describe('messages', () => {
     expect((await sb.run(['encrypt', 's.yaml'])).err).toBe('');
     expect((await sb.run(['encrypt', '--config', 'team/.sops.yaml', 'team/s.yaml'])).err).toBe('');
   });
+
+  it('names a broken .sops.yaml by the path relative to the current directory, like the file', async () => {
+    await mkdir(join(sb.dir, 'apps'), { recursive: true });
+    await sb.write('apps/.sops.yaml', 'creation_rules: {not: a list}\n');
+    await sb.write('apps/s.yaml', 'a: b\n');
+    const r = await sb.run(['encrypt', 'apps/s.yaml']);
+    expect(r).toMatchObject({ code: ExitCode.CONFIG, err: 'gitops-seal: apps/.sops.yaml: creation_rules must be a list\n' });
+  });
 });

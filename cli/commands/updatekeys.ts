@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
       const format = keys.formatFromPath(abs);
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
       const explicit = explicitConfig(opts.config, ctx.env, ctx.resolvePath);
-      const found = await lookupCreationRule(abs, explicit);
+      const found = await lookupCreationRule(abs, explicit, (p) => displayPath(ctx.cwd, p));
       if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
       const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
       if (!found.rule) {
