@@ -7,7 +7,7 @@ import { runEditor, editorCommand } from '../editor.js';
 import { ExitCode, formatError, InputError, toCliError, withFile } from '../errors.js';
 import { assertEncrypted } from '../input-checks.js';
 import { saveEdit } from '../edit-save.js';
-import { readText } from '../io.js';
+import { readText, refuseStdin } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
@@ -20,6 +20,7 @@ export function register(program: Command, ctx: CliContext): void {
   addIdentityOption(cmd);
   cmd.action(async (file: string, opts: IdentityFlags) =>
     withFile(file, async () => {
+      refuseStdin(file, 'edit');
       const keys = await ctx.keys();
       const abs = ctx.resolvePath(file);
       const encrypted = await readText(ctx, file);

@@ -106,6 +106,18 @@ describe('bad input to encrypt and to the commands reading encrypted files', () 
     expect(noName).toMatchObject({ code: ExitCode.USAGE, err: "gitops-seal: reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)\n" });
   });
 
+  it("refuses '-' where a file is written back, and creates no file named '-'", async () => {
+    for (const cmd of ['edit', 'rotate', 'updatekeys']) {
+      const r = await sb.run([cmd, '-'], sb.env, undefined, 'a: b\n');
+      expect(r.code, cmd).toBe(ExitCode.USAGE);
+      expect(r.err, cmd).toContain(`${cmd} writes the file back, so it cannot read standard input ('-')`);
+    }
+    await sb.write('p.yaml', 'a: b\n');
+    const o = await sb.run(['encrypt', '--age', sb.recipient, 'p.yaml', '-o', '-']);
+    expect(o).toMatchObject({ code: ExitCode.USAGE, out: '' });
+    await expect(sb.read('-')).rejects.toThrow();
+  });
+
   it('report malformed YAML as such, not as "not encrypted"', async () => {
     await sb.write('broken.yaml', 'a: [1, 2\nb: c\n');
     for (const cmd of ['decrypt', 'edit', 'rotate', 'updatekeys']) {

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
 import type { CliContext } from '../context.js';
 import { assertEncrypted } from '../input-checks.js';
-import { readText, writeFileAtomic } from '../io.js';
+import { readText, refuseStdin, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
 import { parseReportFormat, type ReportFormat } from '../output.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
@@ -23,6 +23,7 @@ export function register(program: Command, ctx: CliContext): void {
     const keys = await ctx.keys();
     let kctx: KeyContext | undefined;
     ctx.exitCode = await runBatch(ctx, 'rotate', files, opts.output, async (file) => {
+      refuseStdin(file, 'rotate');
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(ctx.resolvePath(file));
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);

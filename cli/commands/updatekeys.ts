@@ -6,7 +6,7 @@ import { displayPath, type CliContext } from '../context.js';
 import { explicitConfig, noteSopsLookup, recipientOrigins } from '../encryption-settings.js';
 import { ConfigError } from '../errors.js';
 import { assertEncrypted } from '../input-checks.js';
-import { readText, writeFileAtomic } from '../io.js';
+import { readText, refuseStdin, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
 import { parseReportFormat, type ReportFormat } from '../output.js';
 import { assertValidRecipients } from '../recipient-check.js';
@@ -34,6 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
     let kctx: KeyContext | undefined;
     ctx.exitCode = await runBatch(ctx, 'updatekeys', files, opts.output, async (file) => {
       const abs = ctx.resolvePath(file);
+      refuseStdin(file, 'updatekeys');
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
