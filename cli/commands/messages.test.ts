@@ -42,4 +42,12 @@ describe('messages', () => {
     const r = await sb.run(['encrypt', 'apps/s.yaml']);
     expect(r).toMatchObject({ code: ExitCode.CONFIG, err: 'gitops-seal: apps/.sops.yaml: creation_rules must be a list\n' });
   });
+
+  it('honours $SOPS_CONFIG like --config, as sops does', async () => {
+    await sb.write('elsewhere.yaml', `creation_rules:\n  - age: ${sb.recipient}\n`);
+    await sb.write('s.yaml', 'a: b\n');
+    const r = await sb.run(['encrypt', 's.yaml'], { ...sb.env, SOPS_CONFIG: 'elsewhere.yaml' });
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toContain(sb.recipient);
+  });
 });
