@@ -1,9 +1,34 @@
 // Replace a file so that readers (and a crash) see either the old or the new content, never a
 // torn mix: write a temp file in the same directory (same filesystem, so rename is atomic),
 // fsync it, rename it over the target, then fsync the directory so the rename itself is durable.
+// A symlink is written through: the file it points to is replaced (in *its* directory) and the
+// link stays, as sops and editors do; renaming over the link would turn it into a regular file
+// and leave the target (e.g. still in plaintext after `encrypt -i link.yaml`).
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+
+const MAX_LINKS = 40;
+
+/**
+ * The file `path` designates after following symlinks, also a dangling one (the file the link
+ * will point to once written). A path that is not a symlink is returned as is.
+ */
+export async function writeTargetOf(path: string): Promise<string> {
+  let current = path;
+  for (let i = 0; i < MAX_LINKS; i++) {
+    let st;
+    try {
+      st = await fsp.lstat(current);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return current;
+      throw err;
+    }
+    if (!st.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await fsp.readlink(current));
+  }
+  throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' });
+}
 
 export interface AtomicWriteOptions {
   /**
@@ -22,7 +47,9 @@ export function tempNameFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.gitops-seal-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-export async function atomicWrite(target: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function atomicWrite(path: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  // Exclusive creation never follows a link: a link planted at a new file's name is refused.
+  const target = opts.exclusive ? path : await writeTargetOf(path);
   let mode = opts.mode ?? 0o644;
   let owner: { uid: number; gid: number } | undefined;
   try {
@@ -78,5 +105,21 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     /* best effort */
+  }
+}
+
+/**
+ * Overwrite an existing file in place (through symlinks): truncate, write, fsync. Not atomic — a
+ * crash midway leaves a torn file — so it is only the fallback for a file whose directory does
+ * not let us create the temp file (`edit` must not lose an edit for that).
+ */
+export async function overwriteInPlace(path: string, content: string | Uint8Array): Promise<void> {
+  const fh = await fsp.open(path, 'r+');
+  try {
+    await fh.truncate(0);
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }

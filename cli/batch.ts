@@ -3,11 +3,19 @@
 // and a non-zero exit at the end if anything failed.
 import type { CliContext } from './context.js';
 import { ExitCode, formatError, toCliError, type ExitCodeValue } from './errors.js';
-import { writeJson, type OutputFormat } from './output.js';
+import { writeStructured, type ReportFormat } from './output.js';
 
-export type FileOutcome = 'updated' | 'unchanged';
+/** `skipped`: the user declined the change when asked (updatekeys removing a recipient). */
+export type FileOutcome = 'updated' | 'unchanged' | 'skipped';
 
-export interface FileResult {
+/** An outcome with the recipients the change added or removed (updatekeys). */
+export interface FileReport {
+  status: FileOutcome;
+  added?: string[];
+  removed?: string[];
+}
+
+export interface FileResult extends Partial<Omit<FileReport, 'status'>> {
   path: string;
   status: FileOutcome | 'failed';
   error?: string;
@@ -18,14 +26,15 @@ export async function runBatch(
   ctx: CliContext,
   command: string,
   files: string[],
-  output: OutputFormat,
-  op: (file: string) => Promise<FileOutcome>,
+  output: ReportFormat,
+  op: (file: string) => Promise<FileOutcome | FileReport>,
 ): Promise<number> {
   const results: FileResult[] = [];
   for (const [i, file] of files.entries()) {
     ctx.stderr.write(`[${i + 1}/${files.length}] ${file}\n`);
     try {
-      results.push({ path: file, status: await op(file) });
+      const outcome = await op(file);
+      results.push(typeof outcome === 'string' ? { path: file, status: outcome } : { path: file, ...outcome });
     } catch (err) {
       const cli = toCliError(err, file);
       ctx.stderr.write(`${formatError(cli)}\n`);
@@ -33,8 +42,9 @@ export async function runBatch(
     }
   }
   const count = (s: FileResult['status']): number => results.filter((r) => r.status === s).length;
-  ctx.stderr.write(`${command}: ${count('updated')} updated, ${count('unchanged')} unchanged, ${count('failed')} failed\n`);
-  if (output === 'json') writeJson(ctx.stdout, { command, results });
+  const skipped = count('skipped') > 0 ? `, ${count('skipped')} skipped` : '';
+  ctx.stderr.write(`${command}: ${count('updated')} updated, ${count('unchanged')} unchanged${skipped}, ${count('failed')} failed\n`);
+  if (output !== 'text') writeStructured(ctx.stdout, output, { command, results });
   // The first failure's code: scripts learn the kind of the (first) problem, not just "failed".
   const failed = results.find((r) => r.status === 'failed');
   return failed ? (failed.exitCode ?? ExitCode.IO) : ExitCode.OK;

@@ -2,10 +2,13 @@
 // `.sops.yaml` creation rule, field group by field group (keys; crypt rule; mac_only_encrypted),
 // as sops does. Kubernetes Secrets get `encrypted_regex: ^(data|stringData)$` when nothing else
 // says what to encrypt, so apiVersion/kind/metadata stay readable for GitOps tooling.
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError } from './errors.js';
+import { displayPath } from './context.js';
+import { ConfigError, UsageError } from './errors.js';
 import { SECRET_ENCRYPTED_REGEX } from './k8s-secret.js';
-import { assertUsableKeys, loadCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
+import { assertValidRecipients } from './recipient-check.js';
+import { assertUsableKeys, compileGoRegex, findConfigFile, lookupCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
 
 export interface KeyFlags {
   age?: string[];
@@ -70,7 +73,8 @@ function cryptFromFlags(flags: CryptFlags): CryptRuleConfig | undefined {
 }
 
 /**
- * Pure merge of flags, the matching creation rule (if any) and the Secret default.
+ * Pure merge of flags, the matching creation rule (if any) and the Secret default. `target`
+ * names the file in errors; `configPath` is the `.sops.yaml` read, if any.
  * Throws ConfigError when no recipient is known at all.
  */
 export function mergeSettings(
@@ -78,6 +82,7 @@ export function mergeSettings(
   flags: KeyFlags & CryptFlags,
   rule: ResolvedRule | undefined,
   isSecret: boolean,
+  configPath?: string,
 ): EncryptionSettings {
   const flagKeys = (flags.age?.length ?? 0) + (flags.hcVaultTransit?.length ?? 0) > 0;
   if (!flagKeys && rule) assertUsableKeys(rule, target);
@@ -88,9 +93,17 @@ export function mergeSettings(
     if (rule) {
       throw new ConfigError(`creation_rules[${rule.index}] in ${rule.configPath} gives no age or hc_vault_transit_uri recipients`, target);
     }
-    throw new ConfigError('no recipients: pass --age/--hc-vault-transit or add a matching creation rule to .sops.yaml', target);
+    if (configPath !== undefined) {
+      throw new ConfigError(`no creation rule in ${configPath} matches this file, so it has no recipients: add a rule (path_regex) for it, or pass --age/--hc-vault-transit`, target);
+    }
+    throw new ConfigError('no recipients: pass --age/--hc-vault-transit, or add a .sops.yaml with a creation rule (none was found from the file\'s directory upward)', target);
   }
-  let crypt = cryptFromFlags(flags) ?? rule?.crypt;
+  const fromFlags = cryptFromFlags(flags);
+  if (fromFlags !== undefined) assertCryptRegex(fromFlags, (what) => new UsageError(`--${what} is not a valid regular expression`, target));
+  else if (rule?.crypt !== undefined) {
+    assertCryptRegex(rule.crypt, (what) => new ConfigError(`creation_rules[${rule.index}].${what.replace(/-/g, '_')} is not a valid regular expression`, rule.configPath));
+  }
+  let crypt = fromFlags ?? rule?.crypt;
   if (crypt === undefined && isSecret) crypt = { encryptedRegex: SECRET_ENCRYPTED_REGEX };
   return {
     keys,
@@ -100,8 +113,74 @@ export function mergeSettings(
   };
 }
 
-/** Resolve settings for encrypting `target` (an absolute path; it need not exist yet). */
-export async function resolveSettings(target: string, flags: KeyFlags & CryptFlags, isSecret: boolean, cwdResolve: (p: string) => string): Promise<EncryptionSettings> {
-  const rule = await loadCreationRule(target, flags.config !== undefined ? cwdResolve(flags.config) : undefined);
-  return mergeSettings(target, flags, rule, isSecret);
+/** Where the recipients came from, for messages that must not quote them. */
+export function recipientOrigins(flagKeys: boolean, rule: ResolvedRule | undefined): { age: string; vault: string } {
+  if (flagKeys || !rule) return { age: '--age', vault: '--hc-vault-transit' };
+  const where = `creation_rules[${rule.index}] in ${rule.configPath}`;
+  return { age: where, vault: where };
+}
+
+/** A crypt regex that does not compile is refused here, before any key service is called. */
+function assertCryptRegex(rule: CryptRuleConfig, error: (flag: string) => Error): void {
+  const regexes: Array<[string, string | undefined]> = [
+    ['encrypted-regex', rule.encryptedRegex],
+    ['unencrypted-regex', rule.unencryptedRegex],
+    ['encrypted-comment-regex', rule.encryptedCommentRegex],
+    ['unencrypted-comment-regex', rule.unencryptedCommentRegex],
+  ];
+  for (const [name, source] of regexes) {
+    if (source === undefined) continue;
+    try {
+      compileGoRegex(source);
+    } catch {
+      throw error(name);
+    }
+  }
+}
+
+/** The `.sops.yaml` to use: `--config`, else `$SOPS_CONFIG` (as sops), else looked up. */
+export function explicitConfig(flag: string | undefined, env: NodeJS.ProcessEnv, cwdResolve: (p: string) => string): string | undefined {
+  const given = flag ?? (env['SOPS_CONFIG'] || undefined);
+  return given !== undefined ? cwdResolve(given) : undefined;
+}
+
+export interface SettingsContext {
+  resolvePath: (p: string) => string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * sops 3.13 looks `.sops.yaml` up from the *current directory* upward; we look from the file's
+ * directory upward, so a file in another directory (or repository) gets its own rules. When the
+ * two lookups disagree, say so, so a team mixing both tools is not surprised by recipients.
+ */
+export async function noteSopsLookup(ctx: SettingsContext, used: string | undefined): Promise<void> {
+  const sops = await findConfigFile(join(ctx.cwd, '_'));
+  if (sops === used) return;
+  const show = (p: string | undefined): string => (p === undefined ? 'none' : displayPath(ctx.cwd, p));
+  ctx.stderr.write(`gitops-seal: note: using ${show(used)} (nearest to the file); sops run from this directory would use ${show(sops)}\n`);
+}
+
+/**
+ * Resolve settings for encrypting `target` (an absolute path; it need not exist yet). Errors
+ * name `label`, the path as the user typed it.
+ */
+export async function resolveSettings(
+  target: string,
+  label: string,
+  flags: KeyFlags & CryptFlags,
+  isSecret: boolean,
+  ctx: SettingsContext,
+): Promise<EncryptionSettings> {
+  const explicit = explicitConfig(flags.config, ctx.env, ctx.resolvePath);
+  const found = await lookupCreationRule(target, explicit, (p) => displayPath(ctx.cwd, p));
+  if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
+  const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
+  const rule = found.rule && configPath !== undefined ? { ...found.rule, configPath } : undefined;
+  const settings = mergeSettings(label, flags, rule, isSecret, configPath);
+  const flagKeys = (flags.age?.length ?? 0) + (flags.hcVaultTransit?.length ?? 0) > 0;
+  assertValidRecipients(settings.keys, recipientOrigins(flagKeys, rule), label);
+  return settings;
 }

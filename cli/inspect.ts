@@ -17,11 +17,16 @@ export interface Inspection {
   problems: string[];
   /** True when at least one document carries a sops block (so decryption should be attempted). */
   encrypted: boolean;
+  /** True when the text does not parse because it is a template (Go template actions `{{ }}`). */
+  templated?: boolean;
 }
 
 // A file that fails to parse is only a problem if it plausibly holds a secret: repositories are
 // full of templated YAML (Helm charts) that is not meant to parse.
 const LOOKS_SENSITIVE = /^\s*(kind:\s*["']?Secret\b|sops:\s*$|"kind"\s*:\s*"Secret"|"sops"\s*:)/m;
+
+const TEMPLATE_ACTION = /\{\{-?\s*[^}]*\}\}/;
+const SOPS_BLOCK = /^\s*(sops:\s*$|"sops"\s*:)/m;
 
 const RECIPIENT_FIELDS = ['age', 'hc_vault', 'pgp', 'kms', 'gcp_kms', 'azure_kv', 'hckms', 'key_groups'];
 
@@ -37,6 +42,8 @@ function sopsMetadataProblems(sops: Record<string, unknown>, where: string): str
 export function inspectText(text: string, format: DocFormat): Inspection {
   const { docs, error } = parseDocuments(text, format);
   if (error !== undefined) {
+    // Templates (Helm, gomplate, ...) are not YAML until rendered; a sops file never is one.
+    if (TEMPLATE_ACTION.test(text) && !SOPS_BLOCK.test(text)) return { problems: [], encrypted: false, templated: true };
     return { problems: LOOKS_SENSITIVE.test(text) ? [`cannot parse (${error})`] : [], encrypted: false };
   }
   const problems: string[] = [];

@@ -29,7 +29,9 @@ export function parseDocuments(text: string, format: DocFormat): ParsedDocs {
   }
   try {
     // uniqueKeys off: its pairwise check is quadratic (minutes at 100k keys); keys/ refuses duplicates.
-    const stream = parseAllDocuments(text, { uniqueKeys: false });
+    // logLevel 'error': the yaml library would otherwise print warnings (e.g. "Keys with
+    // collection values will be stringified") on the process's stderr, outside our error format.
+    const stream = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
     const list = Array.isArray(stream) ? stream : [stream];
     const docs: unknown[] = [];
     for (const d of list) {

@@ -1,8 +1,5 @@
 // The gitops-seal command tree. Each command lives in commands/<name>.ts and exports
 // `register(program, ctx)`; adding a command is one import plus one entry in COMMANDS.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import * as build from './commands/build.js';
 import * as check from './commands/check.js';
@@ -17,31 +14,19 @@ import * as reconcile from './commands/reconcile.js';
 import * as rotate from './commands/rotate.js';
 import * as status from './commands/status.js';
 import * as updatekeys from './commands/updatekeys.js';
-import { createContext, type CliContext, type CliIO } from './context.js';
+import { createContext, readProcessStdin, type CliContext, type CliIO } from './context.js';
 import { ExitCode, formatError, toCliError } from './errors.js';
 import { loadKeys, type KeysApi } from './keys-api.js';
 import { terminalConfirm } from './prompt.js';
+import { packageVersion } from './version.js';
+
+export { packageVersion };
 
 export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
 const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check, build, diff, status, reconcile, completion];
-
-/** Version from the package.json above this module (works from cli/ and from dist/cli/). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'gitops-seal' && pkg.version) return pkg.version;
-    } catch {
-      /* keep looking */
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
 
 export function buildProgram(ctx: CliContext, commands: readonly CommandModule[] = COMMANDS): Command {
   const program = new Command('gitops-seal');
@@ -80,6 +65,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
       env: options.env ?? process.env,
       cwd: options.cwd ?? process.cwd(),
       confirm: 'confirm' in options ? options.confirm : terminalConfirm(),
+      stdin: options.stdin ?? readProcessStdin,
     },
     options.keys ?? loadKeys,
   );

@@ -2,9 +2,10 @@
 import { createInterface } from 'node:readline';
 
 /** A confirm function bound to process.stdin/stderr, or undefined when stdin is not a TTY. */
-export function terminalConfirm(): ((question: string) => Promise<boolean>) | undefined {
+export function terminalConfirm(): ((question: string, defaultYes?: boolean) => Promise<boolean>) | undefined {
   if (!process.stdin.isTTY) return undefined;
-  return (question) =>
+  // An empty answer takes the default: yes for harmless retries, no for destructive changes.
+  return (question, defaultYes = true) =>
     new Promise((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       let answered = false;
@@ -17,6 +18,6 @@ export function terminalConfirm(): ((question: string) => Promise<boolean>) | un
       // Ctrl-C at the prompt means "no" (discard), not "ignore".
       rl.on('SIGINT', () => finish(false));
       rl.on('close', () => finish(false));
-      rl.question(question, (answer) => finish(!/^\s*n/i.test(answer)));
+      rl.question(question, (answer) => finish(defaultYes ? !/^\s*n/i.test(answer) : /^\s*y/i.test(answer)));
     });
 }

@@ -2,7 +2,7 @@
 // --from-env-file), like `kubectl create secret generic`: every value goes to `data`, base64.
 // Error messages name the offending source by position or key, never by value.
 import { promises as fsp } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { InputError, UsageError, sanitizeMessage } from './errors.js';
 
 export interface SecretSources {
@@ -19,9 +19,14 @@ export interface SecretSpec {
 
 // The key syntax the apiserver accepts for Secret/ConfigMap data (IsConfigMapKey).
 const VALID_KEY = /^[-._a-zA-Z0-9]+$/;
+const MAX_KEY_LENGTH = 253;
+// What kubectl accepts as a name in an env file (IsEnvVarName): no leading digit.
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export function validateKey(key: string, where: string): void {
-  if (!VALID_KEY.test(key) || key === '.' || key === '..' || key.length > 253) {
+  // Length first, and without echoing: a 254-character "key" is more likely pasted data.
+  if (key.length > MAX_KEY_LENGTH) throw new UsageError(`${where}: a key of ${key.length} characters is too long (at most ${MAX_KEY_LENGTH})`);
+  if (!VALID_KEY.test(key) || key === '.' || key === '..') {
     throw new UsageError(`${where}: key '${key}' must consist of alphanumerics, '-', '_' or '.'`);
   }
 }
@@ -33,24 +38,48 @@ export function splitLiteral(arg: string, index: number): [string, string] {
   return [arg.slice(0, eq), arg.slice(eq + 1)];
 }
 
-/** Env file lines as kubectl reads them: `KEY=VALUE`, `#` comments, blank lines; no quoting. */
-export function parseEnvFile(text: string, file: string): Array<[string, string]> {
+/**
+ * Env file lines as kubectl reads them: leading whitespace dropped, `#` comments and blank lines
+ * skipped, `KEY=VALUE` split at the first '=', no quoting; a line that is only a NAME takes the
+ * value of that environment variable. kubectl uses "" when the variable is unset; we refuse the
+ * line instead, since a bare line is as likely a pasted value or a typo, and it would become a
+ * key, which sops leaves in plaintext. Lines are named by number, never quoted.
+ */
+export function parseEnvFile(text: string, file: string, env: NodeJS.ProcessEnv = {}): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = raw.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
     const eq = line.indexOf('=');
-    if (eq <= 0) throw new InputError(`line ${i + 1}: expected KEY=VALUE`, file);
-    out.push([line.slice(0, eq), line.slice(eq + 1)]);
+    const key = eq < 0 ? line : line.slice(0, eq);
+    if (!ENV_VAR_NAME.test(key)) {
+      throw new InputError(`line ${i + 1}: expected KEY=VALUE with KEY a valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)`, file);
+    }
+    if (eq >= 0) {
+      out.push([key, line.slice(eq + 1)]);
+      return;
+    }
+    const value = env[key];
+    if (value === undefined) {
+      throw new InputError(`line ${i + 1}: expected KEY=VALUE, or a NAME whose value is taken from the environment (no such variable is set)`, file);
+    }
+    out.push([key, value]);
   });
   return out;
+}
+
+/** What building a Secret may read besides files: the environment (env files) and stdin (`-`). */
+export interface SecretIO {
+  env?: NodeJS.ProcessEnv;
+  readStdin?: () => Promise<string>;
 }
 
 export async function buildSecret(
   spec: SecretSpec,
   sources: SecretSources,
   resolvePath: (p: string) => string,
+  io: SecretIO = {},
 ): Promise<Record<string, unknown>> {
   const data = new Map<string, string>();
   const put = (key: string, value: Uint8Array | string, where: string): void => {
@@ -65,23 +94,17 @@ export async function buildSecret(
   });
   for (const arg of sources.fromFile) {
     const eq = arg.indexOf('=');
-    const [key, path] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [basename(arg), arg];
-    let content: Buffer;
-    try {
-      content = await fsp.readFile(resolvePath(path));
-    } catch (err) {
-      throw new InputError(`cannot read: ${sanitizeMessage(err)}`, path);
-    }
-    put(key, content, `--from-file ${path}`);
+    const [key, path] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [undefined, arg];
+    for (const [k, content] of await readFileSource(key, path, resolvePath)) put(k, content, `--from-file ${path}`);
   }
   for (const file of sources.fromEnvFile) {
     let text: string;
     try {
-      text = await fsp.readFile(resolvePath(file), 'utf8');
+      text = file === '-' && io.readStdin ? await io.readStdin() : await fsp.readFile(resolvePath(file), 'utf8');
     } catch (err) {
-      throw new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
+      throw err instanceof UsageError ? err : new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
     }
-    for (const [k, v] of parseEnvFile(text, file)) put(k, v, `--from-env-file ${file}`);
+    for (const [k, v] of parseEnvFile(text, file === '-' ? '(stdin)' : file, io.env)) put(k, v, `--from-env-file ${file}`);
   }
   if (data.size === 0) throw new UsageError('no data: give at least one --from-literal, --from-file or --from-env-file');
 
@@ -92,4 +115,24 @@ export async function buildSecret(
     type: spec.type,
     data: Object.fromEntries(data),
   };
+}
+
+/**
+ * `--from-file [KEY=]PATH`: a file under KEY (default its name), or, like kubectl, every regular
+ * file directly in a directory under its own name (subdirectories and symlinks are skipped;
+ * a KEY cannot be given for a directory).
+ */
+async function readFileSource(key: string | undefined, path: string, resolvePath: (p: string) => string): Promise<Array<[string, Buffer]>> {
+  const abs = resolvePath(path);
+  try {
+    if (!(await fsp.stat(abs)).isDirectory()) return [[key ?? basename(path), await fsp.readFile(abs)]];
+    if (key !== undefined) throw new UsageError(`--from-file ${key}=${path}: cannot give a key name for a directory`);
+    const out: Array<[string, Buffer]> = [];
+    const entries = (await fsp.readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) if (e.isFile()) out.push([e.name, await fsp.readFile(join(abs, e.name))]);
+    return out;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new InputError(`cannot read: ${sanitizeMessage(err)}`, path);
+  }
 }

@@ -214,15 +214,35 @@ export function matchCreationRule(configText: string, configPath: string, filePa
   return undefined;
 }
 
+export interface RuleLookup {
+  /** The `.sops.yaml` that was read; undefined when none was given or found. */
+  configPath: string | undefined;
+  /** Its first creation rule matching the file; undefined when none matches. */
+  rule: ResolvedRule | undefined;
+}
+
+/**
+ * Look up `.sops.yaml` for `filePath` and its matching creation rule, saying which config was
+ * read. Errors name the config as `label` makes it (e.g. relative to the current directory).
+ */
+export async function lookupCreationRule(filePath: string, explicitConfig?: string, label: (abs: string) => string = (p) => p): Promise<RuleLookup> {
+  const configPath = explicitConfig ?? (await findConfigFile(filePath));
+  if (!configPath) return { configPath: undefined, rule: undefined };
+  try {
+    let text: string;
+    try {
+      text = await fsp.readFile(configPath, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
+    }
+    return { configPath, rule: matchCreationRule(text, configPath, filePath) };
+  } catch (err) {
+    if (err instanceof ConfigError && err.file === configPath) throw new ConfigError(err.message, label(configPath));
+    throw err;
+  }
+}
+
 /** Look up `.sops.yaml` for `filePath` and return its matching creation rule, if any. */
 export async function loadCreationRule(filePath: string, explicitConfig?: string): Promise<ResolvedRule | undefined> {
-  const configPath = explicitConfig ?? (await findConfigFile(filePath));
-  if (!configPath) return undefined;
-  let text: string;
-  try {
-    text = await fsp.readFile(configPath, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
-  }
-  return matchCreationRule(text, configPath, filePath);
+  return (await lookupCreationRule(filePath, explicitConfig)).rule;
 }

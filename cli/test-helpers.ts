@@ -19,7 +19,7 @@ export interface Sandbox {
   recipient: string;
   identity: string;
   keyFile: string;
-  run(args: string[], env?: NodeJS.ProcessEnv, confirm?: (q: string) => Promise<boolean>): Promise<RunResult>;
+  run(args: string[], env?: NodeJS.ProcessEnv, confirm?: (q: string, defaultYes?: boolean) => Promise<boolean>, stdin?: string): Promise<RunResult>;
   write(name: string, content: string, mode?: number): Promise<string>;
   read(name: string): Promise<string>;
   cleanup(): Promise<void>;
@@ -38,7 +38,7 @@ export async function sandbox(): Promise<Sandbox> {
     recipient: id.recipient,
     identity: id.identity,
     keyFile,
-    async run(args, runEnv = env, confirm) {
+    async run(args, runEnv = env, confirm, stdin) {
       let out = '';
       let err = '';
       const code = await runCli(args, {
@@ -48,6 +48,7 @@ export async function sandbox(): Promise<Sandbox> {
         cwd: dir,
         // Explicit so a test never blocks on a real terminal prompt.
         confirm,
+        stdin: async () => stdin ?? '',
       });
       return { code, out, err };
     },

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { redactSecret, withSyncLabel } from '../../daemon/apply/objects.js';
 import type { CliContext } from '../context.js';
-import { withDaemonView } from '../daemon-view.js';
+import { withDaemonView } from '../lazy-view.js';
 import { choiceParser, writeJson } from '../output.js';
 
 type BuildFormat = 'yaml' | 'json';

@@ -9,12 +9,14 @@ import { readText } from '../io.js';
 import type { DocFormat } from '../k8s-secret.js';
 import { decryptionContext, type KeyContext, type KeysApi } from '../keys-api.js';
 import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
-import { collectFiles } from '../walk.js';
+import { loadPathFilter } from '../path-filter.js';
+import { collectFiles, type Skipped } from '../walk.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
 interface CheckOptions extends IdentityFlags {
   output: ReportFormat;
   decrypt: boolean;
+  exclude: string[];
 }
 
 export interface Problem {
@@ -32,11 +34,15 @@ export function register(program: Command, ctx: CliContext): void {
     .description('find plaintext Kubernetes Secrets and encrypted files that fail verification (exit 1 if any)')
     .argument('[paths...]', 'files or directories (default: .)')
     .option('--no-decrypt', 'only check structure, do not decrypt (for CI without keys)')
+    .option('--exclude <glob>', 'skip paths matching a gitignore-style glob (repeatable; also read from .gitops-seal-ignore)', (v: string, prev: string[]) => [...prev, v], [])
     .addOption(new Option('-o, --output <format>', 'report format: text, json or yaml').argParser(parseReportFormat).default('text'));
   addIdentityOption(cmd);
   cmd.action(async (paths: string[], opts: CheckOptions) => {
-    const files = await collectFiles(paths.length > 0 ? paths : ['.'], ctx.resolvePath);
+    const skipped: Skipped[] = [];
+    const exclude = await loadPathFilter(ctx.cwd, opts.exclude);
+    const files = await collectFiles(paths.length > 0 ? paths : ['.'], ctx.resolvePath, { exclude, skipped });
     const problems: Problem[] = [];
+    let checked = 0;
     let keys: KeysApi | undefined;
     let kctx: KeyContext | undefined;
     for (const file of files) {
@@ -49,6 +55,11 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const format = docFormat(file);
       const inspection = inspectText(text, format);
+      if (inspection.templated) {
+        skipped.push({ path: file, reason: 'templated (Go template actions, does not parse as YAML)' });
+        continue;
+      }
+      checked++;
       for (const reason of inspection.problems) problems.push({ path: file, reason });
       if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0) continue;
       try {
@@ -57,19 +68,24 @@ export function register(program: Command, ctx: CliContext): void {
         await keys.decryptText(text, { format, source: file }, kctx);
       } catch (err) {
         const cli = toCliError(err);
-        const what = cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : 'cannot be decrypted with the keys at hand';
+        // By kind, as the exit codes: tampering (3), missing keys (4), else a malformed file.
+        const what =
+          cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : cli.exitCode === ExitCode.KEYS ? 'cannot be decrypted with the keys at hand' : 'is not a valid sops file';
         problems.push({ path: file, reason: `${what}: ${cli.message}` });
       }
     }
+    skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (opts.output !== 'text') {
-      writeStructured(ctx.stdout, opts.output, { checked: files.length, problems });
+      writeStructured(ctx.stdout, opts.output, skipped.length > 0 ? { checked, problems, skipped } : { checked, problems });
     } else {
       for (const p of problems) ctx.stdout.write(`${p.path}: ${p.reason}\n`);
-      const files_ = new Set(problems.map((p) => p.path)).size;
+      for (const s of skipped) ctx.stderr.write(`check: skipped ${s.path}: ${s.reason}\n`);
+      const withProblems = new Set(problems.map((p) => p.path)).size;
+      const count = `${checked} ${checked === 1 ? 'file' : 'files'} checked`;
       ctx.stderr.write(
         problems.length === 0
-          ? `check: ${files.length} files checked, no problems\n`
-          : `check: ${problems.length} problem(s) in ${files_} of ${files.length} files checked\n`,
+          ? `check: ${count}, no problems\n`
+          : `check: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in ${withProblems} of ${count}\n`,
       );
     }
     ctx.exitCode = problems.length > 0 ? ExitCode.PROBLEMS : ExitCode.OK;

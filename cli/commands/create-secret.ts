@@ -30,8 +30,8 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<name>', 'Secret name')
     .requiredOption('-n, --namespace <ns>', 'namespace of the Secret')
     .option('--from-literal <key=value>', 'add a literal value (repeatable)', repeat, [])
-    .option('--from-file <[key=]path>', 'add a file\'s content; key defaults to the file name (repeatable)', repeat, [])
-    .option('--from-env-file <file>', 'add KEY=VALUE lines of an env file (repeatable)', repeat, [])
+    .option('--from-file <[key=]path>', 'add a file\'s content (key defaults to the file name), or each regular file of a directory (repeatable)', repeat, [])
+    .option('--from-env-file <file>', "add KEY=VALUE lines of an env file; a bare NAME line takes $NAME ('-': stdin; repeatable)", repeat, [])
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
   addKeyOptions(cmd);
@@ -43,13 +43,14 @@ export function register(program: Command, ctx: CliContext): void {
       { name, namespace: opts.namespace, type: opts.type },
       { fromLiteral: opts.fromLiteral, fromFile: opts.fromFile, fromEnvFile: opts.fromEnvFile },
       ctx.resolvePath,
+      { env: ctx.env, readStdin: ctx.readStdin },
     );
     // Creation rules are matched against the output path, or `<cwd>/<name>.yaml` for stdout.
     const target = ctx.resolvePath(opts.output ?? `${name}.yaml`);
     const format = opts.output !== undefined ? keys.formatFromPath(target) : 'yaml';
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : toYaml(secret);
-    const settings = await resolveSettings(target, opts, true, ctx.resolvePath);
     const source = opts.output ?? `${name}.yaml`;
+    const settings = await resolveSettings(target, source, opts, true, ctx);
     const encrypted = await withFile(source, () =>
       keys.encryptText(
         plaintext,

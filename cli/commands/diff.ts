@@ -12,7 +12,7 @@ import { diff as staleEntries, InventoryStore, inventoryOf, objectOf, checkPrune
 import { NoMatchError } from '../../daemon/kube/errors.js';
 import { describe, type KubeObject } from '../../daemon/kube/types.js';
 import type { CliContext } from '../context.js';
-import { type DaemonView, withDaemonView } from '../daemon-view.js';
+import { type DaemonView, withDaemonView } from '../lazy-view.js';
 import { CliError, ExitCode } from '../errors.js';
 import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
 

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { runEditor, editorCommand } from '../editor.js';
 import { ExitCode, formatError, InputError, toCliError, withFile } from '../errors.js';
-import { readText, writeFileAtomic } from '../io.js';
+import { assertEncrypted } from '../input-checks.js';
+import { saveEdit } from '../edit-save.js';
+import { readText, refuseStdin } from '../io.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
@@ -18,11 +20,12 @@ export function register(program: Command, ctx: CliContext): void {
   addIdentityOption(cmd);
   cmd.action(async (file: string, opts: IdentityFlags) =>
     withFile(file, async () => {
+      refuseStdin(file, 'edit');
       const keys = await ctx.keys();
       const abs = ctx.resolvePath(file);
       const encrypted = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
-      if (!keys.isSopsEncrypted(encrypted, format)) throw new InputError('not encrypted (no sops metadata); use encrypt first', file);
+      assertEncrypted(keys.isSopsEncrypted(encrypted, format), encrypted, format, file, '; use encrypt first');
       const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 
@@ -37,7 +40,9 @@ export function register(program: Command, ctx: CliContext): void {
             return await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
           } catch (err) {
             const cli = toCliError(err, file);
-            if (cli.exitCode !== ExitCode.IO || !ctx.confirm) throw cli;
+            if (cli.exitCode !== ExitCode.IO) throw cli;
+            // Without a terminal to ask on, nobody can fix the text: say plainly that it is lost.
+            if (!ctx.confirm) throw new InputError(`${cli.message}; edit discarded`, file);
             ctx.stderr.write(`${formatError(cli)}\n`);
             if (!(await ctx.confirm('Re-open the editor to fix it? [Y/n] '))) throw new InputError('edit discarded', file);
           }
@@ -47,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stderr.write(`gitops-seal: ${file}: no changes\n`);
         return;
       }
-      await writeFileAtomic(ctx, file, updated);
+      await saveEdit(ctx, file, updated);
     }),
   );
 }

@@ -2,45 +2,53 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addCryptOptions, addKeyOptions, resolveSettings, type CryptFlags, type KeyFlags } from '../encryption-settings.js';
-import { InputError, withFile } from '../errors.js';
-import { readText, writeFileAtomic } from '../io.js';
-import { containsSecret, parseDocuments } from '../k8s-secret.js';
+import { InputError, UsageError, withFile } from '../errors.js';
+import { assertEncryptable } from '../input-checks.js';
+import { isStdin, readText, writeFileAtomic } from '../io.js';
+import { containsSecret } from '../k8s-secret.js';
 import { encryptionContext } from '../keys-api.js';
 
 interface EncryptOptions extends KeyFlags, CryptFlags {
   inPlace?: boolean;
   output?: string;
+  filenameOverride?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('encrypt')
     .description('encrypt a YAML/JSON file; keys and crypt rule come from flags, else the matching .sops.yaml creation rule')
-    .argument('<file>', 'plaintext YAML or JSON file')
-    .option('-i, --in-place', 'replace the file with its encrypted version (atomically, mode kept)')
-    .addOption(new Option('-o, --output <file>', 'write the encrypted file here instead of stdout').conflicts('inPlace'));
+    .argument('<file>', "plaintext YAML or JSON file ('-': standard input, needs --filename-override)")
+    .option('-i, --in-place', 'replace the file with its encrypted version (atomically, mode kept, through symlinks)')
+    .addOption(new Option('-o, --output <file>', 'write the encrypted file here instead of stdout').conflicts('inPlace'))
+    .option('--filename-override <path>', 'use this path, not FILE, for the format and the .sops.yaml rule (as sops)');
   addKeyOptions(cmd);
   addCryptOptions(cmd);
-  cmd.action(async (file: string, opts: EncryptOptions) =>
-    withFile(file, async () => {
+  cmd.action(async (file: string, opts: EncryptOptions) => {
+    if (isStdin(file)) {
+      // As sops: without a name there is no format and no creation rule to match.
+      if (opts.inPlace) throw new UsageError("cannot use --in-place when reading standard input ('-')");
+      if (opts.filenameOverride === undefined) throw new UsageError("reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)");
+    }
+    const label = isStdin(file) ? '(stdin)' : file;
+    await withFile(label, async () => {
       const keys = await ctx.keys();
-      const abs = ctx.resolvePath(file);
+      const abs = ctx.resolvePath(opts.filenameOverride ?? file);
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
       if (keys.isSopsEncrypted(text, format)) {
-        throw new InputError('already encrypted (it has sops metadata); use edit, updatekeys or rotate instead', file);
+        throw new InputError('already encrypted (it has sops metadata); use edit, updatekeys or rotate instead', label);
       }
-      const parsed = parseDocuments(text, format);
-      if (parsed.error !== undefined) throw new InputError(parsed.error, file);
-      const settings = await resolveSettings(abs, opts, containsSecret(parsed.docs), ctx.resolvePath);
+      const docs = assertEncryptable(text, format, label);
+      const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
       const encrypted = await keys.encryptText(
         text,
-        { format, source: file, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
       );
       if (opts.inPlace) await writeFileAtomic(ctx, file, encrypted);
       else if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
       else ctx.stdout.write(encrypted);
-    }),
-  );
+    });
+  });
 }

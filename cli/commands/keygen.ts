@@ -2,7 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { InputError } from '../errors.js';
+import { InputError, sanitizeMessage } from '../errors.js';
 
 interface KeygenOptions {
   output?: string;
@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
             throw new InputError('already exists; refusing to overwrite an identity file', opts.output);
           }
-          throw err;
+          throw new InputError(`cannot create: ${sanitizeMessage(err)}`, opts.output);
         }
         try {
           await fh.writeFile(file);
@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
         } catch (err) {
           await fh.close().catch(() => undefined);
           await fsp.unlink(target).catch(() => undefined);
-          throw err;
+          throw new InputError(`cannot write: ${sanitizeMessage(err)}`, opts.output);
         }
       }
       ctx.stderr.write(`Public key: ${recipient}\n`);

@@ -2,14 +2,14 @@
 import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
 import type { CliContext } from '../context.js';
-import { InputError } from '../errors.js';
-import { readText, writeFileAtomic } from '../io.js';
+import { assertEncrypted } from '../input-checks.js';
+import { readText, refuseStdin, writeFileAtomic } from '../io.js';
 import { decryptionContext, type KeyContext } from '../keys-api.js';
-import { parseOutputFormat, type OutputFormat } from '../output.js';
+import { parseReportFormat, type ReportFormat } from '../output.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
 interface RotateOptions extends IdentityFlags {
-  output: OutputFormat;
+  output: ReportFormat;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -17,15 +17,16 @@ export function register(program: Command, ctx: CliContext): void {
     .command('rotate')
     .description('generate a new data key for encrypted files and re-encrypt every value (recipients unchanged)')
     .argument('<files...>', 'encrypted files')
-    .addOption(new Option('-o, --output <format>', 'result format').argParser(parseOutputFormat).default('text'));
+    .addOption(new Option('-o, --output <format>', 'result format: text, json or yaml').argParser(parseReportFormat).default('text'));
   addIdentityOption(cmd);
   cmd.action(async (files: string[], opts: RotateOptions) => {
     const keys = await ctx.keys();
     let kctx: KeyContext | undefined;
     ctx.exitCode = await runBatch(ctx, 'rotate', files, opts.output, async (file) => {
+      refuseStdin(file, 'rotate');
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(ctx.resolvePath(file));
-      if (!keys.isSopsEncrypted(text, format)) throw new InputError('not encrypted (no sops metadata)', file);
+      assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
       kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
       const rotated = await keys.reencryptText(text, { format, source: file, rotate: true }, kctx);
       await writeFileAtomic(ctx, file, rotated);

@@ -33,6 +33,11 @@ export function defaultKeyFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function readOptional(path: string, required: boolean): Promise<string | undefined> {
+  // A key pasted where a file name belongs (--age-key-file, SOPS_AGE_KEY_FILE) would otherwise
+  // be echoed as the "file" of the error below.
+  if (/AGE-SECRET-KEY-/i.test(path)) {
+    throw new SopsError('age identity file', 'the path given is an age PRIVATE key itself (AGE-SECRET-KEY-…), not a file name: put it in a file or in SOPS_AGE_KEY, and treat it as exposed if it was shared');
+  }
   try {
     return await readFile(path, 'utf8');
   } catch (err) {

@@ -6,13 +6,7 @@ import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption
 /** Internal: an age stanza failed in a way that is not "not our key". */
 export class AgeStanzaError extends Error {}
 
-/**
- * X25519 recipients (`age1` + 58 bech32 chars) and the post-quantum hybrid ML-KEM-768+X25519
- * recipients of age 1.3 (`age1pq1…`, ~1,950 chars), which age-encryption supports too.
- */
-export function isAgeRecipient(r: string): boolean {
-  return /^age1[023456789acdefghjklmnpqrstuvwxyz]{58}$/.test(r) || /^age1pq1[023456789acdefghjklmnpqrstuvwxyz]{1000,3000}$/.test(r);
-}
+export { isAgeRecipient, recipientProblem } from './recipient-syntax.js';
 
 /** sops accepts comma-separated recipient lists (SOPS_AGE_RECIPIENTS, --age). */
 export function splitRecipients(list: string[]): string[] {

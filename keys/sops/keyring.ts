@@ -3,7 +3,7 @@
 // stanzas so an unchanged file never causes a second Vault round trip.
 import { armor } from 'age-encryption';
 
-import { AgeStanzaError, isAgeRecipient, recipientOf, splitRecipients, unwrapDataKey, wrapDataKey } from '../age/recipients.js';
+import { AgeStanzaError, recipientOf, recipientProblem, splitRecipients, unwrapDataKey, wrapDataKey } from '../age/recipients.js';
 import { loadAgeIdentities } from '../age/identities.js';
 import { parseTransitUri, transitDecrypt, transitEncrypt, transitUri, type VaultAuth } from '../vault/transit.js';
 import { NoMatchingKeyError, SopsError, TamperedError, UnsupportedKeyTypeError, VaultError, type KeyAttempt } from './errors.js';
@@ -30,7 +30,8 @@ export async function wrapForKeys(dataKey: Uint8Array, spec: MasterKeySpec, ctx:
   if (ageRecipients.length === 0 && uris.length === 0) throw new SopsError(source, 'no master keys given: need at least one age recipient or hc_vault transit URI');
   const age: AgeStanza[] = [];
   for (const r of ageRecipients) {
-    if (!isAgeRecipient(r)) throw new SopsError(source, `invalid age recipient ${JSON.stringify(r)} (expected age1...)`);
+    const problem = recipientProblem(r);
+    if (problem !== undefined) throw new SopsError(source, `age recipient #${ageRecipients.indexOf(r) + 1} ${problem}`);
     age.push({ recipient: r, enc: await wrapDataKey(dataKey, r) });
   }
   const hcVault: VaultStanza[] = [];
