@@ -38,6 +38,7 @@ describe('loadAuth', { timeout: 60_000 }, () => {
     expect(other.tls.rejectUnauthorized).toBe(false);
     expect((await other.headers()).authorization).toBe(`Basic ${Buffer.from('ann:pw').toString('base64')}`);
     await expect(loadAuth({ kubeconfig: file, context: 'nope' })).rejects.toThrow('kubeconfig has no context "nope"');
+    await expect(loadAuthInThread({ kubeconfig: file, context: 'nope' })).rejects.toThrow(`kubeconfig ${file}: kubeconfig has no context "nope"`);
     await expect(loadAuth({ kubeconfig: join(dir, 'missing') })).rejects.toThrow(/ENOENT/);
   });
 

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeconfigLoadError, KubeconfigError, locateKubeconfig, type KubeconfigLocation, type LoadOptions } from './locate.js';
+import { kubeconfigLoadError, locateKubeconfig, type KubeconfigLocation, type LoadOptions } from './locate.js';
 
 export { KubeconfigError, type LoadOptions } from './locate.js';
 
@@ -33,7 +33,8 @@ const AUTH_REFRESH_MS = 60_000;
 /** The KubeConfig itself, refreshed through applyToHTTPSOptions (exec, auth providers, CLI). */
 export async function kubeConfigAuth(kc: KubeConfig): Promise<AuthSource> {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeconfigError('kubeconfig has no current cluster');
+  // Plain Errors here and below: kubeconfigLoadError wraps them naming the file.
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
   const probe: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(probe);
   let cached: { headers: Record<string, string>; at: number } | undefined;
@@ -103,7 +104,7 @@ export async function loadKubeConfig(load: LoadOptions): Promise<KubeConfig> {
         kc.mergeConfig(more);
       }
       if (where.context) {
-        if (!kc.getContextObject(where.context)) throw new KubeconfigError(`kubeconfig has no context "${where.context}"`);
+        if (!kc.getContextObject(where.context)) throw new Error(`kubeconfig has no context "${where.context}"`);
         kc.setCurrentContext(where.context);
       }
     }
