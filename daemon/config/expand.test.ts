@@ -33,13 +33,16 @@ describe('expandString', () => {
   });
 
   it('a default may itself hold ${...}, nested as POSIX shells allow', () => {
-    expect(expandString('${NOPE:-${HOST}}', env)).toBe('git.local');
-    expect(expandString('${PORT:-${HOST}}', env)).toBe('8080');
-    expect(expandString('${NOPE:-http://${HOST}:${PORT:-80}/x}/r.git', env)).toBe('http://git.local:8080/x/r.git');
-    expect(expandString('${NOPE:-${ALSO_NOPE:-${EMPTY:-deep}}}', env)).toBe('deep');
-    expect(expandString('${NOPE-${EMPTY}}|${EMPTY-${HOST}}', env)).toBe('|');
-    expect(expandString('${NOPE:-$${HOST}}', env)).toBe('${HOST}');
-    expect(expandString('${NOPE:-a}b}', env)).toBe('ab}');
+    const cases: [string, string][] = [
+      ['${NOPE:-${HOST}}', 'git.local'],
+      ['${PORT:-${HOST}}', '8080'],
+      ['${NOPE:-http://${HOST}:${PORT:-80}/x}/r.git', 'http://git.local:8080/x/r.git'],
+      ['${NOPE:-${ALSO_NOPE:-${EMPTY:-deep}}}', 'deep'],
+      ['${NOPE-${EMPTY}}|${EMPTY-${HOST}}', '|'],
+      ['${NOPE:-$${HOST}}', '${HOST}'],
+      ['${NOPE:-a}b}', 'ab}'],
+    ];
+    for (const [text, want] of cases) expect(expandString(text, env), text).toBe(want);
   });
 
   it('only the default that is used is expanded: an unset variable in an unused one is no error', () => {

@@ -15,25 +15,15 @@ mkdirSync(sa);
 writeFileSync(join(sa, 'token'), 't');
 const pod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
 
-function thrown(fn: () => unknown): KubeconfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KubeconfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a KubeconfigError');
-}
-
 describe('locateKubeconfig', () => {
   it('nothing anywhere: one line naming KUBECONFIG, ~/.kube/config and the in-cluster pieces', () => {
-    const err = thrown(() => locateKubeconfig({ env: { HOME: home } }, noSa));
-    expect(err.message).toBe(
+    expect(() => locateKubeconfig({ env: { HOME: home } }, noSa)).toThrow(KubeconfigError);
+    expect(() => locateKubeconfig({ env: { HOME: home } }, noSa)).toThrow(
       `no Kubernetes credentials found; looked for KUBECONFIG (not set), ${join(home, '.kube', 'config')} (does not exist), ` +
         `in-cluster ServiceAccount (KUBERNETES_SERVICE_HOST is not set, KUBERNETES_SERVICE_PORT is not set, ${join(noSa, 'token')} does not exist). ` +
         'Set KUBECONFIG, give the sync a kubeconfig.file, or run in a pod with a ServiceAccount token',
     );
-    expect(thrown(() => locateKubeconfig({ env: {} }, noSa)).message).toContain('~/.kube/config (HOME is not set)');
+    expect(() => locateKubeconfig({ env: {} }, noSa)).toThrow('~/.kube/config (HOME is not set)');
   });
 
   it('KUBECONFIG: missing entries are skipped as kubectl does; only missing ones is an error', () => {
@@ -42,7 +32,7 @@ describe('locateKubeconfig', () => {
     const listed = [join(dir, 'missing.yaml'), a].join(delimiter);
     expect(locateKubeconfig({ env: { KUBECONFIG: listed, HOME: home }, context: 'c' }, noSa)).toEqual({ files: [a], context: 'c' });
     const none = join(dir, 'missing.yaml');
-    expect(thrown(() => locateKubeconfig({ env: { KUBECONFIG: none } }, noSa)).message).toBe(`no Kubernetes credentials found: KUBECONFIG=${none} names no existing file`);
+    expect(() => locateKubeconfig({ env: { KUBECONFIG: none } }, noSa)).toThrow(`no Kubernetes credentials found: KUBECONFIG=${none} names no existing file`);
   });
 
   it('~/.kube/config, then the ServiceAccount when the pod environment is complete', () => {
@@ -56,8 +46,7 @@ describe('locateKubeconfig', () => {
 
   it('inCluster asked for but incomplete: names what is missing', () => {
     expect(locateKubeconfig({ inCluster: true, env: pod }, sa)).toEqual({ inCluster: true });
-    const err = thrown(() => locateKubeconfig({ inCluster: true, env: pod }, noSa));
-    expect(err.message).toBe(`in-cluster Kubernetes credentials are incomplete: ${join(noSa, 'token')} does not exist (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`);
+    expect(() => locateKubeconfig({ inCluster: true, env: pod }, noSa)).toThrow(`in-cluster Kubernetes credentials are incomplete: ${join(noSa, 'token')} does not exist (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`);
   });
 
   it('load errors name the file and keep to one line', () => {
