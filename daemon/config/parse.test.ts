@@ -176,6 +176,12 @@ describe('parseConfig', () => {
     expect(parseConfig(minimal, 'cfg.yaml').spec.syncs[0]?.path).toBe('');
   });
 
+  it('an empty or comment-only file says so', () => {
+    for (const text of ['', '# nothing yet\n', '---\n']) {
+      expect(issuesOf(text)).toEqual([{ path: '', message: 'is empty (or only comments): a DaemonConfig needs apiVersion: gitops-seal.io/v1alpha1, kind: DaemonConfig and spec' }]);
+    }
+  });
+
   it('requires apiVersion, kind and spec', () => {
     expect(issuesOf('metadata: {name: x}\n').map((i) => i.path)).toEqual(['apiVersion', 'kind', 'spec']);
   });

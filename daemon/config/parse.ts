@@ -97,6 +97,9 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
     // The yaml package reports an alias without anchor (or alias bombs) only here, as a ReferenceError.
     throw new ConfigError(sourceName, [{ path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
   }
+  if (tree === null || tree === undefined) {
+    throw new ConfigError(sourceName, [{ path: '', message: `is empty (or only comments): a DaemonConfig needs apiVersion: ${API_VERSION}, kind: ${KIND} and spec` }]);
+  }
   const root = Obj.read(issues, '', tree, 'DaemonConfig');
   let config: DaemonConfig | undefined;
   if (root) {
