@@ -1,7 +1,7 @@
 // gitops-seal-daemon as a process: the exit-code contract (0 ok, 1 a reconcile or the run failed,
 // 2 nothing could run: flags, config, credentials) and one-line errors without stack traces, for
 // the mistakes a new user makes before any server is involved.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,34 @@ describe('gitops-seal-daemon exit codes and messages', { timeout: 120_000 }, () 
     const once = await daemon(['--config', imagesOnly, '--once']);
     expect(once.code).toBe(2);
     expect(expectOneLine(once)).toMatch(/--once reconciles syncs and .* has none; image automation \(imageUpdates\) runs without --once/);
+  });
+
+  it('image automation alone starts (no --once) and warns about a source nothing uses', async () => {
+    const file = config('images-run.yaml', `${SOURCE}    - {name: spare, url: "http://127.0.0.1:9/spare.git", ref: {branch: main}}\n  imageUpdates:\n    - {name: bump, source: repo, path: deploy, author: {name: bot, email: bot@example.com}}\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--config', file, '--listen', '127.0.0.1:0'], {
+      env: { PATH: process.env.PATH, HOME: home, GITOPS_SEAL_DATA: join(dir, 'data-run') },
+    });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "endpoints listening" within 60 s:\n${out}`)), 60_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('endpoints listening')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; source?: string });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'source is used by no sync and no imageUpdate: it is fetched for nothing', source: 'spare' }));
+    expect(lines.filter((l) => l.msg.startsWith('source is used by no'))).toHaveLength(1);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'no syncs: running image automation only' }));
   });
 
   it('a YAML syntax error names the file, line and column, and a plain cause', async () => {

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/index.js';
-import { nothingToDo } from './config/runnable.js';
+import { idleSources, nothingToDo } from './config/runnable.js';
 import { KubeconfigError } from './kube/locate.js';
 import { parseDuration } from './config/duration.js';
 import { Daemon } from './daemon.js';
@@ -97,6 +97,9 @@ try {
 }
 const idle = nothingToDo(config, { once: opts.once === true });
 if (idle) fail(2, `${resolve(opts.config)}: ${idle}`);
+
+for (const source of idleSources(config)) log.warn({ source }, 'source is used by no sync and no imageUpdate: it is fetched for nothing');
+if (config.spec.syncs.length === 0) log.info('no syncs: running image automation only');
 
 let leaderElection: LeaderElectionOptions | undefined;
 if (opts.leaderElect && !opts.once) {

@@ -19,3 +19,9 @@ export function nothingToDo(config: DaemonConfig, opts: { once: boolean }): stri
   }
   return undefined;
 }
+
+/** Sources no sync and no imageUpdate uses: fetched for nothing (a leftover, or a typo in a sync's source). */
+export function idleSources(config: DaemonConfig): string[] {
+  const used = new Set([...config.spec.syncs.map((s) => s.source), ...config.spec.imageUpdates.map((u) => u.source)]);
+  return config.spec.sources.map((s) => s.name).filter((n) => !used.has(n));
+}
