@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ResourceManager } from '../daemon/apply/manager.js';
 import { sortIntoStages } from '../daemon/apply/sort.js';
-import { ConfigError as DaemonConfigError, loadConfig, SecretRefError, type SourceSpec, type SyncSpec } from '../daemon/config/index.js';
+import { ConfigError as DaemonConfigError, formatIssue, loadConfig, SecretRefError, type SourceSpec, type SyncSpec } from '../daemon/config/index.js';
 import { RevisionError } from '../daemon/engine/errors.js';
 import { loadDesired, type DesiredState } from '../daemon/engine/reconcile.js';
 import { scopesOf } from '../daemon/engine/scope.js';
@@ -117,7 +117,7 @@ export function viewError(err: unknown, opts: Pick<ViewOptions, 'config'>): CliE
   if (err instanceof CliError) return err;
   if (err instanceof DaemonConfigError) {
     // One line: the issues joined, each naming the field path (and line).
-    const text = err.issues.map((i) => `${i.line !== undefined ? `line ${i.line}: ` : ''}${i.path || '(document)'}: ${i.message}`).join('; ');
+    const text = err.issues.map(formatIssue).join('; ');
     return new CliError(text, ExitCode.CONFIG, opts.config);
   }
   if (err instanceof RevisionError) return new CliError(err.message, STAGE_CODES[err.stage] ?? ExitCode.REFUSED);
@@ -145,6 +145,13 @@ function hasNamespaceRules(s: SyncSpec): boolean {
   return s.targetNamespace !== undefined || s.allowedNamespaces !== undefined;
 }
 
+/** Why loadDesired asked the cluster's discovery, naming only the namespace rules the sync sets. */
+function discoveryPurpose(s: SyncSpec): string {
+  const rules = [s.targetNamespace !== undefined ? 'targetNamespace' : '', s.allowedNamespaces !== undefined ? 'allowedNamespaces' : ''].filter(Boolean);
+  if (rules.length > 0) return `discovery (which kinds are namespaced) needed for ${rules.join(' and ')}`;
+  return 'discovery (which kinds are namespaced, to compare each object with the cluster)';
+}
+
 function usesSecretIdentities(s: SyncSpec): boolean {
   return (s.decryption?.age?.identitiesFrom ?? []).some((r) => 'secret' in r);
 }
@@ -153,7 +160,8 @@ async function connect(ctx: CliContext, opts: ViewOptions, sync: SyncSpec): Prom
   const needed = opts.mode === 'diff' || hasNamespaceRules(sync) || usesSecretIdentities(sync);
   try {
     // build only asks discovery: a short timeout keeps an unreachable cluster from stalling it.
-    const kube = await KubeClient.load(kubeLoadOptions(sync, ctx.env), needed ? {} : { timeoutMs: 5_000 });
+    // ctx.env, not process.env, says where the kubeconfig is (KUBECONFIG, HOME).
+    const kube = await KubeClient.load({ ...kubeLoadOptions(sync, ctx.env), env: ctx.env }, needed ? {} : { timeoutMs: 5_000 });
     return { kube };
   } catch (err) {
     if (!needed) return { kube: await detachedClient(), offline: `kubeconfig not loaded: ${message(err)}` };
@@ -185,9 +193,7 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     try {
       desired = await loadDesired({ settings: syncSettings(sync), keys, manager }, revision);
     } catch (err) {
-      if (err instanceof KubeTransportError) {
-        throw new CliError(`sync "${sync.name}": discovery needed for targetNamespace/allowedNamespaces failed: ${err.message}`, ExitCode.REMOTE);
-      }
+      if (err instanceof KubeTransportError) throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);
       throw err;
     }
     const scopes = await scopesOf(manager.mapper, desired.objects);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from './config/index.js';
 import { resolveSecretRef } from './config/index.js';
 import { KubeClient } from './kube/client.js';
+import { KubeconfigError } from './kube/locate.js';
 import { stripUserinfo } from './source/errors.js';
 import { kubeClientKey, kubeLoadOptions } from './engine/settings.js';
 import type { Logger } from './log.js';
@@ -86,7 +87,9 @@ export class Daemon {
     const key = kubeClientKey(spec);
     let c = this.kubeClients.get(key);
     if (!c) {
-      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true });
+      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true }).catch((err: unknown) => {
+        throw err instanceof KubeconfigError ? new KubeconfigError(`sync "${spec.name}": ${err.message}`) : err;
+      });
       this.kubeClients.set(key, c);
     }
     return c;

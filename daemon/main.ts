@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // gitops-seal-daemon --config FILE [--once] [--listen ADDR] [--data-dir DIR] [--leader-elect …] [--shutdown-timeout 25s]
 //
-// Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT) or a successful --once; 1 when
-// --once failed, when this replica lost its Lease (the pod restarts as a fresh follower, as
-// controller-runtime does), or when shutdown overran --shutdown-timeout; 2 for a bad config or flags.
-import { Command, InvalidArgumentError, Option } from 'commander';
+// Exit codes (EXIT_CODES below, printed by --help): 0 after a graceful shutdown (SIGTERM/SIGINT)
+// or a successful --once; 1 when --once failed, when this replica lost its Lease (the pod
+// restarts as a fresh follower, as controller-runtime does), when shutdown overran
+// --shutdown-timeout, or the daemon could not start (listen address taken, data dir unwritable);
+// 2 when nothing could run: bad flags, a bad or empty config, no usable Kubernetes credentials.
+// Every error is one line on stderr, `gitops-seal-daemon: <cause>`, never a stack trace.
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/index.js';
+import { idleSources, nothingToDo } from './config/runnable.js';
+import { KubeconfigError } from './kube/locate.js';
 import { parseDuration } from './config/duration.js';
 import { Daemon } from './daemon.js';
 import { LeaderElectionConfigError, leaderElectionOptions, type LeaderElectionOptions } from './leader/index.js';
@@ -23,6 +29,15 @@ function durationOption(flags: string, description: string, fallback: string): O
   return new Option(flags, description).argParser(duration).default(parseDuration(fallback), fallback);
 }
 
+const EXIT_CODES = `
+Exit codes:
+  0  --once: every sync applied; otherwise a graceful shutdown (SIGTERM/SIGINT)
+  1  --once: a source or sync failed; lost the leader Lease; shutdown overran --shutdown-timeout;
+     could not start (listen address taken, data dir not writable)
+  2  usage or bad config: unknown flag or value, invalid DaemonConfig, a config with nothing to
+     do, no usable Kubernetes credentials (nothing ran)
+`;
+
 const program = new Command('gitops-seal-daemon')
   .description('Keep Kubernetes clusters equal to Git, with SOPS-encrypted Secrets decrypted in memory')
   .requiredOption('-c, --config <file>', 'DaemonConfig YAML file')
@@ -37,9 +52,18 @@ const program = new Command('gitops-seal-daemon')
   .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', '7s'))
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', '2s'))
   .addOption(durationOption('--shutdown-timeout <duration>', 'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)', '25s'))
-  .showHelpAfterError();
+  .addHelpText('after', EXIT_CODES)
+  // A usage error is one line and exit 2 (the full help would bury the cause in a pod's log).
+  .exitOverride()
+  .configureOutput({ outputError: (s, write) => write(`gitops-seal-daemon: ${s.trim().replace(/^error: /, '')} (see --help)\n`) });
 
-program.parse();
+try {
+  program.parse();
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // --help and --version exit 0; commander has already printed the error line.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}
 const opts = program.opts<{
   config: string;
   once?: boolean;
@@ -61,12 +85,21 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 let config;
 try {
   config = await loadConfig(opts.config);
 } catch (err) {
   fail(2, err instanceof ConfigError || err instanceof Error ? err.message : String(err));
 }
+const idle = nothingToDo(config, { once: opts.once === true });
+if (idle) fail(2, `${resolve(opts.config)}: ${idle}`);
+
+for (const source of idleSources(config)) log.warn({ source }, 'source is used by no sync and no imageUpdate: it is fetched for nothing');
+if (config.spec.syncs.length === 0) log.info('no syncs: running image automation only');
 
 let leaderElection: LeaderElectionOptions | undefined;
 if (opts.leaderElect && !opts.once) {
@@ -94,14 +127,19 @@ const daemon = new Daemon(config, {
   // restarts with fresh state. The engine's write order makes a stop at any point consistent.
   onLostLeadership: () => process.exit(1),
 });
-await daemon.init();
+/** Start-up failures: missing credentials are a configuration problem (2), the rest a failed run (1). */
+function startFailed(err: unknown): never {
+  fail(err instanceof KubeconfigError ? 2 : 1, message(err));
+}
+
+await daemon.init().catch(startFailed);
 if (opts.once) {
   const errors = await daemon.once();
   await daemon.stop();
   for (const e of errors) process.stderr.write(`gitops-seal-daemon: ${e.message}\n`);
   process.exit(errors.length === 0 ? 0 : 1);
 }
-await daemon.start();
+await daemon.start().catch(startFailed);
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.once(sig, () => {
     log.info({ signal: sig, timeoutMs: opts.shutdownTimeout }, 'shutting down');

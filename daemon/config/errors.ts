@@ -8,6 +8,8 @@ export interface ConfigIssue {
   message: string;
   /** 1-based line in the config file, when the field (or its nearest parent) is present in it. */
   line?: number;
+  /** 1-based column, for YAML syntax errors. */
+  column?: number;
 }
 
 export class ConfigError extends Error {
@@ -22,8 +24,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** `line 7: spec.sources[0].url: <message>`; the position and the field path when known. */
+export function formatIssue(i: ConfigIssue): string {
+  const where = i.line === undefined ? '' : i.column === undefined ? `line ${i.line}: ` : `line ${i.line}, column ${i.column}: `;
+  return `${where}${i.path ? `${i.path}: ` : ''}${i.message}`;
+}
+
 function formatIssues(source: string, issues: readonly ConfigIssue[]): string {
-  const lines = issues.map((i) => `${i.line !== undefined ? `line ${i.line}: ` : ''}${i.path || '(document)'}: ${i.message}`);
+  const lines = issues.map(formatIssue);
   if (lines.length === 1) return `${source}: ${lines[0] ?? ''}`;
   return `${source}: ${lines.length} problems:\n  ${lines.join('\n  ')}`;
 }

@@ -32,6 +32,32 @@ describe('expandString', () => {
     expect(expandString('${NOPE:-127.0.0.1:9797}', env)).toBe('127.0.0.1:9797');
   });
 
+  it('a default may itself hold ${...}, nested as POSIX shells allow', () => {
+    const cases: [string, string][] = [
+      ['${NOPE:-${HOST}}', 'git.local'],
+      ['${PORT:-${HOST}}', '8080'],
+      ['${NOPE:-http://${HOST}:${PORT:-80}/x}/r.git', 'http://git.local:8080/x/r.git'],
+      ['${NOPE:-${ALSO_NOPE:-${EMPTY:-deep}}}', 'deep'],
+      ['${NOPE-${EMPTY}}|${EMPTY-${HOST}}', '|'],
+      ['${NOPE:-$${HOST}}', '${HOST}'],
+      ['${NOPE:-a}b}', 'ab}'],
+    ];
+    for (const [text, want] of cases) expect(expandString(text, env), text).toBe(want);
+  });
+
+  it('only the default that is used is expanded: an unset variable in an unused one is no error', () => {
+    expect(expandString('${HOST:-${MISSING_VAR}}', env)).toBe('git.local');
+    expect(() => expandString('${NOPE:-${MISSING_VAR}}', env)).toThrow(/MISSING_VAR is not set/);
+  });
+
+  it('a malformed or unterminated nested reference is refused even in an unused default', () => {
+    expect(() => expandString('${HOST:-${1X}}', env)).toThrow(/invalid "\$\{1X\}"/);
+    expect(() => expandString('${HOST:-${NOPE}', env)).toThrow(/unterminated/);
+    expect(() => expandString('${HOST:-${NOPE:-x}', env)).toThrow(/unterminated/);
+    const deep = `${'${A:-'.repeat(40)}x${'}'.repeat(40)}`;
+    expect(() => expandString(deep, env)).toThrow(/nested more than 8 deep/);
+  });
+
   it('an unset variable is an error naming it', () => {
     expect(() => expandString('x ${MISSING_VAR} y', env)).toThrow(ExpansionError);
     expect(() => expandString('x ${MISSING_VAR} y', env)).toThrow(/MISSING_VAR is not set/);
@@ -123,6 +149,15 @@ describe('parseConfig with ${NAME} expansion', () => {
   it('an expanded value that is invalid is reported by validation like a literal one', () => {
     const issues = issuesOf(config, { ...env, INTERVAL: 'soon' });
     expect(issues).toEqual([expect.objectContaining({ path: 'spec.sources[0].interval', line: 9 })]);
+  });
+
+  it('nested defaults expand in a config; an unset inner variable names itself, the field and the line', () => {
+    const nested = config.replace('url: ${GIT_URL}', 'url: ${GIT_URL:-http://${GIT_HOST}/fleet.git}');
+    expect(parseConfig(nested, 'demo.yaml', { env: { ...env, GIT_URL: '', GIT_HOST: 'git.local:3000' } }).spec.sources[0]?.url).toBe('http://git.local:3000/fleet.git');
+    expect(parseConfig(nested, 'demo.yaml', { env }).spec.sources[0]?.url).toBe(env.GIT_URL);
+    expect(issuesOf(nested, { KUBECONFIG_FILE: '/kc' })).toEqual([
+      { path: 'spec.sources[0].url', line: 7, message: 'environment variable GIT_HOST is not set (use ${GIT_HOST:-default} for a default)' },
+    ]);
   });
 
   it('keys are not expanded', () => {

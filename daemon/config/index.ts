@@ -1,5 +1,5 @@
 // The DaemonConfig file: types, parsing/validation, durations and secret references.
-export { ConfigError, type ConfigIssue } from './errors.js';
+export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export { resolveSecretRef, describeSecretRef, SecretRefError, type SecretRef } from './secret-ref.js';
 export { parseConfig, loadConfig, type ParseConfigOptions } from './parse.js';

@@ -99,20 +99,29 @@ function readNamespaces(o: Obj): string[] | undefined {
   return ok;
 }
 
-/** A repository-relative directory; "..", absolute paths and backslashes cannot leave the checkout. */
+/**
+ * A repository-relative directory; "..", absolute paths and backslashes cannot leave the checkout.
+ * Absent means the repository root. A null (`path:` with nothing after it) is refused rather
+ * than read as the root: it is a value left out, and the root may hold far more than meant.
+ */
 function readRepoPath(o: Obj): string {
   const raw = o.raw('path');
-  if (raw === undefined || raw === null) return '';
+  if (raw === undefined) return '';
+  if (raw === null) {
+    o.issues.add(o.at('path'), 'is empty (null): write path: "." for the repository root, or the directory to apply');
+    return '';
+  }
   if (typeof raw !== 'string') {
     o.issues.add(o.at('path'), 'must be a string');
     return '';
   }
-  const n = posix.normalize(raw.replace(/^\/+/, '') || '.');
+  // "./" and "deploy/" name the same directories as "." and "deploy".
+  const n = posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/(.)\/+$/, '$1');
   if (n === '..' || n.startsWith('../')) {
     o.issues.add(o.at('path'), 'must stay inside the repository');
     return '';
   }
-  return n === '.' ? '' : n.replace(/\/+$/, '');
+  return n === '.' ? '' : n;
 }
 
 export function readSync(ctx: ReadCtx, path: string, value: unknown): SyncSpec | undefined {

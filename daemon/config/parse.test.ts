@@ -145,9 +145,41 @@ describe('parseConfig', () => {
     });
   });
 
-  it('reports YAML syntax errors and duplicate keys with their line', () => {
-    expect(issuesOf(`${head}spec:\n  listen: a\n  listen: b\n`)[0]).toMatchObject({ line: 5, message: expect.stringMatching(/^YAML: .*unique/i) });
-    expect(issuesOf(`${head}spec: [\n`)[0]?.message).toMatch(/^YAML: /);
+  it('reports the first YAML syntax error with line, column and a plain cause, never "(document)"', () => {
+    expect(issuesOf(`${head}spec:\n  listen: a\n  listen: b\n`)).toEqual([
+      { path: '', line: 5, column: 3, message: 'YAML syntax error: duplicate key "listen": each key may appear once in a mapping' },
+    ]);
+    expect(issuesOf(`${head}spec: [\n`)).toEqual([{ path: '', line: 4, column: 1, message: 'YAML syntax error: wrong indentation, or an unclosed [ ] or { }' }]);
+    expect(issuesOf(`${head}spec:\n\tlisten: x\n`)).toEqual([{ path: '', line: 4, column: 1, message: 'YAML syntax error: tabs are not allowed for indentation; use spaces' }]);
+    // Several errors from one mistake: only the first is reported, in words, not the library's token names.
+    const cascade = `${head}spec:\n  - a\n  b: c\n`;
+    expect(issuesOf(cascade)).toHaveLength(1);
+    let message = '';
+    try {
+      parseConfig(`${head}spec:\n  listen: a: b\n  x: "s3cr3t\n`, 'cfg.yaml');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('cfg.yaml: line 4, column 11: YAML syntax error: a mapping where a single value was expected: a value followed by "key: value" on the same line, or a more indented line under a value');
+    expect(message).not.toMatch(/document|token|compact|s3cr3t/);
+  });
+
+  it('refuses a null path (an empty "path:") instead of applying the whole repository', () => {
+    for (const empty of ['path:', 'path: ~', 'path: null']) {
+      expect(issuesOf(minimal.replace('source: repo\n', `source: repo\n      ${empty}\n`))).toEqual([
+        { path: 'spec.syncs[0].path', line: 11, message: 'is empty (null): write path: "." for the repository root, or the directory to apply' },
+      ]);
+    }
+    for (const root of ['path: "."', 'path: ""', 'path: /', 'path: ./']) {
+      expect(parseConfig(minimal.replace('source: repo\n', `source: repo\n      ${root}\n`), 'cfg.yaml').spec.syncs[0]?.path).toBe('');
+    }
+    expect(parseConfig(minimal, 'cfg.yaml').spec.syncs[0]?.path).toBe('');
+  });
+
+  it('an empty or comment-only file says so', () => {
+    for (const text of ['', '# nothing yet\n', '---\n']) {
+      expect(issuesOf(text)).toEqual([{ path: '', message: 'is empty (or only comments): a DaemonConfig needs apiVersion: gitops-seal.io/v1alpha1, kind: DaemonConfig and spec' }]);
+    }
   });
 
   it('requires apiVersion, kind and spec', () => {

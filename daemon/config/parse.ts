@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { expandDocument, type Env } from './expand.js';
+import { syntaxIssue } from './syntax.js';
 import { Issues, isMapping, Obj } from './fields.js';
 import { readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
@@ -84,12 +85,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
   const lc = new LineCounter();
   // YAML 1.2 core schema: `yes` stays a string here and is reported, rather than silently becoming true.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      sourceName,
-      doc.errors.map((e) => ({ path: '', line: lc.linePos(e.pos[0]).line, message: `YAML: ${e.message}` })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError(sourceName, [syntaxIssue(doc.errors, lc, text)]);
   const expansionIssues = expandDocument(doc, lc, opts.env ?? process.env);
   if (expansionIssues.length > 0) throw new ConfigError(sourceName, expansionIssues);
   const issues = new Issues();
@@ -100,6 +96,9 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
   } catch (e) {
     // The yaml package reports an alias without anchor (or alias bombs) only here, as a ReferenceError.
     throw new ConfigError(sourceName, [{ path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
+  if (tree === null || tree === undefined) {
+    throw new ConfigError(sourceName, [{ path: '', message: `is empty (or only comments): a DaemonConfig needs apiVersion: ${API_VERSION}, kind: ${KIND} and spec` }]);
   }
   const root = Obj.read(issues, '', tree, 'DaemonConfig');
   let config: DaemonConfig | undefined;
@@ -155,7 +154,8 @@ export async function loadConfig(path: string): Promise<DaemonConfig> {
     text = await readFile(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(abs, [{ path: '', message: `cannot read config file: ${code}` }]);
+    const plain: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' };
+    throw new ConfigError(abs, [{ path: '', message: `cannot read config file: ${code}${plain[code] ? ` (${plain[code]})` : ''}` }]);
   }
   return parseConfig(text, abs, { baseDir: dirname(abs) });
 }

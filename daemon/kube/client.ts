@@ -9,7 +9,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigAuth, loadAuth, loadKubeConfig, type AuthSource, type LoadOptions } from './credentials.js';
+import { kubeConfigAuth, loadAuth, loadAuthInThread, type AuthSource, type LoadOptions } from './credentials.js';
 import { apiErrorFromResponse, KubeApiError, KubeTransportError, parseJsonBody } from './errors.js';
 import { H2StaleError, H2Transport, H2Unsupported } from './h2.js';
 
@@ -92,7 +92,7 @@ export class KubeClient {
 
   /** Client for a kubeconfig file / context / in-cluster config, loaded as client-node loads it. */
   static async load(load: LoadOptions = {}, opts: KubeClientOptions = {}): Promise<KubeClient> {
-    return new KubeClient(opts.kubeconfigWorker ? await loadAuth(load) : await kubeConfigAuth(await loadKubeConfig(load)), opts);
+    return new KubeClient(opts.kubeconfigWorker ? await loadAuth(load) : await loadAuthInThread(load), opts);
   }
 
   /** Release pooled connections (the process can exit without waiting for keep-alive). */

@@ -2,9 +2,9 @@
 // worker for static credentials and token files, in this thread for exec plugins.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { loadAuth } from './credentials.js';
+import { KubeconfigError, loadAuth, loadAuthInThread } from './credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-creds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,7 @@ describe('loadAuth', { timeout: 60_000 }, () => {
     expect(other.tls.rejectUnauthorized).toBe(false);
     expect((await other.headers()).authorization).toBe(`Basic ${Buffer.from('ann:pw').toString('base64')}`);
     await expect(loadAuth({ kubeconfig: file, context: 'nope' })).rejects.toThrow('kubeconfig has no context "nope"');
+    await expect(loadAuthInThread({ kubeconfig: file, context: 'nope' })).rejects.toThrow(`kubeconfig ${file}: kubeconfig has no context "nope"`);
     await expect(loadAuth({ kubeconfig: join(dir, 'missing') })).rejects.toThrow(/ENOENT/);
   });
 
@@ -59,5 +60,24 @@ describe('loadAuth', { timeout: 60_000 }, () => {
     const auth = await loadAuth({ kubeconfig: kubeconfig('exec', [{ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }]) });
     expect(auth.server).toBe('https://a.example:6443');
     expect((await auth.headers()).authorization).toBe('Bearer exec-token-42');
+  });
+
+  it('a KUBECONFIG list is merged as client-node merges it, read from the given environment', async () => {
+    const first = kubeconfig('list-1', [{ token: 'tok-1' }]);
+    const second = join(dir, 'list-2');
+    writeFileSync(second, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://c.example:6443', 'insecure-skip-tls-verify': true } }],
+      contexts: [{ name: 'third', context: { cluster: 'c', user: 'u9' } }],
+      users: [{ name: 'u9', user: { token: 'tok-9' } }],
+    }));
+    const env = { KUBECONFIG: [first, join(dir, 'absent'), second].join(delimiter) };
+    for (const load of [loadAuth, loadAuthInThread]) {
+      const auth = await load({ env, context: 'third' });
+      expect(auth.server).toBe('https://c.example:6443');
+      expect(await auth.headers()).toEqual({ authorization: 'Bearer tok-9' });
+      expect((await load({ env })).server).toBe('https://a.example:6443');
+    }
+    await expect(loadAuth({ env: { HOME: join(dir, 'nohome') } })).rejects.toThrow(KubeconfigError);
   });
 });

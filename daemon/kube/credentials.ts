@@ -15,15 +15,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigLoadError, locateKubeconfig, type KubeconfigLocation, type LoadOptions } from './locate.js';
 
-export interface LoadOptions {
-  /** Path of a kubeconfig file; default: $KUBECONFIG / ~/.kube/config, or in-cluster. */
-  kubeconfig?: string;
-  /** Context name inside the kubeconfig; default: its current-context. */
-  context?: string;
-  /** Use the pod's ServiceAccount (KUBERNETES_SERVICE_HOST + token file). */
-  inCluster?: boolean;
-}
+export { KubeconfigError, type LoadOptions } from './locate.js';
 
 /** Server, TLS and auth headers of the current context; headers() may refresh. */
 export interface AuthSource {
@@ -39,6 +33,7 @@ const AUTH_REFRESH_MS = 60_000;
 /** The KubeConfig itself, refreshed through applyToHTTPSOptions (exec, auth providers, CLI). */
 export async function kubeConfigAuth(kc: KubeConfig): Promise<AuthSource> {
   const cluster = kc.getCurrentCluster();
+  // Plain Errors here and below: kubeconfigLoadError wraps them naming the file.
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const probe: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(probe);
@@ -60,8 +55,14 @@ export async function kubeConfigAuth(kc: KubeConfig): Promise<AuthSource> {
 
 /** Load the kubeconfig as client-node does, holding the library only when the credentials need it. */
 export async function loadAuth(load: LoadOptions): Promise<AuthSource> {
-  const r = await resolveInWorker(load);
-  if (r.needsLibrary) return kubeConfigAuth(await loadKubeConfig(load));
+  const where = locateKubeconfig(load);
+  let r: Resolved;
+  try {
+    r = await resolveInWorker(where, load.env ?? process.env);
+  } catch (err) {
+    throw kubeconfigLoadError(where, err);
+  }
+  if (r.needsLibrary) return loadAuthInThread(load);
   let headers = r.headers;
   let at = Date.now();
   return {
@@ -77,16 +78,38 @@ export async function loadAuth(load: LoadOptions): Promise<AuthSource> {
   };
 }
 
+/** Load the kubeconfig and compute auth with client-node in this thread (exec plugins, auth providers, the CLI). */
+export async function loadAuthInThread(load: LoadOptions): Promise<AuthSource> {
+  const kc = await loadKubeConfig(load);
+  try {
+    return await kubeConfigAuth(kc);
+  } catch (err) {
+    throw kubeconfigLoadError(locateKubeconfig(load), err);
+  }
+}
+
 /** client-node's KubeConfig for these options, in this thread. */
 export async function loadKubeConfig(load: LoadOptions): Promise<KubeConfig> {
+  const where = locateKubeconfig(load);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  if (load.inCluster) kc.loadFromCluster();
-  else if (load.kubeconfig) kc.loadFromFile(load.kubeconfig);
-  else kc.loadFromDefault();
-  if (load.context) {
-    if (!kc.getContextObject(load.context)) throw new Error(`kubeconfig has no context "${load.context}"`);
-    kc.setCurrentContext(load.context);
+  try {
+    if ('inCluster' in where) kc.loadFromCluster();
+    else {
+      // As client-node's loadFromDefault merges a KUBECONFIG list: later files add to the first.
+      kc.loadFromFile(where.files[0] ?? '');
+      for (const file of where.files.slice(1)) {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more);
+      }
+      if (where.context) {
+        if (!kc.getContextObject(where.context)) throw new Error(`kubeconfig has no context "${where.context}"`);
+        kc.setCurrentContext(where.context);
+      }
+    }
+  } catch (err) {
+    throw kubeconfigLoadError(where, err);
   }
   return kc;
 }
@@ -107,14 +130,20 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { KubeConfig } = await import(workerData.library);
-  const load = workerData.load;
+  const where = workerData.where;
   const kc = new KubeConfig();
-  if (load.inCluster) kc.loadFromCluster();
-  else if (load.kubeconfig) kc.loadFromFile(load.kubeconfig);
-  else kc.loadFromDefault();
-  if (load.context) {
-    if (!kc.getContextObject(load.context)) throw new Error('kubeconfig has no context "' + load.context + '"');
-    kc.setCurrentContext(load.context);
+  if (where.inCluster) kc.loadFromCluster();
+  else {
+    kc.loadFromFile(where.files[0]);
+    for (const file of where.files.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      kc.mergeConfig(more);
+    }
+    if (where.context) {
+      if (!kc.getContextObject(where.context)) throw new Error('kubeconfig has no context "' + where.context + '"');
+      kc.setCurrentContext(where.context);
+    }
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -128,23 +157,23 @@ const { parentPort, workerData } = require('node:worker_threads');
   const tls = {};
   for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']) if (opts[k] !== undefined) tls[k] = opts[k];
   parentPort.postMessage({ ok: true, value: { needsLibrary, server: cluster.server, tls, headers: opts.headers || {}, auth: opts.auth, tokenFile: fileAuth && !user.token ? ap.config.tokenFile : undefined } });
-})().catch((err) => parentPort.postMessage({ ok: false, message: err && err.message ? err.message : String(err) }));
+})().catch((err) => parentPort.postMessage({ ok: false, message: err && err.message ? err.message : String(err), code: err && typeof err.code === 'string' ? err.code : undefined }));
 `;
 
 type WorkerAnswer =
   | { ok: true; value: { needsLibrary: boolean; server?: string; tls?: Record<string, unknown>; headers?: Record<string, unknown>; auth?: string; tokenFile?: string } }
-  | { ok: false; message: string };
+  | { ok: false; message: string; code?: string };
 
-async function resolveInWorker(load: LoadOptions): Promise<Resolved> {
+async function resolveInWorker(where: KubeconfigLocation, env: NodeJS.ProcessEnv): Promise<Resolved> {
   const library = pathToFileURL(createRequire(import.meta.url).resolve('@kubernetes/client-node')).href;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { library, load: { ...load } }, env: process.env });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { library, where }, env });
   try {
     const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
       worker.once('message', (m: WorkerAnswer) => resolve(m));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`kubeconfig loader exited with code ${code}`)));
     });
-    if (!answer.ok) throw new Error(answer.message);
+    if (!answer.ok) throw Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
     const v = answer.value;
     if (v.needsLibrary) return { needsLibrary: true, server: '', tls: {}, headers: {} };
     // Buffers arrive as Uint8Arrays after the structured clone.

@@ -1,4 +1,5 @@
 export { KubeClient, type KubeClientOptions, type LoadOptions, type Query, type RawResponse, type RequestOptions } from './client.js';
+export { KubeconfigError } from './locate.js';
 export { RESTMapper, parseResourceList, resourcePath, type ResourceMapping } from './discovery.js';
 export {
   KubeApiError, KubeTransportError, NoMatchError, apiErrorFromResponse, redactSecretValues, redactedApiError,
