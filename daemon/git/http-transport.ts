@@ -61,7 +61,7 @@ export class HttpTransport implements GitTransport {
         cache: store.cache,
         url: this.url,
         headers: await this.headers(),
-        ref: req.localRef,
+        ref: req.haveRef,
         remoteRef: req.remoteRef,
         singleBranch: true,
         ...(req.depth !== undefined ? { depth: req.depth } : {}),

@@ -19,15 +19,16 @@ export interface ListRefsRequest {
 }
 
 /**
- * Fetch one remote ref (or a sha, where the server allows it) into `store` and point `localRef`
- * at it. Tags are never fetched along; only the one ref's history is negotiated.
+ * Fetch one remote ref (or a sha, where the server allows it) into `store`. Tags are never
+ * fetched along; only the one ref's history is negotiated. No local ref is moved: the caller
+ * points its own refs at the returned commit.
  */
 export interface FetchRequest {
   store: ObjectStore;
   /** Remote ref name, `HEAD`, or a 40-hex sha. */
   remoteRef: string;
-  /** Local ref updated to the fetched commit; also offered as a "have" on the next fetch. */
-  localRef: string;
+  /** Local ref whose commit is offered as a "have", so the server sends only what it lacks. */
+  haveRef: string;
   /** Shallow depth; full history when absent. */
   depth?: number;
 }

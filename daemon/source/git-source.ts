@@ -191,7 +191,7 @@ export class GitSource {
    * because negotiation is by object, not by history.
    */
   private async fetchRef(head: RemoteHead): Promise<RemoteHead> {
-    const { fetchHead: fetched } = await this.viaGit(() => this.transport.fetch({ store: this.store, localRef: LAST_REF, remoteRef: head.ref, depth: 1 }));
+    const { fetchHead: fetched } = await this.viaGit(() => this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: head.ref, depth: 1 }));
     this.counters.fetches++;
     if (await hasObject(this.store, head.commit)) return head;
     // A push between the advertisement and the fetch: the fetch (which reads the refs again)
@@ -209,12 +209,12 @@ export class GitSource {
   private async fetchCommit(sha: string): Promise<void> {
     await this.prepareStore();
     try {
-      await this.transport.fetch({ store: this.store, localRef: LAST_REF, remoteRef: sha, depth: 1 });
+      await this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: sha, depth: 1 });
       this.counters.fetches++;
     } catch (err) {
       const e = this.wrap(err, 'fetch');
       if (e.reason === 'auth' || e.reason === 'not-found' || e.reason === 'network') throw e;
-      await this.viaGit(() => this.transport.fetch({ store: this.store, localRef: LAST_REF, remoteRef: 'HEAD' }));
+      await this.viaGit(() => this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: 'HEAD' }));
       this.counters.fetches++;
     }
     if (!(await hasObject(this.store, sha))) throw this.error('ref-not-found', `commit ${sha} is not reachable from any ref of the remote`);

@@ -154,7 +154,7 @@ export class BranchWriter {
       throw this.error('not-found', `${which} not found on the remote`);
     }
     if (await storeHas(this.store, want.oid)) return want.oid;
-    const res = await this.guard(() => this.transport.fetch({ store: this.store, localRef: BASE_REF, remoteRef: want.ref, depth: 1 }), 'fetch');
+    const res = await this.guard(() => this.transport.fetch({ store: this.store, haveRef: BASE_REF, remoteRef: want.ref, depth: 1 }), 'fetch');
     // The branch may have moved again since the advertisement: use what was actually fetched.
     const got = res.fetchHead ?? want.oid;
     if (!(await hasObject(this.store, got))) throw this.error('protocol', `server did not send ${want.ref} (${got})`);
