@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates, startTlsFront, type KeyPair, type TestCertificates, type TlsFront } from '../../test/support/tls-front.js';
-import { authedUrl, createRepo, startGitServer } from '../../test/stack/gitserver.js';
-import type { GitInfo, StackInfo, Started } from '../../test/stack/types.js';
+import { authedUrl, createRepo } from '../../test/stack/gitserver.js';
+import type { GitInfo } from '../../test/stack/types.js';
+import { sharedOrOwnGitServer, type TestGitServer } from '../../test/support/git-server.js';
 import { GitSource, SourceError } from '../source/index.js';
 import { BranchWriter, WritebackError, type CommitInfo, type Produce } from '../writeback/index.js';
 import { GitError, openStore, openTransport, prepareStore, setRef } from './index.js';
@@ -24,7 +25,7 @@ const run = promisify(execFile);
 const uniq = Math.random().toString(36).slice(2, 8);
 const REPO = `tls-${uniq}`;
 let info: GitInfo;
-let own: Started<GitInfo> | undefined;
+let server: TestGitServer | undefined;
 let tmp = '';
 let certs: TestCertificates;
 let front: TlsFront;
@@ -32,12 +33,8 @@ let httpsUrl = '';
 let n = 0;
 
 beforeAll(async () => {
-  const shared = inject('stack') as StackInfo | undefined;
-  if (shared) info = shared.git;
-  else {
-    own = await startGitServer();
-    info = own.info;
-  }
+  server = await sharedOrOwnGitServer();
+  info = server.info;
   tmp = mkdtempSync(join(tmpdir(), 'gitops-seal-tls-'));
   certs = await makeCertificates(tmp);
   await createRepo(info, REPO, { 'apps/app.yaml': 'image: ghcr.io/acme/app:1.0.0 # {"$imagepolicy": "app"}\n' });
@@ -48,7 +45,7 @@ afterAll(async () => {
   delete https.globalAgent.options.ca;
   await front?.stop();
   rmSync(tmp, { recursive: true, force: true });
-  await own?.stop();
+  await server?.stop();
 });
 
 const auth = async (): Promise<{ username: string; password: string }> => ({ username: info.username, password: info.password });
