@@ -18,9 +18,14 @@ export function unsupportedUrl(url: string): string | undefined {
   return undefined;
 }
 
-/** The transport for `url` (which may carry userinfo); throws on a URL `unsupportedUrl` refuses. */
+/** A remote URL no transport serves (its text carries no credentials). */
+export class UnsupportedUrlError extends Error {
+  override readonly name = 'UnsupportedUrlError';
+}
+
+/** The transport for `url` (which may carry userinfo); UnsupportedUrlError for a URL `unsupportedUrl` refuses. */
 export function openTransport(url: string, options: TransportOptions = {}): GitTransport {
   const why = unsupportedUrl(url);
-  if (why !== undefined) throw new Error(why);
+  if (why !== undefined) throw new UnsupportedUrlError(why);
   return new HttpTransport(url, options);
 }

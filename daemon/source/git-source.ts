@@ -70,7 +70,7 @@ export class GitSource {
     const invalid = unsupportedUrl(spec.url) ?? validateRefSpec(spec.ref);
     if (invalid !== undefined) {
       // No credential has been used yet: the URL's own userinfo is all there is to keep out.
-      throw this.error('invalid-spec', redact(invalid, [urlCredentials(spec.url)?.password]));
+      throw sourceError(spec, this.url, 'invalid-spec', redact(invalid, [urlCredentials(spec.url)?.password]));
     }
     this.transport = openTransport(spec.url, {
       ...(spec.auth !== undefined ? { auth: spec.auth } : {}),
@@ -239,15 +239,7 @@ export class GitSource {
   }
 
   private error(reason: SourceErrorReason, detail: string, cause?: unknown): SourceError {
-    return new SourceError({
-      source: this.name,
-      url: this.url,
-      ref: describeRef(this.spec.ref),
-      reason,
-      // Before the transport exists (an invalid spec) the caller has redacted already.
-      detail: this.transport === undefined ? detail : this.transport.redact(detail),
-      cause,
-    });
+    return sourceError(this.spec, this.url, reason, this.transport.redact(detail), cause);
   }
 
   /** Runs a git client call; its GitError becomes a SourceError. */
@@ -270,4 +262,9 @@ export class GitSource {
     const reason: SourceErrorReason = g.reason === 'push-rejected' ? 'protocol' : g.reason;
     return this.error(reason, g.detail, g.cause);
   }
+}
+
+/** `detail` must be redacted already. */
+function sourceError(spec: GitSourceSpec, url: string, reason: SourceErrorReason, detail: string, cause?: unknown): SourceError {
+  return new SourceError({ source: spec.name, url, ref: describeRef(spec.ref), reason, detail, cause });
 }

@@ -87,6 +87,7 @@ export class BranchWriter {
   private readonly opts: BranchWriterOptions;
   private lock: Promise<unknown> = Promise.resolve();
 
+  /** Throws UnsupportedUrlError for a URL no transport serves (the config admits only http(s)). */
   constructor(target: PushTarget, cacheDir: string, options: BranchWriterOptions = {}) {
     this.url = stripUserinfo(target.url);
     this.branch = target.branch;
