@@ -47,28 +47,5 @@ export class SourceError extends Error {
   }
 }
 
-/** `https://user:pass@host/x.git` → `https://host/x.git`. Non-URLs are returned unchanged. */
-export function stripUserinfo(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    // Not a parseable URL: remove anything that looks like userinfo conservatively.
-    return url.replace(/\/\/[^/@\s]*@/g, '//');
-  }
-}
-
-/** Replace every occurrence of each secret (and its URL-encoded form) in `text` with `***`. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1');
-  for (const s of secrets) {
-    if (!s || s.length < 3) continue;
-    for (const form of new Set([s, encodeURIComponent(s), Buffer.from(s).toString('base64')])) {
-      out = out.split(form).join('***');
-    }
-  }
-  return out;
-}
+// Kept here for the importers outside the daemon's git code (CLI, status) that strip URLs.
+export { stripUserinfo } from '../git/index.js';

@@ -1,14 +1,10 @@
 // Choosing the remote ref a source follows from the server's ref advertisement. Pure functions,
 // so the selection rules (semver ordering, tag peeling) are unit-tested without a server.
 import semver from 'semver';
+import type { AdvertisedRef } from '../git/index.js';
 import type { GitRefSpec } from './types.js';
 
-/** One advertised ref, as isomorphic-git's listServerRefs returns it (`peeled` for annotated tags). */
-export interface AdvertisedRef {
-  ref: string;
-  oid: string;
-  peeled?: string;
-}
+export type { AdvertisedRef };
 
 export interface PickedRef {
   /** Full ref name. */

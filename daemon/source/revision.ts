@@ -1,6 +1,6 @@
 // A fetched commit, read from the bare object store. Immutable: the same commit always yields
 // the same files, so callers may cache by `commit`.
-import { blobAt, commitTree, listBlobs, normalizePath, readBlob, treeAt, type ObjectStore } from './objects.js';
+import { blobAt, commitTree, listBlobs, normalizePath, readBlob, treeAt, type ObjectStore } from '../git/index.js';
 import type { Revision } from './types.js';
 
 /** Blob reads in flight at once: enough to overlap pack I/O, bounded so memory stays flat. */

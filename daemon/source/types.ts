@@ -1,12 +1,10 @@
 // Public types of the Git source.
+import type { CredentialProvider, GitCredentials } from '../git/index.js';
+
+export type { GitCredentials };
 
 /** Which revision of the remote a source follows. Exactly one key. */
 export type GitRefSpec = { branch: string } | { tag: string } | { semver: string } | { commit: string };
-
-export interface GitCredentials {
-  username: string;
-  password: string;
-}
 
 export interface SignatureVerification {
   /** Path of an OpenSSH allowed-signers file (`ssh-keygen -Y verify` format). */
@@ -19,7 +17,7 @@ export interface GitSourceSpec {
   url: string;
   ref: GitRefSpec;
   /** Called before every remote operation, so rotated credentials are picked up. */
-  auth?: () => Promise<GitCredentials | undefined>;
+  auth?: CredentialProvider;
   /** When set, a fetched commit must carry a valid SSH signature by an allowed signer. */
   verify?: SignatureVerification;
 }

@@ -2,7 +2,7 @@
 // policies to the marked files of the push branch and pushes one commit when anything changed.
 // The status says what the last run did: the commit it pushed, or why it did nothing or failed.
 import { initWritebackMetrics, recordWritebackRun } from '../metrics/index.js';
-import type { GitCredentials } from '../source/types.js';
+import type { GitCredentials } from '../git/index.js';
 import { WritebackError, type YamlEditError } from './errors.js';
 import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
 import { BranchWriter, type BranchWriterOptions, type CommitInfo } from './push.js';

@@ -3,7 +3,7 @@
 // signature goes into the gpgsig header. daemon/source/signature verifies exactly this format.
 import { createHash, createPrivateKey, sign as edSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SshReader } from '../source/signature/sshsig.js';
+import { SshReader } from '../source/index.js';
 
 interface CommitFields {
   tree: string;

@@ -2,7 +2,7 @@
 // in the bare work store: blobs, then only the trees on the changed paths, then the commit. Every
 // untouched subtree keeps its oid, so the new commit shares everything else with its parent.
 import git from 'isomorphic-git';
-import { commitTree, listBlobs, normalizePath, readBlob, treeAt, type ObjectStore } from '../source/objects.js';
+import { commitTree, listBlobs, normalizePath, readBlob, treeAt, type ObjectStore } from '../git/index.js';
 import { YamlEditError } from './errors.js';
 import { isMarkerFile, MARKER_TOKEN } from './markers.js';
 

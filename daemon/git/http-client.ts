@@ -2,18 +2,14 @@
 // prove (in tests and metrics) that an unmoved remote costs one small request and no pack.
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-
-export interface TrafficCounter {
-  requests: number;
-  bytesReceived: number;
-}
+import type { TrafficStats } from './transport.js';
 
 /**
  * `idleTimeoutMs` bounds how long a socket may sit silent (simple-get's `timeout`, a socket idle
  * timer that also covers the body): a server that accepts and then hangs must fail the poll,
  * not wedge the source forever.
  */
-export function countingHttp(counter: TrafficCounter, inner: HttpClient = nodeHttp, idleTimeoutMs = 60_000): HttpClient {
+export function countingHttp(counter: TrafficStats, inner: HttpClient = nodeHttp, idleTimeoutMs = 60_000): HttpClient {
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;

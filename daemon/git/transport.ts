@@ -1,0 +1,68 @@
+// What a consumer asks of a remote, independent of how it is reached. The HTTP transport
+// (isomorphic-git's smart-HTTP client) is one implementation; SSH will be another. Nothing here
+// names a protocol: credentials, headers, sockets and timeouts belong to the implementation.
+// Every method fails with a GitError (errors.ts), redacted of the credentials it used.
+import type { ObjectStore } from './objects.js';
+
+/** One advertised ref (`peeled`: the commit an annotated tag points at). */
+export interface AdvertisedRef {
+  ref: string;
+  oid: string;
+  peeled?: string;
+}
+
+export interface ListRefsRequest {
+  /** Only refs starting with this (e.g. `refs/heads/`); all refs when absent. */
+  prefix?: string;
+  /** Report the commit behind annotated tags as `peeled`. */
+  peelTags?: boolean;
+}
+
+/**
+ * Fetch one remote ref (or a sha, where the server allows it) into `store`. Tags are never
+ * fetched along; only the one ref's history is negotiated. No local ref is moved: the caller
+ * points its own refs at the returned commit.
+ */
+export interface FetchRequest {
+  store: ObjectStore;
+  /** Remote ref name, `HEAD`, or a 40-hex sha. */
+  remoteRef: string;
+  /** Local ref whose commit is offered as a "have", so the server sends only what it lacks. */
+  haveRef: string;
+  /** Shallow depth; full history when absent. */
+  depth?: number;
+}
+
+export interface FetchResult {
+  /** The commit that was fetched (the remote may have moved since it was listed), when known. */
+  fetchHead: string | null;
+}
+
+/** Push `localRef` of `store` to `remoteRef`, fast-forward only. There is no force push. */
+export interface PushRequest {
+  store: ObjectStore;
+  localRef: string;
+  remoteRef: string;
+}
+
+/** `conflict`: the remote ref moved (not a fast-forward, or the server's compare-and-swap failed). */
+export type PushResult = { ok: true } | { ok: false; conflict: string };
+
+/** Traffic of one transport; exported as metrics and asserted on by tests. */
+export interface TrafficStats {
+  /** Round trips to the remote. */
+  requests: number;
+  /** Bytes received from it (ref advertisements and packs). */
+  bytesReceived: number;
+}
+
+export interface GitTransport {
+  /** The remote's URL without credentials: safe to log. */
+  readonly url: string;
+  readonly stats: Readonly<TrafficStats>;
+  listRefs(req?: ListRefsRequest): Promise<AdvertisedRef[]>;
+  fetch(req: FetchRequest): Promise<FetchResult>;
+  push(req: PushRequest): Promise<PushResult>;
+  /** `text` without any credential this transport has used (for consumers' own messages). */
+  redact(text: string): string;
+}
