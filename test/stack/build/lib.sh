@@ -35,8 +35,8 @@ require_go() {
   fi
 }
 
-# complete DIR FILE... : every FILE (relative to DIR) is there; bin/* must be executable.
-complete() {
+# entry_complete DIR FILE... : every FILE (relative to DIR) is there; bin/* must be executable.
+entry_complete() {
   local dir="$1" f
   shift
   for f in "$@"; do
@@ -70,7 +70,7 @@ cached_build() {
   local component="$1" version="$2" build="$3"
   shift 3
   local dest="$CACHE/$component-$version"
-  if complete "$dest" "$@"; then say "cached: $dest"; return 0; fi
+  if entry_complete "$dest" "$@"; then say "cached: $dest"; return 0; fi
   require_go
   mkdir -p "$CACHE"
   sweep_killed_builds "$component-$version"
@@ -84,10 +84,10 @@ cached_build() {
   mkdir -p "$tmp/out/bin" "$tmp/work"
   say "building $component $version with $(go env GOVERSION)"
   "$build" "$tmp/out" "$tmp/work"
-  complete "$tmp/out" "$@" || die "build of $component $version did not produce all of: $*"
+  entry_complete "$tmp/out" "$@" || die "build of $component $version did not produce all of: $*"
   if mv -T "$tmp/out" "$dest" 2>/dev/null; then
     say "built in $((SECONDS - start))s: $dest"
-  elif complete "$dest" "$@"; then
+  elif entry_complete "$dest" "$@"; then
     say "built in $((SECONDS - start))s; a concurrent run installed $dest first, keeping that one"
   else
     die "cannot install $dest: it exists but lacks some of $* (remove it and run again)"
