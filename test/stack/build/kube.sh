@@ -12,7 +12,7 @@ build_kube() {
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ver="${ver:-} -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   done
-  # -mod=mod: the tool module's go.sum may need the staging modules' sums filled in.
+  # -mod=mod as the script always had it; CGO off (lib.sh) as upstream builds these binaries.
   (cd "$STACK_DIR/kube" &&
     go build -mod=mod -buildvcs=false -trimpath -ldflags="-s -w$ver" -o "$out/bin/kube-stack" .)
   "$out/bin/kube-stack" kubectl version --client >/dev/null
