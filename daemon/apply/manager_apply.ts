@@ -18,6 +18,7 @@
 import { NoMatchError } from '../kube/errors.js';
 import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
 import { crdHealth } from '../health/crd.js';
+import { missing } from '../health/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
@@ -216,7 +217,7 @@ async function waitEstablished(m: ResourceManager, crds: readonly KubeObject[], 
     last = new Map();
     for (const crd of pending) {
       const live = await m.client.getOptional<KubeObject>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name ?? '')}`);
-      const h = live ? crdHealth(live) : { status: 'Progressing' as const, message: 'not found yet' };
+      const h = live ? crdHealth(live) : missing('not found yet');
       if (h.status === 'Degraded') {
         throw new ApplyError('crds', [{ ...toFailure(crd, new Error(h.message)), reason: 'NotEstablished' }], cs);
       }

@@ -2,8 +2,11 @@
 // Fails fast with WaitError('degraded') when one is Degraded — a Job that failed or a
 // Deployment past its progress deadline will not recover by waiting — and with
 // WaitError('timeout') listing the stragglers and their last health message.
+// Missing (not found) and Unknown (the GET failed) are not Ready: the object stays pending and
+// is polled again — it may appear, the API may answer next time — until the timeout, whose
+// error names it with that word.
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
-import { healthOf } from '../health/index.js';
+import { healthOf, unknown } from '../health/index.js';
 import { WaitError, type WaitState } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
 import { mapLimit } from './pool.js';
@@ -26,21 +29,18 @@ export async function waitAll(m: ResourceManager, objects: readonly KubeObject[]
   const states = new Map<KubeObject, WaitState>(
     objects.map((o) => {
       const key = keyOf(o);
-      return [o, { key, subject: formatKey(key), health: { status: 'Progressing', message: 'not checked yet' } }];
+      return [o, { key, subject: formatKey(key), health: unknown('not checked yet') }];
     }),
   );
   let pending: { obj: KubeObject; loc: Located }[] = targets;
   for (;;) {
-    const results = await mapLimit(pending, m.concurrency, async (t) => {
-      const live = await m.getLive(t.loc);
-      return live ? healthOf(live) : { status: 'Progressing' as const, message: 'not found' };
-    });
+    const results = await mapLimit(pending, m.concurrency, async (t) => healthOf(await m.getLive(t.loc)));
     const next: typeof pending = [];
     results.forEach((r, i) => {
       const t = pending[i] as { obj: KubeObject; loc: Located };
       const state = states.get(t.obj) as WaitState;
       // A failed GET is transient for waiting purposes: keep the object pending.
-      state.health = r.ok ? r.value : { status: 'Progressing', message: `get failed: ${r.error instanceof Error ? r.error.message : String(r.error)}` };
+      state.health = r.ok ? r.value : unknown(`get failed: ${r.error instanceof Error ? r.error.message : String(r.error)}`);
       if (state.health.status !== 'Ready') next.push(t);
     });
     pending = next;

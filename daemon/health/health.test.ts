@@ -78,3 +78,23 @@ describe('Job, CRD, Namespace, generic', () => {
     expect(healthOf(obj('example.com/v1', 'Deployment', { spec: { replicas: 3 } })).status).toBe('Ready');
   });
 });
+
+describe('Missing and Unknown (the gitops-engine words for absent and unassessable)', () => {
+  it('an object the GET did not find is Missing, not Progressing or Ready', () => {
+    expect(healthOf(undefined)).toEqual({ status: 'Missing', message: 'not found' });
+  });
+  it('a check that cannot read the object gives Unknown with the cause, never Ready', () => {
+    const unreadable = new Proxy({}, {
+      get: () => {
+        throw new Error('status is not an object');
+      },
+    });
+    const h = healthOf({ ...obj('example.com/v1', 'Widget', {}), status: unreadable });
+    expect(h).toEqual({ status: 'Unknown', message: 'health check failed: status is not an object' });
+  });
+  it('an object being deleted is still Progressing (it may go away or be kept by a finalizer)', () => {
+    const dying = obj('v1', 'ConfigMap', {});
+    dying.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    expect(healthOf(dying)).toEqual({ status: 'Progressing', message: 'being deleted' });
+  });
+});

@@ -8,7 +8,7 @@ import { genericHealth } from './generic.js';
 import { jobHealth } from './job.js';
 import { namespaceHealth } from './namespace.js';
 import { statefulSetHealth } from './statefulset.js';
-import type { Health, HealthCheck } from './types.js';
+import { missing, progressing, unknown, type Health, type HealthCheck } from './types.js';
 
 export * from './types.js';
 
@@ -25,7 +25,16 @@ export function healthCheckFor(apiVersion: string, kind: string): HealthCheck {
   return checks.get(`${splitApiVersion(apiVersion).group}/${kind}`) ?? genericHealth;
 }
 
-export function healthOf(obj: KubeObject): Health {
-  if (obj.metadata.deletionTimestamp) return { status: 'Progressing', message: 'being deleted' };
-  return healthCheckFor(obj.apiVersion, obj.kind)(obj);
+/**
+ * Health of what a GET of the object returned: Missing when there is no such object, and
+ * Unknown (never Ready) when the kind's check cannot read what the server sent.
+ */
+export function healthOf(obj: KubeObject | undefined): Health {
+  if (!obj) return missing();
+  if (obj.metadata.deletionTimestamp) return progressing('being deleted');
+  try {
+    return healthCheckFor(obj.apiVersion, obj.kind)(obj);
+  } catch (err) {
+    return unknown(`health check failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -1,7 +1,11 @@
-// Health of a live object, as the sync reports it and `wait` polls it.
+// Health of a live object, as the sync reports it and `wait` polls it. The words follow
+// argoproj/gitops-engine's pkg/health (which says Healthy for Ready): Progressing may still
+// become Ready; Degraded will not by waiting; Missing means the object is not in the cluster;
+// Unknown means its health could not be assessed (the GET or the check failed). Suspended is
+// not used: a paused rollout or suspended Job is Ready with a message saying so.
 import type { KubeObject } from '../kube/types.js';
 
-export type HealthStatus = 'Ready' | 'Progressing' | 'Degraded';
+export type HealthStatus = 'Ready' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
 
 export interface Health {
   status: HealthStatus;
@@ -22,6 +26,8 @@ export interface Condition {
 export const ready = (message = ''): Health => ({ status: 'Ready', message });
 export const progressing = (message: string): Health => ({ status: 'Progressing', message });
 export const degraded = (message: string): Health => ({ status: 'Degraded', message });
+export const missing = (message = 'not found'): Health => ({ status: 'Missing', message });
+export const unknown = (message: string): Health => ({ status: 'Unknown', message });
 
 // Helpers that read loosely typed JSON without `any`.
 export function field(obj: unknown, ...path: string[]): unknown {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StackError } from './procs.js';
 
 export const stackDir = dirname(fileURLToPath(import.meta.url));
 
@@ -20,7 +21,14 @@ export function versions(): Record<string, string> {
   return out;
 }
 
-/** Path of a built binary: <cache>/<component>-<version>/bin/<bin>. */
+/** One pin of versions.env; a missing pin is an error that names it (no silent default). */
+export function pin(name: string): string {
+  const v = versions()[name];
+  if (!v) throw new StackError('versions', `${name} is missing from test/stack/versions.env`);
+  return v;
+}
+
+/** Path of a built binary: <cache>/<component>-<version>/bin/<bin> (build/lib.sh's layout). */
 export function cachedBin(component: string, version: string, bin: string): string {
   return join(cacheRoot(), `${component}-${version}`, 'bin', bin);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything the test stack needs on a fresh Debian machine: Debian packages, then the
-# Go builds (Kubernetes control plane, kwok, OpenBao, sops) in parallel, each cached under
-# ${GITOPS_SEAL_CACHE:-~/.cache/gitops-seal}/<component>-<version>. A warm run does nothing.
+# Installs everything the test stack needs on a fresh Debian machine: Debian packages, then every
+# build script in test/stack/build/ (Kubernetes control plane, kwok, the Vault server, sops,
+# distribution, age) in parallel, each cached under
+# ${GITOPS_SEAL_CACHE:-~/.cache/gitops-seal}/<component>-<version>/ (see build/lib.sh).
+# A warm run builds nothing and needs no Go.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 APT_PACKAGES=(git age apache2-utils openssl ca-certificates zsh fish)
@@ -20,18 +22,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
-  echo "[stack] Go 1.26 is required to build the stack's servers (k8s.io/kubernetes, OpenBao, sops, kwok): install Go into /usr/local/go" >&2
-  exit 1
-fi
 
 # The builds run in parallel (the machine has 2 cores and plenty of memory); each prints
-# `[stack:<component>]` progress and its own timing.
+# `[stack:<component>]` progress and its own timing, and checks Go only if it has to build.
 logs="$(mktemp -d)"
 pids=()
-for c in kube kwok openbao sops registry age; do
-  [ -f "$here/build/$c.sh" ] || continue
-  bash "$here/build/$c.sh" > >(tee "$logs/$c.log") 2>&1 &
+for script in "$here"/build/*.sh; do
+  c="$(basename "$script" .sh)"
+  [ "$c" != lib ] || continue
+  bash "$script" > >(tee "$logs/$c.log") 2>&1 &
   pids+=("$!:$c")
 done
 fail=0

@@ -13,16 +13,13 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cachedBin, versions } from './cache.js';
+import { cachedBin, pin } from './cache.js';
 import { freePort, logDir, StackError, startProcess, stopProcess, waitFor, type Proc } from './procs.js';
 import { startTokenIssuer, type TokenIssuer } from './registry-token.js';
 import type { RegistryEndpoint, RegistryInfo, Started } from './types.js';
 
-/** Default until DISTRIBUTION_VERSION is pinned in versions.env (keep in step with build/registry.sh). */
-const DEFAULT_DISTRIBUTION_VERSION = 'v3.1.2';
-
 export function distributionVersion(): string {
-  return versions().DISTRIBUTION_VERSION ?? DEFAULT_DISTRIBUTION_VERSION;
+  return pin('DISTRIBUTION_VERSION');
 }
 
 /** The registry binary: $REGISTRY_BIN, else the cached distribution build. */

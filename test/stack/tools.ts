@@ -6,7 +6,7 @@
 // recipients) when present, else Debian's age 1.1.1, which has no post-quantum support.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { cachedBin, versions } from './cache.js';
+import { cachedBin, pin } from './cache.js';
 import { StackError } from './procs.js';
 import type { BinInfo } from './types.js';
 
@@ -32,16 +32,11 @@ export function onPath(name: string): string | undefined {
 }
 
 export function sopsVersion(): string {
-  const v = versions().SOPS_VERSION;
-  if (!v) throw new StackError('tools', 'SOPS_VERSION is missing from test/stack/versions.env');
-  return v;
+  return pin('SOPS_VERSION');
 }
 
-/** Default until AGE_VERSION is pinned in versions.env (keep in step with build/age.sh). */
-const DEFAULT_AGE_VERSION = 'v1.3.2';
-
 export function ageVersion(): string {
-  return versions().AGE_VERSION ?? DEFAULT_AGE_VERSION;
+  return pin('AGE_VERSION');
 }
 
 /** The cached age >= 1.3 build, if build/age.sh has run. */

@@ -29,68 +29,39 @@
 # every dependency, and `godebug x509negativeserial=1` keeps the server starting under Go >= 1.23
 # (gosnowflake's embedded CA). Only the server main package is built, static (CGO off), stripped.
 #
-# Idempotent: exits at once when cached. Cold build: see the [stack:vault] timing line.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../versions.env
-source "$here/../versions.env"
+# Cold build: 10-20 minutes on 2 cores; see the [stack:openbao] timing line.
+source "$(dirname "$0")/lib.sh"
 kind="${VAULT_SERVER:?versions.env must set VAULT_SERVER}"
 version="${VAULT_SERVER_VERSION:?versions.env must set VAULT_SERVER_VERSION}"
-log() { echo "[stack:$kind] $*"; }
-
 case "$kind" in
-  vault) bin=vault; pkg=github.com/hashicorp/vault ;;
-  openbao)
-    log "OpenBao's server module is not served by the Go module proxy (403); set VAULT_SERVER=vault" >&2
-    exit 1 ;;
-  *) log "unknown VAULT_SERVER=$kind (openbao|vault)" >&2; exit 1 ;;
+  vault) pkg=github.com/hashicorp/vault ;;
+  openbao) die "OpenBao's server module is not served by the Go module proxy (403); set VAULT_SERVER=vault" ;;
+  *) die "unknown VAULT_SERVER=$kind (openbao|vault)" ;;
 esac
 
-cache="${GITOPS_SEAL_CACHE:-$HOME/.cache/gitops-seal}"
-dest="$cache/$kind-$version"
-if [[ -x "$dest/bin/$bin" ]]; then
-  log "cached: $dest/bin/$bin"
-  exit 0
-fi
-
-export PATH="/usr/local/go/bin:$PATH"
-command -v go >/dev/null || { log "go not found on PATH (need Go >= 1.21; e.g. /usr/local/go/bin)" >&2; exit 1; }
-
-mod="$here/../openbao"
-# The tool module's require is the second place the version lives; refuse to build a mismatch.
-if ! grep -qE "^[[:space:]]*$pkg $version( |$)" "$mod/go.mod"; then
-  log "test/stack/openbao/go.mod does not require $pkg $version; update it with:" >&2
-  log "  (cd test/stack/openbao && GOFLAGS=-mod=mod go get $pkg@$version)" >&2
-  exit 1
-fi
-
-mkdir -p "$cache"
-tmp="$(mktemp -d "$cache/.$kind-build.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-cp "$mod/go.mod" "$mod/go.sum" "$tmp/"
-mkdir -p "$tmp/out/bin"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
-log "go build $pkg@$version ($(go version)); a cold build takes 10-20 minutes"
-start=$SECONDS
-sdk=github.com/hashicorp/vault/sdk
-sdkver="$(cd "$tmp" && go list -m -f '{{.Version}}' "$sdk")"
-src="$(cd "$tmp" && go mod download -json "$sdk@$sdkver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -d "$src" ]] || { log "could not download $sdk@$sdkver" >&2; exit 1; }
-cp -r "$src" "$tmp/sdk"
-chmod -R u+w "$tmp/sdk"
-fw="$tmp/sdk/framework/backend.go"
-sed -i 's/^\([[:space:]]*\)if p\.ExistenceCheck == nil {$/\1if false \&\& p.ExistenceCheck == nil { \/\/ gitops-seal: check disabled, see build\/openbao.sh/' "$fw"
-if ! grep -q 'if false && p.ExistenceCheck == nil' "$fw"; then
-  log "patch of $sdk@$sdkver framework/backend.go did not apply; see the header of this script" >&2
-  exit 1
-fi
-(cd "$tmp" && go mod edit -replace "$sdk=./sdk")
-(cd "$tmp" && go build -trimpath -ldflags='-s -w' -o "$tmp/out/bin/$bin" "$pkg")
-"$tmp/out/bin/$bin" version
-log "built in $((SECONDS - start))s, $(du -m "$tmp/out/bin/$bin" | cut -f1) MiB"
-
-# Atomic publish; a concurrent build that won the race leaves its (identical) result in place.
-if ! mv -T "$tmp/out" "$dest" 2>/dev/null; then
-  log "already installed by a concurrent build"
-fi
-log "installed: $dest/bin/$bin"
+build_vault() {
+  local out="$1" work="$2" mod="$STACK_DIR/openbao"
+  # The tool module's require is the second place the version lives; refuse to build a mismatch.
+  if ! grep -qE "^[[:space:]]*$pkg $version( |$)" "$mod/go.mod"; then
+    say "test/stack/openbao/go.mod does not require $pkg $version; update it with:" >&2
+    die "  (cd test/stack/openbao && GOFLAGS=-mod=mod go get $pkg@$version)"
+  fi
+  cp "$mod/go.mod" "$mod/go.sum" "$work/"
+  cd "$work"
+  export GOFLAGS="-mod=mod -buildvcs=false"
+  local sdk=github.com/hashicorp/vault/sdk sdkver src fw
+  sdkver="$(go list -m -f '{{.Version}}' "$sdk")"
+  src="$(go mod download -json "$sdk@$sdkver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$src" ]] || die "could not download $sdk@$sdkver"
+  cp -r "$src" "$work/sdk"
+  chmod -R u+w "$work/sdk"
+  fw="$work/sdk/framework/backend.go"
+  sed -i 's/^\([[:space:]]*\)if p\.ExistenceCheck == nil {$/\1if false \&\& p.ExistenceCheck == nil { \/\/ gitops-seal: check disabled, see build\/openbao.sh/' "$fw"
+  grep -q 'if false && p.ExistenceCheck == nil' "$fw" ||
+    die "patch of $sdk@$sdkver framework/backend.go did not apply; see the header of this script"
+  go mod edit -replace "$sdk=./sdk"
+  go build -trimpath -ldflags='-s -w' -o "$out/bin/vault" "$pkg"
+  "$out/bin/vault" version
+  say "$(du -m "$out/bin/vault" | cut -f1) MiB"
+}
+cached_build "$kind" "$version" build_vault bin/vault
