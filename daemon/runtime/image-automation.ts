@@ -68,6 +68,8 @@ export class ImageAutomationRunner {
       this.retry = false;
       for (const a of this.automations) {
         const r = await a.run(this.policies);
+        // A marker no entry answers (another namespace, say) is left alone: tell the operator.
+        if (r.skipped.length > 0) this.log.warn({ automation: a.spec.name, skipped: a.status.skipped }, 'image policy markers skipped');
         if (r.reason === 'pushed') {
           this.log.info({ automation: a.spec.name, commit: r.commit, files: r.files }, 'image update pushed');
           this.onPushed(a.spec.source);

@@ -100,10 +100,15 @@ export class ImageUpdateAutomation {
       if (w.commit !== undefined) {
         result = { ...base, reason: 'pushed', commit: w.commit, detail: `pushed ${w.commit.slice(0, 12)} to ${this.writer.branch}: ${changes.length} change(s) in ${base.files.length} file(s)` };
       } else {
+        const at = w.base.slice(0, 12);
+        const skipped = w.apply.skipped.length;
         const detail =
-          w.apply.markers === 0
-            ? `no image policy markers under "${this.spec.path || '.'}" at ${w.base.slice(0, 12)}`
-            : `all ${w.apply.markers} marker(s) already up to date at ${w.base.slice(0, 12)}`;
+          w.apply.markers === 0 && skipped === 0
+            ? `no image policy markers under "${this.spec.path || '.'}" at ${at}`
+            : skipped === 0
+              ? `all ${w.apply.markers} marker(s) already up to date at ${at}`
+              : // Skipped markers are not up to date: no "all", and `skipped` says why.
+                `nothing to change at ${at}; ${skipped} marker(s) skipped (see skipped)`;
         result = { ...base, reason: 'no-change', detail };
       }
     } catch (err) {

@@ -242,4 +242,40 @@ describe('ImageUpdateAutomation on the real git server', () => {
     expect(await git(await clone(repo), 'show', '--stat', '--format=', 'HEAD')).toMatch(/50 files changed, 50 insertions\(\+\), 50 deletions\(-\)/);
     await fsck(repo);
   });
+
+  it('Kustomization, kustomization.yml and manifests: each namespaced marker gets its own namespace\'s tag', async () => {
+    const marked = (ns: string, field = '') => `# {"$imagepolicy": "${ns}:web${field}"}`;
+    const files = {
+      'deploy/team-a/Kustomization': `kind: Kustomization\nimages:\n  - name: web\n    newTag: 1.0.0 ${marked('team-a', ':tag')}\n`,
+      'deploy/team-b/kustomization.yml': `kind: Kustomization\nimages:\n  - name: web\n    newTag: 1.0.0 ${marked('team-b', ':tag')}\n`,
+      'deploy/team-a/web.yaml': `image: ghcr.io/a/web:1.0.0 ${marked('team-a')}\n`,
+      'deploy/team-b/web.yaml': `image: ghcr.io/b/web:1.0.0 ${marked('team-b')}\n`,
+      'deploy/team-c/web.yaml': `image: ghcr.io/c/web:1.0.0 ${marked('team-c')}\n`,
+      // Not a marker file: kustomize's name is Kustomization, exactly.
+      'deploy/team-a/kustomization': `newTag: 1.0.0 ${marked('team-a', ':tag')}\n`,
+    };
+    const { repo, auto } = await setup(files);
+    const web = (ns: string, image: string, tag: string): ImagePolicyEntry => ({ name: 'web', namespaces: [ns], matchAnyNamespace: false, value: { image, tag } });
+    const entries = [web('team-a', 'ghcr.io/a/web', '1.1.0'), web('team-b', 'ghcr.io/b/web', '2.2.0')];
+    const r = await auto.run(entries);
+    expect(r.reason, r.detail).toBe('pushed');
+    expect(r.files).toEqual(['deploy/team-a/Kustomization', 'deploy/team-a/web.yaml', 'deploy/team-b/kustomization.yml', 'deploy/team-b/web.yaml']);
+    const dir = await clone(repo);
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    expect(read('deploy/team-a/Kustomization')).toBe(files['deploy/team-a/Kustomization'].replace('1.0.0', '1.1.0'));
+    expect(read('deploy/team-b/kustomization.yml')).toBe(files['deploy/team-b/kustomization.yml'].replace('1.0.0', '2.2.0'));
+    expect(read('deploy/team-a/web.yaml')).toBe(files['deploy/team-a/web.yaml'].replace('1.0.0', '1.1.0'));
+    expect(read('deploy/team-b/web.yaml')).toBe(files['deploy/team-b/web.yaml'].replace('1.0.0', '2.2.0'));
+    expect(read('deploy/team-c/web.yaml')).toBe(files['deploy/team-c/web.yaml']);
+    expect(read('deploy/team-a/kustomization')).toBe(files['deploy/team-a/kustomization']);
+    expect(auto.status.skipped).toEqual([
+      'deploy/team-c/web.yaml:1: team-c:web: no image policy "web" for namespace "team-c" (image policy "web": namespace team-a; namespace team-b); left unchanged',
+    ]);
+    // The next run has nothing to write, and does not call the skipped marker up to date.
+    const again = await auto.run(entries);
+    expect(again.reason).toBe('no-change');
+    expect(again.detail).toMatch(/^nothing to change at [0-9a-f]{12}; 1 marker\(s\) skipped \(see skipped\)$/);
+    expect(auto.status.skipped).toHaveLength(1);
+    await fsck(repo);
+  });
 });
