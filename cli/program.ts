@@ -38,7 +38,9 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
-      outputError: (s, write) => write(`gitops-seal: ${s.replace(/^error: /, '')}`),
+      // A mistyped `--from-literl=pw=VALUE` comes back as "unknown option '<the whole arg>'":
+      // keep the option name, drop what follows '=' (it may be the secret itself).
+      outputError: (s, write) => write(`gitops-seal: ${s.replace(/^error: /, '').replace(/'(-{1,2}[^\s'=]+)=[^']*'/g, "'$1=…'")}`),
     })
     .showSuggestionAfterError(true)
     .addHelpText(

@@ -50,4 +50,11 @@ describe('messages', () => {
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).toContain(sb.recipient);
   });
+
+  it('does not echo the value of a mistyped --option=value (it may be the secret)', async () => {
+    const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literl=pw=hunter2-canary']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toContain("gitops-seal: unknown option '--from-literl=…'");
+    expect(r.err).not.toContain('hunter2');
+  });
 });
