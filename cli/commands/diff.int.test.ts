@@ -1,5 +1,7 @@
 // `gitops-seal diff` on the real stack: a revision on the git server against the real apiserver,
 // through create → in sync → drifted Secret → prune, never printing a Secret value.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ResourceManager } from '../../daemon/apply/manager.js';
 import { InventoryStore, inventoryOf } from '../../daemon/inventory/inventory.js';
@@ -118,5 +120,24 @@ describe('gitops-seal diff', () => {
     expect(r.code).toBe(ExitCode.REFUSED);
     expect(r.out).toContain(`- ConfigMap/${fx.namespace}/extra-a: pruned`);
     expect(r.err).toMatch(/would refuse this revision: .*refusing to prune/);
+  });
+
+  it('an unreachable apiserver: the discovery failure blames only what the sync sets (exit 8)', async () => {
+    const kc = join(fx.dir, 'unreachable.kubeconfig');
+    await writeFile(kc, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
+      clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+      contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+      users: [{ name: 'x', user: { token: 'not-used' } }],
+    }));
+    const plain = await fx.run(['diff', '-c', await fx.config({ kubeconfig: { file: kc } }), '-s', fx.syncName]);
+    expect(plain.code).toBe(ExitCode.REMOTE);
+    expect(plain.err).toContain(`sync "${fx.syncName}": discovery (which kinds are namespaced, to compare each object with the cluster) failed: `);
+    expect(plain.err).not.toMatch(/targetNamespace|allowedNamespaces/);
+    const ruled = await fx.run(['diff', '-c', await fx.config({ kubeconfig: { file: kc }, targetNamespace: fx.namespace }), '-s', fx.syncName]);
+    expect(ruled.code).toBe(ExitCode.REMOTE);
+    expect(ruled.err).toContain(`sync "${fx.syncName}": discovery (which kinds are namespaced) needed for targetNamespace failed: `);
+    expect(ruled.err).not.toContain('allowedNamespaces');
+    expectNoLeak(plain);
   });
 });
