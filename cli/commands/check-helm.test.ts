@@ -2,9 +2,10 @@
 // documented and said so, `--exclude` and `.gitops-seal-ignore` skip more, no Node warnings.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { secretYaml } from '../test-helpers.js';
 
 const SECRET_TEMPLATE = `apiVersion: v1
 kind: Secret
@@ -20,9 +21,7 @@ data:
 const CONFIGMAP_TEMPLATE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n';
 
 describe('check with Helm charts and exclusions', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     await mkdir(join(sb.dir, 'charts/app/templates'), { recursive: true });
     await sb.write('charts/app/Chart.yaml', 'apiVersion: v2\nname: app\nversion: 0.1.0\n');
     await sb.write('charts/app/values.yaml', 'replicas: 1\n');
@@ -32,9 +31,6 @@ describe('check with Helm charts and exclusions', () => {
     // template actions; a templated file that happens to parse is checked like any other.
     await mkdir(join(sb.dir, 'gomplate'), { recursive: true });
     await sb.write('gomplate/secret.yaml', '{{- if .Env.CREATE }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  pw: {{ .Env.PW }}\n{{- end }}\n');
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   it('skips chart templates and unparsable templated files, says so, and prints no Node warning', async () => {

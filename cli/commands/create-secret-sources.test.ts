@@ -2,18 +2,12 @@
 // byte-for-byte comparison with a real kubectl is create-secret.int.test.ts.
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
 
 describe('create-secret sources', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   const decrypted = async (out: string): Promise<string> => {
     await sb.write('out.yaml', out);

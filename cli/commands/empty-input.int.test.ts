@@ -2,20 +2,14 @@
 // neither writes anything.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
 
 const run = promisify(execFile);
 
 describe('empty input: sops and gitops-seal both refuse it', () => {
-  let sb: Sandbox;
-  beforeAll(async () => {
-    sb = await sandbox();
-  });
-  afterAll(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   for (const [name, content] of [
     ['empty.yaml', ''],

@@ -1,17 +1,11 @@
 // Bad input to `encrypt` (issue 13 items 4, 7, 13, 14, 16): refused with a message about this
 // file, nothing written, nothing secret echoed.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
 
 describe('bad input to encrypt and to the commands reading encrypted files', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('refuses empty, comment-only and document-marker-only input and never truncates it (-i)', async () => {
     const cases: Array<[string, string]> = [

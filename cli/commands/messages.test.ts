@@ -1,18 +1,12 @@
 // Messages that used to mislead (issue 13 item 14, and the .sops.yaml lookup of item 16).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
 
 describe('messages', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('keygen -o names the path it could not create', async () => {
     const r = await sb.run(['keygen', '-o', 'no/such/dir/key.txt']);

@@ -2,23 +2,19 @@
 // on a terminal, confirmed; -o takes yaml like the other report commands; JSON names the
 // added/removed recipients.
 import { parse } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { generateAgeIdentity } from '../../keys/index.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { secretYaml } from '../test-helpers.js';
 
 describe('updatekeys / rotate reports', () => {
-  let sb: Sandbox;
   let second: { recipient: string };
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     second = await generateAgeIdentity();
     await sb.write('.sops.yaml', `creation_rules:\n  - age: ${sb.recipient},${second.recipient}\n`);
     await sb.write('a.yaml', secretYaml('a', { password: 'x' }));
     expect((await sb.run(['encrypt', '-i', 'a.yaml'])).code).toBe(0);
     await sb.write('.sops.yaml', `creation_rules:\n  - age: ${sb.recipient}\n`);
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   it('warns loudly when a recipient is removed and reports it in JSON', async () => {
