@@ -56,6 +56,8 @@ describe('inventory entry encoding', () => {
       group: 'rbac.authorization.k8s.io', kind: 'Role', namespace: 'team-a', name: 'app_reader', version: 'v1',
     });
     expect(parseEntry('rbac.authorization.k8s.io_ClusterRole__x:__y__v1').name).toBe('x:__y_');
+    // The old writer left spaces and control characters in names as they were.
+    expect(parseEntry('rbac.authorization.k8s.io_Role_ns_a b\tc_v1').name).toBe('a b\tc');
   });
   it('writes the old spelling for names the old format could hold, so upgrades keep their entries', () => {
     const plain = legal.filter((e) => !/[%_\u0000-\u0020\u007f]/.test(Object.values(e).join('')));
@@ -79,6 +81,8 @@ describe('inventory entry encoding', () => {
       'rbac.authorization.k8s.io_Role_ns_a_b_V1', // version no DNS-1035 label
       'rbac.authorization.k8s.io_Role_ns_a%5Fb_c_v1', // 6 fields with an escape: neither format
       'apps_Deploy ment_ns_a_b_v1',
+      '_ConfigMap_ns_a_v1\r', // a raw control character outside the name: damage, not an old entry
+      'apps_Deploy ment_ns_a_v1',
     ];
     for (const s of refused) expect(() => parseEntry(s), s).toThrow(InventoryFormatError);
     fc.assert(fc.property(fc.string({ unit: fc.constantFrom('_', '%', '5', 'F', '2', 'a', 'A', 'v1', '.', '-', ' ', '\n') }), (s) => {

@@ -47,10 +47,13 @@ function escapeField(s: string): string {
 
 /**
  * Strict about `%` (two upper-case hex digits of a character the writer escapes: `%41` or
- * `%5f` are refused, not guessed at), lenient about a raw space or control character, which
- * the older writer left as is. load() re-encodes every entry, so each object has one spelling.
+ * `%5f` are refused, not guessed at). A raw space or control character is accepted only in a
+ * name, where the older writer left it as is (elsewhere it is damage, e.g. a `\r` from an
+ * editor). load() re-encodes every entry, so each object has one spelling.
  */
-function unescapeField(s: string, entry: string): string {
+function unescapeField(s: string, entry: string, isName: boolean): string {
+  const raw = /[\u0000-\u0020\u007f]/.exec(s);
+  if (raw && !isName) throw new InventoryFormatError(entry, `field ${JSON.stringify(s)} holds an unescaped ${JSON.stringify(raw[0])}`);
   return s.replace(/%([0-9A-F]{2})?/g, (m, h: string | undefined) => {
     const c = h === undefined ? '' : String.fromCharCode(parseInt(h, 16));
     if (c === '' || escapeField(c) === c) {
@@ -89,7 +92,7 @@ export function parseEntry(s: string): InventoryEntry {
   const parts = s.split('_');
   let e: InventoryEntry;
   if (parts.length === 5) {
-    const [group, kind, namespace, name, version] = parts.map((p) => unescapeField(p, s)) as [string, string, string, string, string];
+    const [group, kind, namespace, name, version] = parts.map((p, i) => unescapeField(p, s, i === 3)) as [string, string, string, string, string];
     e = { group, kind, namespace, name, version };
   } else if (parts.length > 5) {
     if (s.includes('%')) throw new InventoryFormatError(s, `expected 5 "_"-separated fields, got ${parts.length}`);
