@@ -33,14 +33,21 @@ export async function saveEdit(ctx: CliContext, file: string, encrypted: string)
   } catch (err) {
     cause = sanitizeMessage(err);
   }
-  try {
-    const dir = await mkdtemp(join(tmpdir(), SAVED_EDIT_PREFIX));
-    const saved = join(dir, basename(abs));
-    await writeFile(saved, encrypted, { mode: 0o600, flag: 'wx' });
+  const saved = await saveCopy(abs, encrypted);
+  if (saved !== undefined) {
     throw new InputError(`cannot write (${cause}); your edit is kept, encrypted, in ${saved}: copy it over ${file} once it is writable`, file);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
   }
   ctx.stdout.write(encrypted);
   throw new InputError(`cannot write (${cause}) nor save a copy; your edit, encrypted, was printed on stdout`, file);
+}
+
+/** A 0600 copy in a new 0700 directory under the OS temp dir; undefined if that fails too. */
+async function saveCopy(abs: string, encrypted: string): Promise<string | undefined> {
+  try {
+    const saved = join(await mkdtemp(join(tmpdir(), SAVED_EDIT_PREFIX)), basename(abs));
+    await writeFile(saved, encrypted, { mode: 0o600, flag: 'wx' });
+    return saved;
+  } catch {
+    return undefined;
+  }
 }

@@ -35,10 +35,14 @@ export function vaultTokenSource(env: NodeJS.ProcessEnv): () => Promise<string> 
   };
 }
 
+/** `--age-key-file`: a file, or identities already read (from standard input for `-`). */
+export type AgeKeyArg = { file: string } | { text: string; label: string } | undefined;
+
 /** Key context for commands that need to decrypt; identities come from flags/env/default file. */
-export async function decryptionContext(keys: KeysApi, env: NodeJS.ProcessEnv, ageKeyFile?: string): Promise<KeyContext> {
-  const ageIdentities = await keys.loadAgeIdentities(ageKeyFile !== undefined ? { keyFile: ageKeyFile, env } : { env });
-  return { ageIdentities, vault: { token: vaultTokenSource(env) }, dataKeyCache: new Map() };
+export async function decryptionContext(keys: KeysApi, env: NodeJS.ProcessEnv, ageKey?: AgeKeyArg): Promise<KeyContext> {
+  const given = ageKey !== undefined && 'text' in ageKey ? keys.parseIdentityFile(ageKey.text, ageKey.label) : [];
+  const found = await keys.loadAgeIdentities(ageKey !== undefined && 'file' in ageKey ? { keyFile: ageKey.file, env } : { env });
+  return { ageIdentities: [...new Set([...given, ...found])], vault: { token: vaultTokenSource(env) }, dataKeyCache: new Map() };
 }
 
 /** Key context for encryption only: no identities needed, Vault token resolved lazily. */

@@ -32,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('check')
     .description('find plaintext Kubernetes Secrets and encrypted files that fail verification (exit 1 if any)')
-    .argument('[paths...]', 'files or directories (default: .)')
+    .argument('[paths...]', "files or directories (default: .; '-': standard input as YAML)")
     .option('--no-decrypt', 'only check structure, do not decrypt (for CI without keys)')
     .option('--exclude <glob>', 'skip paths matching a gitignore-style glob (repeatable; also read from .gitops-seal-ignore)', (v: string, prev: string[]) => [...prev, v], [])
     .addOption(new Option('-o, --output <format>', 'report format: text, json or yaml').argParser(parseReportFormat).default('text'));
@@ -40,20 +40,24 @@ export function register(program: Command, ctx: CliContext): void {
   cmd.action(async (paths: string[], opts: CheckOptions) => {
     const skipped: Skipped[] = [];
     const exclude = await loadPathFilter(ctx.cwd, opts.exclude);
-    const files = await collectFiles(paths.length > 0 ? paths : ['.'], ctx.resolvePath, { exclude, skipped });
+    // '-' is standard input, checked as one YAML stream (a hook piping `git show :path`).
+    const named = paths.filter((p) => p !== '-');
+    const files = named.length > 0 || paths.length === 0 ? await collectFiles(named.length > 0 ? named : ['.'], ctx.resolvePath, { exclude, skipped }) : [];
+    if (paths.includes('-')) files.push('-');
     const problems: Problem[] = [];
     let checked = 0;
     let keys: KeysApi | undefined;
     let kctx: KeyContext | undefined;
-    for (const file of files) {
+    for (const name of files) {
+      const file = name === '-' ? '(stdin)' : name;
       let text: string;
       try {
-        text = await readText(ctx, file);
+        text = await readText(ctx, name);
       } catch (err) {
         problems.push({ path: file, reason: toCliError(err).message });
         continue;
       }
-      const format = docFormat(file);
+      const format = docFormat(name);
       const inspection = inspectText(text, format);
       if (inspection.templated) {
         skipped.push({ path: file, reason: 'templated (Go template actions, does not parse as YAML)' });
@@ -64,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0) continue;
       try {
         keys ??= await ctx.keys();
-        kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+        kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
         await keys.decryptText(text, { format, source: file }, kctx);
       } catch (err) {
         const cli = toCliError(err);

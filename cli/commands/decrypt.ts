@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(ctx.resolvePath(opts.filenameOverride ?? file));
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, label);
-      const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      const kctx = await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
       const plaintext = await keys.decryptText(text, { format, source: label }, kctx);
       // Plaintext on disk is owner-only, even when replacing a more permissive file.
       if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, plaintext, { mode: 0o600, forceMode: true });

@@ -26,7 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
       const encrypted = await readText(ctx, file);
       const format = keys.formatFromPath(abs);
       assertEncrypted(keys.isSopsEncrypted(encrypted, format), encrypted, format, file, '; use encrypt first');
-      const kctx = await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      const kctx = await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
       const plaintext = await keys.decryptText(encrypted, { format, source: file }, kctx);
 
       // The temp file lives across editor rounds: if the edited text does not parse, the user

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
+import { secretYaml } from '../test-helpers.js';
 
 describe('bad input to encrypt and to the commands reading encrypted files', () => {
   const sb = useSandbox();
@@ -98,6 +99,18 @@ describe('bad input to encrypt and to the commands reading encrypted files', () 
     expect(d.out).toContain('k: dmFsdWU=');
     const noName = await sb.run(['encrypt', '-', '--age', sb.recipient], sb.env, undefined, plain);
     expect(noName).toMatchObject({ code: ExitCode.USAGE, err: "gitops-seal: reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)\n" });
+  });
+
+  it("reads --age-key-file - and check - from standard input", async () => {
+    await sb.write('a.yaml', secretYaml('a', { pw: 'x' }));
+    expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 'a.yaml'])).code).toBe(0);
+    const noKeys = { PATH: sb.env['PATH'], HOME: sb.env['HOME'] };
+    const identity = await sb.read('keys.txt');
+    const d = await sb.run(['decrypt', '--age-key-file', '-', 'a.yaml'], noKeys, undefined, identity);
+    expect(d).toMatchObject({ code: 0, err: '' });
+    expect(d.out).toContain(`pw: ${Buffer.from('x').toString('base64')}`);
+    const c = await sb.run(['check', '--no-decrypt', '-'], sb.env, undefined, secretYaml('leak', { pw: 'x' }));
+    expect(c).toMatchObject({ code: ExitCode.PROBLEMS, out: '(stdin): Secret apps/leak has plaintext data/stringData (not encrypted with sops)\n' });
   });
 
   it("refuses '-' where a file is written back, and creates no file named '-'", async () => {

@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
       const text = await readText(ctx, file);
       const format = keys.formatFromPath(ctx.resolvePath(file));
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
-      kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
       const rotated = await keys.reencryptText(text, { format, source: file, rotate: true }, kctx);
       await writeFileAtomic(ctx, file, rotated);
       return 'updated';

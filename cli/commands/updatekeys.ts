@@ -69,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
           return { status: 'skipped', added: diff.added, removed: diff.removed };
         }
       }
-      kctx ??= await decryptionContext(keys, ctx.env, identityFile(ctx, opts));
+      kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
       const updated = await keys.reencryptText(text, { format, source: file, keys: desired }, kctx);
       await writeFileAtomic(ctx, file, updated);
       return { status: 'updated', added: diff.added, removed: diff.removed };
