@@ -94,6 +94,9 @@ spec:
     const ra = a as Replica;
     const rb = b as Replica;
     await eventually('a applied c1', async () => (await statusOf(ra))?.syncs[0]?.appliedRevision === c1, 60_000, 200);
+    // The follower learns the holder at its next Lease read (retry period 2 s): under load that can
+    // come after a's first apply, so wait for it rather than read it once.
+    await eventually('b sees a as the holder', async () => (await statusOf(rb))?.leaderElection?.holder === ra.name, 10_000, 100);
     expect(await statusOf(rb)).toMatchObject({ leader: false, leaderElection: { holder: ra.name } });
 
     c2 = await repo.commit({ 'apps/stuck.yaml': stuck, ...configMaps(20, 40) }, 'shutdown: 20 more and a Deployment that cannot become ready');
