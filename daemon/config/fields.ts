@@ -1,6 +1,7 @@
-// The known fields of every object in a DaemonConfig, and a small reader that validates a YAML mapping
-// against them while collecting issues. The same table names the `$defs` of daemonconfig.schema.json;
-// schema.test.ts checks that both list exactly the same properties.
+// The known fields of every object in a DaemonConfig, and the one reader that validates a YAML
+// mapping against them while collecting issues: every parse-*.ts reads through Obj, so unknown
+// fields, missing ones and wrong types read the same everywhere. The same table names the `$defs`
+// of daemonconfig.schema.json; schema.test.ts checks that both list exactly the same properties.
 
 import type { ConfigIssue } from './errors.js';
 
@@ -40,6 +41,31 @@ export const FIELDS = {
   VaultTokenAuth: ['from'],
   VaultKubernetesAuth: ['role', 'mount', 'tokenFile'],
   VaultAppRoleAuth: ['mount', 'roleIdFrom', 'secretIdFrom'],
+  // spec.images[] (parse-images.ts)
+  Image: [
+    'name',
+    'namespace',
+    'matchAnyNamespace',
+    'image',
+    'interval',
+    'timeout',
+    'credentials',
+    'insecure',
+    'caFile',
+    'exclusionList',
+    'policy',
+    'filterTags',
+    'digestPinning',
+  ],
+  ImageCredentials: ['dockerConfigJsonFrom', 'usernameFrom', 'passwordFrom'],
+  ImagePolicy: ['semver', 'alphabetical', 'numerical'],
+  SemverPolicy: ['range'],
+  OrderPolicy: ['order'],
+  FilterTags: ['pattern', 'extract'],
+  // spec.imageUpdates[] (parse-image-updates.ts)
+  ImageUpdate: ['name', 'source', 'path', 'branch', 'author', 'messageTemplate', 'signingKey'],
+  CommitAuthor: ['name', 'email'],
+  SigningKey: ['file'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ObjectDef = keyof typeof FIELDS;
@@ -56,6 +82,12 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
   VaultAppRoleAuth: {
     roleId: 'use roleIdFrom: {env: NAME} or {file: PATH}',
     secretId: 'inline secrets are not allowed: use secretIdFrom: {env: NAME} or {file: PATH}',
+  },
+  ImageCredentials: {
+    password: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
+    username: 'use usernameFrom: {env: NAME} or {file: PATH}',
+    auth: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
+    dockerConfigJson: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
   },
   SecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
   AgeIdentityRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
