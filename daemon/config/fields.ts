@@ -12,7 +12,12 @@ export const FIELDS = {
   Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify'],
   GitRef: ['branch', 'tag', 'semver', 'commit'],
   Credentials: ['usernameFrom', 'passwordFrom'],
-  SecretRef: ['env', 'file'],
+  // Every reference to a secret is one of these two (daemon/secret-ref.ts). A LocalSecretRef is
+  // read from the daemon's own process; a SecretRef may also name a Kubernetes Secret, and is
+  // allowed where the reference's consumer has a cluster to read it from (today: decryption,
+  // the sync's cluster).
+  LocalSecretRef: ['env', 'file'],
+  SecretRef: ['env', 'file', 'secret'],
   Webhook: ['type', 'secretFrom'],
   Verify: ['allowedSignersFile'],
   Sync: [
@@ -34,7 +39,6 @@ export const FIELDS = {
   Kubeconfig: ['file', 'context'],
   Decryption: ['age', 'vault'],
   Age: ['identitiesFrom'],
-  AgeIdentityRef: ['env', 'file', 'secret'],
   KubeSecretKeyRef: ['namespace', 'name', 'key'],
   Vault: ['address', 'transitMount', 'auth'],
   VaultAuth: ['token', 'kubernetes', 'approle'],
@@ -89,8 +93,8 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     auth: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
     dockerConfigJson: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
   },
-  SecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
-  AgeIdentityRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
+  LocalSecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
+  SecretRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
 };
 
 function levenshtein(a: string, b: string): number {

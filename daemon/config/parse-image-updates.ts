@@ -11,7 +11,7 @@
 //       signingKey: {file: /etc/gitops-seal/bot_ed25519}  # optional: SSH-signed commits
 //
 import { posix } from 'node:path';
-import type { ImageUpdateSpec } from '../writeback/automation.js';
+import type { ImageUpdateSpec } from '../writeback/types.js';
 import { DEFAULT_MESSAGE_TEMPLATE, PLACEHOLDERS, unknownPlaceholders } from '../writeback/message.js';
 import { isMapping, Obj } from './fields.js';
 import { DNS_LABEL, DNS_LABEL_HINT, filePath, type ReadCtx } from './parse-refs.js';

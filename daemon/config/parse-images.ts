@@ -3,13 +3,12 @@
 // (daemon/images/types.ts); its validators (policy, reference, Go regexp) are called from here.
 
 import { Obj, typeName, type Issues } from './fields.js';
-import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readSecretRef, type ReadCtx } from './parse-refs.js';
-import type { ImageCredentialsSpec } from '../images/credentials.js';
+import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readLocalSecretRef, type ReadCtx } from './parse-refs.js';
 import { PolicyError } from '../images/errors.js';
 import { compileGoRegexp } from '../images/go-regexp.js';
-import { compilePolicy, DEFAULT_EXCLUSION_LIST, type FilterTagsSpec, type PolicySpec, type SortOrder } from '../images/policy.js';
+import { compilePolicy, DEFAULT_EXCLUSION_LIST } from '../images/policy.js';
 import { parseImageReference, ReferenceError } from '../images/reference.js';
-import type { ImageSpec } from '../images/types.js';
+import type { FilterTagsSpec, ImageCredentialsSpec, ImageSpec, PolicySpec, SortOrder } from '../images/types.js';
 
 function readCredentials(ctx: ReadCtx, o: Obj): ImageCredentialsSpec | undefined {
   if (o.has('dockerConfigJsonFrom')) {
@@ -17,15 +16,15 @@ function readCredentials(ctx: ReadCtx, o: Obj): ImageCredentialsSpec | undefined
       o.issues.add(o.path, 'set either dockerConfigJsonFrom or usernameFrom/passwordFrom, not both');
       return undefined;
     }
-    const ref = readSecretRef(ctx, o, 'dockerConfigJsonFrom', false);
+    const ref = readLocalSecretRef(ctx, o, 'dockerConfigJsonFrom', false);
     return ref ? { dockerConfigJsonFrom: ref } : undefined;
   }
   if (!o.has('usernameFrom') || !o.has('passwordFrom')) {
     o.issues.add(o.path, 'must set dockerConfigJsonFrom, or both usernameFrom and passwordFrom');
     return undefined;
   }
-  const usernameFrom = readSecretRef(ctx, o, 'usernameFrom', false);
-  const passwordFrom = readSecretRef(ctx, o, 'passwordFrom', false);
+  const usernameFrom = readLocalSecretRef(ctx, o, 'usernameFrom', false);
+  const passwordFrom = readLocalSecretRef(ctx, o, 'passwordFrom', false);
   return usernameFrom && passwordFrom ? { usernameFrom, passwordFrom } : undefined;
 }
 

@@ -39,6 +39,8 @@ describe('daemonconfig.schema.json', () => {
     ['unknown top-level field', () => mutate((c) => Object.assign(c, { specs: {} }))],
     ['two refs', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { ref: { branch: 'main', tag: 'v1' } }))],
     ['inline password', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { password: 'x' } }))],
+    ['Secret form where no cluster reads it', () =>
+      mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { passwordFrom: { secret: { namespace: 'a', name: 'b', key: 'c' } } } }))],
     ['env and file in one ref', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { webhook: { secretFrom: { env: 'A', file: '/b' } } }))],
     ['ssh url', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { url: 'ssh://git@example.com/x.git' }))],
     ['bad duration', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { interval: '5 minutes' }))],
