@@ -1,6 +1,7 @@
-// The known fields of every object in a DaemonConfig, and a small reader that validates a YAML mapping
-// against them while collecting issues. The same table names the `$defs` of daemonconfig.schema.json;
-// schema.test.ts checks that both list exactly the same properties.
+// The known fields of every object in a DaemonConfig, and the one reader that validates a YAML
+// mapping against them while collecting issues: every parse-*.ts reads through Obj, so unknown
+// fields, missing ones and wrong types read the same everywhere. The same table names the `$defs`
+// of daemonconfig.schema.json; schema.test.ts checks that both list exactly the same properties.
 
 import type { ConfigIssue } from './errors.js';
 
@@ -11,7 +12,12 @@ export const FIELDS = {
   Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify'],
   GitRef: ['branch', 'tag', 'semver', 'commit'],
   Credentials: ['usernameFrom', 'passwordFrom'],
-  SecretRef: ['env', 'file'],
+  // Every reference to a secret is one of these two (daemon/secret-ref.ts). A LocalSecretRef is
+  // read from the daemon's own process; a SecretRef may also name a Kubernetes Secret, and is
+  // allowed where the reference's consumer has a cluster to read it from (today: decryption,
+  // the sync's cluster).
+  LocalSecretRef: ['env', 'file'],
+  SecretRef: ['env', 'file', 'secret'],
   Webhook: ['type', 'secretFrom'],
   Verify: ['allowedSignersFile'],
   Sync: [
@@ -33,13 +39,37 @@ export const FIELDS = {
   Kubeconfig: ['file', 'context'],
   Decryption: ['age', 'vault'],
   Age: ['identitiesFrom'],
-  AgeIdentityRef: ['env', 'file', 'secret'],
   KubeSecretKeyRef: ['namespace', 'name', 'key'],
   Vault: ['address', 'transitMount', 'auth'],
   VaultAuth: ['token', 'kubernetes', 'approle'],
   VaultTokenAuth: ['from'],
   VaultKubernetesAuth: ['role', 'mount', 'tokenFile'],
   VaultAppRoleAuth: ['mount', 'roleIdFrom', 'secretIdFrom'],
+  // spec.images[] (parse-images.ts)
+  Image: [
+    'name',
+    'namespace',
+    'matchAnyNamespace',
+    'image',
+    'interval',
+    'timeout',
+    'credentials',
+    'insecure',
+    'caFile',
+    'exclusionList',
+    'policy',
+    'filterTags',
+    'digestPinning',
+  ],
+  ImageCredentials: ['dockerConfigJsonFrom', 'usernameFrom', 'passwordFrom'],
+  ImagePolicy: ['semver', 'alphabetical', 'numerical'],
+  SemverPolicy: ['range'],
+  OrderPolicy: ['order'],
+  FilterTags: ['pattern', 'extract'],
+  // spec.imageUpdates[] (parse-image-updates.ts)
+  ImageUpdate: ['name', 'source', 'path', 'branch', 'author', 'messageTemplate', 'signingKey'],
+  CommitAuthor: ['name', 'email'],
+  SigningKey: ['file'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ObjectDef = keyof typeof FIELDS;
@@ -57,8 +87,14 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     roleId: 'use roleIdFrom: {env: NAME} or {file: PATH}',
     secretId: 'inline secrets are not allowed: use secretIdFrom: {env: NAME} or {file: PATH}',
   },
-  SecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
-  AgeIdentityRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
+  ImageCredentials: {
+    password: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
+    username: 'use usernameFrom: {env: NAME} or {file: PATH}',
+    auth: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
+    dockerConfigJson: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
+  },
+  LocalSecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
+  SecretRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
 };
 
 function levenshtein(a: string, b: string): number {

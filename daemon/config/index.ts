@@ -1,7 +1,7 @@
 // The DaemonConfig file: types, parsing/validation, durations and secret references.
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';
-export { resolveSecretRef, describeSecretRef, SecretRefError, type SecretRef } from './secret-ref.js';
+export { resolveSecretRef, describeSecretRef, SecretRefError, type SecretRef, type LocalSecretRef, type KubeSecretKeyRef } from '../secret-ref.js';
 export { parseConfig, loadConfig, type ParseConfigOptions } from './parse.js';
 export { FIELDS, didYouMean } from './fields.js';
 export { DEFAULT_SA_TOKEN_FILE } from './parse-sync.js';
@@ -14,7 +14,5 @@ export {
   type SyncSpec,
   type DecryptionSpec,
   type GitRef,
-  type AgeIdentityRef,
   type VaultAuth,
-  type KubeSecretKeyRef,
 } from './types.js';

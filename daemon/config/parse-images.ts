@@ -1,155 +1,34 @@
 // spec.images[]: which image repositories to scan and which tag each policy picks (Flux
-// ImageRepository + ImagePolicy in one entry). Reads with its own field table: the shared FIELDS
-// table of fields.ts does not (yet) list these objects.
+// ImageRepository + ImagePolicy in one entry). The spec type is the images folder's
+// (daemon/images/types.ts); its validators (policy, reference, Go regexp) are called from here.
 
-import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
-import { didYouMean, isMapping, typeName, type Issues } from './fields.js';
-import { DNS_LABEL, DNS_LABEL_HINT, filePath, type ReadCtx } from './parse-refs.js';
-import type { SecretRef } from './secret-ref.js';
-import type { ImageCredentialsSpec } from '../images/credentials.js';
+import { Obj, typeName, type Issues } from './fields.js';
+import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readLocalSecretRef, type ReadCtx } from './parse-refs.js';
 import { PolicyError } from '../images/errors.js';
 import { compileGoRegexp } from '../images/go-regexp.js';
-import { compilePolicy, DEFAULT_EXCLUSION_LIST, type FilterTagsSpec, type PolicySpec, type SortOrder } from '../images/policy.js';
+import { compilePolicy, DEFAULT_EXCLUSION_LIST } from '../images/policy.js';
 import { parseImageReference, ReferenceError } from '../images/reference.js';
-import type { ImageSpec } from '../images/types.js';
+import type { FilterTagsSpec, ImageCredentialsSpec, ImageSpec, PolicySpec, SortOrder } from '../images/types.js';
 
-export const IMAGE_FIELDS = {
-  Image: ['name', 'namespace', 'matchAnyNamespace', 'image', 'interval', 'timeout', 'credentials', 'insecure', 'caFile', 'exclusionList', 'policy', 'filterTags', 'digestPinning'],
-  ImageCredentials: ['dockerConfigJsonFrom', 'usernameFrom', 'passwordFrom'],
-  ImagePolicy: ['semver', 'alphabetical', 'numerical'],
-  SemverPolicy: ['range'],
-  OrderPolicy: ['order'],
-  FilterTags: ['pattern', 'extract'],
-  SecretRef: ['env', 'file'],
-} as const satisfies Record<string, readonly string[]>;
-type Def = keyof typeof IMAGE_FIELDS;
-
-const INLINE_SECRET: Record<string, string> = {
-  password: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
-  username: 'use usernameFrom: {env: NAME} or {file: PATH}',
-  auth: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
-  dockerConfigJson: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
-};
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A mapping being read (the same contract as fields.ts's Obj, over IMAGE_FIELDS). */
-class M {
-  private constructor(
-    readonly issues: Issues,
-    readonly path: string,
-    readonly value: Record<string, unknown>,
-  ) {}
-  static read(issues: Issues, path: string, value: unknown, def: Def): M | undefined {
-    if (!isMapping(value)) {
-      issues.add(path, `must be a mapping, not ${typeName(value)}`);
-      return undefined;
-    }
-    const known: readonly string[] = IMAGE_FIELDS[def];
-    for (const key of Object.keys(value)) {
-      if (known.includes(key)) continue;
-      const guess = didYouMean(key, known);
-      const hint = def === 'ImageCredentials' ? INLINE_SECRET[key] : undefined;
-      issues.add(`${path}.${key}`, hint ?? (guess ? `unknown field; did you mean "${guess}"?` : `unknown field; known fields: ${known.join(', ')}`));
-    }
-    return new M(issues, path, value);
-  }
-  at(name: string): string {
-    return `${this.path}.${name}`;
-  }
-  has(name: string): boolean {
-    return this.value[name] !== undefined && this.value[name] !== null;
-  }
-  str(name: string, required = false): string | undefined {
-    const v = this.value[name];
-    if (v === undefined || v === null) {
-      if (required) this.issues.add(this.at(name), 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'string' || v === '') {
-      this.issues.add(this.at(name), typeof v === 'string' ? 'must not be empty' : `must be a string, not ${typeName(v)}`);
-      return undefined;
-    }
-    return v;
-  }
-  bool(name: string, dflt: boolean): boolean {
-    const v = this.value[name];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'boolean') {
-      this.issues.add(this.at(name), `must be true or false, not ${typeName(v)}`);
-      return dflt;
-    }
-    return v;
-  }
-  obj(name: string, def: Def, required = false): M | undefined {
-    const v = this.value[name];
-    if (v === undefined || v === null) {
-      if (required) this.issues.add(this.at(name), 'is required');
-      return undefined;
-    }
-    return M.read(this.issues, this.at(name), v, def);
-  }
-  oneOf<N extends string>(names: readonly N[]): N | undefined {
-    const set = names.filter((n) => this.has(n));
-    if (set.length === 1) return set[0];
-    this.issues.add(this.path, set.length === 0 ? `must set exactly one of ${names.join(', ')}` : `sets ${set.join(' and ')}; exactly one of ${names.join(', ')} is allowed`);
-    return undefined;
-  }
-  duration(name: string, dflt: string): number {
-    const v = this.value[name] ?? dflt;
-    if (typeof v !== 'string') {
-      this.issues.add(this.at(name), `must be a duration string like "30s", "5m" or "1h30m", not ${typeof v}`);
-      return parseDuration(dflt);
-    }
-    try {
-      const ms = parseDuration(v);
-      if (ms > 0 && ms <= MAX_DURATION_MS) return ms;
-      this.issues.add(this.at(name), ms <= 0 ? 'must be greater than zero' : 'must be at most 240h');
-    } catch (e) {
-      if (!(e instanceof DurationError)) throw e;
-      this.issues.add(this.at(name), e.message);
-    }
-    return parseDuration(dflt);
-  }
-}
-
-function secretRef(ctx: ReadCtx, parent: M, name: string): SecretRef | undefined {
-  const o = parent.obj(name, 'SecretRef');
-  if (!o) return undefined;
-  const which = o.oneOf(['env', 'file'] as const);
-  if (which === 'env') {
-    const env = o.str('env');
-    if (env !== undefined && !ENV_NAME.test(env)) {
-      o.issues.add(o.at('env'), 'must be an environment variable name');
-      return undefined;
-    }
-    return env === undefined ? undefined : { env };
-  }
-  if (which === 'file') {
-    const file = o.str('file');
-    return file === undefined ? undefined : { file: filePath(ctx, file) };
-  }
-  return undefined;
-}
-
-function readCredentials(ctx: ReadCtx, o: M): ImageCredentialsSpec | undefined {
+function readCredentials(ctx: ReadCtx, o: Obj): ImageCredentialsSpec | undefined {
   if (o.has('dockerConfigJsonFrom')) {
     if (o.has('usernameFrom') || o.has('passwordFrom')) {
       o.issues.add(o.path, 'set either dockerConfigJsonFrom or usernameFrom/passwordFrom, not both');
       return undefined;
     }
-    const ref = secretRef(ctx, o, 'dockerConfigJsonFrom');
+    const ref = readLocalSecretRef(ctx, o, 'dockerConfigJsonFrom', false);
     return ref ? { dockerConfigJsonFrom: ref } : undefined;
   }
   if (!o.has('usernameFrom') || !o.has('passwordFrom')) {
     o.issues.add(o.path, 'must set dockerConfigJsonFrom, or both usernameFrom and passwordFrom');
     return undefined;
   }
-  const usernameFrom = secretRef(ctx, o, 'usernameFrom');
-  const passwordFrom = secretRef(ctx, o, 'passwordFrom');
+  const usernameFrom = readLocalSecretRef(ctx, o, 'usernameFrom', false);
+  const passwordFrom = readLocalSecretRef(ctx, o, 'passwordFrom', false);
   return usernameFrom && passwordFrom ? { usernameFrom, passwordFrom } : undefined;
 }
 
-function readOrder(o: M): SortOrder | undefined {
+function readOrder(o: Obj): SortOrder | undefined {
   const v = o.str('order') ?? 'asc';
   const lower = v.toLowerCase();
   if (lower === 'asc' || lower === 'desc') return lower;
@@ -157,11 +36,11 @@ function readOrder(o: M): SortOrder | undefined {
   return undefined;
 }
 
-function readPolicy(o: M): PolicySpec | undefined {
+function readPolicy(o: Obj): PolicySpec | undefined {
   const which = o.oneOf(['semver', 'alphabetical', 'numerical'] as const);
   if (which === 'semver') {
     const s = o.obj('semver', 'SemverPolicy');
-    const range = s?.str('range', true);
+    const range = s?.str('range', { required: true });
     return range === undefined ? undefined : { semver: { range } };
   }
   if (which === 'alphabetical' || which === 'numerical') {
@@ -173,8 +52,8 @@ function readPolicy(o: M): PolicySpec | undefined {
   return undefined;
 }
 
-function readRegexList(o: M, name: string): string[] | undefined {
-  const v = o.value[name];
+function readRegexList(o: Obj, name: string): string[] | undefined {
+  const v = o.raw(name);
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) {
     o.issues.add(o.at(name), `must be a list, not ${typeName(v)}`);
@@ -200,8 +79,8 @@ function readRegexList(o: M, name: string): string[] | undefined {
  * `namespace`: the namespace(s) whose `<namespace>:<name>` markers the entry answers, one name or
  * a list (Kubernetes namespace names: DNS labels). Absent: an empty list.
  */
-function readNamespaces(o: M): string[] {
-  const v = o.value.namespace;
+function readNamespaces(o: Obj): string[] {
+  const v = o.raw('namespace');
   if (v === undefined || v === null) return [];
   const list: unknown[] = Array.isArray(v) ? v : [v];
   if (list.length === 0) o.issues.add(o.at('namespace'), 'must name at least one namespace (omit it for none)');
@@ -217,16 +96,16 @@ function readNamespaces(o: M): string[] {
 }
 
 export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec | undefined {
-  const o = M.read(ctx.issues, path, value, 'Image');
+  const o = Obj.read(ctx.issues, path, value, 'Image');
   if (!o) return undefined;
-  const name = o.str('name', true);
+  const name = o.str('name', { required: true });
   if (name !== undefined && !DNS_LABEL.test(name)) o.issues.add(o.at('name'), DNS_LABEL_HINT);
   const namespaces = readNamespaces(o);
   const matchAnyNamespace = o.bool('matchAnyNamespace', false);
   if (matchAnyNamespace && namespaces.length > 0) {
     o.issues.add(o.at('matchAnyNamespace'), 'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both');
   }
-  const image = o.str('image', true);
+  const image = o.str('image', { required: true });
   let ref: ImageSpec['ref'] | undefined;
   if (image !== undefined) {
     try {
@@ -246,13 +125,13 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
   const caFileRaw = o.str('caFile');
   if (caFileRaw !== undefined && insecure) o.issues.add(o.at('caFile'), 'has no effect with insecure: true (plain HTTP)');
   const exclusionList = readRegexList(o, 'exclusionList') ?? [...DEFAULT_EXCLUSION_LIST];
-  const p = o.obj('policy', 'ImagePolicy', true);
+  const p = o.obj('policy', 'ImagePolicy', { required: true });
   const policy = p ? readPolicy(p) : undefined;
   let filterTags: FilterTagsSpec | undefined;
   const f = o.obj('filterTags', 'FilterTags');
   if (f) {
-    const pattern = f.str('pattern', true);
-    const extractRaw = f.value.extract;
+    const pattern = f.str('pattern', { required: true });
+    const extractRaw = f.raw('extract');
     if (extractRaw !== undefined && extractRaw !== null && typeof extractRaw !== 'string') f.issues.add(f.at('extract'), `must be a string, not ${typeName(extractRaw)}`);
     const extract = typeof extractRaw === 'string' ? extractRaw : undefined;
     if (pattern !== undefined) {
@@ -272,8 +151,8 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
       p.issues.add(p.at('semver.range'), e.message);
     }
   }
-  const intervalMs = o.duration('interval', '5m');
-  const timeoutMs = o.duration('timeout', '1m');
+  const intervalMs = readDuration(o, 'interval', '5m');
+  const timeoutMs = readDuration(o, 'timeout', '1m');
   if (name === undefined || ref === undefined || image === undefined || policy === undefined) return undefined;
   return {
     name,

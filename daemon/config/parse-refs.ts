@@ -1,9 +1,10 @@
 // Readers for the small shared shapes: secret references, names, URLs, durations, paths.
+// Secret references are read here and only here, for every field that holds one.
 
 import { isAbsolute, resolve } from 'node:path';
 import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { Obj, type Issues } from './fields.js';
-import type { SecretRef } from './secret-ref.js';
+import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
 
 export interface ReadCtx {
   issues: Issues;
@@ -19,24 +20,42 @@ export function filePath(ctx: ReadCtx, p: string): string {
   return ctx.baseDir !== undefined && !isAbsolute(p) ? resolve(ctx.baseDir, p) : p;
 }
 
-/** `{env: NAME}` or `{file: PATH}`; exactly one. */
-export function readSecretRef(ctx: ReadCtx, parent: Obj, name: string, required: boolean): SecretRef | undefined {
-  const o = parent.obj(name, 'SecretRef', { required });
-  if (!o) return undefined;
-  return secretRefFrom(ctx, o);
-}
-
-export function secretRefFrom(ctx: ReadCtx, o: Obj): SecretRef | undefined {
-  const which = o.oneOf(['env', 'file'] as const);
+function localForm(ctx: ReadCtx, o: Obj, which: 'env' | 'file'): LocalSecretRef | undefined {
   if (which === 'env') {
     const env = o.str('env', { pattern: ENV_NAME, patternHint: 'must be an environment variable name' });
     return env === undefined ? undefined : { env };
   }
-  if (which === 'file') {
-    const file = o.str('file');
-    return file === undefined ? undefined : { file: filePath(ctx, file) };
-  }
-  return undefined;
+  const file = o.str('file');
+  return file === undefined ? undefined : { file: filePath(ctx, file) };
+}
+
+function kubeSecretForm(o: Obj): SecretRef | undefined {
+  const s = o.obj('secret', 'KubeSecretKeyRef');
+  if (!s) return undefined;
+  const namespace = s.str('namespace', { required: true, pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
+  const name = s.str('name', { required: true });
+  const key = s.str('key', { required: true });
+  return namespace && name && key ? { secret: { namespace, name, key } } : undefined;
+}
+
+/** `{env: NAME}` or `{file: PATH}`, exactly one: where no cluster is at hand to read a Secret. */
+export function readLocalSecretRef(ctx: ReadCtx, parent: Obj, name: string, required: boolean): LocalSecretRef | undefined {
+  const o = parent.obj(name, 'LocalSecretRef', { required });
+  const which = o?.oneOf(['env', 'file'] as const);
+  return o && which ? localForm(ctx, o, which) : undefined;
+}
+
+/** `{env: NAME}`, `{file: PATH}` or `{secret: {namespace, name, key}}`, exactly one; `o` is read as a SecretRef. */
+export function secretRefFrom(ctx: ReadCtx, o: Obj): SecretRef | undefined {
+  const which = o.oneOf(['env', 'file', 'secret'] as const);
+  if (which === 'secret') return kubeSecretForm(o);
+  return which ? localForm(ctx, o, which) : undefined;
+}
+
+/** A SecretRef field (the Kubernetes Secret form allowed). */
+export function readSecretRef(ctx: ReadCtx, parent: Obj, name: string, required: boolean): SecretRef | undefined {
+  const o = parent.obj(name, 'SecretRef', { required });
+  return o ? secretRefFrom(ctx, o) : undefined;
 }
 
 export function readDuration(o: Obj, name: string, dflt: string): number {

@@ -2,7 +2,7 @@
 
 import semver from 'semver';
 import { Obj } from './fields.js';
-import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readHttpUrl, readSecretRef, type ReadCtx } from './parse-refs.js';
+import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readHttpUrl, readLocalSecretRef, type ReadCtx } from './parse-refs.js';
 import type { GitRef, SourceSpec } from './types.js';
 
 const COMMIT = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -58,8 +58,8 @@ export function readSource(ctx: ReadCtx, path: string, value: unknown): SourceSp
   let credentials: SourceSpec['credentials'];
   const c = o.obj('credentials', 'Credentials');
   if (c) {
-    const usernameFrom = readSecretRef(ctx, c, 'usernameFrom', false);
-    const passwordFrom = readSecretRef(ctx, c, 'passwordFrom', true);
+    const usernameFrom = readLocalSecretRef(ctx, c, 'usernameFrom', false);
+    const passwordFrom = readLocalSecretRef(ctx, c, 'passwordFrom', true);
     if (passwordFrom) credentials = usernameFrom ? { usernameFrom, passwordFrom } : { passwordFrom };
   }
 
@@ -67,7 +67,7 @@ export function readSource(ctx: ReadCtx, path: string, value: unknown): SourceSp
   const w = o.obj('webhook', 'Webhook');
   if (w) {
     const type = w.raw('type') ?? 'generic';
-    const secretFrom = readSecretRef(ctx, w, 'secretFrom', true);
+    const secretFrom = readLocalSecretRef(ctx, w, 'secretFrom', true);
     if (!WEBHOOK_TYPES.includes(type as (typeof WEBHOOK_TYPES)[number])) {
       w.issues.add(w.at('type'), `must be one of ${WEBHOOK_TYPES.join(', ')}`);
     } else if (secretFrom) webhook = { type: type as (typeof WEBHOOK_TYPES)[number], secretFrom };

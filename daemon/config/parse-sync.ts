@@ -12,7 +12,8 @@ import {
   secretRefFrom,
   type ReadCtx,
 } from './parse-refs.js';
-import type { AgeIdentityRef, DecryptionSpec, SyncSpec, VaultAuth } from './types.js';
+import type { SecretRef } from '../secret-ref.js';
+import type { DecryptionSpec, SyncSpec, VaultAuth } from './types.js';
 
 export const DEFAULT_SA_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -20,22 +21,11 @@ function readAge(ctx: ReadCtx, o: Obj): DecryptionSpec['age'] {
   const list = o.list('identitiesFrom', { required: true });
   if (!list) return undefined;
   if (list.length === 0) o.issues.add(o.at('identitiesFrom'), 'must list at least one identity');
-  const ids: AgeIdentityRef[] = [];
+  const ids: SecretRef[] = [];
   list.forEach((item, i) => {
-    const r = Obj.read(ctx.issues, `${o.at('identitiesFrom')}[${i}]`, item, 'AgeIdentityRef');
-    if (!r) return;
-    const which = r.oneOf(['env', 'file', 'secret'] as const);
-    if (which === 'secret') {
-      const s = r.obj('secret', 'KubeSecretKeyRef');
-      if (!s) return;
-      const namespace = s.str('namespace', { required: true, pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
-      const name = s.str('name', { required: true });
-      const key = s.str('key', { required: true });
-      if (namespace && name && key) ids.push({ secret: { namespace, name, key } });
-    } else if (which) {
-      const ref = secretRefFrom(ctx, r);
-      if (ref) ids.push(ref);
-    }
+    const r = Obj.read(ctx.issues, `${o.at('identitiesFrom')}[${i}]`, item, 'SecretRef');
+    const ref = r ? secretRefFrom(ctx, r) : undefined;
+    if (ref) ids.push(ref);
   });
   return { identitiesFrom: ids };
 }

@@ -4,8 +4,6 @@ import { parse } from 'yaml';
 import { ConfigError } from './errors.js';
 import { FIELDS } from './fields.js';
 import { parseConfig } from './parse.js';
-import { IMAGE_UPDATE_FIELDS } from './parse-image-updates.js';
-import { IMAGE_FIELDS } from './parse-images.js';
 import { validate, type Schema } from './schema-subset.js';
 
 const schema = JSON.parse(readFileSync(new URL('./daemonconfig.schema.json', import.meta.url), 'utf8')) as Schema;
@@ -18,7 +16,7 @@ describe('daemonconfig.schema.json', () => {
   });
 
   it('declares exactly the validator\'s objects and fields', () => {
-    const all: Record<string, readonly string[]> = { ...FIELDS, ...IMAGE_FIELDS, ...IMAGE_UPDATE_FIELDS };
+    const all: Record<string, readonly string[]> = FIELDS;
     expect(Object.keys(defs).sort()).toEqual(Object.keys(all).sort());
     for (const [name, fields] of Object.entries(all)) {
       expect(Object.keys(defs[name]?.properties ?? {}).sort(), name).toEqual([...fields].sort());
@@ -41,6 +39,8 @@ describe('daemonconfig.schema.json', () => {
     ['unknown top-level field', () => mutate((c) => Object.assign(c, { specs: {} }))],
     ['two refs', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { ref: { branch: 'main', tag: 'v1' } }))],
     ['inline password', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { password: 'x' } }))],
+    ['Secret form where no cluster reads it', () =>
+      mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { passwordFrom: { secret: { namespace: 'a', name: 'b', key: 'c' } } } }))],
     ['env and file in one ref', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { webhook: { secretFrom: { env: 'A', file: '/b' } } }))],
     ['ssh url', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { url: 'ssh://git@example.com/x.git' }))],
     ['bad duration', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { interval: '5 minutes' }))],

@@ -1,9 +1,19 @@
 // The validated, defaulted DaemonConfig. Durations are in milliseconds; file paths are absolute when the
 // config came from a file (relative paths in it are relative to the config file's directory).
+//
+// Where spec types live (one rule):
+// - A spec type (the validated form of a config object) is declared in the `types.ts` of the
+//   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec).
+//   Such a file holds types only and imports only types (its own folder's, and secret-ref).
+// - The objects that no single folder runs (the envelope, sources, syncs, decryption) are
+//   declared here.
+// - config/ imports those types and the folders' pure validators (policy, image reference, Go
+//   regexp, message placeholders); no folder config/ imports may import config/ back. A
+//   reference to a secret is daemon/secret-ref.ts's SecretRef, a leaf every folder may import.
 
-import type { SecretRef } from './secret-ref.js';
-import type { ImageUpdateSpec } from '../writeback/automation.js';
+import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
 import type { ImageSpec } from '../images/types.js';
+import type { ImageUpdateSpec } from '../writeback/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -21,19 +31,11 @@ export interface SourceSpec {
   intervalMs: number;
   /** Random extra delay, as a percentage of the interval (default 10). */
   jitterPercent: number;
-  credentials?: { usernameFrom?: SecretRef; passwordFrom: SecretRef };
-  webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: SecretRef };
+  credentials?: { usernameFrom?: LocalSecretRef; passwordFrom: LocalSecretRef };
+  webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: LocalSecretRef };
   /** Require commits signed by a key in this SSH allowed-signers file (ed25519). */
   verify?: { allowedSignersFile: string };
 }
-
-export interface KubeSecretKeyRef {
-  namespace: string;
-  name: string;
-  key: string;
-}
-
-export type AgeIdentityRef = SecretRef | { secret: KubeSecretKeyRef };
 
 export type VaultAuth =
   | { token: { from: SecretRef } }
@@ -41,7 +43,8 @@ export type VaultAuth =
   | { approle: { mount: string; roleIdFrom: SecretRef; secretIdFrom: SecretRef } };
 
 export interface DecryptionSpec {
-  age?: { identitiesFrom: AgeIdentityRef[] };
+  /** References under decryption may name a Secret: it is read in the sync's cluster. */
+  age?: { identitiesFrom: SecretRef[] };
   vault?: { address: string; transitMount: string; auth: VaultAuth };
 }
 

@@ -2,10 +2,9 @@
 // `docker login` and Kubernetes image pull secrets store), a username/password pair, or nothing
 // (anonymous). Resolved on every scan so rotated files are picked up without a restart.
 
-import { resolveSecretRef, SecretRefError, describeSecretRef, type SecretRef } from '../config/secret-ref.js';
+import { resolveSecretRef, SecretRefError, describeSecretRef } from '../secret-ref.js';
 import { DOCKER_HUB } from './reference.js';
-
-export type ImageCredentialsSpec = { dockerConfigJsonFrom: SecretRef } | { usernameFrom: SecretRef; passwordFrom: SecretRef };
+import type { ImageCredentialsSpec } from './types.js';
 
 export interface BasicCredentials {
   username: string;

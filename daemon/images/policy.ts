@@ -14,14 +14,9 @@
 import semver from 'semver';
 import { PolicyError } from './errors.js';
 import { compileGoRegexp, expandGoTemplate } from './go-regexp.js';
+import type { FilterTagsSpec, PolicySpec, SortOrder } from './types.js';
 
-export type SortOrder = 'asc' | 'desc';
-export type PolicySpec = { semver: { range: string } } | { alphabetical: { order: SortOrder } } | { numerical: { order: SortOrder } };
-export interface FilterTagsSpec {
-  pattern: string;
-  /** Go template over the pattern's groups, e.g. `$ts`; empty means the whole tag. */
-  extract?: string;
-}
+export type { FilterTagsSpec, PolicySpec, SortOrder } from './types.js';
 
 export const DEFAULT_EXCLUSION_LIST: readonly string[] = ['^.*\\.sig$'];
 

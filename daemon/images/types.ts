@@ -1,8 +1,21 @@
 // The validated form of one `spec.images[]` entry (daemon/config/parse-images.ts builds it).
+// Types only: config/ imports this file, and nothing here imports config/ (see the rule at the
+// top of daemon/config/types.ts).
 
-import type { ImageCredentialsSpec } from './credentials.js';
-import type { FilterTagsSpec, PolicySpec } from './policy.js';
+import type { LocalSecretRef } from '../secret-ref.js';
 import type { ImageReference } from './reference.js';
+
+export type ImageCredentialsSpec =
+  | { dockerConfigJsonFrom: LocalSecretRef }
+  | { usernameFrom: LocalSecretRef; passwordFrom: LocalSecretRef };
+
+export type SortOrder = 'asc' | 'desc';
+export type PolicySpec = { semver: { range: string } } | { alphabetical: { order: SortOrder } } | { numerical: { order: SortOrder } };
+export interface FilterTagsSpec {
+  pattern: string;
+  /** Go template over the pattern's groups, e.g. `$ts`; empty means the whole tag. */
+  extract?: string;
+}
 
 export interface ImageSpec {
   name: string;

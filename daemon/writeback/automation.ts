@@ -8,20 +8,7 @@ import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
 import { BranchWriter, type BranchWriterOptions, type CommitInfo } from './push.js';
 import { fileSigner } from './sign.js';
 import { applyPolicies, type Change, type ImagePolicyEntry, type SkippedMarker } from './update.js';
-
-export interface ImageUpdateSpec {
-  name: string;
-  /** Name of the source whose repository is written to. */
-  source: string;
-  /** Directory in the repository ("" is the root). */
-  path: string;
-  /** Branch to push to; absent: the source's branch. */
-  branch?: string;
-  author: { name: string; email: string };
-  /** See message.ts for placeholders; default Flux's "Update from image update automation". */
-  messageTemplate?: string;
-  signingKey?: { file: string };
-}
+import type { ImageUpdateSpec } from './types.js';
 
 /** Where the source lives: the automation pushes to the same repository. */
 export interface SourceRepo {

@@ -1,5 +1,6 @@
 // Public surface of image-update write-back.
-export { ImageUpdateAutomation, type AutomationStatus, type ImageUpdateSpec, type RunReason, type RunResult, type SourceRepo } from './automation.js';
+export { ImageUpdateAutomation, type AutomationStatus, type RunReason, type RunResult, type SourceRepo } from './automation.js';
+export type { ImageUpdateSpec } from './types.js';
 export { WritebackError, YamlEditError, type WritebackErrorReason } from './errors.js';
 export { DEFAULT_MESSAGE_TEMPLATE, PLACEHOLDERS, renderMessage, unknownPlaceholders } from './message.js';
 export { findMarkers, isCandidate, parseMarkerRef, type FoundMarker, type MarkerRef } from './markers.js';

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authedUrl, createRepo, setRejectPushes, startGitServer } from '../../test/stack/gitserver.js';
 import type { GitInfo, StackInfo, Started } from '../../test/stack/types.js';
 import { verifyCommitSignature } from '../source/signature/commit.js';
-import { ImageUpdateAutomation, type ImageUpdateSpec } from './automation.js';
+import { ImageUpdateAutomation } from './automation.js';
+import type { ImageUpdateSpec } from './types.js';
 import type { ImagePolicyEntry } from './update.js';
 
 const run = promisify(execFile);
