@@ -58,3 +58,19 @@ describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
     expect(lines(edited)).toEqual(lines(enc));
   });
 });
+
+describe('duplicate keys (checked with a set since the quadratic uniqueKeys check is gone)', () => {
+  it('are refused with their position, as sops refuses them', async () => {
+    const err = await encryptText('a: 1\nb:\n    c: 2\n    c: 3\n', { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {}).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toBe('dup.yaml: at line 4, column 5: invalid YAML: mapping key "c" already defined');
+  });
+
+  it('"a" and a are the same key; yes and "yes" too', async () => {
+    for (const text of ['a: 1\n"a": 2\n', 'yes: 1\n"yes": 2\n']) {
+      await expect(encryptText(text, { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {})).rejects.toThrow(/already defined/);
+    }
+  });
+});
