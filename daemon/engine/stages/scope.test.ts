@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { applyNamespaceRules } from './scope.js';
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });

@@ -6,7 +6,7 @@
 import { parseIdentityFile, type KeyContext } from '../../keys/index.js';
 import { describeSecretRef, resolveSecretRef, type DecryptionSpec } from '../config/index.js';
 import type { KubeClient } from '../kube/client.js';
-import { fileReader, vaultTokenProvider, type VaultLogin } from '../decrypt/vault-login.js';
+import { fileReader, vaultTokenProvider, type VaultLogin } from './vault-login.js';
 
 export class KeySourceError extends Error {
   constructor(sync: string, what: string, cause: string) {
