@@ -11,7 +11,6 @@
 // of origin — the read stage's output type — so parse, the still-encrypted check and scope
 // apply to rendered objects unchanged.
 import type { KeyContext } from '../../keys/index.js';
-import type { RESTMapper } from '../kube/discovery.js';
 import { describe, type KubeObject } from '../kube/types.js';
 import type { Revision } from '../source/index.js';
 import type { RevisionAt } from './errors.js';
@@ -20,7 +19,7 @@ import type { SyncSettings } from './settings.js';
 import { decrypt } from './stages/decrypt.js';
 import { parse } from './stages/parse.js';
 import { read } from './stages/read.js';
-import { scope } from './stages/scope.js';
+import { scope, type Discovery } from './stages/scope.js';
 import { select } from './stages/select.js';
 
 export interface LoadInput {
@@ -29,7 +28,7 @@ export interface LoadInput {
   /** The sync's keys for this load (fresh identities; long-lived data-key cache). */
   keys: KeyContext;
   /** Discovery: which kinds are namespaced (scope stage). */
-  mapper: RESTMapper;
+  mapper: Discovery;
   /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
   fileCache?: FileCache;
 }

@@ -7,6 +7,9 @@ import { describe, splitApiVersion, type KubeObject } from '../../kube/types.js'
 import { isCRD } from '../../apply/sort.js';
 import { refuse, type RevisionAt } from '../errors.js';
 
+/** What the stage asks of discovery: the mapping (and so the scope) of a kind, if served. */
+export type Discovery = Pick<RESTMapper, 'find'>;
+
 interface CrdShape {
   spec?: { group?: string; scope?: string; names?: { kind?: string } };
 }
@@ -22,7 +25,7 @@ function crdScopes(objects: readonly KubeObject[]): Map<string, boolean> {
   return out;
 }
 
-export async function scopesOf(mapper: RESTMapper, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
+export async function scopesOf(mapper: Discovery, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
   const fromCrds = crdScopes(objects);
   const out = new Map<KubeObject, boolean | undefined>();
   for (const o of objects) {
@@ -82,7 +85,7 @@ export interface Scoped {
  * The scope stage: asks discovery (or the revision's CRDs) which kinds are namespaced, applies
  * targetNamespace and refuses the revision at `tenancy` when allowedNamespaces is broken.
  */
-export async function scope(objects: readonly KubeObject[], mapper: RESTMapper, rules: NamespaceRules, at: RevisionAt): Promise<Scoped> {
+export async function scope(objects: readonly KubeObject[], mapper: Discovery, rules: NamespaceRules, at: RevisionAt): Promise<Scoped> {
   const scopes = await scopesOf(mapper, objects);
   const ruled = applyNamespaceRules(objects, scopes, rules);
   if (ruled.problems.length > 0) refuse(at, 'tenancy', ruled.problems);
