@@ -1,26 +1,22 @@
 // The daemon's view of one sync, for `gitops-seal build` and `gitops-seal diff`: load the
 // DaemonConfig, fetch the sync's source head into a temporary object store (removed afterwards),
 // build the sync's keys and ResourceManager exactly as the daemon does, and run the engine's
-// loadDesired — the same code path that decides what the daemon applies. Decrypted objects live
+// loadRevision — the same code path that decides what the daemon applies. Decrypted objects live
 // in memory only; callers must redact Secrets before printing anything.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ResourceManager } from '../daemon/apply/manager.js';
-import { sortIntoStages } from '../daemon/apply/sort.js';
+import { ResourceManager, sortIntoStages } from '../daemon/apply/index.js';
 import { ConfigError as DaemonConfigError, formatIssue, loadConfig, SecretRefError, type SourceSpec, type SyncSpec } from '../daemon/config/index.js';
-import { RevisionError } from '../daemon/engine/errors.js';
-import { loadDesired, type DesiredState } from '../daemon/engine/reconcile.js';
-import { scopesOf } from '../daemon/engine/scope.js';
-import { gitSourceSpec, kubeLoadOptions, managerOptions, syncSettings } from '../daemon/engine/settings.js';
+import { KeySourceError, SyncKeys } from '../daemon/decrypt/index.js';
+import { gitSourceSpec, guardedPrune, kubeLoadOptions, loadRevision, managerOptions, RevisionError, syncSettings, type LoadedRevision, type PrunePlan } from '../daemon/engine/index.js';
+import { InventoryStore } from '../daemon/inventory/inventory.js';
 import { KubeClient } from '../daemon/kube/client.js';
 import { RESTMapper } from '../daemon/kube/discovery.js';
 import { KubeApiError, KubeTransportError } from '../daemon/kube/errors.js';
 import type { KubeObject } from '../daemon/kube/types.js';
-import { KeySourceError, SyncKeys } from '../daemon/runtime/keys.js';
-import { SourceError } from '../daemon/source/errors.js';
-import { GitSource } from '../daemon/source/git-source.js';
+import { GitSource, SourceError } from '../daemon/source/index.js';
 import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError, type ExitCodeValue } from './errors.js';
 
@@ -40,12 +36,14 @@ export interface DaemonView {
   source: SourceSpec;
   commit: string;
   ref: string;
-  /** What loadDesired returned (decrypted: memory only). */
-  desired: DesiredState;
-  /** desired.objects in the order the daemon applies them (CRDs, Namespaces, cluster-scoped, namespaced). */
+  /** What loadRevision returned (decrypted: memory only). */
+  loaded: LoadedRevision;
+  /** loaded.objects in the order the daemon applies them (CRDs, Namespaces, cluster-scoped, namespaced). */
   ordered: KubeObject[];
   kube: KubeClient;
   manager: ResourceManager;
+  /** The daemon's prune decision for this revision against the sync's stored inventory. */
+  prunePlan(): Promise<PrunePlan>;
   /** Set when the cluster could not be asked (build only): scopes were unknown, order is a guess. */
   offline?: string;
 }
@@ -78,7 +76,7 @@ class TolerantMapper extends RESTMapper {
   }
 }
 
-/** A ResourceManager with a given mapper (loadDesired reads scopes through `manager.mapper`). */
+/** A ResourceManager with a given mapper (loadRevision is given `manager.mapper` for scopes). */
 class ViewManager extends ResourceManager {
   override readonly mapper: RESTMapper;
   constructor(client: KubeClient, opts: ConstructorParameters<typeof ResourceManager>[1], mapper: RESTMapper) {
@@ -145,7 +143,7 @@ function hasNamespaceRules(s: SyncSpec): boolean {
   return s.targetNamespace !== undefined || s.allowedNamespaces !== undefined;
 }
 
-/** Why loadDesired asked the cluster's discovery, naming only the namespace rules the sync sets. */
+/** Why loadRevision asked the cluster's discovery, naming only the namespace rules the sync sets. */
 function discoveryPurpose(s: SyncSpec): string {
   const rules = [s.targetNamespace !== undefined ? 'targetNamespace' : '', s.allowedNamespaces !== undefined ? 'allowedNamespaces' : ''].filter(Boolean);
   if (rules.length > 0) return `discovery (which kinds are namespaced) needed for ${rules.join(' and ')}`;
@@ -189,26 +187,27 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     cacheDir = await mkdtemp(join(tmpdir(), 'gitops-seal-view-'));
     const revision = await new GitSource(gitSourceSpec(source, ctx.env), cacheDir).fetch();
     const keys = await new SyncKeys(sync.name, sync.decryption, kube, ctx.env).context();
-    let desired: DesiredState;
+    const settings = syncSettings(sync);
+    let loaded: LoadedRevision;
     try {
-      desired = await loadDesired({ settings: syncSettings(sync), keys, manager }, revision);
+      loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper });
     } catch (err) {
       if (err instanceof KubeTransportError) throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);
       throw err;
     }
-    const scopes = await scopesOf(manager.mapper, desired.objects);
     // Unknown scope (no cluster, or a kind nobody serves yet): guess from metadata.namespace.
-    const stages = sortIntoStages(desired.objects, (o) => scopes.get(o) ?? o.metadata.namespace !== undefined);
+    const stages = sortIntoStages(loaded.objects, (o) => loaded.namespaced.get(o) ?? o.metadata.namespace !== undefined);
     const unreachable = manager.mapper instanceof TolerantMapper ? manager.mapper.unreachable : undefined;
     const view: DaemonView = {
       sync,
       source,
       commit: revision.commit,
       ref: revision.ref,
-      desired,
+      loaded,
       ordered: stages.flatMap((s) => s.objects),
       kube,
       manager,
+      prunePlan: async () => guardedPrune(await new InventoryStore(conn.kube).load(sync.name), loaded, settings),
       ...(unreachable !== undefined ? { offline: unreachable } : {}),
     };
     return await fn(view);

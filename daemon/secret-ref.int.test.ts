@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateAgeIdentity } from '../keys/index.js';
 import { KubeClient } from './kube/client.js';
-import { KeySourceError, SyncKeys } from './runtime/keys.js';
+import { KeySourceError, SyncKeys } from './decrypt/index.js';
 import { resolveSecretRef, SecretRefError } from './secret-ref.js';
 
 const stack = inject('stack');

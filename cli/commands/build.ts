@@ -35,13 +35,13 @@ export function register(program: Command, ctx: CliContext): void {
         } else {
           ctx.stdout.write(objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
         }
-        for (const w of view.desired.warnings) ctx.stderr.write(`build: warning: ${w}\n`);
+        for (const w of view.loaded.warnings) ctx.stderr.write(`build: warning: ${w}\n`);
         if (view.offline !== undefined) {
           ctx.stderr.write(`build: cluster not consulted (${view.offline}); kinds' scopes unknown, order guessed from metadata.namespace\n`);
         }
         ctx.stderr.write(
           `build: sync "${view.sync.name}" ${view.ref} ${view.commit.slice(0, 12)}: ${objects.length} objects, ` +
-            `${view.desired.decryptedFiles.length} decrypted file(s)\n`,
+            `${view.loaded.decryptedFiles.length} decrypted file(s)\n`,
         );
       }),
     );

@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import { formatDiff, type ObjectDiff } from '../../daemon/apply/manager_diff.js';
 import { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL } from '../../daemon/apply/objects.js';
-import { diff as staleEntries, InventoryStore, inventoryOf, objectOf, checkPrune, PruneGuardError } from '../../daemon/inventory/inventory.js';
+import { objectOf } from '../../daemon/inventory/inventory.js';
 import { NoMatchError } from '../../daemon/kube/errors.js';
 import { describe, type KubeObject } from '../../daemon/kube/types.js';
 import type { CliContext } from '../context.js';
@@ -30,20 +30,10 @@ interface Pruned {
 
 /** Inventory entries the revision dropped, checked against the live objects as the delete would. */
 async function prunes(view: DaemonView): Promise<{ pruned: Pruned[]; guard?: string }> {
-  const store = new InventoryStore(view.kube);
-  const old = await store.load(view.sync.name);
-  const next = inventoryOf(view.sync.name, view.commit, view.desired.objects);
-  let guard: string | undefined;
-  if (view.sync.prune) {
-    try {
-      checkPrune(old, next, { maxPruneRatio: view.sync.maxPruneRatio, allow: view.sync.allowEmpty && next.entries.length === 0 });
-    } catch (err) {
-      if (!(err instanceof PruneGuardError)) throw err;
-      guard = err.message;
-    }
-  }
+  // The daemon's own decision (guard included): what left the revision and whether it may go.
+  const plan = await view.prunePlan();
   const out: Pruned[] = [];
-  for (const entry of staleEntries(old, next)) {
+  for (const entry of plan.dropped) {
     const obj: KubeObject = objectOf(entry);
     const subject = describe(obj);
     if (!view.sync.prune) {
@@ -61,7 +51,7 @@ async function prunes(view: DaemonView): Promise<{ pruned: Pruned[]; guard?: str
     else if (live.metadata.annotations?.[PRUNE_ANNOTATION] === PRUNE_DISABLED) out.push({ subject, skipped: 'prune-disabled' });
     else out.push({ subject });
   }
-  return guard !== undefined ? { pruned: out, guard } : { pruned: out };
+  return plan.refused !== undefined ? { pruned: out, guard: plan.refused } : { pruned: out };
 }
 
 function textLines(diffs: readonly ObjectDiff[], pruned: readonly Pruned[]): string[] {

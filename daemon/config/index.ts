@@ -12,7 +12,5 @@ export {
   type DaemonConfig,
   type SourceSpec,
   type SyncSpec,
-  type DecryptionSpec,
   type GitRef,
-  type VaultAuth,
 } from './types.js';

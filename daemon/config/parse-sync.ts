@@ -13,7 +13,8 @@ import {
   type ReadCtx,
 } from './parse-refs.js';
 import type { SecretRef } from '../secret-ref.js';
-import type { DecryptionSpec, SyncSpec, VaultAuth } from './types.js';
+import type { DecryptionSpec, VaultAuth } from '../decrypt/types.js';
+import type { SyncSpec } from './types.js';
 
 export const DEFAULT_SA_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 

@@ -3,15 +3,17 @@
 //
 // Where spec types live (one rule):
 // - A spec type (the validated form of a config object) is declared in the `types.ts` of the
-//   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec).
+//   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec),
+//   decrypt/types.ts (DecryptionSpec: decrypt/sync-keys.ts turns it into a sync's keys).
 //   Such a file holds types only and imports only types (its own folder's, and secret-ref).
-// - The objects that no single folder runs (the envelope, sources, syncs, decryption) are
+// - The objects that no single folder runs (the envelope, sources, syncs) are
 //   declared here.
 // - config/ imports those types and the folders' pure validators (policy, image reference, Go
 //   regexp, message placeholders); no folder config/ imports may import config/ back. A
 //   reference to a secret is daemon/secret-ref.ts's SecretRef, a leaf every folder may import.
 
-import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
+import type { LocalSecretRef } from '../secret-ref.js';
+import type { DecryptionSpec } from '../decrypt/types.js';
 import type { ImageSpec } from '../images/types.js';
 import type { ImageUpdateSpec } from '../writeback/types.js';
 
@@ -35,17 +37,6 @@ export interface SourceSpec {
   webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: LocalSecretRef };
   /** Require commits signed by a key in this SSH allowed-signers file (ed25519). */
   verify?: { allowedSignersFile: string };
-}
-
-export type VaultAuth =
-  | { token: { from: SecretRef } }
-  | { kubernetes: { role: string; mount: string; tokenFile: string } }
-  | { approle: { mount: string; roleIdFrom: SecretRef; secretIdFrom: SecretRef } };
-
-export interface DecryptionSpec {
-  /** References under decryption may name a Secret: it is read in the sync's cluster. */
-  age?: { identitiesFrom: SecretRef[] };
-  vault?: { address: string; transitMount: string; auth: VaultAuth };
 }
 
 export interface SyncSpec {

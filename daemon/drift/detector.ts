@@ -8,7 +8,7 @@ import { resourcePath, type ResourceMapping } from '../kube/discovery.js';
 import { watch, WatchExpiredError } from '../kube/watch.js';
 import type { ResourceManager, Located } from '../apply/manager.js';
 import { SYNC_LABEL } from '../apply/objects.js';
-import type { DesiredState } from '../engine/reconcile.js';
+import type { DesiredState } from '../engine/index.js';
 import type { Logger } from '../log.js';
 import { driftedPaths, ownedFields, type Baseline } from './detect.js';
 

@@ -23,3 +23,14 @@ export function problemsOf(err: unknown): string[] {
   if (err instanceof Error) return err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return [String(err)];
 }
+
+/** The sync and revision a stage works on: every refusal names both. */
+export interface RevisionAt {
+  sync: string;
+  commit: string;
+}
+
+/** Refuse the revision at `stage` (throws RevisionError; the typed cause kept for classifiers). */
+export function refuse(at: RevisionAt, stage: RevisionStage, problems: string[], cause?: unknown): never {
+  throw new RevisionError(at.sync, at.commit, stage, problems, cause === undefined ? undefined : { cause });
+}

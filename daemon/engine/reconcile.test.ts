@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/types.js';
-import { needsValidation, type DesiredState } from './reconcile.js';
+import type { DesiredState } from './load.js';
+import { needsValidation } from './reconcile.js';
 
 const cm = (name: string, v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'a' }, data: { v } });
 const state = (objects: KubeObject[]): DesiredState => ({ revision: 'r', objects, decryptedFiles: [], warnings: [] });

@@ -4,7 +4,20 @@
 import { resolveSecretRef, type SourceSpec, type SyncSpec } from '../config/index.js';
 import type { LoadOptions } from '../kube/client.js';
 import type { GitCredentials, GitSourceSpec } from '../source/types.js';
-import type { SyncSettings } from './reconcile.js';
+
+/** What the engine needs to know of one sync (from its SyncSpec, by syncSettings). */
+export interface SyncSettings {
+  name: string;
+  path: string;
+  prune: boolean;
+  force: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  maxPruneRatio: number;
+  allowEmpty: boolean;
+  targetNamespace?: string;
+  allowedNamespaces?: string[];
+}
 
 /** The engine's settings for one sync. */
 export function syncSettings(s: SyncSpec): SyncSettings {

@@ -5,7 +5,11 @@ export { selectManifestFiles, normalizeRoot, isKustomizationFile } from './selec
 export { objectKey, groupOf, validateObject, isListObject, type ManifestObject } from './objects.js';
 export {
   readManifests,
+  decodeFiles,
+  objectsFromDocuments,
   objectsFromDecrypted,
+  type DecodedFiles,
+  type ManifestDocument,
   type ManifestFile,
   type ReadManifestsOptions,
   type ReadManifestsResult,

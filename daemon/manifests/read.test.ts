@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManifestError } from './errors.js';
 import { parseKubeYaml } from './kube-yaml.js';
 import { objectKey } from './objects.js';
-import { objectsFromDecrypted, readManifests } from './read.js';
+import { decodeFiles, objectsFromDecrypted, objectsFromDocuments, readManifests } from './read.js';
 
 const cm = (name: string, extra = ''): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;
 
@@ -46,6 +46,25 @@ describe('documents', () => {
     expect(e.problems[0]?.line).toBeGreaterThanOrEqual(6);
     expect(e.message).toMatch(/^2 problems in manifests:\n {2}a\.yaml:\d+:\d+ \(document 1\): YAML syntax error/);
     expect(e.message).toMatch(/b\.yaml:1 \(document 0\): ConfigMap: metadata\.name is missing/);
+  });
+
+  it('reports problems file by file (decoding, then documents) though the two steps run apart', () => {
+    const bad = `${cm('x')}---\nkey: [unclosed\n`;
+    const noName = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n';
+    const files = [
+      { path: 'a.yaml', text: `${noName}---\n${bad}` },
+      { path: 'b.yaml', text: `${noName}---\nkey: [unclosed\n` },
+    ];
+    const decoded = decodeFiles(files);
+    expect(decoded.problems.map((p) => p.file)).toEqual(['a.yaml', 'b.yaml']);
+    const e = problemsOf(() => objectsFromDocuments(decoded));
+    expect(e.problems.map((p) => [p.file, p.index])).toEqual([
+      ['a.yaml', 2],
+      ['a.yaml', 0],
+      ['b.yaml', 1],
+      ['b.yaml', 0],
+    ]);
+    expect(problemsOf(() => readManifests(files)).message).toBe(e.message);
   });
 
   it('never echoes a value in error messages', () => {

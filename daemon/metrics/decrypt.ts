@@ -2,7 +2,7 @@
 // type (daemon/decrypt's decryptFailureReason), never anything read from the file: labels carry
 // no secret material and no file contents.
 import { Counter } from 'prom-client';
-import { DECRYPT_FAILURE_REASONS, type DecryptFailureReason } from '../decrypt/decrypt.js';
+import { DECRYPT_FAILURE_REASONS, type DecryptFailureReason } from '../decrypt/index.js';
 import { registry } from './registry.js';
 
 export const decryptFailures = new Counter({

@@ -7,13 +7,10 @@ import { ResourceManager } from '../apply/manager.js';
 import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/types.js';
-import { RevisionError } from '../engine/errors.js';
-import { AggregateDecryptError, type DecryptFailureReason } from '../decrypt/decrypt.js';
+import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
 import { initDecryptMetrics, initSyncMetrics, observeSync, recordDecryptFailures } from '../metrics/index.js';
-import { applyDesired, loadDesired, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/reconcile.js';
+import { managerOptions, reconcile, RevisionError, syncSettings, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/index.js';
 import type { SyncStatus } from '../status/status.js';
-import { SyncKeys } from './keys.js';
-import { managerOptions, syncSettings } from '../engine/settings.js';
 
 export interface SyncEvents {
   onApplied?(sync: string, outcome: SyncOutcome): void;
@@ -62,7 +59,7 @@ export class SyncController {
       this.status.lastAttemptAt = new Date().toISOString();
       try {
         const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context(), fileCache: this.fileCache };
-        const outcome = await applyDesired(deps, await loadDesired(deps, revision), this.lastGood);
+        const outcome = await reconcile(deps, revision, this.lastGood);
         this.lastGood = outcome;
         Object.assign(this.status, {
           appliedRevision: revision.commit,

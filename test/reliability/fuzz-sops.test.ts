@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AggregateDecryptError, decryptFiles } from '../../daemon/decrypt/decrypt.js';
+import { AggregateDecryptError, decryptFiles } from '../../daemon/decrypt/index.js';
 import { decryptText, SopsError, type FileFormat } from '../../keys/index.js';
 import { expectTyped, fuzzParams, fuzzTimeout, mutated, timedAsync } from './arbitraries.js';
 

@@ -1,10 +1,14 @@
-// Namespace rules of a sync: `targetNamespace` moves every namespaced object into one namespace
+// Stage 5, scope (tenancy). The namespace rules of a sync: `targetNamespace` moves every namespaced object into one namespace
 // (Flux semantics), `allowedNamespaces` is a tenancy guard — an object outside the list, or any
 // cluster-scoped object (Namespaces too), refuses the revision. Scope comes from discovery, or for kinds that a
 // CRD of the same revision introduces, from that CRD's spec.scope.
-import type { RESTMapper } from '../kube/discovery.js';
-import { describe, splitApiVersion, type KubeObject } from '../kube/types.js';
-import { isCRD } from '../apply/sort.js';
+import type { RESTMapper } from '../../kube/discovery.js';
+import { describe, splitApiVersion, type KubeObject } from '../../kube/types.js';
+import { isCRD } from '../../apply/sort.js';
+import { refuse, type RevisionAt } from '../errors.js';
+
+/** What the stage asks of discovery: the mapping (and so the scope) of a kind, if served. */
+export type Discovery = Pick<RESTMapper, 'find'>;
 
 interface CrdShape {
   spec?: { group?: string; scope?: string; names?: { kind?: string } };
@@ -21,7 +25,7 @@ function crdScopes(objects: readonly KubeObject[]): Map<string, boolean> {
   return out;
 }
 
-export async function scopesOf(mapper: RESTMapper, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
+export async function scopesOf(mapper: Discovery, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
   const fromCrds = crdScopes(objects);
   const out = new Map<KubeObject, boolean | undefined>();
   for (const o of objects) {
@@ -68,4 +72,24 @@ export function applyNamespaceRules(
     return obj;
   });
   return { objects: out, problems };
+}
+
+export interface Scoped {
+  /** The objects to apply, namespace rules applied (copies where changed; input order kept). */
+  objects: KubeObject[];
+  /** Per object of `objects`: namespaced, cluster-scoped, or unknown (no discovery, no CRD). */
+  namespaced: Map<KubeObject, boolean | undefined>;
+}
+
+/**
+ * The scope stage: asks discovery (or the revision's CRDs) which kinds are namespaced, applies
+ * targetNamespace and refuses the revision at `tenancy` when allowedNamespaces is broken.
+ */
+export async function scope(objects: readonly KubeObject[], mapper: Discovery, rules: NamespaceRules, at: RevisionAt): Promise<Scoped> {
+  const scopes = await scopesOf(mapper, objects);
+  const ruled = applyNamespaceRules(objects, scopes, rules);
+  if (ruled.problems.length > 0) refuse(at, 'tenancy', ruled.problems);
+  // ruled.objects[i] is objects[i], namespace rules applied: a kind's scope is unchanged by them.
+  const namespaced = new Map(ruled.objects.map((o, i) => [o, scopes.get(objects[i] as KubeObject)] as const));
+  return { objects: ruled.objects, namespaced };
 }

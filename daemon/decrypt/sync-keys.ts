@@ -4,9 +4,10 @@
 // Vault token provider (token, kubernetes or approle login). The data-key cache lives as long
 // as the sync, so an unchanged revision makes no Vault calls.
 import { parseIdentityFile, type KeyContext } from '../../keys/index.js';
-import { describeSecretRef, resolveSecretRef, type DecryptionSpec } from '../config/index.js';
+import { describeSecretRef, resolveSecretRef } from '../secret-ref.js';
 import type { KubeClient } from '../kube/client.js';
-import { fileReader, vaultTokenProvider, type VaultLogin } from '../decrypt/vault-login.js';
+import type { DecryptionSpec } from './types.js';
+import { fileReader, vaultTokenProvider, type VaultLogin } from './vault-login.js';
 
 export class KeySourceError extends Error {
   constructor(sync: string, what: string, cause: string) {

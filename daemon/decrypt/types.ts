@@ -1,0 +1,15 @@
+// The validated form of a sync's `decryption` (daemon/config/parse-sync.ts builds it;
+// sync-keys.ts runs it). Types only: config/ imports this file without loading the decryption
+// machinery, and nothing here imports config/ (see the rule at the top of daemon/config/types.ts).
+import type { SecretRef } from '../secret-ref.js';
+
+export type VaultAuth =
+  | { token: { from: SecretRef } }
+  | { kubernetes: { role: string; mount: string; tokenFile: string } }
+  | { approle: { mount: string; roleIdFrom: SecretRef; secretIdFrom: SecretRef } };
+
+export interface DecryptionSpec {
+  /** References under decryption may name a Secret: it is read in the sync's cluster. */
+  age?: { identitiesFrom: SecretRef[] };
+  vault?: { address: string; transitMount: string; auth: VaultAuth };
+}
