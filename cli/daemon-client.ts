@@ -9,7 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { InvalidArgumentError, Option } from 'commander';
 import { DurationError, parseDuration } from '../daemon/config/duration.js';
 import { stripUserinfo } from '../daemon/source/errors.js';
-import type { DaemonStatus, SourceStatus, SyncStatus } from '../daemon/status/status.js';
+import type { DaemonStatus, SourceStatus, SyncStatus } from '../daemon/status/index.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 
 /** The daemon's default `spec.listen` (daemon/config/types.ts DEFAULT_LISTEN) as a URL. */

@@ -60,7 +60,6 @@ export class Daemon {
   readonly bus: EventBus;
   readonly status: StatusStore;
   private parts: Assembly | undefined;
-  private readonly timers: NodeJS.Timeout[] = [];
   private server: HttpServer | undefined;
   private elector: LeaderElector | undefined;
   private electionKube: KubeClient | undefined;
@@ -182,28 +181,14 @@ export class Daemon {
   private startControllers(): void {
     if (this.running || this.controllersStopped) return;
     this.running = true;
-    for (const p of this.sources.values()) p.start();
-    this.images?.start();
-    // Periodic full drift check per sync (covers watch events that were missed).
-    for (const [name, ctl] of this.syncs) {
-      const t = setInterval(() => {
-        void this.drift.get(name)?.fullCheck().catch((err: unknown) => this.opts.log.warn({ sync: name, err: err instanceof Error ? err.message : String(err) }, 'full drift check failed'));
-      }, ctl.spec.intervalMs);
-      t.unref();
-      this.timers.push(t);
-    }
+    this.parts?.start();
   }
 
-  /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). Once. */
+  /** Stop starting work and wait for the work in flight. Once. */
   private stopControllers(): Promise<void> {
     this.controllersStopped ??= (async () => {
       this.running = false;
-      for (const t of this.timers) clearInterval(t);
-      for (const d of this.drift.values()) d.stop();
-      // Pollers wait for the reconcile they triggered; the image runner for its push.
-      await Promise.all([this.images?.stop(), ...[...this.sources.values()].map((p) => p.stop())]);
-      // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
-      await Promise.all([...this.syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+      await this.parts?.drain();
     })();
     return this.controllersStopped;
   }

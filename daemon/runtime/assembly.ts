@@ -2,8 +2,9 @@
 // cluster client, keys, inventory) and drift detector, the image automation, and connect them:
 // a new revision goes to the syncs of its source, an applied revision becomes the drift
 // baseline, a pushed image update triggers its source, and each sync's outcomes become
-// Kubernetes Events on its cluster. Nothing here touches the network; the daemon starts and
-// stops what is built (daemon.ts).
+// Kubernetes Events on its cluster. Building touches no network; start() runs the pollers,
+// scanners and periodic drift checks (on the leader only, daemon.ts decides), drain() stops
+// them and waits for the work in flight.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from '../config/index.js';
@@ -33,6 +34,10 @@ export interface Assembly {
   readonly drift: ReadonlyMap<string, DriftDetector>;
   /** Present when spec.images or spec.imageUpdates is configured. */
   readonly images: ImageAutomationRunner | undefined;
+  /** Start polling, scanning and the periodic full drift checks. */
+  start(): void;
+  /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). */
+  drain(): Promise<void>;
   /** Close the syncs' cluster clients. */
   close(): void;
 }
@@ -108,5 +113,32 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
     images = new ImageAutomationRunner(config, dir, log, bus);
     bus.on({ 'image.pushed': (e) => void sources.get(e.source)?.trigger().catch(() => undefined) });
   }
-  return { sources, syncs, drift, images, close: () => kube.close() };
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    sources,
+    syncs,
+    drift,
+    images,
+    start: () => {
+      for (const p of sources.values()) p.start();
+      images?.start();
+      // Periodic full drift check per sync (covers watch events that were missed).
+      for (const [name, ctl] of syncs) {
+        const t = setInterval(() => {
+          void drift.get(name)?.fullCheck().catch((err: unknown) => log.warn({ sync: name, err: errText(err) }, 'full drift check failed'));
+        }, ctl.spec.intervalMs);
+        t.unref();
+        timers.push(t);
+      }
+    },
+    drain: async () => {
+      for (const t of timers) clearInterval(t);
+      for (const d of drift.values()) d.stop();
+      // Pollers wait for the reconcile they triggered; the image runner for its push.
+      await Promise.all([images?.stop(), ...[...sources.values()].map((p) => p.stop())]);
+      // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
+      await Promise.all([...syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+    },
+    close: () => kube.close(),
+  };
 }
