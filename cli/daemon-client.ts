@@ -9,7 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { InvalidArgumentError, Option } from 'commander';
 import { DurationError, parseDuration } from '../daemon/config/duration.js';
 import { stripUserinfo } from '../daemon/source/errors.js';
-import type { DaemonStatus, SourceStatus, SyncStatus } from '../daemon/status/status.js';
+import type { DaemonStatus, SourceStatus, SyncStatus } from '../daemon/status/index.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 
 /** The daemon's default `spec.listen` (daemon/config/types.ts DEFAULT_LISTEN) as a URL. */
@@ -149,7 +149,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * `GET /status`, checked for the fields the CLI reads. The whole document is kept as sent
  * (`-o json` prints it unchanged, including fields newer daemons add).
  */
-export type StatusDocument = DaemonStatus & Record<string, unknown>;
+export type StatusDocument = Omit<DaemonStatus, 'images' | 'imageUpdates'> & {
+  /** Read field by field (status-view.ts): a daemon that adds or drops a field still renders. */
+  images: unknown[];
+  imageUpdates: unknown[];
+} & Record<string, unknown>;
 
 export async function getStatus(base: string, timeoutMs: number): Promise<StatusDocument> {
   const { status, body } = await call(base, 'GET', '/status', timeoutMs);

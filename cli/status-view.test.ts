@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncStatus } from '../daemon/status/status.js';
+import type { SyncStatus } from '../daemon/status/index.js';
 import type { StatusDocument } from './daemon-client.js';
 import { attemptOutcome, formatAge, joinLines, renderStatus, renderTable, syncProblem, syncRow, truncate } from './status-view.js';
 

@@ -2,7 +2,7 @@
 // verdicts behind its exit code and `reconcile --wait`. No I/O here: `now` is a parameter so
 // ages are testable.
 import { stripUserinfo } from '../daemon/source/errors.js';
-import type { SyncStatus } from '../daemon/status/status.js';
+import type { SyncStatus } from '../daemon/status/index.js';
 import type { StatusDocument } from './daemon-client.js';
 
 /** Columns separated by three spaces, each as wide as its widest cell (kubectl's layout). */

@@ -1,34 +1,33 @@
-// The daemon: composes sources, syncs, status and the HTTP endpoints from a DaemonConfig.
-// Each piece lives in its own module; this file only wires them together.
+// The daemon's lifecycle: init (assemble sources and syncs, runtime/assembly.ts), serve (one
+// HTTP listener whose routes come from their owners), start (the controllers, at once or when
+// elected), stop (drain, release the Lease, close). Status, metrics and Kubernetes Events follow
+// the event bus; this file only wires them together.
 //
 // Two halves: the endpoints (/status, /healthz, /readyz, hooks) are served by every replica;
 // the controllers (source pollers → applies, drift correction, image automation and its
 // write-back commits) run only on the leader. Without leader election this process leads.
 // Shutdown drains the controllers (an in-flight apply finishes, bounded by a timeout), then
 // releases the Lease so a follower takes over at once.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { DaemonConfig, SyncSpec } from './config/index.js';
-import { resolveSecretRef } from './config/index.js';
-import { KubeClient } from './kube/client.js';
-import { KubeconfigError } from './kube/locate.js';
+import type { DaemonConfig } from './config/index.js';
+import type { KubeClient } from './kube/client.js';
 import { stripUserinfo } from './source/errors.js';
-import { kubeClientKey, kubeLoadOptions } from './engine/settings.js';
 import type { Logger } from './log.js';
-import { SourcePoller } from './runtime/source-poller.js';
-import { SyncController } from './runtime/sync-controller.js';
-import { DriftDetector } from './drift/detector.js';
-import { ImageAutomationRunner } from './runtime/image-automation.js';
+import { EventBus, now } from './events/index.js';
+import { startHttpServer, type HttpServer } from './http/index.js';
+import { StatusStore, statusRoutes } from './status/index.js';
+import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
-import { EventRecorder } from './events/recorder.js';
-import { DEFAULT_INVENTORY_NAMESPACE } from './inventory/inventory.js';
-import { startServer, type HookTarget } from './status/server.js';
-import { StatusStore } from './status/status.js';
+import { hookRoutes } from './webhook/routes.js';
 import { homeKubeClient } from './leader/home-cluster.js';
 import { LeaderElector } from './leader/elector.js';
 import { LeaseStore } from './leader/lease-store.js';
 import type { LeaderElectionOptions } from './leader/options.js';
-import { setLeader } from './metrics/index.js';
+import { assemble, type Assembly } from './runtime/assembly.js';
+import { hookTargets, reconcileRoutes } from './runtime/triggers.js';
+import type { SourcePoller } from './runtime/source-poller.js';
+import type { SyncController } from './runtime/sync-controller.js';
+import type { DriftDetector } from './drift/detector.js';
+import type { ImageAutomationRunner } from './runtime/image-automation.js';
 
 export interface DaemonOptions {
   /** Where Git object stores live (default $GITOPS_SEAL_DATA or ./.gitops-seal). */
@@ -57,16 +56,11 @@ export interface StopOptions {
 }
 
 export class Daemon {
-  readonly status = new StatusStore();
-  readonly sources = new Map<string, SourcePoller>();
-  readonly syncs = new Map<string, SyncController>();
-  readonly drift = new Map<string, DriftDetector>();
-  private readonly kubeClients = new Map<string, KubeClient>();
-  private readonly timers: NodeJS.Timeout[] = [];
-  /** sync+revision pairs already announced by an Event (no event storm on no-op reconciles). */
-  private readonly announced = new Set<string>();
-  images: ImageAutomationRunner | undefined;
-  private server: Awaited<ReturnType<typeof startServer>> | undefined;
+  /** Everything that happens (sync outcomes, fetches, drift, pushes, leadership), as typed events. */
+  readonly bus: EventBus;
+  readonly status: StatusStore;
+  private parts: Assembly | undefined;
+  private server: HttpServer | undefined;
   private elector: LeaderElector | undefined;
   private electionKube: KubeClient | undefined;
   /** The controllers were started (this replica leads) and not stopped yet. */
@@ -77,79 +71,38 @@ export class Daemon {
   constructor(
     readonly config: DaemonConfig,
     private readonly opts: DaemonOptions,
-  ) {}
+  ) {
+    this.bus = new EventBus((err, type) => opts.log.warn({ event: type, err: err instanceof Error ? err.message : String(err) }, 'event subscriber failed'));
+    const spec = config.spec;
+    this.status = new StatusStore({ sources: spec.sources.map((s) => ({ name: s.name, url: stripUserinfo(s.url) })), syncs: spec.syncs });
+    this.status.follow(this.bus);
+    followEvents(this.bus, spec.syncs.map((s) => s.name));
+  }
 
   get url(): string | undefined {
     return this.server?.url;
   }
 
-  private async kubeFor(spec: SyncSpec): Promise<KubeClient> {
-    const key = kubeClientKey(spec);
-    let c = this.kubeClients.get(key);
-    if (!c) {
-      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true }).catch((err: unknown) => {
-        throw err instanceof KubeconfigError ? new KubeconfigError(`sync "${spec.name}": ${err.message}`) : err;
-      });
-      this.kubeClients.set(key, c);
-    }
-    return c;
+  /** The assembled parts, by name (empty before init). */
+  get sources(): ReadonlyMap<string, SourcePoller> {
+    return this.parts?.sources ?? new Map();
+  }
+  get syncs(): ReadonlyMap<string, SyncController> {
+    return this.parts?.syncs ?? new Map();
+  }
+  get drift(): ReadonlyMap<string, DriftDetector> {
+    return this.parts?.drift ?? new Map();
+  }
+  get images(): ImageAutomationRunner | undefined {
+    return this.parts?.images;
   }
 
   /** Build sources and syncs (no network yet). */
   async init(): Promise<void> {
-    const { log } = this.opts;
-    const gitDir = join(this.opts.dataDir, 'git');
-    mkdirSync(gitDir, { recursive: true });
-    for (const s of this.config.spec.sources) {
-      this.sources.set(s.name, new SourcePoller(s, gitDir, this.status.source(s.name, stripUserinfo(s.url)), log));
-    }
-    for (const spec of this.config.spec.syncs) {
-      const kube = await this.kubeFor(spec);
-      const events = new EventRecorder(kube, this.opts.inventoryNamespace ?? DEFAULT_INVENTORY_NAMESPACE);
-      const ctl: SyncController = new SyncController(
-        spec,
-        kube,
-        this.status.sync(spec.name, spec.source),
-        log,
-        {
-          // Every applied revision becomes the new drift baseline.
-          onApplied: (_sync, outcome) => {
-            void this.drift.get(spec.name)?.track(outcome).catch((err: unknown) => log.warn({ sync: spec.name, err: err instanceof Error ? err.message : String(err) }, 'drift tracking failed'));
-            const c = outcome.changes;
-            if (!this.announced.has(spec.name + outcome.revision)) {
-              this.announced.add(spec.name + outcome.revision);
-              void events.record(spec.name, 'Normal', 'ReconciliationSucceeded', `revision ${outcome.revision.slice(0, 12)} applied: ${outcome.objects.length} objects (${c.created} created, ${c.configured} configured, ${outcome.pruned} pruned)`);
-            }
-          },
-          onFailed: (_sync, revision, err) => {
-            void events.record(spec.name, 'Warning', 'ReconciliationFailed', `revision ${revision.slice(0, 12)}: ${err.message}`);
-          },
-        },
-        this.opts.inventoryNamespace ? { inventoryNamespace: this.opts.inventoryNamespace } : {},
-      );
-      this.syncs.set(spec.name, ctl);
-      this.drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
-      const poller = this.sources.get(spec.source);
-      poller?.onRevision(async (rev) => {
-        if (ctl.status.appliedRevision === rev.commit && !ctl.status.lastError) return;
-        await ctl.reconcile(rev).catch(() => undefined);
-      });
-    }
-    this.initImages();
-  }
-
-  private initImages(): void {
-    const spec = this.config.spec;
-    if (spec.images.length === 0 && spec.imageUpdates.length === 0) return;
-    const dir = join(this.opts.dataDir, 'writeback');
-    mkdirSync(dir, { recursive: true });
-    this.images = new ImageAutomationRunner(this.config, dir, this.opts.log, (source) => {
-      void this.sources.get(source)?.trigger().catch(() => undefined);
-    });
-    const runner = this.images;
-    this.status.images = () => runner.imageStatus();
-    this.status.imageUpdates = () => runner.automationStatus();
-    this.status.registries = () => registryTotals();
+    const { dataDir, log, inventoryNamespace } = this.opts;
+    this.parts = await assemble(this.config, this.bus, { dataDir, log, ...(inventoryNamespace ? { inventoryNamespace } : {}) });
+    const runner = this.parts.images;
+    if (runner) this.status.provide({ images: () => runner.imageStatus(), imageUpdates: () => runner.automationStatus(), registries: () => registryTotals() });
   }
 
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */
@@ -162,9 +115,10 @@ export class Daemon {
         errors.push(err instanceof Error ? err : new Error(`source ${name}: ${String(err)}`));
       }
     }
-    for (const ctl of this.syncs.values()) {
-      if (ctl.status.lastError) errors.push(new Error(ctl.status.lastError.message));
-      else if (!ctl.status.appliedRevision && !errors.length) errors.push(new Error(`sync "${ctl.name}": no revision applied`));
+    for (const name of this.syncs.keys()) {
+      const st = this.status.sync(name);
+      if (st?.lastError) errors.push(new Error(st.lastError.message));
+      else if (!st?.appliedRevision && !errors.length) errors.push(new Error(`sync "${name}": no revision applied`));
     }
     return errors;
   }
@@ -172,11 +126,8 @@ export class Daemon {
   /** Serve the endpoints, then run the controllers — at once, or when this replica becomes leader. */
   async start(): Promise<void> {
     const election = this.opts.leaderElection;
-    if (election) {
-      // A replica is a follower until it holds the Lease, also in its very first /status.
-      this.status.leader = false;
-      setLeader(false);
-    }
+    // A replica is a follower until it holds the Lease, also in its very first /status.
+    if (election) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
     await this.serve();
     if (election) await this.startElection(election);
     else this.startControllers();
@@ -187,27 +138,16 @@ export class Daemon {
     return this.running;
   }
 
+  /** The one HTTP listener; each route comes from its owner. */
   private async serve(): Promise<void> {
-    const hooks = new Map<string, HookTarget>();
-    for (const [name, poller] of this.sources) {
-      const wh = poller.spec.webhook;
-      if (wh) hooks.set(name, { type: wh.type, secret: () => resolveSecretRef(wh.secretFrom), trigger: () => this.whenLeading(`webhook for source ${name}`, () => void poller.trigger().catch(() => undefined)) });
-    }
-    this.server = await startServer(this.opts.listen ?? this.config.spec.listen, {
-      status: this.status,
-      hooks,
-      reconcile: (sync) => {
-        const ctl = this.syncs.get(sync);
-        if (!ctl) return false;
-        this.whenLeading(`reconcile request for sync ${sync}`, () => {
-          const poller = this.sources.get(ctl.spec.source);
-          const rev = poller?.lastRevision;
-          if (rev) void ctl.reconcile(rev).catch(() => undefined);
-          else void poller?.trigger().catch(() => undefined);
-        });
-        return true;
-      },
-    });
+    const parts = { sources: this.sources, syncs: this.syncs };
+    const gate = (what: string, fn: () => void): void => this.whenLeading(what, fn);
+    this.server = await startHttpServer(this.opts.listen ?? this.config.spec.listen, [
+      statusRoutes(this.status),
+      metricsRoutes(this.status),
+      hookRoutes(hookTargets(parts, gate)),
+      reconcileRoutes(parts, gate),
+    ]);
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
   }
 
@@ -222,49 +162,33 @@ export class Daemon {
     const elector = new LeaderElector(new LeaseStore(kube, { namespace: election.namespace, name: election.name }), election, this.opts.log, {
       onStartedLeading: () => {
         if (this.stopping) return;
-        this.status.leader = true;
-        setLeader(true);
+        this.bus.publish({ type: 'leader.changed', leader: true, at: now() });
         this.startControllers();
       },
       onStoppedLeading: (reason) => {
         // Stop applying at once: another replica may take over as soon as our lease expires.
         // No new work starts from here; work in flight is not waited for (main.ts exits now).
-        this.status.leader = false;
-        setLeader(false);
+        this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
         void this.stopControllers();
         this.opts.onLostLeadership?.(reason);
       },
     });
     this.elector = elector;
-    this.status.leaderElection = () => ({ lease: elector.lease, identity: election.identity, holder: elector.holder });
+    this.status.provide({ leaderElection: () => ({ lease: elector.lease, identity: election.identity, holder: elector.holder }) });
     elector.start();
   }
 
   private startControllers(): void {
     if (this.running || this.controllersStopped) return;
     this.running = true;
-    for (const p of this.sources.values()) p.start();
-    this.images?.start();
-    // Periodic full drift check per sync (covers watch events that were missed).
-    for (const [name, ctl] of this.syncs) {
-      const t = setInterval(() => {
-        void this.drift.get(name)?.fullCheck().catch((err: unknown) => this.opts.log.warn({ sync: name, err: err instanceof Error ? err.message : String(err) }, 'full drift check failed'));
-      }, ctl.spec.intervalMs);
-      t.unref();
-      this.timers.push(t);
-    }
+    this.parts?.start();
   }
 
-  /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). Once. */
+  /** Stop starting work and wait for the work in flight. Once. */
   private stopControllers(): Promise<void> {
     this.controllersStopped ??= (async () => {
       this.running = false;
-      for (const t of this.timers) clearInterval(t);
-      for (const d of this.drift.values()) d.stop();
-      // Pollers wait for the reconcile they triggered; the image runner for its push.
-      await Promise.all([this.images?.stop(), ...[...this.sources.values()].map((p) => p.stop())]);
-      // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
-      await Promise.all([...this.syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+      await this.parts?.drain();
     })();
     return this.controllersStopped;
   }
@@ -287,7 +211,7 @@ export class Daemon {
     // Only now may a follower take over: we no longer write.
     await this.elector?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.leaderElection?.retryPeriodMs ?? 1500) });
     await this.server?.close();
-    for (const c of this.kubeClients.values()) c.close();
+    this.parts?.close();
     this.electionKube?.close();
     log.info({ ms: Date.now() - t0, drained }, 'shutdown complete');
   }

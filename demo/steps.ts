@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushImage } from '../test/stack/image-push.js';
-import type { DaemonStatus } from '../daemon/status/status.js';
+import type { DaemonStatus } from '../daemon/status/index.js';
 import { cli, DemoError, getJson, git, kubectl, until } from './exec.js';
 import { fingerprint, NEW_TAG, SECRET_FILE, type DemoContext } from './setup.js';
 import { seconds } from './ui.js';

@@ -6,7 +6,7 @@
 // Exit: 0 accepted (--wait: applied), 1 --wait: the attempt failed or did not finish in time,
 // 2 no such sync, 8 the daemon cannot be reached.
 import { Option, type Command } from 'commander';
-import type { SyncStatus } from '../../daemon/status/status.js';
+import type { SyncStatus } from '../../daemon/status/index.js';
 import type { CliContext } from '../context.js';
 import {
   daemonUrl,

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bump, emptyStats } from '../images/metrics.js';
-import { StatusStore } from '../status/status.js';
 import {
   initDecryptMetrics,
   initSyncMetrics,
@@ -11,6 +10,8 @@ import {
   recordWritebackRun,
   setLeader,
   watchStatus,
+  type SyncRow,
+  type SyncRows,
 } from './index.js';
 import { parseExposition, sampleValue, samples } from './testing.js';
 
@@ -21,8 +22,21 @@ afterEach(() => {
   setLeader(true);
 });
 
-function store(): StatusStore {
-  const s = new StatusStore();
+/** Sync rows as the status store keeps them, changed in place by the tests. */
+class Rows implements SyncRows {
+  private readonly rows: SyncRow[] = [];
+  sync(name: string, source: string): SyncRow {
+    const row: SyncRow = { name, source, objects: 0, driftCorrections: 0 };
+    this.rows.push(row);
+    return row;
+  }
+  syncList(): readonly SyncRow[] {
+    return this.rows;
+  }
+}
+
+function store(): Rows {
+  const s = new Rows();
   unwatchers.push(watchStatus(s));
   return s;
 }
@@ -88,7 +102,7 @@ describe('sync metrics', () => {
   });
 
   it('stops exporting a store when it is unwatched', async () => {
-    const st = new StatusStore();
+    const st = new Rows();
     const unwatch = watchStatus(st);
     st.sync('unit-c', 'repo-c').objects = 4;
     expect(sampleValue(await text(), 'gitops_seal_objects_managed', { sync: 'unit-c' })).toBe(4);

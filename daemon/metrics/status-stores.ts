@@ -1,14 +1,30 @@
-// The StatusStores whose state is exported at scrape time. State the daemon already keeps for
-// /status (applied revision, object counts, drift corrections) is read when Prometheus scrapes
-// instead of being mirrored into metrics as it changes: one source of truth, nothing to keep in
-// step. The status server registers its store while it serves (several daemons can live in one
-// test process; each store counts while its server is up).
-import type { StatusStore, SyncStatus } from '../status/status.js';
+// The sync rows exported at scrape time. State the daemon already keeps for /status (applied
+// revision, object counts, drift corrections) is read when Prometheus scrapes instead of being
+// mirrored into metrics as it changes: one source of truth, nothing to keep in step. The
+// /metrics route registers its daemon's store while the server is up (several daemons can live
+// in one test process; each store counts while its server is up). The shape is declared here,
+// so metrics depends on no status module (the status store simply has it).
 
-const stores = new Set<StatusStore>();
+/** What the per-sync gauges read of one sync. */
+export interface SyncRow {
+  name: string;
+  source: string;
+  appliedRevision?: string;
+  objects: number;
+  driftCorrections: number;
+  lastAppliedAt?: string;
+  lastError?: unknown;
+}
+
+/** Something that lists sync rows (the daemon's StatusStore). */
+export interface SyncRows {
+  syncList(): readonly SyncRow[];
+}
+
+const stores = new Set<SyncRows>();
 
 /** Export `store`'s state from now on; the returned function stops that. */
-export function watchStatus(store: StatusStore): () => void {
+export function watchStatus(store: SyncRows): () => void {
   stores.add(store);
   return () => {
     stores.delete(store);
@@ -16,6 +32,6 @@ export function watchStatus(store: StatusStore): () => void {
 }
 
 /** Every sync of every watched store. */
-export function watchedSyncs(): SyncStatus[] {
+export function watchedSyncs(): SyncRow[] {
   return [...stores].flatMap((s) => s.syncList());
 }

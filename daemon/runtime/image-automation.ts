@@ -1,12 +1,13 @@
 // Image automation in the daemon: scanners watch registries and choose a tag per policy; after
 // each scan that changed a choice, every imageUpdates automation rewrites the marked fields in
-// its repository and pushes one commit; a push triggers the source, so the daemon's own sync
-// rolls the change out.
+// its repository and pushes one commit, published on the event bus as image.pushed; the
+// assembly triggers the source on it, so the daemon's own sync rolls the change out.
 import type { Logger } from 'pino';
 import type { DaemonConfig, SourceSpec } from '../config/index.js';
 import { gitSourceSpec } from '../engine/settings.js';
 import { ImageScanner } from '../images/scanner.js';
-import type { ImageStatus } from '../images/scanner.js';
+import { now, type EventBus } from '../events/index.js';
+import type { ImagePolicyStatus } from '../status/index.js';
 import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/automation.js';
 import type { ImagePolicyEntry, PolicyValue } from '../writeback/update.js';
 
@@ -24,8 +25,7 @@ export class ImageAutomationRunner {
     config: DaemonConfig,
     cacheDir: string,
     private readonly log: Logger,
-    /** Called with a source name after an automation pushed to it. */
-    private readonly onPushed: (source: string) => void,
+    private readonly bus: EventBus,
   ) {
     const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
     for (const spec of config.spec.images) {
@@ -72,7 +72,7 @@ export class ImageAutomationRunner {
         if (r.skipped.length > 0) this.log.warn({ automation: a.spec.name, skipped: a.status.skipped }, 'image policy markers skipped');
         if (r.reason === 'pushed') {
           this.log.info({ automation: a.spec.name, commit: r.commit, files: r.files }, 'image update pushed');
-          this.onPushed(a.spec.source);
+          this.bus.publish({ type: 'image.pushed', automation: a.spec.name, source: a.spec.source, commit: r.commit ?? '', files: r.files, at: now() });
         } else if (r.reason === 'error') {
           this.retry = true;
           this.log.error({ automation: a.spec.name, err: r.detail }, 'image update failed; will retry on the next scan');
@@ -98,7 +98,7 @@ export class ImageAutomationRunner {
   }
 
   /** Entries of the same name are told apart by the namespaces their markers may name. */
-  imageStatus(): (ImageStatus & { namespaces?: string[]; matchAnyNamespace?: true })[] {
+  imageStatus(): ImagePolicyStatus[] {
     return this.scanners.map((s) => ({
       ...s.status,
       ...(s.spec.namespaces?.length ? { namespaces: [...s.spec.namespaces] } : {}),

@@ -1,12 +1,13 @@
 // One Git source: fetch on an interval (with jitter, so many daemons do not hit the server in
 // lockstep) or when a webhook says so, and hand each new revision to the syncs that use it.
-// Fetch errors keep the previous revision; the syncs keep what they applied.
+// Fetch errors keep the previous revision; the syncs keep what they applied. Each fetch's
+// outcome is published on the event bus (the source's row in /status follows from there).
 import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
 import { GitSource } from '../source/git-source.js';
 import type { Revision } from '../source/types.js';
 import { gitSourceSpec } from '../engine/settings.js';
-import type { SourceStatus } from '../status/status.js';
+import { now, type EventBus } from '../events/index.js';
 
 export type RevisionHandler = (rev: Revision) => Promise<void>;
 
@@ -22,7 +23,7 @@ export class SourcePoller {
   constructor(
     readonly spec: SourceSpec,
     cacheDir: string,
-    readonly status: SourceStatus,
+    private readonly bus: EventBus,
     private readonly log: Logger,
   ) {
     this.source = new GitSource(gitSourceSpec(spec), cacheDir);
@@ -55,13 +56,12 @@ export class SourcePoller {
       rev = await this.source.fetch();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.status.lastError = { message, at: new Date().toISOString() };
+      this.bus.publish({ type: 'source.failed', source: this.spec.name, message, at: now() });
       this.log.error({ source: this.spec.name, err: message }, 'fetch failed; keeping the previous revision');
       throw err;
     }
     const stats = this.source.stats;
-    Object.assign(this.status, { commit: rev.commit, ref: rev.ref, lastFetchAt: new Date().toISOString(), fetches: stats.fetches, skippedFetches: stats.skippedFetches });
-    delete this.status.lastError;
+    this.bus.publish({ type: 'source.fetched', source: this.spec.name, commit: rev.commit, ref: rev.ref, fetches: stats.fetches, skippedFetches: stats.skippedFetches, at: now() });
     this.lastRevision = rev;
     await Promise.allSettled(this.handlers.map((h) => h(rev)));
   }

@@ -1,6 +1,7 @@
 // One sync's life: reconcile a revision (serialized — never two applies of one sync at once),
-// remember the last good desired state for drift correction, and keep its status. A failed
-// revision leaves the last good state applied and is reported with stage, file/object and cause.
+// remember the last good desired state for drift correction, and publish each outcome on the
+// event bus (status, metrics and Kubernetes Events follow from there). A failed revision leaves
+// the last good state applied and is reported with stage, file/object and cause.
 import type { Logger } from 'pino';
 import type { SyncSpec } from '../config/index.js';
 import { ResourceManager } from '../apply/manager.js';
@@ -8,13 +9,12 @@ import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/types.js';
 import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
-import { initDecryptMetrics, initSyncMetrics, observeSync, recordDecryptFailures } from '../metrics/index.js';
 import { managerOptions, reconcile, RevisionError, syncSettings, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/index.js';
-import type { SyncStatus } from '../status/status.js';
+import { now, type EventBus } from '../events/index.js';
 
 export interface SyncEvents {
+  /** The applied state itself (values included: memory only, so it is handed over, never published). */
   onApplied?(sync: string, outcome: SyncOutcome): void;
-  onFailed?(sync: string, revision: string, err: Error): void;
 }
 
 export class SyncController {
@@ -27,11 +27,13 @@ export class SyncController {
   private readonly fileCache: FileCache = new Map();
   /** The desired state of the last successfully applied revision (memory only). */
   lastGood: DesiredState | undefined;
+  /** The last revision applied, and whether an attempt failed since (as /status shows them). */
+  private applied: { revision: string; failedSince: boolean } | undefined;
 
   constructor(
     readonly spec: SyncSpec,
     readonly kube: KubeClient,
-    readonly status: SyncStatus,
+    private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly events: SyncEvents = {},
     opts: { inventoryNamespace?: string } = {},
@@ -40,8 +42,11 @@ export class SyncController {
     this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
     this.keys = new SyncKeys(spec.name, spec.decryption, kube);
-    initSyncMetrics(spec.name);
-    initDecryptMetrics(spec.name);
+  }
+
+  /** Whether `commit` is applied and no attempt failed since (nothing to do for it again). */
+  upToDate(commit: string): boolean {
+    return this.applied?.revision === commit && !this.applied.failedSince;
   }
 
   /** Serialize work on this sync. */
@@ -55,37 +60,31 @@ export class SyncController {
   reconcile(revision: Revision): Promise<SyncOutcome> {
     return this.serial(async () => {
       const t0 = Date.now();
-      this.status.attemptedRevision = revision.commit;
-      this.status.lastAttemptAt = new Date().toISOString();
+      this.bus.publish({ type: 'sync.started', sync: this.name, revision: revision.commit, at: now() });
       try {
         const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context(), fileCache: this.fileCache };
         const outcome = await reconcile(deps, revision, this.lastGood);
         this.lastGood = outcome;
-        Object.assign(this.status, {
-          appliedRevision: revision.commit,
-          objects: outcome.objects.length,
-          lastAppliedAt: new Date().toISOString(),
-          ready: true,
-        });
-        delete this.status.lastError;
-        if (outcome.warnings.length > 0) this.status.warnings = outcome.warnings;
-        else delete this.status.warnings;
+        this.applied = { revision: revision.commit, failedSince: false };
         this.log.info(
           { sync: this.name, revision: revision.commit, ms: Date.now() - t0, changes: outcome.changes, pruned: outcome.pruned, decryptedFiles: outcome.decryptedFiles.length },
           'revision applied',
         );
-        observeSync(this.name, 'success', (Date.now() - t0) / 1000);
         for (const w of outcome.warnings) this.log.warn({ sync: this.name }, w);
+        const { changes, pruned } = outcome;
+        this.bus.publish({
+          type: 'sync.applied', sync: this.name, revision: revision.commit, at: now(), objects: outcome.objects.length,
+          changes, pruned, decryptedFiles: outcome.decryptedFiles.length, warnings: outcome.warnings, durationMs: Date.now() - t0,
+        });
         this.events.onApplied?.(this.name, outcome);
         return outcome;
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         const stage = err instanceof RevisionError ? err.stage : 'internal';
-        this.status.lastError = { stage, message: e.message, at: new Date().toISOString(), revision: revision.commit };
-        observeSync(this.name, 'failure', (Date.now() - t0) / 1000, stage);
-        if (err instanceof RevisionError && stage === 'decrypt') recordDecryptFailures(this.name, decryptReasons(err));
+        if (this.applied) this.applied.failedSince = true;
+        const decryptFailures = err instanceof RevisionError && stage === 'decrypt' ? decryptReasons(err) : [];
         this.log.error({ sync: this.name, revision: revision.commit, stage, err: e.message }, 'revision refused; last good revision stays applied');
-        this.events.onFailed?.(this.name, revision.commit, e);
+        this.bus.publish({ type: 'sync.refused', sync: this.name, revision: revision.commit, at: now(), stage, message: e.message, decryptFailures, durationMs: Date.now() - t0 });
         throw e;
       }
     });
@@ -96,7 +95,7 @@ export class SyncController {
     return this.serial(async () => {
       if (!this.lastGood) return 0;
       const n = await drifted(this.lastGood);
-      this.status.driftCorrections += n;
+      if (n > 0) this.bus.publish({ type: 'drift.corrected', sync: this.name, objects: n, at: now() });
       return n;
     });
   }

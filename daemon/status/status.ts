@@ -1,5 +1,25 @@
-// What the daemon reports about itself at GET /status. Never holds secret values: revisions,
-// counts and error messages only (error messages are built from file/object names and causes).
+// The document the daemon serves at GET /status (and `gitops-seal status` reads). It never holds
+// secret values: names, revisions, counts, and error messages built from file/object names and
+// causes. Fields are only ever added, so an older CLI reads a newer daemon's document.
+import type { ImageStatus } from '../images/scanner.js';
+import type { RegistryStats } from '../images/metrics.js';
+import type { AutomationStatus } from '../writeback/automation.js';
+
+/** One outcome in a sync's history; the same outcome again in a row is counted, not appended. */
+export interface SyncHistoryEntry {
+  revision: string;
+  result: 'applied' | 'refused';
+  /** refused: the stage that refused the revision. */
+  stage?: string;
+  /** refused: the cause (file/object names and causes; at most 1 KiB, like an Event's message). */
+  message?: string;
+  /** applied: objects in the revision. */
+  objects?: number;
+  /** How many reconciles in a row ended this way, and when the first and the last did. */
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
 
 export interface SyncStatus {
   name: string;
@@ -18,6 +38,8 @@ export interface SyncStatus {
   /** Problems of the last applied revision that did not stop it (e.g. an unreadable inventory entry). */
   warnings?: string[];
   ready: boolean;
+  /** The last outcomes (at most 20), newest first. Always sent; optional for readers of older daemons. */
+  history?: SyncHistoryEntry[];
 }
 
 export interface SourceStatus {
@@ -41,6 +63,9 @@ export interface LeaderElectionStatus {
   holder: string;
 }
 
+/** One spec.images[] entry; entries of the same name are told apart by their namespaces. */
+export type ImagePolicyStatus = ImageStatus & { namespaces?: string[]; matchAnyNamespace?: true };
+
 export interface DaemonStatus {
   startedAt: string;
   /** Whether this replica runs the controllers (always true without leader election). */
@@ -49,63 +74,8 @@ export interface DaemonStatus {
   sources: SourceStatus[];
   syncs: SyncStatus[];
   /** Image automation: per image the latest tag seen and chosen; per automation the last push. */
-  images: unknown[];
-  imageUpdates: unknown[];
+  images: ImagePolicyStatus[];
+  imageUpdates: AutomationStatus[];
   /** Per registry host: requests, retries, rate-limited answers, errors. */
-  registries: unknown;
-}
-
-export class StatusStore {
-  readonly startedAt = new Date().toISOString();
-  leader = true;
-  /** Set by the daemon when leader election is on. */
-  leaderElection: (() => LeaderElectionStatus) | undefined;
-  /** Providers of the image automation's status (set by the daemon when configured). */
-  images: () => unknown[] = () => [];
-  imageUpdates: () => unknown[] = () => [];
-  registries: () => unknown = () => ({});
-  private readonly sources = new Map<string, SourceStatus>();
-  private readonly syncs = new Map<string, SyncStatus>();
-
-  source(name: string, url: string): SourceStatus {
-    let s = this.sources.get(name);
-    if (!s) {
-      s = { name, url, fetches: 0, skippedFetches: 0 };
-      this.sources.set(name, s);
-    }
-    return s;
-  }
-
-  sync(name: string, source: string): SyncStatus {
-    let s = this.syncs.get(name);
-    if (!s) {
-      s = { name, source, objects: 0, driftCorrections: 0, ready: false };
-      this.syncs.set(name, s);
-    }
-    return s;
-  }
-
-  /** The syncs' live status objects (read by the metrics at scrape time; do not modify). */
-  syncList(): readonly SyncStatus[] {
-    return [...this.syncs.values()];
-  }
-
-  snapshot(): DaemonStatus {
-    return {
-      startedAt: this.startedAt,
-      leader: this.leader,
-      ...(this.leaderElection ? { leaderElection: this.leaderElection() } : {}),
-      sources: [...this.sources.values()].map((s) => ({ ...s })),
-      syncs: [...this.syncs.values()].map((s) => ({ ...s })),
-      images: this.images(),
-      imageUpdates: this.imageUpdates(),
-      registries: this.registries(),
-    };
-  }
-
-  /** Ready once every sync has applied a revision at least once; a follower is always ready (to take over). */
-  ready(): boolean {
-    if (!this.leader) return true;
-    return [...this.syncs.values()].every((s) => s.appliedRevision !== undefined);
-  }
+  registries: Record<string, RegistryStats>;
 }

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { KubeApiError } from '../../daemon/kube/errors.js';
-import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
+import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, WorkRepo } from '../e2e/harness.js';
 import { freePort, startProcess, stopProcess, tailLog, type Proc } from '../stack/procs.js';
 import type { StackInfo } from '../stack/types.js';

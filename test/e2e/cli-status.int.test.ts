@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { runCli } from '../../cli/program.js';
 import { ExitCode } from '../../cli/errors.js';
 import { DEFAULT_INVENTORY_NAMESPACE, INVENTORY_PREFIX } from '../../daemon/inventory/inventory.js';
-import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
+import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { freePort } from '../stack/procs.js';
 import { eventually, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
+import type { DaemonEvent } from '../../daemon/events/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
 
 const stack = inject('stack');
@@ -17,6 +18,8 @@ const cm = (name: string, ns: string, data: Record<string, string> = { k: 'v' })
 describe('daemon: git → cluster', () => {
   let repo: WorkRepo;
   let d: RunningDaemon;
+  /** Everything the daemon's event bus carried (subscribed before the first fetch can end). */
+  const busEvents: DaemonEvent[] = [];
   let ageId: { identity: string; recipient: string };
   let idFile: string;
 
@@ -61,6 +64,7 @@ describe('daemon: git → cluster', () => {
         ],
       },
     });
+    d.daemon.bus.subscribe((e) => busEvents.push(e));
   });
 
   afterAll(async () => {
@@ -170,9 +174,14 @@ describe('daemon: git → cluster', () => {
     expect(applied()?.driftCorrections).toBeGreaterThanOrEqual(2);
   });
 
-  it('never leaks the Secret plaintext into logs or /status', async () => {
+  it('never leaks the Secret plaintext into logs, /status or the event bus', async () => {
     const status = await (await fetch(`${d.url}/status`)).text();
-    for (const s of [status, d.logs.text]) {
+    // The bus saw the applies, the drift corrections and the tampered revision's refusal.
+    expect([...new Set(busEvents.map((e) => e.type))]).toEqual(expect.arrayContaining(['source.fetched', 'sync.started', 'sync.applied', 'drift.corrected', 'sync.refused']));
+    const history = applied()?.history ?? [];
+    expect(history.some((h) => h.result === 'refused' && h.stage === 'decrypt' && /apps\/secret\.yaml/.test(h.message ?? ''))).toBe(true);
+    expect(history.some((h) => h.result === 'applied')).toBe(true);
+    for (const s of [status, d.logs.text, JSON.stringify(busEvents)]) {
       expect(s).not.toContain(CANARY);
       expect(s).not.toContain(Buffer.from(CANARY).toString('base64'));
       expect(s).not.toContain(Buffer.from(CANARY).toString('hex'));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeClient } from '../../daemon/kube/client.js';
-import type { DaemonStatus } from '../../daemon/status/status.js';
+import type { DaemonStatus } from '../../daemon/status/index.js';
 import { afterEach } from 'vitest';
 import { freePort, startProcess, stopProcess, tailLog, waitFor, type Proc } from '../stack/procs.js';
 import type { StackInfo } from '../stack/types.js';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { freePort, startProcess, waitFor, type Proc } from '../stack/procs.js';
-import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
+import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { parseEntry } from '../../daemon/inventory/entry.js';
 
 const run = promisify(execFile);

@@ -1,15 +1,16 @@
 // Fuzzing webhook authentication: verifyWebhook (daemon/webhook/verify.ts) against an
 // independent oracle of the three schemes, and the daemon's real HTTP endpoint (POST
-// /hooks/<source> of daemon/status/server.ts on loopback) with random paths, headers and
-// bodies: a trigger happens exactly when the request proves the secret, every other request
-// gets 401/404 (never a 5xx), and no request hangs. daemon/webhook/verify.test.ts holds the
-// fixed vectors; this adds the oracle, the endpoint and FUZZ_SEED/FUZZ_RUNS.
+// /hooks/<source> of daemon/webhook/routes.ts, served by daemon/http on loopback) with random
+// paths, headers and bodies: a trigger happens exactly when the request proves the secret,
+// every other request gets 401/404 (never a 5xx), and no request hangs.
+// daemon/webhook/verify.test.ts holds the fixed vectors; this adds the oracle, the endpoint and
+// FUZZ_SEED/FUZZ_RUNS.
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type HookTarget } from '../../daemon/status/server.js';
-import { StatusStore } from '../../daemon/status/status.js';
+import { startHttpServer, type HttpServer } from '../../daemon/http/index.js';
+import { hookRoutes, type HookTarget } from '../../daemon/webhook/routes.js';
 import { verifyWebhook, type WebhookHeaders, type WebhookType } from '../../daemon/webhook/verify.js';
 import { fuzzParams, fuzzTimeout, timed, timedAsync } from './arbitraries.js';
 
@@ -99,10 +100,10 @@ describe('fuzz: the daemon webhook endpoint', () => {
   for (const [name, t] of [['gh', 'github'], ['gl', 'gitlab'], ['gen', 'generic']] as const) {
     hooks.set(name, { type: t, secret: async () => SECRET, trigger: () => void triggers.set(name, (triggers.get(name) ?? 0) + 1) });
   }
-  let srv: Awaited<ReturnType<typeof startServer>>;
+  let srv: HttpServer;
   let port = 0;
   beforeAll(async () => {
-    srv = await startServer('127.0.0.1:0', { status: new StatusStore(), hooks });
+    srv = await startHttpServer('127.0.0.1:0', [hookRoutes(hooks)]);
     port = Number(new URL(srv.url).port);
   });
   afterAll(async () => {

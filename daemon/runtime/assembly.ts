@@ -1,0 +1,144 @@
+// Sync assembly: from a DaemonConfig, build each source's poller, each sync's controller (its
+// cluster client, keys, inventory) and drift detector, the image automation, and connect them:
+// a new revision goes to the syncs of its source, an applied revision becomes the drift
+// baseline, a pushed image update triggers its source, and each sync's outcomes become
+// Kubernetes Events on its cluster. Building touches no network; start() runs the pollers,
+// scanners and periodic drift checks (on the leader only, daemon.ts decides), drain() stops
+// them and waits for the work in flight.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DaemonConfig, SyncSpec } from '../config/index.js';
+import { DriftDetector } from '../drift/detector.js';
+import { kubeClientKey, kubeLoadOptions } from '../engine/settings.js';
+import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
+import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
+import { KubeClient } from '../kube/client.js';
+import { KubeconfigError } from '../kube/locate.js';
+import type { Logger } from '../log.js';
+import { ImageAutomationRunner } from './image-automation.js';
+import { SourcePoller } from './source-poller.js';
+import { SyncController } from './sync-controller.js';
+
+export interface AssemblyOptions {
+  /** Where Git object stores live. */
+  dataDir: string;
+  log: Logger;
+  /** Namespace for inventories and their Events (default gitops-seal-system). */
+  inventoryNamespace?: string;
+}
+
+/** The built parts of a daemon, by name. */
+export interface Assembly {
+  readonly sources: ReadonlyMap<string, SourcePoller>;
+  readonly syncs: ReadonlyMap<string, SyncController>;
+  readonly drift: ReadonlyMap<string, DriftDetector>;
+  /** Present when spec.images or spec.imageUpdates is configured. */
+  readonly images: ImageAutomationRunner | undefined;
+  /** Start polling, scanning and the periodic full drift checks. */
+  start(): void;
+  /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). */
+  drain(): Promise<void>;
+  /** Close the syncs' cluster clients. */
+  close(): void;
+}
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** One client per distinct cluster (syncs on the same kubeconfig and context share it). */
+class KubeClients {
+  private readonly clients = new Map<string, KubeClient>();
+
+  async for(spec: SyncSpec): Promise<KubeClient> {
+    const key = kubeClientKey(spec);
+    let c = this.clients.get(key);
+    if (!c) {
+      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true }).catch((err: unknown) => {
+        throw err instanceof KubeconfigError ? new KubeconfigError(`sync "${spec.name}": ${err.message}`) : err;
+      });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+  }
+}
+
+export async function assemble(config: DaemonConfig, bus: EventBus, opts: AssemblyOptions): Promise<Assembly> {
+  const { log } = opts;
+  const gitDir = join(opts.dataDir, 'git');
+  mkdirSync(gitDir, { recursive: true });
+  const sources = new Map<string, SourcePoller>();
+  for (const s of config.spec.sources) sources.set(s.name, new SourcePoller(s, gitDir, bus, log));
+
+  const kube = new KubeClients();
+  const syncs = new Map<string, SyncController>();
+  const drift = new Map<string, DriftDetector>();
+  const recorders = new Map<string, EventRecorder>();
+  try {
+    for (const spec of config.spec.syncs) {
+      const client = await kube.for(spec);
+      recorders.set(spec.name, new EventRecorder(client, opts.inventoryNamespace ?? DEFAULT_INVENTORY_NAMESPACE));
+      const ctl = new SyncController(
+        spec,
+        client,
+        bus,
+        log,
+        {
+          // Every applied revision becomes the new drift baseline.
+          onApplied: (_sync, outcome) => {
+            void drift.get(spec.name)?.track(outcome).catch((err: unknown) => log.warn({ sync: spec.name, err: errText(err) }, 'drift tracking failed'));
+          },
+        },
+        opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {},
+      );
+      syncs.set(spec.name, ctl);
+      drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
+      sources.get(spec.source)?.onRevision(async (rev) => {
+        if (ctl.upToDate(rev.commit)) return;
+        await ctl.reconcile(rev).catch(() => undefined);
+      });
+    }
+  } catch (err) {
+    kube.close();
+    throw err;
+  }
+  recordSyncEvents(bus, (sync) => recorders.get(sync));
+
+  let images: ImageAutomationRunner | undefined;
+  if (config.spec.images.length > 0 || config.spec.imageUpdates.length > 0) {
+    const dir = join(opts.dataDir, 'writeback');
+    mkdirSync(dir, { recursive: true });
+    images = new ImageAutomationRunner(config, dir, log, bus);
+    bus.on({ 'image.pushed': (e) => void sources.get(e.source)?.trigger().catch(() => undefined) });
+  }
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    sources,
+    syncs,
+    drift,
+    images,
+    start: () => {
+      for (const p of sources.values()) p.start();
+      images?.start();
+      // Periodic full drift check per sync (covers watch events that were missed).
+      for (const [name, ctl] of syncs) {
+        const t = setInterval(() => {
+          void drift.get(name)?.fullCheck().catch((err: unknown) => log.warn({ sync: name, err: errText(err) }, 'full drift check failed'));
+        }, ctl.spec.intervalMs);
+        t.unref();
+        timers.push(t);
+      }
+    },
+    drain: async () => {
+      for (const t of timers) clearInterval(t);
+      for (const d of drift.values()) d.stop();
+      // Pollers wait for the reconcile they triggered; the image runner for its push.
+      await Promise.all([images?.stop(), ...[...sources.values()].map((p) => p.stop())]);
+      // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
+      await Promise.all([...syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+    },
+    close: () => kube.close(),
+  };
+}
