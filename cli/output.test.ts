@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from './errors.js';
 import { choiceParser, parseOutputFormat, parseReportFormat, parserChoices } from './output.js';
-import { sandbox, secretYaml, type Sandbox } from './test-helpers.js';
+import { sandbox, secretYaml, type Sandbox } from '../test/support/cli-sandbox.js';
 
 describe('choiceParser', () => {
   it('accepts the listed words, refuses others with the list, and carries the list for completion', () => {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { sandbox, secretYaml, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-check-55d1';
 const CANARY_B64 = Buffer.from(CANARY).toString('base64');

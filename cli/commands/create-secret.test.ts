@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-create-secret-e3f0';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'main.ts');
 // Absolute loader URL: the child's cwd is a temp dir without node_modules.

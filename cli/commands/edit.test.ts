@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../errors.js';
-import { leftoverEditTemps, sandbox, type Sandbox } from '../test-helpers.js';
+import { leftoverEditTemps, sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-edit-0b5e';
 

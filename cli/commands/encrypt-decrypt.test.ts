@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateAgeIdentity } from '../../keys/index.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { sandbox, secretYaml, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-encrypt-4d7a1c';
 const CANARY_B64 = Buffer.from(CANARY).toString('base64');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseIdentityFile } from '../../keys/index.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 describe('keygen', () => {
   let sb: Sandbox;

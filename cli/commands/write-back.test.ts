@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAVED_EDIT_PREFIX } from '../edit-save.js';
 import { ExitCode } from '../errors.js';
-import { leftoverEditTemps, sandbox, type Sandbox } from '../test-helpers.js';
+import { leftoverEditTemps, sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-writeback-51c2';
 

@@ -12,7 +12,7 @@ import {
   setLeader,
   watchStatus,
 } from './index.js';
-import { parseExposition, sampleValue, samples } from './testing.js';
+import { parseExposition, sampleValue, samples } from '../../test/support/exposition.js';
 
 const text = async () => (await metricsText()).body;
 const unwatchers: (() => void)[] = [];

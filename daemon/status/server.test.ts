@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleValue } from '../metrics/testing.js';
+import { sampleValue } from '../../test/support/exposition.js';
 import { startServer } from './server.js';
 import { StatusStore } from './status.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
-import { sampleValue, samples } from '../../daemon/metrics/testing.js';
+import { sampleValue, samples } from '../support/exposition.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
 
 const stack = inject('stack');

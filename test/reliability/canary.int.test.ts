@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { signBody } from '../../daemon/webhook/verify.js';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { eventually, getJson, kubectl, WorkRepo } from '../e2e/harness.js';
 import { tempEntries } from '../interop/helpers.js';
 import { pushImage } from '../stack/image-push.js';
+import { runCaptured } from '../support/cli-capture.js';
 import { freePort } from '../stack/procs.js';
 import { canaryForms, CanarySweep, findGitStores, makeCanary } from './canary.js';
 
@@ -133,9 +133,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(r.status).toBe(202);
   };
   const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: env(), cwd: work, confirm: undefined });
+    const { code, out, err } = await runCaptured(args, { env: env(), cwd: work, confirm: undefined });
     texts.push([`cli ${args.join(' ')} (stdout)`, out], [`cli ${args.join(' ')} (stderr)`, err]);
     return { code, out, err };
   };
