@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
-import { seededRandom } from '../stack/fault-proxy.js';
+import { seededRandom } from '../support/fault-proxy.js';
 import { tailLog } from '../stack/procs.js';
 import { markedDeployment, WorkRepo } from '../e2e/harness.js';
 import {

@@ -5,7 +5,7 @@
 // every 429 the daemon received; once the storm passes the policy picks the right tag and
 // exactly one write-back commit is made for it.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy } from '../stack/fault-proxy.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { pushImage } from '../stack/image-push.js';
 import { setGitEnv, gitSourceConfig, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
 import { bumpedTags, converge, daemonConfig, history, record, status } from './fault-helpers.js';
