@@ -10,7 +10,8 @@ import { DEFAULT_INVENTORY_NAMESPACE, INVENTORY_PREFIX } from '../../daemon/inve
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/status.js';
 import { freePort } from '../stack/procs.js';
 import { runCaptured, type RunResult as Run } from '../support/cli-capture.js';
-import { eventually, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const ID = Math.random().toString(36).slice(2, 8);

@@ -9,7 +9,8 @@ import { FaultProxy } from '../support/fault-proxy.js';
 import { setRejectPushes, startGitServer } from '../stack/gitserver.js';
 import { pushImage } from '../stack/image-push.js';
 import type { GitInfo, Started } from '../stack/types.js';
-import { markedDeployment, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { markedDeployment, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import {
   bumpedTags, configMap, cleanupShared, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';
