@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../daemon/config/index.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { createLogger } from '../../daemon/log.js';
-import { startProcess, stopProcess, tailLog, waitFor, type Proc } from '../stack/procs.js';
+import { startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
 import { TextCapture } from './text-capture.js';
 
 /** The repository root: daemon/main.ts is found from here, whatever the cwd. */
@@ -121,7 +121,7 @@ export async function startDaemonProcess(opts: DaemonProcessOptions): Promise<Da
     logFile: proc.logFile,
     alive,
     output,
-    tail: (lines = 40) => tailLog(proc, lines),
+    tail: (lines = 40) => output().trimEnd().split('\n').slice(-lines).join('\n'),
     logLines: () =>
       output()
         .split('\n')
