@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from './errors.js';
 import { daemonUrl, DaemonUnreachableError, DEFAULT_DAEMON_URL, getStatus, parseTimeout, requestReconcile } from './daemon-client.js';
-import { runCli } from './program.js';
+import { runCaptured, type RunResult } from '../test/support/cli-capture.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -30,11 +30,8 @@ async function serve(handler: ((path: string) => { status: number; type: string;
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env, cwd: '/' });
-  return { code, out, err };
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return runCaptured(args, { env, cwd: '/' });
 }
 
 describe('daemonUrl', () => {

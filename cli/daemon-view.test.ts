@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from './errors.js';
-import { sandbox, type Sandbox } from './test-helpers.js';
+import { sandbox, type Sandbox } from '../test/support/cli-sandbox.js';
 
 const head = 'apiVersion: gitops-seal.io/v1alpha1\nkind: DaemonConfig\nspec:\n  sources:\n    - {name: repo, url: "http://127.0.0.1:9/fleet.git", ref: {branch: main}}\n';
 

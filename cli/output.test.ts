@@ -1,11 +1,11 @@
 // Choice parsers and -o yaml on the report commands (check here; diff in
 // test/e2e/cli-status.int.test.ts, it needs a cluster).
 import { InvalidArgumentError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from './errors.js';
 import { choiceParser, parseOutputFormat, parseReportFormat, parserChoices } from './output.js';
-import { sandbox, secretYaml, type Sandbox } from './test-helpers.js';
+import { secretYaml, useSandbox } from '../test/support/cli-sandbox.js';
 
 describe('choiceParser', () => {
   it('accepts the listed words, refuses others with the list, and carries the list for completion', () => {
@@ -22,13 +22,7 @@ describe('choiceParser', () => {
 });
 
 describe('check -o yaml', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('prints the same report as -o json, as YAML, with the same exit code', async () => {
     await sb.write('leak.yaml', secretYaml('leak', { token: 'canary-output-7f3a' }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { buildProgram, packageVersion, runCli } from './program.js';
+import { runCaptured, type RunResult } from '../test/support/cli-capture.js';
+import { buildProgram, packageVersion } from './program.js';
 import { createContext } from './context.js';
 import { ExitCode } from './errors.js';
 import type { KeysApi } from './keys-api.js';
@@ -10,17 +11,8 @@ const noKeys = async (): Promise<KeysApi> => {
   throw new Error('keys loaded during argument parsing');
 };
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    cwd: '/',
-    keys: noKeys,
-  });
-  return { code, out, err };
+function run(args: string[]): Promise<RunResult> {
+  return runCaptured(args, { env: {}, cwd: '/', keys: noKeys });
 }
 
 describe('argument parsing', () => {

@@ -8,12 +8,12 @@ vi.mock('@kubernetes/client-node', () => {
 
 describe('CLI start-up', () => {
   it('answers --version and encrypt --help without loading the Kubernetes client', async () => {
-    const { runCli } = await import('./program.js');
-    let out = '';
-    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {}, cwd: '/' };
-    expect(await runCli(['--version'], io)).toBe(0);
-    expect(out).toMatch(/^\d+\.\d+\.\d+\n$/);
-    expect(await runCli(['encrypt', '--help'], io)).toBe(0);
-    expect(out).toContain('--filename-override');
+    const { runCaptured } = await import('../test/support/cli-capture.js');
+    const version = await runCaptured(['--version'], { env: {}, cwd: '/' });
+    expect(version.code).toBe(0);
+    expect(version.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = await runCaptured(['encrypt', '--help'], { env: {}, cwd: '/' });
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--filename-override');
   });
 });

@@ -1,22 +1,12 @@
 // Redaction is a guarantee, not a hope: secret-bearing keys at any depth and secret-shaped
 // strings anywhere in a line never reach the log stream, and the lines stay valid JSON.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { TextCapture as Capture } from '../test/support/text-capture.js';
 import { CENSOR, createLogger, isSecretKey, scrubSecrets } from './log.js';
 
 const CANARY = `canary-log-${Math.random().toString(36).slice(2)}`;
 const encodings = (s: string) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('hex')];
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-  lines(): Record<string, unknown>[] {
-    return this.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
 
 function capture(): { log: ReturnType<typeof createLogger>; out: Capture } {
   const out = new Capture();

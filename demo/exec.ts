@@ -2,25 +2,15 @@
 // source, like `npm run` would). Failures carry the program's stderr, which never holds a
 // secret value here (the CLI's errors are value-free; kubectl/git print names and causes).
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runCli } from '../cli/program.js';
 import type { StackInfo } from '../test/stack/types.js';
+import { runCaptured } from '../test/support/cli-capture.js';
 
 const run = promisify(execFile);
 
 /** The repository root (demo/..): the CLI, the daemon and examples/ are found from here. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** node arguments that run one of our TypeScript entry points from source, from any cwd. */
-export function tsArgs(entry: string): string[] {
-  // `--import tsx` would resolve tsx from the child's cwd (e.g. the fleet clone): pin it here.
-  const loader = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
-  return ['--import', loader, join(ROOT, entry)];
-}
 
 /** A step could not be shown as promised; the message says what was expected and what happened. */
 export class DemoError extends Error {
@@ -51,25 +41,14 @@ export async function exec(
   }
 }
 
-/** A Writable that keeps what is written (the CLI's stdout/stderr). */
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /**
  * `gitops-seal …`: the CLI's own entry (runCli, what the binary runs) in this process, with its
  * output captured. One module load for every call instead of a node start each (~3 s of CPU).
  */
 export async function cli(args: string[], cwd: string, allowFail = false): Promise<ExecResult> {
-  const stdout = new Collect();
-  const stderr = new Collect();
-  const code = await runCli(args, { stdout, stderr, cwd, env: process.env, confirm: undefined });
-  if (code !== 0 && !allowFail) throw new DemoError(`\`gitops-seal ${args[0] ?? ''}\` failed (exit ${code}): ${stderr.text.trim()}`);
-  return { stdout: stdout.text, stderr: stderr.text, code };
+  const r = await runCaptured(args, { cwd, env: process.env, confirm: undefined });
+  if (r.code !== 0 && !allowFail) throw new DemoError(`\`gitops-seal ${args[0] ?? ''}\` failed (exit ${r.code}): ${r.err.trim()}`);
+  return { stdout: r.out, stderr: r.err, code: r.code };
 }
 
 export async function kubectl(stack: StackInfo, args: string[]): Promise<string> {

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateAgeIdentity } from '../../keys/index.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { sandbox, secretYaml, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-batch-92ac';
 

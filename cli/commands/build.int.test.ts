@@ -6,9 +6,9 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SYNC_LABEL } from '../../daemon/apply/objects.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
-import { leakForms, SECRET_FILE, syncFixture, type SyncFixture } from '../daemon-view-fixture.js';
+import { leakForms, SECRET_FILE, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
 import { ExitCode } from '../errors.js';
-import type { RunResult } from '../test-helpers.js';
+import type { RunResult } from '../../test/support/cli-capture.js';
 
 const stack = inject('stack');
 

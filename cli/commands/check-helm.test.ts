@@ -3,9 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { useSandbox } from '../../test/support/cli-sandbox.js';
+import { runCaptured } from '../../test/support/cli-capture.js';
+import { secretYaml, useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { secretYaml } from '../test-helpers.js';
 
 const SECRET_TEMPLATE = `apiVersion: v1
 kind: Secret
@@ -86,15 +86,7 @@ describe('check with Helm charts and exclusions', () => {
         throw new real.FormatError('a.yaml', 'unknown value type "xyz"', 'a');
       },
     });
-    const { runCli } = await import('../program.js');
-    let out = '';
-    const code = await runCli(['check', 'a.yaml'], {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: () => true },
-      env: sb.env,
-      cwd: sb.dir,
-      keys,
-    });
+    const { code, out } = await runCaptured(['check', 'a.yaml'], { env: sb.env, cwd: sb.dir, keys });
     expect(code).toBe(ExitCode.PROBLEMS);
     expect(out).toBe('a.yaml: is not a valid sops file: at a: unknown value type "xyz"\n');
   });

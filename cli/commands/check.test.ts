@@ -1,16 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { secretYaml, useSandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-check-55d1';
 const CANARY_B64 = Buffer.from(CANARY).toString('base64');
 
 describe('check', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     await mkdir(join(sb.dir, 'apps/db'), { recursive: true });
     await mkdir(join(sb.dir, 'node_modules/x'), { recursive: true });
     await sb.write('apps/db/secret.yaml', secretYaml('db', { password: CANARY }));
@@ -18,9 +16,6 @@ describe('check', () => {
     await sb.write('apps/db/deploy.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db}\n');
     await sb.write('node_modules/x/s.yaml', secretYaml('ignored', { a: CANARY }));
     await sb.write('keys.txt.bak', 'not checked');
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   it('passes a clean tree', async () => {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram, runCli } from '../program.js';
+import { runCaptured, type RunResult } from '../../test/support/cli-capture.js';
+import { buildProgram } from '../program.js';
 import { createContext } from '../context.js';
 import type { KeysApi } from '../keys-api.js';
 import { describeProgram } from './completion.js';
@@ -18,11 +19,8 @@ const noKeys = async (): Promise<KeysApi> => {
   throw new Error('keys loaded by completion');
 };
 
-async function script(shell: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['completion', shell], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: '/', keys: noKeys });
-  return { code, out, err };
+function script(shell: string): Promise<RunResult> {
+  return runCaptured(['completion', shell], { env: {}, cwd: '/', keys: noKeys });
 }
 
 function installed(shell: string): boolean {

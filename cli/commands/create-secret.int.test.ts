@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { sandbox, type Sandbox } from '../../test/support/cli-sandbox.js';
 
 const run = promisify(execFile);
 

@@ -1,20 +1,14 @@
 import { readdir } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-create-secret-e3f0';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 describe('create-secret', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('writes an encrypted Secret whose plaintext never reaches disk or output', async () => {
     await sb.write('.sops.yaml', `creation_rules:\n  - path_regex: secrets/\n    age: ${sb.recipient}\n`);

@@ -7,9 +7,9 @@ import { ResourceManager } from '../../daemon/apply/manager.js';
 import { InventoryStore, inventoryOf } from '../../daemon/inventory/inventory.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
-import { leakForms, syncFixture, type SyncFixture } from '../daemon-view-fixture.js';
+import { leakForms, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
 import { ExitCode } from '../errors.js';
-import type { RunResult } from '../test-helpers.js';
+import type { RunResult } from '../../test/support/cli-capture.js';
 
 const stack = inject('stack');
 

@@ -6,8 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'main.ts');
 // Absolute loader URL: the child's cwd is a temp dir without node_modules.
@@ -22,14 +22,9 @@ async function waitFor(p: string, ms: number): Promise<void> {
 }
 
 describe('edit under signals', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     await sb.write('s.yaml', 'token: canary-signal-77aa\n');
     expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 's.yaml'])).code).toBe(0);
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

@@ -1,8 +1,8 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../errors.js';
-import { leftoverEditTemps, sandbox, type Sandbox } from '../test-helpers.js';
+import { leftoverEditTemps, type Sandbox, useSandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-edit-0b5e';
 
@@ -14,14 +14,9 @@ async function editor(sb: Sandbox, name: string, body: string): Promise<string> 
 }
 
 describe('edit', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     await sb.write('app.yaml', `user: admin\npassword: ${CANARY}\nport: 5432\n`, 0o640);
     expect((await sb.run(['encrypt', '-i', '--age', sb.recipient, 'app.yaml'])).code).toBe(0);
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   it('re-encrypts edits, keeps ciphertext of untouched values, the mode, and no temp file', async () => {

@@ -1,22 +1,16 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateAgeIdentity } from '../../keys/index.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, secretYaml, type Sandbox } from '../test-helpers.js';
+import { secretYaml, useSandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-encrypt-4d7a1c';
 const CANARY_B64 = Buffer.from(CANARY).toString('base64');
 
 describe('encrypt / decrypt', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('encrypts a Secret with the .sops.yaml rule and the data/stringData default, and decrypts it back', async () => {
     await sb.write('.sops.yaml', `creation_rules:\n  - path_regex: \\.yaml$\n    age: ${sb.recipient}\n`);

@@ -1,9 +1,8 @@
 // Bad input to `encrypt` (issue 13 items 4, 7, 13, 14, 16): refused with a message about this
 // file, nothing written, nothing secret echoed.
 import { describe, expect, it } from 'vitest';
-import { useSandbox } from '../../test/support/cli-sandbox.js';
+import { secretYaml, useSandbox } from '../../test/support/cli-sandbox.js';
 import { ExitCode } from '../errors.js';
-import { secretYaml } from '../test-helpers.js';
 
 describe('bad input to encrypt and to the commands reading encrypted files', () => {
   const sb = useSandbox();

@@ -1,18 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseIdentityFile } from '../../keys/index.js';
 import { ExitCode } from '../errors.js';
-import { sandbox, type Sandbox } from '../test-helpers.js';
+import { useSandbox } from '../../test/support/cli-sandbox.js';
 
 describe('keygen', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
-  });
-  afterEach(async () => {
-    await sb.cleanup();
-  });
+  const sb = useSandbox();
 
   it('prints an age-keygen file on stdout and the public key on stderr', async () => {
     const r = await sb.run(['keygen']);

@@ -3,9 +3,8 @@
 // added/removed recipients.
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { useSandbox } from '../../test/support/cli-sandbox.js';
+import { secretYaml, useSandbox } from '../../test/support/cli-sandbox.js';
 import { generateAgeIdentity } from '../../keys/index.js';
-import { secretYaml } from '../test-helpers.js';
 
 describe('updatekeys / rotate reports', () => {
   let second: { recipient: string };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAVED_EDIT_PREFIX } from '../edit-save.js';
 import { ExitCode } from '../errors.js';
-import { leftoverEditTemps, sandbox, type Sandbox } from '../test-helpers.js';
+import { leftoverEditTemps, sandbox, type Sandbox, useSandbox } from '../../test/support/cli-sandbox.js';
 
 const CANARY = 'canary-writeback-51c2';
 
@@ -32,15 +32,10 @@ function lockDir(dir: string): () => Promise<void> {
 }
 
 describe('write-back through symlinks', () => {
-  let sb: Sandbox;
-  beforeEach(async () => {
-    sb = await sandbox();
+  const sb = useSandbox(async (sb) => {
     await mkdir(join(sb.dir, 'real'));
     await writeFile(join(sb.dir, 'real', 'app.yaml'), `user: admin\npassword: ${CANARY}\n`, { mode: 0o640 });
     await symlink('real/app.yaml', join(sb.dir, 'link.yaml'));
-  });
-  afterEach(async () => {
-    await sb.cleanup();
   });
 
   async function expectLinkIntact(): Promise<string> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from '../kube/testing.js';
+import { startTestCluster, type TestCluster } from '../../test/support/kube-cluster.js';
 import type { KubeList, KubeObject } from '../kube/types.js';
 import { countActions } from './changeset.js';
 import { ResourceManager } from './manager.js';

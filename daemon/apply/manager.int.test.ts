@@ -1,6 +1,6 @@
 // ResourceManager on a real kube-apiserver (+ controller-manager, scheduler, kwok nodes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from '../kube/testing.js';
+import { startTestCluster, type TestCluster } from '../../test/support/kube-cluster.js';
 import type { KubeObject } from '../kube/types.js';
 import { ApplyError, WaitError } from './errors.js';
 import { ResourceManager } from './manager.js';

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { ConfigError } from './errors.js';
 import { FIELDS } from './fields.js';
 import { parseConfig } from './parse.js';
-import { validate, type Schema } from './schema-subset.js';
+import { validate, type Schema } from '../../test/support/json-schema-subset.js';
 
 const schema = JSON.parse(readFileSync(new URL('./daemonconfig.schema.json', import.meta.url), 'utf8')) as Schema;
 const example = readFileSync(new URL('./example.yaml', import.meta.url), 'utf8');

@@ -8,7 +8,7 @@ import { pushImage, pushIndex, pushManyTags, RegistryClient as PushClient } from
 import { startRegistry } from '../../test/stack/registry.js';
 import type { RegistryEndpoint, RegistryInfo, StackInfo, Started } from '../../test/stack/types.js';
 import { RegistryError } from './errors.js';
-import { startFaultProxy, type FaultProxy } from './test-helpers.js';
+import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { Limiter } from './limiter.js';
 import { DEFAULT_EXCLUSION_LIST, type FilterTagsSpec, type PolicySpec } from './policy.js';
 import { parseImageReference } from './reference.js';
@@ -167,7 +167,7 @@ describe('faults injected in front of the real registry', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
     await pushManyTags(reg.basic, repo, tags);
-    proxy = await startFaultProxy(reg.basic.url);
+    proxy = await FaultProxy.start(reg.basic.url);
     useCreds(reg.basic);
   });
   afterAll(async () => {
@@ -180,19 +180,19 @@ describe('faults injected in front of the real registry', () => {
 
   it('429 with Retry-After: 1 is honoured (waits ≥1 s) and the scan then succeeds', async () => {
     let injected = 0;
-    proxy.setFault((c) => {
-      if (pageTwo(c.url) && injected === 0) {
+    proxy.setScript((c) => {
+      if (pageTwo(c.path) && injected === 0) {
         injected++;
         return { status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: Buffer.from('{"errors":[{"code":"TOOMANYREQUESTS"}]}') };
       }
       return 'forward';
     });
-    const t0 = proxy.log.length;
+    const t0 = proxy.requests.length;
     const s = await make();
     const r = await s.scan();
     expect(r.chosenTag).toBe('1.0.249');
     expect(r.tagsSeen).toBe(250);
-    const calls = proxy.log.slice(t0).filter((l) => pageTwo(l.url));
+    const calls = proxy.requests.slice(t0).filter((l) => pageTwo(l.path));
     const limited = calls.find((l) => l.status === 429);
     const retried = calls.find((l) => l.status === 200 && limited !== undefined && l.at > limited.at);
     expect(limited && retried).toBeTruthy();
@@ -201,8 +201,8 @@ describe('faults injected in front of the real registry', () => {
 
   it('HTTP-date Retry-After is honoured too', async () => {
     let injected = 0;
-    proxy.setFault((c) => {
-      if (pageTwo(c.url) && injected++ === 0) return { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() }, body: Buffer.from('busy') };
+    proxy.setScript((c) => {
+      if (pageTwo(c.path) && injected++ === 0) return { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() }, body: Buffer.from('busy') };
       return 'forward';
     });
     const t0 = Date.now();
@@ -213,9 +213,9 @@ describe('faults injected in front of the real registry', () => {
 
   it('two 500s are retried with backoff; a persistent 500 is a clear server error', async () => {
     let n = 0;
-    proxy.setFault((c) => (isTags(c.url) && n++ < 2 ? { status: 500, headers: {}, body: Buffer.from('boom') } : 'forward'));
+    proxy.setScript((c) => (isTags(c.path) && n++ < 2 ? { status: 500, headers: {}, body: Buffer.from('boom') } : 'forward'));
     expect((await (await make()).scan()).chosenTag).toBe('1.0.249');
-    proxy.setFault((c) => (isTags(c.url) ? { status: 502, headers: {}, body: Buffer.from('bad gateway') } : 'forward'));
+    proxy.setScript((c) => (isTags(c.path) ? { status: 502, headers: {}, body: Buffer.from('bad gateway') } : 'forward'));
     const s = await make();
     const err = await s.scan().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
@@ -224,7 +224,7 @@ describe('faults injected in front of the real registry', () => {
   });
 
   it('429 with a Retry-After longer than we wait fails fast as rate-limited', async () => {
-    proxy.setFault((c) => (isTags(c.url) ? { status: 429, headers: { 'retry-after': '3600' }, body: Buffer.from('') } : 'forward'));
+    proxy.setScript((c) => (isTags(c.path) ? { status: 429, headers: { 'retry-after': '3600' }, body: Buffer.from('') } : 'forward'));
     const t0 = Date.now();
     const err = await (await make()).scan().catch((e: unknown) => e);
     expect((err as RegistryError).reason).toBe('rate-limited');
@@ -233,10 +233,10 @@ describe('faults injected in front of the real registry', () => {
   });
 
   it('malformed JSON on page 2: clear error, last good choice kept, no wrong selection', async () => {
-    proxy.setFault(() => 'forward');
+    proxy.setScript(() => 'forward');
     const s = await make();
     expect((await s.scan()).chosenTag).toBe('1.0.249');
-    proxy.setFault((c) => (pageTwo(c.url) ? (up) => ({ ...up, body: up.body.subarray(0, 20) }) : 'forward'));
+    proxy.setScript((c) => (pageTwo(c.path) ? (up) => ({ ...up, body: up.body.subarray(0, 20) }) : 'forward'));
     const err = await s.scan().catch((e: unknown) => e);
     expect((err as RegistryError).reason).toBe('malformed');
     expect((err as RegistryError).message).toMatch(/tag list page 2: body is not valid JSON/);
@@ -245,14 +245,14 @@ describe('faults injected in front of the real registry', () => {
 
   it('endless Link chain stops at the page limit; a Link back to a fetched page stops at once', async () => {
     let k = 0;
-    proxy.setFault((c) =>
-      isTags(c.url) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100&last=1.0.0&loop=${k++}>; rel="next"` } }) : 'forward',
+    proxy.setScript((c) =>
+      isTags(c.path) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100&last=1.0.0&loop=${k++}>; rel="next"` } }) : 'forward',
     );
     const s = new ImageScanner(spec(proxy.host, repo, { semver: { range: '1.x' } }, { credentials: creds }), { env, client: { ...fastRetry, maxPages: 25, limiter: new Limiter(4) } });
     const err = await s.scan().catch((e: unknown) => e);
     expect((err as RegistryError).reason).toBe('pagination');
     expect((err as RegistryError).message).toMatch(/more than 25 pages|repeats only tags already listed/);
-    proxy.setFault((c) => (isTags(c.url) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100>; rel="next"` } }) : 'forward'));
+    proxy.setScript((c) => (isTags(c.path) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100>; rel="next"` } }) : 'forward'));
     const err2 = await (await make()).scan().catch((e: unknown) => e);
     expect((err2 as RegistryError).reason).toBe('pagination');
     expect((err2 as RegistryError).message).toMatch(/points back to a page already fetched/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../apply/manager.js';
 import { KubeClient } from '../kube/client.js';
-import { startTestCluster, type TestCluster } from '../kube/testing.js';
+import { startTestCluster, type TestCluster } from '../../test/support/kube-cluster.js';
 import type { KubeObject } from '../kube/types.js';
 import { checkPrune, InventoryStore, inventoryOf, objectOf, PruneGuardError } from './inventory.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApiError } from './errors.js';
-import { startTestCluster, type TestCluster } from './testing.js';
+import { startTestCluster, type TestCluster } from '../../test/support/kube-cluster.js';
 import { RESTMapper } from './discovery.js';
 import { watch, type WatchEvent } from './watch.js';
 import type { KubeList } from './types.js';

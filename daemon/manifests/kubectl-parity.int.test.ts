@@ -3,13 +3,16 @@
 // by us, and the objects must be equal.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { KUBECTL_CASES } from './kubectl-cases.js';
 import { readManifests } from './read.js';
+
+/** [yaml, what kubectl makes of it] pairs (testdata/README.md says where they come from). */
+const KUBECTL_CASES = JSON.parse(readFileSync(new URL('./testdata/kubectl-cases.json', import.meta.url), 'utf8')) as [string, unknown][];
 
 const run = promisify(execFile);
 let kubectl = '';

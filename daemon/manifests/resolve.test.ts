@@ -1,11 +1,11 @@
 // Table of scalar and structure cases. Every expected value was produced by sigs.k8s.io/yaml v1.6.0 +
 // go.yaml.in/yaml/v2 v2.4.3 (exactly what kubectl 1.35 links) via YAMLToJSON, the step kubectl runs on
 // every document; kubectl-parity.int.test.ts re-checks a corpus against a real kubectl binary.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseKubeYaml } from './kube-yaml.js';
-import { KUBECTL_CASES } from './kubectl-cases.js';
 
-
+const KUBECTL_CASES = JSON.parse(readFileSync(new URL('./testdata/kubectl-cases.json', import.meta.url), 'utf8')) as [string, unknown][];
 
 describe('parseKubeYaml matches kubectl (sigs.k8s.io/yaml + go-yaml v2)', () => {
   it.each(KUBECTL_CASES)('%j', (src, want) => {

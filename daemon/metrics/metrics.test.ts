@@ -13,7 +13,7 @@ import {
   type SyncRow,
   type SyncRows,
 } from './index.js';
-import { parseExposition, sampleValue, samples } from './testing.js';
+import { parseExposition, sampleValue, samples } from '../../test/support/exposition.js';
 
 const text = async () => (await metricsText()).body;
 const unwatchers: (() => void)[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { sampleValue } from '../../test/support/exposition.js';
 import { startHttpServer } from '../http/index.js';
 // Through the door, as the daemon does: importing the index registers every metric.
 import { metricsRoutes, type SyncRow, type SyncRows } from './index.js';
-import { sampleValue } from './testing.js';
 
 const rows = (...syncs: SyncRow[]): SyncRows => ({ syncList: () => syncs });
 

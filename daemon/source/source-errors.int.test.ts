@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
 import { GitSource } from './git-source.js';
-import { caught, ctx, run, source, useGitServer, Work } from './test-helpers.js';
+import { caught, ctx, run, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
 
 useGitServer();
 

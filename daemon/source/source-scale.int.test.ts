@@ -2,7 +2,7 @@
 // of resolve() when nothing moved. Printed as [source] lines; asserted on request counts.
 import { describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
-import { ctx, source, useGitServer } from './test-helpers.js';
+import { ctx, source, useGitServer } from '../../test/support/git-source-fixture.js';
 
 useGitServer();
 

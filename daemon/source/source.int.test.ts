@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
 import { GitSource } from './git-source.js';
-import { caught, ctx, filesUnder, source, useGitServer, Work } from './test-helpers.js';
+import { caught, ctx, filesUnder, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
 import type { GitRefSpec } from './types.js';
 
 useGitServer();

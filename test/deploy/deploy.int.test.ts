@@ -14,9 +14,10 @@ import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { KubeApiError } from '../../daemon/kube/errors.js';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, WorkRepo } from '../e2e/harness.js';
-import { freePort, startProcess, stopProcess, tailLog, type Proc } from '../stack/procs.js';
+import { freePort } from '../stack/procs.js';
 import type { StackInfo } from '../stack/types.js';
-import { DEPLOY, kustomizeObjects, ROOT, TENANT } from './files.js';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
+import { DEPLOY, kustomizeObjects, TENANT } from './files.js';
 
 const stack = inject('stack');
 const id = randomBytes(3).toString('hex');
@@ -44,7 +45,7 @@ async function saKubeconfig(s: StackInfo, namespace: string, sa: string): Promis
 }
 
 interface RunningDaemon {
-  proc: Proc;
+  process: DaemonProcess;
   url: string;
   status(): Promise<DaemonStatus>;
   sync(name: string): Promise<SyncStatus | undefined>;
@@ -55,23 +56,23 @@ async function runDaemon(name: string, config: object, kubeconfig: string, ns: s
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, stringify({ apiVersion: 'gitops-seal.io/v1alpha1', kind: 'DaemonConfig', metadata: { name }, spec: config }));
   const port = await freePort();
-  const proc = startProcess(`deploy-daemon-${name}`, process.execPath, [
-    '--import', 'tsx', join(ROOT, 'daemon', 'main.ts'),
-    `--config=${file}`,
-    `--listen=127.0.0.1:${port}`,
-    `--data-dir=${join(work, `data-${name}`)}`,
-    `--inventory-namespace=${ns}`,
-    '--leader-elect',
-    `--leader-election-namespace=${ns}`,
-    `--leader-election-id=${name}`,
-  ], {
-    cwd: ROOT,
+  const daemon = await startDaemonProcess({
+    name: `deploy-daemon-${name}`,
+    args: [
+      `--config=${file}`,
+      `--listen=127.0.0.1:${port}`,
+      `--data-dir=${join(work, `data-${name}`)}`,
+      `--inventory-namespace=${ns}`,
+      '--leader-elect',
+      `--leader-election-namespace=${ns}`,
+      `--leader-election-id=${name}`,
+    ],
     env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: `${name}-pod`, POD_NAMESPACE: ns, E2E_GIT_USER: stack.git.username, E2E_GIT_PASSWORD: stack.git.password },
   });
-  cleanups.push(() => stopProcess(proc));
+  cleanups.push(() => daemon.stop());
   const url = `http://127.0.0.1:${port}`;
   const status = async (): Promise<DaemonStatus> => (await (await fetch(`${url}/status`)).json()) as DaemonStatus;
-  return { proc, url, status, sync: async (n) => (await status()).syncs.find((s) => s.name === n) };
+  return { process: daemon, url, status, sync: async (n) => (await status()).syncs.find((s) => s.name === n) };
 }
 
 /** Wait for `what` with the daemon's log in the error. */
@@ -79,7 +80,7 @@ async function until<T>(d: RunningDaemon, what: string, fn: () => Promise<T | un
   try {
     return await eventually(what, fn, timeoutMs, 250);
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- daemon log ---\n${tailLog(d.proc, 30)}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- daemon log ---\n${d.process.tail(30)}`);
   }
 }
 
@@ -259,7 +260,7 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect(failed.appliedRevision).toBe(head);
     expect(await getJson(stack, ['configmap', 'intruder', '-n', otherNs])).toBeUndefined();
     // The decrypted value stayed in memory: not in the daemon's log or /status.
-    const seen = `${tailLog(d.proc, 1000)}\n${JSON.stringify(await d.status())}`;
+    const seen = `${d.process.tail(1000)}\n${JSON.stringify(await d.status())}`;
     for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) expect(seen).not.toContain(form);
   });
 });

@@ -1,16 +1,17 @@
 // `gitops-seal status` and `gitops-seal reconcile` against a real daemon (in-process, on the real
-// stack: git server → daemon → kube-apiserver), run in-process through runCli.
+// stack: git server → daemon → kube-apiserver), run in-process through runCli (cli-capture.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli } from '../../cli/program.js';
 import { ExitCode } from '../../cli/errors.js';
 import { DEFAULT_INVENTORY_NAMESPACE, INVENTORY_PREFIX } from '../../daemon/inventory/inventory.js';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { freePort } from '../stack/procs.js';
-import { eventually, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { runCaptured, type RunResult as Run } from '../support/cli-capture.js';
+import { eventually, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const ID = Math.random().toString(36).slice(2, 8);
@@ -18,17 +19,8 @@ const NS = `cli-status-${ID}`;
 const GOOD = `clis-ok-${ID}`;
 const BROKEN = `clis-bad-${ID}`;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] }): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env, cwd: tmpdir(), confirm: undefined });
-  return { code, out, err };
+function cli(args: string[], env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] }): Promise<Run> {
+  return runCaptured(args, { env, cwd: tmpdir(), confirm: undefined });
 }
 
 describe('gitops-seal status / reconcile on a running daemon', () => {

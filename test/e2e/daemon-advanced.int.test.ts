@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText } from '../../keys/index.js';
 import { startKube } from '../stack/kube.js';
-import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo } from './harness.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon } from '../support/daemon-process.js';
 
 const run = promisify(execFile);
 const stack = inject('stack');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import type { DaemonEvent } from '../../daemon/events/index.js';
-import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const CANARY = `canary-${Math.random().toString(36).slice(2)}-e2e`;

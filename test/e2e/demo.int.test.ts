@@ -2,23 +2,16 @@
 // steps in auto mode on the shared stack (the daemon as a real child process on
 // examples/daemon-config.yaml, the fleet of examples/fleet). Every step verifies what it shows,
 // so "all steps passed" means: applied, decrypted, drift reverted, image bumped and rolled out.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanupCluster, runDemo, type DemoRun } from '../../demo/demo.js';
 import { getJson } from '../../demo/exec.js';
+import { TextCapture } from '../support/text-capture.js';
 
 const stack = inject('stack');
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-}
 
 describe('npm run demo -- --auto (on the shared stack)', () => {
-  const out = new Capture();
+  const out = new TextCapture();
   let run: DemoRun;
   let logText = '';
 

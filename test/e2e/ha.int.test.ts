@@ -4,9 +4,9 @@
 // within 15 s; image automation keeps making exactly one commit per new tag, on a linear
 // history (nothing force-pushed, no duplicate bump).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
+import { runCaptured } from '../support/cli-capture.js';
 import { eventually, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
 import { alive, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
 
@@ -129,8 +129,7 @@ describe('HA: leader election across daemon processes', () => {
       expect((await fetch(`${f.url}/readyz`)).status).toBe(200);
       expect(logsOf(f).filter((l) => l.msg === 'revision applied' || l.msg === 'image update pushed')).toEqual([]);
       // `gitops-seal status` on a follower points at the leader instead of failing on its idle syncs.
-      let err = '';
-      const code = await runCli(['status', '--url', f.url, '-o', 'json'], { stdout: { write: () => true }, stderr: { write: (t: string) => ((err += t), true) }, env: {}, cwd: process.cwd(), confirm: undefined });
+      const { code, err } = await runCaptured(['status', '--url', f.url, '-o', 'json'], { env: {}, cwd: process.cwd(), confirm: undefined });
       expect(code).toBe(0);
       expect(err).toContain(`this replica is a follower; the leader is "${leader.name}"`);
     }

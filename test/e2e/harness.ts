@@ -1,15 +1,12 @@
 // Shared by the end-to-end tests: a work clone that commits and pushes to the real git server,
-// an in-process daemon with captured JSON logs, kubectl, and polling helpers.
+// kubectl, polling helpers and DaemonConfig pieces. The daemon itself is started through
+// test/support/daemon-process.ts.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../daemon/config/index.js';
-import { Daemon } from '../../daemon/daemon.js';
-import { createLogger } from '../../daemon/log.js';
 import { authedUrl, createRepo } from '../stack/gitserver.js';
 import type { StackInfo } from '../stack/types.js';
 
@@ -57,37 +54,6 @@ export class WorkRepo {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Captures everything the daemon logs (JSON lines) for assertions and canary sweeps. */
-export class LogCapture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-  lines(): Record<string, unknown>[] {
-    return this.text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
-
-export interface RunningDaemon {
-  daemon: Daemon;
-  logs: LogCapture;
-  dataDir: string;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the daemon in-process on a config object (Kubernetes-style YAML is rendered and parsed like a file). */
-export async function startDaemon(config: object, opts: { dataDir?: string; start?: boolean } = {}): Promise<RunningDaemon> {
-  const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
-  const logs = new LogCapture();
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-data-'));
-  const daemon = new Daemon(parsed, { dataDir, log: createLogger({ destination: logs, level: 'debug' }), listen: '127.0.0.1:0' });
-  await daemon.init();
-  if (opts.start !== false) await daemon.start();
-  return { daemon, logs, dataDir, url: daemon.url ?? '', stop: () => daemon.stop() };
 }
 
 export async function kubectl(stack: StackInfo, args: string[], input?: string): Promise<string> {

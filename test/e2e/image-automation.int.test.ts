@@ -3,7 +3,8 @@
 // real git server → the daemon's own sync applies the Deployment, which rolls out on kwok nodes.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
-import { eventually, getJson, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, getJson, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 

@@ -6,7 +6,8 @@
 // untouched and listed in /status as skipped with its file and line.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
-import { eventually, gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const ts = Date.now();

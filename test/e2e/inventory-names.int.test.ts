@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ResourceManager } from '../../daemon/apply/manager.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
-import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const ID = Date.now().toString(36);

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
-import { sampleValue, samples } from '../../daemon/metrics/testing.js';
-import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from './harness.js';
+import { sampleValue, samples } from '../support/exposition.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const CANARY = `canary-${Math.random().toString(36).slice(2)}-metrics`;

@@ -1,24 +1,24 @@
 // Daemon replicas as real processes (`node --import tsx daemon/main.ts --leader-elect …`), for
 // the HA and shutdown tests: each with its own data dir, port and POD_NAME, the stack's
-// kubeconfig as its home cluster, and its JSON log in a file. Started through procs.ts so that
-// every process is killed by PID at the end, also when a test fails.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// kubeconfig as its home cluster, and its JSON log in a file. Started through
+// test/support/daemon-process.ts, so every process is killed by PID at the end, also when a
+// test fails.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeClient } from '../../daemon/kube/client.js';
 import type { DaemonStatus } from '../../daemon/status/index.js';
 import { afterEach } from 'vitest';
-import { freePort, startProcess, stopProcess, tailLog, waitFor, type Proc } from '../stack/procs.js';
+import { freePort, type Proc } from '../stack/procs.js';
 import type { StackInfo } from '../stack/types.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 
 export interface Replica {
   name: string;
   url: string;
   proc: Proc;
+  process: DaemonProcess;
 }
 
 /** Writes a DaemonConfig (object) to a temp YAML file and returns its path. */
@@ -32,15 +32,14 @@ export function writeConfig(config: object): string {
 export async function startReplica(stack: StackInfo, name: string, configFile: string, args: string[]): Promise<Replica> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `gitops-seal-${name}-`));
-  const proc = startProcess(
-    name,
-    process.execPath,
-    ['--import', 'tsx', 'daemon/main.ts', '--config', configFile, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--leader-elect', ...args],
-    { cwd: ROOT, env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info' } },
-  );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, { proc, timeoutMs: 60_000 });
-  return { name, url, proc };
+  const d = await startDaemonProcess({
+    name,
+    args: ['--config', configFile, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--leader-elect', ...args],
+    env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info' },
+    ready: { url, path: '/healthz', timeoutMs: 60_000 },
+  });
+  return { name, url, proc: d.proc, process: d };
 }
 
 export async function statusOf(r: Replica): Promise<DaemonStatus | undefined> {
@@ -53,15 +52,12 @@ export async function statusOf(r: Replica): Promise<DaemonStatus | undefined> {
 }
 
 export function alive(r: Replica): boolean {
-  return r.proc.child.exitCode === null && r.proc.child.signalCode === null;
+  return r.process.alive();
 }
 
 /** The replica's JSON log lines (stdout and stderr share the file; non-JSON lines are skipped). */
 export function logsOf(r: Replica): Record<string, unknown>[] {
-  return readFileSync(r.proc.logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return r.process.logLines();
 }
 
 export function signal(r: Replica, sig: NodeJS.Signals): void {
@@ -75,7 +71,7 @@ export async function exitOf(r: Replica): Promise<{ code: number | null; signal:
 }
 
 export async function stopReplicas(rs: readonly (Replica | undefined)[]): Promise<void> {
-  await Promise.all(rs.map((r) => (r ? stopProcess(r.proc, 10_000) : undefined)));
+  await Promise.all(rs.map((r) => r?.process.stop(10_000)));
 }
 
 export interface LeaseSpec {
@@ -93,6 +89,6 @@ export async function leaseSpec(kube: KubeClient, namespace: string, name: strin
 export function printLogsOnFailure(replicas: () => readonly (Replica | undefined)[]): void {
   afterEach((ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
-    for (const r of replicas()) if (r) console.error(`\n----- replica ${r.name} (${r.proc.logFile}, last 30 lines) -----\n${tailLog(r.proc, 30)}`);
+    for (const r of replicas()) if (r) console.error(`\n----- replica ${r.name} (${r.proc.logFile}, last 30 lines) -----\n${r.process.tail(30)}`);
   });
 }

@@ -7,14 +7,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../../cli/program.js';
 import { TEMP_PREFIX } from '../../cli/plaintext-temp.js';
+import { runCaptured, type RunResult } from '../support/cli-capture.js';
 
-export interface RunResult {
-  code: number;
-  out: string;
-  err: string;
-}
+export type { RunResult } from '../support/cli-capture.js';
 
 /**
  * Everything a failing operation printed or threw, collected per test file so the last test
@@ -75,17 +71,8 @@ export function runSops(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd
 }
 
 /** Run `gitops-seal` in-process through cli/program.ts with captured streams. */
-export async function runOurCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    cwd,
-    confirm: undefined,
-  });
-  return { code, out, err };
+export function runOurCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
+  return runCaptured(args, { env, cwd, confirm: undefined });
 }
 
 export type Format = 'yaml' | 'json';

@@ -7,7 +7,6 @@
 // work clone and the new temp entries, and every object of every git store involved (loose and
 // packed). The only place a canary may appear is the Secret in the cluster — and the sweep is
 // shown to find it there, and in a planted scratch file, so "0 hits" means something.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +14,13 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { signBody } from '../../daemon/webhook/verify.js';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { eventually, getJson, kubectl, WorkRepo } from '../e2e/harness.js';
 import { tempEntries } from '../interop/helpers.js';
 import { pushImage } from '../stack/image-push.js';
+import { runCaptured } from '../support/cli-capture.js';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 import { freePort } from '../stack/procs.js';
 import { canaryForms, CanarySweep, findGitStores, makeCanary } from './canary.js';
 
@@ -65,37 +65,6 @@ const deployment = (tag: string) =>
 /** One digit of lastmodified changes: every value still decrypts, only the MAC check fails. */
 const flipLastModified = (t: string): string => t.replace(/(lastmodified:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, h: string, d: string) => `${h}${Number(d) ^ 1}`);
 
-interface Child {
-  proc: ChildProcess;
-  stdout: Buffer[];
-  stderr: Buffer[];
-  exited: Promise<number | null>;
-}
-
-function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn('npx', ['tsx', 'daemon/main.ts', ...args], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const c: Child = { proc, stdout: [], stderr: [], exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
-  proc.stdout?.on('data', (b: Buffer) => c.stdout.push(b));
-  proc.stderr?.on('data', (b: Buffer) => c.stderr.push(b));
-  return c;
-}
-
-/** SIGTERM to the process group (npx → tsx → node), SIGKILL after 10 s. */
-async function stopChild(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null || c.proc.pid === undefined) return;
-  const pid = c.proc.pid;
-  process.kill(-pid, 'SIGTERM');
-  const t = setTimeout(() => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }, 10_000);
-  await c.exited;
-  clearTimeout(t);
-}
-
 interface SyncStatus {
   name: string;
   appliedRevision?: string;
@@ -105,7 +74,7 @@ interface SyncStatus {
 
 describe('secrets never leave memory (daemon as a child process, CLI, sweep)', () => {
   let repo: WorkRepo;
-  let child: Child;
+  let child: DaemonProcess;
   let url: string;
   let dataDir: string;
   let work: string;
@@ -133,9 +102,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(r.status).toBe(202);
   };
   const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: env(), cwd: work, confirm: undefined });
+    const { code, out, err } = await runCaptured(args, { env: env(), cwd: work, confirm: undefined });
     texts.push([`cli ${args.join(' ')} (stdout)`, out], [`cli ${args.join(' ')} (stderr)`, err]);
     return { code, out, err };
   };
@@ -215,12 +182,12 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       }),
     );
     url = `http://127.0.0.1:${port}`;
-    child = startChild(['--config', configFile, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], env());
+    child = await startDaemonProcess({ name: `canary-daemon-${sfx}`, args: ['--config', configFile, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], env: env() });
     const head = await repo.head();
     await eventually(
       'both syncs applied by the child daemon',
       async () => {
-        if (child.proc.exitCode !== null) throw new Error(`daemon exited ${child.proc.exitCode}: ${Buffer.concat(child.stderr).toString()}`);
+        if (!child.alive()) throw new Error(`daemon exited ${child.proc.child.exitCode}: ${child.tail(30)}`);
         const st = await status();
         return st.syncs.length === 2 && st.syncs.every((s) => s.appliedRevision === head);
       },
@@ -230,7 +197,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   });
 
   afterAll(async () => {
-    if (child) await stopChild(child);
+    if (child) await child.stop(10_000);
     for (const ns of [NS_AGE, NS_VAULT]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => '');
     for (const s of [SYNC_AGE, SYNC_VAULT]) await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
     repo?.remove();
@@ -373,9 +340,10 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     texts.push([`GET /metrics (${metrics.status})`, await metrics.text()]);
     // Every Event in the cluster (other runs' included: a few MiB), not only ours.
     texts.push(['kubectl get events -A', await kubectl(stack, ['get', 'events', '-A', '-o', 'json'])]);
-    await stopChild(child);
-    const stdout = Buffer.concat(child.stdout).toString();
-    texts.push(['daemon stdout', stdout], ['daemon stderr', Buffer.concat(child.stderr).toString()]);
+    await child.stop(10_000);
+    // stdout and stderr, as the process wrote them (one log file).
+    const stdout = child.output();
+    texts.push([`daemon output (${child.logFile})`, stdout]);
     // The JSON logs are real and at debug level: they record the refusals.
     const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.filter((l) => l.msg === 'revision refused; last good revision stays applied').length).toBeGreaterThanOrEqual(4);

@@ -3,12 +3,13 @@
 // equal to Git, no duplicate write-back commit, linear history = no force-push) and a
 // recorder of the measured figures (FAULTS.md is written from them).
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { freePort, startProcess, waitFor, type Proc } from '../stack/procs.js';
+import { freePort } from '../stack/procs.js';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { parseEntry } from '../../daemon/inventory/entry.js';
 
@@ -30,29 +31,9 @@ export function syncOf(st: DaemonStatus, name: string): SyncStatus | undefined {
   return st.syncs.find((s) => s.name === name);
 }
 
-let bundled: Promise<string> | undefined;
-
-/**
- * daemon/main.ts bundled once per test process with esbuild (our sources only; packages stay
- * external and resolve from node_modules, which is why the bundle lives under it). Starting
- * the bundle costs about a third of the CPU of `tsx daemon/main.ts`, which matters when a test
- * restarts the daemon many times on a 2-core machine. Same sources as dist/, no type-check.
- */
-export function daemonBundle(): Promise<string> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    const parent = join(process.cwd(), 'node_modules', '.cache');
-    mkdirSync(parent, { recursive: true });
-    const outfile = join(mkdtempSync(join(parent, 'gitops-seal-faults-')), 'daemon.mjs');
-    await build({ entryPoints: ['daemon/main.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', outfile, logLevel: 'warning' });
-    return outfile;
-  })();
-  return bundled;
-}
-
 /** The daemon as `gitops-seal-daemon` runs in production: its own process, killable at any instant. */
 export class DaemonChild {
-  proc: Proc | undefined;
+  process: DaemonProcess | undefined;
   starts = 0;
   private constructor(
     readonly configFile: string,
@@ -72,38 +53,25 @@ export class DaemonChild {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Start (the esbuild bundle of daemon/main.ts) and wait until /status answers. */
+  /** Start (the esbuild bundle: the test restarts it many times) and wait until /status answers. */
   async start(): Promise<void> {
     this.starts++;
-    this.proc = startProcess(
-      `faults-daemon-${this.port}-${this.starts}`,
-      process.execPath,
-      [await daemonBundle(), '--config', this.configFile, '--data-dir', this.dataDir, '--listen', `127.0.0.1:${this.port}`],
-      { cwd: process.cwd(), env: this.env },
-    );
-    const proc = this.proc;
-    await waitFor('daemon /status', async () => (await fetch(`${this.url}/status`, { signal: AbortSignal.timeout(1000) })).ok, {
-      proc,
-      timeoutMs: 60_000,
-      intervalMs: 100,
+    this.process = await startDaemonProcess({
+      name: `faults-daemon-${this.port}-${this.starts}`,
+      args: ['--config', this.configFile, '--data-dir', this.dataDir, '--listen', `127.0.0.1:${this.port}`],
+      env: this.env,
+      runner: 'bundle',
+      ready: { url: this.url, path: '/status', timeoutMs: 60_000, intervalMs: 100 },
     });
   }
 
   /** SIGKILL: no shutdown handler runs, whatever was in flight is cut. */
   async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-    try {
-      process.kill(-p.pid, 'SIGKILL');
-    } catch {
-      p.child.kill('SIGKILL');
-    }
-    await p.exited;
+    await this.process?.kill();
   }
 
   alive(): boolean {
-    const p = this.proc;
-    return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
+    return this.process?.alive() ?? false;
   }
 
   /** Delete the config and data directory (after stop). */
@@ -113,12 +81,7 @@ export class DaemonChild {
 
   /** Graceful stop (SIGTERM) for teardown. */
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || !this.alive()) return;
-    p.child.kill('SIGTERM');
-    const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
-    await p.exited;
-    clearTimeout(t);
+    await this.process?.stop(5000);
   }
 }
 

@@ -5,11 +5,12 @@
 // name the cause in /status, and after recovery converge with exactly one write-back commit
 // per tag, a linear history (nothing force-pushed) and no orphan.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy } from '../stack/fault-proxy.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { setRejectPushes, startGitServer } from '../stack/gitserver.js';
 import { pushImage } from '../stack/image-push.js';
 import type { GitInfo, Started } from '../stack/types.js';
-import { markedDeployment, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { markedDeployment, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import {
   bumpedTags, configMap, cleanupShared, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
 } from './fault-helpers.js';

@@ -9,8 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
-import { seededRandom } from '../stack/fault-proxy.js';
-import { tailLog } from '../stack/procs.js';
+import { seededRandom } from '../support/fault-proxy.js';
 import { markedDeployment, WorkRepo } from '../e2e/harness.js';
 import {
   bumpedTags, configMaps, cleanupShared, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
@@ -141,7 +140,7 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
         const s = syncOf(await status(daemon.url), SYNC);
         return s?.appliedRevision === tip && s.lastError === undefined && (await liveImage()) === `${image}:${tag}`;
       }, 8 * INTERVAL_MS, 200).catch((err: unknown) => {
-        if (daemon.proc) console.error(`[faults] daemon log tail (round ${round}):\n${tailLog(daemon.proc, 30)}`);
+        if (daemon.process) console.error(`[faults] daemon log tail (round ${round}):\n${daemon.process.tail(30)}`);
         throw err;
       });
 

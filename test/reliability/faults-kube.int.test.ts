@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiserverControl, type ApiserverControl } from '../stack/control.js';
 import { kubeBins, kubeRequest, startKube } from '../stack/kube.js';
 import type { KubeInfo, Started } from '../stack/types.js';
-import { gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { gitSourceConfig, setGitEnv, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { configMaps, converge, startWithRetry, daemonConfig, inventoryObjects, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
 
 const stack = inject('stack');

@@ -5,9 +5,10 @@
 // every 429 the daemon received; once the storm passes the policy picks the right tag and
 // exactly one write-back commit is made for it.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy } from '../stack/fault-proxy.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { pushImage } from '../stack/image-push.js';
-import { setGitEnv, gitSourceConfig, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { setGitEnv, gitSourceConfig, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { bumpedTags, converge, daemonConfig, history, record, status } from './fault-helpers.js';
 import { DEFAULT_RETRY } from '../../daemon/images/retry.js';
 import type { RegistryStats } from '../../daemon/images/metrics.js';

@@ -10,7 +10,8 @@ import { devUnsealKey, sealVault, unsealVault, vaultSealed } from '../stack/cont
 import { startOpenBao } from '../stack/openbao.js';
 import { logDir } from '../stack/procs.js';
 import type { Started, VaultInfo } from '../stack/types.js';
-import { gitSourceConfig, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { gitSourceConfig, setGitEnv, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { configMap, cleanupShared, converge, daemonConfig, inventoryObjects, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
 
 const stack = inject('stack');

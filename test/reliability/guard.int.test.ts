@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { gitSourceConfig, kubectl, setGitEnv, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const sfx = randomBytes(3).toString('hex');

@@ -6,7 +6,6 @@
 // initial apply time, webhook → applied p50/p99, RSS peak, fetch count.
 //   short form (npm test):        1,000 objects / 10 syncs / burst of 20
 //   SOAK=1 (npm run soak):        5,000 objects / 50 syncs / burst of 50
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../stack/procs.js';
 import { eventually, kubectl, WorkRepo } from '../e2e/harness.js';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 const SOAK = process.env.SOAK === '1';
@@ -57,12 +57,8 @@ interface Status {
 describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook commits`, () => {
   let repo: WorkRepo;
   let work: string;
-  let child: ChildProcess;
+  let child: DaemonProcess;
   let base = '';
-  let stderr = '';
-  let errorLines = 0;
-  let fetchFailures = 0;
-  const errorSamples: string[] = [];
   const rss: number[] = [];
   let sampler: NodeJS.Timeout | undefined;
 
@@ -99,19 +95,8 @@ describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook 
     for (let s = 0; s < SYNCS; s++) Object.assign(files, syncFiles(s, OBJECTS / SYNCS, new Map()));
     await repo.commit(files, 'load: initial objects');
     const env = { ...process.env, LOAD_GIT_USER: stack.git.username, LOAD_GIT_PASSWORD: stack.git.password, LOAD_HOOK_SECRET: HOOK_SECRET, LOG_LEVEL: 'warn' };
-    child = spawn(process.execPath, ['--import', 'tsx', 'daemon/main.ts', '--config', cfg, '--data-dir', join(work, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (c: Buffer) => {
-      for (const line of c.toString('utf8').split('\n')) {
-        if (!/"level":(50|60)/.test(line)) continue;
-        errorLines++;
-        if (line.includes('fetch failed')) fetchFailures++;
-        if (errorSamples.length < 3) errorSamples.push(line.slice(0, 400));
-      }
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString('utf8')).slice(-4000);
-    });
-    const pid = child.pid as number;
+    child = await startDaemonProcess({ name: `load-daemon-${RUN}`, args: ['--config', cfg, '--data-dir', join(work, 'data')], env });
+    const pid = child.pid;
     sampler = setInterval(() => {
       try {
         rss.push(rssMiB(pid));
@@ -123,11 +108,7 @@ describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook 
 
   afterAll(async () => {
     if (sampler) clearInterval(sampler);
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 500));
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await child?.stop(500);
     // Leave the shared cluster as it was: the namespaces (and their objects) and the inventories.
     const ns = Array.from({ length: SYNCS }, (_, s) => syncName(s));
     await kubectl(stack, ['delete', 'namespace', '--wait=false', '--ignore-not-found', ...ns]).catch(() => undefined);
@@ -142,7 +123,7 @@ describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook 
     await eventually(
       `every sync applied ${initial.slice(0, 12)}`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${stderr}`);
+        if (!child.alive()) throw new Error(`daemon exited ${child.proc.child.exitCode}: ${child.tail(30)}`);
         const st = await status();
         return st.syncs.length === SYNCS && st.syncs.every((x) => x.appliedRevision === initial);
       },
@@ -195,7 +176,7 @@ describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook 
     await eventually(
       `every sync at the last burst commit ${last.slice(0, 12)}`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${stderr}`);
+        if (!child.alive()) throw new Error(`daemon exited ${child.proc.child.exitCode}: ${child.tail(30)}`);
         final = await status();
         return final.syncs.every((x) => x.appliedRevision === last);
       },
@@ -233,6 +214,11 @@ describe(`load: ${OBJECTS} objects / ${SYNCS} syncs / burst of ${BURST} webhook 
     });
     const src = final?.sources[0];
     const peak = Math.max(...rss);
+    // The daemon's error and fatal lines (pino levels 50, 60) from its log file.
+    const errors = child.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    const errorLines = errors.length;
+    const fetchFailures = errors.filter((line) => line.includes('fetch failed')).length;
+    const errorSamples = errors.slice(0, 3).map((line) => line.slice(0, 400));
     const summary =
       `[load] objects=${OBJECTS} syncs=${SYNCS} burst=${BURST} commits in ${(burstMs / 1000).toFixed(1)}s | initial apply ${(initialMs / 1000).toFixed(1)}s | ` +
       `webhook→applied p50=${pct(latency, 50)}ms p99=${pct(latency, 99)}ms max=${Math.max(...latency)}ms | ` +

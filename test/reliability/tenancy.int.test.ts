@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
-import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, startDaemon, WorkRepo, type RunningDaemon } from '../e2e/harness.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from '../e2e/harness.js';
+import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 
 const stack = inject('stack');
 

@@ -33,11 +33,11 @@ export class StackError extends Error {
   }
 }
 
-/** Spawn a long-running server; stdout and stderr go to <logDir>/<name>.log. */
-export function startProcess(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Proc {
-  const logFile = join(logDir(), `${name}.log`);
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** Spawn a long-running server; stdout and stderr go to <logDir>/<name>.log (or `logFile`). */
+export function startProcess(name: string, cmd: string, args: string[], opts: SpawnOptions & { logFile?: string } = {}): Proc {
+  const { logFile = join(logDir(), `${name}.log`), ...spawnOpts } = opts;
+  const out = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
+  const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   if (child.pid === undefined) throw new StackError(name, `could not start ${cmd}`);

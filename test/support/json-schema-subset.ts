@@ -1,5 +1,5 @@
 // A validator for the subset of JSON Schema 2020-12 that daemonconfig.schema.json uses (no ajv here).
-// Used by schema.test.ts to check the published schema against the example and against the validator.
+// Used by daemon/config/schema.test.ts to check the published schema against the example and against the validator.
 
 export type Schema = { [k: string]: unknown };
 

@@ -4,9 +4,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { kubeBins, startKube } from '../../test/stack/kube.js';
-import type { KubeInfo } from '../../test/stack/types.js';
-import { KubeClient } from './client.js';
+import { kubeBins, startKube } from '../stack/kube.js';
+import type { KubeInfo } from '../stack/types.js';
+import { KubeClient } from '../../daemon/kube/index.js';
 
 export interface TestCluster {
   info: KubeInfo;

@@ -1,18 +1,18 @@
-// Shared by the build/diff integration tests: a repository on the stack's real git server holding
-// a Namespace, a ConfigMap and an age-encrypted Secret with canary values, a DaemonConfig pointing
-// at it (credentials by env reference, the stack's kubeconfig, the identity in a 0600 file), and
-// an in-process runner for the CLI with captured output.
+// Shared by the CLI's build/diff integration tests (cli/commands/*.int.test.ts): a repository on
+// the stack's real git server holding a Namespace, a ConfigMap and an age-encrypted Secret with
+// canary values, a DaemonConfig pointing at it (credentials by env reference, the stack's
+// kubeconfig, the identity in a 0600 file), and an in-process runner for the CLI with captured
+// output.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { encryptText, generateAgeIdentity } from '../keys/index.js';
-import type { KubeObject } from '../daemon/kube/types.js';
-import { createRepo } from '../test/stack/gitserver.js';
-import type { StackInfo } from '../test/stack/types.js';
-import { runCli } from './program.js';
-import type { RunResult } from './test-helpers.js';
+import type { KubeObject } from '../../daemon/kube/index.js';
+import { encryptText, generateAgeIdentity } from '../../keys/index.js';
+import { createRepo } from '../stack/gitserver.js';
+import type { StackInfo } from '../stack/types.js';
+import { runCaptured, type RunResult } from './cli-capture.js';
 
 export const SECRET_FILE = 'deploy/secret.sops.yaml';
 
@@ -109,18 +109,7 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
       await writeFile(p, other.file, { mode: 0o600 });
       return p;
     },
-    async run(args) {
-      let out = '';
-      let err = '';
-      const code = await runCli(args, {
-        stdout: { write: (s: string) => (out += s) },
-        stderr: { write: (s: string) => (err += s) },
-        env,
-        cwd: dir,
-        confirm: undefined,
-      });
-      return { code, out, err };
-    },
+    run: (args) => runCaptured(args, { env, cwd: dir, confirm: undefined }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

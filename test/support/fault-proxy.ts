@@ -7,8 +7,12 @@
 //   - rules: answer a share of matching requests with a status (429 + Retry-After, 500, …),
 //     either instead of forwarding or after forwarding (the server did the work, the client
 //     never learns it: the "lost response" case that makes retries dangerous);
+//   - a script: a function that decides per request — answer it instead of the server, forward
+//     it, or forward it and edit the server's answer (a corrupted body, a rewritten header);
 //   - down(): close the listening socket and every open connection (clients get ECONNREFUSED),
 //     up(): listen again on the same port.
+// The fault-injection tests (test/reliability/faults-*) and the registry client's tests
+// (daemon/images/registry.int.test.ts) share it: there is one fault proxy.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -40,6 +44,22 @@ export interface InjectedFault {
   status: number;
 }
 
+/** A request the proxy answered (forwarded or injected): when it arrived and the status sent. */
+export type AnsweredRequest = InjectedFault;
+
+/** A whole answer, body buffered (what a script returns or edits). */
+export interface ProxiedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * What a script does with one request: answer it instead of the server, `'forward'` it
+ * untouched, or forward it and return a function that edits the server's answer.
+ */
+export type FaultScript = (req: { method: string; path: string }) => ProxiedResponse | 'forward' | ((upstream: ProxiedResponse) => ProxiedResponse);
+
 /** mulberry32: a tiny seeded PRNG, so a fault schedule can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -56,7 +76,10 @@ export class FaultProxy {
   readonly counts: ProxyCounts = { forwarded: 0, injected: {}, swallowed: 0 };
   /** Every injected fault in order (bounded by the tests' short runs). */
   readonly log: InjectedFault[] = [];
+  /** Every answered request in order, forwarded or injected (also bounded by short runs). */
+  readonly requests: AnsweredRequest[] = [];
   private rules: FaultRule[] = [];
+  private script: FaultScript | undefined;
   private server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly random: () => number;
@@ -101,8 +124,14 @@ export class FaultProxy {
     this.rules = rules;
   }
 
+  /** Decide every request with `script` (rules are not consulted while one is set); undefined ends it. */
+  setScript(script: FaultScript | undefined): void {
+    this.script = script;
+  }
+
   clearFaults(): void {
     this.rules = [];
+    this.script = undefined;
   }
 
   injectedTotal(): number {
@@ -150,9 +179,10 @@ export class FaultProxy {
     return undefined;
   }
 
-  private inject(rule: FaultRule, method: string, path: string, res: ServerResponse): void {
+  private inject(rule: FaultRule, method: string, path: string, res: ServerResponse, at = Date.now()): void {
     this.counts.injected[rule.status] = (this.counts.injected[rule.status] ?? 0) + 1;
-    this.log.push({ at: Date.now(), method, path, status: rule.status });
+    this.log.push({ at, method, path, status: rule.status });
+    this.requests.push({ at, method, path, status: rule.status });
     if (res.headersSent || res.destroyed) return;
     res.writeHead(rule.status, { 'Content-Type': 'text/plain', Connection: 'close', ...(rule.headers ?? {}) });
     res.end(rule.body ?? `injected fault ${rule.status}\n`);
@@ -161,6 +191,11 @@ export class FaultProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    if (this.script) {
+      this.scripted(this.script, req, res);
+      return;
+    }
+    const at = Date.now();
     const rule = this.pick(method, path);
     if (rule && !rule.afterForward) {
       req.resume();
@@ -175,11 +210,12 @@ export class FaultProxy {
           up.resume();
           up.once('end', () => {
             this.counts.swallowed++;
-            this.inject(rule, method, path, res);
+            this.inject(rule, method, path, res, at);
           });
           return;
         }
         this.counts.forwarded++;
+        this.requests.push({ at, method, path, status: up.statusCode ?? 502 });
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
@@ -189,9 +225,50 @@ export class FaultProxy {
         res.destroy(err);
         return;
       }
+      this.requests.push({ at, method, path, status: 502 });
       res.writeHead(502, { 'Content-Type': 'text/plain' });
       res.end(`fault proxy: upstream ${this.target.host} failed: ${err.message}\n`);
     });
+    req.pipe(upstream);
+  }
+
+  /** A request decided by the script: the whole answer is buffered so that it can be edited. */
+  private scripted(script: FaultScript, req: IncomingMessage, res: ServerResponse): void {
+    const at = Date.now();
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const decision = script({ method, path });
+    const send = (r: ProxiedResponse, injected: boolean): void => {
+      this.requests.push({ at, method, path, status: r.status });
+      if (injected) {
+        this.counts.injected[r.status] = (this.counts.injected[r.status] ?? 0) + 1;
+        this.log.push({ at, method, path, status: r.status });
+      } else this.counts.forwarded++;
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(r.status, r.headers);
+      res.end(method === 'HEAD' ? undefined : r.body);
+    };
+    if (typeof decision === 'object') {
+      req.resume();
+      send(decision, true);
+      return;
+    }
+    const upstream = request({ host: this.target.hostname, port: this.target.port, method, path, headers: req.headers }, (up) => {
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        // Framing headers describe the original body; Node sets them again for the one sent.
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(up.headers)) {
+          if (v === undefined || k === 'content-length' || k === 'transfer-encoding' || k === 'connection') continue;
+          headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        }
+        const answer: ProxiedResponse = { status: up.statusCode ?? 502, headers, body: Buffer.concat(chunks) };
+        if (typeof decision === 'function') send(decision(answer), true);
+        else send(answer, false);
+      });
+    });
+    upstream.on('error', (err) => send({ status: 502, headers: { 'Content-Type': 'text/plain' }, body: Buffer.from(`fault proxy: upstream ${this.target.host} failed: ${err.message}\n`) }, false));
     req.pipe(upstream);
   }
 }

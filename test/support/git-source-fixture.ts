@@ -1,16 +1,15 @@
-// Shared fixtures of the GitSource integration tests: a real git smart-HTTP server started per
-// test file, a git CLI working clone to commit and push from, and small assertion helpers.
+// Shared fixtures of the GitSource integration tests (daemon/source/*.int.test.ts): a real git
+// smart-HTTP server started per test file, a git CLI working clone to commit and push from, and
+// small assertion helpers.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { authedUrl, startGitServer } from '../../test/stack/gitserver.js';
-import type { GitInfo, Started } from '../../test/stack/types.js';
-import { SourceError } from './errors.js';
-import { GitSource } from './git-source.js';
-import type { GitRefSpec, GitSourceSpec } from './types.js';
+import { GitSource, SourceError, type GitRefSpec, type GitSourceSpec } from '../../daemon/source/index.js';
+import { authedUrl, startGitServer } from '../stack/gitserver.js';
+import type { GitInfo, Started } from '../stack/types.js';
 
 export const run = promisify(execFile);
 const ID = ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com'];
