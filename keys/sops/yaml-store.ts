@@ -111,6 +111,10 @@ function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentIt
       throw new StoreError(`invalid YAML: mapping key ${JSON.stringify(key.slice(0, 64))} already defined`, pos ? `line ${pos.line}, column ${pos.col}` : undefined);
     }
     seen.add(key);
+    // A plain key is written as go-yaml writes a string key (sops rebuilds every key): `yes`,
+    // `on`, `n`, `1:20` double-quoted, so that a YAML 1.1 reader (kubectl) does not turn the
+    // key into a bool or a number. Quoted keys keep their style, as quoted values do.
+    if ((k.type === Scalar.PLAIN || k.type === undefined) && mustQuote(key)) k.type = Scalar.QUOTE_DOUBLE;
     items.push(...commentItems(k, 'commentBefore'), ...commentItems(k, 'comment'));
     const v = pair.value;
     const scalarLike = v === null || v === undefined || isScalar(v);
