@@ -3,6 +3,7 @@
 // Error messages name the offending source by position or key, never by value.
 import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Document, isScalar, Scalar, visit } from 'yaml';
 import { InputError, UsageError, sanitizeMessage } from './errors.js';
 
 export interface SecretSources {
@@ -135,4 +136,23 @@ async function readFileSource(key: string | undefined, path: string, resolvePath
     if (err instanceof UsageError) throw err;
     throw new InputError(`cannot read: ${sanitizeMessage(err)}`, path);
   }
+}
+
+/**
+ * The Secret as YAML that sops' go-yaml reads back with every scalar a string. The `yaml`
+ * package quotes only what YAML 1.2 core would retype; go-yaml also reads `0b10`, `1_000` and
+ * `2027-01-01` as numbers and a time (and then a key is refused as not a string), and kubectl
+ * reads `yes`/`on` as bools. `needsQuotes` is keys/' rule for that (`yamlNeedsQuotes`).
+ */
+export function secretYaml(secret: Record<string, unknown>, needsQuotes: (s: string) => boolean): string {
+  const doc = new Document(secret);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && needsQuotes(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && needsQuotes(pair.key.value)) pair.key.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString();
 }
