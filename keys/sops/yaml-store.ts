@@ -98,13 +98,27 @@ interface BuildCtx {
   lines: LineCounter;
 }
 
+/** A key sops would not hold as a string: a collection, null, or a scalar go-yaml retypes (`0b10`, `2027-01-01`). */
+function nonStringKey(k: unknown, leaf: Resolved | undefined, path: string, lines: LineCounter): StoreError {
+  const range = (k as { range?: [number, number, number] } | null)?.range;
+  const pos = range ? lines.linePos(range[0]) : undefined;
+  const at = pos ? `line ${pos.line}, column ${pos.col}` : undefined;
+  const where = path || '/';
+  if (!isScalar(k)) {
+    const what = isMap(k) ? 'a mapping' : isSeq(k) ? 'a sequence' : 'empty';
+    return new StoreError(`a mapping key at ${where} is ${what}; only string keys are supported`, at);
+  }
+  const type = leaf === null || leaf === undefined ? 'null' : leaf.kind;
+  return new StoreError(`mapping key ${JSON.stringify(String(k.value).slice(0, 64))} at ${where} reads as ${type === 'null' ? 'null' : type === 'int' ? 'an int' : `a ${type}`} in YAML (sops' go-yaml); only string keys are supported: quote it`, at);
+}
+
 function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], ctx: BuildCtx): MapNode {
   const items: MapItem[] = [...head, ...commentItems(m, 'commentBefore')];
   const seen = new Set<string>();
   for (const pair of m.items as Pair<unknown, unknown>[]) {
     const k = pair.key;
     const keyLeaf = isScalar(k) ? resolveNode(k, () => path || '/') : undefined;
-    if (!isScalar(k) || keyLeaf?.kind !== 'str') throw new StoreError(`mapping key ${JSON.stringify(isScalar(k) ? String(k.value) : typeof k)} at ${path || '/'} is not a string; only string keys are supported`);
+    if (!isScalar(k) || keyLeaf?.kind !== 'str') throw nonStringKey(k, keyLeaf, path, ctx.lines);
     const key = keyLeaf.text;
     if (seen.has(key)) {
       const pos = k.range ? ctx.lines.linePos(k.range[0]) : undefined;
