@@ -151,6 +151,12 @@ describe('key errors', () => {
     expect((err as FormatError).position).toMatch(/line/);
     await expect(dec('a: b\n')).rejects.toBeInstanceOf(FormatError);
   });
+
+  it('refuses a JSON number beyond float64, as sops does, instead of writing a file that cannot be decrypted', async () => {
+    const err = await encryptText('{"x": {"a": 1e400}}', { format: 'json', source: 'n.json', keys: { age: [alice.recipient] } }, {}).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as Error).message).toBe('n.json: at line 1, column 13: invalid JSON: number out of the float64 range');
+  });
 });
 
 describe('tamper detection', () => {

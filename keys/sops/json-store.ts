@@ -95,6 +95,9 @@ class Parser {
     }
     const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.s.slice(this.i, this.i + 400));
     if (!m) this.fail('unexpected character');
+    // Go's json.Number.Float64 fails beyond float64 (sops refuses `1e400`); taking it as Infinity
+    // would write a file whose value cannot be written back as JSON, so it could not be decrypted.
+    if (!Number.isFinite(Number(m[0]))) this.fail('number out of the float64 range');
     this.i += m[0].length;
     return { t: 'num', v: Number(m[0]), raw: m[0] };
   }
