@@ -4,7 +4,8 @@
 import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Document, isScalar, Scalar, visit } from 'yaml';
-import { InputError, UsageError, sanitizeMessage } from './errors.js';
+import { CliError, InputError, UsageError, sanitizeMessage } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 
 export interface SecretSources {
   fromLiteral: string[];
@@ -101,9 +102,9 @@ export async function buildSecret(
   for (const file of sources.fromEnvFile) {
     let text: string;
     try {
-      text = file === '-' && io.readStdin ? await io.readStdin() : await fsp.readFile(resolvePath(file), 'utf8');
+      text = file === '-' && io.readStdin ? await io.readStdin() : decodeUtf8(await fsp.readFile(resolvePath(file)), file);
     } catch (err) {
-      throw err instanceof UsageError ? err : new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
+      throw err instanceof CliError ? err : new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
     }
     for (const [k, v] of parseEnvFile(text, file === '-' ? '(stdin)' : file, io.env)) put(k, v, `--from-env-file ${file}`);
   }
