@@ -7,12 +7,13 @@
 // Scalars are parsed as text (failsafe schema) and typed by yaml-resolve.ts exactly as sops'
 // go-yaml v3 types them; keys are checked for duplicates with a set (the `yaml` package's
 // uniqueKeys check compares every pair with every other: quadratic, minutes at 100k keys).
-import { Alias, Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, visit, type Node as YNode, type Pair } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, type Pair } from 'yaml';
 
 import type { Leaf } from './cipher.js';
 import type { MetaEntries, MetaValue } from './metadata.js';
 import type { CommentItem, MapItem, MapNode, SeqItem, TreeNode } from './tree.js';
 import { StoreError, type ParsedStore } from './store.js';
+import { expandAliases } from './yaml-aliases.js';
 import { mustQuote, ResolveError, resolveScalar, yamlFloatText, type Resolved } from './yaml-resolve.js';
 
 // singleQuote: where a plain scalar is impossible (`a: b`, `#x`), go-yaml picks single quotes.
@@ -183,22 +184,6 @@ function seqItemToComment(seq: YAMLSeq, item: Scalar, text: string): void {
   const next = seq.items[idx] as Commentable | undefined;
   if (next && typeof next === 'object') next.commentBefore = [...lines, next.commentBefore].filter((x) => x).join('\n');
   else seq.comment = [seq.comment, ...lines].filter((x) => x).join('\n');
-}
-
-/** Replaces every alias with a copy of its target, as sops' tree model does, and drops anchors. */
-function expandAliases(doc: Document): void {
-  visit(doc, {
-    Alias(_key, node: Alias) {
-      const target = node.resolve(doc);
-      if (!target) throw new StoreError(`unresolved alias *${node.source}`);
-      return target.clone() as YNode;
-    },
-  });
-  visit(doc, {
-    Node(_key, node) {
-      if ('anchor' in node) (node as { anchor?: string }).anchor = undefined;
-    },
-  });
 }
 
 function toYamlValue(v: MetaValue, doc: Document): unknown {
