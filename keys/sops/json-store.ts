@@ -204,7 +204,9 @@ function emit(v: JVal, indent: string): string {
     case 'str':
       return goString(v.v);
     case 'num':
-      return v.raw !== undefined && /^-?[0-9]+$/.test(v.raw) ? v.raw : JSON.stringify(v.v);
+      if (v.raw !== undefined && /^-?[0-9]+$/.test(v.raw)) return v.raw;
+      // Go's encoding/json keeps the sign of a float zero; JSON.stringify(-0) drops it.
+      return Object.is(v.v, -0) ? '-0' : JSON.stringify(v.v);
     case 'bool':
       return v.v ? 'true' : 'false';
     case 'null':
