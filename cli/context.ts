@@ -2,6 +2,7 @@
 // tests run them in-process with captured streams, a temp cwd and a controlled environment.
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 import type { KeysApi } from './keys-api.js';
 
 export interface Writer {
@@ -50,11 +51,11 @@ export function createContext(io: CliIO, keys: () => Promise<KeysApi>): CliConte
   };
 }
 
-/** All of process.stdin as UTF-8 text. */
+/** All of process.stdin as UTF-8 text (other bytes are refused, see utf8.ts). */
 export async function readProcessStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks), '(stdin)');
 }
 
 /**

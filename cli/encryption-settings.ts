@@ -8,7 +8,7 @@ import { displayPath } from './context.js';
 import { ConfigError, UsageError } from './errors.js';
 import { SECRET_ENCRYPTED_REGEX } from './k8s-secret.js';
 import { assertValidRecipients } from './recipient-check.js';
-import { assertUsableKeys, compileGoRegex, findConfigFile, lookupCreationRule, type CryptRuleConfig, type ResolvedRule } from './sops-config.js';
+import { assertUsableKeys, compileGoRegex, CONFIG_FILE_NAME, findConfigFile, lookupCreationRule, type CryptRuleConfig, type ResolvedRule, type RuleLookup } from './sops-config.js';
 
 export interface KeyFlags {
   age?: string[];
@@ -151,16 +151,33 @@ export interface SettingsContext {
   stderr: { write(s: string): unknown };
 }
 
+// Lines already written per output stream: updatekeys looks the config up once per file.
+const said = new WeakMap<object, Set<string>>();
+
+function sayOnce(ctx: SettingsContext, line: string): void {
+  const lines = said.get(ctx.stderr) ?? new Set<string>();
+  said.set(ctx.stderr, lines);
+  if (lines.has(line)) return;
+  lines.add(line);
+  ctx.stderr.write(line);
+}
+
 /**
  * sops 3.13 looks `.sops.yaml` up from the *current directory* upward; we look from the file's
  * directory upward, so a file in another directory (or repository) gets its own rules. When the
  * two lookups disagree, say so, so a team mixing both tools is not surprised by recipients.
+ * A `.sops.yml` passed over is reported in sops' words (it ignores that name too).
  */
-export async function noteSopsLookup(ctx: SettingsContext, used: string | undefined): Promise<void> {
+export async function noteSopsLookup(ctx: SettingsContext, found: Pick<RuleLookup, 'configPath' | 'ignored'>): Promise<void> {
+  const show = (p: string | undefined): string => (p === undefined ? 'none' : displayPath(ctx.cwd, p));
+  const used = found.configPath;
+  if (found.ignored !== undefined) {
+    const instead = used !== undefined ? `; using ${show(used)} instead` : '';
+    sayOnce(ctx, `gitops-seal: warning: ignoring ${show(found.ignored)}: the config file must be called ${CONFIG_FILE_NAME}${instead}\n`);
+  }
   const sops = await findConfigFile(join(ctx.cwd, '_'));
   if (sops === used) return;
-  const show = (p: string | undefined): string => (p === undefined ? 'none' : displayPath(ctx.cwd, p));
-  ctx.stderr.write(`gitops-seal: note: using ${show(used)} (nearest to the file); sops run from this directory would use ${show(sops)}\n`);
+  sayOnce(ctx, `gitops-seal: note: using ${show(used)} (nearest to the file); sops run from this directory would use ${show(sops)}\n`);
 }
 
 /**
@@ -176,7 +193,7 @@ export async function resolveSettings(
 ): Promise<EncryptionSettings> {
   const explicit = explicitConfig(flags.config, ctx.env, ctx.resolvePath);
   const found = await lookupCreationRule(target, explicit, (p) => displayPath(ctx.cwd, p));
-  if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
+  if (explicit === undefined) await noteSopsLookup(ctx, found);
   const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
   const rule = found.rule && configPath !== undefined ? { ...found.rule, configPath } : undefined;
   const settings = mergeSettings(label, flags, rule, isSecret, configPath);

@@ -69,6 +69,19 @@ describe('inspectText', () => {
     ]);
   });
 
+  it('flags a key given twice in a Secret or an encrypted file (the daemon refuses it), with its position', () => {
+    // Lost when the yaml package's (quadratic) uniqueKeys check was turned off for item 8.
+    const dup = `${plainSecret('db')}  password: ${CANARY}\n`;
+    expect(inspectText(dup, 'yaml').problems).toEqual([
+      'mapping key "password" defined twice (line 8, column 3)',
+      'Secret apps/db has plaintext data/stringData (not encrypted with sops)',
+    ]);
+    const sealed = `a: ${ENC}\nb:\n  "1": ${ENC}\n  1: ${ENC}\n${SOPS_BLOCK}`;
+    expect(inspectText(sealed, 'yaml')).toEqual({ problems: ['mapping key "1" defined twice (line 4, column 3)'], encrypted: true });
+    // Elsewhere it is not check's business (kubectl keeps the last value).
+    expect(inspectText('kind: ConfigMap\ndata:\n  a: 1\n  a: 2\n', 'yaml').problems).toEqual([]);
+  });
+
   it('reports unparsable files only when they look like Secrets, without content', () => {
     expect(inspectText('{{ if .Values.x }}\nfoo: [\n', 'yaml').problems).toEqual([]);
     const bad = `kind: Secret\ndata:\n  password: [${CANARY}\n`;

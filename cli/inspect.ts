@@ -40,7 +40,7 @@ function sopsMetadataProblems(sops: Record<string, unknown>, where: string): str
 }
 
 export function inspectText(text: string, format: DocFormat): Inspection {
-  const { docs, error } = parseDocuments(text, format);
+  const { docs, error, duplicateKey } = parseDocuments(text, format);
   if (error !== undefined) {
     // Templates (Helm, gomplate, ...) are not YAML until rendered; a sops file never is one.
     if (TEMPLATE_ACTION.test(text) && !SOPS_BLOCK.test(text)) return { problems: [], encrypted: false, templated: true };
@@ -48,6 +48,9 @@ export function inspectText(text: string, format: DocFormat): Inspection {
   }
   const problems: string[] = [];
   let encrypted = false;
+  // The daemon refuses a file with a duplicate key, sops refuses to encrypt it, kubectl keeps
+  // the last value silently: worth failing a check where a secret is concerned.
+  if (duplicateKey !== undefined && docs.some((d) => hasSopsBlock(d) || secretsIn(d).length > 0)) problems.push(duplicateKey);
   docs.forEach((doc, i) => {
     const where = docs.length > 1 ? `document ${i + 1}: ` : '';
     const sealed = hasSopsBlock(doc);

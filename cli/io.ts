@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { atomicWrite, type AtomicWriteOptions } from './atomic-write.js';
 import type { CliContext } from './context.js';
 import { InputError, sanitizeMessage, UsageError } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Whether a file argument means standard input. */
 export const isStdin = (userPath: string): boolean => userPath === '-';
@@ -10,11 +11,13 @@ export const isStdin = (userPath: string): boolean => userPath === '-';
 /** The text of a file the user named, or of standard input for `-` (as sops and kubectl read it). */
 export async function readText(ctx: CliContext, userPath: string): Promise<string> {
   if (isStdin(userPath)) return ctx.readStdin();
+  let bytes: Buffer;
   try {
-    return await fsp.readFile(ctx.resolvePath(userPath), 'utf8');
+    bytes = await fsp.readFile(ctx.resolvePath(userPath));
   } catch (err) {
     throw new InputError(`cannot read: ${sanitizeMessage(err)}`, userPath);
   }
+  return decodeUtf8(bytes, userPath);
 }
 
 /** Commands that write a file back cannot take standard input: there is nothing to write to. */

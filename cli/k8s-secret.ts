@@ -1,6 +1,6 @@
 // Recognising Kubernetes Secrets inside YAML/JSON files (single documents, multi-document YAML
 // streams and `kind: List` wrappers), without any dependency on the crypto code.
-import { parseAllDocuments } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { sanitizeMessage } from './errors.js';
 
 export type DocFormat = 'yaml' | 'json';
@@ -12,6 +12,37 @@ export interface ParsedDocs {
   docs: unknown[];
   /** One-line parse error (no document content), when the text is not valid YAML/JSON. */
   error?: string;
+  /** The first mapping key given twice (YAML), with its position: kept apart from `error` since
+   * the documents still parse (the yaml package keeps the last value, as kubectl does). */
+  duplicateKey?: string;
+}
+
+/**
+ * The first key given twice in one mapping, checked with a set per mapping (the `yaml` package's
+ * own uniqueKeys check is quadratic). Keys compare as their JSON text, as the daemon converts
+ * them: `1` and "1" are one key. The key is named (keys are not encrypted by sops).
+ */
+function firstDuplicateKey(doc: Document, lines: LineCounter): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const at = pair.key.range ? lines.linePos(pair.key.range[0]) : undefined;
+        found = `mapping key ${JSON.stringify(key.slice(0, 64))} defined twice${at ? ` (line ${at.line}, column ${at.col})` : ''}`;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -31,17 +62,20 @@ export function parseDocuments(text: string, format: DocFormat): ParsedDocs {
     // uniqueKeys off: its pairwise check is quadratic (minutes at 100k keys); keys/ refuses duplicates.
     // logLevel 'error': the yaml library would otherwise print warnings (e.g. "Keys with
     // collection values will be stringified") on the process's stderr, outside our error format.
-    const stream = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
+    const lines = new LineCounter();
+    const stream = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error', lineCounter: lines });
     const list = Array.isArray(stream) ? stream : [stream];
     const docs: unknown[] = [];
+    let duplicateKey: string | undefined;
     for (const d of list) {
       const first = d.errors[0];
       if (first) return { docs: [], error: sanitizeMessage(first) };
       // A trailing `---` yields an empty document; it carries nothing to inspect.
       if (d.contents === null) continue;
+      duplicateKey ??= firstDuplicateKey(d, lines);
       docs.push(d.toJS({ maxAliasCount: 1000 }) as unknown);
     }
-    return { docs };
+    return duplicateKey !== undefined ? { docs, duplicateKey } : { docs };
   } catch (err) {
     return { docs: [], error: sanitizeMessage(err) };
   }

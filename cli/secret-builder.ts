@@ -3,7 +3,9 @@
 // Error messages name the offending source by position or key, never by value.
 import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
-import { InputError, UsageError, sanitizeMessage } from './errors.js';
+import { Document, isScalar, Scalar, visit } from 'yaml';
+import { CliError, InputError, UsageError, sanitizeMessage } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 
 export interface SecretSources {
   fromLiteral: string[];
@@ -100,9 +102,9 @@ export async function buildSecret(
   for (const file of sources.fromEnvFile) {
     let text: string;
     try {
-      text = file === '-' && io.readStdin ? await io.readStdin() : await fsp.readFile(resolvePath(file), 'utf8');
+      text = file === '-' && io.readStdin ? await io.readStdin() : decodeUtf8(await fsp.readFile(resolvePath(file)), file);
     } catch (err) {
-      throw err instanceof UsageError ? err : new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
+      throw err instanceof CliError ? err : new InputError(`cannot read: ${sanitizeMessage(err)}`, file);
     }
     for (const [k, v] of parseEnvFile(text, file === '-' ? '(stdin)' : file, io.env)) put(k, v, `--from-env-file ${file}`);
   }
@@ -135,4 +137,23 @@ async function readFileSource(key: string | undefined, path: string, resolvePath
     if (err instanceof UsageError) throw err;
     throw new InputError(`cannot read: ${sanitizeMessage(err)}`, path);
   }
+}
+
+/**
+ * The Secret as YAML that sops' go-yaml reads back with every scalar a string. The `yaml`
+ * package quotes only what YAML 1.2 core would retype; go-yaml also reads `0b10`, `1_000` and
+ * `2027-01-01` as numbers and a time (and then a key is refused as not a string), and kubectl
+ * reads `yes`/`on` as bools. `needsQuotes` is keys/' rule for that (`yamlNeedsQuotes`).
+ */
+export function secretYaml(secret: Record<string, unknown>, needsQuotes: (s: string) => boolean): string {
+  const doc = new Document(secret);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && needsQuotes(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && needsQuotes(pair.key.value)) pair.key.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString();
 }

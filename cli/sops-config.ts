@@ -1,5 +1,6 @@
 // `.sops.yaml` lookup and creation-rule matching, following sops' semantics:
 // - the config is the first `.sops.yaml` found from the file's directory upward (max 100 levels);
+//   `.sops.yml` is not read (sops 3.13 ignores it too, with a warning);
 // - `path_regex` is matched (unanchored, RE2 syntax) against the file path relative to the
 //   config's directory, and the first rule that matches wins; a rule without `path_regex`
 //   matches everything;
@@ -64,22 +65,45 @@ export function assertUsableKeys(rule: ResolvedRule, target: string): void {
   }
 }
 
-/** Find the `.sops.yaml` governing `filePath`, or undefined. */
-export async function findConfigFile(filePath: string): Promise<string | undefined> {
+/** sops' alternate name: found but never read (sops 3.13 config.LookupConfigFile warns about it). */
+export const ALTERNATE_CONFIG_NAME = '.sops.yml';
+
+export interface ConfigFileLookup {
+  /** The nearest `.sops.yaml`, or undefined. */
+  path: string | undefined;
+  /** The nearest `.sops.yml` met on the way (below `path`, or anywhere when none was found). */
+  ignored: string | undefined;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Find the `.sops.yaml` governing `filePath`, from its directory upward. Like sops, `.sops.yml`
+ * is not read, only reported, so that a user who named it so learns why its rules do not apply.
+ */
+export async function lookupConfigFile(filePath: string): Promise<ConfigFileLookup> {
   let dir = dirname(resolve(filePath));
+  let ignored: string | undefined;
   for (let i = 0; i < MAX_DEPTH; i++) {
     const candidate = join(dir, CONFIG_FILE_NAME);
-    try {
-      const st = await fsp.stat(candidate);
-      if (st.isFile()) return candidate;
-    } catch {
-      /* not here; keep walking */
-    }
+    if (await isFile(candidate)) return { path: candidate, ignored };
+    if (ignored === undefined && (await isFile(join(dir, ALTERNATE_CONFIG_NAME)))) ignored = join(dir, ALTERNATE_CONFIG_NAME);
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return undefined;
+  return { path: undefined, ignored };
+}
+
+/** Find the `.sops.yaml` governing `filePath`, or undefined. */
+export async function findConfigFile(filePath: string): Promise<string | undefined> {
+  return (await lookupConfigFile(filePath)).path;
 }
 
 /**
@@ -217,6 +241,8 @@ export function matchCreationRule(configText: string, configPath: string, filePa
 export interface RuleLookup {
   /** The `.sops.yaml` that was read; undefined when none was given or found. */
   configPath: string | undefined;
+  /** A `.sops.yml` the lookup passed over (see lookupConfigFile); never with an explicit config. */
+  ignored?: string;
   /** Its first creation rule matching the file; undefined when none matches. */
   rule: ResolvedRule | undefined;
 }
@@ -226,8 +252,10 @@ export interface RuleLookup {
  * read. Errors name the config as `label` makes it (e.g. relative to the current directory).
  */
 export async function lookupCreationRule(filePath: string, explicitConfig?: string, label: (abs: string) => string = (p) => p): Promise<RuleLookup> {
-  const configPath = explicitConfig ?? (await findConfigFile(filePath));
-  if (!configPath) return { configPath: undefined, rule: undefined };
+  const found = explicitConfig !== undefined ? { path: explicitConfig, ignored: undefined } : await lookupConfigFile(filePath);
+  const configPath = found.path;
+  const ignored = found.ignored !== undefined ? { ignored: found.ignored } : {};
+  if (!configPath) return { configPath: undefined, rule: undefined, ...ignored };
   try {
     let text: string;
     try {
@@ -235,7 +263,7 @@ export async function lookupCreationRule(filePath: string, explicitConfig?: stri
     } catch (err) {
       throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, configPath);
     }
-    return { configPath, rule: matchCreationRule(text, configPath, filePath) };
+    return { configPath, rule: matchCreationRule(text, configPath, filePath), ...ignored };
   } catch (err) {
     if (err instanceof ConfigError && err.file === configPath) throw new ConfigError(err.message, label(configPath));
     throw err;

@@ -12,3 +12,6 @@ export { loadAgeIdentities, generateAgeIdentity, parseIdentityFile, defaultKeyFi
 export { SopsError, TamperedError, NoMatchingKeyError, UnsupportedKeyTypeError, FormatError, VaultError } from './sops/errors.js';
 export type { KeyAttempt } from './sops/errors.js';
 export { SOPS_VERSION } from './sops/metadata.js';
+// Whether sops (go-yaml) would read a plain scalar as something other than this string, or a
+// YAML 1.1 reader (kubectl) would: for YAML the CLI writes and then hands to encryptText.
+export { mustQuote as yamlNeedsQuotes } from './sops/yaml-resolve.js';

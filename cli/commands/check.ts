@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import { ExitCode, toCliError } from '../errors.js';
 import { inspectText } from '../inspect.js';
 import { readText } from '../io.js';
+import { EncodingError } from '../utf8.js';
 import type { DocFormat } from '../k8s-secret.js';
 import { decryptionContext, type KeyContext, type KeysApi } from '../keys-api.js';
 import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
@@ -51,11 +52,19 @@ export function register(program: Command, ctx: CliContext): void {
     for (const name of files) {
       const file = name === '-' ? '(stdin)' : name;
       let text: string;
+      let encoding: string | undefined;
       try {
         text = await readText(ctx, name);
       } catch (err) {
-        problems.push({ path: file, reason: toCliError(err).message });
-        continue;
+        if (!(err instanceof EncodingError)) {
+          checked++;
+          problems.push({ path: file, reason: toCliError(err).message });
+          continue;
+        }
+        // Not UTF-8: a problem where secrets are concerned (encrypt refuses it, and a lossy read
+        // would alter the value); elsewhere not check's business, as before.
+        text = err.lossy;
+        encoding = err.message;
       }
       const format = docFormat(name);
       const inspection = inspectText(text, format);
@@ -64,8 +73,9 @@ export function register(program: Command, ctx: CliContext): void {
         continue;
       }
       checked++;
+      if (encoding !== undefined && (inspection.problems.length > 0 || inspection.encrypted)) problems.push({ path: file, reason: encoding });
       for (const reason of inspection.problems) problems.push({ path: file, reason });
-      if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0) continue;
+      if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0 || encoding !== undefined) continue;
       try {
         keys ??= await ctx.keys();
         kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from '../errors.js';
@@ -59,6 +59,24 @@ describe('create-secret', () => {
     // The URI is not echoed: what is pasted there may carry a token (issue 13 item 7).
     expect(r.err).toBe('gitops-seal: x.yaml: hc_vault_transit_uri #1 of --hc-vault-transit is not a URI (expected https://vault.example.com:8200/v1/transit/keys/keyName)\n');
     expect(await readdir(sb.dir)).not.toContain('x.yaml');
+  });
+
+  it('quotes keys and values that go-yaml (sops) or a YAML 1.1 reader would read as another type', async () => {
+    // The yaml package leaves `0b10`, `1_000` and `2027-01-01` plain (YAML 1.2 core strings);
+    // go-yaml reads them as an int and a time, so the key was refused and a value retyped.
+    const keys = ['0b10', '0o17', '1_000', '2027-01-01', '08', 'yes', 'on', 'n', '1e3', 'null', 'plain'];
+    const binary = Buffer.from('0b10', 'base64'); // bytes whose base64 text is `0b10`
+    await writeFile(`${sb.dir}/bin`, binary);
+    const r = await sb.run(['create-secret', 'q', '-n', 'ns', '--age', sb.recipient, '-o', 'q.yaml', '--from-file', 'v=bin', ...keys.flatMap((k) => ['--from-literal', `${k}=${k}`])]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const enc = await sb.read('q.yaml');
+    for (const k of keys.slice(0, -1)) expect(enc).toContain(`\n    "${k}": ENC[`);
+    expect(enc).toContain('\n    plain: ENC[');
+    expect(enc).not.toMatch(/type:(int|float|time|bool)/);
+    const dec = await sb.run(['decrypt', 'q.yaml']);
+    expect(dec.code).toBe(0);
+    expect(dec.out).toContain('\n    v: "0b10"\n');
+    expect((parse(dec.out) as { data: Record<string, string> }).data).toEqual({ v: '0b10', ...Object.fromEntries(keys.map((k) => [k, b64(k)])) });
   });
 
   it('never echoes a malformed literal', async () => {

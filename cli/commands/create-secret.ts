@@ -1,13 +1,12 @@
 // `gitops-seal create-secret NAME -n NS ...`: build a Secret and write it already encrypted.
 // The plaintext exists only in memory; the only thing written anywhere is ciphertext.
 import type { Command } from 'commander';
-import { stringify as toYaml } from 'yaml';
 import type { CliContext } from '../context.js';
 import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-settings.js';
 import { UsageError, withFile } from '../errors.js';
 import { writeFileAtomic } from '../io.js';
 import { encryptionContext } from '../keys-api.js';
-import { buildSecret } from '../secret-builder.js';
+import { buildSecret, secretYaml } from '../secret-builder.js';
 
 interface CreateSecretOptions extends KeyFlags {
   namespace: string;
@@ -48,7 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
     // Creation rules are matched against the output path, or `<cwd>/<name>.yaml` for stdout.
     const target = ctx.resolvePath(opts.output ?? `${name}.yaml`);
     const format = opts.output !== undefined ? keys.formatFromPath(target) : 'yaml';
-    const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : toYaml(secret);
+    const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
     const encrypted = await withFile(source, () =>

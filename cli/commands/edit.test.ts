@@ -68,6 +68,15 @@ describe('edit', () => {
     expect(await leftoverEditTemps()).toEqual([]);
   });
 
+  it('treats an edit saved in another encoding as invalid: never re-encrypted altered', async () => {
+    const before = await sb.read('app.yaml');
+    const ed = await editor(sb, 'latin1.sh', `printf 'user: admin\\npassword: caf\\351\\nport: 5432\\n' > "$1"`);
+    const r = await sb.run(['edit', 'app.yaml'], { ...sb.env, EDITOR: ed });
+    expect(r).toMatchObject({ code: ExitCode.IO, err: 'gitops-seal: app.yaml: contains bytes that are not UTF-8; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8; edit discarded\n' });
+    expect(await sb.read('app.yaml')).toBe(before);
+    expect(await leftoverEditTemps()).toEqual([]);
+  });
+
   it('re-opens the editor on invalid YAML when the user agrees, keeping the edit', async () => {
     // First round: append a broken line. Second round: drop it and change the port.
     const ed = await editor(

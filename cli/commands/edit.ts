@@ -8,6 +8,7 @@ import { ExitCode, formatError, InputError, toCliError, withFile } from '../erro
 import { assertEncrypted } from '../input-checks.js';
 import { saveEdit } from '../edit-save.js';
 import { readText, refuseStdin } from '../io.js';
+import { decodeUtf8 } from '../utf8.js';
 import { decryptionContext } from '../keys-api.js';
 import { ramTempRoot, withPlaintextTemp } from '../plaintext-temp.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
@@ -34,9 +35,11 @@ export function register(program: Command, ctx: CliContext): void {
       const updated = await withPlaintextTemp(ramTempRoot(ctx.env), abs, plaintext, async (tmp, track) => {
         for (;;) {
           await runEditor(editorCommand(ctx.env), tmp, ctx.env, file, track);
-          const edited = await readFile(tmp, 'utf8');
-          if (edited === plaintext) return undefined;
+          const bytes = await readFile(tmp);
           try {
+            // An editor that saved in another encoding is treated like invalid YAML: fix or discard.
+            const edited = decodeUtf8(bytes, file);
+            if (edited === plaintext) return undefined;
             return await keys.reencryptText(encrypted, { format, source: file, newPlaintext: edited }, kctx);
           } catch (err) {
             const cli = toCliError(err, file);

@@ -40,6 +40,33 @@ describe('bad input to encrypt and to the commands reading encrypted files', () 
     expect((await sb.run(['encrypt', '--age', sb.recipient, 'list.yaml'])).err).toMatch(/list\.yaml: this is not a YAML\/JSON mapping/);
   });
 
+  it('refuses text that is not UTF-8 instead of encrypting it altered (U+FFFD for every bad byte)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const latin1 = Buffer.from('apiVersion: v1\nkind: Secret\nmetadata: {name: l}\nstringData:\n  pw: caf\xe9-canary\n', 'latin1');
+    await writeFile(`${sb.dir}/latin1.yaml`, latin1);
+    await writeFile(`${sb.dir}/utf16.yaml`, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('pw: x\n', 'utf16le')]));
+    await writeFile(`${sb.dir}/app.env`, Buffer.from('PW=caf\xe9\n', 'latin1'));
+    await writeFile(`${sb.dir}/cm.yaml`, Buffer.from('kind: ConfigMap\ndata: {a: caf\xe9}\n', 'latin1'));
+    const r = await sb.run(['encrypt', '-i', '--age', sb.recipient, 'latin1.yaml']);
+    expect(r).toMatchObject({ code: ExitCode.IO, out: '', err: 'gitops-seal: latin1.yaml: contains bytes that are not UTF-8; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8\n' });
+    expect(Buffer.from(await (await import('node:fs/promises')).readFile(`${sb.dir}/latin1.yaml`)).equals(latin1)).toBe(true);
+    // UTF-16 with a byte-order mark is read, as go-yaml (sops) reads it; the result is UTF-8.
+    const u16 = await sb.run(['encrypt', '--age', sb.recipient, 'utf16.yaml']);
+    expect(u16).toMatchObject({ code: 0, err: '' });
+    await sb.write('u16.enc.yaml', u16.out);
+    expect((await sb.run(['decrypt', 'u16.enc.yaml'])).out).toBe('pw: x\n');
+    await writeFile(`${sb.dir}/odd16.yaml`, Buffer.from([0xff, 0xfe, 0x61, 0x00, 0x00, 0xd8]));
+    expect((await sb.run(['encrypt', '--age', sb.recipient, 'odd16.yaml'])).err).toMatch(/^gitops-seal: odd16\.yaml: is not valid UTF-16 text; /);
+    const cs = await sb.run(['create-secret', 's', '-n', 'ns', '--age', sb.recipient, '--from-env-file', 'app.env']);
+    expect(cs).toMatchObject({ code: ExitCode.IO, out: '' });
+    expect(cs.err).toMatch(/^gitops-seal: app\.env: contains bytes that are not UTF-8/);
+    // check: a problem where a Secret is concerned, not in other files (as before).
+    const ck = await sb.run(['check', 'latin1.yaml', 'cm.yaml']);
+    expect(ck.code).toBe(ExitCode.PROBLEMS);
+    expect(ck.out).toBe('latin1.yaml: contains bytes that are not UTF-8; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8\nlatin1.yaml: Secret l has plaintext data/stringData (not encrypted with sops)\n');
+    expect(ck.err).toBe('check: 2 problems in 1 of 2 files checked\n');
+  });
+
   it('recognises a pasted private key as a recipient (flag or .sops.yaml) and never echoes it', async () => {
     await sb.write('a.yaml', 'password: x\n');
     const flag = await sb.run(['encrypt', '--age', sb.identity, 'a.yaml']);

@@ -29,6 +29,24 @@ describe('messages', () => {
     expect((await sb.run(['encrypt', '--config', 'team/.sops.yaml', 'team/s.yaml'])).err).toBe('');
   });
 
+  it('does not read .sops.yml, as sops 3.13 does not, and warns about it in sops\' words', async () => {
+    await mkdir(join(sb.dir, 'team'), { recursive: true });
+    await sb.write('team/.sops.yml', `creation_rules:\n  - age: ${sb.recipient}\n`);
+    await sb.write('team/s.yaml', 'a: b\n');
+    const none = await sb.run(['encrypt', 'team/s.yaml']);
+    expect(none.code).toBe(ExitCode.CONFIG);
+    expect(none.err).toMatch(/^gitops-seal: warning: ignoring team\/\.sops\.yml: the config file must be called \.sops\.yaml\ngitops-seal: team\/s\.yaml: no recipients/);
+    await sb.write('.sops.yaml', `creation_rules:\n  - age: ${sb.recipient}\n`);
+    await sb.write('team/t.yaml', 'a: b\n');
+    const r = await sb.run(['encrypt', '-i', 'team/s.yaml']);
+    expect(r).toMatchObject({ code: 0, err: 'gitops-seal: warning: ignoring team/.sops.yml: the config file must be called .sops.yaml; using .sops.yaml instead\n' });
+    // updatekeys looks the config up once per file; the warning is given once.
+    expect((await sb.run(['encrypt', '-i', 'team/t.yaml'])).code).toBe(0);
+    const u = await sb.run(['updatekeys', '-y', 'team/s.yaml', 'team/t.yaml']);
+    expect(u.code).toBe(0);
+    expect(u.err.match(/warning: ignoring/g)).toHaveLength(1);
+  });
+
   it('names a broken .sops.yaml by the path relative to the current directory, like the file', async () => {
     await mkdir(join(sb.dir, 'apps'), { recursive: true });
     await sb.write('apps/.sops.yaml', 'creation_rules: {not: a list}\n');

@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
       assertEncrypted(keys.isSopsEncrypted(text, format), text, format, file);
       const explicit = explicitConfig(opts.config, ctx.env, ctx.resolvePath);
       const found = await lookupCreationRule(abs, explicit, (p) => displayPath(ctx.cwd, p));
-      if (explicit === undefined) await noteSopsLookup(ctx, found.configPath);
+      if (explicit === undefined) await noteSopsLookup(ctx, found);
       const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
       if (!found.rule) {
         throw new ConfigError(configPath ? `no creation rule in ${configPath} matches this file` : 'no .sops.yaml found from the file\'s directory upward (or give --config)', file);

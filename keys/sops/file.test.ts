@@ -151,6 +151,17 @@ describe('key errors', () => {
     expect((err as FormatError).position).toMatch(/line/);
     await expect(dec('a: b\n')).rejects.toBeInstanceOf(FormatError);
   });
+
+  it('keeps the sign of a JSON float zero, as Go\'s encoding/json (sops decrypt) prints it', async () => {
+    const enc = await encryptText('{"z": -0.0, "i": -0}', { format: 'json', source: 'z.json', keys: { age: [alice.recipient] } }, {});
+    expect(await decryptText(enc, { format: 'json', source: 'z.json' }, { ageIdentities: [alice.identity] })).toBe('{\n\t"z": -0,\n\t"i": 0\n}\n');
+  });
+
+  it('refuses a JSON number beyond float64, as sops does, instead of writing a file that cannot be decrypted', async () => {
+    const err = await encryptText('{"x": {"a": 1e400}}', { format: 'json', source: 'n.json', keys: { age: [alice.recipient] } }, {}).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as Error).message).toBe('n.json: at line 1, column 13: invalid JSON: number out of the float64 range');
+  });
 });
 
 describe('tamper detection', () => {

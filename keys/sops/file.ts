@@ -173,7 +173,7 @@ async function seal(store: ParsedStore, base: Omit<SopsMetadata, 'mac' | 'lastMo
 
 export async function encryptText(plaintext: string, opts: EncryptOptions, ctx: KeyContext): Promise<string> {
   const store = parse(plaintext, opts.format, opts.source);
-  if (store.hasMetadata) throw new SopsError(opts.source, 'the file already has sops metadata (already encrypted?)');
+  if (store.hasMetadata) throw new FormatError(opts.source, 'the file already has sops metadata (already encrypted?)');
   const r = rule(opts.rule, opts.source);
   branchesOf(store, opts.source); // validate the structure before calling key services
   const key = new Uint8Array(randomBytes(32));

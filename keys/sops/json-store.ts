@@ -95,6 +95,9 @@ class Parser {
     }
     const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.s.slice(this.i, this.i + 400));
     if (!m) this.fail('unexpected character');
+    // Go's json.Number.Float64 fails beyond float64 (sops refuses `1e400`); taking it as Infinity
+    // would write a file whose value cannot be written back as JSON, so it could not be decrypted.
+    if (!Number.isFinite(Number(m[0]))) this.fail('number out of the float64 range');
     this.i += m[0].length;
     return { t: 'num', v: Number(m[0]), raw: m[0] };
   }
@@ -201,7 +204,9 @@ function emit(v: JVal, indent: string): string {
     case 'str':
       return goString(v.v);
     case 'num':
-      return v.raw !== undefined && /^-?[0-9]+$/.test(v.raw) ? v.raw : JSON.stringify(v.v);
+      if (v.raw !== undefined && /^-?[0-9]+$/.test(v.raw)) return v.raw;
+      // Go's encoding/json keeps the sign of a float zero; JSON.stringify(-0) drops it.
+      return Object.is(v.v, -0) ? '-0' : JSON.stringify(v.v);
     case 'bool':
       return v.v ? 'true' : 'false';
     case 'null':

@@ -59,6 +59,32 @@ describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
   });
 });
 
+describe('keys that a YAML 1.1 reader would retype', () => {
+  it('are double-quoted as go-yaml writes string keys (sops rebuilds every key), quoted keys keep their style', async () => {
+    // kubectl (YAML 1.1) reads a plain `on:` / `yes:` key as the bool true, so
+    // `decrypt | kubectl apply` would send the key "true".
+    const plain = "stringData:\n    yes: a\n    on: b\n    n: c\n    1:20: d\n    ok: e\n    'single': f\n";
+    const enc = await encryptText(plain, { format: 'yaml', source: 'k.yaml', keys: { age: [recipient] } }, {});
+    expect(shape(enc)).toBe('stringData:\n    "yes": ENC[str]\n    "on": ENC[str]\n    "n": ENC[str]\n    "1:20": ENC[str]\n    ok: ENC[str]\n    \'single\': ENC[str]\n');
+    expect(await decryptText(enc, { format: 'yaml', source: 'k.yaml' }, ctx)).toBe(
+      'stringData:\n    "yes": a\n    "on": b\n    "n": c\n    "1:20": d\n    ok: e\n    \'single\': f\n',
+    );
+  });
+});
+
+describe('keys sops would not hold as strings', () => {
+  const encrypt = (text: string) => encryptText(text, { format: 'yaml', source: 'k.yaml', keys: { age: [recipient] } }, {});
+  it('are refused with their position, what go-yaml reads them as, and what to do', async () => {
+    await expect(encrypt('d:\n  0b10: x\n')).rejects.toThrow('k.yaml: at line 2, column 3: mapping key "0b10" at /d reads as an int in YAML (sops\' go-yaml); only string keys are supported: quote it');
+    await expect(encrypt('2027-01-01: x\n')).rejects.toThrow(/at line 1, column 1: mapping key "2027-01-01" at \/ reads as a time/);
+    await expect(encrypt('? [a]\n: v\n')).rejects.toThrow('k.yaml: at line 1, column 3: a mapping key at / is a sequence; only string keys are supported');
+  });
+
+  it('a top-level sops key that is not metadata is a format problem (exit 6), not a key problem', async () => {
+    await expect(encrypt('sops: x\na: 1\n')).rejects.toMatchObject({ name: 'FormatError' });
+  });
+});
+
 describe('duplicate keys (checked with a set since the quadratic uniqueKeys check is gone)', () => {
   it('are refused with their position, as sops refuses them', async () => {
     const err = await encryptText('a: 1\nb:\n    c: 2\n    c: 3\n', { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {}).then(

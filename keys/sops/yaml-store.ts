@@ -7,12 +7,13 @@
 // Scalars are parsed as text (failsafe schema) and typed by yaml-resolve.ts exactly as sops'
 // go-yaml v3 types them; keys are checked for duplicates with a set (the `yaml` package's
 // uniqueKeys check compares every pair with every other: quadratic, minutes at 100k keys).
-import { Alias, Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, visit, type Node as YNode, type Pair } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, YAMLSeq, type Pair } from 'yaml';
 
 import type { Leaf } from './cipher.js';
 import type { MetaEntries, MetaValue } from './metadata.js';
 import type { CommentItem, MapItem, MapNode, SeqItem, TreeNode } from './tree.js';
 import { StoreError, type ParsedStore } from './store.js';
+import { expandAliases } from './yaml-aliases.js';
 import { mustQuote, ResolveError, resolveScalar, yamlFloatText, type Resolved } from './yaml-resolve.js';
 
 // singleQuote: where a plain scalar is impossible (`a: b`, `#x`), go-yaml picks single quotes.
@@ -98,19 +99,37 @@ interface BuildCtx {
   lines: LineCounter;
 }
 
+/** A key sops would not hold as a string: a collection, null, or a scalar go-yaml retypes (`0b10`, `2027-01-01`). */
+function nonStringKey(k: unknown, leaf: Resolved | undefined, path: string, lines: LineCounter): StoreError {
+  const range = (k as { range?: [number, number, number] } | null)?.range;
+  const pos = range ? lines.linePos(range[0]) : undefined;
+  const at = pos ? `line ${pos.line}, column ${pos.col}` : undefined;
+  const where = path || '/';
+  if (!isScalar(k)) {
+    const what = isMap(k) ? 'a mapping' : isSeq(k) ? 'a sequence' : 'empty';
+    return new StoreError(`a mapping key at ${where} is ${what}; only string keys are supported`, at);
+  }
+  const type = leaf === null || leaf === undefined ? 'null' : leaf.kind;
+  return new StoreError(`mapping key ${JSON.stringify(String(k.value).slice(0, 64))} at ${where} reads as ${type === 'null' ? 'null' : type === 'int' ? 'an int' : `a ${type}`} in YAML (sops' go-yaml); only string keys are supported: quote it`, at);
+}
+
 function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], ctx: BuildCtx): MapNode {
   const items: MapItem[] = [...head, ...commentItems(m, 'commentBefore')];
   const seen = new Set<string>();
   for (const pair of m.items as Pair<unknown, unknown>[]) {
     const k = pair.key;
     const keyLeaf = isScalar(k) ? resolveNode(k, () => path || '/') : undefined;
-    if (!isScalar(k) || keyLeaf?.kind !== 'str') throw new StoreError(`mapping key ${JSON.stringify(isScalar(k) ? String(k.value) : typeof k)} at ${path || '/'} is not a string; only string keys are supported`);
+    if (!isScalar(k) || keyLeaf?.kind !== 'str') throw nonStringKey(k, keyLeaf, path, ctx.lines);
     const key = keyLeaf.text;
     if (seen.has(key)) {
       const pos = k.range ? ctx.lines.linePos(k.range[0]) : undefined;
       throw new StoreError(`invalid YAML: mapping key ${JSON.stringify(key.slice(0, 64))} already defined`, pos ? `line ${pos.line}, column ${pos.col}` : undefined);
     }
     seen.add(key);
+    // A plain key is written as go-yaml writes a string key (sops rebuilds every key): `yes`,
+    // `on`, `n`, `1:20` double-quoted, so that a YAML 1.1 reader (kubectl) does not turn the
+    // key into a bool or a number. Quoted keys keep their style, as quoted values do.
+    if ((k.type === Scalar.PLAIN || k.type === undefined) && mustQuote(key)) k.type = Scalar.QUOTE_DOUBLE;
     items.push(...commentItems(k, 'commentBefore'), ...commentItems(k, 'comment'));
     const v = pair.value;
     const scalarLike = v === null || v === undefined || isScalar(v);
@@ -165,22 +184,6 @@ function seqItemToComment(seq: YAMLSeq, item: Scalar, text: string): void {
   const next = seq.items[idx] as Commentable | undefined;
   if (next && typeof next === 'object') next.commentBefore = [...lines, next.commentBefore].filter((x) => x).join('\n');
   else seq.comment = [seq.comment, ...lines].filter((x) => x).join('\n');
-}
-
-/** Replaces every alias with a copy of its target, as sops' tree model does, and drops anchors. */
-function expandAliases(doc: Document): void {
-  visit(doc, {
-    Alias(_key, node: Alias) {
-      const target = node.resolve(doc);
-      if (!target) throw new StoreError(`unresolved alias *${node.source}`);
-      return target.clone() as YNode;
-    },
-  });
-  visit(doc, {
-    Node(_key, node) {
-      if ('anchor' in node) (node as { anchor?: string }).anchor = undefined;
-    },
-  });
 }
 
 function toYamlValue(v: MetaValue, doc: Document): unknown {
