@@ -3,7 +3,7 @@ import { EventBus } from '../events/index.js';
 import { followEvents } from './events.js';
 import { setLeader } from './leader.js';
 import { metricsText } from './registry.js';
-import { sampleValue } from './testing.js';
+import { sampleValue } from '../../test/support/exposition.js';
 
 const text = async (): Promise<string> => (await metricsText()).body;
 afterEach(() => setLeader(true));
