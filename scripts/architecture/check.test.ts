@@ -1,16 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkArchitecture, formatResult, type AllowEntry } from './check.js';
+import { checkArchitecture, formatResult, passed, type AllowEntry } from './check.js';
 import { PROJECT_LAYOUT } from './layout.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../testdata/${name}`, import.meta.url));
-const check = (name: string, allow: readonly AllowEntry[] = []) => checkArchitecture(fixture(name), PROJECT_LAYOUT, allow);
+// The fixtures are laid out like the repository; none of its side doors exist in them.
+const LAYOUT = { ...PROJECT_LAYOUT, sideDoors: {} };
+const check = (name: string, allow: readonly AllowEntry[] = []) => checkArchitecture(fixture(name), LAYOUT, allow);
 const pairs = (name: string) => check(name).violations.map((v) => [v.rule, v.from, v.to]);
 
 describe('architecture check', () => {
   it('passes a tree that keeps the rules', () => {
     const result = check('clean');
     expect(result.violations).toEqual([]);
+    expect(passed(result)).toBe(true);
     expect(result.filesScanned).toBe(7);
     expect(formatResult(result, 'allow.ts')).toMatch(/^architecture: ok \(7 files; 0 known violations/);
   });
@@ -47,6 +50,15 @@ describe('architecture check', () => {
     );
   });
 
+  it('lets a declared side door be entered directly, and fails when the side door is gone', () => {
+    const layout = { ...LAYOUT, sideDoors: { 'daemon/kube/sub/deep.ts': 'light', 'daemon/kube/gone.ts': 'renamed' } };
+    const result = checkArchitecture(fixture('bypass'), layout, []);
+    expect(result.violations.map((v) => v.to)).not.toContain('daemon/kube/sub/deep.ts');
+    expect(result.violations).toHaveLength(4);
+    expect(result.missingSideDoors).toEqual(['daemon/kube/gone.ts']);
+    expect(passed(result)).toBe(false);
+  });
+
   it('tolerates allow-listed violations; one allowed edge is enough to break a cycle', () => {
     const reason = 'being fixed';
     const cycle = check('cycle', [{ rule: 'folder-cycle', from: 'daemon/b', to: 'daemon/a', reason }]);
@@ -65,6 +77,7 @@ describe('architecture check', () => {
     const result = check('clean', [gone]);
     expect(result.violations).toEqual([]);
     expect(result.stale).toEqual([gone]);
+    expect(passed(result)).toBe(false);
     expect(formatResult(result, 'allow.ts')).toContain(
       '✗ stale allow-list entry (matches nothing now — delete it from allow.ts): folder-cycle daemon/kube → daemon/apply (fixed long ago)',
     );

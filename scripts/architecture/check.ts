@@ -16,6 +16,8 @@ export interface AllowEntry {
 export interface CheckResult {
   readonly violations: readonly Violation[];
   readonly stale: readonly AllowEntry[];
+  /** Side doors of the layout that name no scanned file (renamed or removed). */
+  readonly missingSideDoors: readonly string[];
   /** How many violations the allow-list tolerated. */
   readonly allowed: number;
   readonly filesScanned: number;
@@ -34,7 +36,12 @@ export function checkArchitecture(root: string, layout: Layout, allow: readonly 
   const all = checkRules(layout, graph);
   const violations = checkRules(layout, graph, (rule, from, to) => allow.some((e) => matches(e, rule, from, to)));
   const stale = allow.filter((e) => !all.some((v) => matches(e, v.rule, v.from, v.to)));
-  return { violations, stale, allowed: all.length - violations.length, filesScanned: graph.files.length };
+  const missingSideDoors = Object.keys(layout.sideDoors).filter((f) => !graph.files.includes(f));
+  return { violations, stale, missingSideDoors, allowed: all.length - violations.length, filesScanned: graph.files.length };
+}
+
+export function passed(result: CheckResult): boolean {
+  return result.violations.length + result.stale.length + result.missingSideDoors.length === 0;
 }
 
 export function formatResult(result: CheckResult, allowFile: string): string {
@@ -43,7 +50,8 @@ export function formatResult(result: CheckResult, allowFile: string): string {
   for (const e of result.stale) {
     lines.push(`✗ stale allow-list entry (matches nothing now — delete it from ${allowFile}): ${e.rule} ${e.from} → ${e.to} (${e.reason})`);
   }
-  const failed = result.violations.length + result.stale.length;
+  for (const f of result.missingSideDoors) lines.push(`✗ side door ${f} of the layout is no file any more — update scripts/architecture/layout.ts`);
+  const failed = result.violations.length + result.stale.length + result.missingSideDoors.length;
   lines.push(
     failed === 0
       ? `architecture: ok (${result.filesScanned} files; ${result.allowed} known violations allow-listed in ${allowFile})`
