@@ -2,7 +2,7 @@
 // and carries the apiserver's reason; Secret values were redacted before they got here.
 import { formatKey, type ObjectKey } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
-import type { Health } from '../health/types.js';
+import type { Health } from '../health/index.js';
 
 export interface ObjectFailure {
   key: ObjectKey;

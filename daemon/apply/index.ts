@@ -8,3 +8,4 @@ export { changed, countActions, type Action, type ChangeSet, type ChangeSetEntry
 export { ApplyError, DeleteError, InvalidObjectError, WaitError, type ObjectFailure, type WaitState } from './errors.js';
 export { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL, redactSecret } from './objects.js';
 export { STAGES, sortIntoStages, stageOf, type Stage } from './sort.js';
+export { changedFields, type FieldsV1 } from './fieldsv1.js';

@@ -17,8 +17,7 @@
 // a no-op re-apply of 1,000 objects costs a LIST, not 1,000 requests.
 import { NoMatchError } from '../kube/errors.js';
 import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
-import { crdHealth } from '../health/crd.js';
-import { missing } from '../health/index.js';
+import { crdHealth, missing } from '../health/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
