@@ -9,7 +9,7 @@ import type { ResourceManager } from './manager.js';
 import { changedFields, mergeFields, type FieldsV1 } from './fieldsv1.js';
 import { checkObject, isSecret, withSyncLabel } from './objects.js';
 import { mapLimit } from './pool.js';
-import { toFailure } from './manager_apply.js';
+import { toFailure } from './errors.js';
 
 export const REDACTED_CHANGE = '*** (changed)';
 
