@@ -66,7 +66,7 @@ export async function applyAll(m: ResourceManager, input: readonly KubeObject[],
 async function applyStage(m: ResourceManager, stage: Stage, objs: readonly LocatedObject[], opts: ApplyOptions, cs: ChangeSet): Promise<void> {
   const live = await liveByCollection(m, objs);
   const results = await mapLimit(objs, m.concurrency, async ({ obj, loc }): Promise<ChangeSetEntry> => {
-    const prev = live.get(collectionKey(loc))?.get(obj.metadata.name ?? '');
+    const prev = live.get(listKey(loc))?.get(obj.metadata.name ?? '');
     const key = keyOf(obj);
     // Re-applying an unchanged revision is the common case of a GitOps loop: when the listed
     // live object provably already is what this apply would make it, skip the request.
@@ -122,12 +122,13 @@ function ourEntryUnchanged(prev: KubeObject, next: KubeObject, manager: string):
 }
 const RECENT_WRITE_MS = 5_000;
 
-const collectionKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
+/** The LIST a located object is found in: one per resource and namespace, whatever the version. */
+const listKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
 
 /** One paged LIST per resource+namespace touched by the stage. */
 async function liveByCollection(m: ResourceManager, objs: readonly LocatedObject[]): Promise<Map<string, Map<string, KubeObject>>> {
   const cols = new Map<string, Located>();
-  for (const { loc } of objs) cols.set(collectionKey(loc), loc);
+  for (const { loc } of objs) cols.set(listKey(loc), loc);
   const out = new Map<string, Map<string, KubeObject>>();
   // A collection that cannot be listed (RBAC allows patch but not list) just loses the
   // unchanged/configured distinction; the apply itself still runs.
