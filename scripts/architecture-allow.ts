@@ -16,8 +16,6 @@ export const ALLOWED: readonly AllowEntry[] = [
   { rule: 'product-imports-test', from: 'daemon/source/test-helpers.ts', to: 'test/', reason: I14SUP },
   { rule: 'door-bypass', from: 'daemon/status/server.test.ts', to: 'daemon/metrics/testing.ts', reason: I14SUP },
   { rule: 'door-bypass', from: 'test/e2e/metrics.int.test.ts', to: 'daemon/metrics/testing.ts', reason: I14SUP },
-  { rule: 'door-bypass', from: 'cli/commands/build.ts', to: 'daemon/', reason: I14ENG },
-  { rule: 'door-bypass', from: 'cli/commands/build.int.test.ts', to: 'daemon/', reason: I14ENG },
   { rule: 'door-bypass', from: 'cli/commands/diff.ts', to: 'daemon/', reason: I14ENG },
   { rule: 'door-bypass', from: 'cli/commands/diff.int.test.ts', to: 'daemon/', reason: I14ENG },
   { rule: 'door-bypass', from: 'cli/daemon-view.ts', to: 'daemon/', reason: I14ENG },

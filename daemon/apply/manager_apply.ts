@@ -21,9 +21,10 @@ import { crdHealth, missing } from '../health/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, toFailure, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
-import { comparable, deepEqual, isNoopApply, redactSecret } from './objects.js';
+import { comparable, deepEqual, isNoopApply } from './compare.js';
 import { mapLimit } from './pool.js';
 import { crdKinds, locateAll, prepare, type LocatedObject } from './prepare.js';
+import { redactSecret } from './redact.js';
 import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
 
 export interface ApplyOptions {

@@ -7,12 +7,19 @@ import { keyOf, type KubeObject } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
 import { ApplyError, InvalidObjectError, toFailure, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
-import { checkObject, SYNC_LABEL } from './objects.js';
+import { SYNC_LABEL } from './ownership.js';
 import { mapLimit } from './pool.js';
 
 export interface LocatedObject {
   obj: KubeObject;
   loc: Located;
+}
+
+/** Reject objects that cannot be addressed before sending anything. */
+export function checkObject(obj: KubeObject): void {
+  const key = keyOf(obj);
+  if (!obj.metadata.name) throw new InvalidObjectError(key, 'metadata.name is required (generateName is not supported by apply)');
+  if (!/^[a-zA-Z0-9]/.test(obj.kind)) throw new InvalidObjectError(key, `invalid kind "${obj.kind}"`);
 }
 
 /** The input checked, de-duplicated and labelled with the sync; every bad object is reported at once. */
