@@ -4,7 +4,7 @@ export type { FileFormat } from './sops/store.js';
 export { formatFromPath } from './sops/store.js';
 export type { CryptRule } from './sops/tree.js';
 export type { MasterKeySpec, KeyContext } from './sops/keyring.js';
-export type { VaultAuth } from './vault/transit.js';
+export type { TransitAuth } from './vault/transit.js';
 export { describeVaultError, loadNodeVault, parseTransitUri, transitUri } from './vault/transit.js';
 export type { EncryptOptions, ReencryptOptions } from './sops/file.js';
 export { encryptText, decryptText, reencryptText, isSopsEncrypted } from './sops/file.js';
