@@ -90,7 +90,9 @@ function folderCycles(layout: Layout, edges: readonly ImportEdge[], exempt: Exem
     for (const from of cycle) {
       for (const [to, imports] of folderEdges.get(from) ?? []) {
         if (!members.has(to)) continue;
-        const where = imports.map((e) => `${e.from}:${e.line} → ${e.to}`).join(', ');
+        const shown = imports.slice(0, 3).map((e) => `${e.from}:${e.line} → ${e.to}`);
+        if (imports.length > 3) shown.push(`${imports.length - 3} more`);
+        const where = shown.join(', ');
         violations.push({
           rule: 'folder-cycle',
           from,
