@@ -9,8 +9,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,daemon,keys,bench}/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
+          include: ['{cli,daemon,keys,bench,scripts}/**/*.test.ts', 'test/**/*.test.ts'],
+          // scripts/testdata holds fixture trees for the architecture check, not tests.
+          exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**', 'scripts/testdata/**'],
         },
       },
       {

@@ -12,7 +12,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ResourceManager } from '../daemon/apply/manager.js';
+import { ResourceManager } from '../daemon/apply/index.js';
 import { KubeClient } from '../daemon/kube/client.js';
 import type { KubeObject } from '../daemon/kube/types.js';
 import { kubeBins, startKube } from '../test/stack/kube.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeClient } from '../daemon/kube/client.js';
-import { ResourceManager } from '../daemon/apply/manager.js';
+import { ResourceManager } from '../daemon/apply/index.js';
 import type { KubeObject } from '../daemon/kube/types.js';
 import { kubeBins, startKube } from '../test/stack/kube.js';
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { InvalidArgumentError, Option } from 'commander';
 import { DurationError, parseDuration } from '../daemon/config/duration.js';
-import { stripUserinfo } from '../daemon/source/errors.js';
+import { stripUserinfo } from '../daemon/git/credentials.js';
 import type { DaemonStatus, SourceStatus, SyncStatus } from '../daemon/status/index.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 

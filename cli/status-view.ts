@@ -1,7 +1,7 @@
 // Pure rendering of the daemon's /status for `gitops-seal status` (kubectl-style tables) and the
 // verdicts behind its exit code and `reconcile --wait`. No I/O here: `now` is a parameter so
 // ages are testable.
-import { stripUserinfo } from '../daemon/source/errors.js';
+import { stripUserinfo } from '../daemon/git/credentials.js';
 import type { SyncStatus } from '../daemon/status/index.js';
 import type { StatusDocument } from './daemon-client.js';
 

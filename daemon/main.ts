@@ -9,10 +9,8 @@
 // Every error is one line on stderr, `gitops-seal-daemon: <cause>`, never a stack trace.
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig } from './config/index.js';
-import { idleSources, nothingToDo } from './config/runnable.js';
+import { ConfigError, idleSources, loadConfig, nothingToDo, parseDuration } from './config/index.js';
 import { KubeconfigError } from './kube/locate.js';
-import { parseDuration } from './config/duration.js';
 import { Daemon } from './daemon.js';
 import { LeaderElectionConfigError, leaderElectionOptions, type LeaderElectionOptions } from './leader/index.js';
 import { createLogger } from './log.js';

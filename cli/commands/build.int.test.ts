@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SYNC_LABEL } from '../../daemon/apply/objects.js';
+import { SYNC_LABEL } from '../../daemon/apply/index.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
 import { leakForms, SECRET_FILE, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
 import { ExitCode } from '../errors.js';

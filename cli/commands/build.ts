@@ -3,7 +3,7 @@
 // namespace rules as the daemon, in apply order — with every Secret value replaced by `***`.
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { redactSecret, withSyncLabel } from '../../daemon/apply/objects.js';
+import { redactSecret, withSyncLabel } from '../../daemon/apply/index.js';
 import type { CliContext } from '../context.js';
 import { withDaemonView } from '../lazy-view.js';
 import { choiceParser, writeJson } from '../output.js';

@@ -3,7 +3,7 @@ import type { KubeObject } from '../kube/types.js';
 import { changedFields } from './fieldsv1.js';
 import { formatDiff, objectChanges } from './manager_diff.js';
 import { mapLimit } from './pool.js';
-import { redactSecret } from './objects.js';
+import { redactSecret } from './redact.js';
 
 describe('changedFields over fieldsV1', () => {
   const fields = {

@@ -1,8 +1,9 @@
 // Errors of the ResourceManager verbs. Each failure names the object (Kind.group/ns/name)
 // and carries the apiserver's reason; Secret values were redacted before they got here.
-import { formatKey, type ObjectKey } from '../kube/types.js';
+import { NoMatchError } from '../kube/errors.js';
+import { formatKey, keyOf, type KubeObject, type ObjectKey } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
-import type { Health } from '../health/types.js';
+import type { Health } from '../health/index.js';
 
 export interface ObjectFailure {
   key: ObjectKey;
@@ -11,6 +12,24 @@ export interface ObjectFailure {
   reason: string;
   message: string;
   cause?: unknown;
+}
+
+/** One object's failure as reports show it, from whatever a request or a check threw. */
+export function toFailure(obj: KubeObject, err: unknown): ObjectFailure {
+  const key = keyOf(obj);
+  const subject = formatKey(key);
+  let reason = 'Error';
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof NoMatchError) reason = 'NoMatch';
+  else if (err instanceof InvalidObjectError) reason = 'InvalidObject';
+  else if (err instanceof Error && 'reason' in err && typeof err.reason === 'string' && 'detail' in err && typeof err.detail === 'string') {
+    // KubeApiError: its message already starts with the subject; keep the server's words.
+    reason = err.reason;
+    message = `${reason}: ${err.detail}`;
+  }
+  // The object's subject prefixes the message in reports; avoid saying it twice.
+  if (message.startsWith(`${subject}: `)) message = message.slice(subject.length + 2);
+  return { key, subject, reason, message, cause: err };
 }
 
 export function failureMessage(failures: readonly ObjectFailure[], max = 10): string {

@@ -5,7 +5,7 @@
 //   i:<n>           a list item by index (atomic lists of non-scalars)
 //   .               the node itself
 // We walk the tree over two objects at once to find the fields we manage whose value differs.
-import { deepEqual } from './objects.js';
+import { deepEqual } from './compare.js';
 
 export type FieldsV1 = { [key: string]: FieldsV1 };
 

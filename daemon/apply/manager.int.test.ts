@@ -5,7 +5,7 @@ import type { KubeObject } from '../kube/types.js';
 import { ApplyError, WaitError } from './errors.js';
 import { ResourceManager } from './manager.js';
 import { formatDiff } from './manager_diff.js';
-import { PRUNE_ANNOTATION, SYNC_LABEL } from './objects.js';
+import { PRUNE_ANNOTATION, SYNC_LABEL } from './ownership.js';
 
 let kube: TestCluster;
 let rm: ResourceManager;

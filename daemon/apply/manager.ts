@@ -14,7 +14,7 @@ import { diffAll, type ObjectDiff } from './manager_diff.js';
 import { validateAll, type ValidateOptions, type ValidationResult } from './manager_validate.js';
 import { waitAll, type WaitOptions } from './manager_wait.js';
 import type { WaitState } from './errors.js';
-import { SYNC_LABEL } from './objects.js';
+import { SYNC_LABEL } from './ownership.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 

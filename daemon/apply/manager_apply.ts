@@ -15,15 +15,16 @@
 // resourceVersion does not move, so the would-be object is compared with the live one.
 // When the listed object provably already matches (isNoopApply), no PATCH is sent at all:
 // a no-op re-apply of 1,000 objects costs a LIST, not 1,000 requests.
-import { NoMatchError } from '../kube/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
-import { crdHealth } from '../health/crd.js';
-import { missing } from '../health/index.js';
+import { crdHealth, missing } from '../health/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
-import { ApplyError, InvalidObjectError, type ObjectFailure } from './errors.js';
+import { ApplyError, toFailure, type ObjectFailure } from './errors.js';
 import type { Located, ResourceManager } from './manager.js';
-import { checkObject, comparable, deepEqual, isNoopApply, redactSecret, SYNC_LABEL } from './objects.js';
+import { comparable, deepEqual, isNoopApply } from './compare.js';
 import { mapLimit } from './pool.js';
+import { crdKinds, locateAll, prepare, type LocatedObject } from './prepare.js';
+import { redactSecret } from './redact.js';
 import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
 
 export interface ApplyOptions {
@@ -63,82 +64,10 @@ export async function applyAll(m: ResourceManager, input: readonly KubeObject[],
   return cs;
 }
 
-export interface LocatedObject {
-  obj: KubeObject;
-  loc: Located;
-}
-
-export function prepare(m: ResourceManager, input: readonly KubeObject[], cs: ChangeSet): KubeObject[] {
-  const failures: ObjectFailure[] = [];
-  const seen = new Set<string>();
-  const out: KubeObject[] = [];
-  for (const raw of input) {
-    const key = keyOf(raw);
-    try {
-      checkObject(raw);
-      const id = `${key.group}/${key.kind}/${key.namespace || m.defaultNamespace || ''}/${key.name}`;
-      if (seen.has(id)) throw new InvalidObjectError(key, 'appears more than once in the set');
-      seen.add(id);
-      out.push(labelled(raw, m.syncName));
-    } catch (err) {
-      failures.push(toFailure(raw, err));
-    }
-  }
-  if (failures.length > 0) throw new ApplyError('prepare', failures, cs);
-  return out;
-}
-
-/**
- * `obj` with our sync label, copying only the spine that changes (object, metadata, labels):
- * the prepared objects are only read (serialised, compared) and never leave the manager, so
- * sharing the rest with the caller's object is safe — and a deep clone of every object for
- * the dry-run pass and again for the apply pass cost more CPU than serialising them.
- */
-function labelled(obj: KubeObject, syncName: string | undefined): KubeObject {
-  if (!syncName) return obj;
-  return { ...obj, metadata: { ...obj.metadata, labels: { ...(obj.metadata.labels ?? {}), [SYNC_LABEL]: syncName } } };
-}
-
-/** `group/Kind` of every version a CRD serves. */
-export function crdKinds(crd: KubeObject): string[] {
-  const spec = crd.spec as { group?: string; names?: { kind?: string } } | undefined;
-  return spec?.group && spec.names?.kind ? [`${spec.group}/${spec.names.kind}`] : [];
-}
-
-export async function locateAll(
-  m: ResourceManager,
-  stage: string,
-  objs: readonly KubeObject[],
-  cs: ChangeSet,
-  retryKinds: ReadonlySet<string>,
-): Promise<LocatedObject[]> {
-  const deadline = Date.now() + m.crdTimeoutMs;
-  const results = await mapLimit(objs, m.concurrency, async (obj) => {
-    const key = keyOf(obj);
-    for (;;) {
-      try {
-        return { obj, loc: await m.locate(obj) };
-      } catch (err) {
-        const retry = err instanceof NoMatchError && retryKinds.has(`${key.group}/${key.kind}`) && Date.now() < deadline;
-        if (!retry) throw err;
-        await sleep(m.pollIntervalMs);
-      }
-    }
-  });
-  const failures: ObjectFailure[] = [];
-  const out: LocatedObject[] = [];
-  results.forEach((r, i) => {
-    if (r.ok) out.push(r.value);
-    else failures.push(toFailure(objs[i] as KubeObject, r.error));
-  });
-  if (failures.length > 0) throw new ApplyError(stage, failures, cs);
-  return out;
-}
-
 async function applyStage(m: ResourceManager, stage: Stage, objs: readonly LocatedObject[], opts: ApplyOptions, cs: ChangeSet): Promise<void> {
   const live = await liveByCollection(m, objs);
   const results = await mapLimit(objs, m.concurrency, async ({ obj, loc }): Promise<ChangeSetEntry> => {
-    const prev = live.get(collectionKey(loc))?.get(obj.metadata.name ?? '');
+    const prev = live.get(listKey(loc))?.get(obj.metadata.name ?? '');
     const key = keyOf(obj);
     // Re-applying an unchanged revision is the common case of a GitOps loop: when the listed
     // live object provably already is what this apply would make it, skip the request.
@@ -194,12 +123,13 @@ function ourEntryUnchanged(prev: KubeObject, next: KubeObject, manager: string):
 }
 const RECENT_WRITE_MS = 5_000;
 
-const collectionKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
+/** The LIST a located object is found in: one per resource and namespace, whatever the version. */
+const listKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
 
 /** One paged LIST per resource+namespace touched by the stage. */
 async function liveByCollection(m: ResourceManager, objs: readonly LocatedObject[]): Promise<Map<string, Map<string, KubeObject>>> {
   const cols = new Map<string, Located>();
-  for (const { loc } of objs) cols.set(collectionKey(loc), loc);
+  for (const { loc } of objs) cols.set(listKey(loc), loc);
   const out = new Map<string, Map<string, KubeObject>>();
   // A collection that cannot be listed (RBAC allows patch but not list) just loses the
   // unchanged/configured distinction; the apply itself still runs.
@@ -234,25 +164,4 @@ async function waitEstablished(m: ResourceManager, crds: readonly KubeObject[], 
     }
     await sleep(m.pollIntervalMs);
   }
-}
-
-export function toFailure(obj: KubeObject, err: unknown): ObjectFailure {
-  const key = keyOf(obj);
-  const subject = formatKey(key);
-  let reason = 'Error';
-  let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof NoMatchError) reason = 'NoMatch';
-  else if (err instanceof InvalidObjectError) reason = 'InvalidObject';
-  else if (err instanceof Error && 'reason' in err && typeof err.reason === 'string' && 'detail' in err && typeof err.detail === 'string') {
-    // KubeApiError: its message already starts with the subject; keep the server's words.
-    reason = err.reason;
-    message = `${reason}: ${err.detail}`;
-  }
-  // The object's subject prefixes the message in reports; avoid saying it twice.
-  if (message.startsWith(`${subject}: `)) message = message.slice(subject.length + 2);
-  return { key, subject, reason, message, cause: err };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

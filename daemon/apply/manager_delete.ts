@@ -6,10 +6,9 @@
 import { KubeApiError, NoMatchError } from '../kube/errors.js';
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
-import { DeleteError, type ObjectFailure } from './errors.js';
+import { DeleteError, toFailure, type ObjectFailure } from './errors.js';
 import type { ResourceManager } from './manager.js';
-import { toFailure } from './manager_apply.js';
-import { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL } from './objects.js';
+import { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL } from './ownership.js';
 import { mapLimit } from './pool.js';
 
 export interface DeleteOptions {

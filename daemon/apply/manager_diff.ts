@@ -7,9 +7,11 @@ import { NoMatchError, KubeApiError } from '../kube/errors.js';
 import { formatKey, keyOf, type KubeObject, type ObjectKey } from '../kube/types.js';
 import type { ResourceManager } from './manager.js';
 import { changedFields, mergeFields, type FieldsV1 } from './fieldsv1.js';
-import { checkObject, isSecret, withSyncLabel } from './objects.js';
+import { withSyncLabel } from './ownership.js';
+import { checkObject } from './prepare.js';
+import { isSecret } from './redact.js';
 import { mapLimit } from './pool.js';
-import { toFailure } from './manager_apply.js';
+import { toFailure } from './errors.js';
 
 export const REDACTED_CHANGE = '*** (changed)';
 

@@ -17,9 +17,9 @@
 import { NoMatchError } from '../kube/errors.js';
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
-import { ApplyError, type ObjectFailure } from './errors.js';
+import { ApplyError, toFailure, type ObjectFailure } from './errors.js';
 import type { ResourceManager } from './manager.js';
-import { crdKinds, locateAll, prepare, toFailure } from './manager_apply.js';
+import { crdKinds, locateAll, prepare } from './prepare.js';
 import { mapLimit } from './pool.js';
 import { isCRD, isNamespace } from './sort.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/types.js';
-import { isNoopApply } from './objects.js';
+import { isNoopApply } from './compare.js';
 
 const owned = (fieldsV1: Record<string, unknown>, apiVersion = 'v1') => [
   { manager: 'gitops-seal', operation: 'Apply' as const, apiVersion, fieldsV1: fieldsV1 as never },

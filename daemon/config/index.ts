@@ -5,6 +5,8 @@ export { resolveSecretRef, describeSecretRef, SecretRefError, type SecretRef, ty
 export { parseConfig, loadConfig, type ParseConfigOptions } from './parse.js';
 export { FIELDS, didYouMean } from './fields.js';
 export { DEFAULT_SA_TOKEN_FILE } from './parse-sync.js';
+export { idleSources, nothingToDo } from './runnable.js';
+export { expandString } from './expand.js';
 export {
   API_VERSION,
   KIND,

@@ -13,7 +13,7 @@ import {
   VaultError,
   type KeyContext,
 } from '../../keys/index.js';
-import type { ManifestFile } from '../manifests/read.js';
+import type { ManifestFile } from '../manifests/index.js';
 
 /**
  * Why a file could not be decrypted, as one fixed word (metrics label it by this): tampered (the

@@ -2,7 +2,7 @@
 // static token, Kubernetes auth (the pod's ServiceAccount token) or AppRole, and caches the
 // client token until 80% of its lease has passed, so steady-state decrypts make no login calls.
 import { readFile } from 'node:fs/promises';
-import { describeVaultError, loadNodeVault } from '../../keys/vault/transit.js';
+import { describeVaultError, loadNodeVault } from '../../keys/index.js';
 
 
 export type VaultLogin =

@@ -3,7 +3,7 @@
 // against the stored value, not the manifest, makes server-side normalization (quantities,
 // defaults) a non-issue; looking only at our own fields leaves other controllers' fields (an
 // HPA's replicas, a mutating webhook's annotations) alone.
-import { changedFields, type FieldsV1 } from '../apply/fieldsv1.js';
+import { changedFields, type FieldsV1 } from '../apply/index.js';
 import type { KubeObject } from '../kube/types.js';
 
 export interface Baseline {

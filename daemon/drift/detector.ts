@@ -6,8 +6,7 @@
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
 import { resourcePath, type ResourceMapping } from '../kube/discovery.js';
 import { watch, WatchExpiredError } from '../kube/watch.js';
-import type { ResourceManager, Located } from '../apply/manager.js';
-import { SYNC_LABEL } from '../apply/objects.js';
+import { SYNC_LABEL, type Located, type ResourceManager } from '../apply/index.js';
 import type { DesiredState } from '../engine/index.js';
 import type { Logger } from '../log.js';
 import { driftedPaths, ownedFields, type Baseline } from './detect.js';

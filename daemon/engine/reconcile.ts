@@ -8,7 +8,7 @@
 import type { KeyContext } from '../../keys/index.js';
 import { ApplyError, type ChangeSet, countActions, type Action, type ObjectFailure, type WaitState } from '../apply/index.js';
 import type { ResourceManager } from '../apply/manager.js';
-import { stableStringify } from '../apply/objects.js';
+import { stableStringify } from '../apply/index.js';
 import { diff, identity, objectOf, type InventoryStore } from '../inventory/inventory.js';
 import { describe, type KubeObject } from '../kube/types.js';
 import type { Revision } from '../source/index.js';

@@ -1,6 +1,7 @@
 // Credentials of one remote: where they come from (a provider called before every remote
 // operation, else userinfo in the URL), how they go out (HTTP Basic), and the one place that
 // remembers which secrets were used so that every error text can be scrubbed of them.
+import { hideCause } from '../hidden-cause.js';
 
 export interface GitCredentials {
   username: string;
@@ -54,7 +55,7 @@ export class CredentialProviderError extends Error {
   constructor(cause: unknown) {
     const msg = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0] ?? '';
     super(`credentials provider failed: ${msg}`);
-    Object.defineProperty(this, 'cause', { value: cause, enumerable: false, writable: false });
+    hideCause(this, cause);
   }
 }
 

@@ -2,6 +2,7 @@
 // fetch, write-back's fetch and push, reads and writes of the object store). Consumers translate
 // the reason into their own error type; they never look at isomorphic-git or Node error codes.
 import { CredentialProviderError } from './credentials.js';
+import { hideCause } from '../hidden-cause.js';
 
 /** Why a git operation failed; callers branch on this, not on message text. */
 export type GitErrorReason =
@@ -26,9 +27,7 @@ export class GitError extends Error {
     cause?: unknown,
   ) {
     super(`git ${operation}: ${reason}: ${detail}`);
-    // The raw cause may carry a URL with credentials or a server body: kept, but non-enumerable
-    // so that JSON logging of the error does not serialise it.
-    Object.defineProperty(this, 'cause', { value: cause, enumerable: false, writable: false });
+    hideCause(this, cause);
   }
 }
 

@@ -1,12 +1,12 @@
 // Life cycle of a local bare object store: where it lives under the cache dir, creating it,
 // rebuilding it when fetched packs pile up, and the few ref writes consumers need. Reading
-// commits and trees is objects.ts; talking to the remote is a transport.
+// commits and trees is object-io.ts; talking to the remote is a transport.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { classifyGitError } from './errors.js';
-import { hasObject, type ObjectStore } from './objects.js';
+import { hasObject, type ObjectStore } from './object-io.js';
 import { storeFs } from './store-fs.js';
 
 /** Each fetch adds a pack; past this many the store is rebuilt so reads do not slow down. */

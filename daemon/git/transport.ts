@@ -2,7 +2,7 @@
 // (isomorphic-git's smart-HTTP client) is one implementation; SSH will be another. Nothing here
 // names a protocol: credentials, headers, sockets and timeouts belong to the implementation.
 // Every method fails with a GitError (errors.ts), redacted of the credentials it used.
-import type { ObjectStore } from './objects.js';
+import type { ObjectStore } from './object-io.js';
 
 /** One advertised ref (`peeled`: the commit an annotated tag points at). */
 export interface AdvertisedRef {

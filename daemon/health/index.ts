@@ -11,6 +11,8 @@ import { statefulSetHealth } from './statefulset.js';
 import { missing, progressing, unknown, type Health, type HealthCheck } from './types.js';
 
 export * from './types.js';
+// apply waits on a CRD's Established condition before applying its custom resources.
+export { crdHealth } from './crd.js';
 
 const checks: ReadonlyMap<string, HealthCheck> = new Map([
   ['apps/Deployment', deploymentHealth],

@@ -1,5 +1,6 @@
 // Typed errors of image scanning. Every message names the image and the registry host and says
 // what went wrong in one line; credentials, tokens and Authorization headers never appear in them.
+import { hideCause } from '../hidden-cause.js';
 
 /** Why a registry operation failed; callers (status, metrics, retries) branch on this. */
 export type RegistryErrorReason =
@@ -45,9 +46,7 @@ export class RegistryError extends Error {
     this.detail = ctx.detail;
     this.status = ctx.status;
     this.retryAfterMs = ctx.retryAfterMs;
-    // Non-enumerable: a JSON log of the error must not serialise a raw cause that could carry a URL
-    // or server body we did not vet.
-    Object.defineProperty(this, 'cause', { value: ctx.cause, enumerable: false, writable: false });
+    hideCause(this, ctx.cause);
   }
 }
 

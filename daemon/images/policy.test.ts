@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from './errors.js';
 import { expandGoTemplate, compileGoRegexp } from './go-regexp.js';
-import { compilePolicy, parseGoFloat, selectTag, type FilterTagsSpec, type PolicySpec } from './policy.js';
+import { compilePolicy, parseTagFloat, selectTag, type FilterTagsSpec, type PolicySpec } from './policy.js';
 
 const semverP = (range: string): PolicySpec => ({ semver: { range } });
 const alpha = (order: 'asc' | 'desc'): PolicySpec => ({ alphabetical: { order } });
@@ -83,16 +83,16 @@ describe('numerical policy', () => {
     expect(() => selectTag(['0', '1a', 'b'], num('asc'))).toThrow(/numerical policy: tag value "1a" is not a number/);
   });
   it('parses floats like Go strconv.ParseFloat', () => {
-    expect(parseGoFloat('1.5')).toBe(1.5);
-    expect(parseGoFloat('+.5')).toBe(0.5);
-    expect(parseGoFloat('5.')).toBe(5);
-    expect(parseGoFloat('-Inf')).toBe(-Infinity);
-    expect(parseGoFloat('0x1p-2')).toBe(0.25);
-    expect(parseGoFloat('1e400')).toBeUndefined();
-    expect(parseGoFloat('1_000')).toBeUndefined();
-    expect(parseGoFloat('')).toBeUndefined();
-    expect(parseGoFloat('0x10')).toBeUndefined();
-    expect(parseGoFloat('12abc')).toBeUndefined();
+    expect(parseTagFloat('1.5')).toBe(1.5);
+    expect(parseTagFloat('+.5')).toBe(0.5);
+    expect(parseTagFloat('5.')).toBe(5);
+    expect(parseTagFloat('-Inf')).toBe(-Infinity);
+    expect(parseTagFloat('0x1p-2')).toBe(0.25);
+    expect(parseTagFloat('1e400')).toBeUndefined();
+    expect(parseTagFloat('1_000')).toBeUndefined();
+    expect(parseTagFloat('')).toBeUndefined();
+    expect(parseTagFloat('0x10')).toBeUndefined();
+    expect(parseTagFloat('12abc')).toBeUndefined();
   });
 });
 

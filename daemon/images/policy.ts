@@ -59,8 +59,12 @@ export function parseTagVersion(tag: string): semver.SemVer | undefined {
 const GO_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const GO_HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/;
 
-/** Go's strconv.ParseFloat(s, 64) for the forms tags use; undefined where Go returns an error. */
-export function parseGoFloat(s: string): number | undefined {
+/**
+ * A tag read as a number by the numerical policy: Go's strconv.ParseFloat(s, 64) for the forms
+ * tags use, undefined where Go returns an error. (keys/ has its own parseGoFloat for the forms
+ * sops writes, which also drops underscores.)
+ */
+export function parseTagFloat(s: string): number | undefined {
   const special = /^([+-]?)(inf|infinity)$/i.exec(s);
   if (special) return special[1] === '-' ? -Infinity : Infinity;
   if (/^nan$/i.test(s)) return NaN;
@@ -113,7 +117,7 @@ function numericalPicker(order: SortOrder): (values: string[]) => string | undef
     let best: string | undefined;
     let bestNum = 0;
     values.forEach((value, i) => {
-      const n = parseGoFloat(value);
+      const n = parseTagFloat(value);
       if (n === undefined) throw new PolicyError(`numerical policy: tag value "${value}" is not a number`);
       // Flux's loop: a later equal value replaces the earlier one.
       if (i > 0 && ((order === 'asc' && n < bestNum) || (order === 'desc' && n > bestNum))) return;

@@ -4,7 +4,7 @@
 // endless Link chains) injected by a loopback proxy that forwards to the real registry.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { pushImage, pushIndex, pushManyTags, RegistryClient as PushClient } from '../../test/stack/image-push.js';
+import { pushImage, pushIndex, pushManyTags, RegistryPusher } from '../../test/stack/image-push.js';
 import { startRegistry } from '../../test/stack/registry.js';
 import type { RegistryEndpoint, RegistryInfo, StackInfo, Started } from '../../test/stack/types.js';
 import { RegistryError } from './errors.js';
@@ -117,7 +117,7 @@ describe('policies on the real registry', () => {
 describe('digests', () => {
   it.each(['oci', 'docker'] as const)('digestPinning resolves the %s multi-arch index digest as pushed', async (format) => {
     const repo = `${ns}/multi-${format}`;
-    const pc = new PushClient(reg.token);
+    const pc = new RegistryPusher(reg.token);
     const idx = await pushIndex(pc, repo, '1.0.0', { format });
     const single = await pushImage(pc, repo, '0.9.0', { format });
     useCreds(reg.token);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceManager } from '../apply/manager.js';
+import { ResourceManager } from '../apply/index.js';
 import { KubeClient } from '../kube/client.js';
 import { startTestCluster, type TestCluster } from '../../test/support/kube-cluster.js';
 import type { KubeObject } from '../kube/types.js';

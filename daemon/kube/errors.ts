@@ -1,6 +1,7 @@
 // Typed errors of the apiserver client. Each names the request and, when known, the object
 // (Kind/namespace/name) so one log line says what failed; callers branch on `status`/`reason`.
 import { formatKey, keyOf, type KubeObject, type KubeStatus, type ObjectKey } from './types.js';
+import { hideCause } from '../hidden-cause.js';
 
 export interface KubeApiErrorContext {
   method: string;
@@ -69,7 +70,7 @@ export class KubeTransportError extends Error {
     super(`${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.method = method;
     this.path = path;
-    Object.defineProperty(this, 'cause', { value: cause, enumerable: false });
+    hideCause(this, cause);
   }
 }
 

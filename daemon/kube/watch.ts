@@ -5,6 +5,7 @@
 import type { KubeClient, Query } from './client.js';
 import { KubeApiError, parseJsonBody } from './errors.js';
 import type { KubeObject, KubeStatus } from './types.js';
+import { hideCause } from '../hidden-cause.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -39,7 +40,7 @@ export class WatchFailedError extends Error {
   override readonly name = 'WatchFailedError';
   constructor(readonly path: string, readonly attempts: number, cause: unknown) {
     super(`watch ${path}: gave up after ${attempts} consecutive failures: ${cause instanceof Error ? cause.message : String(cause)}`);
-    Object.defineProperty(this, 'cause', { value: cause, enumerable: false });
+    hideCause(this, cause);
   }
 }
 

@@ -2,7 +2,7 @@
 export { ManifestError, formatProblem, type ManifestProblem } from './errors.js';
 export { parseKubeYaml, decodeDocuments, type KubeDocument } from './kube-yaml.js';
 export { selectManifestFiles, normalizeRoot, isKustomizationFile } from './select.js';
-export { objectKey, groupOf, validateObject, isListObject, type ManifestObject } from './objects.js';
+export { objectKey, groupOf, validateObject, isListObject, type ManifestObject } from './kube-object.js';
 export {
   readManifests,
   decodeFiles,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManifestError } from './errors.js';
 import { parseKubeYaml } from './kube-yaml.js';
-import { objectKey } from './objects.js';
+import { objectKey } from './kube-object.js';
 import { decodeFiles, objectsFromDecrypted, objectsFromDocuments, readManifests } from './read.js';
 
 const cm = (name: string, extra = ''): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;

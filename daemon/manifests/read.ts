@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { ManifestError, type ManifestProblem } from './errors.js';
 import { decodeDocuments, type KubeDocument } from './kube-yaml.js';
-import { isRecord, objectsFromDocument, type ManifestObject } from './objects.js';
+import { isRecord, objectsFromDocument, type ManifestObject } from './kube-object.js';
 import { isKustomizationFile } from './select.js';
 
 export interface ManifestFile {

@@ -1,5 +1,6 @@
 // Typed errors of the Git source. Every message names the source, the URL (never its
 // credentials) and the ref, so an operator reading one log line knows what failed and where.
+import { hideCause } from '../hidden-cause.js';
 
 /** Why a source operation failed; callers branch on this, not on message text. */
 export type SourceErrorReason =
@@ -41,9 +42,7 @@ export class SourceError extends Error {
     this.ref = ctx.ref;
     this.reason = ctx.reason;
     this.detail = ctx.detail;
-    // The raw cause may carry a URL with credentials or a server body; it is kept as a
-    // non-enumerable property so that JSON logging of the error does not serialise it.
-    Object.defineProperty(this, 'cause', { value: ctx.cause, enumerable: false, writable: false });
+    hideCause(this, ctx.cause);
   }
 }
 

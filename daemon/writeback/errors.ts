@@ -1,6 +1,7 @@
 // Typed errors of image-update write-back. Each names what failed (file and position for YAML,
 // repository URL without credentials and branch for git) and why, as a reason a caller can branch
 // on; the raw cause is kept non-enumerable so JSON logs never serialize a server body or URL.
+import { hideCause } from '../hidden-cause.js';
 
 /** A YAML file under the automation path that could not be read or edited. */
 export class YamlEditError extends Error {
@@ -41,6 +42,6 @@ export class WritebackError extends Error {
     this.url = ctx.url;
     this.branch = ctx.branch;
     this.detail = ctx.detail;
-    Object.defineProperty(this, 'cause', { value: ctx.cause, enumerable: false, writable: false });
+    hideCause(this, ctx.cause);
   }
 }

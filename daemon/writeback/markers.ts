@@ -48,7 +48,7 @@ export interface FoundMarker {
 }
 
 /** A marker comment that names no scalar we can set (block scalar, collection, bad ref). */
-export interface SkippedMarker {
+export interface UnsettableMarker {
   raw: string;
   line: number;
   col: number;
@@ -57,7 +57,7 @@ export interface SkippedMarker {
 
 export interface MarkerScan {
   markers: FoundMarker[];
-  skipped: SkippedMarker[];
+  skipped: UnsettableMarker[];
 }
 
 /**
@@ -168,7 +168,7 @@ export function findMarkers(path: string, text: string): MarkerScan {
     for (const [k, v] of Object.entries(node)) if (k !== 'source' && typeof v === 'object') walk(v, inFlow);
   };
   walk(tokens, false);
-  const skipped: SkippedMarker[] = [];
+  const skipped: UnsettableMarker[] = [];
   for (const c of comments) {
     if (attached.has(c)) continue;
     const raw = markerOf(c.source);

@@ -26,6 +26,7 @@ export interface ChangedFile {
   changes: Change[];
 }
 
+/** A marker reported and left alone: it names no known policy, is malformed or sits on no settable scalar. */
 export interface SkippedMarker {
   file: string;
   line: number;

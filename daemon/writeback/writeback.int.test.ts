@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authedUrl, createRepo, setRejectPushes, startGitServer } from '../../test/stack/gitserver.js';
 import type { GitInfo, StackInfo, Started } from '../../test/stack/types.js';
-import { verifyCommitSignature } from '../source/signature/commit.js';
+import { verifyCommitSignature } from '../source/index.js';
 import { ImageUpdateAutomation } from './automation.js';
 import type { ImageUpdateSpec } from './types.js';
 import type { ImagePolicyEntry } from './update.js';

@@ -5,7 +5,7 @@ import { armor } from 'age-encryption';
 
 import { AgeStanzaError, recipientOf, recipientProblem, splitRecipients, unwrapDataKey, wrapDataKey } from '../age/recipients.js';
 import { loadAgeIdentities } from '../age/identities.js';
-import { parseTransitUri, transitDecrypt, transitEncrypt, transitUri, type VaultAuth } from '../vault/transit.js';
+import { parseTransitUri, transitDecrypt, transitEncrypt, transitUri, type TransitAuth } from '../vault/transit.js';
 import { NoMatchingKeyError, SopsError, TamperedError, UnsupportedKeyTypeError, VaultError, type KeyAttempt } from './errors.js';
 import { nowRfc3339, stanzaFingerprint, type AgeStanza, type SopsMetadata, type VaultStanza } from './metadata.js';
 
@@ -19,7 +19,7 @@ export interface MasterKeySpec {
 export interface KeyContext {
   /** AGE-SECRET-KEY-1... identities. Undefined: load them as sops does (env, default file). */
   ageIdentities?: string[];
-  vault?: VaultAuth;
+  vault?: TransitAuth;
   /** Data keys by stanza fingerprint; shared across calls by the daemon. */
   dataKeyCache?: Map<string, Uint8Array>;
 }

@@ -13,7 +13,11 @@ export async function loadNodeVault(): Promise<(options?: import('node-vault').V
   return (await import('node-vault')).default;
 }
 
-export interface VaultAuth {
+/**
+ * How a transit call authenticates: a token or a provider of one. (daemon/config's VaultAuth
+ * is the login method a sync configures; the daemon turns it into the provider given here.)
+ */
+export interface TransitAuth {
   /** A token, or a provider (the daemon logs in with kubernetes/approle). Default: VAULT_TOKEN, then ~/.vault-token. */
   token?: string | (() => Promise<string>);
 }
@@ -41,7 +45,7 @@ export function parseTransitUri(uri: string): TransitKey {
   return { address: `${u.protocol}//${u.host}`, enginePath: dirs.slice(1, -2).join('/'), keyName: dirs[dirs.length - 1] as string };
 }
 
-async function resolveToken(auth: VaultAuth | undefined, source: string, key: TransitKey): Promise<string> {
+async function resolveToken(auth: TransitAuth | undefined, source: string, key: TransitKey): Promise<string> {
   const t = auth?.token;
   if (typeof t === 'string' && t !== '') return t;
   if (typeof t === 'function') {
@@ -76,7 +80,7 @@ export function describeVaultError(err: unknown): { detail: string; status: numb
   return { detail: `Vault is unreachable (${code ?? e.message?.slice(0, 100) ?? 'network error'})`, status: undefined };
 }
 
-async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, auth: VaultAuth | undefined, source: string): Promise<Record<string, unknown>> {
+async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, auth: TransitAuth | undefined, source: string): Promise<Record<string, unknown>> {
   const token = await resolveToken(auth, source, key);
   const client = (await loadNodeVault())({ apiVersion: 'v1', endpoint: key.address, token, requestOptions: { timeout: 15_000 } });
   let res: unknown;
@@ -92,14 +96,14 @@ async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<str
   return data;
 }
 
-export async function transitEncrypt(key: TransitKey, dataKey: Uint8Array, auth: VaultAuth | undefined, source: string): Promise<string> {
+export async function transitEncrypt(key: TransitKey, dataKey: Uint8Array, auth: TransitAuth | undefined, source: string): Promise<string> {
   const data = await call(key, 'encrypt', { plaintext: Buffer.from(dataKey).toString('base64') }, auth, source);
   const ct = data['ciphertext'];
   if (typeof ct !== 'string' || ct === '') throw new VaultError(source, key.address, key.enginePath, key.keyName, 'encrypt: response has no ciphertext');
   return ct;
 }
 
-export async function transitDecrypt(key: TransitKey, enc: string, auth: VaultAuth | undefined, source: string): Promise<Uint8Array> {
+export async function transitDecrypt(key: TransitKey, enc: string, auth: TransitAuth | undefined, source: string): Promise<Uint8Array> {
   const data = await call(key, 'decrypt', { ciphertext: enc }, auth, source);
   const pt = data['plaintext'];
   if (typeof pt !== 'string') throw new VaultError(source, key.address, key.enginePath, key.keyName, 'decrypt: response has no plaintext');

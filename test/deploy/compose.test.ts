@@ -6,8 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, parse as parseYaml, visit } from 'yaml';
-import { parseConfig } from '../../daemon/config/index.js';
-import { expandString } from '../../daemon/config/expand.js';
+import { expandString, parseConfig } from '../../daemon/config/index.js';
 import { ROOT } from './files.js';
 
 interface Service {

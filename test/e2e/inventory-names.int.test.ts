@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ResourceManager } from '../../daemon/apply/manager.js';
+import { ResourceManager } from '../../daemon/apply/index.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';

@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SourceError } from '../../daemon/source/errors.js';
-import { GitSource } from '../../daemon/source/git-source.js';
+import { GitSource, SourceError } from '../../daemon/source/index.js';
 import { applyMutation, expectTyped, fuzzParams, fuzzTimeout, mutation, timedAsync, type Mutation } from './arbitraries.js';
 
 const run = promisify(execFile);

@@ -98,10 +98,12 @@ export interface RequestOptions {
 }
 
 /**
- * A tiny registry client that answers 401 challenges (Basic or Bearer) once and then sends the
- * resulting Authorization proactively, so bulk work costs one round trip per operation.
+ * The tests' registry client (the daemon's own is daemon/images/registry-client.ts): it pushes
+ * images and indexes and lists tags back. It answers 401 challenges (Basic or Bearer) once and
+ * then sends the resulting Authorization proactively, so bulk work costs one round trip per
+ * operation.
  */
-export class RegistryClient {
+export class RegistryPusher {
   private readonly authByScope = new Map<string, string>();
   private readonly basic: string;
   /** Count of tokens fetched from the realm (for tests of token reuse). */
@@ -223,16 +225,16 @@ function tarOneFile(name: string, content: Buffer): Buffer {
 
 const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
-function client(target: RegistryTarget | RegistryClient): RegistryClient {
-  return target instanceof RegistryClient ? target : new RegistryClient(target);
+function client(target: RegistryTarget | RegistryPusher): RegistryPusher {
+  return target instanceof RegistryPusher ? target : new RegistryPusher(target);
 }
 
 /**
  * Push one single-platform image and tag it (`tag` may be null to push by digest only, as the
- * platform manifests of an index are). Pass a RegistryClient to reuse its token across calls.
+ * platform manifests of an index are). Pass a RegistryPusher to reuse its token across calls.
  */
 export async function pushImage(
-  target: RegistryTarget | RegistryClient,
+  target: RegistryTarget | RegistryPusher,
   repo: string,
   tag: string | null,
   opts: PushImageOptions = {},
@@ -280,7 +282,7 @@ export interface PushIndexOptions {
 
 /** Push one image per platform (by digest), then an OCI index / Docker manifest list under `tag`. */
 export async function pushIndex(
-  target: RegistryTarget | RegistryClient,
+  target: RegistryTarget | RegistryPusher,
   repo: string,
   tag: string,
   opts: PushIndexOptions = {},
@@ -319,7 +321,7 @@ export interface PushedTags {
  * the token is fetched once, so each extra tag costs a single manifest PUT.
  */
 export async function pushManyTags(
-  target: RegistryTarget | RegistryClient,
+  target: RegistryTarget | RegistryPusher,
   repo: string,
   tags: string[],
   opts: PushManyTagsOptions = {},

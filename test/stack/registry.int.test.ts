@@ -2,12 +2,12 @@
 // token auth end to end, tag pagination via Link headers, digests as clients see them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ACCEPT_ALL_MANIFESTS, MEDIA, parseChallenge, pushImage, pushIndex, pushManyTags, RegistryClient, sha256 } from './image-push.js';
+import { ACCEPT_ALL_MANIFESTS, MEDIA, parseChallenge, pushImage, pushIndex, pushManyTags, RegistryPusher, sha256 } from './image-push.js';
 import { startRegistry } from './registry.js';
 import type { RegistryInfo, StackInfo, Started } from './types.js';
 
 /** Follow `Link: <...>; rel="next"` until the last page; returns every page's tags in order. */
-async function listAllTags(c: RegistryClient, repo: string, pageSize: number): Promise<{ tags: string[]; pages: number }> {
+async function listAllTags(c: RegistryPusher, repo: string, pageSize: number): Promise<{ tags: string[]; pages: number }> {
   const tags: string[] = [];
   let pages = 0;
   let next: string | null = `/v2/${repo}/tags/list?n=${pageSize}`;
@@ -72,7 +72,7 @@ describe('registry (distribution) + push helper', () => {
   });
 
   it('pushes 1,200 tags through token auth and lists them page by page via Link headers', async () => {
-    const c = new RegistryClient(info.token);
+    const c = new RegistryPusher(info.token);
     const repo = `${ns}/many-tags`;
     const tags = Array.from({ length: 1200 }, (_, i) => `1.${Math.floor(i / 100)}.${i % 100}`);
     const t0 = Date.now();
@@ -105,7 +105,7 @@ describe('registry (distribution) + push helper', () => {
 
   it('docker schema2 image and multi-arch index digests match what clients see', async () => {
     for (const endpoint of [info.basic, info.token]) {
-      const c = new RegistryClient(endpoint);
+      const c = new RegistryPusher(endpoint);
       const dockerRepo = `${ns}/docker`;
       const docker = await pushImage(c, dockerRepo, 'v1', { format: 'docker', layers: 2 });
       const head = await c.request('HEAD', `/v2/${dockerRepo}/manifests/v1`, { repo: dockerRepo, headers: { Accept: ACCEPT_ALL_MANIFESTS } });
@@ -134,7 +134,7 @@ describe('registry (distribution) + push helper', () => {
   });
 
   it('deletes a manifest by digest (delete.enabled)', async () => {
-    const c = new RegistryClient(info.basic);
+    const c = new RegistryPusher(info.basic);
     const repo = `${ns}/deletable`;
     const img = await pushImage(c, repo, 'gone');
     const del = await c.request('DELETE', `/v2/${repo}/manifests/${img.digest}`, { repo, expect: [202] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePath } from './objects.js';
+import { normalizePath } from './object-io.js';
 
 describe('normalizePath', () => {
   it('normalises and refuses to escape the tree', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateObject } from './objects.js';
+import { validateObject } from './kube-object.js';
 
 const secret = (extra: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'a' }, ...extra });
 

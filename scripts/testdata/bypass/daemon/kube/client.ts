@@ -1,0 +1,3 @@
+// Inside kube: may import its siblings and sub-folders directly.
+import { deep } from './sub/deep.js';
+export const client = (): number => deep;

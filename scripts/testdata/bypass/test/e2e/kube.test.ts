@@ -1,0 +1,3 @@
+// Tests outside kube use its door too.
+import { client } from '../../daemon/kube/client.js';
+export const tested = client();

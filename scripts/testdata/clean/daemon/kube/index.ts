@@ -1,0 +1,2 @@
+// The door of kube.
+export { client } from './client.js';

@@ -1,0 +1,2 @@
+// A leaf of a that b needs: a → b → a at folder level.
+export const leaf = (): number => 1;

@@ -1,0 +1,3 @@
+// A test may import test helpers.
+import { helper } from '../test/support/helper.js';
+export const fromTest = helper();

@@ -1,0 +1,3 @@
+// Product code that imports a test module: must fail.
+import { fromTest } from './main.test.js';
+export const again = (): string => fromTest;
