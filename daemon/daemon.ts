@@ -10,7 +10,7 @@
 // releases the Lease so a follower takes over at once.
 import type { DaemonConfig } from './config/index.js';
 import type { KubeClient } from './kube/client.js';
-import { stripUserinfo } from './source/errors.js';
+import { stripUserinfo } from './source/index.js';
 import type { Logger } from './log.js';
 import { EventBus, now } from './events/index.js';
 import { startHttpServer, type HttpServer } from './http/index.js';
@@ -18,10 +18,10 @@ import { StatusStore, statusRoutes } from './status/index.js';
 import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
-import { homeKubeClient } from './leader/home-cluster.js';
-import { LeaderElector } from './leader/elector.js';
-import { LeaseStore } from './leader/lease-store.js';
-import type { LeaderElectionOptions } from './leader/options.js';
+import { homeKubeClient } from './leader/index.js';
+import { LeaderElector } from './leader/index.js';
+import { LeaseStore } from './leader/index.js';
+import type { LeaderElectionOptions } from './leader/index.js';
 import { assemble, type Assembly } from './runtime/assembly.js';
 import { hookTargets, reconcileRoutes } from './runtime/triggers.js';
 import type { SourcePoller } from './runtime/source-poller.js';

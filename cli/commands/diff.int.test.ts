@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ResourceManager } from '../../daemon/apply/manager.js';
+import { ResourceManager } from '../../daemon/apply/index.js';
 import { InventoryStore, inventoryOf } from '../../daemon/inventory/inventory.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import type { KubeObject } from '../../daemon/kube/types.js';

@@ -6,7 +6,7 @@
 //
 // Exit: 0 no difference, 1 differences, >1 error (7: the daemon would refuse the revision).
 import { Option, type Command } from 'commander';
-import { formatDiff, type ObjectDiff } from '../../daemon/apply/manager_diff.js';
+import { formatDiff, type ObjectDiff } from '../../daemon/apply/index.js';
 import { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL } from '../../daemon/apply/index.js';
 import { objectOf } from '../../daemon/inventory/inventory.js';
 import { NoMatchError } from '../../daemon/kube/errors.js';

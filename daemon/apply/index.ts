@@ -9,5 +9,5 @@ export { ApplyError, DeleteError, InvalidObjectError, WaitError, type ObjectFail
 export { PRUNE_ANNOTATION, PRUNE_DISABLED, SYNC_LABEL, withSyncLabel } from './ownership.js';
 export { isSecret, redactSecret } from './redact.js';
 export { stableStringify } from './compare.js';
-export { STAGES, sortIntoStages, stageOf, type Stage } from './sort.js';
+export { isCRD, STAGES, sortIntoStages, stageOf, type Stage } from './sort.js';
 export { changedFields, type FieldsV1 } from './fieldsv1.js';

@@ -7,7 +7,7 @@
 //   apply → inventory := old ∪ new → prune stale → inventory := new.
 import type { KeyContext } from '../../keys/index.js';
 import { ApplyError, type ChangeSet, countActions, type Action, type ObjectFailure, type WaitState } from '../apply/index.js';
-import type { ResourceManager } from '../apply/manager.js';
+import type { ResourceManager } from '../apply/index.js';
 import { stableStringify } from '../apply/index.js';
 import { diff, identity, objectOf, type InventoryStore } from '../inventory/inventory.js';
 import { describe, type KubeObject } from '../kube/types.js';

@@ -3,7 +3,7 @@
 // `gitops-seal diff`) can never disagree about what a sync means.
 import { resolveSecretRef, type SourceSpec, type SyncSpec } from '../config/index.js';
 import type { LoadOptions } from '../kube/client.js';
-import type { GitCredentials, GitSourceSpec } from '../source/types.js';
+import type { GitCredentials, GitSourceSpec } from '../source/index.js';
 
 /** What the engine needs to know of one sync (from its SyncSpec, by syncSettings). */
 export interface SyncSettings {

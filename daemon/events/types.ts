@@ -4,7 +4,7 @@
 // messages built from file/object names and causes; NEVER a value, an object or a manifest: the
 // applied state stays inside the sync runtime (drift tracking gets it by direct hand-off).
 import type { Action } from '../apply/index.js';
-import type { DecryptFailureReason } from '../decrypt/decrypt.js';
+import type { DecryptFailureReason } from '../decrypt/index.js';
 
 /** A reconcile of `revision` began (attemptedRevision moves). */
 export interface SyncStarted {

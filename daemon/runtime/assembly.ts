@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from '../config/index.js';
 import { DriftDetector } from '../drift/detector.js';
-import { kubeClientKey, kubeLoadOptions } from '../engine/settings.js';
+import { kubeClientKey, kubeLoadOptions } from '../engine/index.js';
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';

@@ -4,12 +4,12 @@
 // assembly triggers the source on it, so the daemon's own sync rolls the change out.
 import type { Logger } from 'pino';
 import type { DaemonConfig, SourceSpec } from '../config/index.js';
-import { gitSourceSpec } from '../engine/settings.js';
+import { gitSourceSpec } from '../engine/index.js';
 import { ImageScanner } from '../images/scanner.js';
 import { now, type EventBus } from '../events/index.js';
 import type { ImagePolicyStatus } from '../status/index.js';
-import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/automation.js';
-import type { ImagePolicyEntry, PolicyValue } from '../writeback/update.js';
+import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/index.js';
+import type { ImagePolicyEntry, PolicyValue } from '../writeback/index.js';
 
 export class ImageAutomationRunner {
   readonly scanners: ImageScanner[] = [];

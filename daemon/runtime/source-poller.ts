@@ -4,9 +4,9 @@
 // outcome is published on the event bus (the source's row in /status follows from there).
 import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
-import { GitSource } from '../source/git-source.js';
-import type { Revision } from '../source/types.js';
-import { gitSourceSpec } from '../engine/settings.js';
+import { GitSource } from '../source/index.js';
+import type { Revision } from '../source/index.js';
+import { gitSourceSpec } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
 
 export type RevisionHandler = (rev: Revision) => Promise<void>;

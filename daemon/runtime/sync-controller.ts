@@ -4,10 +4,10 @@
 // the last good state applied and is reported with stage, file/object and cause.
 import type { Logger } from 'pino';
 import type { SyncSpec } from '../config/index.js';
-import { ResourceManager } from '../apply/manager.js';
+import { ResourceManager } from '../apply/index.js';
 import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
-import type { Revision } from '../source/types.js';
+import type { Revision } from '../source/index.js';
 import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
 import { managerOptions, reconcile, RevisionError, syncSettings, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';

@@ -3,7 +3,7 @@
 // causes. Fields are only ever added, so an older CLI reads a newer daemon's document.
 import type { ImageStatus } from '../images/scanner.js';
 import type { RegistryStats } from '../images/metrics.js';
-import type { AutomationStatus } from '../writeback/automation.js';
+import type { AutomationStatus } from '../writeback/index.js';
 
 /** One outcome in a sync's history; the same outcome again in a row is counted, not appended. */
 export interface SyncHistoryEntry {

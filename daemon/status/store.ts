@@ -5,7 +5,7 @@
 import type { EventBus, EventOf } from '../events/index.js';
 import { recordOutcome } from './history.js';
 import type { DaemonStatus, ImagePolicyStatus, LeaderElectionStatus, SourceStatus, SyncHistoryEntry, SyncStatus } from './status.js';
-import type { AutomationStatus } from '../writeback/automation.js';
+import type { AutomationStatus } from '../writeback/index.js';
 import type { RegistryStats } from '../images/metrics.js';
 
 /** The rows /status has from the start: every configured source and sync. */

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../../daemon/kube/index.js';
+import type { KubeObject } from '../../daemon/kube/types.js';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { createRepo } from '../stack/gitserver.js';
 import type { StackInfo } from '../stack/types.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { kubeBins, startKube } from '../stack/kube.js';
 import type { KubeInfo } from '../stack/types.js';
-import { KubeClient } from '../../daemon/kube/index.js';
+import { KubeClient } from '../../daemon/kube/client.js';
 
 export interface TestCluster {
   info: KubeInfo;

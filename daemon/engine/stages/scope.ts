@@ -4,7 +4,7 @@
 // CRD of the same revision introduces, from that CRD's spec.scope.
 import type { RESTMapper } from '../../kube/discovery.js';
 import { describe, splitApiVersion, type KubeObject } from '../../kube/types.js';
-import { isCRD } from '../../apply/sort.js';
+import { isCRD } from '../../apply/index.js';
 import { refuse, type RevisionAt } from '../errors.js';
 
 /** What the stage asks of discovery: the mapping (and so the scope) of a kind, if served. */
