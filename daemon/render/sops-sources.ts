@@ -1,0 +1,139 @@
+// The SOPS files a kustomize render reads, handled at the source — the file as committed:
+//  - used as a resource/patch (YAML/JSON): the MAC is verified and every value decrypted in
+//    memory; the file goes to scratch AS CIPHERTEXT, and we keep ciphertext → plaintext for
+//    exactly the `ENC[…]` strings of verified files (decrypt-output.ts uses it after the build);
+//  - used by a secretGenerator (files/envs/env; sops yaml, json, dotenv or binary format by
+//    extension, as sops picks it): verified and decrypted to the bytes `sops decrypt` prints,
+//    which the FIFO feeder hands to kustomize; nothing of it is written.
+// A file that fails anywhere refuses the whole render; every failure is reported at once.
+import { decryptDotenvText, decryptText, isSopsDotenv, isSopsEncrypted, type KeyContext } from '../../keys/index.js';
+import { decryptFailureReason, type DecryptFailureReason } from '../decrypt/decrypt.js';
+import { decodeDocuments, type ManifestProblem } from '../manifests/index.js';
+import type { FileUse } from './graph.js';
+
+export type SourceFormat = 'yaml' | 'json' | 'dotenv' | 'binary' | 'ini';
+
+/** sops' choice of store by file extension (cmd/sops/common: formats.FormatForPath). */
+export function sopsFormatOf(path: string): SourceFormat {
+  if (/\.ya?ml$/i.test(path)) return 'yaml';
+  if (/\.json$/i.test(path)) return 'json';
+  if (/\.env$/i.test(path)) return 'dotenv';
+  if (/\.ini$/i.test(path)) return 'ini';
+  return 'binary';
+}
+
+export function isEncryptedSource(path: string, text: string): boolean {
+  const format = sopsFormatOf(path);
+  if (format === 'dotenv') return isSopsDotenv(text);
+  if (format === 'ini') return /^\[sops\]\s*$/m.test(text);
+  return isSopsEncrypted(text, format === 'yaml' ? 'yaml' : 'json');
+}
+
+export interface CiphertextOrigin {
+  /** The verified file the ciphertext string came from. */
+  file: string;
+  /** Its plaintext value (typed as sops recorded it). */
+  value: unknown;
+}
+
+export interface SopsSources {
+  /** `ENC[…]` string → origin, for every value of every verified resource file. */
+  ciphertexts: Map<string, CiphertextOrigin>;
+  /** Generator source path → plaintext bytes (served through a FIFO). */
+  generatorPlaintext: Map<string, Buffer>;
+  /** Every verified file, sorted. */
+  decryptedFiles: string[];
+  /** Plaintext strings to redact from any tool message. */
+  secrets: string[];
+  problems: { file: string; message: string; reason: DecryptFailureReason | 'not-supported' }[];
+}
+
+/** A SOPS file used in a way we refuse (ini format, plaintext into a ConfigMap). */
+class UnsupportedSourceError extends Error {}
+
+const ENC = /^ENC\[AES256_GCM,data:/;
+
+/** Pairs each `ENC[…]` string of the encrypted documents with the value at the same path of the decrypted ones. */
+function pairValues(enc: unknown, plain: unknown, file: string, out: Map<string, CiphertextOrigin>, secrets: string[]): void {
+  if (typeof enc === 'string') {
+    if (ENC.test(enc)) {
+      out.set(enc, { file, value: plain });
+      if (typeof plain === 'string') secrets.push(plain);
+    }
+    return;
+  }
+  if (Array.isArray(enc)) {
+    const p = Array.isArray(plain) ? plain : [];
+    enc.forEach((e, i) => pairValues(e, p[i], file, out, secrets));
+    return;
+  }
+  if (typeof enc === 'object' && enc !== null) {
+    const p = (typeof plain === 'object' && plain !== null ? plain : {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(enc)) if (k !== 'sops') pairValues(v, p[k], file, out, secrets);
+  }
+}
+
+function documentsOf(text: string, file: string): unknown[] {
+  const problems: ManifestProblem[] = [];
+  const docs = decodeDocuments(text, file, problems).map((d) => d.value);
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  return docs;
+}
+
+function messageOf(err: unknown, file: string): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
+}
+
+async function generatorPlaintext(path: string, text: string, keys: KeyContext): Promise<Buffer> {
+  const format = sopsFormatOf(path);
+  if (format === 'dotenv') return Buffer.from(await decryptDotenvText(text, path, keys));
+  if (format === 'binary') {
+    // sops' binary store: {"data": "<the file>", "sops": {…}}.
+    const plain = JSON.parse(await decryptText(text, { format: 'json', source: path }, keys)) as { data?: unknown };
+    if (typeof plain.data !== 'string') throw new Error('not a sops binary file (no data field)');
+    return Buffer.from(plain.data);
+  }
+  return Buffer.from(await decryptText(text, { format: format === 'json' ? 'json' : 'yaml', source: path }, keys));
+}
+
+/**
+ * Verifies and decrypts the SOPS files among `files` (path → text, as committed) according to
+ * how the graph uses them. Plain files are left alone.
+ */
+export async function openSopsSources(files: ReadonlyMap<string, string>, uses: ReadonlyMap<string, FileUse[]>, keys: KeyContext): Promise<SopsSources> {
+  const out: SopsSources = { ciphertexts: new Map(), generatorPlaintext: new Map(), decryptedFiles: [], secrets: [], problems: [] };
+  const decrypted = new Set<string>();
+  for (const [path, list] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const text = files.get(path);
+    if (text === undefined || !isEncryptedSource(path, text)) continue;
+    const format = sopsFormatOf(path);
+    const asGenerator = list.filter((u) => u.ref.kind === 'generator-source');
+    const asManifest = list.filter((u) => u.ref.kind !== 'generator-source');
+    try {
+      if (format === 'ini') throw new UnsupportedSourceError('sops ini files are not supported (use dotenv, yaml, json or binary)');
+      const configMap = asGenerator.find((u) => u.ref.generator?.kind === 'configMapGenerator');
+      if (configMap) {
+        throw new UnsupportedSourceError(`is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`);
+      }
+      if (asGenerator.length > 0) {
+        const plain = await generatorPlaintext(path, text, keys);
+        out.generatorPlaintext.set(path, plain);
+        out.secrets.push(plain.toString('utf8'));
+      }
+      if (asManifest.length > 0) {
+        if (format !== 'yaml' && format !== 'json') throw new UnsupportedSourceError(`a ${format} file cannot be a Kubernetes manifest`);
+        const plainText = await decryptText(text, { format, source: path }, keys);
+        const encDocs = documentsOf(text, path);
+        const plainDocs = documentsOf(plainText, path);
+        encDocs.forEach((d, i) => pairValues(d, plainDocs[i], path, out.ciphertexts, out.secrets));
+      }
+      decrypted.add(path);
+    } catch (err) {
+      out.problems.push({ file: path, message: messageOf(err, path), reason: err instanceof UnsupportedSourceError ? 'not-supported' : decryptFailureReason(err) });
+    }
+  }
+  out.decryptedFiles = [...decrypted].sort();
+  return out;
+}
+
