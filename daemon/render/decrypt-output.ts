@@ -50,7 +50,8 @@ export function decodeRendered(stdout: string, label: string, map: ReadonlyMap<s
   const objects: RenderedObject[] = [];
   let read;
   try {
-    read = readManifests([{ path: label, text: stdout }]);
+    // Named as kustomize's output (a path ending in kustomization.yaml would be skipped as one).
+    read = readManifests([{ path: `${label} (kustomize build output)`, text: stdout }]);
   } catch (err) {
     if (err instanceof ManifestError) return { objects, problems: err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '') };
     throw err;
