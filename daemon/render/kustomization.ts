@@ -99,6 +99,8 @@ export function parseKustomization(text: string, file: string): ParsedKustomizat
 
 /** The repo-relative path `value` names from the kustomization dir, or undefined when it leaves the repository. */
 export function resolveRef(dir: string, value: string): string | undefined {
+  // An absolute path would name a file of the daemon's host, not of the repository.
+  if (posix.isAbsolute(value)) return undefined;
   const joined = posix.normalize(posix.join(dir === '' ? '.' : dir, value.replace(/\/+$/, '')));
   if (joined === '..' || joined.startsWith('../') || posix.isAbsolute(joined)) return undefined;
   return joined === '.' ? '' : joined;
