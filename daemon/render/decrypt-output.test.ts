@@ -12,11 +12,11 @@ const sops = 'sops:\n  mac: ENC[AES256_GCM,data:ZZZZ,iv:ZZZZ,tag:ZZZZ,type:str]\
 
 describe('decodeRendered', () => {
   it('decrypts verified ciphertext in sops-marked documents, keeps overlay metadata, drops the sops block', () => {
-    const out = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-db\n  namespace: secure\n  labels:\n    env: prod\nstringData:\n  password: ${c1}\n  n: ${c2}\n${sops}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n`;
+    const out = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-db\n  namespace: secure\n  labels:\n    env: prod\nstringData:\n  password: ${c1}\n  count: ${c2}\n${sops}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n`;
     const r = decodeRendered(out, 'apps/prod/kustomization.yaml', map);
     expect(r.problems).toEqual([]);
     expect(r.objects).toEqual([
-      { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prod-db', namespace: 'secure', labels: { env: 'prod' } }, stringData: { password: 'pw', n: '5' } }, file: 'apps/base/db.enc.yaml', decrypted: true },
+      { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prod-db', namespace: 'secure', labels: { env: 'prod' } }, stringData: { password: 'pw', count: '5' } }, file: 'apps/base/db.enc.yaml', decrypted: true },
       { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } }, file: 'apps/prod/kustomization.yaml', decrypted: false },
     ]);
   });
