@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptText, generateAgeIdentity, type KeyContext } from '../../keys/index.js';
 import { dirRevision } from '../../test/support/dir-revision.js';
 import { CanarySweep, makeCanary } from '../../test/reliability/canary.js';
-import { findRenderers, findTools } from '../../test/stack/tools.js';
+import { findRenderer, findTools } from '../../test/stack/tools.js';
 import { readManifests } from '../manifests/index.js';
 import { RenderCache, RenderError, renderKustomize, type KustomizeRenderInput, type KustomizeRenderResult } from './index.js';
 
@@ -64,7 +64,7 @@ function input(over: Partial<KustomizeRenderInput> & Pick<KustomizeRenderInput, 
 const objectsOf = (r: KustomizeRenderResult): unknown[] => r.objects.map((o) => o.object);
 
 beforeAll(async () => {
-  kustomize = findRenderers().kustomize;
+  kustomize = findRenderer('kustomize');
   sops = findTools().sops;
   const me = await generateAgeIdentity();
   const other = await generateAgeIdentity();
