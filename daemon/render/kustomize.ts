@@ -16,7 +16,7 @@ import { RenderError } from './errors.js';
 import { FifoFeeder, makeFifos } from './fifo.js';
 import { filesToMaterialize, kustomizationIn, walkKustomizations, type RepoView } from './graph.js';
 import { scratchPath, scratchRoot, withScratch, writeScratchFile } from './scratch.js';
-import { openSopsSources } from './sops-sources.js';
+import { openSopsSources, type OpenedSourceCache } from './sops-sources.js';
 import { RenderToolError, runTool } from './tool.js';
 
 export const DEFAULT_RENDER_TIMEOUT_MS = 120_000;
@@ -41,6 +41,8 @@ export interface KustomizeRenderInput {
   /** Parent of the scratch dirs (default: /dev/shm when usable). */
   scratchRoot?: string;
   cache?: RenderCache<KustomizeRenderResult>;
+  /** Verified SOPS files of this sync's last render, by blob id (one map per sync). */
+  sourceCache?: OpenedSourceCache;
 }
 
 export interface KustomizeRenderResult {
@@ -110,7 +112,7 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const bytes = new Map([...early, ...rest]);
 
   const texts = new Map([...graph.files.keys()].map((p) => [p, decoder.decode(bytes.get(p) ?? Buffer.alloc(0))] as const));
-  const sources = await openSopsSources(texts, graph.files, input.keys);
+  const sources = await openSopsSources(texts, graph.files, input.keys, input.sourceCache ? { ids, cache: input.sourceCache } : undefined);
   if (sources.problems.length > 0) fail('decrypt', sources.problems.map((p) => `${p.file}: ${p.message}`));
 
   const result = await withScratch(async (dir) => {

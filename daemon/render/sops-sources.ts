@@ -97,43 +97,78 @@ async function generatorPlaintext(path: string, text: string, keys: KeyContext):
   return Buffer.from(await decryptText(text, { format: format === 'json' ? 'json' : 'yaml', source: path }, keys));
 }
 
+/** What one verified file contributes; cached by blob id, so a commit re-verifies only the files it changed. */
+export interface OpenedSource {
+  generatorPlaintext?: Buffer;
+  ciphertexts: [string, CiphertextOrigin][];
+  secrets: string[];
+}
+
+/** Verified files by `<path>\0<blob id>\0<uses>`: memory only, like the engine's file cache. */
+export type OpenedSourceCache = Map<string, OpenedSource>;
+
+async function openOne(path: string, text: string, list: readonly FileUse[], keys: KeyContext): Promise<OpenedSource> {
+  const format = sopsFormatOf(path);
+  const asGenerator = list.filter((u) => u.ref.kind === 'generator-source');
+  const asManifest = list.filter((u) => u.ref.kind !== 'generator-source');
+  if (format === 'ini') throw new UnsupportedSourceError('sops ini files are not supported (use dotenv, yaml, json or binary)');
+  const configMap = asGenerator.find((u) => u.ref.generator?.kind === 'configMapGenerator');
+  if (configMap) {
+    throw new UnsupportedSourceError(`is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`);
+  }
+  const opened: OpenedSource = { ciphertexts: [], secrets: [] };
+  if (asGenerator.length > 0) {
+    opened.generatorPlaintext = await generatorPlaintext(path, text, keys);
+    opened.secrets.push(opened.generatorPlaintext.toString('utf8'));
+  }
+  if (asManifest.length > 0) {
+    if (format !== 'yaml' && format !== 'json') throw new UnsupportedSourceError(`a ${format} file cannot be a Kubernetes manifest`);
+    const plainText = await decryptText(text, { format, source: path }, keys);
+    const encDocs = documentsOf(text, path);
+    const plainDocs = documentsOf(plainText, path);
+    const pairs = new Map<string, CiphertextOrigin>();
+    encDocs.forEach((d, i) => pairValues(d, plainDocs[i], path, pairs, opened.secrets));
+    opened.ciphertexts = [...pairs];
+  }
+  return opened;
+}
+
 /**
  * Verifies and decrypts the SOPS files among `files` (path → text, as committed) according to
- * how the graph uses them. Plain files are left alone.
+ * how the graph uses them. Plain files are left alone. With `ids` (path → blob id) and a
+ * `cache`, a file verified before with the same content and uses is not decrypted again.
  */
-export async function openSopsSources(files: ReadonlyMap<string, string>, uses: ReadonlyMap<string, FileUse[]>, keys: KeyContext): Promise<SopsSources> {
+export async function openSopsSources(
+  files: ReadonlyMap<string, string>,
+  uses: ReadonlyMap<string, FileUse[]>,
+  keys: KeyContext,
+  cached?: { ids: ReadonlyMap<string, string>; cache: OpenedSourceCache },
+): Promise<SopsSources> {
   const out: SopsSources = { ciphertexts: new Map(), generatorPlaintext: new Map(), decryptedFiles: [], secrets: [], problems: [] };
   const decrypted = new Set<string>();
+  const live = new Set<string>();
   for (const [path, list] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const text = files.get(path);
     if (text === undefined || !isEncryptedSource(path, text)) continue;
-    const format = sopsFormatOf(path);
-    const asGenerator = list.filter((u) => u.ref.kind === 'generator-source');
-    const asManifest = list.filter((u) => u.ref.kind !== 'generator-source');
+    const id = cached?.ids.get(path);
+    const key = id ? `${path}\0${id}\0${[...new Set(list.map((u) => `${u.ref.kind}:${u.ref.generator?.kind ?? ''}`))].sort().join(',')}` : undefined;
     try {
-      if (format === 'ini') throw new UnsupportedSourceError('sops ini files are not supported (use dotenv, yaml, json or binary)');
-      const configMap = asGenerator.find((u) => u.ref.generator?.kind === 'configMapGenerator');
-      if (configMap) {
-        throw new UnsupportedSourceError(`is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`);
+      let opened = key === undefined ? undefined : cached?.cache.get(key);
+      if (opened === undefined) {
+        opened = await openOne(path, text, list, keys);
+        if (key !== undefined) cached?.cache.set(key, opened);
       }
-      if (asGenerator.length > 0) {
-        const plain = await generatorPlaintext(path, text, keys);
-        out.generatorPlaintext.set(path, plain);
-        out.secrets.push(plain.toString('utf8'));
-      }
-      if (asManifest.length > 0) {
-        if (format !== 'yaml' && format !== 'json') throw new UnsupportedSourceError(`a ${format} file cannot be a Kubernetes manifest`);
-        const plainText = await decryptText(text, { format, source: path }, keys);
-        const encDocs = documentsOf(text, path);
-        const plainDocs = documentsOf(plainText, path);
-        encDocs.forEach((d, i) => pairValues(d, plainDocs[i], path, out.ciphertexts, out.secrets));
-      }
+      if (key !== undefined) live.add(key);
+      if (opened.generatorPlaintext !== undefined) out.generatorPlaintext.set(path, opened.generatorPlaintext);
+      for (const [c, o] of opened.ciphertexts) out.ciphertexts.set(c, o);
+      out.secrets.push(...opened.secrets);
       decrypted.add(path);
     } catch (err) {
       out.problems.push({ file: path, message: messageOf(err, path), reason: err instanceof UnsupportedSourceError ? 'not-supported' : decryptFailureReason(err) });
     }
   }
+  // Keep only what this render used: the cache never outgrows one revision's files.
+  if (cached) for (const k of [...cached.cache.keys()]) if (!live.has(k)) cached.cache.delete(k);
   out.decryptedFiles = [...decrypted].sort();
   return out;
 }
-
