@@ -225,7 +225,7 @@ describe('renderKustomize: no plaintext at rest', () => {
     const sweep = new CanarySweep(Object.values(canaries));
     for (const root of ['/dev/shm', tmpdir(), scratchRoot]) {
       // `work` held the plaintext the test itself handed to sops (removed right after).
-      await sweep.dir(root, { exclude: (p) => p.startsWith(work), maxFiles: 50_000, maxFileBytes: 8 << 20 });
+      await sweep.dir(root, { exclude: (p) => p.startsWith(work), maxFiles: 20_000, maxFileBytes: 4 << 20 });
     }
     expect(sweep.describe()).toEqual([]);
     expect(sweep.stats.files).toBeGreaterThan(0);
