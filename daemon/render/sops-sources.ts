@@ -117,6 +117,11 @@ async function openOne(path: string, text: string, list: readonly FileUse[], key
     throw new UnsupportedSourceError(`is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`);
   }
   const opened: OpenedSource = { ciphertexts: [], secrets: [] };
+  if (format === 'dotenv' && asGenerator.some((u) => u.ref.generator?.use === 'files') && /^#/m.test(text)) {
+    // `envs:` ignores comment lines, so they do not matter there; as a `files:` value the whole
+    // text counts, and we do not reproduce sops' encrypted comments: refuse rather than differ.
+    throw new UnsupportedSourceError('is a sops dotenv file with comment lines used under secretGenerator files:; use envs: or remove the comments');
+  }
   if (asGenerator.length > 0) {
     opened.generatorPlaintext = await generatorPlaintext(path, text, keys);
     opened.secrets.push(opened.generatorPlaintext.toString('utf8'));
