@@ -6,7 +6,7 @@ import { decryptDotenvText, dotenvToSopsJson, isSopsDotenv } from './dotenv.js';
 import { FormatError, NoMatchingKeyError, TamperedError } from './errors.js';
 
 const td = (f: string): string => readFileSync(fileURLToPath(new URL(`../testdata/${f}`, import.meta.url)), 'utf8');
-const keys = { ageIdentities: parseIdentityFile(td('test-age-key.txt')) };
+const keys = { ageIdentities: parseIdentityFile(td('test-age-key.txt'), 'test-age-key.txt') };
 const enc = td('sops-encrypted.env');
 
 describe('sops dotenv (files written by the real sops 3.13.3)', () => {
