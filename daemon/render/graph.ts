@@ -4,6 +4,7 @@
 // remote without the host on the allow-list refuses the render, naming the kustomization file
 // and the field. What the walk finds also decides what is laid out in scratch, which files are
 // verified and decrypted, and the render's cache key.
+import { stripUserinfo } from '../git/index.js';
 import { KUSTOMIZATION_FILES, parseKustomization, resolveRef, type KustomizationRef } from './kustomization.js';
 import { hostAllowed, remoteHost } from './remote.js';
 
@@ -26,7 +27,7 @@ export interface KustomizeGraph {
   dirs: string[];
   /** Every file named by a reference, with how it is used (a file may be used more than once). */
   files: Map<string, FileUse[]>;
-  /** Allowed remote references (kustomize fetches them). */
+  /** Allowed remote references (kustomize fetches them); `value` without userinfo. */
   remotes: { kustomization: string; field: string; value: string; host: string }[];
   problems: string[];
 }
@@ -66,13 +67,15 @@ export async function walkKustomizations(repo: RepoView, syncPath: string, allow
     const parsed = parseKustomization(await repo.read(kfile), kfile);
     graph.problems.push(...parsed.problems);
     for (const ref of parsed.refs) {
-      const at = `${kfile}: ${ref.field} "${ref.value}"`;
+      // A remote URL may carry credentials: never repeat them in a message.
+      const shown = stripUserinfo(ref.value);
+      const at = `${kfile}: ${ref.field} "${shown}"`;
       const path = resolveRef(dir, ref.value);
       const local = path !== undefined && (repo.files.has(path) || directories.has(path));
       if (!local) {
         const host = remoteHost(ref.value);
         if (host !== undefined && (ref.kind === 'target' || ref.kind === 'plugin')) {
-          if (hostAllowed(host, allowRemoteHosts)) graph.remotes.push({ kustomization: kfile, field: ref.field, value: ref.value, host });
+          if (hostAllowed(host, allowRemoteHosts)) graph.remotes.push({ kustomization: kfile, field: ref.field, value: shown, host });
           else graph.problems.push(`${at} is a remote reference to ${host}, which the sync does not allow (render.kustomize.allowRemoteHosts)`);
         } else if (path === undefined) {
           graph.problems.push(`${at} leaves the repository`);

@@ -14,6 +14,8 @@ import { encryptText, generateAgeIdentity, type KeyContext } from '../../keys/in
 import { dirRevision } from '../../test/support/dir-revision.js';
 import { CanarySweep, makeCanary } from '../../test/reliability/canary.js';
 import { findRenderer, findTools } from '../../test/stack/tools.js';
+import { authedUrl, createRepo } from '../../test/stack/gitserver.js';
+import { sharedOrOwnGitServer } from '../../test/support/git-server.js';
 import { readManifests } from '../manifests/index.js';
 import { RenderCache, RenderError, renderKustomize, type KustomizeRenderInput, type KustomizeRenderResult } from './index.js';
 
@@ -200,6 +202,36 @@ describe('renderKustomize: refusals and limits', () => {
   it('output above the limit is refused', async () => {
     const err = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir), maxOutputBytes: 512 })).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/output-limit/);
+  });
+});
+
+describe('renderKustomize: remote base from an allow-listed host', () => {
+  it('is refused by default and fetched (real git http-backend) when the host is allow-listed; credentials never in messages', async () => {
+    const server = await sharedOrOwnGitServer();
+    try {
+      const name = `render-remote-${Date.now()}`;
+      await createRepo(server.info, name, {
+        'base/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+        'base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote-cm\ndata:\n  a: b\n',
+      });
+      const url = `${authedUrl(server.info, name)}//base?ref=main`;
+      const revision = dirRevision(repoDir, { 'apps/remote-ok/kustomization.yaml': `namespace: team\nresources:\n  - ${url}\n` });
+      const host = new URL(server.info.url).hostname;
+      const refused = await renderKustomize(input({ path: 'apps/remote-ok', revision })).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RenderError);
+      expect((refused as Error).message).toContain(`is a remote reference to ${host}`);
+      expect((refused as Error).message).not.toContain(server.info.password);
+      const cache = new RenderCache<KustomizeRenderResult>();
+      const r = await renderKustomize(input({ path: 'apps/remote-ok', revision, allowRemoteHosts: [host], cache }));
+      expect(r.objects.map((o) => [o.object.kind, o.object.metadata.name, o.object.metadata.namespace])).toEqual([['ConfigMap', 'remote-cm', 'team']]);
+      expect(r.warnings.join('\n')).toContain(`allow-listed host ${host}`);
+      expect(r.warnings.join('\n')).not.toContain(server.info.password);
+      // A remote can move without a commit here: never served from the cache.
+      expect((await renderKustomize(input({ path: 'apps/remote-ok', revision, allowRemoteHosts: [host], cache }))).cached).toBe(false);
+      expect(readdirSync(scratchRoot)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
