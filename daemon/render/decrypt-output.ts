@@ -35,7 +35,16 @@ function replaceCiphertext(value: unknown, path: string, map: ReadonlyMap<string
     from.add(origin.file);
     return origin.value;
   }
-  if (Array.isArray(value)) return value.map((v, i) => replaceCiphertext(v, `${path}[${i}]`, map, from, unknown));
+  if (Array.isArray(value)) {
+    // sops keeps a comment inside a list as an encrypted item; decrypted, it is no item at all.
+    const items: unknown[] = [];
+    value.forEach((v, i) => {
+      const origin = typeof v === 'string' ? map.get(v) : undefined;
+      if (origin?.comment) from.add(origin.file);
+      else items.push(replaceCiphertext(v, `${path}[${i}]`, map, from, unknown));
+    });
+    return items;
+  }
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = replaceCiphertext(v, path ? `${path}.${k}` : k, map, from, unknown);

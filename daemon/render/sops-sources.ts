@@ -34,6 +34,8 @@ export interface CiphertextOrigin {
   file: string;
   /** Its plaintext value (typed as sops recorded it). */
   value: unknown;
+  /** An encrypted comment sops stored as a sequence item: `sops decrypt` drops it from the list. */
+  comment?: true;
 }
 
 export interface SopsSources {
@@ -52,6 +54,7 @@ export interface SopsSources {
 class UnsupportedSourceError extends Error {}
 
 const ENC = /^ENC\[AES256_GCM,data:/;
+const ENC_COMMENT = /^ENC\[AES256_GCM,data:.*,type:comment\]$/;
 
 /** Pairs each `ENC[…]` string of the encrypted documents with the value at the same path of the decrypted ones. */
 function pairValues(enc: unknown, plain: unknown, file: string, out: Map<string, CiphertextOrigin>, secrets: string[]): void {
@@ -63,8 +66,13 @@ function pairValues(enc: unknown, plain: unknown, file: string, out: Map<string,
     return;
   }
   if (Array.isArray(enc)) {
+    // A comment inside a sequence is an item in the encrypted file and none in the plaintext.
     const p = Array.isArray(plain) ? plain : [];
-    enc.forEach((e, i) => pairValues(e, p[i], file, out, secrets));
+    let i = 0;
+    for (const e of enc) {
+      if (typeof e === 'string' && ENC_COMMENT.test(e)) out.set(e, { file, value: null, comment: true });
+      else pairValues(e, p[i++], file, out, secrets);
+    }
     return;
   }
   if (typeof enc === 'object' && enc !== null) {
