@@ -115,14 +115,21 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const sources = await openSopsSources(texts, graph.files, input.keys, input.sourceCache ? { ids, cache: input.sourceCache } : undefined);
   if (sources.problems.length > 0) fail('decrypt', sources.problems.map((p) => `${p.file}: ${p.message}`));
 
+  const root = input.scratchRoot ?? scratchRoot();
   const result = await withScratch(async (dir) => {
     const fifos: { path: string; content: Buffer }[] = [];
-    for (const p of inputs) {
-      const plain = sources.generatorPlaintext.get(p);
-      if (plain !== undefined) fifos.push({ path: scratchPath(dir, p), content: plain });
-      else await writeScratchFile(dir, p, bytes.get(p) ?? Buffer.alloc(0));
+    try {
+      for (const p of inputs) {
+        const plain = sources.generatorPlaintext.get(p);
+        if (plain !== undefined) fifos.push({ path: scratchPath(dir, p), content: plain });
+        else await writeScratchFile(dir, p, bytes.get(p) ?? Buffer.alloc(0));
+      }
+      await makeFifos(fifos.map((f) => f.path));
+    } catch (err) {
+      // ENOSPC on a small /dev/shm is the likely case: say where, and how to move it.
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      fail('tool', [`${graph.root}: cannot lay out ${inputs.length} files for kustomize in ${root} (${why}); set GITOPS_SEAL_RENDER_DIR to a larger memory-backed directory`], err);
     }
-    await makeFifos(fifos.map((f) => f.path));
     const feeder = new FifoFeeder(fifos);
     feeder.start();
     let out;
@@ -150,7 +157,7 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
     }
     if (feeder.error) fail('tool', [`${graph.root}: ${feeder.error.message}`]);
     return out;
-  }, input.scratchRoot ?? scratchRoot());
+  }, root);
 
   const decoded = decodeRendered(result.stdout.toString('utf8'), graph.root, sources.ciphertexts);
   if (decoded.problems.length > 0) fail('output', decoded.problems);
