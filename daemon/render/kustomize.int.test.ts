@@ -4,7 +4,7 @@
 // Parity is object-for-object, in order: our objects equal what `kustomize build` prints for
 // the same tree, decoded by the same reader.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,6 +251,21 @@ describe('renderKustomize: cache', () => {
 });
 
 describe('renderKustomize: no plaintext at rest', () => {
+  it('while kustomize runs, no regular file in scratch holds plaintext; generator sources are FIFOs', async () => {
+    // The real kustomize behind a probe that lists scratch before exec'ing it (FIFOs are listed,
+    // not read: reading one would consume kustomize's copy).
+    const probeOut = join(work, 'probe.txt');
+    const probe = join(work, 'kustomize-probe.sh');
+    const needles = Object.values(canaries).join('\\|');
+    writeFileSync(probe, `#!/bin/sh\n{ echo FIFOS; find . -type p; echo HITS; find . -type f -exec grep -l '${needles}' {} +; } > ${probeOut} 2>&1\nexec ${kustomize} "$@"\n`, { mode: 0o755 });
+    const r = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), kustomize: probe }));
+    expect(r.objects.length).toBeGreaterThan(3);
+    const [fifos, hits] = readFileSync(probeOut, 'utf8').split('HITS\n') as [string, string];
+    expect(fifos.split('\n').filter((l) => l.startsWith('./')).sort()).toEqual(['./apps/secure/overlay/api.enc.env', './apps/secure/overlay/tls.enc.key']);
+    expect(hits.trim()).toBe('');
+  });
+
+
   it('finds no canary under /dev/shm, the temp dir or the scratch root after renders, errors and timeouts', async () => {
     await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), scratchRoot: undefined }));
     await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), timeoutMs: 1, scratchRoot: undefined })).catch(() => undefined);
