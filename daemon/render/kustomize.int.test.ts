@@ -128,6 +128,10 @@ describe('renderKustomize: SOPS inputs', () => {
     expect('sops' in (db?.object ?? {})).toBe(false);
     const gen = [...byName.keys()].find((n) => n?.startsWith('prod-api-creds-'));
     expect(gen).toBeDefined();
+    expect(byName.get(gen)?.file).toBe('apps/secure/overlay/api.enc.env');
+    expect(byName.get(gen)?.decrypted).toBe(true);
+    const tlsName = [...byName.keys()].find((n) => n?.startsWith('prod-tls-'));
+    expect(byName.get(tlsName)?.file).toBe('apps/secure/overlay/tls.enc.key');
     expect(r.decryptedFiles).toEqual(['apps/secure/base/db-secret.enc.yaml', 'apps/secure/overlay/api.enc.env', 'apps/secure/overlay/tls.enc.key']);
   });
 

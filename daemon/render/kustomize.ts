@@ -14,7 +14,7 @@ import { contentId, renderKey, type RenderCache } from './cache.js';
 import { decodeRendered, type RenderedObject } from './decrypt-output.js';
 import { RenderError } from './errors.js';
 import { FifoFeeder, makeFifos } from './fifo.js';
-import { filesToMaterialize, kustomizationIn, walkKustomizations, type RepoView } from './graph.js';
+import { filesToMaterialize, kustomizationIn, walkKustomizations, type KustomizeGraph, type RepoView } from './graph.js';
 import { scratchPath, scratchRoot, withScratch, writeScratchFile } from './scratch.js';
 import { openSopsSources, type OpenedSourceCache } from './sops-sources.js';
 import { RenderToolError, runTool } from './tool.js';
@@ -79,6 +79,30 @@ async function readAll(revision: KustomizeRenderInput['revision'], paths: readon
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker));
   return out;
+}
+
+/**
+ * A Secret a secretGenerator made from SOPS sources is attributed to its first encrypted source
+ * (so a refusal names the file the user edits) and marked decrypted. kustomize's output does
+ * not say which generator made an object; the generator's name inside the object's name
+ * (prefix/suffix and hash added around it) is the match.
+ */
+function attributeGenerated(objects: RenderedObject[], uses: KustomizeGraph['files'], plaintext: ReadonlyMap<string, Buffer>): void {
+  const byGenerator = new Map<string, string>();
+  for (const [path, list] of uses) {
+    if (!plaintext.has(path)) continue;
+    for (const u of list) if (u.ref.generator?.kind === 'secretGenerator' && !byGenerator.has(u.ref.generator.name)) byGenerator.set(u.ref.generator.name, path);
+  }
+  if (byGenerator.size === 0) return;
+  const names = [...byGenerator.keys()].sort((a, b) => b.length - a.length);
+  for (const o of objects) {
+    if (o.decrypted || o.object.kind !== 'Secret' || o.object.apiVersion !== 'v1') continue;
+    const name = o.object.metadata.name ?? '';
+    const gen = names.find((g) => name === g || name.startsWith(`${g}-`) || name.endsWith(`-${g}`) || name.includes(`-${g}-`));
+    if (gen === undefined) continue;
+    o.file = byGenerator.get(gen) as string;
+    o.decrypted = true;
+  }
 }
 
 export async function renderKustomize(input: KustomizeRenderInput): Promise<KustomizeRenderResult> {
@@ -161,6 +185,7 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
 
   const decoded = decodeRendered(result.stdout.toString('utf8'), graph.root, sources.ciphertexts);
   if (decoded.problems.length > 0) fail('output', decoded.problems);
+  attributeGenerated(decoded.objects, graph.files, sources.generatorPlaintext);
   const warnings = [
     ...(result.stderr ? [`${graph.root}: kustomize: ${result.stderr}`] : []),
     ...graph.remotes.map((r) => `${r.kustomization}: ${r.field} "${r.value}" fetched from allow-listed host ${r.host}`),
