@@ -81,6 +81,12 @@ async function readAll(revision: KustomizeRenderInput['revision'], paths: readon
   return out;
 }
 
+const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+
+function proxyEnv(): Record<string, string> {
+  return Object.fromEntries(PROXY_VARS.flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
+}
+
 /**
  * A Secret a secretGenerator made from SOPS sources is attributed to its first encrypted source
  * (so a refusal names the file the user edits) and marked decrypted. kustomize's output does
@@ -168,6 +174,8 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
         args: ['build', input.path === '' ? '.' : input.path],
         cwd: dir,
         scratch: dir,
+        // Only a render that fetches an allow-listed remote gets the daemon's proxy settings.
+        env: graph.remotes.length > 0 ? proxyEnv() : {},
         timeoutMs: input.timeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS,
         maxOutputBytes: input.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         secrets: () => sources.secrets,
