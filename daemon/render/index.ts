@@ -9,4 +9,5 @@ export { runTool, cleanEnv, redactToolText, RenderToolError, type ToolRun, type 
 export { withScratch, scratchRoot, sweepScratch, writeScratchFile, SCRATCH_PREFIX } from './scratch.js';
 export { FifoFeeder, makeFifos, type FifoSource } from './fifo.js';
 export { findRenderer, RendererNotFoundError, type Renderer } from './bins.js';
-export { remoteHost, hostAllowed } from './remote.js';
+export { remoteHost, hostAllowed, allowListEntryProblem } from './remote.js';
+export type { RenderSpec, KustomizeRenderSpec } from './types.js';

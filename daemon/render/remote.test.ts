@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, remoteHost } from './remote.js';
+import { allowListEntryProblem, hostAllowed, remoteHost } from './remote.js';
 
 describe('remoteHost', () => {
   it.each([
@@ -22,5 +22,15 @@ describe('hostAllowed', () => {
     expect(hostAllowed('git.corp.example', ['*.corp.example'])).toBe(true);
     expect(hostAllowed('corp.example', ['*.corp.example'])).toBe(false);
     expect(hostAllowed('github.com', [])).toBe(false);
+  });
+});
+
+describe('allowListEntryProblem', () => {
+  it('accepts hosts and subdomain wildcards, names what is wrong otherwise', () => {
+    for (const ok of ['github.com', 'GitLab.example.com', '*.corp.example', 'localhost', '127.0.0.1']) expect(allowListEntryProblem(ok)).toBeUndefined();
+    expect(allowListEntryProblem('https://github.com')).toMatch(/not a host name/);
+    expect(allowListEntryProblem('github.com:443')).toMatch(/not a host name/);
+    expect(allowListEntryProblem('*')).toMatch(/not a host name/);
+    expect(allowListEntryProblem('*.com')).toMatch(/wildcard needs a domain with a dot/);
   });
 });
