@@ -16,6 +16,7 @@ import { CanarySweep, makeCanary } from '../../test/reliability/canary.js';
 import { findRenderer, findTools } from '../../test/stack/tools.js';
 import { authedUrl, createRepo } from '../../test/stack/gitserver.js';
 import { sharedOrOwnGitServer } from '../../test/support/git-server.js';
+import { GitSource } from '../source/index.js';
 import { readManifests } from '../manifests/index.js';
 import { RenderCache, RenderError, renderKustomize, type KustomizeRenderInput, type KustomizeRenderResult } from './index.js';
 
@@ -234,6 +235,29 @@ describe('renderKustomize: remote base from an allow-listed host', () => {
       expect((await renderKustomize(input({ path: 'apps/remote-ok', revision, allowRemoteHosts: [host], cache }))).cached).toBe(false);
       expect(readdirSync(scratchRoot)).toEqual([]);
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('renderKustomize: a revision fetched from Git', () => {
+  it('renders the same objects from a GitSource revision (real blob ids) and caches by them', async () => {
+    const server = await sharedOrOwnGitServer();
+    const cacheDir = mkdtempSync(join(work, 'git-cache-'));
+    try {
+      const name = `render-fixtures-${Date.now()}`;
+      const local = dirRevision(repoDir, secureFiles);
+      await createRepo(server.info, name, Object.fromEntries([...local.files].map(([p, b]) => [p, Buffer.from(b).toString('utf8')])));
+      const source = new GitSource({ name, url: `${server.info.url}${name}.git`, ref: { branch: 'main' }, auth: async () => ({ username: server.info.username, password: server.info.password }) }, cacheDir);
+      const revision = await source.fetch();
+      const cache = new RenderCache<KustomizeRenderResult>();
+      const fromGit = await renderKustomize(input({ path: 'apps/secure/overlay', revision, cache }));
+      const fromDir = await renderKustomize(input({ path: 'apps/secure/overlay', revision: local }));
+      expect(fromGit.objects).toEqual(fromDir.objects);
+      expect(fromGit.key).toBe(fromDir.key); // same blob ids, same key
+      expect((await renderKustomize(input({ path: 'apps/secure/overlay', revision, cache }))).cached).toBe(true);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
       await server.stop();
     }
   });
