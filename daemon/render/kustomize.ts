@@ -120,6 +120,7 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const allFiles = new Set(ids.keys());
   const decoder = new TextDecoder('utf-8');
   const repo: RepoView = { files: allFiles, read: async (p) => decoder.decode(await revision.readFile(p)) };
+  if (kustomizationIn(allFiles, input.path) === undefined) fail('graph', [`${input.path || '/'}: no kustomization.yaml, kustomization.yml or Kustomization in this revision`]);
   const graph = await walkKustomizations(repo, input.path, input.allowRemoteHosts ?? []);
   if (graph.problems.length > 0) fail('graph', graph.problems);
   const inputs = filesToMaterialize(allFiles, graph);
