@@ -146,6 +146,10 @@ describe('renderKustomize: SOPS inputs', () => {
     expect((err as Error).message).toContain('apps/secure/base/db-secret.enc.yaml');
     expect((err as Error).message).toMatch(/tampered/);
     expect(readdirSync(scratchRoot)).toEqual([]);
+    const otherKey = await encryptText(dbSecret(), { format: 'yaml', source: 'x', keys: { age: [otherRecipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, keys);
+    const wrong = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': otherKey }) })).catch((e: unknown) => e);
+    expect((wrong as RenderError).stage).toBe('decrypt');
+    expect((wrong as Error).message).toMatch(/apps\/secure\/base\/db-secret\.enc\.yaml: .*no key could decrypt/);
   });
 
   it('refuses a tampered generator source and a wrong-key file, naming each', async () => {
