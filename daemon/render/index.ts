@@ -6,7 +6,7 @@ export type { OpenedSourceCache } from './sops-sources.js';
 export { RenderError, type RenderStage } from './errors.js';
 export { RenderCache, renderKey, contentId, type RenderKeyParts } from './cache.js';
 export { runTool, cleanEnv, redactToolText, RenderToolError, type ToolRun, type ToolOutput, type RenderToolFailure } from './tool.js';
-export { withScratch, scratchRoot, sweepScratch, writeScratchFile, SCRATCH_PREFIX } from './scratch.js';
+export { withScratch, scratchRoot, sweepScratch, writeScratchFile, writeScratchFiles, SCRATCH_PREFIX } from './scratch.js';
 export { FifoFeeder, makeFifos, type FifoSource } from './fifo.js';
 export { findRenderer, RendererNotFoundError, type Renderer } from './bins.js';
 export { remoteHost, hostAllowed, allowListEntryProblem } from './remote.js';

@@ -15,7 +15,7 @@ import { decodeRendered, type RenderedObject } from './decrypt-output.js';
 import { RenderError } from './errors.js';
 import { FifoFeeder, makeFifos } from './fifo.js';
 import { filesToMaterialize, kustomizationIn, walkKustomizations, type KustomizeGraph, type RepoView } from './graph.js';
-import { scratchPath, scratchRoot, withScratch, writeScratchFile } from './scratch.js';
+import { scratchPath, scratchRoot, withScratch, writeScratchFiles } from './scratch.js';
 import { openSopsSources, type OpenedSourceCache } from './sops-sources.js';
 import { RenderToolError, runTool } from './tool.js';
 
@@ -150,11 +150,13 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const result = await withScratch(async (dir) => {
     const fifos: { path: string; content: Buffer }[] = [];
     try {
+      const regular = new Map<string, Uint8Array>();
       for (const p of inputs) {
         const plain = sources.generatorPlaintext.get(p);
         if (plain !== undefined) fifos.push({ path: scratchPath(dir, p), content: plain });
-        else await writeScratchFile(dir, p, bytes.get(p) ?? Buffer.alloc(0));
+        else regular.set(p, bytes.get(p) ?? Buffer.alloc(0));
       }
+      await writeScratchFiles(dir, regular);
       await makeFifos(fifos.map((f) => f.path));
     } catch (err) {
       // ENOSPC on a small /dev/shm is the likely case: say where, and how to move it.

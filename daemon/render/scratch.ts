@@ -62,6 +62,24 @@ export async function writeScratchFile(dir: string, repoPath: string, bytes: Uin
   return full;
 }
 
+/**
+ * Lays out many non-secret files at once: each directory made once, writes overlapped (one by
+ * one, 1,000 small files took ~1.9 s at load 15; a monorepo's whole tree is 10× that).
+ */
+export async function writeScratchFiles(dir: string, files: ReadonlyMap<string, Uint8Array>, concurrency = 16): Promise<void> {
+  const full = [...files].map(([p, b]) => [scratchPath(dir, p), b] as const);
+  const dirs = [...new Set(full.map(([p]) => dirname(p)))].sort();
+  for (const d of dirs) await mkdir(d, { recursive: true, mode: 0o700 });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < full.length) {
+      const [p, b] = full[next++] as (typeof full)[number];
+      await writeFile(p, b, { mode: 0o600 });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, full.length) }, worker));
+}
+
 /** Repo-relative directory of a repo-relative file path (`''` for the root). */
 export function repoDir(path: string): string {
   const d = posix.dirname(path);
