@@ -5,9 +5,11 @@
 // FIFO like a file (os.ReadFile reads to EOF), and the generator's hash suffix is the one of
 // the same content in a regular file (daemon/render/kustomize.int.test.ts checks both).
 //
-// One open of the FIFO by the reader = one copy of the content, then EOF (we close). Before
-// serving the next open we wait until the previous reader has closed its end: a writer that
-// reopened while the reader was still draining would append a second copy to the first read.
+// One open of the FIFO by the reader = one copy of the content, then EOF (we close). Each
+// delivery waits, via /proc/<reader pid>/fd, first until the reader's open(2) has returned and
+// then, after our close, until it has closed its end: a writer that reopened while the reader
+// was still opening or draining would append a second copy to the first read (seen: 1 in 20
+// renders before the first wait existed).
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { open, readdir, readlink } from 'node:fs/promises';
@@ -115,12 +117,22 @@ export class FifoFeeder {
             else throw err;
           }
         }
+        // Close only once the reader's open(2) has returned (its fd is listed): our open
+        // succeeds as soon as a reader is *in* open(2), and if we closed and reopened before
+        // its fd existed, we could not tell that reader from a new one and would write twice.
+        await this.readerAttached(src.path);
       } finally {
         await fh.close();
       }
       this.reads.set(src.path, (this.reads.get(src.path) ?? 0) + 1);
       await this.readerClosed(src.path);
     }
+  }
+
+  private async readerAttached(path: string): Promise<void> {
+    // While we hold the write end the reader cannot reach EOF, so its fd stays until we close.
+    if (this.pid === undefined) return;
+    while (!this.stopped && !(await heldOpenBy(this.pid, path))) await sleep(1);
   }
 
   private async readerClosed(path: string): Promise<void> {

@@ -136,6 +136,17 @@ describe('renderKustomize: SOPS inputs', () => {
     expect(r.decryptedFiles).toEqual(['apps/secure/base/db-secret.enc.yaml', 'apps/secure/overlay/api.enc.env', 'apps/secure/overlay/tls.enc.key']);
   });
 
+  it('serves each FIFO exactly once per open, render after render (a reopen race once doubled the content ~1 in 20)', async () => {
+    // The source alone in its directory: the FIFO's directory must be made too.
+    const revision = dirRevision(repoDir, { 'apps/gen/secrets/api.enc.env': secureFiles['apps/secure/overlay/api.enc.env'] as string, 'apps/gen/kustomization.yaml': 'secretGenerator:\n  - name: api-creds\n    envs: [secrets/api.enc.env]\n' });
+    const names = new Set<string>();
+    for (let i = 0; i < 15; i++) {
+      const r = await renderKustomize(input({ path: 'apps/gen', revision }));
+      names.add(r.objects.map((o) => o.object.metadata.name).join(','));
+    }
+    expect(names.size).toBe(1);
+  });
+
   it('refuses a tampered resource file, naming it; nothing rendered', async () => {
     const enc = secureFiles['apps/secure/base/db-secret.enc.yaml'] as string;
     const tampered = enc.replace(/(DB_PASSWORD: ENC\[AES256_GCM,data:)(.)/, (_m, a: string, c: string) => `${a}${c === 'A' ? 'B' : 'A'}`);

@@ -8,6 +8,8 @@
 //                           sources as FIFOs (fifo.ts), in a 0700 memory-backed dir
 //   tool (tool.ts)          kustomize build, clean env, timeout, output cap, redacted errors
 //   output (decrypt-output) decode; decrypt only ciphertext that came from verified files
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { KeyContext } from '../../keys/index.js';
 import type { Revision } from '../source/types.js';
 import { contentId, renderKey, type RenderCache } from './cache.js';
@@ -157,11 +159,13 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
         else regular.set(p, bytes.get(p) ?? Buffer.alloc(0));
       }
       await writeScratchFiles(dir, regular);
+      for (const d of new Set(fifos.map((f) => dirname(f.path)))) await mkdir(d, { recursive: true, mode: 0o700 });
       await makeFifos(fifos.map((f) => f.path));
     } catch (err) {
       // ENOSPC on a small /dev/shm is the likely case: say where, and how to move it.
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      fail('tool', [`${graph.root}: cannot lay out ${inputs.length} files for kustomize in ${root} (${why}); set GITOPS_SEAL_RENDER_DIR to a larger memory-backed directory`], err);
+      const hint = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? '; set GITOPS_SEAL_RENDER_DIR to a larger memory-backed directory' : '';
+      fail('tool', [`${graph.root}: cannot lay out ${inputs.length} files for kustomize in ${root} (${why})${hint}`], err);
     }
     const feeder = new FifoFeeder(fifos);
     feeder.start();
