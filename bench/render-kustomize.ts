@@ -33,7 +33,8 @@ function object(i: number): string {
   return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  selector:\n    matchLabels: {app: app-${i}}\n  template:\n    metadata:\n      labels: {app: app-${i}}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0.0\n`;
 }
 
-const secret = (i: number): string => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-${i}\ntype: Opaque\nstringData:\n  password: pw-${i}\n`;
+const secret = (i: number): string =>
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-${i}\ntype: Opaque\nstringData:\n  password: pw-${i}\n`;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -53,11 +54,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < ENCRYPTED; i++) {
       const p = `apps/base/secret-${i}.enc.yaml`;
       plain[p] = secret(i);
-      files[p] = await encryptText(secret(i), { format: 'yaml', source: p, keys: { age: [me.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, keys);
+      files[p] = await encryptText(
+        secret(i),
+        { format: 'yaml', source: p, keys: { age: [me.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+        keys,
+      );
       resources.push(`secret-${i}.enc.yaml`);
     }
     files['apps/base/kustomization.yaml'] = `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}`;
-    files['apps/prod/kustomization.yaml'] = 'namespace: prod\nnamePrefix: prod-\nlabels:\n  - pairs: {env: prod}\nresources: [../base]\nimages:\n  - name: registry.example.com/app\n    newTag: 1.2.3\n';
+    files['apps/prod/kustomization.yaml'] =
+      'namespace: prod\nnamePrefix: prod-\nlabels:\n  - pairs: {env: prod}\nresources: [../base]\nimages:\n  - name: registry.example.com/app\n    newTag: 1.2.3\n';
     // The plaintext tree for the reference `kustomize build` (a bench's own temp dir, removed below).
     const ref = join(dir, 'plain');
     for (const [p, t] of Object.entries({ ...files, ...plain })) {
@@ -94,11 +100,19 @@ async function main(): Promise<void> {
       if (after.cached) throw new Error('expected a re-render');
     }
     const f = (ms: number): string => `${ms.toFixed(0)} ms`;
-    console.log(`objects rendered: ${objects} (${ENCRYPTED} SOPS-encrypted Secrets), runs: ${RUNS}, cpus: ${cpus().length}, load average: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `objects rendered: ${objects} (${ENCRYPTED} SOPS-encrypted Secrets), runs: ${RUNS}, cpus: ${cpus().length}, load average: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(`kustomize build (plaintext tree on disk): median ${f(median(build))} (min ${f(Math.min(...build))})`);
-    console.log(`renderKustomize cold:                     median ${f(median(cold))} (min ${f(Math.min(...cold))}), ratio ${(median(cold) / median(build)).toFixed(2)}x`);
+    console.log(
+      `renderKustomize cold:                     median ${f(median(cold))} (min ${f(Math.min(...cold))}), ratio ${(median(cold) / median(build)).toFixed(2)}x`,
+    );
     console.log(`renderKustomize cache hit:                median ${f(median(warm))} (min ${f(Math.min(...warm))})`);
-    console.log(`renderKustomize one-file commit:          median ${f(median(oneFile))} (min ${f(Math.min(...oneFile))}), ratio ${(median(oneFile) / median(build)).toFixed(2)}x`);
+    console.log(
+      `renderKustomize one-file commit:          median ${f(median(oneFile))} (min ${f(Math.min(...oneFile))}), ratio ${(median(oneFile) / median(build)).toFixed(2)}x`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,9 @@ describe('findRenderer', () => {
     chmodSync(bin, 0o755);
     expect(findRenderer('kustomize', { PATH: `/nonexistent:${dir}` })).toBe(bin);
     expect(findRenderer('kustomize', { GITOPS_SEAL_KUSTOMIZE: bin, PATH: '' })).toBe(bin);
-    expect(() => findRenderer('kustomize', { GITOPS_SEAL_KUSTOMIZE: 'kustomize', PATH: dir })).toThrow(/GITOPS_SEAL_KUSTOMIZE=kustomize is not an absolute path/);
+    expect(() => findRenderer('kustomize', { GITOPS_SEAL_KUSTOMIZE: 'kustomize', PATH: dir })).toThrow(
+      /GITOPS_SEAL_KUSTOMIZE=kustomize is not an absolute path/,
+    );
     expect(() => findRenderer('helm', { PATH: dir })).toThrow(RendererNotFoundError);
     expect(() => findRenderer('helm', { PATH: dir })).toThrow(/GITOPS_SEAL_HELM/);
   });

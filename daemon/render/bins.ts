@@ -31,7 +31,8 @@ function executable(p: string): boolean {
 export function findRenderer(name: Renderer, env: NodeJS.ProcessEnv = process.env): string {
   const override = env[ENV[name]];
   if (override) {
-    if (!isAbsolute(override) || !executable(override)) throw new RendererNotFoundError(name, `${ENV[name]}=${override} is not an absolute path to an executable`);
+    if (!isAbsolute(override) || !executable(override))
+      throw new RendererNotFoundError(name, `${ENV[name]}=${override} is not an absolute path to an executable`);
     return override;
   }
   for (const dir of (env.PATH ?? '').split(delimiter).filter((d) => d !== '')) {

@@ -16,22 +16,49 @@ describe('decodeRendered', () => {
     const r = decodeRendered(out, 'apps/prod/kustomization.yaml', map);
     expect(r.problems).toEqual([]);
     expect(r.objects).toEqual([
-      { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prod-db', namespace: 'secure', labels: { env: 'prod' } }, stringData: { password: 'pw', count: '5' } }, file: 'apps/base/db.enc.yaml', decrypted: true },
-      { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } }, file: 'apps/prod/kustomization.yaml', decrypted: false },
+      {
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'prod-db', namespace: 'secure', labels: { env: 'prod' } },
+          stringData: { password: 'pw', count: '5' },
+        },
+        file: 'apps/base/db.enc.yaml',
+        decrypted: true,
+      },
+      {
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } },
+        file: 'apps/prod/kustomization.yaml',
+        decrypted: false,
+      },
     ]);
   });
 
   it('refuses ciphertext that did not come from a verified file, naming the object and field', () => {
     const forged = 'ENC[AES256_GCM,data:XXXX,iv:YYYY,tag:ZZZZ,type:str]';
-    const r = decodeRendered(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: ${c1}\n  b: ${forged}\n${sops}`, 'k/kustomization.yaml', map);
+    const r = decodeRendered(
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: ${c1}\n  b: ${forged}\n${sops}`,
+      'k/kustomization.yaml',
+      map,
+    );
     expect(r.objects).toEqual([]);
-    expect(r.problems).toEqual(['k/kustomization.yaml: Secret/s: stringData.b holds SOPS ciphertext that did not come from a verified file of this render; refusing to decrypt it']);
+    expect(r.problems).toEqual([
+      'k/kustomization.yaml: Secret/s: stringData.b holds SOPS ciphertext that did not come from a verified file of this render; refusing to decrypt it',
+    ]);
   });
 
   it('refuses ciphertext in a document without a sops block, and a sops block with no verified value', () => {
-    const noBlock = decodeRendered(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: copied\ndata:\n  x: ${c1}\n`, 'k/kustomization.yaml', map);
+    const noBlock = decodeRendered(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: copied\ndata:\n  x: ${c1}\n`,
+      'k/kustomization.yaml',
+      map,
+    );
     expect(noBlock.problems.join('\n')).toMatch(/data\.x holds SOPS ciphertext/);
-    const empty = decodeRendered(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: plain\n${sops}`, 'k/kustomization.yaml', map);
+    const empty = decodeRendered(
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: plain\n${sops}`,
+      'k/kustomization.yaml',
+      map,
+    );
     expect(empty.problems.join('\n')).toMatch(/Secret\/s: has a sops block but no encrypted value/);
   });
 });

@@ -24,7 +24,13 @@ export interface DecodedOutput {
 
 const ENC = /^ENC\[AES256_GCM,data:/;
 
-function replaceCiphertext(value: unknown, path: string, map: ReadonlyMap<string, CiphertextOrigin>, from: Set<string>, unknown: string[]): unknown {
+function replaceCiphertext(
+  value: unknown,
+  path: string,
+  map: ReadonlyMap<string, CiphertextOrigin>,
+  from: Set<string>,
+  unknown: string[],
+): unknown {
   if (typeof value === 'string') {
     if (!ENC.test(value)) return value;
     const origin = map.get(value);
@@ -62,7 +68,14 @@ export function decodeRendered(stdout: string, label: string, map: ReadonlyMap<s
     // Named as kustomize's output (a path ending in kustomization.yaml would be skipped as one).
     read = readManifests([{ path: `${label} (kustomize build output)`, text: stdout }]);
   } catch (err) {
-    if (err instanceof ManifestError) return { objects, problems: err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '') };
+    if (err instanceof ManifestError)
+      return {
+        objects,
+        problems: err.message
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== ''),
+      };
     throw err;
   }
   for (const o of read.objects) {
@@ -76,18 +89,28 @@ export function decodeRendered(stdout: string, label: string, map: ReadonlyMap<s
     const plain = replaceCiphertext(body, '', map, from, unknownPaths) as Record<string, unknown>;
     const name = isKubeObject(o.object) ? describe(o.object) : `document ${o.index}`;
     if (unknownPaths.length > 0) {
-      problems.push(`${label}: ${name}: ${unknownPaths.join(', ')} ${unknownPaths.length === 1 ? 'holds' : 'hold'} SOPS ciphertext that did not come from a verified file of this render; refusing to decrypt it`);
+      problems.push(
+        `${label}: ${name}: ${unknownPaths.join(', ')} ${unknownPaths.length === 1 ? 'holds' : 'hold'} SOPS ciphertext that did not come from a verified file of this render; refusing to decrypt it`,
+      );
       continue;
     }
     if (from.size === 0) {
-      problems.push(`${label}: ${name}: has a sops block but no encrypted value from a verified file (a sops block copied or added by an overlay?)`);
+      problems.push(
+        `${label}: ${name}: has a sops block but no encrypted value from a verified file (a sops block copied or added by an overlay?)`,
+      );
       continue;
     }
     const file = [...from].sort()[0] as string;
     try {
       for (const d of objectsFromDecrypted(o, plain)) if (isKubeObject(d.object)) objects.push({ object: d.object, file, decrypted: true });
     } catch (err) {
-      if (err instanceof ManifestError) problems.push(...err.message.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+      if (err instanceof ManifestError)
+        problems.push(
+          ...err.message
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l !== ''),
+        );
       else throw err;
     }
   }

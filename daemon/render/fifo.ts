@@ -34,7 +34,9 @@ export async function makeFifos(paths: readonly string[]): Promise<void> {
   try {
     await exec('mkfifo', ['-m', '600', '--', ...paths], { env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
   } catch (err) {
-    throw new FifoError(`cannot create named pipes for secretGenerator sources (mkfifo): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new FifoError(
+      `cannot create named pipes for secretGenerator sources (mkfifo): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
   }
 }
 
@@ -112,8 +114,10 @@ export class FifoFeeder {
             off += bytesWritten;
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
-            if (code === 'EAGAIN') await sleep(1); // pipe buffer full: the reader drains it
-            else if (code === 'EPIPE') break; // the reader went away (killed); it reports that itself
+            if (code === 'EAGAIN')
+              await sleep(1); // pipe buffer full: the reader drains it
+            else if (code === 'EPIPE')
+              break; // the reader went away (killed); it reports that itself
             else throw err;
           }
         }

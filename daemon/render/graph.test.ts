@@ -62,13 +62,20 @@ describe('walkKustomizations', () => {
   });
 
   it('lets allow-listed hosts through and records them', async () => {
-    const g = await walkKustomizations(repo({ 'k/kustomization.yaml': 'resources: [github.com/org/repo//base?ref=v1]\n' }), 'k', ['github.com']);
+    const g = await walkKustomizations(repo({ 'k/kustomization.yaml': 'resources: [github.com/org/repo//base?ref=v1]\n' }), 'k', [
+      'github.com',
+    ]);
     expect(g.problems).toEqual([]);
-    expect(g.remotes).toEqual([{ kustomization: 'k/kustomization.yaml', field: 'resources', value: 'github.com/org/repo//base?ref=v1', host: 'github.com' }]);
+    expect(g.remotes).toEqual([
+      { kustomization: 'k/kustomization.yaml', field: 'resources', value: 'github.com/org/repo//base?ref=v1', host: 'github.com' },
+    ]);
   });
 
   it('survives cycles', async () => {
-    const g = await walkKustomizations(repo({ 'a/kustomization.yaml': 'resources: [../b]\n', 'b/kustomization.yaml': 'resources: [../a]\n' }), 'a');
+    const g = await walkKustomizations(
+      repo({ 'a/kustomization.yaml': 'resources: [../b]\n', 'b/kustomization.yaml': 'resources: [../a]\n' }),
+      'a',
+    );
     expect(g.dirs).toEqual(['a', 'b']);
   });
 });

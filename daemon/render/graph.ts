@@ -50,7 +50,11 @@ function directoriesOf(files: ReadonlySet<string>): Set<string> {
   return dirs;
 }
 
-export async function walkKustomizations(repo: RepoView, syncPath: string, allowRemoteHosts: readonly string[] = []): Promise<KustomizeGraph> {
+export async function walkKustomizations(
+  repo: RepoView,
+  syncPath: string,
+  allowRemoteHosts: readonly string[] = [],
+): Promise<KustomizeGraph> {
   const root = kustomizationIn(repo.files, syncPath);
   if (root === undefined) throw new Error(`${syncPath || '/'}: no kustomization file`);
   const graph: KustomizeGraph = { root, dirs: [], files: new Map(), remotes: [], problems: [] };
@@ -76,7 +80,10 @@ export async function walkKustomizations(repo: RepoView, syncPath: string, allow
         const host = remoteHost(ref.value);
         if (host !== undefined && (ref.kind === 'target' || ref.kind === 'plugin')) {
           if (hostAllowed(host, allowRemoteHosts)) graph.remotes.push({ kustomization: kfile, field: ref.field, value: shown, host });
-          else graph.problems.push(`${at} is a remote reference to ${host}, which the sync does not allow (render.kustomize.allowRemoteHosts)`);
+          else
+            graph.problems.push(
+              `${at} is a remote reference to ${host}, which the sync does not allow (render.kustomize.allowRemoteHosts)`,
+            );
         } else if (path === undefined) {
           graph.problems.push(`${at} leaves the repository`);
         } else {

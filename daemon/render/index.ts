@@ -1,6 +1,13 @@
 // Rendering a sync's path with kustomize (and, from the Helm helper, helm): the one home of
 // every renderer, reached through this door. See README.md for the secrets design.
-export { renderKustomize, isKustomizeSync, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_RENDER_TIMEOUT_MS, type KustomizeRenderInput, type KustomizeRenderResult } from './kustomize.js';
+export {
+  renderKustomize,
+  isKustomizeSync,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_RENDER_TIMEOUT_MS,
+  type KustomizeRenderInput,
+  type KustomizeRenderResult,
+} from './kustomize.js';
 export type { RenderedObject } from './decrypt-output.js';
 export type { OpenedSourceCache } from './sops-sources.js';
 export { RenderError, type RenderStage } from './errors.js';

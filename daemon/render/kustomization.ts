@@ -68,14 +68,23 @@ export function parseKustomization(text: string, file: string): ParsedKustomizat
   add('file', 'crds', strings(doc.crds));
   add('file', 'configurations', strings(doc.configurations));
   if (isObj(doc.openapi) && typeof doc.openapi.path === 'string') add('file', 'openapi.path', [doc.openapi.path]);
-  add('file', 'patchesStrategicMerge', strings(doc.patchesStrategicMerge).filter((s) => !isInline(s)));
+  add(
+    'file',
+    'patchesStrategicMerge',
+    strings(doc.patchesStrategicMerge).filter((s) => !isInline(s)),
+  );
   for (const field of ['patches', 'patchesJson6902', 'replacements'] as const) {
     const list: unknown[] = Array.isArray(doc[field]) ? (doc[field] as unknown[]) : [];
     list.forEach((p, i) => {
       if (isObj(p) && typeof p.path === 'string') add('file', `${field}[${i}].path`, [p.path]);
     });
   }
-  for (const field of ['generators', 'transformers', 'validators'] as const) add('plugin', field, strings(doc[field]).filter((s) => !isInline(s)));
+  for (const field of ['generators', 'transformers', 'validators'] as const)
+    add(
+      'plugin',
+      field,
+      strings(doc[field]).filter((s) => !isInline(s)),
+    );
   for (const kind of ['configMapGenerator', 'secretGenerator'] as const) {
     const list: unknown[] = Array.isArray(doc[kind]) ? (doc[kind] as unknown[]) : [];
     list.forEach((g, i) => {
@@ -92,7 +101,9 @@ export function parseKustomization(text: string, file: string): ParsedKustomizat
   // kustomize's own helm support needs --enable-helm and downloads charts; a Helm sync renders
   // charts with our own rules instead (issue 15 item 3).
   if (doc.helmCharts !== undefined || doc.helmChartInflationGenerator !== undefined) {
-    problems.push(`${file}: helmCharts in a kustomization are not rendered (kustomize's helm support fetches charts and runs helm outside our rules); use a Helm sync for the chart`);
+    problems.push(
+      `${file}: helmCharts in a kustomization are not rendered (kustomize's helm support fetches charts and runs helm outside our rules); use a Helm sync for the chart`,
+    );
   }
   return { refs, problems };
 }

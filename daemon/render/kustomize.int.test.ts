@@ -37,7 +37,9 @@ let plainFiles: Record<string, string>;
 async function sopsEncrypt(path: string, text: string, type: 'dotenv' | 'binary', to = recipient): Promise<string> {
   const file = join(work, path.replace(/\//g, '_'));
   writeFileSync(file, text);
-  const { stdout } = await run(sops, ['encrypt', '--age', to, '--input-type', type, '--output-type', type, file], { env: { PATH: process.env.PATH ?? '' } });
+  const { stdout } = await run(sops, ['encrypt', '--age', to, '--input-type', type, '--output-type', type, file], {
+    env: { PATH: process.env.PATH ?? '' },
+  });
   rmSync(file);
   return stdout;
 }
@@ -78,9 +80,17 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'render-work-'));
   const env = `API_TOKEN=${canaries.api}\nAPI_USER=svc-api\n`;
   const tls = `-----BEGIN PRIVATE KEY-----\n${canaries.tls}\n-----END PRIVATE KEY-----\n`;
-  plainFiles = { 'apps/secure/base/db-secret.enc.yaml': dbSecret(), 'apps/secure/overlay/api.enc.env': env, 'apps/secure/overlay/tls.enc.key': tls };
+  plainFiles = {
+    'apps/secure/base/db-secret.enc.yaml': dbSecret(),
+    'apps/secure/overlay/api.enc.env': env,
+    'apps/secure/overlay/tls.enc.key': tls,
+  };
   secureFiles = {
-    'apps/secure/base/db-secret.enc.yaml': await encryptText(dbSecret(), { format: 'yaml', source: 'db-secret.enc.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, keys),
+    'apps/secure/base/db-secret.enc.yaml': await encryptText(
+      dbSecret(),
+      { format: 'yaml', source: 'db-secret.enc.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      keys,
+    ),
     'apps/secure/overlay/api.enc.env': await sopsEncrypt('api.enc.env', env, 'dotenv'),
     'apps/secure/overlay/tls.enc.key': await sopsEncrypt('tls.enc.key', tls, 'binary'),
   };
@@ -106,7 +116,9 @@ describe('renderKustomize: plain overlays equal kustomize build', () => {
     const r = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir) }));
     expect(r.inputs.some((p) => p.startsWith('apps/base/'))).toBe(true);
     expect(r.inputs.some((p) => p.startsWith('apps/components/monitoring/'))).toBe(true);
-    expect(r.inputs.some((p) => p.startsWith('apps/production/') || p.startsWith('apps/secure/') || p.startsWith('infrastructure/'))).toBe(false);
+    expect(r.inputs.some((p) => p.startsWith('apps/production/') || p.startsWith('apps/secure/') || p.startsWith('infrastructure/'))).toBe(
+      false,
+    );
   });
 });
 
@@ -133,12 +145,19 @@ describe('renderKustomize: SOPS inputs', () => {
     expect(byName.get(gen)?.decrypted).toBe(true);
     const tlsName = [...byName.keys()].find((n) => n?.startsWith('prod-tls-'));
     expect(byName.get(tlsName)?.file).toBe('apps/secure/overlay/tls.enc.key');
-    expect(r.decryptedFiles).toEqual(['apps/secure/base/db-secret.enc.yaml', 'apps/secure/overlay/api.enc.env', 'apps/secure/overlay/tls.enc.key']);
+    expect(r.decryptedFiles).toEqual([
+      'apps/secure/base/db-secret.enc.yaml',
+      'apps/secure/overlay/api.enc.env',
+      'apps/secure/overlay/tls.enc.key',
+    ]);
   });
 
   it('serves each FIFO exactly once per open, render after render (a reopen race once doubled the content ~1 in 20)', async () => {
     // The source alone in its directory: the FIFO's directory must be made too.
-    const revision = dirRevision(repoDir, { 'apps/gen/secrets/api.enc.env': secureFiles['apps/secure/overlay/api.enc.env'] as string, 'apps/gen/kustomization.yaml': 'secretGenerator:\n  - name: api-creds\n    envs: [secrets/api.enc.env]\n' });
+    const revision = dirRevision(repoDir, {
+      'apps/gen/secrets/api.enc.env': secureFiles['apps/secure/overlay/api.enc.env'] as string,
+      'apps/gen/kustomization.yaml': 'secretGenerator:\n  - name: api-creds\n    envs: [secrets/api.enc.env]\n',
+    });
     const names = new Set<string>();
     for (let i = 0; i < 15; i++) {
       const r = await renderKustomize(input({ path: 'apps/gen', revision }));
@@ -151,14 +170,28 @@ describe('renderKustomize: SOPS inputs', () => {
     const enc = secureFiles['apps/secure/base/db-secret.enc.yaml'] as string;
     const tampered = enc.replace(/(DB_PASSWORD: ENC\[AES256_GCM,data:)(.)/, (_m, a: string, c: string) => `${a}${c === 'A' ? 'B' : 'A'}`);
     expect(tampered).not.toBe(enc);
-    const err = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': tampered }) })).catch((e: unknown) => e);
+    const err = await renderKustomize(
+      input({
+        path: 'apps/secure/overlay',
+        revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': tampered }),
+      }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     expect((err as RenderError).stage).toBe('decrypt');
     expect((err as Error).message).toContain('apps/secure/base/db-secret.enc.yaml');
     expect((err as Error).message).toMatch(/tampered/);
     expect(readdirSync(scratchRoot)).toEqual([]);
-    const otherKey = await encryptText(dbSecret(), { format: 'yaml', source: 'x', keys: { age: [otherRecipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, keys);
-    const wrong = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': otherKey }) })).catch((e: unknown) => e);
+    const otherKey = await encryptText(
+      dbSecret(),
+      { format: 'yaml', source: 'x', keys: { age: [otherRecipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      keys,
+    );
+    const wrong = await renderKustomize(
+      input({
+        path: 'apps/secure/overlay',
+        revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': otherKey }),
+      }),
+    ).catch((e: unknown) => e);
     expect((wrong as RenderError).stage).toBe('decrypt');
     expect((wrong as Error).message).toMatch(/apps\/secure\/base\/db-secret\.enc\.yaml: .*no key could decrypt/);
   });
@@ -169,7 +202,14 @@ describe('renderKustomize: SOPS inputs', () => {
     expect(tamperedEnv).not.toBe(env);
     const wrongKey = await sopsEncrypt('tls.enc.key', 'other\n', 'binary', otherRecipient);
     const err = await renderKustomize(
-      input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/overlay/api.enc.env': tamperedEnv, 'apps/secure/overlay/tls.enc.key': wrongKey }) }),
+      input({
+        path: 'apps/secure/overlay',
+        revision: dirRevision(repoDir, {
+          ...secureFiles,
+          'apps/secure/overlay/api.enc.env': tamperedEnv,
+          'apps/secure/overlay/tls.enc.key': wrongKey,
+        }),
+      }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     const msg = (err as Error).message;
@@ -182,10 +222,22 @@ describe('renderKustomize: SOPS inputs', () => {
     // The same Secret, encrypted for someone else, dropped in as a patch: its ENC values are not
     // from any verified file of this render (the patch is a file we read, but a patch's sops
     // block is merged into the target, so the walk treats it as a manifest: decrypt refuses it).
-    const foreign = await encryptText(dbSecret(), { format: 'yaml', source: 'x', keys: { age: [otherRecipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, keys);
+    const foreign = await encryptText(
+      dbSecret(),
+      { format: 'yaml', source: 'x', keys: { age: [otherRecipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      keys,
+    );
     const overlay = `resources:\n  - ../base\npatches:\n  - path: evil-patch.yaml\n`;
     const err = await renderKustomize(
-      input({ path: 'apps/secure/patched', revision: dirRevision(repoDir, { ...secureFiles, 'apps/secure/base/db-secret.enc.yaml': enc, 'apps/secure/patched/kustomization.yaml': overlay, 'apps/secure/patched/evil-patch.yaml': foreign }) }),
+      input({
+        path: 'apps/secure/patched',
+        revision: dirRevision(repoDir, {
+          ...secureFiles,
+          'apps/secure/base/db-secret.enc.yaml': enc,
+          'apps/secure/patched/kustomization.yaml': overlay,
+          'apps/secure/patched/evil-patch.yaml': foreign,
+        }),
+      }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     expect((err as Error).message).toContain('apps/secure/patched/evil-patch.yaml');
@@ -194,16 +246,28 @@ describe('renderKustomize: SOPS inputs', () => {
 
 describe('renderKustomize: refusals and limits', () => {
   it('refuses remote bases before running kustomize, naming file, field and host', async () => {
-    const err = await renderKustomize(input({ path: 'apps/remote', revision: dirRevision(repoDir), kustomize: '/nonexistent/kustomize' })).catch((e: unknown) => e);
+    const err = await renderKustomize(
+      input({ path: 'apps/remote', revision: dirRevision(repoDir), kustomize: '/nonexistent/kustomize' }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     expect((err as RenderError).stage).toBe('graph');
     const msg = (err as Error).message;
-    expect(msg).toContain('apps/remote/kustomization.yaml: resources "https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v1.0.6" is a remote reference to github.com');
+    expect(msg).toContain(
+      'apps/remote/kustomization.yaml: resources "https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v1.0.6" is a remote reference to github.com',
+    );
     expect(msg).toContain('gitlab.example.com');
   });
 
   it('a kustomize error names the kustomization and carries kustomize’s message with repo paths', async () => {
-    const err = await renderKustomize(input({ path: 'apps/broken', revision: dirRevision(repoDir, { 'apps/broken/kustomization.yaml': 'resources:\n  - bad.yaml\n', 'apps/broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n' }) })).catch((e: unknown) => e);
+    const err = await renderKustomize(
+      input({
+        path: 'apps/broken',
+        revision: dirRevision(repoDir, {
+          'apps/broken/kustomization.yaml': 'resources:\n  - bad.yaml\n',
+          'apps/broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n',
+        }),
+      }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     expect((err as RenderError).stage).toBe('tool');
     const msg = (err as Error).message;
@@ -213,14 +277,18 @@ describe('renderKustomize: refusals and limits', () => {
   });
 
   it('a timeout kills kustomize and removes the scratch dir', async () => {
-    const err = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), timeoutMs: 1 })).catch((e: unknown) => e);
+    const err = await renderKustomize(
+      input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), timeoutMs: 1 }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
     expect((err as Error).message).toMatch(/timeout/);
     expect(readdirSync(scratchRoot)).toEqual([]);
   });
 
   it('output above the limit is refused', async () => {
-    const err = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir), maxOutputBytes: 512 })).catch((e: unknown) => e);
+    const err = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir), maxOutputBytes: 512 })).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/output-limit/);
   });
 });
@@ -243,7 +311,9 @@ describe('renderKustomize: remote base from an allow-listed host', () => {
       expect((refused as Error).message).not.toContain(server.info.password);
       const cache = new RenderCache<KustomizeRenderResult>();
       const r = await renderKustomize(input({ path: 'apps/remote-ok', revision, allowRemoteHosts: [host], cache }));
-      expect(r.objects.map((o) => [o.object.kind, o.object.metadata.name, o.object.metadata.namespace])).toEqual([['ConfigMap', 'remote-cm', 'team']]);
+      expect(r.objects.map((o) => [o.object.kind, o.object.metadata.name, o.object.metadata.namespace])).toEqual([
+        ['ConfigMap', 'remote-cm', 'team'],
+      ]);
       expect(r.warnings.join('\n')).toContain(`allow-listed host ${host}`);
       expect(r.warnings.join('\n')).not.toContain(server.info.password);
       // A remote can move without a commit here: never served from the cache.
@@ -263,7 +333,15 @@ describe('renderKustomize: a revision fetched from Git', () => {
       const name = `render-fixtures-${Date.now()}`;
       const local = dirRevision(repoDir, secureFiles);
       await createRepo(server.info, name, Object.fromEntries([...local.files].map(([p, b]) => [p, Buffer.from(b).toString('utf8')])));
-      const source = new GitSource({ name, url: `${server.info.url}${name}.git`, ref: { branch: 'main' }, auth: async () => ({ username: server.info.username, password: server.info.password }) }, cacheDir);
+      const source = new GitSource(
+        {
+          name,
+          url: `${server.info.url}${name}.git`,
+          ref: { branch: 'main' },
+          auth: async () => ({ username: server.info.username, password: server.info.password }),
+        },
+        cacheDir,
+      );
       const revision = await source.fetch();
       const cache = new RenderCache<KustomizeRenderResult>();
       const fromGit = await renderKustomize(input({ path: 'apps/secure/overlay', revision, cache }));
@@ -285,9 +363,13 @@ describe('renderKustomize: cache', () => {
     expect(first.cached).toBe(false);
     const again = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir), cache }));
     expect(again.cached).toBe(true);
-    const outside = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir, { 'apps/production/extra.yaml': 'kind: X\n' }), cache }));
+    const outside = await renderKustomize(
+      input({ path: 'apps/staging', revision: dirRevision(repoDir, { 'apps/production/extra.yaml': 'kind: X\n' }), cache }),
+    );
     expect(outside.cached).toBe(true);
-    const inside = await renderKustomize(input({ path: 'apps/staging', revision: dirRevision(repoDir, { 'apps/base/app.properties': 'log.level=warn\n' }), cache }));
+    const inside = await renderKustomize(
+      input({ path: 'apps/staging', revision: dirRevision(repoDir, { 'apps/base/app.properties': 'log.level=warn\n' }), cache }),
+    );
     expect(inside.cached).toBe(false);
     expect(inside.key).not.toBe(first.key);
   });
@@ -300,18 +382,28 @@ describe('renderKustomize: no plaintext at rest', () => {
     const probeOut = join(work, 'probe.txt');
     const probe = join(work, 'kustomize-probe.sh');
     const needles = Object.values(canaries).join('\\|');
-    writeFileSync(probe, `#!/bin/sh\n{ echo FIFOS; find . -type p; echo HITS; find . -type f -exec grep -l '${needles}' {} +; } > ${probeOut} 2>&1\nexec ${kustomize} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      probe,
+      `#!/bin/sh\n{ echo FIFOS; find . -type p; echo HITS; find . -type f -exec grep -l '${needles}' {} +; } > ${probeOut} 2>&1\nexec ${kustomize} "$@"\n`,
+      { mode: 0o755 },
+    );
     const r = await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), kustomize: probe }));
     expect(r.objects.length).toBeGreaterThan(3);
     const [fifos, hits] = readFileSync(probeOut, 'utf8').split('HITS\n') as [string, string];
-    expect(fifos.split('\n').filter((l) => l.startsWith('./')).sort()).toEqual(['./apps/secure/overlay/api.enc.env', './apps/secure/overlay/tls.enc.key']);
+    expect(
+      fifos
+        .split('\n')
+        .filter((l) => l.startsWith('./'))
+        .sort(),
+    ).toEqual(['./apps/secure/overlay/api.enc.env', './apps/secure/overlay/tls.enc.key']);
     expect(hits.trim()).toBe('');
   });
 
-
   it('finds no canary under /dev/shm, the temp dir or the scratch root after renders, errors and timeouts', async () => {
     await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), scratchRoot: undefined }));
-    await renderKustomize(input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), timeoutMs: 1, scratchRoot: undefined })).catch(() => undefined);
+    await renderKustomize(
+      input({ path: 'apps/secure/overlay', revision: dirRevision(repoDir, secureFiles), timeoutMs: 1, scratchRoot: undefined }),
+    ).catch(() => undefined);
     const sweep = new CanarySweep(Object.values(canaries));
     for (const root of ['/dev/shm', tmpdir(), scratchRoot]) {
       // `work` held the plaintext the test itself handed to sops (removed right after).

@@ -99,7 +99,9 @@ function attributeGenerated(objects: RenderedObject[], uses: KustomizeGraph['fil
   const byGenerator = new Map<string, string>();
   for (const [path, list] of uses) {
     if (!plaintext.has(path)) continue;
-    for (const u of list) if (u.ref.generator?.kind === 'secretGenerator' && !byGenerator.has(u.ref.generator.name)) byGenerator.set(u.ref.generator.name, path);
+    for (const u of list)
+      if (u.ref.generator?.kind === 'secretGenerator' && !byGenerator.has(u.ref.generator.name))
+        byGenerator.set(u.ref.generator.name, path);
   }
   if (byGenerator.size === 0) return;
   const names = [...byGenerator.keys()].sort((a, b) => b.length - a.length);
@@ -122,7 +124,8 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const allFiles = new Set(ids.keys());
   const decoder = new TextDecoder('utf-8');
   const repo: RepoView = { files: allFiles, read: async (p) => decoder.decode(await revision.readFile(p)) };
-  if (kustomizationIn(allFiles, input.path) === undefined) fail('graph', [`${input.path || '/'}: no kustomization.yaml, kustomization.yml or Kustomization in this revision`]);
+  if (kustomizationIn(allFiles, input.path) === undefined)
+    fail('graph', [`${input.path || '/'}: no kustomization.yaml, kustomization.yml or Kustomization in this revision`]);
   const graph = await walkKustomizations(repo, input.path, input.allowRemoteHosts ?? []);
   if (graph.problems.length > 0) fail('graph', graph.problems);
   const inputs = filesToMaterialize(allFiles, graph);
@@ -141,12 +144,19 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
   const cacheable = graph.remotes.length === 0;
   const hit = cacheable ? input.cache?.get(sync, key) : undefined;
   if (hit) return { ...hit, cached: true };
-  const rest = await readAll(revision, inputs.filter((p) => !early.has(p)));
+  const rest = await readAll(
+    revision,
+    inputs.filter((p) => !early.has(p)),
+  );
   const bytes = new Map([...early, ...rest]);
 
   const texts = new Map([...graph.files.keys()].map((p) => [p, decoder.decode(bytes.get(p) ?? Buffer.alloc(0))] as const));
   const sources = await openSopsSources(texts, graph.files, input.keys, input.sourceCache ? { ids, cache: input.sourceCache } : undefined);
-  if (sources.problems.length > 0) fail('decrypt', sources.problems.map((p) => `${p.file}: ${p.message}`));
+  if (sources.problems.length > 0)
+    fail(
+      'decrypt',
+      sources.problems.map((p) => `${p.file}: ${p.message}`),
+    );
 
   const root = input.scratchRoot ?? scratchRoot();
   const result = await withScratch(async (dir) => {
@@ -164,7 +174,8 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
     } catch (err) {
       // ENOSPC on a small /dev/shm is the likely case: say where, and how to move it.
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      const hint = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? '; set GITOPS_SEAL_RENDER_DIR to a larger memory-backed directory' : '';
+      const hint =
+        (err as NodeJS.ErrnoException).code === 'ENOSPC' ? '; set GITOPS_SEAL_RENDER_DIR to a larger memory-backed directory' : '';
       fail('tool', [`${graph.root}: cannot lay out ${inputs.length} files for kustomize in ${root} (${why})${hint}`], err);
     }
     const feeder = new FifoFeeder(fifos);
@@ -189,7 +200,16 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
         onSpawn: (pid) => feeder.setReader(pid),
       });
     } catch (err) {
-      if (err instanceof RenderToolError) fail('tool', [err.toolMessage ? `${graph.root}: kustomize build failed (${err.reason}): ${err.toolMessage}` : `${graph.root}: kustomize build failed (${err.reason})`], err);
+      if (err instanceof RenderToolError)
+        fail(
+          'tool',
+          [
+            err.toolMessage
+              ? `${graph.root}: kustomize build failed (${err.reason}): ${err.toolMessage}`
+              : `${graph.root}: kustomize build failed (${err.reason})`,
+          ],
+          err,
+        );
       throw err;
     } finally {
       await feeder.stop();
@@ -205,7 +225,15 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
     ...(result.stderr ? [`${graph.root}: kustomize: ${result.stderr}`] : []),
     ...graph.remotes.map((r) => `${r.kustomization}: ${r.field} "${r.value}" fetched from allow-listed host ${r.host}`),
   ];
-  const rendered: KustomizeRenderResult = { objects: decoded.objects, kustomization: graph.root, decryptedFiles: sources.decryptedFiles, inputs, warnings, key, cached: false };
+  const rendered: KustomizeRenderResult = {
+    objects: decoded.objects,
+    kustomization: graph.root,
+    decryptedFiles: sources.decryptedFiles,
+    inputs,
+    warnings,
+    key,
+    cached: false,
+  };
   if (cacheable) input.cache?.set(sync, key, rendered);
   return rendered;
 }

@@ -12,7 +12,9 @@ describe('remoteHost', () => {
     ['HTTP://Example.COM:8080/x', 'example.com'],
   ])('%s → %s', (v, host) => expect(remoteHost(v)).toBe(host));
 
-  it.each(['../base', 'base', './overlays/prod', 'deployment.yaml', '../../apps/v1.2/base'])('%s is local', (v) => expect(remoteHost(v)).toBeUndefined());
+  it.each(['../base', 'base', './overlays/prod', 'deployment.yaml', '../../apps/v1.2/base'])('%s is local', (v) =>
+    expect(remoteHost(v)).toBeUndefined(),
+  );
 });
 
 describe('hostAllowed', () => {
@@ -27,7 +29,8 @@ describe('hostAllowed', () => {
 
 describe('allowListEntryProblem', () => {
   it('accepts hosts and subdomain wildcards, names what is wrong otherwise', () => {
-    for (const ok of ['github.com', 'GitLab.example.com', '*.corp.example', 'localhost', '127.0.0.1']) expect(allowListEntryProblem(ok)).toBeUndefined();
+    for (const ok of ['github.com', 'GitLab.example.com', '*.corp.example', 'localhost', '127.0.0.1'])
+      expect(allowListEntryProblem(ok)).toBeUndefined();
     expect(allowListEntryProblem('https://github.com')).toMatch(/not a host name/);
     expect(allowListEntryProblem('github.com:443')).toMatch(/not a host name/);
     expect(allowListEntryProblem('*')).toMatch(/not a host name/);

@@ -34,7 +34,8 @@ export function hostAllowed(host: string, allow: readonly string[]): boolean {
 /** Why an allow-list entry is unusable (config validation), or undefined when it is fine. */
 export function allowListEntryProblem(entry: string): string | undefined {
   const host = entry.startsWith('*.') ? entry.slice(2) : entry;
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(host)) return `"${entry}" is not a host name (write github.com or *.corp.example; no scheme, port or path)`;
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(host))
+    return `"${entry}" is not a host name (write github.com or *.corp.example; no scheme, port or path)`;
   if (entry.startsWith('*.') && !host.includes('.')) return `"${entry}": a wildcard needs a domain with a dot (e.g. *.corp.example)`;
   return undefined;
 }

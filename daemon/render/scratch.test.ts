@@ -2,7 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCRATCH_PREFIX, ScratchPathError, scratchPath, scratchRoot, sweepScratch, withScratch, writeScratchFile, writeScratchFiles } from './scratch.js';
+import {
+  SCRATCH_PREFIX,
+  ScratchPathError,
+  scratchPath,
+  scratchRoot,
+  sweepScratch,
+  withScratch,
+  writeScratchFile,
+  writeScratchFiles,
+} from './scratch.js';
 
 let root: string;
 beforeEach(() => {
@@ -62,7 +71,9 @@ describe('scratch', () => {
 describe('writeScratchFiles', () => {
   it('lays out many files with 0700 dirs and 0600 files, refusing escapes', async () => {
     await withScratch(async (dir) => {
-      const files = new Map<string, Uint8Array>(Array.from({ length: 40 }, (_, i) => [`apps/d${i % 3}/f${i}.yaml`, Buffer.from(`n: ${i}\n`)]));
+      const files = new Map<string, Uint8Array>(
+        Array.from({ length: 40 }, (_, i) => [`apps/d${i % 3}/f${i}.yaml`, Buffer.from(`n: ${i}\n`)]),
+      );
       await writeScratchFiles(dir, files);
       expect(readdirSync(join(dir, 'apps')).sort()).toEqual(['d0', 'd1', 'd2']);
       expect(statSync(join(dir, 'apps/d1/f1.yaml')).mode & 0o777).toBe(0o600);

@@ -47,7 +47,8 @@ export async function withScratch<T>(fn: (dir: string) => Promise<T>, root: stri
 
 /** Joins a repo-relative `/` path under `dir`, refusing anything that would land outside it. */
 export function scratchPath(dir: string, repoPath: string): string {
-  if (repoPath === '' || isAbsolute(repoPath) || repoPath.split('/').some((s) => s === '..' || s === '')) throw new ScratchPathError(repoPath);
+  if (repoPath === '' || isAbsolute(repoPath) || repoPath.split('/').some((s) => s === '..' || s === ''))
+    throw new ScratchPathError(repoPath);
   const full = join(dir, ...repoPath.split('/'));
   const rel = relative(dir, full);
   if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw new ScratchPathError(repoPath);

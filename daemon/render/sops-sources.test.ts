@@ -11,12 +11,25 @@ import { isEncryptedSource, openSopsSources, sopsFormatOf, type OpenedSourceCach
 const td = (f: string): string => readFileSync(fileURLToPath(new URL(`../../keys/testdata/${f}`, import.meta.url)), 'utf8');
 const keys = { ageIdentities: parseIdentityFile(td('test-age-key.txt'), 'test-age-key.txt') };
 const resource: KustomizationRef = { kind: 'target', field: 'resources', value: 'x' };
-const gen = (kind: 'secretGenerator' | 'configMapGenerator', use: 'files' | 'envs'): KustomizationRef => ({ kind: 'generator-source', field: `${kind}[g].${use}`, value: 'x', generator: { kind, name: 'g', use } });
-const uses = (entries: [string, KustomizationRef][]): Map<string, FileUse[]> => new Map(entries.map(([p, ref]) => [p, [{ kustomization: 'k/kustomization.yaml', ref }]]));
+const gen = (kind: 'secretGenerator' | 'configMapGenerator', use: 'files' | 'envs'): KustomizationRef => ({
+  kind: 'generator-source',
+  field: `${kind}[g].${use}`,
+  value: 'x',
+  generator: { kind, name: 'g', use },
+});
+const uses = (entries: [string, KustomizationRef][]): Map<string, FileUse[]> =>
+  new Map(entries.map(([p, ref]) => [p, [{ kustomization: 'k/kustomization.yaml', ref }]]));
 
 describe('sopsFormatOf / isEncryptedSource', () => {
   it('picks the store by extension as sops does and detects encryption per format', () => {
-    expect(['a.yaml', 'a.yml', 'a.json', 'a.env', 'a.ini', 'a.key'].map(sopsFormatOf)).toEqual(['yaml', 'yaml', 'json', 'dotenv', 'ini', 'binary']);
+    expect(['a.yaml', 'a.yml', 'a.json', 'a.env', 'a.ini', 'a.key'].map(sopsFormatOf)).toEqual([
+      'yaml',
+      'yaml',
+      'json',
+      'dotenv',
+      'ini',
+      'binary',
+    ]);
     expect(isEncryptedSource('s.env', td('sops-encrypted.env'))).toBe(true);
     expect(isEncryptedSource('p.env', td('plain.env'))).toBe(false);
     expect(isEncryptedSource('s.yaml', td('sops-encrypted-regex.yaml'))).toBe(true);
@@ -37,7 +50,15 @@ describe('openSopsSources', () => {
     const doc = rendered.replace(/^# top comment\n/, '').replace('apiVersion: v1', 'apiVersion: example.com/v1');
     const out = decodeRendered(`${doc}\nkind: Example\nmetadata:\n  name: s\n`, 'k/kustomization.yaml', s.ciphertexts);
     expect(out.problems).toEqual([]);
-    expect(out.objects[0]?.object.stringData).toEqual({ password: 'dummy-password-1', port: 5432, ratio: 1.5, enabled: true, empty: '', list: ['a', 'b'], user_unencrypted: 'admin' });
+    expect(out.objects[0]?.object.stringData).toEqual({
+      password: 'dummy-password-1',
+      port: 5432,
+      ratio: 1.5,
+      enabled: true,
+      empty: '',
+      list: ['a', 'b'],
+      user_unencrypted: 'admin',
+    });
   });
 
   it('decrypts a dotenv generator source to KEY=value lines and reuses a verified file by blob id', async () => {
@@ -48,7 +69,12 @@ describe('openSopsSources', () => {
     expect(first.generatorPlaintext.get('k/app.env')?.toString()).toContain('API_TOKEN=dummy-token-123\n');
     expect(cache.size).toBe(1);
     // Same blob: no key needed any more (nothing is decrypted again).
-    const again = await openSopsSources(files, uses([['k/app.env', gen('secretGenerator', 'envs')]]), { ageIdentities: [] }, { ids, cache });
+    const again = await openSopsSources(
+      files,
+      uses([['k/app.env', gen('secretGenerator', 'envs')]]),
+      { ageIdentities: [] },
+      { ids, cache },
+    );
     expect(again.problems).toEqual([]);
     expect(again.generatorPlaintext.get('k/app.env')).toEqual(first.generatorPlaintext.get('k/app.env'));
   });

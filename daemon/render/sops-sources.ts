@@ -122,13 +122,17 @@ async function openOne(path: string, text: string, list: readonly FileUse[], key
   if (format === 'ini') throw new UnsupportedSourceError('sops ini files are not supported (use dotenv, yaml, json or binary)');
   const configMap = asGenerator.find((u) => u.ref.generator?.kind === 'configMapGenerator');
   if (configMap) {
-    throw new UnsupportedSourceError(`is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`);
+    throw new UnsupportedSourceError(
+      `is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`,
+    );
   }
   const opened: OpenedSource = { ciphertexts: [], secrets: [] };
   if (format === 'dotenv' && asGenerator.some((u) => u.ref.generator?.use === 'files') && /^#/m.test(text)) {
     // `envs:` ignores comment lines, so they do not matter there; as a `files:` value the whole
     // text counts, and we do not reproduce sops' encrypted comments: refuse rather than differ.
-    throw new UnsupportedSourceError('is a sops dotenv file with comment lines used under secretGenerator files:; use envs: or remove the comments');
+    throw new UnsupportedSourceError(
+      'is a sops dotenv file with comment lines used under secretGenerator files:; use envs: or remove the comments',
+    );
   }
   if (asGenerator.length > 0) {
     opened.generatorPlaintext = await generatorPlaintext(path, text, keys);
@@ -164,7 +168,9 @@ export async function openSopsSources(
     const text = files.get(path);
     if (text === undefined || !isEncryptedSource(path, text)) continue;
     const id = cached?.ids.get(path);
-    const key = id ? `${path}\0${id}\0${[...new Set(list.map((u) => `${u.ref.kind}:${u.ref.generator?.kind ?? ''}`))].sort().join(',')}` : undefined;
+    const key = id
+      ? `${path}\0${id}\0${[...new Set(list.map((u) => `${u.ref.kind}:${u.ref.generator?.kind ?? ''}`))].sort().join(',')}`
+      : undefined;
     try {
       let opened = key === undefined ? undefined : cached?.cache.get(key);
       if (opened === undefined) {
@@ -177,7 +183,11 @@ export async function openSopsSources(
       out.secrets.push(...opened.secrets);
       decrypted.add(path);
     } catch (err) {
-      out.problems.push({ file: path, message: messageOf(err, path), reason: err instanceof UnsupportedSourceError ? 'not-supported' : decryptFailureReason(err) });
+      out.problems.push({
+        file: path,
+        message: messageOf(err, path),
+        reason: err instanceof UnsupportedSourceError ? 'not-supported' : decryptFailureReason(err),
+      });
     }
   }
   // Keep only what this render used: the cache never outgrows one revision's files.

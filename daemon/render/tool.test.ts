@@ -44,7 +44,13 @@ describe('runTool', () => {
     process.env.GITOPS_SEAL_TEST_CANARY_VAR = 'leak-me';
     try {
       const r = await runTool(sh('env', { env: { HELM_REPO_USER: 'u' } }));
-      const env = Object.fromEntries(r.stdout.toString().trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const env = Object.fromEntries(
+        r.stdout
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       expect(env.GITOPS_SEAL_TEST_CANARY_VAR).toBeUndefined();
       expect(env.HOME).toBe(dir);
       expect(env.TMPDIR).toBe(dir);
@@ -53,7 +59,21 @@ describe('runTool', () => {
       expect(env.XDG_CACHE_HOME?.startsWith(dir)).toBe(true);
       expect(env.HELM_REPO_USER).toBe('u');
       // sh itself adds PWD/SHLVL/_; nothing else beyond what cleanEnv sets.
-      const allowed = new Set(['PATH', 'HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'TMPDIR', 'KUBECONFIG', 'LANG', 'HELM_REPO_USER', 'PWD', 'SHLVL', '_', 'OLDPWD']);
+      const allowed = new Set([
+        'PATH',
+        'HOME',
+        'XDG_CONFIG_HOME',
+        'XDG_CACHE_HOME',
+        'XDG_DATA_HOME',
+        'TMPDIR',
+        'KUBECONFIG',
+        'LANG',
+        'HELM_REPO_USER',
+        'PWD',
+        'SHLVL',
+        '_',
+        'OLDPWD',
+      ]);
       expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([]);
     } finally {
       delete process.env.GITOPS_SEAL_TEST_CANARY_VAR;
@@ -63,7 +83,9 @@ describe('runTool', () => {
   it('a non-zero exit is a RenderToolError naming the sync, the subject and carrying the redacted message', async () => {
     const secret = 'hunter2-plaintext';
     const b64 = Buffer.from(secret).toString('base64');
-    const err = await runTool(sh(`echo "Error: bad line: PASSWORD=${secret} (${b64})" >&2; exit 3`, { secrets: () => [`PASSWORD=${secret}\nOTHER=x`, secret] })).catch((e: unknown) => e);
+    const err = await runTool(
+      sh(`echo "Error: bad line: PASSWORD=${secret} (${b64})" >&2; exit 3`, { secrets: () => [`PASSWORD=${secret}\nOTHER=x`, secret] }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderToolError);
     const e = err as RenderToolError;
     expect(e.reason).toBe('exit');
@@ -102,7 +124,9 @@ describe('runTool', () => {
   });
 
   it('keeps only the tail of a long stderr', async () => {
-    const err = await runTool(sh('i=0; while [ $i -lt 3000 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo "Error: the real cause" >&2; exit 1')).catch((e: unknown) => e);
+    const err = await runTool(
+      sh('i=0; while [ $i -lt 3000 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo "Error: the real cause" >&2; exit 1'),
+    ).catch((e: unknown) => e);
     const msg = (err as Error).message;
     expect(msg).toContain('Error: the real cause');
     expect(msg.length).toBeLessThan(9_000);

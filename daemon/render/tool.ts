@@ -57,7 +57,14 @@ export class RenderToolError extends Error {
     /** The tool's own message (stderr tail), redacted. */
     readonly toolMessage: string,
   ) {
-    const what = reason === 'timeout' ? 'timed out' : reason === 'output-limit' ? 'exceeded the output size limit' : reason === 'spawn' ? 'could not be started' : 'failed';
+    const what =
+      reason === 'timeout'
+        ? 'timed out'
+        : reason === 'output-limit'
+          ? 'exceeded the output size limit'
+          : reason === 'spawn'
+            ? 'could not be started'
+            : 'failed';
     super(`sync "${sync}": ${tool} render of ${subject || '/'} ${what}${toolMessage ? `: ${toolMessage}` : ''}`);
   }
 }
@@ -86,7 +93,10 @@ export function redactToolText(text: string, secrets: Iterable<string>): string 
     for (const line of s.split(/\r?\n/)) if (line.trim().length >= 3) list.add(line.trim());
   }
   // Longest first, so a value is not half-replaced by a shorter one it contains.
-  return redact(text, [...list].sort((a, b) => b.length - a.length));
+  return redact(
+    text,
+    [...list].sort((a, b) => b.length - a.length),
+  );
 }
 
 function tail(chunks: Buffer[], keep: number): string {
@@ -114,7 +124,12 @@ export function runTool(run: ToolRun): Promise<ToolOutput> {
     let failure: RenderToolFailure | undefined;
     let settled = false;
     // Scratch paths become repo paths again, so the message names the file as the user knows it.
-    const message = (): string => redactToolText(tail(err, STDERR_KEEP_BYTES).trim(), run.secrets?.() ?? []).split(`${run.scratch}/`).join('').split(run.scratch).join('.');
+    const message = (): string =>
+      redactToolText(tail(err, STDERR_KEEP_BYTES).trim(), run.secrets?.() ?? [])
+        .split(`${run.scratch}/`)
+        .join('')
+        .split(run.scratch)
+        .join('.');
     const fail = (reason: RenderToolFailure, text: string): void => {
       if (settled) return;
       settled = true;

@@ -13,14 +13,20 @@ describe('sops dotenv (files written by the real sops 3.13.3)', () => {
   it('decrypts to what sops decrypt prints, comment lines aside', async () => {
     expect(isSopsDotenv(enc)).toBe(true);
     expect(isSopsDotenv(td('plain.env'))).toBe(false);
-    const expected = td('sops-decrypted.env').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const expected = td('sops-decrypted.env')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     expect(await decryptDotenvText(enc, 'app.env', keys)).toBe(expected);
   });
 
   it('verifies the MAC: a changed value, a dropped line, a reordered file are refused', async () => {
     const flip = enc.replace(/^(USER=ENC\[AES256_GCM,data:)(.)/m, (_m, a: string, c: string) => `${a}${c === 'A' ? 'B' : 'A'}`);
     await expect(decryptDotenvText(flip, 'app.env', keys)).rejects.toThrow(TamperedError);
-    const dropped = enc.split('\n').filter((l) => !l.startsWith('USER=')).join('\n');
+    const dropped = enc
+      .split('\n')
+      .filter((l) => !l.startsWith('USER='))
+      .join('\n');
     await expect(decryptDotenvText(dropped, 'app.env', keys)).rejects.toThrow(/MAC mismatch/);
     const lines = enc.split('\n');
     const api = lines.findIndex((l) => l.startsWith('API_TOKEN='));

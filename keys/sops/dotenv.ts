@@ -32,14 +32,16 @@ function unflatten(flat: [string, string][], source: string): Meta {
       const child: MetaNode | undefined = Array.isArray(node) ? node[k as number] : node[k as string];
       const want: Meta | MetaNode[] = sep === '__list_' ? [] : {};
       const found: MetaNode = child ?? want;
-      if (typeof found !== 'object' || Array.isArray(found) !== Array.isArray(want)) throw new FormatError(source, `sops metadata line sops_${key} does not fit the others`);
+      if (typeof found !== 'object' || Array.isArray(found) !== Array.isArray(want))
+        throw new FormatError(source, `sops metadata line sops_${key} does not fit the others`);
       const container: Meta | MetaNode[] = found;
       if (Array.isArray(node)) node[k as number] = container;
       else node[k as string] = container;
       node = container;
       if (sep === '__list_') {
         const idx = Number(next);
-        if (!Number.isInteger(idx) || idx < 0 || idx > 1000) throw new FormatError(source, `sops metadata line sops_${key}: bad list index`);
+        if (!Number.isInteger(idx) || idx < 0 || idx > 1000)
+          throw new FormatError(source, `sops metadata line sops_${key}: bad list index`);
         k = idx;
       } else k = next;
     }
@@ -79,6 +81,9 @@ export async function decryptDotenvText(text: string, source: string, ctx: KeyCo
   const plainJson = await decryptText(dotenvToSopsJson(text, source), { format: 'json', source }, ctx);
   const obj = JSON.parse(plainJson) as Record<string, unknown>;
   // JSON.parse moves integer-like keys first: take the order from the file.
-  const order = text.split(/\r?\n/).map((l) => l.slice(0, Math.max(0, l.indexOf('=')))).filter((k) => k !== '' && !k.startsWith('#') && !k.startsWith(META_PREFIX));
+  const order = text
+    .split(/\r?\n/)
+    .map((l) => l.slice(0, Math.max(0, l.indexOf('='))))
+    .filter((k) => k !== '' && !k.startsWith('#') && !k.startsWith(META_PREFIX));
   return order.map((k) => `${k}=${String(obj[k]).replace(/\n/g, '\\n')}\n`).join('');
 }

@@ -21,7 +21,11 @@ export function gitBlobId(bytes: Uint8Array): string {
 }
 
 /** Files of `dir` (recursively), then `extra` added or replaced, then `remove` deleted. */
-export function dirRevision(dir: string, extra: Record<string, string | Uint8Array> = {}, remove: string[] = []): FileView & { files: Map<string, Uint8Array>; reads: string[] } {
+export function dirRevision(
+  dir: string,
+  extra: Record<string, string | Uint8Array> = {},
+  remove: string[] = [],
+): FileView & { files: Map<string, Uint8Array>; reads: string[] } {
   const files = new Map<string, Uint8Array>();
   walk(dir, dir, files);
   for (const [p, v] of Object.entries(extra)) files.set(p, typeof v === 'string' ? Buffer.from(v) : v);
@@ -31,7 +35,14 @@ export function dirRevision(dir: string, extra: Record<string, string | Uint8Arr
   return {
     files,
     reads,
-    commit: gitBlobId(Buffer.from([...files.keys()].sort().map((p) => `${p}:${gitBlobId(files.get(p) as Uint8Array)}`).join('\n'))),
+    commit: gitBlobId(
+      Buffer.from(
+        [...files.keys()]
+          .sort()
+          .map((p) => `${p}:${gitBlobId(files.get(p) as Uint8Array)}`)
+          .join('\n'),
+      ),
+    ),
     async listFiles(path) {
       return [...files.keys()].filter(under(path)).sort();
     },
