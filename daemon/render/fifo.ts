@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 const POLL_MS = 5;
+const ATTACH_WAIT_MS = 5_000;
 
 export class FifoError extends Error {
   override readonly name = 'FifoError';
@@ -135,8 +136,11 @@ export class FifoFeeder {
 
   private async readerAttached(path: string): Promise<void> {
     // While we hold the write end the reader cannot reach EOF, so its fd stays until we close.
+    // Bounded all the same: if the fd never shows (a path the kernel spells differently), a
+    // delivery must not hang until the render's timeout.
     if (this.pid === undefined) return;
-    while (!this.stopped && !(await heldOpenBy(this.pid, path))) await sleep(1);
+    const until = Date.now() + ATTACH_WAIT_MS;
+    while (!this.stopped && Date.now() < until && !(await heldOpenBy(this.pid, path))) await sleep(1);
   }
 
   private async readerClosed(path: string): Promise<void> {

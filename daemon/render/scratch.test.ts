@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -80,5 +80,20 @@ describe('writeScratchFiles', () => {
       expect(statSync(join(dir, 'apps/d1')).mode & 0o777).toBe(0o700);
       await expect(writeScratchFiles(dir, new Map([['../x', Buffer.from('x')]]))).rejects.toThrow(ScratchPathError);
     }, root);
+  });
+});
+
+describe('withScratch through a symlinked root', () => {
+  it('hands out the canonical path (FIFO hand-off compares it with /proc fd links)', async () => {
+    const real = join(root, 'real');
+    mkdirSync(real);
+    symlinkSync(real, join(root, 'link'));
+    await withScratch(
+      async (dir) => {
+        expect(dir.startsWith(join(real, SCRATCH_PREFIX))).toBe(true);
+      },
+      join(root, 'link'),
+    );
+    expect(readdirSync(real)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // on success, error and timeout alike. What goes in is non-secret by construction: committed
 // files as committed (SOPS files stay ciphertext) and FIFOs, which hold no bytes at rest.
 import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 
@@ -36,12 +36,15 @@ export function scratchRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** Runs `fn` with a fresh 0700 scratch dir that is removed afterwards, whatever `fn` does. */
 export async function withScratch<T>(fn: (dir: string) => Promise<T>, root: string = scratchRoot()): Promise<T> {
   // The pid in the name lets sweepScratch() tell a dead daemon's leftovers from a live render.
-  const dir = await mkdtemp(join(root, `${SCRATCH_PREFIX}${process.pid}-`));
+  const made = await mkdtemp(join(root, `${SCRATCH_PREFIX}${process.pid}-`));
   try {
-    await chmod(dir, 0o700);
+    await chmod(made, 0o700);
+    // The canonical path: the FIFO feeder matches it against /proc/<pid>/fd links, which the
+    // kernel writes with symlinks resolved (a root such as macOS's /tmp or a linked override).
+    const dir = await realpath(made);
     return await fn(dir);
   } finally {
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    await rm(made, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
