@@ -50,6 +50,25 @@ export interface SopsSources {
   problems: { file: string; message: string; reason: DecryptFailureReason | 'not-supported' }[];
 }
 
+/**
+ * Go prints bytes it cannot parse as a decimal list ("[255 254 61 …]", kustomize's invalid-UTF-8
+ * env line error); made from the raw bytes (a UTF-8 round trip would change invalid ones), per
+ * line and per `=` value, for the tool-message redaction.
+ */
+export function byteLists(buf: Buffer): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= buf.length; i++) {
+    if (i < buf.length && buf[i] !== 0x0a) continue;
+    const line = buf.subarray(start, i);
+    start = i + 1;
+    if (line.length >= 3) out.push([...line].join(' '));
+    const eq = line.indexOf(0x3d);
+    if (eq > 0 && line.length - eq - 1 >= 3) out.push([...line.subarray(eq + 1)].join(' '));
+  }
+  return out;
+}
+
 /** A SOPS file used in a way we refuse (ini format, plaintext into a ConfigMap). */
 class UnsupportedSourceError extends Error {}
 
@@ -136,7 +155,7 @@ async function openOne(path: string, text: string, list: readonly FileUse[], key
   }
   if (asGenerator.length > 0) {
     opened.generatorPlaintext = await generatorPlaintext(path, text, keys);
-    opened.secrets.push(opened.generatorPlaintext.toString('utf8'));
+    opened.secrets.push(opened.generatorPlaintext.toString('utf8'), ...byteLists(opened.generatorPlaintext));
   }
   if (asManifest.length > 0) {
     if (format !== 'yaml' && format !== 'json') throw new UnsupportedSourceError(`a ${format} file cannot be a Kubernetes manifest`);

@@ -96,6 +96,16 @@ describe('runTool', () => {
     expect(e.message).not.toContain(b64);
   });
 
+  it('redacts the byte-list and quoted forms Go prints of a line it cannot parse, and KEY=value values', async () => {
+    const line = 'TOKEN=canary-bytes-1234';
+    const bytes = [...Buffer.from(line)].join(' ');
+    const script = `echo "Error: line [${bytes}] is bad; value \\"canary-bytes-1234\\" at 2" >&2; exit 1`;
+    const err = (await runTool(sh(script, { secrets: () => [`A=1\n${line}\n`] })).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain('Error: line [');
+    expect(err.message).not.toContain('canary-bytes-1234');
+    expect(err.message).not.toContain(bytes);
+  });
+
   it('a timeout kills the whole process group, the tool’s children included', async () => {
     const pidFile = join(dir, 'child.pid');
     const started = Date.now();

@@ -87,10 +87,23 @@ export function cleanEnv(scratch: string, extra: Readonly<Record<string, string>
 
 export function redactToolText(text: string, secrets: Iterable<string>): string {
   const list = new Set<string>();
+  const add = (v: string): void => {
+    if (v.length < 3) return;
+    list.add(v);
+    // Go's ways of quoting what it could not parse: %v of a []byte ("[255 254 61 …]") and %q.
+    list.add([...Buffer.from(v, 'utf8')].join(' '));
+    list.add(JSON.stringify(v).slice(1, -1));
+  };
   for (const s of secrets) {
-    // Each line of a multi-line secret too: tools quote the offending line, not the whole file.
-    list.add(s);
-    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 3) list.add(line.trim());
+    // Each line of a multi-line secret too, and the value of a KEY=value line: tools quote the
+    // offending line or value, not the whole file.
+    add(s);
+    for (const raw of s.split(/\r?\n/)) {
+      const line = raw.trim();
+      add(line);
+      const eq = line.indexOf('=');
+      if (eq > 0) add(line.slice(eq + 1).trim());
+    }
   }
   // Longest first, so a value is not half-replaced by a shorter one it contains.
   return redact(
