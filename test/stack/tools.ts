@@ -1,6 +1,7 @@
 // Locating the command-line tools the tests drive directly: sops (built into the stack cache
-// by build/sops.sh), age and age-keygen, git (Debian `git`). A missing tool is a StackError
-// that says exactly how to install it.
+// by build/sops.sh), age and age-keygen, git (Debian `git`), and the renderers kustomize and
+// helm (build/kustomize.sh, build/helm.sh). A missing tool is a StackError that says exactly
+// how to install it.
 //
 // age: the cached build of build/age.sh (age >= 1.3, post-quantum hybrid `age1pq1...`
 // recipients) when present, else Debian's age 1.1.1, which has no post-quantum support.
@@ -11,6 +12,7 @@ import { StackError } from './procs.js';
 import type { BinInfo } from './types.js';
 
 export type ToolBins = Pick<BinInfo, 'sops' | 'age' | 'ageKeygen' | 'git'>;
+export type RendererBins = Pick<BinInfo, 'kustomize' | 'helm'>;
 
 function executable(path: string): boolean {
   try {
@@ -37,6 +39,42 @@ export function sopsVersion(): string {
 
 export function ageVersion(): string {
   return pin('AGE_VERSION');
+}
+
+export function kustomizeVersion(): string {
+  return pin('KUSTOMIZE_VERSION');
+}
+
+export function helmVersion(): string {
+  return pin('HELM_VERSION');
+}
+
+/**
+ * The cached renderer builds at the pinned versions. Tests hand these paths to the daemon's
+ * render code explicitly (the daemon itself looks on PATH or at GITOPS_SEAL_KUSTOMIZE /
+ * GITOPS_SEAL_HELM; see daemon/render/README.md), so a test never renders with whatever
+ * kustomize happens to be installed.
+ */
+export function findRenderers(): RendererBins {
+  const missing: string[] = [];
+  const bins = { kustomize: '', helm: '' };
+  for (const name of ['kustomize', 'helm'] as const) {
+    try {
+      bins[name] = findRenderer(name);
+    } catch (err) {
+      missing.push((err as StackError).message.replace(/^\[stack:tools\] /, ''));
+    }
+  }
+  if (missing.length > 0) throw new StackError('tools', `missing renderers (or run test/stack/install.sh):\n  ${missing.join('\n  ')}`);
+  return bins;
+}
+
+/** One renderer's cached build (a kustomize test need not wait for helm's build). */
+export function findRenderer(name: 'kustomize' | 'helm'): string {
+  const version = name === 'kustomize' ? kustomizeVersion() : helmVersion();
+  const bin = cachedBin(name, version, name);
+  if (!executable(bin)) throw new StackError('tools', `${name} ${version} (${bin}): run test/stack/build/${name}.sh (needs Go)`);
+  return bin;
 }
 
 /** The cached age >= 1.3 build, if build/age.sh has run. */
