@@ -41,6 +41,8 @@ export interface ToolRun {
   maxOutputBytes: number;
   /** Values that must never appear in an error (plaintexts handed to the tool, credentials). Called when an error is built. */
   secrets?: () => Iterable<string>;
+  /** Told the tool's pid once it runs (the FIFO feeder watches which files it holds open). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ToolOutput {
@@ -138,6 +140,7 @@ export function runTool(run: ToolRun): Promise<ToolOutput> {
       return;
     }
     const pid = child.pid;
+    if (pid !== undefined) run.onSpawn?.(pid);
     const timer = setTimeout(() => {
       failure ??= 'timeout';
       killGroup(pid);

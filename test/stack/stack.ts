@@ -9,7 +9,7 @@ import { kubeBins, startKube } from './kube.js';
 import { configureKubernetesAuth, startOpenBao } from './openbao.js';
 import { logDir, stopAll } from './procs.js';
 import { startRegistry } from './registry.js';
-import { findTools } from './tools.js';
+import { findRenderers, findTools } from './tools.js';
 import type { StackInfo, Started } from './types.js';
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ const run = promisify(execFile);
 export const VAULT_SA = { namespace: 'gitops-seal-system', name: 'gitops-seal' };
 
 export async function startStack(): Promise<Started<StackInfo>> {
-  const tools = findTools();
+  const tools = { ...findTools(), ...findRenderers() };
   const bins = kubeBins();
   const stops: (() => Promise<void>)[] = [];
   try {

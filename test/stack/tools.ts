@@ -1,6 +1,7 @@
 // Locating the command-line tools the tests drive directly: sops (built into the stack cache
-// by build/sops.sh), age and age-keygen, git (Debian `git`). A missing tool is a StackError
-// that says exactly how to install it.
+// by build/sops.sh), age and age-keygen, git (Debian `git`), and the renderers kustomize and
+// helm (build/kustomize.sh, build/helm.sh). A missing tool is a StackError that says exactly
+// how to install it.
 //
 // age: the cached build of build/age.sh (age >= 1.3, post-quantum hybrid `age1pq1...`
 // recipients) when present, else Debian's age 1.1.1, which has no post-quantum support.
@@ -11,6 +12,7 @@ import { StackError } from './procs.js';
 import type { BinInfo } from './types.js';
 
 export type ToolBins = Pick<BinInfo, 'sops' | 'age' | 'ageKeygen' | 'git'>;
+export type RendererBins = Pick<BinInfo, 'kustomize' | 'helm'>;
 
 function executable(path: string): boolean {
   try {
@@ -37,6 +39,31 @@ export function sopsVersion(): string {
 
 export function ageVersion(): string {
   return pin('AGE_VERSION');
+}
+
+export function kustomizeVersion(): string {
+  return pin('KUSTOMIZE_VERSION');
+}
+
+export function helmVersion(): string {
+  return pin('HELM_VERSION');
+}
+
+/**
+ * The cached renderer builds at the pinned versions. Tests hand these paths to the daemon's
+ * render code explicitly (the daemon itself looks on PATH or at GITOPS_SEAL_KUSTOMIZE /
+ * GITOPS_SEAL_HELM; see daemon/render/README.md), so a test never renders with whatever
+ * kustomize happens to be installed.
+ */
+export function findRenderers(): RendererBins {
+  const kustomize = cachedBin('kustomize', kustomizeVersion(), 'kustomize');
+  const helm = cachedBin('helm', helmVersion(), 'helm');
+  const missing = [
+    ...(executable(kustomize) ? [] : [`kustomize ${kustomizeVersion()} (${kustomize}): run test/stack/build/kustomize.sh (needs Go)`]),
+    ...(executable(helm) ? [] : [`helm ${helmVersion()} (${helm}): run test/stack/build/helm.sh (needs Go)`]),
+  ];
+  if (missing.length > 0) throw new StackError('tools', `missing renderers (or run test/stack/install.sh):\n  ${missing.join('\n  ')}`);
+  return { kustomize, helm };
 }
 
 /** The cached age >= 1.3 build, if build/age.sh has run. */

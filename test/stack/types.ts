@@ -63,6 +63,9 @@ export interface BinInfo {
   kubectl: string;
   kwok: string;
   git: string;
+  /** Renderers at the pins of versions.env (tools.ts findRenderers). */
+  kustomize: string;
+  helm: string;
 }
 
 export interface StackInfo {
