@@ -1,0 +1,2 @@
+// The door of daemon/render/: renderers of a sync's revision (Kustomize, Helm).
+export * from './helm/index.js';
