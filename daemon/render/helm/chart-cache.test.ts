@@ -21,7 +21,7 @@ describe('ChartCache', () => {
     expect(c.get('b')).toBeUndefined();
     expect(c.get('a')).toBeDefined();
     expect(c.get('c')).toBeDefined();
-    expect(c.totalBytes).toBe(80);
+    expect(c.totalWeight).toBe(80);
   });
 
   it('does not keep a chart larger than the budget, and replacing an entry keeps the byte count right', () => {
@@ -30,7 +30,7 @@ describe('ChartCache', () => {
     expect(c.size).toBe(0);
     c.set('a', chart(30));
     c.set('a', chart(50));
-    expect(c.totalBytes).toBe(50);
+    expect(c.totalWeight).toBe(50);
     expect(c.size).toBe(1);
   });
 });

@@ -13,9 +13,12 @@ import type { ChartIdentity, RevisionReader } from './types.js';
 
 const READ_CONCURRENCY = 8;
 
+/** A chart dir of the revision, identified (cheaply: blob ids) but not yet copied anywhere. */
 export interface GitChart {
-  /** Absolute path of the chart directory in scratch. */
-  dir: string;
+  /** Normalized repo-relative chart dir. */
+  path: string;
+  /** Files to copy (the values files excluded). */
+  files: string[];
   identity: ChartIdentity;
 }
 
@@ -25,14 +28,13 @@ export function normalizeChartPath(p: string): string {
   return n === '.' ? '' : n;
 }
 
-export async function layOutGitChart(sync: string, revision: RevisionReader, chartPath: string, exclude: ReadonlySet<string>, scratch: string): Promise<GitChart> {
-  const path = normalizeChartPath(chartPath);
-  const fail = (reason: 'not-found' | 'chart', detail: string, subject = path || '/'): HelmRenderError => new HelmRenderError({ sync, reason, subject, detail });
-  if (path.split('/').includes('..')) throw fail('chart', 'chart path leaves the repository');
-  const prefix = path === '' ? '' : `${path}/`;
-  const files = (await revision.listFiles(path)).filter((f) => !exclude.has(f));
-  if (!files.includes(`${prefix}Chart.yaml`)) throw fail('not-found', 'no Chart.yaml in the chart directory of this revision');
+type Fail = (reason: 'not-found' | 'chart', detail: string, subject?: string) => HelmRenderError;
 
+function failer(sync: string, path: string): Fail {
+  return (reason, detail, subject = path || '/') => new HelmRenderError({ sync, reason, subject, detail });
+}
+
+async function readAll(revision: RevisionReader, files: readonly string[]): Promise<Map<string, Uint8Array>> {
   const contents = new Map<string, Uint8Array>();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -42,29 +44,34 @@ export async function layOutGitChart(sync: string, revision: RevisionReader, cha
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
+  return contents;
+}
 
-  const encrypted = files.filter((f) => /\.(ya?ml|json)$/i.test(f) && isSopsEncrypted(Buffer.from(contents.get(f) as Uint8Array).toString('utf8'), formatFromPath(f)));
-  if (encrypted.length > 0) {
-    throw fail('chart', 'SOPS-encrypted file inside the chart: helm would read ciphertext; list it under valuesFiles instead (decrypted in memory)', encrypted.join(', '));
-  }
+/** Name, version and digest of the chart at `chartPath`: Chart.yaml and the dir's blob ids. */
+export async function resolveGitChart(sync: string, revision: RevisionReader, chartPath: string, exclude: ReadonlySet<string>): Promise<GitChart> {
+  const path = normalizeChartPath(chartPath);
+  const fail = failer(sync, path);
+  if (path.split('/').includes('..')) throw fail('chart', 'chart path leaves the repository');
+  const prefix = path === '' ? '' : `${path}/`;
+  const files = (await revision.listFiles(path)).filter((f) => !exclude.has(f));
+  const chartYaml = `${prefix}Chart.yaml`;
+  if (!files.includes(chartYaml)) throw fail('not-found', 'no Chart.yaml in the chart directory of this revision');
 
   let meta: { name?: unknown; version?: unknown; appVersion?: unknown };
   try {
-    meta = (parse(Buffer.from(contents.get(`${prefix}Chart.yaml`) as Uint8Array).toString('utf8')) ?? {}) as typeof meta;
+    meta = (parse(Buffer.from(await revision.readFile(chartYaml)).toString('utf8')) ?? {}) as typeof meta;
   } catch (e) {
-    throw fail('chart', `Chart.yaml is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`, `${prefix}Chart.yaml`);
+    throw fail('chart', `Chart.yaml is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`, chartYaml);
   }
-  if (typeof meta.name !== 'string' || meta.name === '') throw fail('chart', 'Chart.yaml has no name', `${prefix}Chart.yaml`);
+  if (typeof meta.name !== 'string' || meta.name === '') throw fail('chart', 'Chart.yaml has no name', chartYaml);
 
-  const dir = posix.join('chart', meta.name);
-  const hash = createHash('sha256');
+  // Blob ids when the revision has them (nothing read); content hashes otherwise.
   const ids = revision.fileIds ? await revision.fileIds(path) : undefined;
+  const contents = ids ? undefined : await readAll(revision, files);
+  const hash = createHash('sha256');
   for (const f of [...files].sort()) {
-    const rel = f.slice(prefix.length);
-    await writeScratchFile(scratch, `${dir}/${rel}`, contents.get(f) as Uint8Array);
-    // Blob ids when the revision has them (no hashing of content twice); content otherwise.
-    const id = ids?.get(f) ?? createHash('sha256').update(contents.get(f) as Uint8Array).digest('hex');
-    hash.update(`${rel}\0${id}\n`);
+    const id = ids?.get(f) ?? createHash('sha256').update(contents?.get(f) ?? new Uint8Array()).digest('hex');
+    hash.update(`${f.slice(prefix.length)}\0${id}\n`);
   }
   const identity: ChartIdentity = {
     name: meta.name,
@@ -73,5 +80,19 @@ export async function layOutGitChart(sync: string, revision: RevisionReader, cha
     source: `git:${path || '/'}`,
   };
   if (typeof meta.appVersion === 'string') identity.appVersion = meta.appVersion;
-  return { dir: posix.join(scratch, dir), identity };
+  return { path, files, identity };
+}
+
+/** Copies the chart into scratch (`chart/<name>/…`); returns the chart dir. */
+export async function layOutGitChart(sync: string, revision: RevisionReader, chart: GitChart, scratch: string): Promise<string> {
+  const fail = failer(sync, chart.path);
+  const prefix = chart.path === '' ? '' : `${chart.path}/`;
+  const contents = await readAll(revision, chart.files);
+  const encrypted = chart.files.filter((f) => /\.(ya?ml|json)$/i.test(f) && isSopsEncrypted(Buffer.from(contents.get(f) as Uint8Array).toString('utf8'), formatFromPath(f)));
+  if (encrypted.length > 0) {
+    throw fail('chart', 'SOPS-encrypted file inside the chart: helm would read ciphertext; list it under valuesFiles instead (decrypted in memory)', encrypted.join(', '));
+  }
+  const dir = posix.join('chart', chart.identity.name);
+  for (const f of chart.files) await writeScratchFile(scratch, `${dir}/${f.slice(prefix.length)}`, contents.get(f) as Uint8Array);
+  return posix.join(scratch, dir);
 }

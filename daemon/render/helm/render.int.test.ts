@@ -18,6 +18,7 @@ import { scratchRoot, SCRATCH_PREFIX } from '../scratch.js';
 import { HelmRenderError } from './errors.js';
 import { classify } from './hooks.js';
 import { parseRendered } from './output.js';
+import { RenderCache } from './render-cache.js';
 import { renderHelm } from './render.js';
 import type { HelmRenderInput, HelmRenderResult } from './types.js';
 
@@ -149,6 +150,22 @@ describe('renderHelm on the real helm, chart in Git', () => {
 
     const other = await renderHelm(input({ revision, values: { config: { logLevel: 'error' } } }));
     expect(other.valuesDigest).not.toBe(result.valuesDigest);
+  });
+
+  it('does not re-render an unchanged input; a commit outside the chart and values does not count', async () => {
+    const cache = new RenderCache();
+    const revision = await repo.commit('same');
+    const first = await renderHelm(input({ revision, renderCache: cache }));
+    expect(first.cached).toBe(false);
+    repo.write('docs/notes.md', 'outside the rendered tree\n');
+    const second = await renderHelm(input({ revision: await repo.commit('outside'), renderCache: cache }));
+    expect(second.cached).toBe(true);
+    expect(second.objects).toEqual(first.objects);
+    repo.write('charts/webapp/templates/extra.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n');
+    const third = await renderHelm(input({ revision: await repo.commit('chart change'), renderCache: cache }));
+    expect(third.cached).toBe(false);
+    expect(third.objects.some((o) => (o.object.metadata as { name: string }).name === 'extra')).toBe(true);
+    rmSync(join(repo.dir, 'charts/webapp/templates/extra.yaml'));
   });
 
   it('refuses a tampered values file, naming it, before running helm', async () => {

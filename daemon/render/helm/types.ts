@@ -6,6 +6,7 @@ import type { ImageCredentialsSpec } from '../../images/types.js';
 import type { ManifestObject } from '../../manifests/index.js';
 import type { Revision } from '../../source/index.js';
 import type { ChartCache } from './chart-cache.js';
+import type { RenderCache } from './render-cache.js';
 
 /** Where the chart comes from. */
 export type ChartSource =
@@ -85,6 +86,8 @@ export interface HelmRenderInput {
   maxOutputBytes?: number;
   /** Fetched charts by digest; default: the process-wide cache. */
   cache?: ChartCache;
+  /** Results by identity (and helm binary): a hit skips decryption and helm. Default: none. */
+  renderCache?: RenderCache;
   signal?: AbortSignal;
 }
 
@@ -148,4 +151,6 @@ export interface HelmRenderResult {
   skippedHooks: SkippedHook[];
   /** helm's stderr lines that are warnings (redacted). */
   warnings: string[];
+  /** Served from the render cache: helm did not run for this call. */
+  cached: boolean;
 }

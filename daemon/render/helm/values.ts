@@ -30,13 +30,16 @@ export interface Values {
 /** Shorter strings are not redacted: `true`, `80` or `on` would wreck every message and say nothing. */
 const MIN_SECRET_LENGTH = 4;
 
-export async function loadValues(
-  sync: string,
-  revision: RevisionReader,
-  files: readonly string[],
-  inline: Record<string, unknown> | undefined,
-  keys: KeyContext,
-): Promise<Values> {
+/** The values files as committed plus the inline values: enough to digest, nothing decrypted yet. */
+export interface CommittedValues {
+  files: ManifestFile[];
+  inline?: string;
+  /** sha256 over the layers as committed (ciphertext of SOPS files): no digest of a plaintext. */
+  digest: string;
+}
+
+/** Reads the values files of the revision; names every missing one. */
+export async function readValues(sync: string, revision: RevisionReader, files: readonly string[], inline: Record<string, unknown> | undefined): Promise<CommittedValues> {
   const committed: ManifestFile[] = [];
   const missing: string[] = [];
   for (const path of files) {
@@ -50,33 +53,50 @@ export async function loadValues(
   if (missing.length > 0) {
     throw new HelmRenderError({ sync, reason: 'values', subject: missing.join(', '), detail: `values file${missing.length > 1 ? 's' : ''} not found in the revision` });
   }
+  const hash = createHash('sha256');
+  for (const c of committed) hashPart(hash, c.path, c.text);
+  const out: CommittedValues = { files: committed, digest: '' };
+  if (inline !== undefined && Object.keys(inline).length > 0) {
+    // JSON is YAML without YAML's ambiguities (`on`, `0755`, `1e3`): helm reads exactly these values.
+    out.inline = JSON.stringify(inline);
+    hashPart(hash, 'inline values', out.inline);
+  }
+  out.digest = `sha256:${hash.digest('hex')}`;
+  return out;
+}
+
+/** The layers helm gets: SOPS files decrypted in memory (MAC verified), a refusal naming each bad file. */
+export async function decryptValues(sync: string, committed: CommittedValues, keys: KeyContext): Promise<Values> {
   let plain: ManifestFile[];
   try {
-    plain = (await decryptFiles(committed, keys)).files;
+    plain = (await decryptFiles(committed.files, keys)).files;
   } catch (e) {
     if (e instanceof AggregateDecryptError) {
       throw new HelmRenderError({ sync, reason: 'values', subject: e.errors.map((x) => x.file).join(', '), detail: e.message, cause: e });
     }
     throw e;
   }
-
-  const hash = createHash('sha256');
   const layers: ValuesLayer[] = [];
   const secrets: string[] = [];
-  committed.forEach((c, i) => {
+  committed.files.forEach((c, i) => {
     const p = plain[i] as ManifestFile;
     const secret = isSopsEncrypted(c.text, formatFromPath(c.path));
-    hashPart(hash, c.path, c.text);
     layers.push({ label: c.path, bytes: Buffer.from(p.text, 'utf8'), secret });
     if (secret) collectStrings(parse(p.text), secrets);
   });
-  if (inline !== undefined && Object.keys(inline).length > 0) {
-    // JSON is YAML without YAML's ambiguities (`on`, `0755`, `1e3`): helm reads exactly these values.
-    const text = JSON.stringify(inline);
-    hashPart(hash, 'inline values', text);
-    layers.push({ label: 'inline values', bytes: Buffer.from(text, 'utf8'), secret: false });
-  }
-  return { layers, digest: `sha256:${hash.digest('hex')}`, secrets };
+  if (committed.inline !== undefined) layers.push({ label: 'inline values', bytes: Buffer.from(committed.inline, 'utf8'), secret: false });
+  return { layers, digest: committed.digest, secrets };
+}
+
+/** readValues then decryptValues. */
+export async function loadValues(
+  sync: string,
+  revision: RevisionReader,
+  files: readonly string[],
+  inline: Record<string, unknown> | undefined,
+  keys: KeyContext,
+): Promise<Values> {
+  return decryptValues(sync, await readValues(sync, revision, files, inline), keys);
 }
 
 function hashPart(hash: ReturnType<typeof createHash>, label: string, text: string): void {
