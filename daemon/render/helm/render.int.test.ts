@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAgeIdentity, parseIdentityFile } from '../../../keys/index.js';
+import { generateAgeIdentity } from '../../../keys/index.js';
 import { CanarySweep, makeCanary } from '../../../test/reliability/canary.js';
 import { findRenderers, findTools } from '../../../test/stack/tools.js';
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
+import { rejection, testAgeIdentities, testAgeRecipient } from '../../../test/support/test-age-key.js';
 import { scratchRoot, SCRATCH_PREFIX } from '../scratch.js';
 import { HelmRenderError } from './errors.js';
 import { classify } from './hooks.js';
@@ -24,9 +25,8 @@ import type { HelmRenderInput, HelmRenderResult } from './types.js';
 
 const run = promisify(execFile);
 const TESTDATA = join(import.meta.dirname, 'testdata');
-const KEY_FILE = join(import.meta.dirname, '../../../keys/testdata/test-age-key.txt');
-const identities = parseIdentityFile(readFileSync(KEY_FILE, 'utf8'), KEY_FILE);
-const recipient = /public key: (age1\S+)/.exec(readFileSync(KEY_FILE, 'utf8'))?.[1] as string;
+const identities = testAgeIdentities;
+const recipient = testAgeRecipient;
 
 const canary = makeCanary('helm-values');
 const capabilities = {
@@ -61,14 +61,7 @@ function input(over: Partial<HelmRenderInput> & Pick<HelmRenderInput, 'revision'
   };
 }
 
-async function refused(p: Promise<unknown>): Promise<HelmRenderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HelmRenderError);
-  return e as HelmRenderError;
-}
+const refused = (p: Promise<unknown>): Promise<HelmRenderError> => rejection(p, HelmRenderError);
 
 const secretPlain = `db:\n  user: app-staging\n  password: ${canary}\n`;
 

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encryptText, parseIdentityFile } from '../../../keys/index.js';
+import { encryptText } from '../../../keys/index.js';
 import { CanarySweep, makeCanary } from '../../../test/reliability/canary.js';
 import { startRegistry } from '../../../test/stack/registry.js';
 import { findRenderers } from '../../../test/stack/tools.js';
 import type { RegistryInfo, StackInfo, Started } from '../../../test/stack/types.js';
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
+import { rejection, testAgeIdentities, testAgeRecipient } from '../../../test/support/test-age-key.js';
 import { startStaticServer, type StaticServer } from '../../../test/support/static-server.js';
 import { scratchRoot } from '../scratch.js';
 import { ChartCache } from './chart-cache.js';
@@ -25,9 +26,8 @@ import type { ChartSource, HelmRenderInput, RevisionReader } from './types.js';
 
 const run = promisify(execFile);
 const TESTDATA = join(import.meta.dirname, 'testdata');
-const KEY_FILE = join(import.meta.dirname, '../../../keys/testdata/test-age-key.txt');
-const identities = parseIdentityFile(readFileSync(KEY_FILE, 'utf8'), KEY_FILE);
-const recipient = /public key: (age1\S+)/.exec(readFileSync(KEY_FILE, 'utf8'))?.[1] as string;
+const identities = testAgeIdentities;
+const recipient = testAgeRecipient;
 const canary = makeCanary('helm-remote');
 
 let helm: string;
@@ -76,14 +76,7 @@ function password(r: Awaited<ReturnType<typeof renderHelm>>): string {
   return Buffer.from((s?.object.data as { DB_PASSWORD: string }).DB_PASSWORD, 'base64').toString();
 }
 
-async function refused(p: Promise<unknown>): Promise<HelmRenderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HelmRenderError);
-  return e as HelmRenderError;
-}
+const refused = (p: Promise<unknown>): Promise<HelmRenderError> => rejection(p, HelmRenderError);
 
 beforeAll(async () => {
   helm = findRenderers().helm;

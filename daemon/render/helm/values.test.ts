@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIdentityFile } from '../../../keys/index.js';
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
+import { testAgeIdentities } from '../../../test/support/test-age-key.js';
 import { HelmRenderError } from './errors.js';
 import type { RevisionReader } from './types.js';
 import { loadValues } from './values.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
-const KEY_FILE = join(import.meta.dirname, '../../../keys/testdata/test-age-key.txt');
-const keys = { ageIdentities: parseIdentityFile(readFileSync(KEY_FILE, 'utf8'), KEY_FILE) };
+const keys = { ageIdentities: testAgeIdentities };
 
 let repo: TestRepo;
 let revision: RevisionReader;
