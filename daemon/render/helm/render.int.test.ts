@@ -15,6 +15,7 @@ import { CanarySweep, makeCanary } from '../../../test/reliability/canary.js';
 import { findRenderers, findTools } from '../../../test/stack/tools.js';
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
 import { rejection, testAgeIdentities, testAgeRecipient } from '../../../test/support/test-age-key.js';
+import { applyPolicies } from '../../writeback/index.js';
 import { scratchRoot, SCRATCH_PREFIX } from '../scratch.js';
 import { HelmRenderError } from './errors.js';
 import { classify } from './hooks.js';
@@ -159,6 +160,21 @@ describe('renderHelm on the real helm, chart in Git', () => {
     expect(third.cached).toBe(false);
     expect(third.objects.some((o) => (o.object.metadata as { name: string }).name === 'extra')).toBe(true);
     rmSync(join(repo.dir, 'charts/webapp/templates/extra.yaml'));
+  });
+
+  it('image automation edits the marker in a values file byte-exact, and the next render carries it', async () => {
+    const path = 'clusters/staging/webapp.yaml';
+    const before = readFileSync(join(repo.dir, path), 'utf8');
+    const applied = applyPolicies([{ path, text: before }], [
+      { name: 'webapp', namespaces: ['apps'], matchAnyNamespace: false, value: { image: 'registry.example.com/team/webapp', tag: '2.2.0' } },
+    ]);
+    const after = applied.changed[0]?.text as string;
+    expect(after).toBe(before.replace('tag: "2.1.1"', 'tag: "2.2.0"'));
+    repo.write(path, after);
+    const r = await renderHelm(input({ revision: await repo.commit('image update') }));
+    const deploy = r.objects.find((o) => o.object.kind === 'Deployment')?.object as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect(deploy.spec.template.spec.containers[0]?.image).toBe('registry.example.com/team/webapp:2.2.0');
+    repo.write(path, before);
   });
 
   it('refuses a tampered values file, naming it, before running helm', async () => {
