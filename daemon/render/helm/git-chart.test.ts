@@ -59,6 +59,9 @@ describe('layOutGitChart', () => {
     expect(sops.subject).toBe('charts/webapp/secrets.enc.yaml');
     const missing = await err(resolveGitChart('apps', revision, 'charts/none', new Set()));
     expect(missing.reason).toBe('not-found');
+    repo.write('charts/evil/Chart.yaml', 'apiVersion: v2\nname: ../../etc\nversion: 1.0.0\n');
+    const evil = await err(resolveGitChart('apps', await repo.commit(), 'charts/evil', new Set()));
+    expect(evil.message).toMatch(/charts\/evil\/Chart\.yaml: Chart\.yaml name must be/);
     const escape = await err(resolveGitChart('apps', revision, '../x', new Set()));
     expect(escape.message).toMatch(/leaves the repository/);
   });

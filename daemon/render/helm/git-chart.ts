@@ -64,6 +64,8 @@ export async function resolveGitChart(sync: string, revision: RevisionReader, ch
     throw fail('chart', `Chart.yaml is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`, chartYaml);
   }
   if (typeof meta.name !== 'string' || meta.name === '') throw fail('chart', 'Chart.yaml has no name', chartYaml);
+  // The name becomes a directory in scratch (and helm's template prefix): no paths in it.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.name)) throw fail('chart', 'Chart.yaml name must be letters, digits, ".", "_" or "-"', chartYaml);
 
   // Blob ids when the revision has them (nothing read); content hashes otherwise.
   const ids = revision.fileIds ? await revision.fileIds(path) : undefined;
