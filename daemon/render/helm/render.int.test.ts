@@ -211,6 +211,7 @@ describe('renderHelm on the real helm, chart in Git', () => {
     repo.write('charts/webapp/values-secret.enc.yaml', readFileSync(join(repo.dir, 'clusters/staging/webapp-secrets.enc.yaml')));
     const ok = await renderHelm(input({ revision: await repo.commit('values in chart dir'), valuesFiles: ['charts/webapp/values-secret.enc.yaml'] }));
     expect(ok.objects.some((o) => o.object.kind === 'Secret')).toBe(true);
+    rmSync(join(repo.dir, 'charts/webapp/values-secret.enc.yaml'));
   });
 
   it("carries helm's own message, with the secret values redacted", async () => {

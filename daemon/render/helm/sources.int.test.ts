@@ -84,7 +84,7 @@ beforeAll(async () => {
   chmodSync(work, 0o700);
   mkdirSync(join(work, 'home'));
   const shared = inject('stack') as StackInfo | undefined;
-  if (shared) reg = shared.registry;
+  if (shared?.registry) reg = shared.registry;
   else {
     registry = await startRegistry();
     reg = registry.info;
