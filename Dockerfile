@@ -4,6 +4,12 @@
 # Pinned by tag; to pin the digest too, use NODE_IMAGE=node:20.20-bookworm-slim@sha256:<digest>
 # (`docker buildx imagetools inspect node:20.20-bookworm-slim` prints it).
 ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Renderers of Kustomize and Helm syncs, built from Go modules at the pins of
+# test/stack/versions.env (KUSTOMIZE_VERSION, HELM_VERSION; test/deploy/compose.test.ts keeps
+# these equal). kustomize v5.8.1 needs Go >= 1.24, helm v4.3.2 Go >= 1.25.
+ARG GO_IMAGE=golang:1.26-bookworm
+ARG KUSTOMIZE_VERSION=v5.8.1
+ARG HELM_VERSION=v4.3.2
 
 # --- build: all dependencies, TypeScript compiled to dist/ ---------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -22,6 +28,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# --- renderers: kustomize and helm, static binaries -----------------------------------------
+FROM ${GO_IMAGE} AS renderers
+ARG KUSTOMIZE_VERSION
+ARG HELM_VERSION
+ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN=/out
+RUN go install -trimpath -ldflags='-s -w' sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION} \
+  && go install -trimpath -ldflags='-s -w' helm.sh/helm/v4/cmd/helm@${HELM_VERSION} \
+  && /out/kustomize version && /out/helm version
+
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: forwards SIGTERM to node (which then stops cleanly within the grace period)
@@ -35,6 +50,8 @@ ENV NODE_ENV=production \
     GITOPS_SEAL_DATA=/var/lib/gitops-seal
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The daemon finds them on PATH (daemon/render/bins.ts); mkfifo (coreutils) is in the base image.
+COPY --from=renderers /out/kustomize /out/helm /usr/local/bin/
 # The CLI reads its version from package.json.
 COPY package.json ./
 RUN chmod 0755 dist/daemon/main.js dist/cli/main.js \

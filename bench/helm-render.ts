@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { encryptText } from '../keys/index.js';
-import { RenderCache, renderHelm, type HelmRenderInput } from '../daemon/render/index.js';
+import { RenderCache, renderHelm, type HelmRenderInput, type HelmRenderResult } from '../daemon/render/index.js';
 import { findRenderers } from '../test/stack/tools.js';
 import { testRepo } from '../test/support/git-revision.js';
 import { testAgeIdentities, testAgeRecipient } from '../test/support/test-age-key.js';
@@ -82,7 +82,7 @@ stringData: {password: {{ $.Values.password | quote }}}
     bare.push(await time(raw));
     ours.push(await time(() => renderHelm(input)));
   }
-  const cache = new RenderCache();
+  const cache = new RenderCache<HelmRenderResult>();
   await renderHelm({ ...input, renderCache: cache });
   const hits: number[] = [];
   for (let i = 0; i < runs; i++) hits.push(await time(() => renderHelm({ ...input, renderCache: cache })));

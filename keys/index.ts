@@ -8,6 +8,7 @@ export type { VaultAuth } from './vault/transit.js';
 export { parseTransitUri, transitUri } from './vault/transit.js';
 export type { EncryptOptions, ReencryptOptions } from './sops/file.js';
 export { encryptText, decryptText, reencryptText, isSopsEncrypted } from './sops/file.js';
+export { decryptDotenvText, isSopsDotenv } from './sops/dotenv.js';
 export { loadAgeIdentities, generateAgeIdentity, parseIdentityFile, defaultKeyFile } from './age/identities.js';
 export { SopsError, TamperedError, NoMatchingKeyError, UnsupportedKeyTypeError, FormatError, VaultError } from './sops/errors.js';
 export type { KeyAttempt } from './sops/errors.js';

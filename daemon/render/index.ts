@@ -1,2 +1,13 @@
-// The door of daemon/render/: renderers of a sync's revision (Kustomize, Helm).
+// Rendering a sync's path with kustomize (and, from the Helm helper, helm): the one home of
+// every renderer, reached through this door. See README.md for the secrets design.
+export { renderKustomize, isKustomizeSync, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_RENDER_TIMEOUT_MS, type KustomizeRenderInput, type KustomizeRenderResult } from './kustomize.js';
+export type { RenderedObject } from './decrypt-output.js';
+export type { OpenedSourceCache } from './sops-sources.js';
+export { RenderError, type RenderStage } from './errors.js';
+export { RenderCache, renderKey, contentId, type RenderKeyParts } from './cache.js';
+export { runTool, cleanEnv, redactToolText, RenderToolError, type ToolRun, type ToolOutput, type RenderToolFailure } from './tool.js';
+export { withScratch, scratchRoot, sweepScratch, writeScratchFile, SCRATCH_PREFIX } from './scratch.js';
+export { FifoFeeder, makeFifos, type FifoSource } from './fifo.js';
+export { findRenderer, RendererNotFoundError, type Renderer } from './bins.js';
+export { remoteHost, hostAllowed } from './remote.js';
 export * from './helm/index.js';

@@ -120,7 +120,8 @@ export function runTool(run: ToolRun): Promise<ToolOutput> {
     let errBytes = 0;
     let failure: RenderToolFailure | undefined;
     let settled = false;
-    const message = (): string => redactToolText(tail(err, STDERR_KEEP_BYTES).trim(), run.secrets?.() ?? []);
+    // Scratch paths become repo paths again, so the message names the file as the user knows it.
+    const message = (): string => redactToolText(tail(err, STDERR_KEEP_BYTES).trim(), run.secrets?.() ?? []).split(`${run.scratch}/`).join('').split(run.scratch).join('.');
     const fail = (reason: RenderToolFailure, text: string): void => {
       if (settled) return;
       settled = true;

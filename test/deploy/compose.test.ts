@@ -9,6 +9,7 @@ import { parseDocument, parse as parseYaml, visit } from 'yaml';
 import { parseConfig } from '../../daemon/config/index.js';
 import { expandString } from '../../daemon/config/expand.js';
 import { ROOT } from './files.js';
+import { versions } from '../stack/cache.js';
 
 interface Service {
   image?: string;
@@ -189,9 +190,9 @@ describe('Dockerfile', () => {
   };
   const runtime = stages.at(-1) as Stage;
 
-  it('builds in stages from node:20.20-bookworm-slim: build, production deps, runtime', () => {
-    expect(stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
-    for (const s of stages) expect(s.from).toBe('${NODE_IMAGE}');
+  it('builds in stages from node:20.20-bookworm-slim: build, production deps, renderers (Go), runtime', () => {
+    expect(stages.map((s) => s.name)).toEqual(['build', 'deps', 'renderers', 'runtime']);
+    for (const s of stages.filter((x) => x.name !== 'renderers')) expect(s.from).toBe('${NODE_IMAGE}');
     expect(args.get('NODE_IMAGE')).toMatch(/^node:20\.20-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
     expect(stage('build').lines).toEqual(expect.arrayContaining(['RUN npm ci --no-audit --no-fund', 'RUN npm run build']));
     expect(stage('deps').lines.join('\n')).toMatch(/RUN npm ci --omit=dev/);
@@ -199,6 +200,19 @@ describe('Dockerfile', () => {
       'COPY --from=deps /app/node_modules ./node_modules',
       'COPY --from=build /src/dist ./dist',
     ]));
+  });
+
+  it('installs kustomize and helm at the pins of test/stack/versions.env, on the runtime PATH', () => {
+    const pins = versions();
+    expect(args.get('KUSTOMIZE_VERSION')).toBe(pins.KUSTOMIZE_VERSION);
+    expect(args.get('HELM_VERSION')).toBe(pins.HELM_VERSION);
+    const r = stage('renderers');
+    expect(r.from).toBe('${GO_IMAGE}');
+    expect(args.get('GO_IMAGE')).toMatch(/^golang:1\.2[6-9](\.\d+)?-bookworm(@sha256:[0-9a-f]{64})?$/);
+    const build = r.lines.join('\n');
+    expect(build).toContain('sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}');
+    expect(build).toContain('helm.sh/helm/v4/cmd/helm@${HELM_VERSION}');
+    expect(runtime.lines).toContain('COPY --from=renderers /out/kustomize /out/helm /usr/local/bin/');
   });
 
   it('runs as uid 65532 with tini as PID 1 and gitops-seal-daemon as the entrypoint; no git', () => {

@@ -56,14 +56,25 @@ export function helmVersion(): string {
  * kustomize happens to be installed.
  */
 export function findRenderers(): RendererBins {
-  const kustomize = cachedBin('kustomize', kustomizeVersion(), 'kustomize');
-  const helm = cachedBin('helm', helmVersion(), 'helm');
-  const missing = [
-    ...(executable(kustomize) ? [] : [`kustomize ${kustomizeVersion()} (${kustomize}): run test/stack/build/kustomize.sh (needs Go)`]),
-    ...(executable(helm) ? [] : [`helm ${helmVersion()} (${helm}): run test/stack/build/helm.sh (needs Go)`]),
-  ];
+  const missing: string[] = [];
+  const bins = { kustomize: '', helm: '' };
+  for (const name of ['kustomize', 'helm'] as const) {
+    try {
+      bins[name] = findRenderer(name);
+    } catch (err) {
+      missing.push((err as StackError).message.replace(/^\[stack:tools\] /, ''));
+    }
+  }
   if (missing.length > 0) throw new StackError('tools', `missing renderers (or run test/stack/install.sh):\n  ${missing.join('\n  ')}`);
-  return { kustomize, helm };
+  return bins;
+}
+
+/** One renderer's cached build (a kustomize test need not wait for helm's build). */
+export function findRenderer(name: 'kustomize' | 'helm'): string {
+  const version = name === 'kustomize' ? kustomizeVersion() : helmVersion();
+  const bin = cachedBin(name, version, name);
+  if (!executable(bin)) throw new StackError('tools', `${name} ${version} (${bin}): run test/stack/build/${name}.sh (needs Go)`);
+  return bin;
 }
 
 /** The cached age >= 1.3 build, if build/age.sh has run. */

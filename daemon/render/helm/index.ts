@@ -2,7 +2,6 @@
 export { renderHelm, describeChart, renderIdentity } from './render.js';
 export { HelmRenderError, type HelmErrorReason } from './errors.js';
 export { ChartCache, defaultChartCache } from './chart-cache.js';
-export { RenderCache } from './render-cache.js';
 export type {
   ChartIdentity,
   ChartSource,

@@ -20,7 +20,7 @@ import { scratchRoot, SCRATCH_PREFIX } from '../scratch.js';
 import { HelmRenderError } from './errors.js';
 import { classify } from './hooks.js';
 import { parseRendered } from './output.js';
-import { RenderCache } from './render-cache.js';
+import { RenderCache } from '../cache.js';
 import { renderHelm } from './render.js';
 import type { HelmRenderInput, HelmRenderResult } from './types.js';
 
@@ -147,7 +147,7 @@ describe('renderHelm on the real helm, chart in Git', () => {
   });
 
   it('does not re-render an unchanged input; a commit outside the chart and values does not count', async () => {
-    const cache = new RenderCache();
+    const cache = new RenderCache<HelmRenderResult>();
     const revision = await repo.commit('same');
     const first = await renderHelm(input({ revision, renderCache: cache }));
     expect(first.cached).toBe(false);

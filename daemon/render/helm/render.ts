@@ -57,7 +57,7 @@ export async function renderHelm(input: HelmRenderInput): Promise<HelmRenderResu
   const identity = renderIdentity(identityOfChart, committed.digest, input, includeCrds, isUpgrade);
   // The helm binary is part of the key, not of the identity: another helm may render differently.
   const cacheKey = `${identity}\0${input.tools.helm}`;
-  const hit = input.renderCache?.get(cacheKey);
+  const hit = input.renderCache?.get(input.sync, cacheKey);
   if (hit) return { ...hit, cached: true };
 
   const values = await decryptValues(input.sync, committed, input.keys);
@@ -76,7 +76,7 @@ export async function renderHelm(input: HelmRenderInput): Promise<HelmRenderResu
     return runHelm(input, { chart: identityOfChart, chartPath, scratch, mapPath, values, timeoutMs: remaining(), includeCrds, isUpgrade });
   });
   const out: HelmRenderResult = { chart: identityOfChart, valuesDigest: committed.digest, identity, ...result, cached: false };
-  input.renderCache?.set(cacheKey, out);
+  input.renderCache?.set(input.sync, cacheKey, out);
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { ImageCredentialsSpec } from '../../images/types.js';
 import type { ManifestObject } from '../../manifests/index.js';
 import type { Revision } from '../../source/index.js';
 import type { ChartCache } from './chart-cache.js';
-import type { RenderCache } from './render-cache.js';
+import type { RenderCache } from '../cache.js';
 
 /** Where the chart comes from. */
 export type ChartSource =
@@ -86,8 +86,8 @@ export interface HelmRenderInput {
   maxOutputBytes?: number;
   /** Fetched charts by digest; default: the process-wide cache. */
   cache?: ChartCache;
-  /** Results by identity (and helm binary): a hit skips decryption and helm. Default: none. */
-  renderCache?: RenderCache;
+  /** The last result per sync (render/cache.ts), keyed by identity and helm binary: a hit skips decryption and helm. */
+  renderCache?: RenderCache<HelmRenderResult>;
   signal?: AbortSignal;
 }
 
