@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText } from '../../../keys/index.js';
@@ -18,6 +19,7 @@ import type { RegistryInfo, StackInfo, Started } from '../../../test/stack/types
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
 import { rejection, testAgeIdentities, testAgeRecipient } from '../../../test/support/test-age-key.js';
 import { startStaticServer, type StaticServer } from '../../../test/support/static-server.js';
+import { startFaultProxy } from '../../images/test-helpers.js';
 import { scratchRoot } from '../scratch.js';
 import { ChartCache } from './chart-cache.js';
 import { HelmRenderError } from './errors.js';
@@ -228,6 +230,34 @@ describe('OCI registry (helm push to the stack registry)', () => {
     expect(bad.message).toMatch(/unauthorized/);
     const unknown = await refused(renderHelm(input({ oci: { url: url(reg.basic.host), digest: `sha256:${'0'.repeat(64)}`, credentials: basicCreds, insecure: true } }, new ChartCache())));
     expect(unknown.reason).toBe('not-found');
+  });
+});
+
+describe('OCI faults a healthy registry cannot produce (proxy in front of the real one)', () => {
+  it('follows a blob redirect without our Authorization, and refuses a blob whose bytes do not match', async () => {
+    const tgz = readFileSync(join(work, 'oci', 'webapp-1.1.0.tgz'));
+    const layer = `sha256:${createHash('sha256').update(tgz).digest('hex')}`;
+    const cdnDir = join(work, 'blob-cdn');
+    mkdirSync(cdnDir, { recursive: true });
+    writeFileSync(join(cdnDir, 'chart-blob'), tgz);
+    const cdn = await startStaticServer(cdnDir);
+    const proxy = await startFaultProxy(`http://${reg.basic.host}`);
+    const isLayer = (url: string): boolean => url.includes(`/blobs/${layer}`);
+    const chart: ChartSource = { oci: { url: `oci://${proxy.host}/charts-${process.pid}/webapp`, version: '1.1.0', credentials: { usernameFrom: { env: 'REG_USER' }, passwordFrom: { env: 'REG_PASS' } }, insecure: true } };
+    try {
+      proxy.setFault((ctx) => (isLayer(ctx.url) ? { status: 307, headers: { location: `${cdn.url}/chart-blob` }, body: Buffer.alloc(0) } : 'forward'));
+      const r = await renderHelm(input(chart, new ChartCache()));
+      expect(r.chart.version).toBe('1.1.0');
+      expect(cdn.requests).toEqual([{ path: '/chart-blob', authorized: false }]);
+
+      proxy.setFault((ctx) => (isLayer(ctx.url) ? (up) => ({ ...up, body: Buffer.concat([up.body, Buffer.from('tampered')]) }) : 'forward'));
+      const e = await refused(renderHelm(input(chart, new ChartCache())));
+      expect(e.reason).toBe('digest');
+      expect(e.message).toContain(`blob charts-${process.pid}/webapp@${layer}: body has digest sha256:`);
+    } finally {
+      await proxy.stop();
+      await cdn.close();
+    }
   });
 });
 
