@@ -230,14 +230,68 @@ export class RegistryClient {
         throw this.statusError(head, what);
       }
       // No usable header (or HEAD not allowed): fetch the manifest and hash its exact bytes.
-      const res = await this.send('GET', url, MANIFEST_ACCEPT);
-      if (res.status < 200 || res.status > 299) throw this.statusError(res, what);
-      const computed = `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
-      const d = header(res, 'docker-content-digest');
-      if (d !== undefined && DIGEST.test(d) && d !== computed) {
-        throw this.error('malformed', `${what}: Docker-Content-Digest ${d} does not match the body (${computed})`);
+      return (await this.fetchManifest(reference, MANIFEST_ACCEPT)).digest;
+    });
+  }
+
+  /** GET a manifest and hash its exact bytes; the Docker-Content-Digest header must agree. */
+  private async fetchManifest(reference: string, accept: string): Promise<{ digest: string; mediaType: string | undefined; body: Buffer }> {
+    const url = `${this.base}/v2/${this.opts.ref.repository}/manifests/${encodeURIComponent(reference)}`;
+    const what = `manifest ${this.opts.ref.repository}:${reference}`;
+    const res = await this.send('GET', url, accept);
+    if (res.status < 200 || res.status > 299) throw this.statusError(res, what);
+    const digest = `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
+    const d = header(res, 'docker-content-digest');
+    if (d !== undefined && DIGEST.test(d) && d !== digest) {
+      throw this.error('malformed', `${what}: Docker-Content-Digest ${d} does not match the body (${digest})`);
+    }
+    return { digest, mediaType: header(res, 'content-type'), body: res.body };
+  }
+  /**
+   * The manifest `reference` (tag or digest) names, its exact bytes and their digest. A digest
+   * reference is checked against the bytes; a tag's Docker-Content-Digest header must match them.
+   * (Helm charts in OCI registries are fetched this way: daemon/render/helm/oci.ts.)
+   */
+  async getManifest(reference: string, accept: string = MANIFEST_ACCEPT): Promise<{ digest: string; mediaType: string | undefined; body: Buffer }> {
+    return this.counted(async () => {
+      const m = await this.fetchManifest(reference, accept);
+      if (DIGEST.test(reference) && reference !== m.digest) {
+        throw this.error('malformed', `manifest ${this.opts.ref.repository}@${reference}: body has digest ${m.digest}`);
       }
-      return computed;
+      return m;
+    });
+  }
+
+  /**
+   * A blob's bytes, checked against `digest` (sha256 only). A redirect (registries hand blobs to a
+   * storage host) is followed once, without our Authorization: it is for the registry only.
+   */
+  async getBlob(digest: string): Promise<Buffer> {
+    return this.counted(async () => {
+      if (!DIGEST.test(digest)) throw this.error('malformed', `blob digest "${digest}" is not sha256:<64 hex>`);
+      const url = `${this.base}/v2/${this.opts.ref.repository}/blobs/${digest}`;
+      const what = `blob ${this.opts.ref.repository}@${digest}`;
+      let res = await this.send('GET', url, '*/*');
+      const location = header(res, 'location');
+      if ([301, 302, 303, 307, 308].includes(res.status) && location !== undefined) {
+        const next = new URL(location, url);
+        if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.opts.insecure)) {
+          throw this.error('protocol', `${what}: redirect to a ${next.protocol} URL refused`);
+        }
+        try {
+          res = await this.limiter.run(() => {
+            bump(this.stats, this.apiHost, 'requests');
+            return this.transport.request({ method: 'GET', url: next.toString(), headers: { 'User-Agent': USER_AGENT }, timeoutMs: this.opts.timeoutMs ?? 30_000 });
+          });
+        } catch (e) {
+          if (e instanceof TransportError) throw this.error('network', `${what} (redirected to ${next.host}): ${e.message}`, { cause: e });
+          throw e;
+        }
+      }
+      if (res.status < 200 || res.status > 299) throw this.statusError(res, what);
+      const actual = `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
+      if (actual !== digest) throw this.error('malformed', `${what}: body has digest ${actual}`);
+      return res.body;
     });
   }
 }

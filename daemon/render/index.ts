@@ -18,3 +18,4 @@ export { FifoFeeder, makeFifos, type FifoSource } from './fifo.js';
 export { findRenderer, RendererNotFoundError, type Renderer } from './bins.js';
 export { remoteHost, hostAllowed, allowListEntryProblem } from './remote.js';
 export type { RenderSpec, KustomizeRenderSpec } from './types.js';
+export * from './helm/index.js';

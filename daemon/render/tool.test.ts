@@ -133,6 +133,12 @@ describe('runTool', () => {
     expect(r.stdout.toString()).toBe('values: 1\n');
   });
 
+  it('feeds extra descriptors 3, 4, … in order, each to EOF, larger than a pipe buffer', async () => {
+    const big = Buffer.alloc(200_000, 'b');
+    const r = await runTool(sh('cat <&3; echo; cat <&4', { inputs: [Buffer.from('first'), big] }));
+    expect(r.stdout.toString()).toBe(`first\n${big.toString()}`);
+  });
+
   it('keeps only the tail of a long stderr', async () => {
     const err = await runTool(
       sh('i=0; while [ $i -lt 3000 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo "Error: the real cause" >&2; exit 1'),

@@ -8,6 +8,7 @@
 //   form) before it can reach an error, a log line, status or an Event.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { redact } from '../git/index.js';
 
 /** Why a tool run failed; status and metrics branch on this word. */
@@ -29,6 +30,12 @@ export interface ToolRun {
   /** Extra variables the tool needs (e.g. a chart repository's credentials); nothing else is passed. */
   env?: Readonly<Record<string, string>>;
   stdin?: Uint8Array;
+  /**
+   * Bytes for descriptors 3, 4, … in order, each written and then closed (EOF). They are socket
+   * pairs (libuv's stdio pipes), so the tool must read the descriptor, not open /dev/fd/N
+   * (ENXIO); helm/values-pipes.ts bridges them to real pipes.
+   */
+  inputs?: readonly Uint8Array[];
   timeoutMs: number;
   /** stdout above this many bytes kills the tool and fails the run. */
   maxOutputBytes: number;
@@ -155,7 +162,7 @@ export function runTool(run: ToolRun): Promise<ToolOutput> {
         env: cleanEnv(run.scratch, run.env),
         // Own process group, so the timeout kills the tool's children as well.
         detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', ...(run.inputs ?? []).map(() => 'pipe' as const)],
       });
     } catch (e) {
       fail('spawn', e instanceof Error ? e.message : String(e));
@@ -201,5 +208,13 @@ export function runTool(run: ToolRun): Promise<ToolOutput> {
       // The tool may exit without reading stdin; its exit status tells what happened.
     });
     child.stdin.end(run.stdin ? Buffer.from(run.stdin) : undefined);
+    (run.inputs ?? []).forEach((bytes, i) => {
+      const fd = child.stdio[3 + i] as Writable | null | undefined;
+      if (!fd) return;
+      fd.on('error', () => {
+        // As for stdin: a tool that exits early never reads it.
+      });
+      fd.end(Buffer.from(bytes));
+    });
   });
 }
