@@ -4,6 +4,7 @@
 export {
   AggregateDecryptError,
   DECRYPT_FAILURE_REASONS,
+  decryptFailureReason,
   decryptFiles,
   type DecryptFailureReason,
   type DecryptResult,

@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KeyContext } from '../../keys/index.js';
-import type { Revision } from '../source/types.js';
+import type { Revision } from '../source/index.js';
 import { contentId, renderKey, type RenderCache } from './cache.js';
 import { decodeRendered, type RenderedObject } from './decrypt-output.js';
 import { RenderError } from './errors.js';

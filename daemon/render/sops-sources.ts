@@ -7,7 +7,7 @@
 //    which the FIFO feeder hands to kustomize; nothing of it is written.
 // A file that fails anywhere refuses the whole render; every failure is reported at once.
 import { decryptDotenvText, decryptText, isSopsDotenv, isSopsEncrypted, type KeyContext } from '../../keys/index.js';
-import { decryptFailureReason, type DecryptFailureReason } from '../decrypt/decrypt.js';
+import { decryptFailureReason, type DecryptFailureReason } from '../decrypt/index.js';
 import { decodeDocuments, type ManifestProblem } from '../manifests/index.js';
 import type { FileUse } from './graph.js';
 

@@ -1,7 +1,7 @@
 // Public surface of the Git source.
 export { GitSource, type GitSourceOptions } from './git-source.js';
 export { SourceError, stripUserinfo, type SourceErrorReason } from './errors.js';
-export { FileNotFoundError } from './revision.js';
+export { FileNotFoundError, GitRevision } from './revision.js';
 export { describeRef, pickSemverTag } from './refs.js';
 export { CommitSignatureError, verifyCommitSignature, type VerifiedSignature } from './signature/commit.js';
 export { parseAllowedSigners, AllowedSignersError } from './signature/allowed-signers.js';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Revision } from '../../daemon/source/types.js';
+import type { Revision } from '../../daemon/source/index.js';
 
 export type FileView = Pick<Revision, 'commit' | 'listFiles' | 'readFile' | 'fileIds'>;
 

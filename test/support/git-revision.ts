@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { openStore } from '../../daemon/git/index.js';
-import { GitRevision } from '../../daemon/source/revision.js';
+import { GitRevision } from '../../daemon/source/index.js';
 
 const run = promisify(execFile);
 const GIT = ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', '-c', 'commit.gpgsign=false'];

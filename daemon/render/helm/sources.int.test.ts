@@ -19,7 +19,7 @@ import type { RegistryInfo, StackInfo, Started } from '../../../test/stack/types
 import { testRepo, type TestRepo } from '../../../test/support/git-revision.js';
 import { rejection, testAgeIdentities, testAgeRecipient } from '../../../test/support/test-age-key.js';
 import { startStaticServer, type StaticServer } from '../../../test/support/static-server.js';
-import { startFaultProxy } from '../../images/test-helpers.js';
+import { FaultProxy } from '../../../test/support/fault-proxy.js';
 import { scratchRoot } from '../scratch.js';
 import { ChartCache } from './chart-cache.js';
 import { HelmRenderError } from './errors.js';
@@ -241,16 +241,16 @@ describe('OCI faults a healthy registry cannot produce (proxy in front of the re
     mkdirSync(cdnDir, { recursive: true });
     writeFileSync(join(cdnDir, 'chart-blob'), tgz);
     const cdn = await startStaticServer(cdnDir);
-    const proxy = await startFaultProxy(`http://${reg.basic.host}`);
+    const proxy = await FaultProxy.start(`http://${reg.basic.host}`);
     const isLayer = (url: string): boolean => url.includes(`/blobs/${layer}`);
     const chart: ChartSource = { oci: { url: `oci://${proxy.host}/charts-${process.pid}/webapp`, version: '1.1.0', credentials: { usernameFrom: { env: 'REG_USER' }, passwordFrom: { env: 'REG_PASS' } }, insecure: true } };
     try {
-      proxy.setFault((ctx) => (isLayer(ctx.url) ? { status: 307, headers: { location: `${cdn.url}/chart-blob` }, body: Buffer.alloc(0) } : 'forward'));
+      proxy.setScript((req) => (isLayer(req.path) ? { status: 307, headers: { location: `${cdn.url}/chart-blob` }, body: Buffer.alloc(0) } : 'forward'));
       const r = await renderHelm(input(chart, new ChartCache()));
       expect(r.chart.version).toBe('1.1.0');
       expect(cdn.requests).toEqual([{ path: '/chart-blob', authorized: false }]);
 
-      proxy.setFault((ctx) => (isLayer(ctx.url) ? (up) => ({ ...up, body: Buffer.concat([up.body, Buffer.from('tampered')]) }) : 'forward'));
+      proxy.setScript((req) => (isLayer(req.path) ? (up) => ({ ...up, body: Buffer.concat([up.body, Buffer.from('tampered')]) }) : 'forward'));
       const e = await refused(renderHelm(input(chart, new ChartCache())));
       expect(e.reason).toBe('digest');
       expect(e.message).toContain(`blob charts-${process.pid}/webapp@${layer}: body has digest sha256:`);

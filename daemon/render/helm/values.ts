@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { isSopsEncrypted, formatFromPath, type KeyContext } from '../../../keys/index.js';
-import { AggregateDecryptError, decryptFiles } from '../../decrypt/decrypt.js';
+import { AggregateDecryptError, decryptFiles } from '../../decrypt/index.js';
 import type { ManifestFile } from '../../manifests/index.js';
 import { FileNotFoundError } from '../../source/index.js';
 import { HelmRenderError } from './errors.js';
