@@ -3,14 +3,22 @@
 // runs the work only on the leader.
 import { resolveSecretRef } from '../config/index.js';
 import type { RouteSet } from '../http/index.js';
+import type { Revision } from '../source/types.js';
 import type { HookTarget } from '../webhook/routes.js';
-import type { Assembly } from './assembly.js';
+import type { SourcePoller } from './source-poller.js';
 
 /** Runs `fn` when this replica leads; otherwise says `what` was ignored. */
 export type LeaderGate = (what: string, fn: () => void) => void;
 
+/** What the triggers use of a source poller and of a sync controller. */
+type Source = Pick<SourcePoller, 'lastRevision' | 'trigger'>;
+interface Sync {
+  spec: { source: string };
+  reconcile(rev: Revision): Promise<unknown>;
+}
+
 /** The webhook target of every source that has a webhook configured. */
-export function hookTargets(parts: Pick<Assembly, 'sources'>, gate: LeaderGate): Map<string, HookTarget> {
+export function hookTargets(parts: { sources: ReadonlyMap<string, Pick<SourcePoller, 'spec' | 'trigger'>> }, gate: LeaderGate): Map<string, HookTarget> {
   const hooks = new Map<string, HookTarget>();
   for (const [name, poller] of parts.sources) {
     const wh = poller.spec.webhook;
@@ -25,7 +33,7 @@ export function hookTargets(parts: Pick<Assembly, 'sources'>, gate: LeaderGate):
 }
 
 /** POST /reconcile/<sync>: 202 when the sync exists (its source's last revision again, or a fetch first), else 404. */
-export function reconcileRoutes(parts: Pick<Assembly, 'sources' | 'syncs'>, gate: LeaderGate): RouteSet {
+export function reconcileRoutes(parts: { sources: ReadonlyMap<string, Source>; syncs: ReadonlyMap<string, Sync> }, gate: LeaderGate): RouteSet {
   const reconcile = (sync: string): boolean => {
     const ctl = parts.syncs.get(sync);
     if (!ctl) return false;
