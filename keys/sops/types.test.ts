@@ -72,6 +72,14 @@ describe('keys that a YAML 1.1 reader would retype', () => {
   });
 });
 
+describe('nulls', () => {
+  it('are written `null` on encrypt and decrypt, as sops writes them (no `~`, no `- ` with a trailing space)', async () => {
+    const enc = await encryptText('a:\nb: ~\nc: !!null\nl:\n  -\n  - ~\n  - NULL\nq: "~"\n', { format: 'yaml', source: 'n.yaml', keys: { age: [recipient] } }, {});
+    expect(shape(enc)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: ENC[str]\n');
+    expect(await decryptText(enc, { format: 'yaml', source: 'n.yaml' }, ctx)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: "~"\n');
+  });
+});
+
 describe('keys sops would not hold as strings', () => {
   const encrypt = (text: string) => encryptText(text, { format: 'yaml', source: 'k.yaml', keys: { age: [recipient] } }, {});
   it('are refused with their position, what go-yaml reads them as, and what to do', async () => {

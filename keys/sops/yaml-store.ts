@@ -158,7 +158,13 @@ function buildValue(v: unknown, path: string, ctx: BuildCtx): TreeNode {
   }
   if (isScalar(v)) {
     const leaf = resolveNode(v, () => path);
-    if (!leaf) return { t: 'null' };
+    if (!leaf) {
+      // go-yaml writes every null as `null` (sops does too): not `~`, nor an empty value that
+      // leaves `- ` with a trailing space in a list. Quoted scalars are never null.
+      v.value = 'null';
+      v.tag = undefined;
+      return { t: 'null' };
+    }
     // A plain scalar is written as go-yaml writes its value, as sops does for every value: `yes`
     // becomes "yes" and `0x1F` 31, so a YAML 1.1 reader (kubectl) sees the type sops assigned
     // and MACs. Quoted and block scalars are strings for every reader and keep their style.
