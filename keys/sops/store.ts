@@ -15,6 +15,11 @@ export interface ParsedStore {
   removeMetadata(): void;
   /** Replaces the `sops` block of every document. */
   setMetadata(entries: MetaEntries): void;
+  /**
+   * YAML: the indentation the text is written with — an encrypted file's own (its `sops:` block
+   * shows it: sops writes 4, or `stores.yaml.indent` of .sops.yaml), else 4. JSON: undefined.
+   */
+  readonly indent?: number;
   toString(): string;
 }
 

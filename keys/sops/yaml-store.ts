@@ -232,7 +232,22 @@ function metaJs(node: unknown): unknown {
   return undefined;
 }
 
-export function parseYaml(text: string): ParsedStore {
+/**
+ * The indentation of an encrypted file, read from its `sops:` block (always a mapping with
+ * children, always written by sops or by us). go-yaml accepts 2 to 9.
+ */
+function sopsBlockIndent(text: string): number | undefined {
+  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
+  const n = m?.[1]?.length;
+  return n !== undefined && n >= 2 && n <= 9 ? n : undefined;
+}
+
+/**
+ * `indent`: write with this indentation (an edit's plaintext is written back as the encrypted
+ * file was). Without it, an encrypted file keeps its own and anything else gets sops' default 4,
+ * so a file sops wrote with `stores.yaml.indent: 2` is not re-indented by rotate or edit.
+ */
+export function parseYaml(text: string, indent?: number): ParsedStore {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: true, lineCounter: lines });
   const docs: Document[] = Array.isArray(parsed) ? (parsed as Document[]) : [];
@@ -254,7 +269,9 @@ export function parseYaml(text: string): ParsedStore {
   };
 
   const ctx: BuildCtx = { pending: [], lines };
+  const width = indent ?? (metaNode !== undefined ? sopsBlockIndent(text) : undefined) ?? TO_STRING.indent;
   return {
+    indent: width,
     hasMetadata: metaNode !== undefined,
     rawMetadata,
     branches(): MapNode[] {
@@ -286,7 +303,7 @@ export function parseYaml(text: string): ParsedStore {
       return docs
         .map((d, i) => {
           if (d.directives) d.directives.docStart = null;
-          const s = d.toString(TO_STRING);
+          const s = d.toString({ ...TO_STRING, indent: width });
           return i === 0 ? s : `---\n${s}`;
         })
         .join('');
