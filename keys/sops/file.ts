@@ -21,9 +21,9 @@ export interface EncryptOptions {
   macOnlyEncrypted?: boolean;
 }
 
-function parse(text: string, format: FileFormat, source: string, indent?: number): ParsedStore {
+function parse(text: string, format: FileFormat, source: string, indent?: string): ParsedStore {
   try {
-    return format === 'json' ? parseJson(text) : parseYaml(text, indent);
+    return format === 'json' ? parseJson(text, indent) : parseYaml(text, indent);
   } catch (err) {
     if (err instanceof StoreError) throw new FormatError(source, err.message, err.position);
     throw new FormatError(source, `cannot parse ${format}`);
@@ -200,7 +200,7 @@ export interface ReencryptOptions {
 export async function reencryptText(encrypted: string, opts: ReencryptOptions, ctx: KeyContext): Promise<string> {
   const stash: IvStash = new Map();
   const opened = await open(encrypted, opts.format, opts.source, ctx, stash);
-  // An edit is written back with the file's own indentation (see parseYaml).
+  // An edit is written back with the file's own indentation (ParsedStore.indent).
   const target = opts.newPlaintext === undefined ? opened.store : parse(opts.newPlaintext, opts.format, opts.source, opened.store.indent);
   const rotate = opts.rotate === true;
   const key = rotate ? new Uint8Array(randomBytes(32)) : opened.key;

@@ -16,10 +16,11 @@ export interface ParsedStore {
   /** Replaces the `sops` block of every document. */
   setMetadata(entries: MetaEntries): void;
   /**
-   * YAML: the indentation the text is written with — an encrypted file's own (its `sops:` block
-   * shows it: sops writes 4, or `stores.yaml.indent` of .sops.yaml), else 4. JSON: undefined.
+   * One level of indentation as written: an encrypted file's own (its `sops` block shows it;
+   * sops' `stores.yaml.indent` / `stores.json.indent` of .sops.yaml change it), else the
+   * default (YAML: 4 spaces, JSON: a tab). An edit's plaintext is written back with it.
    */
-  readonly indent?: number;
+  readonly indent: string;
   toString(): string;
 }
 

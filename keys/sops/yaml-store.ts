@@ -247,7 +247,7 @@ function sopsBlockIndent(text: string): number | undefined {
  * file was). Without it, an encrypted file keeps its own and anything else gets sops' default 4,
  * so a file sops wrote with `stores.yaml.indent: 2` is not re-indented by rotate or edit.
  */
-export function parseYaml(text: string, indent?: number): ParsedStore {
+export function parseYaml(text: string, indent?: string): ParsedStore {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: true, lineCounter: lines });
   const docs: Document[] = Array.isArray(parsed) ? (parsed as Document[]) : [];
@@ -269,9 +269,10 @@ export function parseYaml(text: string, indent?: number): ParsedStore {
   };
 
   const ctx: BuildCtx = { pending: [], lines };
-  const width = indent ?? (metaNode !== undefined ? sopsBlockIndent(text) : undefined) ?? TO_STRING.indent;
+  const given = indent !== undefined && /^ {2,9}$/.test(indent) ? indent.length : undefined;
+  const width = given ?? (metaNode !== undefined ? sopsBlockIndent(text) : undefined) ?? TO_STRING.indent;
   return {
-    indent: width,
+    indent: ' '.repeat(width),
     hasMetadata: metaNode !== undefined,
     rawMetadata,
     branches(): MapNode[] {
