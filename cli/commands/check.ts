@@ -6,11 +6,11 @@ import type { CliContext } from '../context.js';
 import { ExitCode, toCliError } from '../errors.js';
 import { inspectText } from '../inspect.js';
 import { readText } from '../io.js';
-import { EncodingError } from '../utf8.js';
 import type { DocFormat } from '../k8s-secret.js';
 import { decryptionContext, type KeyContext, type KeysApi } from '../keys-api.js';
 import { parseReportFormat, writeStructured, type ReportFormat } from '../output.js';
 import { loadPathFilter } from '../path-filter.js';
+import { EncodingError } from '../utf8.js';
 import { collectFiles, type Skipped } from '../walk.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 

@@ -83,6 +83,24 @@ describe('input edges, against the real sops', () => {
     expect(dec.out).toBe((await sb.run(['decrypt', 'q.yaml'])).out);
   });
 
+  it('a file sops wrote with stores.yaml.indent: 2 keeps that indentation through our decrypt, rotate and edit', async () => {
+    await sb.write('.sops.yaml', `stores:\n  yaml:\n    indent: 2\ncreation_rules:\n  - age: ${sb.recipient}\n`);
+    await sb.write('i.yaml', 'a:\n  b: 1\n  l:\n    - x\n');
+    const w = await sops(['encrypt', '-i', 'i.yaml']);
+    expect(w.code, w.err).toBe(0);
+    const written = await sb.read('i.yaml');
+    expect(written).toMatch(/^a:\n  b: ENC/);
+    expect((await sb.run(['decrypt', 'i.yaml'])).out).toBe((await sops(['decrypt', 'i.yaml'])).out);
+    const layout = (t: string): number[] => t.split('\n').map((l) => /^ */.exec(l)?.[0].length ?? 0);
+    expect((await sb.run(['rotate', 'i.yaml'])).code).toBe(0);
+    expect(layout(await sb.read('i.yaml'))).toEqual(layout(written));
+    const ed = join(sb.dir, 'ed.sh');
+    await writeFile(ed, `#!/bin/sh\nsed -i 's/b: 1/b: 2/' "$1"\n`, { mode: 0o755 });
+    expect((await sb.run(['edit', 'i.yaml'], { ...sb.env, EDITOR: ed })).code).toBe(0);
+    expect(layout(await sb.read('i.yaml'))).toEqual(layout(written));
+    expect((await sops(['decrypt', 'i.yaml'])).out).toBe('a:\n  b: 2\n  l:\n    - x\n');
+  });
+
   it('.sops.yml is read by neither; both say so', async () => {
     await sb.write('.sops.yml', `creation_rules:\n  - age: ${sb.recipient}\n`);
     await sb.write('s.yaml', 'a: b\n');

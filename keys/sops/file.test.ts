@@ -157,6 +157,18 @@ describe('key errors', () => {
     expect(await decryptText(enc, { format: 'json', source: 'z.json' }, { ageIdentities: [alice.identity] })).toBe('{\n\t"z": -0,\n\t"i": 0\n}\n');
   });
 
+  it("an encrypted JSON file keeps its own indentation (sops' stores.json.indent) through decrypt, rotate and an edit", async () => {
+    const tabs = await encryptText('{"a": {"b": 1}}', { format: 'json', source: 'i.json', keys: { age: [alice.recipient] } }, {});
+    expect(tabs).toMatch(/^\{\n\t"a": \{\n\t\t"b": "ENC/);
+    const three = tabs.replace(/^\t+/gm, (t) => '   '.repeat(t.length));
+    const ids = { ageIdentities: [alice.identity] };
+    expect(await decryptText(three, { format: 'json', source: 'i.json' }, ids)).toBe('{\n   "a": {\n      "b": 1\n   }\n}\n');
+    const layout = (t: string): number[] => t.split('\n').map((l) => /^ */.exec(l)?.[0].length ?? 0);
+    expect(layout(await reencryptText(three, { format: 'json', source: 'i.json', rotate: true }, ids))).toEqual(layout(three));
+    const edited = await reencryptText(three, { format: 'json', source: 'i.json', newPlaintext: '{"a": {"b": 2}}' }, ids);
+    expect(layout(edited)).toEqual(layout(three));
+  });
+
   it('refuses a JSON number beyond float64, as sops does, instead of writing a file that cannot be decrypted', async () => {
     const err = await encryptText('{"x": {"a": 1e400}}', { format: 'json', source: 'n.json', keys: { age: [alice.recipient] } }, {}).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(FormatError);

@@ -21,9 +21,9 @@ export interface EncryptOptions {
   macOnlyEncrypted?: boolean;
 }
 
-function parse(text: string, format: FileFormat, source: string): ParsedStore {
+function parse(text: string, format: FileFormat, source: string, indent?: string): ParsedStore {
   try {
-    return format === 'json' ? parseJson(text) : parseYaml(text);
+    return format === 'json' ? parseJson(text, indent) : parseYaml(text, indent);
   } catch (err) {
     if (err instanceof StoreError) throw new FormatError(source, err.message, err.position);
     throw new FormatError(source, `cannot parse ${format}`);
@@ -200,7 +200,8 @@ export interface ReencryptOptions {
 export async function reencryptText(encrypted: string, opts: ReencryptOptions, ctx: KeyContext): Promise<string> {
   const stash: IvStash = new Map();
   const opened = await open(encrypted, opts.format, opts.source, ctx, stash);
-  const target = opts.newPlaintext === undefined ? opened.store : parse(opts.newPlaintext, opts.format, opts.source);
+  // An edit is written back with the file's own indentation (ParsedStore.indent).
+  const target = opts.newPlaintext === undefined ? opened.store : parse(opts.newPlaintext, opts.format, opts.source, opened.store.indent);
   const rotate = opts.rotate === true;
   const key = rotate ? new Uint8Array(randomBytes(32)) : opened.key;
   let stanzas: Pick<SopsMetadata, 'age' | 'hcVault' | 'other'>;

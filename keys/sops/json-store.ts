@@ -192,15 +192,15 @@ function goString(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function emit(v: JVal, indent: string): string {
-  const inner = `${indent}\t`;
+function emit(v: JVal, indent: string, unit: string): string {
+  const inner = `${indent}${unit}`;
   switch (v.t) {
     case 'obj':
       if (v.entries.length === 0) return '{}';
-      return `{\n${v.entries.map(([k, val]) => `${inner}${goString(k)}: ${emit(val, inner)}`).join(',\n')}\n${indent}}`;
+      return `{\n${v.entries.map(([k, val]) => `${inner}${goString(k)}: ${emit(val, inner, unit)}`).join(',\n')}\n${indent}}`;
     case 'arr':
       if (v.items.every((i) => dropped.has(i))) return '[]';
-      return `[\n${v.items.filter((i) => !dropped.has(i)).map((val) => `${inner}${emit(val, inner)}`).join(',\n')}\n${indent}]`;
+      return `[\n${v.items.filter((i) => !dropped.has(i)).map((val) => `${inner}${emit(val, inner, unit)}`).join(',\n')}\n${indent}]`;
     case 'str':
       return goString(v.v);
     case 'num':
@@ -234,13 +234,24 @@ function fromMeta(v: MetaValue): JVal {
   return { t: 'str', v };
 }
 
-export function parseJson(text: string): ParsedStore {
+/**
+ * One indentation level of an encrypted file, from its top-level `"sops"` line (sops: a tab by
+ * default) — the last such line: sops appends its block, and a nested "sops" key comes earlier.
+ */
+function sopsKeyIndent(text: string): string | undefined {
+  return [...text.matchAll(/^([ \t]+)"sops"\s*:/gm)].at(-1)?.[1];
+}
+
+/** `indent`: write with this unit (an edit's plaintext); else the file's own when encrypted, else a tab. */
+export function parseJson(text: string, indent?: string): ParsedStore {
   const root = new Parser(text).document() as { t: 'obj'; entries: [string, JVal][] };
   const meta = root.entries.find(([k]) => k === 'sops');
+  const unit = indent ?? (meta !== undefined ? sopsKeyIndent(text) : undefined) ?? '\t';
   const removeMetadata = (): void => {
     root.entries = root.entries.filter(([k]) => k !== 'sops');
   };
   return {
+    indent: unit,
     hasMetadata: meta !== undefined,
     rawMetadata: meta ? toJs(meta[1]) : undefined,
     branches: () => [mapNode(root)],
@@ -249,6 +260,6 @@ export function parseJson(text: string): ParsedStore {
       removeMetadata();
       root.entries.push(['sops', { t: 'obj', entries: entries.map(([k, v]) => [k, fromMeta(v)]) }]);
     },
-    toString: () => `${emit(root, '')}\n`,
+    toString: () => `${emit(root, '', unit)}\n`,
   };
 }

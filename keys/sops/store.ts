@@ -15,6 +15,12 @@ export interface ParsedStore {
   removeMetadata(): void;
   /** Replaces the `sops` block of every document. */
   setMetadata(entries: MetaEntries): void;
+  /**
+   * One level of indentation as written: an encrypted file's own (its `sops` block shows it;
+   * sops' `stores.yaml.indent` / `stores.json.indent` of .sops.yaml change it), else the
+   * default (YAML: 4 spaces, JSON: a tab). An edit's plaintext is written back with it.
+   */
+  readonly indent: string;
   toString(): string;
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 
 import { decryptText, encryptText, parseIdentityFile, reencryptText } from '../index.js';
 
@@ -69,6 +70,31 @@ describe('keys that a YAML 1.1 reader would retype', () => {
     expect(await decryptText(enc, { format: 'yaml', source: 'k.yaml' }, ctx)).toBe(
       'stringData:\n    "yes": a\n    "on": b\n    "n": c\n    "1:20": d\n    ok: e\n    \'single\': f\n',
     );
+  });
+});
+
+describe('indentation', () => {
+  it("an encrypted file keeps its own (sops' stores.yaml.indent) through decrypt, rotate and an edit", async () => {
+    const enc4 = await encryptText('a:\n  b: 1\n  l:\n    - x\n  m: |\n    text\n', { format: 'yaml', source: 'i.yaml', keys: { age: [recipient] } }, {});
+    expect(enc4).toMatch(/^a:\n    b: ENC/);
+    // The same file as sops writes it with `stores: {yaml: {indent: 2}}` in .sops.yaml.
+    const enc2 = parseDocument(enc4).toString({ indent: 2, lineWidth: 0 });
+    expect(enc2).toMatch(/^a:\n  b: ENC[^\n]*\n  l:\n    - ENC/);
+    expect(await decryptText(enc2, { format: 'yaml', source: 'i.yaml' }, ctx)).toBe('a:\n  b: 1\n  l:\n    - x\n  m: |\n    text\n');
+    const layout = (t: string): number[] => t.split('\n').map((l) => /^ */.exec(l)?.[0].length ?? 0);
+    const rotated = await reencryptText(enc2, { format: 'yaml', source: 'i.yaml', rotate: true }, ctx);
+    expect(layout(rotated)).toEqual(layout(enc2));
+    const edited = await reencryptText(enc2, { format: 'yaml', source: 'i.yaml', newPlaintext: 'a:\n  b: 2\n  l:\n    - x\n  m: |\n    text\n' }, ctx);
+    expect(layout(edited)).toEqual(layout(enc2));
+    expect(await decryptText(edited, { format: 'yaml', source: 'i.yaml' }, ctx)).toBe('a:\n  b: 2\n  l:\n    - x\n  m: |\n    text\n');
+  });
+});
+
+describe('nulls', () => {
+  it('are written `null` on encrypt and decrypt, as sops writes them (no `~`, no `- ` with a trailing space)', async () => {
+    const enc = await encryptText('a:\nb: ~\nc: !!null\nl:\n  -\n  - ~\n  - NULL\nq: "~"\n', { format: 'yaml', source: 'n.yaml', keys: { age: [recipient] } }, {});
+    expect(shape(enc)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: ENC[str]\n');
+    expect(await decryptText(enc, { format: 'yaml', source: 'n.yaml' }, ctx)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: "~"\n');
   });
 });
 

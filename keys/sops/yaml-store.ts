@@ -158,7 +158,13 @@ function buildValue(v: unknown, path: string, ctx: BuildCtx): TreeNode {
   }
   if (isScalar(v)) {
     const leaf = resolveNode(v, () => path);
-    if (!leaf) return { t: 'null' };
+    if (!leaf) {
+      // go-yaml writes every null as `null` (sops does too): not `~`, nor an empty value that
+      // leaves `- ` with a trailing space in a list. Quoted scalars are never null.
+      v.value = 'null';
+      v.tag = undefined;
+      return { t: 'null' };
+    }
     // A plain scalar is written as go-yaml writes its value, as sops does for every value: `yes`
     // becomes "yes" and `0x1F` 31, so a YAML 1.1 reader (kubectl) sees the type sops assigned
     // and MACs. Quoted and block scalars are strings for every reader and keep their style.
@@ -226,7 +232,22 @@ function metaJs(node: unknown): unknown {
   return undefined;
 }
 
-export function parseYaml(text: string): ParsedStore {
+/**
+ * The indentation of an encrypted file, read from its `sops:` block (always a mapping with
+ * children, always written by sops or by us). go-yaml accepts 2 to 9.
+ */
+function sopsBlockIndent(text: string): number | undefined {
+  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
+  const n = m?.[1]?.length;
+  return n !== undefined && n >= 2 && n <= 9 ? n : undefined;
+}
+
+/**
+ * `indent`: write with this indentation (an edit's plaintext is written back as the encrypted
+ * file was). Without it, an encrypted file keeps its own and anything else gets sops' default 4,
+ * so a file sops wrote with `stores.yaml.indent: 2` is not re-indented by rotate or edit.
+ */
+export function parseYaml(text: string, indent?: string): ParsedStore {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: true, lineCounter: lines });
   const docs: Document[] = Array.isArray(parsed) ? (parsed as Document[]) : [];
@@ -248,7 +269,10 @@ export function parseYaml(text: string): ParsedStore {
   };
 
   const ctx: BuildCtx = { pending: [], lines };
+  const given = indent !== undefined && /^ {2,9}$/.test(indent) ? indent.length : undefined;
+  const width = given ?? (metaNode !== undefined ? sopsBlockIndent(text) : undefined) ?? TO_STRING.indent;
   return {
+    indent: ' '.repeat(width),
     hasMetadata: metaNode !== undefined,
     rawMetadata,
     branches(): MapNode[] {
@@ -280,7 +304,7 @@ export function parseYaml(text: string): ParsedStore {
       return docs
         .map((d, i) => {
           if (d.directives) d.directives.docStart = null;
-          const s = d.toString(TO_STRING);
+          const s = d.toString({ ...TO_STRING, indent: width });
           return i === 0 ? s : `---\n${s}`;
         })
         .join('');
