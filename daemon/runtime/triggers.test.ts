@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServer } from '../http/index.js';
-import type { Revision } from '../source/types.js';
+import type { Revision } from '../source/index.js';
 import { reconcileRoutes } from './triggers.js';
 
 /** An empty revision: the route only hands it over. */

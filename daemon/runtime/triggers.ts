@@ -3,7 +3,7 @@
 // runs the work only on the leader.
 import { resolveSecretRef } from '../config/index.js';
 import type { RouteSet } from '../http/index.js';
-import type { Revision } from '../source/types.js';
+import type { Revision } from '../source/index.js';
 import type { HookTarget } from '../webhook/routes.js';
 import type { SourcePoller } from './source-poller.js';
 
