@@ -29,18 +29,31 @@ const kc = [`--kubeconfig=${kube.info.kubeconfig}`];
 function profile(seconds: number): Promise<Buffer> {
   const url = new URL(`/debug/pprof/profile?seconds=${seconds}`, kube.info.server);
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca: readFileSync(kube.info.caFile), headers: { authorization: `Bearer ${kube.info.token}` }, timeout: (seconds + 30) * 1000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`pprof: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
-    });
+    const req = request(
+      url,
+      { ca: readFileSync(kube.info.caFile), headers: { authorization: `Bearer ${kube.info.token}` }, timeout: (seconds + 30) * 1000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks))
+            : reject(new Error(`pprof: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 const cms = (ns: string): KubeObject[] =>
-  Array.from({ length: N }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: { index: String(i), payload: 'x'.repeat(200) } }));
+  Array.from({ length: N }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `cm-${i}`, namespace: ns },
+    data: { index: String(i), payload: 'x'.repeat(200) },
+  }));
 
 const client = await KubeClient.load({ kubeconfig: kube.info.kubeconfig });
 const m = new ResourceManager(client, { syncName: 'profile' });
@@ -62,7 +75,12 @@ const steps: Record<string, () => Promise<void>> = {
     const ns = await freshNamespace();
     const dir = join(out, ns);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'a.yaml'), cms(ns).map((o) => JSON.stringify(o)).join('\n---\n'));
+    writeFileSync(
+      join(dir, 'a.yaml'),
+      cms(ns)
+        .map((o) => JSON.stringify(o))
+        .join('\n---\n'),
+    );
     await run(kubectl, [...kc, 'apply', '--server-side', '--field-manager=bench', '-f', dir], { maxBuffer: 1 << 26 });
   },
 };

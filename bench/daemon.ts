@@ -90,13 +90,19 @@ function findPid(match: (argv: string[]) => boolean): number {
 function serverPids(server: string): { apiserver: number; etcd: number } {
   const port = new URL(server).port;
   const apiserver = findPid((a) => a.includes('kube-apiserver') && a.includes(`--secure-port=${port}`));
-  const etcdUrl = readFileSync(`/proc/${apiserver}/cmdline`, 'utf8').split('\0').find((a) => a.startsWith('--etcd-servers='));
+  const etcdUrl = readFileSync(`/proc/${apiserver}/cmdline`, 'utf8')
+    .split('\0')
+    .find((a) => a.startsWith('--etcd-servers='));
   const etcdPort = new URL(etcdUrl?.slice('--etcd-servers='.length) ?? '').port;
   const etcd = findPid((a) => a[1] === 'etcd' && a.includes(etcdPort));
   return { apiserver, etcd };
 }
 
-interface Req { kind: string; start: number; end: number }
+interface Req {
+  kind: string;
+  start: number;
+  end: number;
+}
 const reqLog: Req[] = [];
 let inflight = 0;
 function recordRequests(): void {
@@ -110,7 +116,13 @@ function recordRequests(): void {
       inflight--;
       const m = opts.method ?? 'GET';
       const dry = opts.query?.dryRun !== undefined ? ' dry-run' : '';
-      const what = /\/configmaps\/gitops-seal-inventory/.test(path) ? 'inventory' : /^\/apis?(\/[^/]+){0,2}$/.test(path) ? 'discovery' : /\/namespaces\/[^/]+\/[^/]+\/[^/]+$|\/namespaces\/[^/]+$/.test(path) ? 'object' : 'collection';
+      const what = /\/configmaps\/gitops-seal-inventory/.test(path)
+        ? 'inventory'
+        : /^\/apis?(\/[^/]+){0,2}$/.test(path)
+          ? 'discovery'
+          : /\/namespaces\/[^/]+\/[^/]+\/[^/]+$|\/namespaces\/[^/]+$/.test(path)
+            ? 'object'
+            : 'collection';
       reqLog.push({ kind: `${m} ${what}${dry}`, start, end: performance.now() });
     }
   };
@@ -155,22 +167,37 @@ async function initialApplyPairs(): Promise<void> {
       if (variant === 'h1') process.env.GITOPS_SEAL_KUBE_HTTP2 = '0';
       else delete process.env.GITOPS_SEAL_KUBE_HTTP2;
       const d = new Daemon(
-        parseConfig(stringify({
-          apiVersion: 'gitops-seal.io/v1alpha1', kind: 'DaemonConfig',
-          spec: {
-            sources: [{ name: 'repo', url, ref: { branch: 'main' }, interval: '1h', credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } } }],
-            syncs: [{ name, source: 'repo', path: name, kubeconfig: { file: kube.info.kubeconfig } }],
-          },
-        }), 'bench.yaml'),
+        parseConfig(
+          stringify({
+            apiVersion: 'gitops-seal.io/v1alpha1',
+            kind: 'DaemonConfig',
+            spec: {
+              sources: [
+                {
+                  name: 'repo',
+                  url,
+                  ref: { branch: 'main' },
+                  interval: '1h',
+                  credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
+                },
+              ],
+              syncs: [{ name, source: 'repo', path: name, kubeconfig: { file: kube.info.kubeconfig } }],
+            },
+          }),
+          'bench.yaml',
+        ),
         { dataDir: join(work, name), log, listen: '127.0.0.1:0' },
       );
       await d.init();
       reqLog.length = 0;
       const t0 = performance.now();
-      const cpu = await measure(async () => {
-        const errs = await d.once();
-        if (errs.length) throw errs[0];
-      }, () => cpuMs(process.cpuUsage()));
+      const cpu = await measure(
+        async () => {
+          const errs = await d.once();
+          if (errs.length) throw errs[0];
+        },
+        () => cpuMs(process.cpuUsage()),
+      );
       const phases = new Map<string, { count: number; first: number; last: number }>();
       for (const r of reqLog.filter((x) => x.start >= t0)) {
         const ph = phases.get(r.kind) ?? { count: 0, first: Infinity, last: 0 };
@@ -192,7 +219,9 @@ async function initialApplyPairs(): Promise<void> {
       for (const [f, t] of Object.entries(manifests(`bench-${name}`, count))) writeFileSync(join(kdir, f), t);
       await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '-f', join(kdir, 'ns.yaml')]);
       return measure(async () => {
-        await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-R', '-f', kdir], { maxBuffer: 1 << 26 });
+        await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-R', '-f', kdir], {
+          maxBuffer: 1 << 26,
+        });
       }, childrenCpuMs);
     };
     const ms = (x: number): string => `${x.toFixed(0)} ms`;
@@ -210,9 +239,18 @@ async function initialApplyPairs(): Promise<void> {
       if (p < 0 || !kctl) continue;
       results.push({ ours, kctl });
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      console.log(`[bench] round ${p + 1}/${pairs} (order ${order.join(', ')}; load ${load}): kubectl ${ms(kctl.wall)} (cpu kubectl ${ms(kctl.self)}, apiserver ${ms(kctl.api)}, etcd ${ms(kctl.etcd)})`);
+      console.log(
+        `[bench] round ${p + 1}/${pairs} (order ${order.join(', ')}; load ${load}): kubectl ${ms(kctl.wall)} (cpu kubectl ${ms(kctl.self)}, apiserver ${ms(kctl.api)}, etcd ${ms(kctl.etcd)})`,
+      );
       for (const [v, o] of ours) {
-        console.log(`         ${v} ${ms(o.wall)} = ${(o.wall / kctl.wall).toFixed(2)}× (cpu self ${ms(o.self)}, apiserver ${ms(o.api)}, etcd ${ms(o.etcd)}); first request at ${ms(o.prefetch)}; ${[...o.phases.entries()].sort((a, b) => a[1].first - b[1].first).map(([k, x]) => `${k} ×${x.count} [${x.first.toFixed(0)}–${x.last.toFixed(0)}]`).join('; ')}`);
+        console.log(
+          `         ${v} ${ms(o.wall)} = ${(o.wall / kctl.wall).toFixed(2)}× (cpu self ${ms(o.self)}, apiserver ${ms(o.api)}, etcd ${ms(o.etcd)}); first request at ${ms(o.prefetch)}; ${[
+            ...o.phases.entries(),
+          ]
+            .sort((a, b) => a[1].first - b[1].first)
+            .map(([k, x]) => `${k} ×${x.count} [${x.first.toFixed(0)}–${x.last.toFixed(0)}]`)
+            .join('; ')}`,
+        );
       }
     }
   } finally {
@@ -221,14 +259,26 @@ async function initialApplyPairs(): Promise<void> {
   }
   const med = (xs: number[]): string => median(xs).toFixed(0);
   const k = results.map((r) => r.kctl);
-  row(`initial apply, ${n} ConfigMaps, kubectl apply --server-side: median of ${pairs}`, `${med(k.map((c) => c.wall))} ms`, `CPU kubectl / apiserver / etcd ${med(k.map((c) => c.self))} / ${med(k.map((c) => c.api))} / ${med(k.map((c) => c.etcd))} ms`);
+  row(
+    `initial apply, ${n} ConfigMaps, kubectl apply --server-side: median of ${pairs}`,
+    `${med(k.map((c) => c.wall))} ms`,
+    `CPU kubectl / apiserver / etcd ${med(k.map((c) => c.self))} / ${med(k.map((c) => c.api))} / ${med(k.map((c) => c.etcd))} ms`,
+  );
   for (const v of variants) {
     const o = results.map((r) => r.ours.get(v) as Ours);
     const ratios = results.map((r) => (r.ours.get(v) as Ours).wall / r.kctl.wall);
     const at = (x: Ours, key: string): number => x.phases.get(key)?.last ?? 0;
     const dryEnd = (x: Ours): number => at(x, 'PATCH object dry-run');
-    row(`  gitops-seal (${v}): median wall, ratio = median of per-round ratios (target ≤ 0.5×)`, `${med(o.map((c) => c.wall))} ms, ${median(ratios).toFixed(2)}×`, `rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}`);
-    row(`  gitops-seal (${v}): CPU daemon / apiserver / etcd`, `${med(o.map((c) => c.self))} / ${med(o.map((c) => c.api))} / ${med(o.map((c) => c.etcd))} ms`, '');
+    row(
+      `  gitops-seal (${v}): median wall, ratio = median of per-round ratios (target ≤ 0.5×)`,
+      `${med(o.map((c) => c.wall))} ms, ${median(ratios).toFixed(2)}×`,
+      `rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}`,
+    );
+    row(
+      `  gitops-seal (${v}): CPU daemon / apiserver / etcd`,
+      `${med(o.map((c) => c.self))} / ${med(o.map((c) => c.api))} / ${med(o.map((c) => c.etcd))} ms`,
+      '',
+    );
     // Before the first request (fetch, parse, decrypt); the dry-run pass (with the Namespace
     // prerequisite); the apply pass; what follows (inventory, Event).
     row(
@@ -258,7 +308,9 @@ async function main(): Promise<void> {
     for (const [p, t] of Object.entries(manifests('bench-kubectl', 1000))) writeFileSync(join(kdir, p), t);
     await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '-f', join(kdir, 'ns.yaml')]);
     let t0 = Date.now();
-    await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-R', '-f', kdir], { maxBuffer: 1 << 26 });
+    await run(kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-R', '-f', kdir], {
+      maxBuffer: 1 << 26,
+    });
     const kubectlMs = Date.now() - t0;
 
     const config = (syncs: object[]) =>
@@ -267,25 +319,46 @@ async function main(): Promise<void> {
           apiVersion: 'gitops-seal.io/v1alpha1',
           kind: 'DaemonConfig',
           spec: {
-            sources: [{ name: 'repo', url, ref: { branch: 'main' }, interval: '1h', credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } }, webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } } }],
+            sources: [
+              {
+                name: 'repo',
+                url,
+                ref: { branch: 'main' },
+                interval: '1h',
+                credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
+                webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } },
+              },
+            ],
             syncs,
           },
         }),
         'bench.yaml',
       );
     const log = createLogger({ level: 'warn' });
-    const one = new Daemon(config([{ name: 'apps1k', source: 'repo', path: 'apps1k', kubeconfig: { file: kube.info.kubeconfig } }]), { dataDir: join(work, 'd1'), log, listen: '127.0.0.1:0' });
+    const one = new Daemon(config([{ name: 'apps1k', source: 'repo', path: 'apps1k', kubeconfig: { file: kube.info.kubeconfig } }]), {
+      dataDir: join(work, 'd1'),
+      log,
+      listen: '127.0.0.1:0',
+    });
     await one.init();
     t0 = Date.now();
     const errs = await one.once();
     const oursMs = Date.now() - t0;
     if (errs.length) throw errs[0];
     await one.stop();
-    row('initial apply, 1,000 ConfigMaps (fetch+parse+dry-run+apply+inventory)', sec(oursMs), `${sec(kubectlMs)} (kubectl apply --server-side)`);
+    row(
+      'initial apply, 1,000 ConfigMaps (fetch+parse+dry-run+apply+inventory)',
+      sec(oursMs),
+      `${sec(kubectlMs)} (kubectl apply --server-side)`,
+    );
     row('  ratio to kubectl (target ≤ 0.5×)', `${(oursMs / kubectlMs).toFixed(2)}×`, '1.00×');
 
     // 5,000 objects: first apply, then no-op reconciles.
-    const five = new Daemon(config([{ name: 'fleet', source: 'repo', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }]), { dataDir: join(work, 'd5'), log, listen: '127.0.0.1:0' });
+    const five = new Daemon(config([{ name: 'fleet', source: 'repo', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }]), {
+      dataDir: join(work, 'd5'),
+      log,
+      listen: '127.0.0.1:0',
+    });
     await five.init();
     t0 = Date.now();
     if ((await five.once()).length) throw new Error('5k apply failed');
@@ -329,7 +402,16 @@ async function main(): Promise<void> {
         kind: 'DaemonConfig',
         spec: {
           listen: `127.0.0.1:${port}`,
-          sources: [{ name: 'repo', url, ref: { branch: 'main' }, interval: '1h', credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } }, webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } } }],
+          sources: [
+            {
+              name: 'repo',
+              url,
+              ref: { branch: 'main' },
+              interval: '1h',
+              credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
+              webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } },
+            },
+          ],
           syncs: [{ name: 'fleet', source: 'repo', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }],
         },
       }),
@@ -339,10 +421,13 @@ async function main(): Promise<void> {
     const entry = existsSync('dist/daemon/main.js') ? ['dist/daemon/main.js'] : ['--import', 'tsx', 'daemon/main.ts'];
     // Extra V8 flags for the daemon process (e.g. a smaller young generation), to compare footprints.
     // Default: the V8 settings the README recommends for the daemon (NODE_OPTIONS).
-    const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=160').split(' ').filter((f) => f !== '');
+    const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=160')
+      .split(' ')
+      .filter((f) => f !== '');
     const child = spawn(process.execPath, [...flags, ...entry, '--config', cfgFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     try {
-      const status = async (): Promise<{ syncs: { appliedRevision?: string }[] }> => (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<{ syncs: { appliedRevision?: string }[] }>;
+      const status = async (): Promise<{ syncs: { appliedRevision?: string }[] }> =>
+        (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<{ syncs: { appliedRevision?: string }[] }>;
       const until = async (f: () => Promise<boolean>): Promise<void> => {
         for (let i = 0; i < 1200; i++) {
           if (await f().catch(() => false)) return;
@@ -361,7 +446,11 @@ async function main(): Promise<void> {
         const sha = (await run('git', ['-C', clone, 'rev-parse', 'HEAD'])).stdout.trim();
         const body = Buffer.from(JSON.stringify({ after: sha }));
         t0 = Date.now();
-        await fetch(`http://127.0.0.1:${port}/hooks/repo`, { method: 'POST', body, headers: { 'x-hub-signature-256': 'sha256=' + createHmac('sha256', 'bench-secret').update(body).digest('hex') } });
+        await fetch(`http://127.0.0.1:${port}/hooks/repo`, {
+          method: 'POST',
+          body,
+          headers: { 'x-hub-signature-256': 'sha256=' + createHmac('sha256', 'bench-secret').update(body).digest('hex') },
+        });
         await until(async () => (await status()).syncs[0]?.appliedRevision === sha);
         lat.push(Date.now() - t0);
       }
@@ -369,7 +458,11 @@ async function main(): Promise<void> {
       row('webhook → applied, 5,000-object sync (median of 5; target ≤ 1 s)', `${lat[2]} ms`, `min ${lat[0]} / max ${lat[4]} ms`);
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
       const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-      row('daemon RSS with 5,000 managed objects (target ≤ 150 MiB)', `${rss.toFixed(0)} MiB (peak ${hwm.toFixed(0)} MiB)`, `${entry[0] === '--import' ? 'run under tsx (no build)' : 'node dist/daemon/main.js'}${flags.length ? ` ${flags.join(' ')}` : ''}`);
+      row(
+        'daemon RSS with 5,000 managed objects (target ≤ 150 MiB)',
+        `${rss.toFixed(0)} MiB (peak ${hwm.toFixed(0)} MiB)`,
+        `${entry[0] === '--import' ? 'run under tsx (no build)' : 'node dist/daemon/main.js'}${flags.length ? ` ${flags.join(' ')}` : ''}`,
+      );
     } finally {
       child.kill('SIGTERM');
     }

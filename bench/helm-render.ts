@@ -54,7 +54,10 @@ stringData: {password: {{ $.Values.password | quote }}}
   );
   repo.write('values/plain.yaml', `count: ${objects}\nlevel: info\n`);
   const secret = 'password: bench-secret-value\n';
-  repo.write('values/secret.enc.yaml', await encryptText(secret, { format: 'yaml', source: 'secret.enc.yaml', keys: { age: [testAgeRecipient] } }, {}));
+  repo.write(
+    'values/secret.enc.yaml',
+    await encryptText(secret, { format: 'yaml', source: 'secret.enc.yaml', keys: { age: [testAgeRecipient] } }, {}),
+  );
   const revision = await repo.commit('bulk chart');
   writeFileSync(join(work, 'secret.yaml'), secret, { mode: 0o600 });
 
@@ -69,10 +72,26 @@ stringData: {password: {{ $.Values.password | quote }}}
     tools: { helm, bash: '/bin/bash' },
   };
   const raw = (): Promise<unknown> =>
-    run(helm, ['template', 'bulk', join(repo.dir, 'chart'), '--namespace', 'bench', '--kube-version', 'v1.35.4', '-f', join(repo.dir, 'values/plain.yaml'), '-f', join(work, 'secret.yaml')], {
-      env: { PATH: '/usr/bin:/bin', HOME: work },
-      maxBuffer: 256 << 20,
-    });
+    run(
+      helm,
+      [
+        'template',
+        'bulk',
+        join(repo.dir, 'chart'),
+        '--namespace',
+        'bench',
+        '--kube-version',
+        'v1.35.4',
+        '-f',
+        join(repo.dir, 'values/plain.yaml'),
+        '-f',
+        join(work, 'secret.yaml'),
+      ],
+      {
+        env: { PATH: '/usr/bin:/bin', HOME: work },
+        maxBuffer: 256 << 20,
+      },
+    );
 
   const first = await renderHelm(input);
   if (first.objects.length !== objects) throw new Error(`rendered ${first.objects.length} objects, want ${objects}`);
@@ -86,7 +105,9 @@ stringData: {password: {{ $.Values.password | quote }}}
   await renderHelm({ ...input, renderCache: cache });
   const hits: number[] = [];
   for (let i = 0; i < runs; i++) hits.push(await time(() => renderHelm({ ...input, renderCache: cache })));
-  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   console.log(`helm render, ${objects} objects, median of ${runs} (load ${load}):`);
   console.log(`  helm template (values as files)        ${median(bare).toFixed(0)} ms`);
   console.log(`  renderHelm (SOPS values in memory)      ${median(ours).toFixed(0)} ms  (${(median(ours) / median(bare)).toFixed(2)}x)`);

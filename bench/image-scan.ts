@@ -15,7 +15,10 @@ try {
   const tags = Array.from({ length: count }, (_, i) => `${Math.floor(i / 1000)}.${Math.floor(i / 10) % 100}.${i % 10}`);
   const pushed = await pushManyTags(reg.info.token, repo, tags);
   console.log(`pushed ${count} tags in ${(pushed.tagMillis / 1000).toFixed(1)} s`);
-  for (const [label, info] of [['token', reg.info.token], ['basic', reg.info.basic]] as const) {
+  for (const [label, info] of [
+    ['token', reg.info.token],
+    ['basic', reg.info.basic],
+  ] as const) {
     if (label === 'basic') await pushManyTags(info, repo, tags);
     for (const pageSize of [1000, 100]) {
       const image = `${info.host}/${repo}`;

@@ -62,8 +62,12 @@ interface Row {
 const fmt = (n: number, d = 2): string => n.toFixed(d);
 
 function table(rows: Row[]): string {
-  const head = '| what | files | total ms | ms/file | files/s | transit decrypt calls | note |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |';
-  const lines = rows.map((r) => `| ${r.what} | ${r.files} | ${fmt(r.ms, 0)} | ${fmt(r.ms / r.files, 3)} | ${fmt((r.files / r.ms) * 1000, 0)} | ${r.calls ?? '-'} | ${r.note ?? ''} |`);
+  const head =
+    '| what | files | total ms | ms/file | files/s | transit decrypt calls | note |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.what} | ${r.files} | ${fmt(r.ms, 0)} | ${fmt(r.ms / r.files, 3)} | ${fmt((r.files / r.ms) * 1000, 0)} | ${r.calls ?? '-'} | ${r.note ?? ''} |`,
+  );
   return [head, ...lines].join('\n');
 }
 
@@ -98,7 +102,12 @@ async function benchAge(dir: string, sops: string, rows: Row[]): Promise<void> {
   const t1 = performance.now();
   let bytes = 0;
   for (const p of paths) bytes += (await decryptText(await readFile(p, 'utf8'), { format: 'yaml', source: p }, ctx)).length;
-  rows.push({ what: 'keys/ decrypt (age, in-process)', files: FILES, ms: performance.now() - t1, note: `read + MAC check, sequential; ${bytes} plaintext bytes` });
+  rows.push({
+    what: 'keys/ decrypt (age, in-process)',
+    files: FILES,
+    ms: performance.now() - t1,
+    note: `read + MAC check, sequential; ${bytes} plaintext bytes`,
+  });
 
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, SOPS_AGE_KEY_FILE: keyFile };
   const t2 = performance.now();
@@ -108,7 +117,8 @@ async function benchAge(dir: string, sops: string, rows: Row[]): Promise<void> {
     what: 'sops decrypt (age, one process per file)',
     files: FILES,
     ms: (sampleMs / SOPS_SAMPLE) * FILES,
-    note: SOPS_SAMPLE < FILES ? `measured on ${SOPS_SAMPLE} files (${fmt(sampleMs, 0)} ms), extrapolated to ${FILES}` : 'all files measured',
+    note:
+      SOPS_SAMPLE < FILES ? `measured on ${SOPS_SAMPLE} files (${fmt(sampleMs, 0)} ms), extrapolated to ${FILES}` : 'all files measured',
   });
 }
 
@@ -121,7 +131,11 @@ async function benchVault(dir: string, rows: Row[]): Promise<void> {
     const files: { path: string; text: string }[] = [];
     for (let i = 0; i < VAULT_FILES; i++) {
       const path = join(dir, `vault-${i}.yaml`);
-      const text = await encryptText(secretYaml(i), { format: 'yaml', source: path, keys: { hcVaultTransit: [v.transitUri] }, rule: RULE }, { vault: { token: v.rootToken } });
+      const text = await encryptText(
+        secretYaml(i),
+        { format: 'yaml', source: path, keys: { hcVaultTransit: [v.transitUri] }, rule: RULE },
+        { vault: { token: v.rootToken } },
+      );
       files.push({ path, text });
     }
     let offset = (await countDecrypts(auditFile, v, 0)).size;
@@ -140,11 +154,23 @@ async function benchVault(dir: string, rows: Row[]): Promise<void> {
     const cachedMs = await decryptAll(() => shared);
     const cached = await countDecrypts(auditFile, v, offset);
     offset = cached.size;
-    rows.push({ what: 'keys/ decrypt (Vault transit, shared dataKeyCache)', files: VAULT_DECRYPTS, ms: cachedMs, calls: cached.count, note: `${VAULT_FILES} distinct files, counted in Vault's audit log` });
+    rows.push({
+      what: 'keys/ decrypt (Vault transit, shared dataKeyCache)',
+      files: VAULT_DECRYPTS,
+      ms: cachedMs,
+      calls: cached.count,
+      note: `${VAULT_FILES} distinct files, counted in Vault's audit log`,
+    });
 
     const uncachedMs = await decryptAll(() => ({ vault: { token: v.rootToken } }));
     const uncached = await countDecrypts(auditFile, v, offset);
-    rows.push({ what: 'keys/ decrypt (Vault transit, no cache)', files: VAULT_DECRYPTS, ms: uncachedMs, calls: uncached.count, note: 'one transit round trip per decrypt' });
+    rows.push({
+      what: 'keys/ decrypt (Vault transit, no cache)',
+      files: VAULT_DECRYPTS,
+      ms: uncachedMs,
+      calls: uncached.count,
+      note: 'one transit round trip per decrypt',
+    });
     await vaultApi(v.addr, v.rootToken, 'DELETE', 'sys/audit/bench-file');
   } finally {
     await server.stop();
@@ -154,7 +180,8 @@ async function benchVault(dir: string, rows: Row[]): Promise<void> {
 /** A Secret with `n` keys under data, ~200 bytes per key line. */
 function wideSecret(n: number): string {
   const lines = ['apiVersion: v1', 'kind: Secret', 'metadata:', `    name: wide-${n}`, 'type: Opaque', 'data:'];
-  for (let i = 0; i < n; i++) lines.push(`    key-${String(i).padStart(6, '0')}: ${Buffer.from(`value-${i}-${'x'.repeat(120)}`).toString('base64')}`);
+  for (let i = 0; i < n; i++)
+    lines.push(`    key-${String(i).padStart(6, '0')}: ${Buffer.from(`value-${i}-${'x'.repeat(120)}`).toString('base64')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -182,7 +209,10 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<Spread> 
 async function sweep(sops: string, sizes: number[], runs: number): Promise<void> {
   const { runCli } = await import('../cli/program.js');
   const dir = await mkdtemp(join(tmpdir(), 'gitops-seal-keys-sweep-'));
-  const out: string[] = ['| keys | file MB | op | keys/ in-process | gitops-seal CLI | sops | CLI / sops | µs per key (CLI) |', '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const out: string[] = [
+    '| keys | file MB | op | keys/ in-process | gitops-seal CLI | sops | CLI / sops | µs per key (CLI) |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
   try {
     const id = await generateAgeIdentity();
     const keyFile = join(dir, 'keys.txt');
@@ -207,7 +237,13 @@ async function sweep(sops: string, sizes: number[], runs: number): Promise<void>
           'encrypt',
           await timed(runs, () => encryptText(text, opts, {})),
           await timed(runs, () => cli(['encrypt', plain, '--age', id.recipient, '-o', join(dir, 'out.yaml')])),
-          await timed(runs, () => run(sops, ['encrypt', '--age', id.recipient, '--encrypted-regex', RULE.encryptedRegex, '--output', join(dir, 'sops-out.yaml'), plain], { env, maxBuffer: 1 << 30 })),
+          await timed(runs, () =>
+            run(
+              sops,
+              ['encrypt', '--age', id.recipient, '--encrypted-regex', RULE.encryptedRegex, '--output', join(dir, 'sops-out.yaml'), plain],
+              { env, maxBuffer: 1 << 30 },
+            ),
+          ),
         ],
         [
           'decrypt',
@@ -224,7 +260,11 @@ async function sweep(sops: string, sizes: number[], runs: number): Promise<void>
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
-    console.log(`Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${runs} runs per cell (median, min–max)`);
+    console.log(
+      `Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}, ${runs} runs per cell (median, min–max)`,
+    );
     console.log(out.join('\n'));
   }
 }
@@ -233,7 +273,11 @@ async function main(): Promise<void> {
   const { sops } = findTools();
   if (process.argv[2] === 'sweep') {
     const sizes = (process.argv[3] ?? '1000,4000,16000,32000,64000,98510').split(',').map(Number);
-    console.error(`load average at the start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.error(
+      `load average at the start ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     return sweep(sops, sizes, Number(process.argv[4] ?? 3));
   }
   const { stdout: sopsVersion } = await run(sops, ['--version', '--disable-version-check']);
@@ -245,7 +289,11 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
     // Whatever was measured is printed, also when a later part failed.
-    console.log(`Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${sopsVersion.split('\n')[0]}`);
+    console.log(
+      `Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}, ${sopsVersion.split('\n')[0]}`,
+    );
     console.log(table(rows));
   }
   const ours = rows.find((r) => r.what.startsWith('keys/ decrypt (age'));

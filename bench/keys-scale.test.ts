@@ -49,7 +49,9 @@ describe('time grows linearly with the number of keys', () => {
     const cost = async (n: number): Promise<number> => {
       const text = wideSecret(n);
       const opts = { format: 'yaml' as const, source: 'wide.yaml', keys: { age: [id.recipient] }, rule: RULE };
-      return cpuMs(2, async () => decryptText(await encryptText(text, opts, {}), { format: 'yaml', source: 'wide.yaml' }, { ageIdentities: [id.identity] }));
+      return cpuMs(2, async () =>
+        decryptText(await encryptText(text, opts, {}), { format: 'yaml', source: 'wide.yaml' }, { ageIdentities: [id.identity] }),
+      );
     };
     await cost(500); // warm-up: JIT
     const small = await cost(SMALL);

@@ -79,7 +79,9 @@ describe('talking to something that is not a healthy daemon', () => {
 
   it('a web server without /status, or with another JSON document: exit 8, "not a gitops-seal daemon"', async () => {
     const html = await serve(() => ({ status: 404, type: 'text/html', body: '<h1>nope</h1>' }));
-    await expect(getStatus(html, 2000)).rejects.toThrow(`cannot reach the gitops-seal daemon at ${html}: GET /status answered 404 (not a gitops-seal daemon?)`);
+    await expect(getStatus(html, 2000)).rejects.toThrow(
+      `cannot reach the gitops-seal daemon at ${html}: GET /status answered 404 (not a gitops-seal daemon?)`,
+    );
     const other = await serve(() => ({ status: 200, type: 'application/json', body: '{"status":"ok"}' }));
     await expect(getStatus(other, 2000)).rejects.toThrow(/did not return a gitops-seal status document/);
     const broken = await serve(() => ({ status: 200, type: 'application/json', body: '{"syncs": [' }));
@@ -109,18 +111,30 @@ describe('talking to something that is not a healthy daemon', () => {
       startedAt: new Date().toISOString(),
       leader: true,
       syncs: [{ name: 'apps', source: 'src', objects: 0, driftCorrections: 0, ready: false }],
-      sources: [{ name: 'src', url: 'https://git.example/r.git', fetches: 3, skippedFetches: 0, lastError: { message: 'git fetch: 401 Unauthorized', at: new Date().toISOString() } }],
+      sources: [
+        {
+          name: 'src',
+          url: 'https://git.example/r.git',
+          fetches: 3,
+          skippedFetches: 0,
+          lastError: { message: 'git fetch: 401 Unauthorized', at: new Date().toISOString() },
+        },
+      ],
       images: [],
       imageUpdates: [],
       registries: {},
     };
     const url = await serve((path) =>
-      path === '/status' ? { status: 200, type: 'application/json', body: JSON.stringify(status) } : { status: 202, type: 'application/json', body: '{"accepted":true}' },
+      path === '/status'
+        ? { status: 200, type: 'application/json', body: JSON.stringify(status) }
+        : { status: 202, type: 'application/json', body: '{"accepted":true}' },
     );
     const t0 = Date.now();
     const r = await cli(['reconcile', '--sync', 'apps', '--url', url, '--wait', '--timeout', '700ms']);
     expect(r.code).toBe(ExitCode.PROBLEMS);
-    expect(r.err).toBe('gitops-seal: sync "apps": no finished reconcile within 0.7s; source "src" last error: git fetch: 401 Unauthorized\n');
+    expect(r.err).toBe(
+      'gitops-seal: sync "apps": no finished reconcile within 0.7s; source "src" last error: git fetch: 401 Unauthorized\n',
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
     expect(Date.now() - t0).toBeLessThan(5000);
   });

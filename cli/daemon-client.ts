@@ -110,7 +110,13 @@ function exchange(url: URL, method: 'GET' | 'POST', timeoutMs: number): Promise<
         if (size > MAX_BODY) req.destroy(new Error(`answer larger than ${MAX_BODY} bytes`));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     const timer = setTimeout(() => req.destroy(new RequestTimeout()), timeoutMs);

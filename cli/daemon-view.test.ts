@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from './errors.js';
 import { sandbox, type Sandbox } from '../test/support/cli-sandbox.js';
 
-const head = 'apiVersion: gitops-seal.io/v1alpha1\nkind: DaemonConfig\nspec:\n  sources:\n    - {name: repo, url: "http://127.0.0.1:9/fleet.git", ref: {branch: main}}\n';
+const head =
+  'apiVersion: gitops-seal.io/v1alpha1\nkind: DaemonConfig\nspec:\n  sources:\n    - {name: repo, url: "http://127.0.0.1:9/fleet.git", ref: {branch: main}}\n';
 
 describe('gitops-seal build/diff before any server', { timeout: 60_000 }, () => {
   let sb: Sandbox;

@@ -8,9 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ResourceManager, sortIntoStages } from '../daemon/apply/index.js';
-import { ConfigError as DaemonConfigError, formatIssue, loadConfig, SecretRefError, type SourceSpec, type SyncSpec } from '../daemon/config/index.js';
+import {
+  ConfigError as DaemonConfigError,
+  formatIssue,
+  loadConfig,
+  SecretRefError,
+  type SourceSpec,
+  type SyncSpec,
+} from '../daemon/config/index.js';
 import { KeySourceError, SyncKeys } from '../daemon/decrypt/index.js';
-import { gitSourceSpec, guardedPrune, kubeLoadOptions, loadRevision, managerOptions, RevisionError, syncSettings, type LoadedRevision, type PrunePlan } from '../daemon/engine/index.js';
+import {
+  gitSourceSpec,
+  guardedPrune,
+  kubeLoadOptions,
+  loadRevision,
+  managerOptions,
+  RevisionError,
+  syncSettings,
+  type LoadedRevision,
+  type PrunePlan,
+} from '../daemon/engine/index.js';
 import { InventoryStore } from '../daemon/inventory/inventory.js';
 import { KubeClient } from '../daemon/kube/client.js';
 import { RESTMapper } from '../daemon/kube/discovery.js';
@@ -145,7 +162,10 @@ function hasNamespaceRules(s: SyncSpec): boolean {
 
 /** Why loadRevision asked the cluster's discovery, naming only the namespace rules the sync sets. */
 function discoveryPurpose(s: SyncSpec): string {
-  const rules = [s.targetNamespace !== undefined ? 'targetNamespace' : '', s.allowedNamespaces !== undefined ? 'allowedNamespaces' : ''].filter(Boolean);
+  const rules = [
+    s.targetNamespace !== undefined ? 'targetNamespace' : '',
+    s.allowedNamespaces !== undefined ? 'allowedNamespaces' : '',
+  ].filter(Boolean);
   if (rules.length > 0) return `discovery (which kinds are namespaced) needed for ${rules.join(' and ')}`;
   return 'discovery (which kinds are namespaced, to compare each object with the cluster)';
 }
@@ -163,7 +183,8 @@ async function connect(ctx: CliContext, opts: ViewOptions, sync: SyncSpec): Prom
     return { kube };
   } catch (err) {
     if (!needed) return { kube: await detachedClient(), offline: `kubeconfig not loaded: ${message(err)}` };
-    const why = opts.mode === 'diff' ? 'diff compares with the cluster' : 'the sync needs the cluster (namespace rules or identities in a Secret)';
+    const why =
+      opts.mode === 'diff' ? 'diff compares with the cluster' : 'the sync needs the cluster (namespace rules or identities in a Secret)';
     throw new CliError(`sync "${sync.name}": cannot load kubeconfig (${why}): ${message(err)}`, ExitCode.REMOTE);
   }
 }
@@ -192,7 +213,8 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     try {
       loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper });
     } catch (err) {
-      if (err instanceof KubeTransportError) throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);
+      if (err instanceof KubeTransportError)
+        throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);
       throw err;
     }
     // Unknown scope (no cluster, or a kind nobody serves yet): guess from metadata.namespace.

@@ -35,7 +35,10 @@ export async function saveEdit(ctx: CliContext, file: string, encrypted: string)
   }
   const saved = await saveCopy(abs, encrypted);
   if (saved !== undefined) {
-    throw new InputError(`cannot write (${cause}); your edit is kept, encrypted, in ${saved}: copy it over ${file} once it is writable`, file);
+    throw new InputError(
+      `cannot write (${cause}); your edit is kept, encrypted, in ${saved}: copy it over ${file} once it is writable`,
+      file,
+    );
   }
   ctx.stdout.write(encrypted);
   throw new InputError(`cannot write (${cause}) nor save a copy; your edit, encrypted, was printed on stdout`, file);

@@ -24,7 +24,13 @@ export async function runEditor(
     child.on('error', (err) => reject(new InputError(`cannot start editor '${command}': ${err.message}`, label)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolvePromise();
-      else reject(new InputError(`editor '${command}' ${signal ? `killed by ${signal}` : `exited with status ${code}`}; file left unchanged`, label));
+      else
+        reject(
+          new InputError(
+            `editor '${command}' ${signal ? `killed by ${signal}` : `exited with status ${code}`}; file left unchanged`,
+            label,
+          ),
+        );
     });
   });
 }

@@ -8,7 +8,16 @@ import { displayPath } from './context.js';
 import { ConfigError, UsageError } from './errors.js';
 import { SECRET_ENCRYPTED_REGEX } from './k8s-secret.js';
 import { assertValidRecipients } from './recipient-check.js';
-import { assertUsableKeys, compileGoRegex, CONFIG_FILE_NAME, findConfigFile, lookupCreationRule, type CryptRuleConfig, type ResolvedRule, type RuleLookup } from './sops-config.js';
+import {
+  assertUsableKeys,
+  compileGoRegex,
+  CONFIG_FILE_NAME,
+  findConfigFile,
+  lookupCreationRule,
+  type CryptRuleConfig,
+  type ResolvedRule,
+  type RuleLookup,
+} from './sops-config.js';
 
 export interface KeyFlags {
   age?: string[];
@@ -44,7 +53,11 @@ export function collectList(value: string, previous: string[] | undefined): stri
 export function addKeyOptions(cmd: Command): Command {
   return cmd
     .option('--age <recipients>', 'age recipients (comma-separated, repeatable); overrides .sops.yaml', collectList)
-    .option('--hc-vault-transit <uris>', 'Vault/OpenBao transit key URIs, e.g. https://vault:8200/v1/transit/keys/k (comma-separated, repeatable)', collectList)
+    .option(
+      '--hc-vault-transit <uris>',
+      'Vault/OpenBao transit key URIs, e.g. https://vault:8200/v1/transit/keys/k (comma-separated, repeatable)',
+      collectList,
+    )
     .option('--config <file>', 'use this .sops.yaml instead of looking it up from the file directory upward');
 }
 
@@ -94,14 +107,24 @@ export function mergeSettings(
       throw new ConfigError(`creation_rules[${rule.index}] in ${rule.configPath} gives no age or hc_vault_transit_uri recipients`, target);
     }
     if (configPath !== undefined) {
-      throw new ConfigError(`no creation rule in ${configPath} matches this file, so it has no recipients: add a rule (path_regex) for it, or pass --age/--hc-vault-transit`, target);
+      throw new ConfigError(
+        `no creation rule in ${configPath} matches this file, so it has no recipients: add a rule (path_regex) for it, or pass --age/--hc-vault-transit`,
+        target,
+      );
     }
-    throw new ConfigError('no recipients: pass --age/--hc-vault-transit, or add a .sops.yaml with a creation rule (none was found from the file\'s directory upward)', target);
+    throw new ConfigError(
+      "no recipients: pass --age/--hc-vault-transit, or add a .sops.yaml with a creation rule (none was found from the file's directory upward)",
+      target,
+    );
   }
   const fromFlags = cryptFromFlags(flags);
   if (fromFlags !== undefined) assertCryptRegex(fromFlags, (what) => new UsageError(`--${what} is not a valid regular expression`, target));
   else if (rule?.crypt !== undefined) {
-    assertCryptRegex(rule.crypt, (what) => new ConfigError(`creation_rules[${rule.index}].${what.replace(/-/g, '_')} is not a valid regular expression`, rule.configPath));
+    assertCryptRegex(
+      rule.crypt,
+      (what) =>
+        new ConfigError(`creation_rules[${rule.index}].${what.replace(/-/g, '_')} is not a valid regular expression`, rule.configPath),
+    );
   }
   let crypt = fromFlags ?? rule?.crypt;
   if (crypt === undefined && isSecret) crypt = { encryptedRegex: SECRET_ENCRYPTED_REGEX };

@@ -36,7 +36,10 @@ describe('sanitizeMessage', () => {
 describe('toCliError', () => {
   it('maps keys/ error classes by name to exit codes and picks up their source', () => {
     class SopsError extends Error {
-      constructor(message: string, readonly source: string) {
+      constructor(
+        message: string,
+        readonly source: string,
+      ) {
         super(message);
       }
     }

@@ -25,7 +25,10 @@ function unsupportedFormat(file: string, binary = false): string {
  */
 export function assertEncryptable(text: string, format: DocFormat, file: string): unknown[] {
   if (format === 'json' ? text.trim() === '' : !/\S/.test(text.replace(/^\s*#.*$/gm, ''))) {
-    throw new InputError('nothing to encrypt: the file is empty or holds only comments (sops refuses it too: a file must contain at least one document); it was left unchanged', file);
+    throw new InputError(
+      'nothing to encrypt: the file is empty or holds only comments (sops refuses it too: a file must contain at least one document); it was left unchanged',
+      file,
+    );
   }
   // A NUL never occurs in YAML or JSON text; it does in almost every binary file.
   if (text.includes('\u0000')) throw new InputError(unsupportedFormat(file, true), file);
@@ -36,7 +39,10 @@ export function assertEncryptable(text: string, format: DocFormat, file: string)
   // An explicit `---` with nothing after it is a null document: sops keeps it as an empty one.
   const filled = docs.filter((d) => d !== null);
   if (filled.length === 0) {
-    throw new InputError('nothing to encrypt: the file holds only empty documents (a file must contain at least one document with data); it was left unchanged', file);
+    throw new InputError(
+      'nothing to encrypt: the file holds only empty documents (a file must contain at least one document with data); it was left unchanged',
+      file,
+    );
   }
   if (!filled.every(isRecord)) throw new InputError(unsupportedFormat(file), file);
   return docs;

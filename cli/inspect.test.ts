@@ -35,12 +35,20 @@ describe('inspectText', () => {
 
   it('flags the plaintext document of a multi-document stream', () => {
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n---\n${plainSecret('db')}---\n`;
-    expect(inspectText(text, 'yaml').problems).toEqual(['document 2: Secret apps/db has plaintext data/stringData (not encrypted with sops)']);
+    expect(inspectText(text, 'yaml').problems).toEqual([
+      'document 2: Secret apps/db has plaintext data/stringData (not encrypted with sops)',
+    ]);
   });
 
   it('flags Secrets inside a List and in JSON', () => {
-    const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: CANARY } }] };
-    expect(inspectText(JSON.stringify(list), 'json').problems).toEqual(['Secret s has plaintext data/stringData (not encrypted with sops)']);
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: CANARY } }],
+    };
+    expect(inspectText(JSON.stringify(list), 'json').problems).toEqual([
+      'Secret s has plaintext data/stringData (not encrypted with sops)',
+    ]);
   });
 
   it('ignores non-Secrets, empty Secrets and other apiVersions', () => {

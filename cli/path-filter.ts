@@ -69,7 +69,8 @@ export async function loadPathFilter(cwd: string, excludes: readonly string[]): 
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, IGNORE_FILE);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, IGNORE_FILE);
   }
   text?.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;

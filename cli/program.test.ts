@@ -61,9 +61,12 @@ describe('argument parsing', () => {
     let called = '';
     const extra = {
       register(program: Command): void {
-        program.command('build').argument('<dir>').action((dir: string) => {
-          called = dir;
-        });
+        program
+          .command('build')
+          .argument('<dir>')
+          .action((dir: string) => {
+            called = dir;
+          });
       },
     };
     await buildProgram(ctx, [extra]).parseAsync(['build', 'x'], { from: 'user' });

@@ -26,7 +26,21 @@ export interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
-const COMMANDS: readonly CommandModule[] = [keygen, encrypt, decrypt, createSecret, edit, updatekeys, rotate, check, build, diff, status, reconcile, completion];
+const COMMANDS: readonly CommandModule[] = [
+  keygen,
+  encrypt,
+  decrypt,
+  createSecret,
+  edit,
+  updatekeys,
+  rotate,
+  check,
+  build,
+  diff,
+  status,
+  reconcile,
+  completion,
+];
 
 export function buildProgram(ctx: CliContext, commands: readonly CommandModule[] = COMMANDS): Command {
   const program = new Command('gitops-seal');

@@ -20,10 +20,8 @@ describe('secret-builder', () => {
   it('puts every source base64 into data, like kubectl create secret generic', async () => {
     await writeFile(join(dir, 'tls.crt'), Buffer.from([0, 1, 2, 255]));
     await writeFile(join(dir, 'app.env'), '# comment\n\nUSER=admin\n  PASS=a=b\n');
-    const s = await buildSecret(
-      spec,
-      { fromLiteral: ['token=x=y'], fromFile: ['tls.crt', 'ca=tls.crt'], fromEnvFile: ['app.env'] },
-      (p) => resolve(dir, p),
+    const s = await buildSecret(spec, { fromLiteral: ['token=x=y'], fromFile: ['tls.crt', 'ca=tls.crt'], fromEnvFile: ['app.env'] }, (p) =>
+      resolve(dir, p),
     );
     expect(s).toEqual({
       apiVersion: 'v1',

@@ -27,7 +27,8 @@ const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export function validateKey(key: string, where: string): void {
   // Length first, and without echoing: a 254-character "key" is more likely pasted data.
-  if (key.length > MAX_KEY_LENGTH) throw new UsageError(`${where}: a key of ${key.length} characters is too long (at most ${MAX_KEY_LENGTH})`);
+  if (key.length > MAX_KEY_LENGTH)
+    throw new UsageError(`${where}: a key of ${key.length} characters is too long (at most ${MAX_KEY_LENGTH})`);
   if (!VALID_KEY.test(key) || key === '.' || key === '..') {
     throw new UsageError(`${where}: key '${key}' must consist of alphanumerics, '-', '_' or '.'`);
   }
@@ -56,7 +57,10 @@ export function parseEnvFile(text: string, file: string, env: NodeJS.ProcessEnv 
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq);
     if (!ENV_VAR_NAME.test(key)) {
-      throw new InputError(`line ${i + 1}: expected KEY=VALUE with KEY a valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)`, file);
+      throw new InputError(
+        `line ${i + 1}: expected KEY=VALUE with KEY a valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*)`,
+        file,
+      );
     }
     if (eq >= 0) {
       out.push([key, line.slice(eq + 1)]);
@@ -64,7 +68,10 @@ export function parseEnvFile(text: string, file: string, env: NodeJS.ProcessEnv 
     }
     const value = env[key];
     if (value === undefined) {
-      throw new InputError(`line ${i + 1}: expected KEY=VALUE, or a NAME whose value is taken from the environment (no such variable is set)`, file);
+      throw new InputError(
+        `line ${i + 1}: expected KEY=VALUE, or a NAME whose value is taken from the environment (no such variable is set)`,
+        file,
+      );
     }
     out.push([key, value]);
   });

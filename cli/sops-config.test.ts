@@ -85,7 +85,9 @@ creation_rules:
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).file).toBe(cfgPath);
     }
-    expect(() => matchCreationRule('creation_rules:\n  - path_regex: "("\n    age: x\n', cfgPath, '/repo/a.yaml')).toThrow(/not a valid regular expression/);
+    expect(() => matchCreationRule('creation_rules:\n  - path_regex: "("\n    age: x\n', cfgPath, '/repo/a.yaml')).toThrow(
+      /not a valid regular expression/,
+    );
   });
 
   it('returns undefined for an empty config or one without creation_rules', () => {

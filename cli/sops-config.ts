@@ -132,10 +132,12 @@ function keyList(value: unknown, field: string, configPath: string): string[] {
       .filter((s) => s !== '');
   }
   if (Array.isArray(value)) {
-    return value.map((item) => {
-      if (typeof item !== 'string') throw new ConfigError(`invalid ${field}: expected a string in the list`, configPath);
-      return item.trim();
-    }).filter((s) => s !== '');
+    return value
+      .map((item) => {
+        if (typeof item !== 'string') throw new ConfigError(`invalid ${field}: expected a string in the list`, configPath);
+        return item.trim();
+      })
+      .filter((s) => s !== '');
   }
   throw new ConfigError(`invalid ${field}: expected a string or a list of strings`, configPath);
 }
@@ -251,7 +253,11 @@ export interface RuleLookup {
  * Look up `.sops.yaml` for `filePath` and its matching creation rule, saying which config was
  * read. Errors name the config as `label` makes it (e.g. relative to the current directory).
  */
-export async function lookupCreationRule(filePath: string, explicitConfig?: string, label: (abs: string) => string = (p) => p): Promise<RuleLookup> {
+export async function lookupCreationRule(
+  filePath: string,
+  explicitConfig?: string,
+  label: (abs: string) => string = (p) => p,
+): Promise<RuleLookup> {
   const found = explicitConfig !== undefined ? { path: explicitConfig, ignored: undefined } : await lookupConfigFile(filePath);
   const configPath = found.path;
   const ignored = found.ignored !== undefined ? { ignored: found.ignored } : {};

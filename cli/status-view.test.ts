@@ -9,14 +9,35 @@ const SHA = 'a'.repeat(40);
 const SHA2 = 'b'.repeat(40);
 
 function sync(over: Partial<SyncStatus> = {}): SyncStatus {
-  return { name: 'apps', source: 'repo', objects: 3, driftCorrections: 0, ready: true, appliedRevision: SHA, attemptedRevision: SHA, lastAppliedAt: ago(90_000), lastAttemptAt: ago(91_000), ...over };
+  return {
+    name: 'apps',
+    source: 'repo',
+    objects: 3,
+    driftCorrections: 0,
+    ready: true,
+    appliedRevision: SHA,
+    attemptedRevision: SHA,
+    lastAppliedAt: ago(90_000),
+    lastAttemptAt: ago(91_000),
+    ...over,
+  };
 }
 
 function doc(over: Partial<StatusDocument> = {}): StatusDocument {
   return {
     startedAt: ago(3 * 3_600_000),
     leader: true,
-    sources: [{ name: 'repo', url: 'https://user:tok@git.example/repo.git', ref: 'refs/heads/main', commit: SHA, lastFetchAt: ago(5_000), fetches: 7, skippedFetches: 2 }],
+    sources: [
+      {
+        name: 'repo',
+        url: 'https://user:tok@git.example/repo.git',
+        ref: 'refs/heads/main',
+        commit: SHA,
+        lastFetchAt: ago(5_000),
+        fetches: 7,
+        skippedFetches: 2,
+      },
+    ],
     syncs: [sync()],
     images: [],
     imageUpdates: [],
@@ -27,7 +48,13 @@ function doc(over: Partial<StatusDocument> = {}): StatusDocument {
 
 describe('renderTable', () => {
   it('pads every column to its widest cell, three spaces apart, no trailing blanks', () => {
-    const t = renderTable(['NAME', 'X'], [['a', '1'], ['longer-name', '']]);
+    const t = renderTable(
+      ['NAME', 'X'],
+      [
+        ['a', '1'],
+        ['longer-name', ''],
+      ],
+    );
     expect(t).toBe('NAME          X\na             1\nlonger-name\n');
   });
 });
@@ -61,7 +88,9 @@ describe('truncate', () => {
 
 describe('joinLines', () => {
   it('puts one problem per indented line onto one line', () => {
-    expect(joinLines('2 problems in manifests:\n  a.yaml: bad\n  b.yaml: worse')).toBe('2 problems in manifests: a.yaml: bad; b.yaml: worse');
+    expect(joinLines('2 problems in manifests:\n  a.yaml: bad\n  b.yaml: worse')).toBe(
+      '2 problems in manifests: a.yaml: bad; b.yaml: worse',
+    );
     expect(joinLines('single')).toBe('single');
     expect(joinLines('first\n\n  second\n')).toBe('first; second');
   });
@@ -74,7 +103,10 @@ describe('syncRow and syncProblem', () => {
   });
 
   it('a failing sync shows stage and message truncated to one short line, and is a problem', () => {
-    const failing = sync({ attemptedRevision: SHA2, lastError: { stage: 'manifests', message: `apps/broken.yaml: ${'y'.repeat(200)}\nsecond line`, at: ago(1000) } });
+    const failing = sync({
+      attemptedRevision: SHA2,
+      lastError: { stage: 'manifests', message: `apps/broken.yaml: ${'y'.repeat(200)}\nsecond line`, at: ago(1000) },
+    });
     const row = syncRow(failing, NOW);
     expect(row[4]).toBe(SHA2.slice(0, 12));
     expect(row[7]).toMatch(/^manifests: apps\/broken\.yaml: y+…$/);
@@ -87,7 +119,9 @@ describe('syncRow and syncProblem', () => {
     const failing = sync({ lastError: { stage: 'decrypt', message, at: ago(1000) } });
     expect(syncRow(failing, NOW)[7]).toBe('decrypt: apps/s.yaml: MAC mismatch');
     expect(syncProblem(failing)).toBe('sync "apps": decrypt: apps/s.yaml: MAC mismatch');
-    expect(attemptOutcome(undefined, sync({ lastError: { stage: 'decrypt', message, at: ago(500) }, lastAttemptAt: ago(1000) }))).toMatchObject({ message: 'apps/s.yaml: MAC mismatch' });
+    expect(
+      attemptOutcome(undefined, sync({ lastError: { stage: 'decrypt', message, at: ago(500) }, lastAttemptAt: ago(1000) })),
+    ).toMatchObject({ message: 'apps/s.yaml: MAC mismatch' });
   });
 
   it('a sync that never applied is not ready: dashes, and a problem', () => {
@@ -113,19 +147,48 @@ describe('renderStatus', () => {
   it('adds image and image-update sections when the daemon has them, tolerating missing fields', () => {
     const out = renderStatus(
       doc({
-        images: [{ name: 'web', image: 'reg.example/web', latestTag: '1.2.0', chosenTag: '1.2.0', scans: 4, failures: 1, lastScanAt: ago(10_000), lastError: 'rate limited' }, { name: 'bare' }],
-        imageUpdates: [{ name: 'bump', branch: 'main', lastRunAt: ago(20_000), lastReason: 'pushed', lastPushedCommit: SHA2, lastPushedAt: ago(20_000), fileErrors: [], skipped: [] }],
+        images: [
+          {
+            name: 'web',
+            image: 'reg.example/web',
+            latestTag: '1.2.0',
+            chosenTag: '1.2.0',
+            scans: 4,
+            failures: 1,
+            lastScanAt: ago(10_000),
+            lastError: 'rate limited',
+          },
+          { name: 'bare' },
+        ],
+        imageUpdates: [
+          {
+            name: 'bump',
+            branch: 'main',
+            lastRunAt: ago(20_000),
+            lastReason: 'pushed',
+            lastPushedCommit: SHA2,
+            lastPushedAt: ago(20_000),
+            fileErrors: [],
+            skipped: [],
+          },
+        ],
       }),
       NOW,
     );
-    expect(out).toMatch(/Images:\nNAME\s+IMAGE\s+LATEST\s+CHOSEN\s+SCANS\s+FAILURES\s+LAST SCAN\s+LAST ERROR\nweb\s+reg\.example\/web\s+1\.2\.0\s+1\.2\.0\s+4\s+1\s+10s\s+rate limited\nbare(\s+-)+\n/);
+    expect(out).toMatch(
+      /Images:\nNAME\s+IMAGE\s+LATEST\s+CHOSEN\s+SCANS\s+FAILURES\s+LAST SCAN\s+LAST ERROR\nweb\s+reg\.example\/web\s+1\.2\.0\s+1\.2\.0\s+4\s+1\s+10s\s+rate limited\nbare(\s+-)+\n/,
+    );
     expect(out).toMatch(new RegExp(`Image updates:\\n.*\\nbump\\s+main\\s+20s\\s+pushed\\s+${SHA2.slice(0, 12)}\\s+20s\\s+-\\n`));
   });
 
   it('--sync narrows to that sync and its source, without image sections', () => {
     const other = sync({ name: 'other', source: 'elsewhere' });
     const out = renderStatus(
-      doc({ syncs: [sync(), other], sources: [...doc().sources, { name: 'elsewhere', url: 'https://x', fetches: 0, skippedFetches: 0 }], images: [{ name: 'web' }] }),
+      doc({
+        syncs: [sync(), other],
+        sources: [...doc().sources, { name: 'elsewhere', url: 'https://x', fetches: 0, skippedFetches: 0 }],
+        images: [{ name: 'web' }],
+      }),
       NOW,
       'other',
     );

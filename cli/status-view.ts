@@ -77,7 +77,10 @@ export function syncErrorCause(message: string): string {
 
 /** A multi-line error (one indented line per problem) as one line: `head: a; b`. */
 export function joinLines(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.reduce((acc, l, i) => (i === 0 ? l : `${acc}${acc.endsWith(':') ? ' ' : '; '}${l}`), '');
 }
 
@@ -115,7 +118,13 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
   const sourceNames = new Set(syncs.map((s) => s.source));
   const sources = only === undefined ? doc.sources : doc.sources.filter((s) => sourceNames.has(s.name));
   let out = `daemon started ${ageOf(doc.startedAt, now)} ago, leader: ${doc.leader === false ? 'no' : 'yes'}\n\n`;
-  out += syncs.length === 0 ? 'No syncs.\n' : renderTable(SYNC_HEADERS, syncs.map((s) => syncRow(s, now)));
+  out +=
+    syncs.length === 0
+      ? 'No syncs.\n'
+      : renderTable(
+          SYNC_HEADERS,
+          syncs.map((s) => syncRow(s, now)),
+        );
   out += section(
     'Sources',
     ['NAME', 'URL', 'REF', 'COMMIT', 'FETCHES', 'SKIPPED', 'LAST FETCH', 'LAST ERROR'],
@@ -163,7 +172,8 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
   return out;
 }
 
-export type AttemptOutcome = { done: false } | { done: true; ok: true; revision: string } | { done: true; ok: false; stage: string; message: string };
+export type AttemptOutcome =
+  { done: false } | { done: true; ok: true; revision: string } | { done: true; ok: false; stage: string; message: string };
 
 function time(iso: string | undefined): number {
   return iso === undefined ? Number.NaN : Date.parse(iso);

@@ -25,6 +25,10 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   } catch {
     const lossy = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     const cause = utf16 ? 'is not valid UTF-16 text' : 'contains bytes that are not UTF-8';
-    throw new EncodingError(`${cause}; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8`, file, lossy);
+    throw new EncodingError(
+      `${cause}; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8`,
+      file,
+      lossy,
+    );
   }
 }

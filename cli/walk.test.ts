@@ -11,7 +11,15 @@ describe('collectFiles', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gitops-seal-walk-'));
     for (const d of ['a/b', 'node_modules/m', '.git/objects', 'c']) await mkdir(join(dir, d), { recursive: true });
-    for (const f of ['a/x.yaml', 'a/b/y.YML', 'a/b/z.json', 'a/readme.md', 'node_modules/m/s.yaml', '.git/objects/o.yaml', 'c/.hidden.yaml']) {
+    for (const f of [
+      'a/x.yaml',
+      'a/b/y.YML',
+      'a/b/z.json',
+      'a/readme.md',
+      'node_modules/m/s.yaml',
+      '.git/objects/o.yaml',
+      'c/.hidden.yaml',
+    ]) {
       await writeFile(join(dir, f), '');
     }
     await symlink(dir, join(dir, 'c/loop')); // must not be followed

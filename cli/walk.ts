@@ -62,8 +62,7 @@ export async function collectFiles(paths: string[], resolvePath: (p: string) => 
     if (st.isDirectory()) {
       if (await inHelmTemplates(join(resolvePath(p), 'x'))) opts.skipped?.push({ path: p, reason: HELM_REASON });
       else await walkDir(p, resolvePath, found, opts);
-    }
-    else if (st.isFile() && isCheckedFile(p)) {
+    } else if (st.isFile() && isCheckedFile(p)) {
       const reason = opts.exclude?.match(resolvePath(p), false) ?? ((await inHelmTemplates(resolvePath(p))) ? HELM_REASON : undefined);
       if (reason === undefined) found.add(p);
       else opts.skipped?.push({ path: p, reason: skipReason(reason) });

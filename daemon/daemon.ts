@@ -72,11 +72,16 @@ export class Daemon {
     readonly config: DaemonConfig,
     private readonly opts: DaemonOptions,
   ) {
-    this.bus = new EventBus((err, type) => opts.log.warn({ event: type, err: err instanceof Error ? err.message : String(err) }, 'event subscriber failed'));
+    this.bus = new EventBus((err, type) =>
+      opts.log.warn({ event: type, err: err instanceof Error ? err.message : String(err) }, 'event subscriber failed'),
+    );
     const spec = config.spec;
     this.status = new StatusStore({ sources: spec.sources.map((s) => ({ name: s.name, url: stripUserinfo(s.url) })), syncs: spec.syncs });
     this.status.follow(this.bus);
-    followEvents(this.bus, spec.syncs.map((s) => s.name));
+    followEvents(
+      this.bus,
+      spec.syncs.map((s) => s.name),
+    );
   }
 
   get url(): string | undefined {
@@ -102,7 +107,12 @@ export class Daemon {
     const { dataDir, log, inventoryNamespace } = this.opts;
     this.parts = await assemble(this.config, this.bus, { dataDir, log, ...(inventoryNamespace ? { inventoryNamespace } : {}) });
     const runner = this.parts.images;
-    if (runner) this.status.provide({ images: () => runner.imageStatus(), imageUpdates: () => runner.automationStatus(), registries: () => registryTotals() });
+    if (runner)
+      this.status.provide({
+        images: () => runner.imageStatus(),
+        imageUpdates: () => runner.automationStatus(),
+        registries: () => registryTotals(),
+      });
   }
 
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */
@@ -159,20 +169,25 @@ export class Daemon {
 
   private async startElection(election: LeaderElectionOptions): Promise<void> {
     const kube = this.opts.leaderElectionKube ?? (this.electionKube = await homeKubeClient());
-    const elector = new LeaderElector(new LeaseStore(kube, { namespace: election.namespace, name: election.name }), election, this.opts.log, {
-      onStartedLeading: () => {
-        if (this.stopping) return;
-        this.bus.publish({ type: 'leader.changed', leader: true, at: now() });
-        this.startControllers();
+    const elector = new LeaderElector(
+      new LeaseStore(kube, { namespace: election.namespace, name: election.name }),
+      election,
+      this.opts.log,
+      {
+        onStartedLeading: () => {
+          if (this.stopping) return;
+          this.bus.publish({ type: 'leader.changed', leader: true, at: now() });
+          this.startControllers();
+        },
+        onStoppedLeading: (reason) => {
+          // Stop applying at once: another replica may take over as soon as our lease expires.
+          // No new work starts from here; work in flight is not waited for (main.ts exits now).
+          this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
+          void this.stopControllers();
+          this.opts.onLostLeadership?.(reason);
+        },
       },
-      onStoppedLeading: (reason) => {
-        // Stop applying at once: another replica may take over as soon as our lease expires.
-        // No new work starts from here; work in flight is not waited for (main.ts exits now).
-        this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
-        void this.stopControllers();
-        this.opts.onLostLeadership?.(reason);
-      },
-    });
+    );
     this.elector = elector;
     this.status.provide({ leaderElection: () => ({ lease: elector.lease, identity: election.identity, holder: elector.holder }) });
     elector.start();
@@ -207,7 +222,11 @@ export class Daemon {
     const t0 = Date.now();
     const drainMs = opts.timeoutMs === undefined ? undefined : Math.max(0, opts.timeoutMs - Math.min(2500, opts.timeoutMs / 5));
     const drained = await within(this.stopControllers(), drainMs);
-    if (!drained) log.warn({ ms: drainMs }, 'shutdown: work still in flight after the drain timeout is abandoned; the recorded revision and inventory stay those of the last complete apply');
+    if (!drained)
+      log.warn(
+        { ms: drainMs },
+        'shutdown: work still in flight after the drain timeout is abandoned; the recorded revision and inventory stay those of the last complete apply',
+      );
     // Only now may a follower take over: we no longer write.
     await this.elector?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.leaderElection?.retryPeriodMs ?? 1500) });
     await this.server?.close();
@@ -226,7 +245,13 @@ async function within(p: Promise<unknown>, ms: number | undefined): Promise<bool
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => true), expired]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      expired,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -24,11 +24,17 @@ function logged(err: Error): string {
 }
 
 const wrappers: [string, (cause: unknown) => Error][] = [
-  ['SourceError', (cause) => new SourceError({ source: 's', url: 'https://h/x.git', ref: 'branch main', reason: 'auth', detail: 'HTTP 401', cause })],
+  [
+    'SourceError',
+    (cause) => new SourceError({ source: 's', url: 'https://h/x.git', ref: 'branch main', reason: 'auth', detail: 'HTTP 401', cause }),
+  ],
   ['GitError', (cause) => new GitError('auth', 'fetch', 'HTTP 401', cause)],
   ['CredentialProviderError', (cause) => new CredentialProviderError(cause)],
   ['WritebackError', (cause) => new WritebackError({ reason: 'auth', url: 'https://h/x.git', branch: 'main', detail: 'HTTP 401', cause })],
-  ['RegistryError', (cause) => new RegistryError({ image: 'ghcr.io/o/a', registry: 'ghcr.io', reason: 'unauthorized', detail: 'HTTP 401', cause })],
+  [
+    'RegistryError',
+    (cause) => new RegistryError({ image: 'ghcr.io/o/a', registry: 'ghcr.io', reason: 'unauthorized', detail: 'HTTP 401', cause }),
+  ],
   ['KubeTransportError', (cause) => new KubeTransportError('GET', '/api/v1/pods', cause)],
   ['WatchFailedError', (cause) => new WatchFailedError('/api/v1/pods', 3, cause)],
 ];

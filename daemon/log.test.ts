@@ -7,7 +7,6 @@ import { CENSOR, createLogger, isSecretKey, scrubSecrets } from './log.js';
 const CANARY = `canary-log-${Math.random().toString(36).slice(2)}`;
 const encodings = (s: string) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('hex')];
 
-
 function capture(): { log: ReturnType<typeof createLogger>; out: Capture } {
   const out = new Capture();
   return { log: createLogger({ destination: out, level: 'debug' }), out };
@@ -36,7 +35,18 @@ describe('log redaction by key', () => {
     ['suffix keys', { webhookSecret: CANARY, accessToken: CANARY, dbPassword: CANARY, apiKey: CANARY, privateKey: CANARY }],
     ['inside arrays', { items: [{ kind: 'Secret', data: { k: CANARY } }, [{ token: CANARY }]] }],
     ['inside a Map', { m: new Map([['password', CANARY]]) }],
-    ['a whole Secret object', { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: CANARY }, data: { b: Buffer.from(CANARY).toString('base64') } } }],
+    [
+      'a whole Secret object',
+      {
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'db' },
+          stringData: { password: CANARY },
+          data: { b: Buffer.from(CANARY).toString('base64') },
+        },
+      },
+    ],
   ])('%s', (_name, obj) => {
     const { log, out } = capture();
     log.info(obj, 'something happened');
@@ -47,7 +57,15 @@ describe('log redaction by key', () => {
     const { log, out } = capture();
     log.info({ sync: 'apps', revision: 'abc123', objects: 8, fields: ['data.password'], stringData: { x: CANARY } }, 'revision applied');
     const [line] = out.lines();
-    expect(line).toMatchObject({ sync: 'apps', revision: 'abc123', objects: 8, fields: ['data.password'], stringData: CENSOR, msg: 'revision applied', app: 'gitops-seal' });
+    expect(line).toMatchObject({
+      sync: 'apps',
+      revision: 'abc123',
+      objects: 8,
+      fields: ['data.password'],
+      stringData: CENSOR,
+      msg: 'revision applied',
+      app: 'gitops-seal',
+    });
     expectClean(out);
   });
 
@@ -135,7 +153,8 @@ describe('secret shapes in strings', () => {
   });
 
   it('names secret keys case-insensitively and by suffix, and leaves others alone', () => {
-    for (const k of ['password', 'Password', 'STRINGDATA', 'binaryData', 'X-Vault-Token', 'set-cookie', 'clientSecret', 'api_key']) expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['password', 'Password', 'STRINGDATA', 'binaryData', 'X-Vault-Token', 'set-cookie', 'clientSecret', 'api_key'])
+      expect(isSecretKey(k), k).toBe(true);
     for (const k of ['sync', 'revision', 'secretFrom', 'tokens', 'objects', 'stage', 'err', 'msg']) expect(isSecretKey(k), k).toBe(false);
   });
 });

@@ -43,7 +43,10 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   // and "basic auth" in an error message are left readable.
   [/\b(Bearer|Basic)\s+(?:(?=[A-Za-z0-9._~+/-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}|[A-Za-z0-9._~+/-]{16,})=*/gi, `$1 ${CENSOR}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'\\]+@/gi, `$1${CENSOR}@`],
-  [/\b((?:access[-_]?|refresh[-_]?|id[-_]?|auth[-_]?|client[-_]?)?(?:password|passwd|token|secret|api[-_]?key)=)[^\s&"'\\;,]+/gi, `$1${CENSOR}`],
+  [
+    /\b((?:access[-_]?|refresh[-_]?|id[-_]?|auth[-_]?|client[-_]?)?(?:password|passwd|token|secret|api[-_]?key)=)[^\s&"'\\;,]+/gi,
+    `$1${CENSOR}`,
+  ],
 ];
 
 /** `text` with every secret-shaped substring replaced. */

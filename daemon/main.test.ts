@@ -95,17 +95,27 @@ describe('gitops-seal-daemon exit codes and messages', { timeout: 120_000 }, () 
     const r = await daemon(['--config', empty, '--once']);
     expect(r.code).toBe(2);
     expect(expectOneLine(r)).toMatch(/nothing to do: no syncs and no imageUpdates/);
-    const imagesOnly = config('images-only.yaml', `${SOURCE}  imageUpdates:\n    - {name: bump, source: repo, path: deploy, author: {name: bot, email: bot@example.com}}\n`);
+    const imagesOnly = config(
+      'images-only.yaml',
+      `${SOURCE}  imageUpdates:\n    - {name: bump, source: repo, path: deploy, author: {name: bot, email: bot@example.com}}\n`,
+    );
     const once = await daemon(['--config', imagesOnly, '--once']);
     expect(once.code).toBe(2);
     expect(expectOneLine(once)).toMatch(/--once reconciles syncs and .* has none; image automation \(imageUpdates\) runs without --once/);
   });
 
   it('image automation alone starts (no --once) and warns about a source nothing uses', async () => {
-    const file = config('images-run.yaml', `${SOURCE}    - {name: spare, url: "http://127.0.0.1:9/spare.git", ref: {branch: main}}\n  imageUpdates:\n    - {name: bump, source: repo, path: deploy, author: {name: bot, email: bot@example.com}}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--config', file, '--listen', '127.0.0.1:0'], {
-      env: { PATH: process.env.PATH, HOME: home, GITOPS_SEAL_DATA: join(dir, 'data-run') },
-    });
+    const file = config(
+      'images-run.yaml',
+      `${SOURCE}    - {name: spare, url: "http://127.0.0.1:9/spare.git", ref: {branch: main}}\n  imageUpdates:\n    - {name: bump, source: repo, path: deploy, author: {name: bot, email: bot@example.com}}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--config', file, '--listen', '127.0.0.1:0'],
+      {
+        env: { PATH: process.env.PATH, HOME: home, GITOPS_SEAL_DATA: join(dir, 'data-run') },
+      },
+    );
     let out = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
@@ -123,8 +133,13 @@ describe('gitops-seal-daemon exit codes and messages', { timeout: 120_000 }, () 
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; source?: string });
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'source is used by no sync and no imageUpdate: it is fetched for nothing', source: 'spare' }));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; source?: string });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'source is used by no sync and no imageUpdate: it is fetched for nothing', source: 'spare' }),
+    );
     expect(lines.filter((l) => l.msg.startsWith('source is used by no'))).toHaveLength(1);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'no syncs: running image automation only' }));
   });

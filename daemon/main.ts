@@ -44,12 +44,26 @@ const program = new Command('gitops-seal-daemon')
   .option('--data-dir <dir>', 'where Git object stores are kept', process.env.GITOPS_SEAL_DATA ?? '.gitops-seal')
   .option('--inventory-namespace <ns>', 'namespace of the inventory ConfigMaps', 'gitops-seal-system')
   .option('--leader-elect', 'run several replicas: only the holder of a coordination.k8s.io Lease applies and writes back', false)
-  .option('--leader-election-namespace <ns>', 'namespace of the Lease (in-cluster, or the current KUBECONFIG context)', 'gitops-seal-system')
+  .option(
+    '--leader-election-namespace <ns>',
+    'namespace of the Lease (in-cluster, or the current KUBECONFIG context)',
+    'gitops-seal-system',
+  )
   .option('--leader-election-id <name>', 'name of the Lease', 'gitops-seal')
-  .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long followers wait after the last renewal before taking over', '10s'))
-  .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', '7s'))
+  .addOption(
+    durationOption('--leader-elect-lease-duration <duration>', 'how long followers wait after the last renewal before taking over', '10s'),
+  )
+  .addOption(
+    durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', '7s'),
+  )
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', '2s'))
-  .addOption(durationOption('--shutdown-timeout <duration>', 'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)', '25s'))
+  .addOption(
+    durationOption(
+      '--shutdown-timeout <duration>',
+      'on SIGTERM, finish in-flight work, release the Lease and exit within this (keep it below the pod grace period)',
+      '25s',
+    ),
+  )
   .addHelpText('after', EXIT_CODES)
   // A usage error is one line and exit 2 (the full help would bury the cause in a pod's log).
   .exitOverride()

@@ -23,7 +23,11 @@ beforeAll(async () => {
       kind: 'Secret',
       metadata: { name: 'keys' },
       // `kubectl create secret --from-file` keeps a file's trailing newline.
-      stringData: { 'identity.agekey': `${identity}\n`, 'role-id': `${stack.vault.approle.roleId}\n`, 'secret-id': stack.vault.approle.secretId },
+      stringData: {
+        'identity.agekey': `${identity}\n`,
+        'role-id': `${stack.vault.approle.roleId}\n`,
+        'secret-id': stack.vault.approle.secretId,
+      },
     },
   });
 });
@@ -48,7 +52,11 @@ describe('{secret: {namespace, name, key}} on a real cluster', () => {
       'apps',
       {
         age: { identitiesFrom: [key('identity.agekey')] },
-        vault: { address: v.addr, transitMount: v.transitMount, auth: { approle: { mount: v.approle.mount, roleIdFrom: key('role-id'), secretIdFrom: key('secret-id') } } },
+        vault: {
+          address: v.addr,
+          transitMount: v.transitMount,
+          auth: { approle: { mount: v.approle.mount, roleIdFrom: key('role-id'), secretIdFrom: key('secret-id') } },
+        },
       },
       kube,
       {},
@@ -65,6 +73,8 @@ describe('{secret: {namespace, name, key}} on a real cluster', () => {
     const keys = new SyncKeys('apps', { age: { identitiesFrom: [{ secret: { namespace: ns, name: 'keys', key: 'gone' } }] } }, kube, {});
     const err = await keys.context().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KeySourceError);
-    expect((err as Error).message).toBe(`sync "apps": cannot load age identities: cannot read key gone of Secret ${ns}/keys: key not found in Secret`);
+    expect((err as Error).message).toBe(
+      `sync "apps": cannot load age identities: cannot read key gone of Secret ${ns}/keys: key not found in Secret`,
+    );
   });
 });

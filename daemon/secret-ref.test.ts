@@ -49,11 +49,15 @@ describe('resolveSecretRef: {secret: {namespace, name, key}}', () => {
   });
 
   it('names the Secret and the key, never a value, when it cannot', async () => {
-    await expect(resolveSecretRef(ref, {}, cluster({}))).rejects.toThrow('cannot read key token of Secret gitops-seal/vault: Secret not found');
+    await expect(resolveSecretRef(ref, {}, cluster({}))).rejects.toThrow(
+      'cannot read key token of Secret gitops-seal/vault: Secret not found',
+    );
     await expect(resolveSecretRef(ref, {}, cluster({ [path]: { other: b64('x') } }))).rejects.toThrow(
       'cannot read key token of Secret gitops-seal/vault: key not found in Secret',
     );
-    await expect(resolveSecretRef(ref, {}, cluster({ [path]: { token: '' } }))).rejects.toThrow('key token of Secret gitops-seal/vault is empty');
+    await expect(resolveSecretRef(ref, {}, cluster({ [path]: { token: '' } }))).rejects.toThrow(
+      'key token of Secret gitops-seal/vault is empty',
+    );
     const noCluster = await resolveSecretRef(ref, {}).catch((e: unknown) => e);
     expect(noCluster).toBeInstanceOf(SecretRefError);
     expect((noCluster as Error).message).toBe('key token of Secret gitops-seal/vault: no cluster to read the Secret from here');

@@ -52,7 +52,8 @@ async function readSecretKey(ref: { secret: KubeSecretKeyRef }, kube: SecretGett
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
   );
   const b64 = s?.data?.[key];
-  if (b64 === undefined) throw new SecretRefError(`cannot read ${describeSecretRef(ref)}: ${s ? 'key not found in Secret' : 'Secret not found'}`, ref);
+  if (b64 === undefined)
+    throw new SecretRefError(`cannot read ${describeSecretRef(ref)}: ${s ? 'key not found in Secret' : 'Secret not found'}`, ref);
   return Buffer.from(b64, 'base64').toString('utf8');
 }
 

@@ -18,7 +18,12 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(opts: { env: Record<string, string>; dataDir: string; logFile: string; listen: string }): Promise<DaemonProcess> {
+export async function startDaemon(opts: {
+  env: Record<string, string>;
+  dataDir: string;
+  logFile: string;
+  listen: string;
+}): Promise<DaemonProcess> {
   const url = `http://${opts.listen}`;
   try {
     const d = await startDaemonProcess({

@@ -106,7 +106,11 @@ function printSummary(p: Printer, results: StepResult[], totalMs: number): void 
     p.line(`  ${mark} ${label.padEnd(6)} ${r.status === 'skipped' ? 'skipped'.padStart(7) : seconds(r.ms).padStart(7)}  ${r.title}`);
   }
   const failed = results.find((r) => r.status === 'failed');
-  p.line(failed ? `  FAILED at ${failed.index === 0 ? 'setup' : `step ${failed.index}`}: ${failed.error ?? ''}` : `  all steps passed in ${seconds(totalMs)}`);
+  p.line(
+    failed
+      ? `  FAILED at ${failed.index === 0 ? 'setup' : `step ${failed.index}`}: ${failed.error ?? ''}`
+      : `  all steps passed in ${seconds(totalMs)}`,
+  );
 }
 
 /** How to look around while the demo keeps running (interactive mode). */

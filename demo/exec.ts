@@ -52,7 +52,8 @@ export async function cli(args: string[], cwd: string, allowFail = false): Promi
 }
 
 export async function kubectl(stack: StackInfo, args: string[]): Promise<string> {
-  return (await exec(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args], { display: `kubectl ${args.join(' ')}` })).stdout;
+  return (await exec(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args], { display: `kubectl ${args.join(' ')}` }))
+    .stdout;
 }
 
 /** `kubectl get … -o json`, or undefined when the object does not exist. */
@@ -75,7 +76,12 @@ export async function git(dir: string, args: string[]): Promise<string> {
  * Poll until `check` returns a value (not undefined/false); a DemoError after `timeoutMs` that
  * says what was awaited and the last thing seen (`describe` of the last result or error).
  */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -85,7 +91,8 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new DemoError(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    if (Date.now() > deadline)
+      throw new DemoError(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -124,7 +124,18 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
   // A demo value, generated now: it is never printed; the demo keeps only its fingerprint.
   const password = `demo-${randomBytes(12).toString('base64url')}`;
   await cli(
-    ['create-secret', 'podinfo-credentials', '-n', 'demo-web', '--from-literal', 'username=demo', '--from-literal', `password=${password}`, '-o', SECRET_FILE],
+    [
+      'create-secret',
+      'podinfo-credentials',
+      '-n',
+      'demo-web',
+      '--from-literal',
+      'username=demo',
+      '--from-literal',
+      `password=${password}`,
+      '-o',
+      SECRET_FILE,
+    ],
     clone,
   );
   const secret = fingerprint(password);
@@ -162,6 +173,9 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
   const dataDir = join(work, 'data');
   const daemon = await startDaemon({ env: { ...configEnv, ...secretsEnv }, dataDir, logFile: join(work, 'daemon.log'), listen });
   opts.onDaemon?.(daemon);
-  p.command(`gitops-seal-daemon --config examples/daemon-config.yaml --data-dir ${dataDir}`, `pid ${daemon.pid}, status ${daemon.url}/status, log ${daemon.logFile}`);
+  p.command(
+    `gitops-seal-daemon --config examples/daemon-config.yaml --data-dir ${dataDir}`,
+    `pid ${daemon.pid}, status ${daemon.url}/status, log ${daemon.logFile}`,
+  );
   return { stack, p, work, clone, repoUrl, image, ageKeyFile, secret, initialCommit, daemon, configEnv };
 }

@@ -32,7 +32,8 @@ async function applied(ctx: DemoContext, commit: string, timeoutMs = 90_000): Pr
     async () => {
       const sync = (await status(ctx)).syncs[0];
       if (sync?.appliedRevision?.includes(commit)) return true;
-      if (sync?.lastError && sync.attemptedRevision?.includes(commit)) throw new DemoError(`${sync.lastError.stage}: ${sync.lastError.message}`);
+      if (sync?.lastError && sync.attemptedRevision?.includes(commit))
+        throw new DemoError(`${sync.lastError.stage}: ${sync.lastError.message}`);
       return false;
     },
     timeoutMs,
@@ -68,11 +69,14 @@ export const applyStep: Step = {
     p.say(`The daemon polls ${ctx.repoUrl} (every 2 s here) and applies what the commit declares, CRDs first.`);
     await applied(ctx, ctx.initialCommit);
     const sync = (await status(ctx)).syncs[0];
-    p.ok(`commit ${ctx.initialCommit.slice(0, 7)} applied: ${sync?.objects ?? '?'} objects (GET /status: appliedRevision, lastAppliedAt ${sync?.lastAppliedAt ?? '?'})`);
+    p.ok(
+      `commit ${ctx.initialCommit.slice(0, 7)} applied: ${sync?.objects ?? '?'} objects (GET /status: appliedRevision, lastAppliedAt ${sync?.lastAppliedAt ?? '?'})`,
+    );
     await show(ctx, ['get', 'deployments,services,configmaps,secrets,greetings', '-n', 'demo-web', '-l', 'gitops-seal.io/sync=demo-fleet']);
     await show(ctx, ['get', 'deployments,configmaps', '-n', 'demo-worker', '-l', 'gitops-seal.io/sync=demo-fleet']);
     const greeting = await getJson<{ spec: { message: string } }>(ctx.stack, ['greeting', 'welcome', '-n', 'demo-web']);
-    if (greeting?.spec.message !== 'Welcome to the gitops-seal demo') throw new DemoError('the Greeting custom resource is not in the cluster');
+    if (greeting?.spec.message !== 'Welcome to the gitops-seal demo')
+      throw new DemoError('the Greeting custom resource is not in the cluster');
     p.ok('namespaces, the Greeting CRD and its custom resource, both apps and the Secret are in the cluster');
 
     p.say('Now a change: the worker gets CONCURRENCY 8 and a second replica, committed and pushed.');
@@ -105,7 +109,10 @@ export const secretStep: Step = {
     const { p } = ctx;
     const text = await git(ctx.clone, ['show', `HEAD:${SECRET_FILE}`]);
     const dataLines = text.split('\n').filter((l) => /^\s+(username|password):/.test(l));
-    p.command(`git show HEAD:${SECRET_FILE}   # the data section, as committed`, dataLines.map((l) => (l.length > 76 ? `${l.slice(0, 76)}…` : l)).join('\n'));
+    p.command(
+      `git show HEAD:${SECRET_FILE}   # the data section, as committed`,
+      dataLines.map((l) => (l.length > 76 ? `${l.slice(0, 76)}…` : l)).join('\n'),
+    );
     if (dataLines.length !== 2 || !dataLines.every((l) => /:\s*ENC\[AES256_GCM,data:/.test(l)) || !/^sops:/m.test(text)) {
       throw new DemoError(`${SECRET_FILE} in Git is not a SOPS file with encrypted username/password`);
     }
@@ -132,7 +139,9 @@ export const secretStep: Step = {
       throw new DemoError(`the committed ${SECRET_FILE} contains the plaintext`);
     }
     const username = Buffer.from(secret.data?.username ?? '', 'base64').toString('utf8');
-    p.ok(`decrypted in memory by the daemon: password sha256 ${live.sha256.slice(0, 12)}… matches the value encrypted into Git; username "${username}"`);
+    p.ok(
+      `decrypted in memory by the daemon: password sha256 ${live.sha256.slice(0, 12)}… matches the value encrypted into Git; username "${username}"`,
+    );
   },
 };
 
@@ -142,21 +151,36 @@ export const driftStep: Step = {
     const { p } = ctx;
     const before = (await status(ctx)).syncs[0]?.driftCorrections ?? 0;
     const t0 = Date.now();
-    p.command('kubectl scale deployment podinfo -n demo-web --replicas=5', await kubectl(ctx.stack, ['scale', 'deployment', 'podinfo', '-n', 'demo-web', '--replicas=5']));
+    p.command(
+      'kubectl scale deployment podinfo -n demo-web --replicas=5',
+      await kubectl(ctx.stack, ['scale', 'deployment', 'podinfo', '-n', 'demo-web', '--replicas=5']),
+    );
     await until('podinfo back to 2 replicas', async () => (await deployment(ctx, 'demo-web', 'podinfo'))?.spec.replicas === 2, 30_000, 100);
     p.command('kubectl get deployment podinfo -n demo-web -o jsonpath={.spec.replicas}', '2');
     p.ok(`replicas reverted to 2 (Git's value) in ${seconds(Date.now() - t0)}`);
 
     const t1 = Date.now();
     const patch = JSON.stringify({ data: { PODINFO_UI_MESSAGE: 'edited by hand' } });
-    p.command(`kubectl patch configmap podinfo-ui -n demo-web --type merge -p '${patch}'`, await kubectl(ctx.stack, ['patch', 'configmap', 'podinfo-ui', '-n', 'demo-web', '--type', 'merge', '-p', patch]));
-    await until('PODINFO_UI_MESSAGE back to Git\'s value', async () => (await configMapData(ctx, 'demo-web', 'podinfo-ui')).PODINFO_UI_MESSAGE === 'Hello from Git', 30_000, 100);
+    p.command(
+      `kubectl patch configmap podinfo-ui -n demo-web --type merge -p '${patch}'`,
+      await kubectl(ctx.stack, ['patch', 'configmap', 'podinfo-ui', '-n', 'demo-web', '--type', 'merge', '-p', patch]),
+    );
+    await until(
+      "PODINFO_UI_MESSAGE back to Git's value",
+      async () => (await configMapData(ctx, 'demo-web', 'podinfo-ui')).PODINFO_UI_MESSAGE === 'Hello from Git',
+      30_000,
+      100,
+    );
     p.command('kubectl get configmap podinfo-ui -n demo-web -o jsonpath={.data.PODINFO_UI_MESSAGE}', 'Hello from Git');
     p.ok(`ConfigMap value reverted in ${seconds(Date.now() - t1)}`);
-    const after = await until('the drift corrections in /status', async () => {
-      const n = (await status(ctx)).syncs[0]?.driftCorrections ?? 0;
-      return n >= before + 2 ? n : false;
-    }, 10_000);
+    const after = await until(
+      'the drift corrections in /status',
+      async () => {
+        const n = (await status(ctx)).syncs[0]?.driftCorrections ?? 0;
+        return n >= before + 2 ? n : false;
+      },
+      10_000,
+    );
     p.command(`curl ${ctx.daemon.url}/status   # syncs[0].driftCorrections`, String(after));
   },
 };
@@ -171,32 +195,56 @@ export const imageStep: Step = {
     await pushImage(stack.registry.basic, repo, NEW_TAG);
     p.command(`(push) ${ctx.image}:${NEW_TAG}`, 'pushed to the registry over the Distribution API');
     p.say('The daemon scans the registry (every 2 s here), picks the highest tag in ">=6.0.0 <7.0.0" and rewrites the marked line.');
-    const bump = await until('the bump commit on main', async () => {
-      await git(ctx.clone, ['fetch', '--quiet', 'origin', 'main']);
-      const head = await git(ctx.clone, ['rev-parse', 'origin/main']);
-      return head !== before ? head : false;
-    }, 90_000, 500);
+    const bump = await until(
+      'the bump commit on main',
+      async () => {
+        await git(ctx.clone, ['fetch', '--quiet', 'origin', 'main']);
+        const head = await git(ctx.clone, ['rev-parse', 'origin/main']);
+        return head !== before ? head : false;
+      },
+      90_000,
+      500,
+    );
     await git(ctx.clone, ['merge', '--quiet', '--ff-only', 'origin/main']);
-    p.command('git pull && git log -1 --stat', await git(ctx.clone, ['log', '-1', '--stat', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s%n']));
+    p.command(
+      'git pull && git log -1 --stat',
+      await git(ctx.clone, ['log', '-1', '--stat', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s%n']),
+    );
     const diff = await git(ctx.clone, ['show', '--format=', '-U0', 'HEAD']);
-    p.command('git show --format= -U0 HEAD | grep image:', diff.split('\n').filter((l) => /^[-+]\s.*image:/.test(l)).join('\n'));
+    p.command(
+      'git show --format= -U0 HEAD | grep image:',
+      diff
+        .split('\n')
+        .filter((l) => /^[-+]\s.*image:/.test(l))
+        .join('\n'),
+    );
     const author = await git(ctx.clone, ['log', '-1', '--format=%an']);
     const file = readFileSync(join(ctx.clone, 'apps/podinfo/deployment.yaml'), 'utf8');
     if (author !== 'gitops-seal bot' || !file.includes(`image: ${ctx.image}:${NEW_TAG} # {"$imagepolicy": "demo-web:podinfo"}`)) {
       throw new DemoError(`the commit on main is not the expected bump to ${NEW_TAG} by gitops-seal bot (author "${author}")`);
     }
-    p.ok(`bump commit ${bump.slice(0, 7)} by the daemon, ${seconds(Date.now() - t0)} after the push; only the marked line changed, comment kept`);
+    p.ok(
+      `bump commit ${bump.slice(0, 7)} by the daemon, ${seconds(Date.now() - t0)} after the push; only the marked line changed, comment kept`,
+    );
 
     await applied(ctx, bump);
-    const dep = await until(`podinfo on ${NEW_TAG}, rolled out`, async () => {
-      const d = await deployment(ctx, 'demo-web', 'podinfo');
-      const s = d?.status;
-      const done =
-        d?.spec.template.spec.containers[0]?.image === `${ctx.image}:${NEW_TAG}` &&
-        s?.observedGeneration !== undefined && s.observedGeneration >= d.metadata.generation &&
-        s.updatedReplicas === d.spec.replicas && s.replicas === d.spec.replicas && s.availableReplicas === d.spec.replicas;
-      return done ? d : false;
-    }, 120_000, 500);
+    const dep = await until(
+      `podinfo on ${NEW_TAG}, rolled out`,
+      async () => {
+        const d = await deployment(ctx, 'demo-web', 'podinfo');
+        const s = d?.status;
+        const done =
+          d?.spec.template.spec.containers[0]?.image === `${ctx.image}:${NEW_TAG}` &&
+          s?.observedGeneration !== undefined &&
+          s.observedGeneration >= d.metadata.generation &&
+          s.updatedReplicas === d.spec.replicas &&
+          s.replicas === d.spec.replicas &&
+          s.availableReplicas === d.spec.replicas;
+        return done ? d : false;
+      },
+      120_000,
+      500,
+    );
     p.command(
       'kubectl rollout status deployment/podinfo -n demo-web',
       await kubectl(stack, ['rollout', 'status', 'deployment/podinfo', '-n', 'demo-web', '--timeout=60s']),

@@ -70,11 +70,13 @@ describe('gitops-seal build', () => {
     expectNoLeak(fx, r);
   });
 
-  it('with no kubeconfig anywhere, says what was looked for instead of client-node\'s localhost:8080 fallback', async () => {
+  it("with no kubeconfig anywhere, says what was looked for instead of client-node's localhost:8080 fallback", async () => {
     // The fixture's environment has no KUBECONFIG and a HOME without .kube/config; the sync names none.
     const r = await fx.run(['build', '-c', await fx.config({ kubeconfig: undefined }), '-s', fx.syncName]);
     expect(r.code).toBe(ExitCode.OK);
-    expect(r.err).toContain('cluster not consulted (kubeconfig not loaded: no Kubernetes credentials found; looked for KUBECONFIG (not set), ');
+    expect(r.err).toContain(
+      'cluster not consulted (kubeconfig not loaded: no Kubernetes credentials found; looked for KUBECONFIG (not set), ',
+    );
     expect(r.err).not.toMatch(/HTTP protocol|skipTLSVerify/);
     expect(parseAllDocuments(r.out)).toHaveLength(3);
   });

@@ -24,7 +24,9 @@ export function register(program: Command, ctx: CliContext): void {
     .description("print the objects the daemon would apply for a sync's current source head (Secret values redacted)")
     .requiredOption('-c, --config <file>', 'DaemonConfig file')
     .requiredOption('-s, --sync <name>', 'name of a sync in the config')
-    .addOption(new Option('-o, --output <format>', 'yaml (multi-document stream) or json (a v1 List)').argParser(parseFormat).default('yaml'))
+    .addOption(
+      new Option('-o, --output <format>', 'yaml (multi-document stream) or json (a v1 List)').argParser(parseFormat).default('yaml'),
+    )
     .action(async (opts: BuildOptions) =>
       withDaemonView(ctx, { config: opts.config, sync: opts.sync, mode: 'build' }, async (view) => {
         // As applied: labelled with the sync (the daemon adds the label at apply time), and
@@ -37,7 +39,9 @@ export function register(program: Command, ctx: CliContext): void {
         }
         for (const w of view.loaded.warnings) ctx.stderr.write(`build: warning: ${w}\n`);
         if (view.offline !== undefined) {
-          ctx.stderr.write(`build: cluster not consulted (${view.offline}); kinds' scopes unknown, order guessed from metadata.namespace\n`);
+          ctx.stderr.write(
+            `build: cluster not consulted (${view.offline}); kinds' scopes unknown, order guessed from metadata.namespace\n`,
+          );
         }
         ctx.stderr.write(
           `build: sync "${view.sync.name}" ${view.ref} ${view.commit.slice(0, 12)}: ${objects.length} objects, ` +

@@ -30,7 +30,10 @@ describe('check with Helm charts and exclusions', () => {
     // Outside a chart (gomplate, helmfile, ...): skipped when it does not parse because of its
     // template actions; a templated file that happens to parse is checked like any other.
     await mkdir(join(sb.dir, 'gomplate'), { recursive: true });
-    await sb.write('gomplate/secret.yaml', '{{- if .Env.CREATE }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  pw: {{ .Env.PW }}\n{{- end }}\n');
+    await sb.write(
+      'gomplate/secret.yaml',
+      '{{- if .Env.CREATE }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  pw: {{ .Env.PW }}\n{{- end }}\n',
+    );
   });
 
   it('skips chart templates and unparsable templated files, says so, and prints no Node warning', async () => {
@@ -52,7 +55,9 @@ describe('check with Helm charts and exclusions', () => {
     expect(JSON.parse(json.out)).toEqual({
       checked: 2,
       problems: [],
-      skipped: [{ path: 'charts/app/templates/', reason: 'Helm chart templates (not YAML until rendered; check the rendered output instead)' }],
+      skipped: [
+        { path: 'charts/app/templates/', reason: 'Helm chart templates (not YAML until rendered; check the rendered output instead)' },
+      ],
     });
   });
 
@@ -62,7 +67,12 @@ describe('check with Helm charts and exclusions', () => {
     await sb.write('charts/app/leak.yaml', secretYaml('leak2', { a: 'x' }));
     const all = await sb.run(['check', '--no-decrypt']);
     expect(all.code).toBe(ExitCode.PROBLEMS);
-    expect(all.out.split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['charts/app/leak.yaml', 'fixtures/leak.yaml']);
+    expect(
+      all.out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['charts/app/leak.yaml', 'fixtures/leak.yaml']);
 
     const ex = await sb.run(['check', '--no-decrypt', '--exclude', 'fixtures/', '--exclude', 'charts/**/leak.yaml']);
     expect(ex).toMatchObject({ code: 0, out: '' });
@@ -72,7 +82,9 @@ describe('check with Helm charts and exclusions', () => {
     await sb.write('.gitops-seal-ignore', '# test data\nfixtures/\nleak.yaml\n');
     expect(await sb.run(['check', '--no-decrypt'])).toMatchObject({ code: 0, out: '' });
     await sb.write('.gitops-seal-ignore', '!keep.yaml\n');
-    expect((await sb.run(['check', '--no-decrypt'])).err).toBe("gitops-seal: .gitops-seal-ignore: line 1: negated patterns ('!') are not supported\n");
+    expect((await sb.run(['check', '--no-decrypt'])).err).toBe(
+      "gitops-seal: .gitops-seal-ignore: line 1: negated patterns ('!') are not supported\n",
+    );
   });
 
   it('calls a malformed sops file malformed, not a key problem', async () => {

@@ -26,7 +26,14 @@ describe('check', () => {
 
   it('reports plaintext Secrets (multi-doc too) as path: reason with exit 1, no values', async () => {
     await sb.write('apps/leak.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n${secretYaml('leak', { token: CANARY })}`);
-    await sb.write('apps/list.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j' }, stringData: { k: CANARY } }] }));
+    await sb.write(
+      'apps/list.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j' }, stringData: { k: CANARY } }],
+      }),
+    );
     const r = await sb.run(['check', 'apps']);
     expect(r.code).toBe(ExitCode.PROBLEMS);
     expect(r.out).toBe(
@@ -41,7 +48,9 @@ describe('check', () => {
     expect(j.code).toBe(1);
     expect(JSON.parse(j.out)).toEqual({
       checked: 1,
-      problems: [{ path: 'apps/leak.yaml', reason: 'document 2: Secret apps/leak has plaintext data/stringData (not encrypted with sops)' }],
+      problems: [
+        { path: 'apps/leak.yaml', reason: 'document 2: Secret apps/leak has plaintext data/stringData (not encrypted with sops)' },
+      ],
     });
   });
 

@@ -35,7 +35,12 @@ export function register(program: Command, ctx: CliContext): void {
     .description('find plaintext Kubernetes Secrets and encrypted files that fail verification (exit 1 if any)')
     .argument('[paths...]', "files or directories (default: .; '-': standard input as YAML)")
     .option('--no-decrypt', 'only check structure, do not decrypt (for CI without keys)')
-    .option('--exclude <glob>', 'skip paths matching a gitignore-style glob (repeatable; also read from .gitops-seal-ignore)', (v: string, prev: string[]) => [...prev, v], [])
+    .option(
+      '--exclude <glob>',
+      'skip paths matching a gitignore-style glob (repeatable; also read from .gitops-seal-ignore)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .addOption(new Option('-o, --output <format>', 'report format: text, json or yaml').argParser(parseReportFormat).default('text'));
   addIdentityOption(cmd);
   cmd.action(async (paths: string[], opts: CheckOptions) => {
@@ -43,7 +48,10 @@ export function register(program: Command, ctx: CliContext): void {
     const exclude = await loadPathFilter(ctx.cwd, opts.exclude);
     // '-' is standard input, checked as one YAML stream (a hook piping `git show :path`).
     const named = paths.filter((p) => p !== '-');
-    const files = named.length > 0 || paths.length === 0 ? await collectFiles(named.length > 0 ? named : ['.'], ctx.resolvePath, { exclude, skipped }) : [];
+    const files =
+      named.length > 0 || paths.length === 0
+        ? await collectFiles(named.length > 0 ? named : ['.'], ctx.resolvePath, { exclude, skipped })
+        : [];
     if (paths.includes('-')) files.push('-');
     const problems: Problem[] = [];
     let checked = 0;
@@ -73,7 +81,8 @@ export function register(program: Command, ctx: CliContext): void {
         continue;
       }
       checked++;
-      if (encoding !== undefined && (inspection.problems.length > 0 || inspection.encrypted)) problems.push({ path: file, reason: encoding });
+      if (encoding !== undefined && (inspection.problems.length > 0 || inspection.encrypted))
+        problems.push({ path: file, reason: encoding });
       for (const reason of inspection.problems) problems.push({ path: file, reason });
       if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0 || encoding !== undefined) continue;
       try {
@@ -84,7 +93,11 @@ export function register(program: Command, ctx: CliContext): void {
         const cli = toCliError(err);
         // By kind, as the exit codes: tampering (3), missing keys (4), else a malformed file.
         const what =
-          cli.exitCode === ExitCode.DECRYPT ? 'fails verification' : cli.exitCode === ExitCode.KEYS ? 'cannot be decrypted with the keys at hand' : 'is not a valid sops file';
+          cli.exitCode === ExitCode.DECRYPT
+            ? 'fails verification'
+            : cli.exitCode === ExitCode.KEYS
+              ? 'cannot be decrypted with the keys at hand'
+              : 'is not a valid sops file';
         problems.push({ path: file, reason: `${what}: ${cli.message}` });
       }
     }

@@ -34,7 +34,10 @@ function installed(shell: string): boolean {
 
 // The tree the scripts are generated from, walked independently of the generator.
 const program = buildProgram(createContext({ stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: '/' }, noKeys));
-const commands = program.commands.map((c) => ({ name: c.name(), longs: c.options.map((o) => o.long).filter((l): l is string => l !== undefined) }));
+const commands = program.commands.map((c) => ({
+  name: c.name(),
+  longs: c.options.map((o) => o.long).filter((l): l is string => l !== undefined),
+}));
 
 let dir: string;
 beforeAll(async () => {
@@ -165,19 +168,17 @@ describe('gitops-seal completion zsh|fish', () => {
         'zpty -w z "source ${(q)1}; echo READY"',
         'local line; integer on=0',
         'while zpty -r z line; do [[ $line == READY* ]] && break; done',
-        "zpty -w -n z \"$2\"$'\\t'",
+        'zpty -w -n z "$2"$\'\\t\'',
         'while zpty -r z line; do',
         "  [[ $line == *'<<END>>'* ]] && break",
-        "  (( on )) && print -r -- \"${line%$'\\r'}\"",
+        '  (( on )) && print -r -- "${line%$\'\\r\'}"',
         "  [[ $line == *'<<BEGIN>>'* ]] && on=1",
         'done',
         'zpty -d z',
       ].join('\n'),
     );
     const ask = async (line: string): Promise<string[]> =>
-      (await exec('zsh', ['-f', capture, init, line], { timeout: 20_000 })).stdout
-        .split(/\r?\n/)
-        .filter((l) => l.trim() !== '');
+      (await exec('zsh', ['-f', capture, init, line], { timeout: 20_000 })).stdout.split(/\r?\n/).filter((l) => l.trim() !== '');
     expect(await ask('gitops-seal enc')).toEqual(['encrypt']);
     expect(await ask('gitops-seal status -o ')).toEqual(['table', 'json', 'yaml']);
     expect(await ask('gitops-seal completion ')).toEqual(['bash', 'zsh', 'fish']);

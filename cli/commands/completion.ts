@@ -54,7 +54,10 @@ function optionSpec(o: Option): OptionSpec {
   const choices = o.argChoices ?? parserChoices(o.parseArg);
   // `--from-file <[key=]path>` → path: the last word of the value placeholder.
   const placeholder = /\s[<[](.*)[>\]]$/.exec(o.flags)?.[1];
-  const valueName = placeholder?.split(/[^A-Za-z0-9_-]+/).filter((w) => w !== '').pop();
+  const valueName = placeholder
+    ?.split(/[^A-Za-z0-9_-]+/)
+    .filter((w) => w !== '')
+    .pop();
   return {
     ...(o.short ? { short: checked(o.short, FLAG, 'option') } : {}),
     ...(o.long ? { long: checked(o.long, FLAG, 'option') } : {}),
@@ -172,7 +175,9 @@ function zshOption(o: OptionSpec): string {
 
 export function zshScript(p: ProgramSpec): string {
   const fn = funcName(p);
-  const described = p.commands.flatMap((c) => [c.name, ...c.aliases].map((n) => `    ${zq(`${n}:${c.description.replace(/\\/g, '\\\\')}`)}`));
+  const described = p.commands.flatMap((c) =>
+    [c.name, ...c.aliases].map((n) => `    ${zq(`${n}:${c.description.replace(/\\/g, '\\\\')}`)}`),
+  );
   const arms = p.commands.map((c) => {
     const specs = c.options.map(zshOption);
     if (c.argChoices) specs.push(zq(`1:argument:(${c.argChoices.join(' ')})`));

@@ -40,19 +40,29 @@ describe('create-secret sources', () => {
 
   it('reads a bare NAME line of an env file from the environment, and refuses it when unset', async () => {
     await sb.write('app.env', 'USER=admin\nDB_PASSWORD\n');
-    const r = await sb.run(['create-secret', 's', '-n', 'ns', '--from-env-file', 'app.env', '--age', sb.recipient], { ...sb.env, DB_PASSWORD: 'from-env-7c1d' });
+    const r = await sb.run(['create-secret', 's', '-n', 'ns', '--from-env-file', 'app.env', '--age', sb.recipient], {
+      ...sb.env,
+      DB_PASSWORD: 'from-env-7c1d',
+    });
     expect(r.code).toBe(0);
     expect(await decrypted(r.out)).toContain(`DB_PASSWORD: ${Buffer.from('from-env-7c1d').toString('base64')}`);
     const unset = await sb.run(['create-secret', 's', '-n', 'ns', '--from-env-file', 'app.env', '--age', sb.recipient]);
     expect(unset.code).toBe(ExitCode.IO);
-    expect(unset.err).toBe('gitops-seal: app.env: line 2: expected KEY=VALUE, or a NAME whose value is taken from the environment (no such variable is set)\n');
+    expect(unset.err).toBe(
+      'gitops-seal: app.env: line 2: expected KEY=VALUE, or a NAME whose value is taken from the environment (no such variable is set)\n',
+    );
     await sb.write('bad.env', '1A=x\n');
     const bad = await sb.run(['create-secret', 's', '-n', 'ns', '--from-env-file', 'bad.env', '--age', sb.recipient]);
     expect(bad.err).toMatch(/^gitops-seal: bad\.env: line 1: expected KEY=VALUE with KEY a valid environment variable name/);
   });
 
-  it("reads --from-env-file - from standard input", async () => {
-    const r = await sb.run(['create-secret', 's', '-n', 'ns', '--from-env-file', '-', '--age', sb.recipient], sb.env, undefined, 'TOKEN=t0k\n');
+  it('reads --from-env-file - from standard input', async () => {
+    const r = await sb.run(
+      ['create-secret', 's', '-n', 'ns', '--from-env-file', '-', '--age', sb.recipient],
+      sb.env,
+      undefined,
+      'TOKEN=t0k\n',
+    );
     expect(r.code).toBe(0);
     expect(await decrypted(r.out)).toContain(`TOKEN: ${Buffer.from('t0k').toString('base64')}`);
   });

@@ -18,11 +18,18 @@ describe('create-secret', () => {
     await mkdir(`${sb.dir}/secrets`);
     const before = await readdir(sb.dir);
     const r = await sb.run([
-      'create-secret', 'web', '-n', 'apps',
-      '--from-literal', `password=${CANARY}`,
-      '--from-file', 'tls.crt=cert.pem',
-      '--from-env-file', 'app.env',
-      '-o', 'secrets/web.yaml',
+      'create-secret',
+      'web',
+      '-n',
+      'apps',
+      '--from-literal',
+      `password=${CANARY}`,
+      '--from-file',
+      'tls.crt=cert.pem',
+      '--from-env-file',
+      'app.env',
+      '-o',
+      'secrets/web.yaml',
     ]);
     expect(r).toMatchObject({ code: 0, out: '', err: '' });
     expect(await readdir(sb.dir)).toEqual(before);
@@ -46,7 +53,20 @@ describe('create-secret', () => {
     const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--age', sb.recipient]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/k: ENC\[AES256_GCM/);
-    const j = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--age', sb.recipient, '--type', 'kubernetes.io/basic-auth', '-o', 'x.json']);
+    const j = await sb.run([
+      'create-secret',
+      'x',
+      '-n',
+      'ns',
+      '--from-literal',
+      `k=${CANARY}`,
+      '--age',
+      sb.recipient,
+      '--type',
+      'kubernetes.io/basic-auth',
+      '-o',
+      'x.json',
+    ]);
     expect(j.code).toBe(0);
     const doc = JSON.parse(await sb.read('x.json')) as { type: string; data: { k: string } };
     expect(doc.type).toBe('kubernetes.io/basic-auth');
@@ -54,10 +74,23 @@ describe('create-secret', () => {
   });
 
   it('attributes an invalid transit URI to the output file with exit 4', async () => {
-    const r = await sb.run(['create-secret', 'x', '-n', 'ns', '--from-literal', `k=${CANARY}`, '--hc-vault-transit', 'not a uri', '-o', 'x.yaml']);
+    const r = await sb.run([
+      'create-secret',
+      'x',
+      '-n',
+      'ns',
+      '--from-literal',
+      `k=${CANARY}`,
+      '--hc-vault-transit',
+      'not a uri',
+      '-o',
+      'x.yaml',
+    ]);
     expect(r.code).toBe(ExitCode.KEYS);
     // The URI is not echoed: what is pasted there may carry a token (issue 13 item 7).
-    expect(r.err).toBe('gitops-seal: x.yaml: hc_vault_transit_uri #1 of --hc-vault-transit is not a URI (expected https://vault.example.com:8200/v1/transit/keys/keyName)\n');
+    expect(r.err).toBe(
+      'gitops-seal: x.yaml: hc_vault_transit_uri #1 of --hc-vault-transit is not a URI (expected https://vault.example.com:8200/v1/transit/keys/keyName)\n',
+    );
     expect(await readdir(sb.dir)).not.toContain('x.yaml');
   });
 
@@ -67,7 +100,19 @@ describe('create-secret', () => {
     const keys = ['0b10', '0o17', '1_000', '2027-01-01', '08', 'yes', 'on', 'n', '1e3', 'null', 'plain'];
     const binary = Buffer.from('0b10', 'base64'); // bytes whose base64 text is `0b10`
     await writeFile(`${sb.dir}/bin`, binary);
-    const r = await sb.run(['create-secret', 'q', '-n', 'ns', '--age', sb.recipient, '-o', 'q.yaml', '--from-file', 'v=bin', ...keys.flatMap((k) => ['--from-literal', `${k}=${k}`])]);
+    const r = await sb.run([
+      'create-secret',
+      'q',
+      '-n',
+      'ns',
+      '--age',
+      sb.recipient,
+      '-o',
+      'q.yaml',
+      '--from-file',
+      'v=bin',
+      ...keys.flatMap((k) => ['--from-literal', `${k}=${k}`]),
+    ]);
     expect(r).toMatchObject({ code: 0, err: '' });
     const enc = await sb.read('q.yaml');
     for (const k of keys.slice(0, -1)) expect(enc).toContain(`\n    "${k}": ENC[`);
@@ -76,7 +121,10 @@ describe('create-secret', () => {
     const dec = await sb.run(['decrypt', 'q.yaml']);
     expect(dec.code).toBe(0);
     expect(dec.out).toContain('\n    v: "0b10"\n');
-    expect((parse(dec.out) as { data: Record<string, string> }).data).toEqual({ v: '0b10', ...Object.fromEntries(keys.map((k) => [k, b64(k)])) });
+    expect((parse(dec.out) as { data: Record<string, string> }).data).toEqual({
+      v: '0b10',
+      ...Object.fromEntries(keys.map((k) => [k, b64(k)])),
+    });
   });
 
   it('never echoes a malformed literal', async () => {

@@ -29,8 +29,18 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<name>', 'Secret name')
     .requiredOption('-n, --namespace <ns>', 'namespace of the Secret')
     .option('--from-literal <key=value>', 'add a literal value (repeatable)', repeat, [])
-    .option('--from-file <[key=]path>', 'add a file\'s content (key defaults to the file name), or each regular file of a directory (repeatable)', repeat, [])
-    .option('--from-env-file <file>', "add KEY=VALUE lines of an env file; a bare NAME line takes $NAME ('-': stdin; repeatable)", repeat, [])
+    .option(
+      '--from-file <[key=]path>',
+      "add a file's content (key defaults to the file name), or each regular file of a directory (repeatable)",
+      repeat,
+      [],
+    )
+    .option(
+      '--from-env-file <file>',
+      "add KEY=VALUE lines of an env file; a bare NAME line takes $NAME ('-': stdin; repeatable)",
+      repeat,
+      [],
+    )
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
   addKeyOptions(cmd);

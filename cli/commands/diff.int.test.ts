@@ -87,7 +87,9 @@ describe('gitops-seal diff', () => {
 
     const json = await fx.run(['diff', '-c', config, '-s', fx.syncName, '-o', 'json']);
     expect(json.code).toBe(ExitCode.PROBLEMS);
-    const report = JSON.parse(json.out) as { objects: { subject: string; action: string; changes: { path: string; redacted?: boolean }[] }[] };
+    const report = JSON.parse(json.out) as {
+      objects: { subject: string; action: string; changes: { path: string; redacted?: boolean }[] }[];
+    };
     const secret = report.objects.find((o) => o.subject === `Secret/${fx.namespace}/db`);
     expect(secret?.action).toBe('update');
     expect(secret?.changes).toEqual([{ path: 'data.password', redacted: true }]);
@@ -112,7 +114,11 @@ describe('gitops-seal diff', () => {
   });
 
   it('a revision the prune guard would refuse exits 7 after showing the diff', async () => {
-    const extra = ['a', 'b', 'c', 'd'].map((n): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `extra-${n}`, namespace: fx.namespace } }));
+    const extra = ['a', 'b', 'c', 'd'].map((n): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `extra-${n}`, namespace: fx.namespace },
+    }));
     const manager = new ResourceManager(kube, { syncName: fx.syncName });
     await manager.apply(extra);
     await new InventoryStore(kube).save(inventoryOf(fx.syncName, 'test', [...fx.plainObjects, ...extra]));
@@ -124,17 +130,30 @@ describe('gitops-seal diff', () => {
 
   it('an unreachable apiserver: the discovery failure blames only what the sync sets (exit 8)', async () => {
     const kc = join(fx.dir, 'unreachable.kubeconfig');
-    await writeFile(kc, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
-      clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
-      contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
-      users: [{ name: 'x', user: { token: 'not-used' } }],
-    }));
+    await writeFile(
+      kc,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'x',
+        clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+        contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+        users: [{ name: 'x', user: { token: 'not-used' } }],
+      }),
+    );
     const plain = await fx.run(['diff', '-c', await fx.config({ kubeconfig: { file: kc } }), '-s', fx.syncName]);
     expect(plain.code).toBe(ExitCode.REMOTE);
-    expect(plain.err).toContain(`sync "${fx.syncName}": discovery (which kinds are namespaced, to compare each object with the cluster) failed: `);
+    expect(plain.err).toContain(
+      `sync "${fx.syncName}": discovery (which kinds are namespaced, to compare each object with the cluster) failed: `,
+    );
     expect(plain.err).not.toMatch(/targetNamespace|allowedNamespaces/);
-    const ruled = await fx.run(['diff', '-c', await fx.config({ kubeconfig: { file: kc }, targetNamespace: fx.namespace }), '-s', fx.syncName]);
+    const ruled = await fx.run([
+      'diff',
+      '-c',
+      await fx.config({ kubeconfig: { file: kc }, targetNamespace: fx.namespace }),
+      '-s',
+      fx.syncName,
+    ]);
     expect(ruled.code).toBe(ExitCode.REMOTE);
     expect(ruled.err).toContain(`sync "${fx.syncName}": discovery (which kinds are namespaced) needed for targetNamespace failed: `);
     expect(ruled.err).not.toContain('allowedNamespaces');

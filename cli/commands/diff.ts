@@ -98,7 +98,10 @@ export function register(program: Command, ctx: CliContext): void {
         }
         if (guard !== undefined) throw new CliError(`the daemon would refuse this revision: ${guard}`, ExitCode.REFUSED);
         if (count('error') > 0) {
-          throw new CliError(`the daemon would refuse this revision: ${count('error')} object(s) fail the server-side dry-run`, ExitCode.REFUSED);
+          throw new CliError(
+            `the daemon would refuse this revision: ${count('error')} object(s) fail the server-side dry-run`,
+            ExitCode.REFUSED,
+          );
         }
         ctx.exitCode = count('create') + count('update') + toPrune.length > 0 ? ExitCode.PROBLEMS : ExitCode.OK;
       }),

@@ -72,7 +72,10 @@ describe('edit', () => {
     const before = await sb.read('app.yaml');
     const ed = await editor(sb, 'latin1.sh', `printf 'user: admin\\npassword: caf\\351\\nport: 5432\\n' > "$1"`);
     const r = await sb.run(['edit', 'app.yaml'], { ...sb.env, EDITOR: ed });
-    expect(r).toMatchObject({ code: ExitCode.IO, err: 'gitops-seal: app.yaml: contains bytes that are not UTF-8; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8; edit discarded\n' });
+    expect(r).toMatchObject({
+      code: ExitCode.IO,
+      err: 'gitops-seal: app.yaml: contains bytes that are not UTF-8; only UTF-8 (or UTF-16 with a byte-order mark) is read, as sops reads it: convert it first, e.g. with iconv -t UTF-8; edit discarded\n',
+    });
     expect(await sb.read('app.yaml')).toBe(before);
     expect(await leftoverEditTemps()).toEqual([]);
   });

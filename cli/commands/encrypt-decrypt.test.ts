@@ -96,8 +96,14 @@ describe('encrypt / decrypt', () => {
 
   it('decrypt of a plaintext file and of a missing file are input errors', async () => {
     await sb.write('p.yaml', 'a: 1\n');
-    expect(await sb.run(['decrypt', 'p.yaml'])).toMatchObject({ code: ExitCode.IO, err: 'gitops-seal: p.yaml: not encrypted (no sops metadata)\n' });
-    expect(await sb.run(['decrypt', 'missing.yaml'])).toMatchObject({ code: ExitCode.IO, err: 'gitops-seal: missing.yaml: cannot read: no such file or directory\n' });
+    expect(await sb.run(['decrypt', 'p.yaml'])).toMatchObject({
+      code: ExitCode.IO,
+      err: 'gitops-seal: p.yaml: not encrypted (no sops metadata)\n',
+    });
+    expect(await sb.run(['decrypt', 'missing.yaml'])).toMatchObject({
+      code: ExitCode.IO,
+      err: 'gitops-seal: missing.yaml: cannot read: no such file or directory\n',
+    });
   });
 
   it('does not echo plaintext from an unparsable input', async () => {

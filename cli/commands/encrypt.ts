@@ -28,7 +28,8 @@ export function register(program: Command, ctx: CliContext): void {
     if (isStdin(file)) {
       // As sops: without a name there is no format and no creation rule to match.
       if (opts.inPlace) throw new UsageError("cannot use --in-place when reading standard input ('-')");
-      if (opts.filenameOverride === undefined) throw new UsageError("reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)");
+      if (opts.filenameOverride === undefined)
+        throw new UsageError("reading standard input ('-') needs --filename-override PATH (format and .sops.yaml rule)");
     }
     const label = isStdin(file) ? '(stdin)' : file;
     await withFile(label, async () => {

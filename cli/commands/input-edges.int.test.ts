@@ -74,7 +74,17 @@ describe('input edges, against the real sops', () => {
 
   it('create-secret keys and values go-yaml would retype reach sops as the same strings', async () => {
     const keys = ['0b10', '0o17', '1_000', '2027-01-01', '08', 'yes', 'plain'];
-    const r = await sb.run(['create-secret', 'q', '-n', 'ns', '--age', sb.recipient, '-o', 'q.yaml', ...keys.flatMap((k) => ['--from-literal', `${k}=${k}`])]);
+    const r = await sb.run([
+      'create-secret',
+      'q',
+      '-n',
+      'ns',
+      '--age',
+      sb.recipient,
+      '-o',
+      'q.yaml',
+      ...keys.flatMap((k) => ['--from-literal', `${k}=${k}`]),
+    ]);
     expect(r).toMatchObject({ code: 0, err: '' });
     const dec = await sops(['decrypt', 'q.yaml']);
     expect(dec.code, dec.err).toBe(0);
@@ -106,7 +116,9 @@ describe('input edges, against the real sops', () => {
     await sb.write('s.yaml', 'a: b\n');
     const theirs = await sops(['encrypt', 's.yaml']);
     expect(theirs.code).not.toBe(0);
-    expect(theirs.err).toContain('ignoring \\".sops.yml\\" when searching for config file; the config file must be called \\".sops.yaml\\"');
+    expect(theirs.err).toContain(
+      'ignoring \\".sops.yml\\" when searching for config file; the config file must be called \\".sops.yaml\\"',
+    );
     const ours = await sb.run(['encrypt', 's.yaml']);
     expect(ours.code).toBe(ExitCode.CONFIG);
     expect(ours.err).toContain('gitops-seal: warning: ignoring .sops.yml: the config file must be called .sops.yaml\n');

@@ -52,12 +52,16 @@ function stalled(doc: StatusDocument | undefined, sync: string): string {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('reconcile')
-    .description("trigger a sync on a running daemon now (--wait: until it is applied or fails)")
+    .description('trigger a sync on a running daemon now (--wait: until it is applied or fails)')
     .requiredOption('-s, --sync <name>', 'name of a sync in the daemon')
     .addOption(urlOption())
     .option('-w, --wait', 'wait for the outcome and print it', false)
     .addOption(new Option('--timeout <duration>', 'how long --wait waits for the outcome').argParser(parseTimeout).default(60_000, '60s'))
-    .addOption(new Option('-o, --output <format>', 'json or yaml: the sync status after the attempt (--wait), else {sync, accepted}').argParser(choiceParser<ReconcileFormat>(['text', 'json', 'yaml'])).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'json or yaml: the sync status after the attempt (--wait), else {sync, accepted}')
+        .argParser(choiceParser<ReconcileFormat>(['text', 'json', 'yaml']))
+        .default('text'),
+    )
     .addHelpText('after', '\nExit: 0 accepted (--wait: applied), 1 --wait: failed or timed out, 2 no such sync, 8 daemon unreachable.\n')
     .action(async (opts: ReconcileOptions) => {
       const url = daemonUrl(opts.url, ctx.env);
@@ -88,20 +92,32 @@ export function register(program: Command, ctx: CliContext): void {
           break;
         }
         const now: SyncStatus | undefined = findSync(last, opts.sync);
-        if (!now) throw new UnknownSyncError(url, opts.sync, last.syncs.map((s) => s.name));
+        if (!now)
+          throw new UnknownSyncError(
+            url,
+            opts.sync,
+            last.syncs.map((s) => s.name),
+          );
         const outcome = attemptOutcome(baseline, now);
         if (outcome.done) {
           if (opts.output !== 'text') writeStructured(ctx.stdout, opts.output, now);
           const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
           if (!outcome.ok) {
             // Several problems come as indented lines; the error stays one line.
-            throw new CliError(`sync "${opts.sync}": reconcile failed after ${took}: ${outcome.stage}: ${joinLines(outcome.message)}`, ExitCode.PROBLEMS);
+            throw new CliError(
+              `sync "${opts.sync}": reconcile failed after ${took}: ${outcome.stage}: ${joinLines(outcome.message)}`,
+              ExitCode.PROBLEMS,
+            );
           }
-          if (opts.output === 'text') ctx.stdout.write(`sync "${opts.sync}": applied ${shortSha(outcome.revision)} (${now.objects} objects) in ${took}\n`);
+          if (opts.output === 'text')
+            ctx.stdout.write(`sync "${opts.sync}": applied ${shortSha(outcome.revision)} (${now.objects} objects) in ${took}\n`);
           return;
         }
         await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now())));
       }
-      throw new CliError(`sync "${opts.sync}": no finished reconcile within ${opts.timeout / 1000}s${stalled(last, opts.sync)}`, ExitCode.PROBLEMS);
+      throw new CliError(
+        `sync "${opts.sync}": no finished reconcile within ${opts.timeout / 1000}s${stalled(last, opts.sync)}`,
+        ExitCode.PROBLEMS,
+      );
     });
 }

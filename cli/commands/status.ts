@@ -25,17 +25,29 @@ export function register(program: Command, ctx: CliContext): void {
     .command('status')
     .description("show a running daemon's status per sync (exit 1 if a sync is failing or not ready)")
     .addOption(urlOption())
-    .addOption(new Option('-o, --output <format>', 'table, or the raw /status document as json or yaml').argParser(parseStatusFormat).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'table, or the raw /status document as json or yaml')
+        .argParser(parseStatusFormat)
+        .default('table'),
+    )
     .option('-s, --sync <name>', 'only this sync (json/yaml: just its status object)')
     .addOption(new Option('--timeout <duration>', 'how long to wait for the daemon').argParser(parseTimeout).default(5000, '5s'))
-    .addHelpText('after', '\nExit: 0 all ready (or the replica is a follower), 1 a sync has an error or is not ready, 2 no such sync, 8 daemon unreachable.\n')
+    .addHelpText(
+      'after',
+      '\nExit: 0 all ready (or the replica is a follower), 1 a sync has an error or is not ready, 2 no such sync, 8 daemon unreachable.\n',
+    )
     .action(async (opts: StatusOptions) => {
       const url = daemonUrl(opts.url, ctx.env);
       const doc = await getStatus(url, opts.timeout);
       let syncs = doc.syncs;
       if (opts.sync !== undefined) {
         const one = findSync(doc, opts.sync);
-        if (!one) throw new UnknownSyncError(url, opts.sync, doc.syncs.map((s) => s.name));
+        if (!one)
+          throw new UnknownSyncError(
+            url,
+            opts.sync,
+            doc.syncs.map((s) => s.name),
+          );
         syncs = [one];
       }
       if (opts.output === 'table') ctx.stdout.write(renderStatus(doc, Date.now(), opts.sync));
@@ -44,7 +56,9 @@ export function register(program: Command, ctx: CliContext): void {
       // nothing about the fleet's health. Point at the leader instead of failing.
       if (doc.leader === false) {
         const holder = doc.leaderElection?.holder;
-        ctx.stderr.write(`status: this replica is a follower; the leader is ${holder ? `"${holder}"` : 'not known yet'} — its syncs are reported by the leader (or the Service in front of the replicas)\n`);
+        ctx.stderr.write(
+          `status: this replica is a follower; the leader is ${holder ? `"${holder}"` : 'not known yet'} — its syncs are reported by the leader (or the Service in front of the replicas)\n`,
+        );
         ctx.exitCode = ExitCode.OK;
         return;
       }

@@ -20,8 +20,13 @@ describe('updatekeys / rotate reports', () => {
     const r = await sb.run(['updatekeys', '-o', 'json', 'a.yaml']);
     expect(r.code).toBe(0);
     expect(r.err).toContain(`  - ${second.recipient}\n`);
-    expect(r.err).toContain('gitops-seal: a.yaml: WARNING: removing 1 recipient (- above): whoever holds only that key can no longer decrypt this file');
-    expect(JSON.parse(r.out)).toEqual({ command: 'updatekeys', results: [{ path: 'a.yaml', status: 'updated', added: [], removed: [second.recipient] }] });
+    expect(r.err).toContain(
+      'gitops-seal: a.yaml: WARNING: removing 1 recipient (- above): whoever holds only that key can no longer decrypt this file',
+    );
+    expect(JSON.parse(r.out)).toEqual({
+      command: 'updatekeys',
+      results: [{ path: 'a.yaml', status: 'updated', added: [], removed: [second.recipient] }],
+    });
     expect(await sb.read('a.yaml')).not.toContain(second.recipient);
   });
 
@@ -45,7 +50,10 @@ describe('updatekeys / rotate reports', () => {
 
   it('accepts -o yaml for updatekeys and rotate', async () => {
     const u = await sb.run(['updatekeys', '-y', '-o', 'yaml', 'a.yaml']);
-    expect(parse(u.out)).toEqual({ command: 'updatekeys', results: [{ path: 'a.yaml', status: 'updated', added: [], removed: [second.recipient] }] });
+    expect(parse(u.out)).toEqual({
+      command: 'updatekeys',
+      results: [{ path: 'a.yaml', status: 'updated', added: [], removed: [second.recipient] }],
+    });
     const r = await sb.run(['rotate', '-o', 'yaml', 'a.yaml']);
     expect(r.code).toBe(0);
     expect(parse(r.out)).toEqual({ command: 'rotate', results: [{ path: 'a.yaml', status: 'updated' }] });

@@ -43,7 +43,12 @@ export function register(program: Command, ctx: CliContext): void {
       if (explicit === undefined) await noteSopsLookup(ctx, found);
       const configPath = found.configPath !== undefined ? displayPath(ctx.cwd, found.configPath) : undefined;
       if (!found.rule) {
-        throw new ConfigError(configPath ? `no creation rule in ${configPath} matches this file` : 'no .sops.yaml found from the file\'s directory upward (or give --config)', file);
+        throw new ConfigError(
+          configPath
+            ? `no creation rule in ${configPath} matches this file`
+            : "no .sops.yaml found from the file's directory upward (or give --config)",
+          file,
+        );
       }
       const rule = { ...found.rule, configPath: configPath ?? found.rule.configPath };
       assertUsableKeys(rule, file);

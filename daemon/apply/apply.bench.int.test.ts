@@ -25,7 +25,8 @@ afterAll(async () => {
 
 const configMaps = (namespace: string): KubeObject[] =>
   Array.from({ length: N }, (_, i) => ({
-    apiVersion: 'v1', kind: 'ConfigMap',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
     metadata: { name: `cm-${String(i).padStart(4, '0')}`, namespace, labels: { bench: 'yes' } },
     data: { index: String(i), payload: 'x'.repeat(200) },
   }));
@@ -60,9 +61,14 @@ describe(`apply ${N} ConfigMaps`, () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'bench-kubectl-'));
     for (const o of configMaps('bench-kc')) writeFileSync(join(dir, `${o.metadata.name}.json`), JSON.stringify(o));
-    await kube.client.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-kc' } } });
+    await kube.client.request('/api/v1/namespaces', {
+      method: 'POST',
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-kc' } },
+    });
     const kubectl = (): Promise<unknown> =>
-      run(kube.kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-f', dir], { maxBuffer: 64 << 20 });
+      run(kube.kubectl, [`--kubeconfig=${kube.info.kubeconfig}`, 'apply', '--server-side', '--field-manager=bench', '-f', dir], {
+        maxBuffer: 64 << 20,
+      });
     const [, kFirst] = await timed(kubectl);
     const kBefore = await versions('bench-kc');
     const [, kNoop] = await timed(kubectl);

@@ -16,7 +16,18 @@ describe('changedFields over fieldsV1', () => {
   };
   const live = {
     metadata: { labels: { 'app.kubernetes.io/name': 'x', other: 'not ours' } },
-    spec: { replicas: 1, template: { spec: { containers: [{ name: 'side', image: 's:1' }, { name: 'web', image: 'web:1' }] } }, finalizers: ['a'] },
+    spec: {
+      replicas: 1,
+      template: {
+        spec: {
+          containers: [
+            { name: 'side', image: 's:1' },
+            { name: 'web', image: 'web:1' },
+          ],
+        },
+      },
+      finalizers: ['a'],
+    },
     status: { replicas: 1 },
   };
   it('reports only managed fields that differ, with readable paths', () => {
@@ -42,21 +53,35 @@ describe('objectChanges for Secrets', () => {
   const mf = (fieldsV1: Record<string, unknown>) => [{ manager: 'gitops-seal', operation: 'Apply' as const, fieldsV1: fieldsV1 as never }];
   it('names changed keys (including via stringData) and never carries values', () => {
     const live: KubeObject = {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', managedFields: mf({ 'f:data': { 'f:password': {}, 'f:user': {} } }) },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'n', managedFields: mf({ 'f:data': { 'f:password': {}, 'f:user': {} } }) },
       data: { password: Buffer.from('old-secret').toString('base64'), user: Buffer.from('admin').toString('base64') },
     };
     const dry: KubeObject = {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', managedFields: mf({ 'f:stringData': { 'f:password': {} }, 'f:data': { 'f:user': {} } }) },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'n', managedFields: mf({ 'f:stringData': { 'f:password': {} }, 'f:data': { 'f:user': {} } }) },
       data: { password: Buffer.from('new-secret').toString('base64'), user: Buffer.from('admin').toString('base64') },
     };
     const changes = objectChanges('gitops-seal', live, dry);
     expect(changes).toEqual([{ path: 'data.password', redacted: true }]);
-    const text = formatDiff({ key: { group: '', version: 'v1', kind: 'Secret', namespace: 'n', name: 's' }, subject: 'Secret/n/s', action: 'update', changes }).join('\n');
+    const text = formatDiff({
+      key: { group: '', version: 'v1', kind: 'Secret', namespace: 'n', name: 's' },
+      subject: 'Secret/n/s',
+      action: 'update',
+      changes,
+    }).join('\n');
     expect(text).toBe('Secret/n/s: data.password: *** (changed)');
     expect(JSON.stringify(changes)).not.toContain(Buffer.from('new-secret').toString('base64'));
   });
   it('ignores fields of other managers', () => {
-    const live: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:data': { 'f:a': {} } } }] }, data: { a: '1' } };
+    const live: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:data': { 'f:a': {} } } }] },
+      data: { a: '1' },
+    };
     const dry: KubeObject = { ...live, data: { a: '2' } };
     expect(objectChanges('gitops-seal', live, dry)).toEqual([]);
   });

@@ -54,14 +54,20 @@ export class ApplyError extends Error {
 /** The object itself is unusable before any request (no name, no namespace, ...). */
 export class InvalidObjectError extends Error {
   override readonly name = 'InvalidObjectError';
-  constructor(readonly key: ObjectKey, detail: string) {
+  constructor(
+    readonly key: ObjectKey,
+    detail: string,
+  ) {
     super(`${formatKey(key)}: ${detail}`);
   }
 }
 
 export class DeleteError extends Error {
   override readonly name = 'DeleteError';
-  constructor(readonly failures: ObjectFailure[], readonly changeSet: ChangeSet) {
+  constructor(
+    readonly failures: ObjectFailure[],
+    readonly changeSet: ChangeSet,
+  ) {
     super(`delete failed for ${failures.length} object(s)\n${failureMessage(failures)}`);
   }
 }
@@ -82,6 +88,8 @@ export class WaitError extends Error {
     readonly elapsedMs: number,
   ) {
     const lines = pending.slice(0, 10).map((p) => `  ${p.subject}: ${p.health.status}${p.health.message ? ` (${p.health.message})` : ''}`);
-    super(`${reason === 'timeout' ? `timeout after ${elapsedMs} ms` : 'degraded'} waiting for ${pending.length} object(s)\n${lines.join('\n')}`);
+    super(
+      `${reason === 'timeout' ? `timeout after ${elapsedMs} ms` : 'degraded'} waiting for ${pending.length} object(s)\n${lines.join('\n')}`,
+    );
   }
 }

@@ -67,7 +67,9 @@ export function changedFields(fields: FieldsV1, before: unknown, after: unknown,
       a = getField(after, raw);
     } else if (k.startsWith('k:')) {
       const key = JSON.parse(k.slice(2)) as Record<string, unknown>;
-      raw = Object.entries(key).map(([kk, vv]) => `${kk}=${typeof vv === 'string' ? vv : JSON.stringify(vv)}`).join(',');
+      raw = Object.entries(key)
+        .map(([kk, vv]) => `${kk}=${typeof vv === 'string' ? vv : JSON.stringify(vv)}`)
+        .join(',');
       seg = `[${raw}]`;
       b = findByKey(before, key);
       a = findByKey(after, key);

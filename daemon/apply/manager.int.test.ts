@@ -20,7 +20,10 @@ afterAll(async () => {
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, namespace: string, data: Record<string, string>): KubeObject => ({
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data,
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
 });
 const get = (path: string) => kube.client.request<KubeObject>(path);
 
@@ -28,7 +31,10 @@ describe('apply', () => {
   it('creates with SSA (managedFields manager gitops-seal), then reports unchanged, then configured', async () => {
     const objs = [ns('ssa'), cm('a', 'ssa', { k: 'v1' })];
     const first = await rm.apply(objs);
-    expect(first.entries.map((e) => [e.subject, e.action])).toEqual([['Namespace/ssa', 'created'], ['ConfigMap/ssa/a', 'created']]);
+    expect(first.entries.map((e) => [e.subject, e.action])).toEqual([
+      ['Namespace/ssa', 'created'],
+      ['ConfigMap/ssa/a', 'created'],
+    ]);
     const live = await get('/api/v1/namespaces/ssa/configmaps/a');
     const mine = live.metadata.managedFields?.find((f) => f.manager === 'gitops-seal');
     expect(mine?.operation).toBe('Apply');
@@ -51,7 +57,12 @@ describe('apply', () => {
 
   it('a write asks for metadata only: the answer holds no Secret data, yet carries what classify needs', async () => {
     await rm.apply([ns('meta-only')]);
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'meta-only' }, stringData: { token: 'canary-meta-only-7f3a' } };
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'meta-only' },
+      stringData: { token: 'canary-meta-only-7f3a' },
+    };
     const loc = await rm.locate(secret);
     const res = await rm.serverSideApply(secret, loc, { metadataOnly: true });
     expect(res.created).toBe(true);
@@ -95,10 +106,14 @@ describe('apply', () => {
         group: 'example.com',
         scope: 'Namespaced',
         names: { plural: 'deployments', singular: 'deployment', kind: 'Deployment', listKind: 'DeploymentList' },
-        versions: [{
-          name: 'v1', served: true, storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
       },
     };
     const spec = {
@@ -108,13 +123,18 @@ describe('apply', () => {
     };
     const cr: KubeObject = { apiVersion: 'example.com/v1', kind: 'Deployment', metadata: { name: 'custom', namespace: 'crd-ns' }, spec };
     const clusterRole: KubeObject = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'it-reader' },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'it-reader' },
       rules: [{ apiGroups: ['example.com'], resources: ['deployments'], verbs: ['get', 'list'] }],
     };
     const builtin: KubeObject = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'custom', namespace: 'crd-ns' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'custom', namespace: 'crd-ns' },
       spec: {
-        replicas: 1, selector: { matchLabels: { app: 'custom' } },
+        replicas: 1,
+        selector: { matchLabels: { app: 'custom' } },
         template: { metadata: { labels: { app: 'custom' } }, spec: { containers: [{ name: 'c', image: 'example/fake:1' }] } },
       },
     };
@@ -139,7 +159,12 @@ describe('apply', () => {
   });
 
   it('reports per-object errors naming the object and stops before later stages', async () => {
-    const bad: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad', namespace: 'errs' }, spec: { replicas: 'three' } };
+    const bad: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bad', namespace: 'errs' },
+      spec: { replicas: 'three' },
+    };
     let err: unknown;
     try {
       await rm.apply([ns('errs'), bad, cm('ok', 'errs', { a: 'b' })]);
@@ -152,7 +177,9 @@ describe('apply', () => {
     expect(ae.failures.map((f) => f.subject)).toEqual(['Deployment.apps/errs/bad']);
     expect(ae.failures[0]?.message).toMatch(/replicas/);
     expect(ae.changeSet.entries.map((e) => e.subject)).toContain('ConfigMap/errs/ok');
-    const nomatch = await rm.apply([{ apiVersion: 'nope.example.org/v1', kind: 'Ghost', metadata: { name: 'g' } }]).catch((e: unknown) => e);
+    const nomatch = await rm
+      .apply([{ apiVersion: 'nope.example.org/v1', kind: 'Ghost', metadata: { name: 'g' } }])
+      .catch((e: unknown) => e);
     expect((nomatch as ApplyError).failures[0]?.reason).toBe('NoMatch');
   });
 });
@@ -174,20 +201,45 @@ describe('validate (dry-run of a whole revision)', () => {
 
   it('checks objects in a new namespace and CRs of a new CRD by applying those prerequisites first', async () => {
     const crd: KubeObject = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.val.example.com' },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.val.example.com' },
       spec: {
-        group: 'val.example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+        group: 'val.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } },
+            },
+          },
+        ],
       },
     };
-    const good = await rm.validate([crd, ns('val-b'), cm('c', 'val-b', { a: 'b' }), { apiVersion: 'val.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'val-b' }, spec: { size: 3 } }]);
+    const good = await rm.validate([
+      crd,
+      ns('val-b'),
+      cm('c', 'val-b', { a: 'b' }),
+      { apiVersion: 'val.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'val-b' }, spec: { size: 3 } },
+    ]);
     expect(good.failures).toEqual([]);
     expect(good.ok).toBe(true);
     expect(good.checked).toBe(4);
-    expect(good.prerequisites?.entries.map((e) => e.subject)).toEqual(['CustomResourceDefinition.apiextensions.k8s.io/widgets.val.example.com', 'Namespace/val-b']);
+    expect(good.prerequisites?.entries.map((e) => e.subject)).toEqual([
+      'CustomResourceDefinition.apiextensions.k8s.io/widgets.val.example.com',
+      'Namespace/val-b',
+    ]);
     expect(await kube.client.getOptional('/api/v1/namespaces/val-b/configmaps/c')).toBeUndefined();
 
-    const bad = await rm.validate([crd, ns('val-c'), { apiVersion: 'val.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'val-c' }, spec: { size: 'big' } }]);
+    const bad = await rm.validate([
+      crd,
+      ns('val-c'),
+      { apiVersion: 'val.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'val-c' }, spec: { size: 'big' } },
+    ]);
     expect(bad.ok).toBe(false);
     expect(bad.failures.map((f) => f.subject)).toEqual(['Widget.val.example.com/val-c/w']);
     expect(bad.failures[0]?.message).toMatch(/size/);
@@ -196,7 +248,12 @@ describe('validate (dry-run of a whole revision)', () => {
 
 describe('diff', () => {
   it('shows a changed Secret key without its value, and other fields with values', async () => {
-    const secret = (pw: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' }, stringData: { password: pw, user: 'admin' } });
+    const secret = (pw: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'default' },
+      stringData: { password: pw, user: 'admin' },
+    });
     await rm.apply([secret('s3cr3t-old-value'), cm('cfg', 'default', { level: 'info' })]);
     const diffs = await rm.diff([secret('s3cr3t-new-value'), cm('cfg', 'default', { level: 'debug' }), cm('fresh', 'default', {})]);
     const text = diffs.flatMap(formatDiff).join('\n');
@@ -215,9 +272,14 @@ describe('diff', () => {
 
 describe('delete', () => {
   it('deletes ours, skips foreign and prune-disabled objects, 404 is already gone', async () => {
-    await rm.apply([ns('del'), cm('ours', 'del', {}), {
-      ...cm('keep', 'del', {}), metadata: { name: 'keep', namespace: 'del', annotations: { [PRUNE_ANNOTATION]: 'disabled' } },
-    }]);
+    await rm.apply([
+      ns('del'),
+      cm('ours', 'del', {}),
+      {
+        ...cm('keep', 'del', {}),
+        metadata: { name: 'keep', namespace: 'del', annotations: { [PRUNE_ANNOTATION]: 'disabled' } },
+      },
+    ]);
     await kube.client.request('/api/v1/namespaces/del/configmaps', { method: 'POST', body: cm('foreign', 'del', {}) });
     const cs = await rm.delete([cm('ours', 'del', {}), cm('keep', 'del', {}), cm('foreign', 'del', {}), cm('never', 'del', {})]);
     expect(cs.entries.map((e) => [e.subject, e.action, e.reason])).toEqual([
@@ -235,14 +297,19 @@ describe('delete', () => {
 describe('wait', () => {
   it('a Deployment becomes Ready on kwok nodes and a Job completes', async () => {
     const deploy: KubeObject = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'work' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'work' },
       spec: {
-        replicas: 2, selector: { matchLabels: { app: 'web' } },
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
         template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example/web:1' }] } },
       },
     };
     const job: KubeObject = {
-      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once', namespace: 'work' },
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once', namespace: 'work' },
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'example/job:1' }] } } },
     };
     await rm.apply([ns('work'), deploy, job]);
@@ -257,10 +324,16 @@ describe('wait', () => {
 
   it('times out with the pending objects and their health', async () => {
     const deploy: KubeObject = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nowhere', namespace: 'work' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'nowhere', namespace: 'work' },
       spec: {
-        replicas: 1, selector: { matchLabels: { app: 'nowhere' } },
-        template: { metadata: { labels: { app: 'nowhere' } }, spec: { nodeSelector: { absent: 'label' }, containers: [{ name: 'c', image: 'x' }] } },
+        replicas: 1,
+        selector: { matchLabels: { app: 'nowhere' } },
+        template: {
+          metadata: { labels: { app: 'nowhere' } },
+          spec: { nodeSelector: { absent: 'label' }, containers: [{ name: 'c', image: 'x' }] },
+        },
       },
     };
     await rm.apply([deploy]);
@@ -273,10 +346,17 @@ describe('wait', () => {
 
   it('fails fast as degraded when a Deployment exceeds its progress deadline', async () => {
     const deploy: KubeObject = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'stuck', namespace: 'work' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'stuck', namespace: 'work' },
       spec: {
-        replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: 'stuck' } },
-        template: { metadata: { labels: { app: 'stuck' } }, spec: { nodeSelector: { absent: 'label' }, containers: [{ name: 'c', image: 'x' }] } },
+        replicas: 1,
+        progressDeadlineSeconds: 1,
+        selector: { matchLabels: { app: 'stuck' } },
+        template: {
+          metadata: { labels: { app: 'stuck' } },
+          spec: { nodeSelector: { absent: 'label' }, containers: [{ name: 'c', image: 'x' }] },
+        },
       },
     };
     await rm.apply([deploy]);

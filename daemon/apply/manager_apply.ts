@@ -59,12 +59,24 @@ export async function applyAll(m: ResourceManager, input: readonly KubeObject[],
   const located = await locateAll(m, 'discovery', rest, cs, newKinds);
   const byObject = new Map(located.map((l) => [l.obj, l]));
   for (const { stage, objects: objs } of sortIntoStages(rest, (o) => byObject.get(o)?.loc.mapping.namespaced ?? true)) {
-    await applyStage(m, stage, objs.map((o) => byObject.get(o)).filter((x): x is LocatedObject => x !== undefined), opts, cs);
+    await applyStage(
+      m,
+      stage,
+      objs.map((o) => byObject.get(o)).filter((x): x is LocatedObject => x !== undefined),
+      opts,
+      cs,
+    );
   }
   return cs;
 }
 
-async function applyStage(m: ResourceManager, stage: Stage, objs: readonly LocatedObject[], opts: ApplyOptions, cs: ChangeSet): Promise<void> {
+async function applyStage(
+  m: ResourceManager,
+  stage: Stage,
+  objs: readonly LocatedObject[],
+  opts: ApplyOptions,
+  cs: ChangeSet,
+): Promise<void> {
   const live = await liveByCollection(m, objs);
   const results = await mapLimit(objs, m.concurrency, async ({ obj, loc }): Promise<ChangeSetEntry> => {
     const prev = live.get(listKey(loc))?.get(obj.metadata.name ?? '');
@@ -95,7 +107,12 @@ async function applyStage(m: ResourceManager, stage: Stage, objs: readonly Locat
   if (failures.length > 0) throw new ApplyError(stage, failures, cs);
 }
 
-function classify(res: { created: boolean; object: KubeObject }, prev: KubeObject | undefined, dryRun: boolean, manager: string): ChangeSetEntry['action'] {
+function classify(
+  res: { created: boolean; object: KubeObject },
+  prev: KubeObject | undefined,
+  dryRun: boolean,
+  manager: string,
+): ChangeSetEntry['action'] {
   if (res.created) return 'created';
   if (!prev) return 'configured'; // existed but was not ours (no label yet): the apply adopts it
   if (!dryRun) {
@@ -133,7 +150,11 @@ async function liveByCollection(m: ResourceManager, objs: readonly LocatedObject
   const out = new Map<string, Map<string, KubeObject>>();
   // A collection that cannot be listed (RBAC allows patch but not list) just loses the
   // unchanged/configured distinction; the apply itself still runs.
-  const lists = await mapLimit([...cols.entries()], m.concurrency, async ([k, loc]) => [k, await m.listLive(loc.mapping, loc.namespace)] as const);
+  const lists = await mapLimit(
+    [...cols.entries()],
+    m.concurrency,
+    async ([k, loc]) => [k, await m.listLive(loc.mapping, loc.namespace)] as const,
+  );
   for (const r of lists) if (r.ok) out.set(r.value[0], r.value[1]);
   return out;
 }
@@ -146,7 +167,9 @@ async function waitEstablished(m: ResourceManager, crds: readonly KubeObject[], 
     const next: KubeObject[] = [];
     last = new Map();
     for (const crd of pending) {
-      const live = await m.client.getOptional<KubeObject>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name ?? '')}`);
+      const live = await m.client.getOptional<KubeObject>(
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name ?? '')}`,
+      );
       const h = live ? crdHealth(live) : missing('not found yet');
       if (h.status === 'Degraded') {
         throw new ApplyError('crds', [{ ...toFailure(crd, new Error(h.message)), reason: 'NotEstablished' }], cs);
@@ -159,7 +182,10 @@ async function waitEstablished(m: ResourceManager, crds: readonly KubeObject[], 
     pending = next;
     if (pending.length === 0) return;
     if (Date.now() > deadline) {
-      const failures = pending.map((c) => ({ ...toFailure(c, new Error(`not Established after ${m.crdTimeoutMs} ms: ${last.get(c) ?? ''}`)), reason: 'NotEstablished' }));
+      const failures = pending.map((c) => ({
+        ...toFailure(c, new Error(`not Established after ${m.crdTimeoutMs} ms: ${last.get(c) ?? ''}`)),
+        reason: 'NotEstablished',
+      }));
       throw new ApplyError('crds', failures, cs);
     }
     await sleep(m.pollIntervalMs);

@@ -22,7 +22,10 @@ export async function deleteAll(m: ResourceManager, objects: readonly KubeObject
   const results = await mapLimit(objects, m.concurrency, async (obj): Promise<ChangeSetEntry> => {
     const key = keyOf(obj);
     const entry = (action: ChangeSetEntry['action'], reason?: string): ChangeSetEntry => ({
-      key, subject: formatKey(key), action, ...(reason ? { reason } : {}),
+      key,
+      subject: formatKey(key),
+      action,
+      ...(reason ? { reason } : {}),
     });
     let loc;
     try {
@@ -40,7 +43,9 @@ export async function deleteAll(m: ResourceManager, objects: readonly KubeObject
       await m.client.request(loc.path, {
         method: 'DELETE',
         body: {
-          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: 'Background',
           ...(live.metadata.uid ? { preconditions: { uid: live.metadata.uid } } : {}),
           ...(opts.dryRun ? { dryRun: ['All'] } : {}),
         },

@@ -103,7 +103,11 @@ async function planPhases(m: ResourceManager, objects: readonly KubeObject[]): P
   return plan;
 }
 
-async function dryRun(m: ResourceManager, objs: readonly KubeObject[], retryKinds: ReadonlySet<string> = new Set()): Promise<ObjectFailure[]> {
+async function dryRun(
+  m: ResourceManager,
+  objs: readonly KubeObject[],
+  retryKinds: ReadonlySet<string> = new Set(),
+): Promise<ObjectFailure[]> {
   if (objs.length === 0) return [];
   let located;
   try {
@@ -112,6 +116,8 @@ async function dryRun(m: ResourceManager, objs: readonly KubeObject[], retryKind
     if (err instanceof ApplyError) return err.failures;
     throw err;
   }
-  const results = await mapLimit(located, m.concurrency, ({ obj, loc }) => m.serverSideApply(obj, loc, { dryRun: true, force: true, metadataOnly: true }));
+  const results = await mapLimit(located, m.concurrency, ({ obj, loc }) =>
+    m.serverSideApply(obj, loc, { dryRun: true, force: true, metadataOnly: true }),
+  );
   return results.flatMap((r, i) => (r.ok ? [] : [toFailure((located[i] as { obj: KubeObject }).obj, r.error)]));
 }

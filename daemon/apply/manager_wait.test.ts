@@ -40,9 +40,13 @@ describe('wait with Missing and Unknown', () => {
   });
 
   it('an object whose GET keeps failing is Unknown with the cause, not Progressing', async () => {
-    const err = await waitError(managerAnswering([() => {
-      throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
-    }]));
+    const err = await waitError(
+      managerAnswering([
+        () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
+        },
+      ]),
+    );
     expect(err.reason).toBe('timeout');
     expect(err.pending[0]?.health).toEqual({ status: 'Unknown', message: 'get failed: connect ECONNREFUSED 127.0.0.1:6443' });
   });

@@ -49,7 +49,11 @@ export async function waitAll(m: ResourceManager, objects: readonly KubeObject[]
     const degraded = pending.map((p) => states.get(p.obj) as WaitState).filter((s) => s.health.status === 'Degraded');
     if (degraded.length > 0 && !opts.continueOnDegraded) throw new WaitError('degraded', degraded, elapsed);
     if (elapsed >= timeout || opts.signal?.aborted) {
-      throw new WaitError('timeout', pending.map((p) => states.get(p.obj) as WaitState), elapsed);
+      throw new WaitError(
+        'timeout',
+        pending.map((p) => states.get(p.obj) as WaitState),
+        elapsed,
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, timeout - elapsed))));
   }

@@ -7,11 +7,15 @@ const owned = (fieldsV1: Record<string, unknown>, apiVersion = 'v1') => [
   { manager: 'kube-controller-manager', operation: 'Update' as const, apiVersion, fieldsV1: { 'f:data': { 'f:other': {} } } as never },
 ];
 const desired: KubeObject = {
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } }, data: { k: 'v', list: 'x' },
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } },
+  data: { k: 'v', list: 'x' },
 };
 const fields = { 'f:metadata': { 'f:labels': { 'f:a': {} } }, 'f:data': { 'f:k': {}, 'f:list': {} } };
 const live = (over: Partial<KubeObject> = {}, f: Record<string, unknown> = fields): KubeObject => ({
-  apiVersion: 'v1', kind: 'ConfigMap',
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
   metadata: { name: 'c', namespace: 'n', resourceVersion: '5', labels: { a: 'b', extra: 'theirs' }, managedFields: owned(f) },
   data: { k: 'v', list: 'x', other: 'set by someone else' },
   ...over,
@@ -35,8 +39,12 @@ describe('isNoopApply', () => {
   it('treats lists as atomic: a defaulted list item makes it false', () => {
     const d: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } };
     const l: KubeObject = {
-      apiVersion: 'v1', kind: 'Service',
-      metadata: { name: 's', managedFields: owned({ 'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {} } } } }) },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 's',
+        managedFields: owned({ 'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {} } } } }),
+      },
       spec: { ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] },
     };
     expect(isNoopApply(d, l, 'gitops-seal')).toBe(false);
@@ -45,7 +53,12 @@ describe('isNoopApply', () => {
   });
   it('a Secret given as stringData is never skipped (stringData is not stored)', () => {
     const s: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { p: 'x' } };
-    const l: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', managedFields: owned({ 'f:stringData': { 'f:p': {} } }) }, data: { p: 'eA==' } };
+    const l: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', managedFields: owned({ 'f:stringData': { 'f:p': {} } }) },
+      data: { p: 'eA==' },
+    };
     expect(isNoopApply(s, l, 'gitops-seal')).toBe(false);
   });
 });

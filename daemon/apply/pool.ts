@@ -3,7 +3,11 @@
 // the errors of the rest of the stage.
 export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Settled<R>[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<Settled<R>[]> {
   const out: Settled<R>[] = new Array<Settled<R>>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

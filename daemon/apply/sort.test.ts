@@ -4,7 +4,9 @@ import type { KubeObject } from '../kube/types.js';
 import { sortIntoStages, stageOf, STAGES } from './sort.js';
 
 const o = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({
-  apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) },
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
 });
 
 describe('stageOf', () => {
@@ -38,21 +40,32 @@ describe('sortIntoStages', () => {
   });
   it('keeps every object exactly once, stages in order, whatever the input order', () => {
     const kinds = [
-      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'], ['v1', 'Namespace'], ['v1', 'ConfigMap'],
-      ['apps/v1', 'Deployment'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['example.com/v1', 'Widget'],
+      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
+      ['v1', 'Namespace'],
+      ['v1', 'ConfigMap'],
+      ['apps/v1', 'Deployment'],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+      ['example.com/v1', 'Widget'],
     ] as const;
-    const arb = fc.array(fc.record({ k: fc.integer({ min: 0, max: kinds.length - 1 }), name: fc.stringMatching(/^[a-z]{1,6}$/), ns: fc.boolean() }), { maxLength: 40 });
-    fc.assert(fc.property(arb, (items) => {
-      const objs = items.map((i) => o(kinds[i.k]![0], kinds[i.k]![1], i.name, i.ns ? 'n' : undefined));
-      const stages = sortIntoStages(objs, (x) => x.metadata.namespace !== undefined);
-      const flat = stages.flatMap((s) => s.objects);
-      expect(flat).toHaveLength(objs.length);
-      expect(new Set(flat)).toEqual(new Set(objs));
-      const idx = stages.map((s) => STAGES.indexOf(s.stage));
-      expect([...idx].sort((a, b) => a - b)).toEqual(idx);
-      const shuffled = sortIntoStages([...objs].reverse(), (x) => x.metadata.namespace !== undefined);
-      expect(shuffled.flatMap((s) => s.objects.map((x) => `${x.kind}/${x.metadata.namespace}/${x.metadata.name}`)))
-        .toEqual(flat.map((x) => `${x.kind}/${x.metadata.namespace}/${x.metadata.name}`));
-    }), { seed: 7 });
+    const arb = fc.array(
+      fc.record({ k: fc.integer({ min: 0, max: kinds.length - 1 }), name: fc.stringMatching(/^[a-z]{1,6}$/), ns: fc.boolean() }),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(arb, (items) => {
+        const objs = items.map((i) => o(kinds[i.k]![0], kinds[i.k]![1], i.name, i.ns ? 'n' : undefined));
+        const stages = sortIntoStages(objs, (x) => x.metadata.namespace !== undefined);
+        const flat = stages.flatMap((s) => s.objects);
+        expect(flat).toHaveLength(objs.length);
+        expect(new Set(flat)).toEqual(new Set(objs));
+        const idx = stages.map((s) => STAGES.indexOf(s.stage));
+        expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+        const shuffled = sortIntoStages([...objs].reverse(), (x) => x.metadata.namespace !== undefined);
+        expect(shuffled.flatMap((s) => s.objects.map((x) => `${x.kind}/${x.metadata.namespace}/${x.metadata.name}`))).toEqual(
+          flat.map((x) => `${x.kind}/${x.metadata.namespace}/${x.metadata.name}`),
+        );
+      }),
+      { seed: 7 },
+    );
   });
 });

@@ -30,18 +30,51 @@ export function stageOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>, namespaced
 // Inside a stage, kinds that others commonly refer to go first (Helm's install order, trimmed):
 // a log of a partial failure then shows the dependencies already applied.
 const KIND_ORDER = [
-  'PriorityClass', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget', 'ServiceAccount',
-  'Secret', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim',
-  'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'DaemonSet', 'Pod',
-  'ReplicaSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress', 'APIService',
+  'PriorityClass',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicaSet',
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
 ];
 const kindRank = new Map(KIND_ORDER.map((k, i) => [k, i]));
 
 export function compareInStage(a: KubeObject, b: KubeObject): number {
-  const ra = splitApiVersion(a.apiVersion).group === '' || isBuiltinGroup(a.apiVersion) ? kindRank.get(a.kind) ?? KIND_ORDER.length : KIND_ORDER.length;
-  const rb = splitApiVersion(b.apiVersion).group === '' || isBuiltinGroup(b.apiVersion) ? kindRank.get(b.kind) ?? KIND_ORDER.length : KIND_ORDER.length;
+  const ra =
+    splitApiVersion(a.apiVersion).group === '' || isBuiltinGroup(a.apiVersion)
+      ? (kindRank.get(a.kind) ?? KIND_ORDER.length)
+      : KIND_ORDER.length;
+  const rb =
+    splitApiVersion(b.apiVersion).group === '' || isBuiltinGroup(b.apiVersion)
+      ? (kindRank.get(b.kind) ?? KIND_ORDER.length)
+      : KIND_ORDER.length;
   if (ra !== rb) return ra - rb;
-  return cmp(a.kind, b.kind) || cmp(a.apiVersion, b.apiVersion) || cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? '');
+  return (
+    cmp(a.kind, b.kind) ||
+    cmp(a.apiVersion, b.apiVersion) ||
+    cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    cmp(a.metadata.name ?? '', b.metadata.name ?? '')
+  );
 }
 
 function isBuiltinGroup(apiVersion: string): boolean {

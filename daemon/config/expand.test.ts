@@ -153,10 +153,16 @@ describe('parseConfig with ${NAME} expansion', () => {
 
   it('nested defaults expand in a config; an unset inner variable names itself, the field and the line', () => {
     const nested = config.replace('url: ${GIT_URL}', 'url: ${GIT_URL:-http://${GIT_HOST}/fleet.git}');
-    expect(parseConfig(nested, 'demo.yaml', { env: { ...env, GIT_URL: '', GIT_HOST: 'git.local:3000' } }).spec.sources[0]?.url).toBe('http://git.local:3000/fleet.git');
+    expect(parseConfig(nested, 'demo.yaml', { env: { ...env, GIT_URL: '', GIT_HOST: 'git.local:3000' } }).spec.sources[0]?.url).toBe(
+      'http://git.local:3000/fleet.git',
+    );
     expect(parseConfig(nested, 'demo.yaml', { env }).spec.sources[0]?.url).toBe(env.GIT_URL);
     expect(issuesOf(nested, { KUBECONFIG_FILE: '/kc' })).toEqual([
-      { path: 'spec.sources[0].url', line: 7, message: 'environment variable GIT_HOST is not set (use ${GIT_HOST:-default} for a default)' },
+      {
+        path: 'spec.sources[0].url',
+        line: 7,
+        message: 'environment variable GIT_HOST is not set (use ${GIT_HOST:-default} for a default)',
+      },
     ]);
   });
 
@@ -204,7 +210,11 @@ describe('examples/daemon-config.yaml (npm run demo, docker-compose)', () => {
     const c = parseConfig(text, file, { env });
     expect(c.spec.listen).toBe('127.0.0.1:9797');
     expect(c.spec.sources[0]).toMatchObject({ url: env.GITOPS_SEAL_GIT_URL, ref: { branch: 'main' }, intervalMs: 30_000 });
-    expect(c.spec.syncs[0]).toMatchObject({ name: 'demo-fleet', kubeconfig: { file: '/kube/kubeconfig.yaml' }, decryption: { age: { identitiesFrom: [{ file: '/keys/age.key' }] } } });
+    expect(c.spec.syncs[0]).toMatchObject({
+      name: 'demo-fleet',
+      kubeconfig: { file: '/kube/kubeconfig.yaml' },
+      decryption: { age: { identitiesFrom: [{ file: '/keys/age.key' }] } },
+    });
     expect(c.spec.images[0]).toMatchObject({ name: 'podinfo', image: 'registry:5000/demo/podinfo', insecure: true, intervalMs: 2000 });
     const missing = issuesOf(text, {}).map((i) => /environment variable (\w+) is not set/.exec(i.message)?.[1]);
     expect(missing).toEqual(required);

@@ -94,7 +94,8 @@ function evaluate(parts: readonly Part[], env: Env): string {
     const value = env[p.name];
     if (p.op === ':-' && (value === undefined || value === '')) out += evaluate(p.dflt, env);
     else if (p.op === '-' && value === undefined) out += evaluate(p.dflt, env);
-    else if (value === undefined) throw new ExpansionError(`environment variable ${p.name} is not set (use \${${p.name}:-default} for a default)`);
+    else if (value === undefined)
+      throw new ExpansionError(`environment variable ${p.name} is not set (use \${${p.name}:-default} for a default)`);
     else out += value;
   }
   return out;

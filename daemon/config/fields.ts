@@ -242,7 +242,9 @@ export class Obj {
     if (set.length === 1) return set[0];
     this.issues.add(
       this.path,
-      set.length === 0 ? `must set exactly one of ${names.join(', ')}` : `sets ${set.join(' and ')}; exactly one of ${names.join(', ')} is allowed`,
+      set.length === 0
+        ? `must set exactly one of ${names.join(', ')}`
+        : `sets ${set.join(' and ')}; exactly one of ${names.join(', ')} is allowed`,
     );
     return undefined;
   }

@@ -26,7 +26,15 @@ imageUpdates:
     author: {name: bot, email: bot@example.com}
 `);
     expect(issues).toEqual([]);
-    expect(out).toEqual([{ name: 'apps', source: 'platform', path: '', author: { name: 'bot', email: 'bot@example.com' }, messageTemplate: 'Update from image update automation' }]);
+    expect(out).toEqual([
+      {
+        name: 'apps',
+        source: 'platform',
+        path: '',
+        author: { name: 'bot', email: 'bot@example.com' },
+        messageTemplate: 'Update from image update automation',
+      },
+    ]);
   });
 
   it('reads every field; relative key files resolve against the config directory', () => {

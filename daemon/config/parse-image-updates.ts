@@ -22,8 +22,10 @@ const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
 /** `git check-ref-format --branch` rules, enough to refuse what a push would refuse. */
 export function branchProblem(b: string): string | undefined {
   if (/[\s~^:?*[\\\x00-\x1f\x7f]/.test(b)) return 'must not contain spaces or any of ~^:?*[\\';
-  if (b.startsWith('-') || b.startsWith('/') || b.endsWith('/') || b.endsWith('.') || b.endsWith('.lock')) return 'is not a valid branch name';
-  if (b.includes('..') || b.includes('//') || b.includes('@{') || b === '@' || b.split('/').some((s) => s.startsWith('.'))) return 'is not a valid branch name';
+  if (b.startsWith('-') || b.startsWith('/') || b.endsWith('/') || b.endsWith('.') || b.endsWith('.lock'))
+    return 'is not a valid branch name';
+  if (b.includes('..') || b.includes('//') || b.includes('@{') || b === '@' || b.split('/').some((s) => s.startsWith('.')))
+    return 'is not a valid branch name';
   if (b.startsWith('refs/')) return 'must be a branch name, without refs/heads/';
   return undefined;
 }
@@ -69,13 +71,18 @@ function readOne(ctx: ReadCtx, path: string, value: unknown, sources: ReadonlyMa
     } else {
       const s = sources.get(source);
       // A source pinned to a tag, semver range or commit has no branch to push to.
-      if (s && !('branch' in s.ref) && branch === undefined) o.issues.add(o.at('branch'), `is required: source "${source}" does not follow a branch`);
+      if (s && !('branch' in s.ref) && branch === undefined)
+        o.issues.add(o.at('branch'), `is required: source "${source}" does not follow a branch`);
     }
   }
   const author = readAuthor(o);
   const messageTemplate = o.str('messageTemplate') ?? DEFAULT_MESSAGE_TEMPLATE;
   const unknown = unknownPlaceholders(messageTemplate);
-  if (unknown.length > 0) o.issues.add(o.at('messageTemplate'), `unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(', ')}; known: ${PLACEHOLDERS.join(', ')}`);
+  if (unknown.length > 0)
+    o.issues.add(
+      o.at('messageTemplate'),
+      `unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(', ')}; known: ${PLACEHOLDERS.join(', ')}`,
+    );
   const k = o.obj('signingKey', 'SigningKey');
   const keyFile = k?.str('file', { required: true });
   const signingKey: ImageUpdateSpec['signingKey'] = keyFile === undefined ? undefined : { file: filePath(ctx, keyFile) };

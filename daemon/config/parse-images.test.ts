@@ -36,7 +36,11 @@ describe('parseImages', () => {
       filterTags: { pattern: '^v(?P<v>.*)$', extract: '$v' },
       digestPinning: true,
     });
-    expect(specs[1]).toMatchObject({ ref: { apiHost: 'registry-1.docker.io', repository: 'library/nginx' }, policy: { numerical: { order: 'asc' } }, intervalMs: 300_000 });
+    expect(specs[1]).toMatchObject({
+      ref: { apiHost: 'registry-1.docker.io', repository: 'library/nginx' },
+      policy: { numerical: { order: 'asc' } },
+      intervalMs: 300_000,
+    });
   });
 
   it('reports every problem with its path', () => {
@@ -116,12 +120,18 @@ describe('parseImages', () => {
       { name: 'x', matchAnyNamespace: 'yes', image: 'ghcr.io/x', policy },
     ]);
     expect(issues.map((i) => [i.path, i.message])).toEqual([
-      ['spec.images[0].namespace[1]', '"Team_B" is not a namespace name: must be a DNS label: lowercase letters, digits and "-", at most 63 characters'],
+      [
+        'spec.images[0].namespace[1]',
+        '"Team_B" is not a namespace name: must be a DNS label: lowercase letters, digits and "-", at most 63 characters',
+      ],
       ['spec.images[0].namespace[2]', 'must be a namespace name (a string), not a number'],
       ['spec.images[0].namespace[3]', '"team-a" is listed twice'],
       ['spec.images[1].name', 'duplicate name "web" in namespace "team-a" (also spec.images[0])'],
       ['spec.images[2].namespace', 'must name at least one namespace (omit it for none)'],
-      ['spec.images[3].matchAnyNamespace', 'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both'],
+      [
+        'spec.images[3].matchAnyNamespace',
+        'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both',
+      ],
       ['spec.images[5].name', 'duplicate name "any" with matchAnyNamespace (also spec.images[4])'],
       ['spec.images[6].matchAnyNamespace', 'must be true or false, not a string'],
     ]);

@@ -103,7 +103,10 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
   const namespaces = readNamespaces(o);
   const matchAnyNamespace = o.bool('matchAnyNamespace', false);
   if (matchAnyNamespace && namespaces.length > 0) {
-    o.issues.add(o.at('matchAnyNamespace'), 'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both');
+    o.issues.add(
+      o.at('matchAnyNamespace'),
+      'set either namespace (the namespaces its markers may name) or matchAnyNamespace: true, not both',
+    );
   }
   const image = o.str('image', { required: true });
   let ref: ImageSpec['ref'] | undefined;
@@ -132,7 +135,8 @@ export function readImage(ctx: ReadCtx, path: string, value: unknown): ImageSpec
   if (f) {
     const pattern = f.str('pattern', { required: true });
     const extractRaw = f.raw('extract');
-    if (extractRaw !== undefined && extractRaw !== null && typeof extractRaw !== 'string') f.issues.add(f.at('extract'), `must be a string, not ${typeName(extractRaw)}`);
+    if (extractRaw !== undefined && extractRaw !== null && typeof extractRaw !== 'string')
+      f.issues.add(f.at('extract'), `must be a string, not ${typeName(extractRaw)}`);
     const extract = typeof extractRaw === 'string' ? extractRaw : undefined;
     if (pattern !== undefined) {
       try {

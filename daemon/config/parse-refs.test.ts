@@ -33,20 +33,31 @@ function issuesOf(text: string): string[] {
 describe('secret references', () => {
   it('reads a Kubernetes Secret for every reference under decryption', () => {
     const c = parseConfig(
-      config('', `        age: {identitiesFrom: [${secret}]}\n        vault: {address: https://vault.example, auth: {approle: {roleIdFrom: ${secret}, secretIdFrom: {env: SID}}}}`),
+      config(
+        '',
+        `        age: {identitiesFrom: [${secret}]}\n        vault: {address: https://vault.example, auth: {approle: {roleIdFrom: ${secret}, secretIdFrom: {env: SID}}}}`,
+      ),
       'cfg.yaml',
     );
     const ref = { secret: { namespace: 'gitops-seal', name: 'keys', key: 'token' } };
     expect(c.spec.syncs[0]?.decryption).toEqual({
       age: { identitiesFrom: [ref] },
-      vault: { address: 'https://vault.example', transitMount: 'transit', auth: { approle: { mount: 'approle', roleIdFrom: ref, secretIdFrom: { env: 'SID' } } } },
+      vault: {
+        address: 'https://vault.example',
+        transitMount: 'transit',
+        auth: { approle: { mount: 'approle', roleIdFrom: ref, secretIdFrom: { env: 'SID' } } },
+      },
     });
     const t = parseConfig(config('', `        vault: {address: https://vault.example, auth: {token: {from: ${secret}}}}`), 'cfg.yaml');
     expect(t.spec.syncs[0]?.decryption?.vault?.auth).toEqual({ token: { from: ref } });
   });
 
   it('checks the Secret form the same way wherever it is allowed', () => {
-    expect(issuesOf(config('', '        vault: {address: https://vault.example, auth: {token: {from: {secret: {namespace: Bad_NS, name: k}}}}}'))).toEqual([
+    expect(
+      issuesOf(
+        config('', '        vault: {address: https://vault.example, auth: {token: {from: {secret: {namespace: Bad_NS, name: k}}}}}'),
+      ),
+    ).toEqual([
       'spec.syncs[0].decryption.vault.auth.token.from.secret.namespace: must be a DNS label: lowercase letters, digits and "-", at most 63 characters',
       'spec.syncs[0].decryption.vault.auth.token.from.secret.key: is required',
     ]);

@@ -30,7 +30,13 @@ describe('parseConfig', () => {
   it('applies documented defaults', () => {
     const c = parseConfig(minimal, 'cfg.yaml');
     expect(c.spec.listen).toBe('127.0.0.1:9797');
-    expect(c.spec.sources[0]).toEqual({ name: 'repo', url: 'http://git.local/repo.git', ref: { branch: 'main' }, intervalMs: 60_000, jitterPercent: 10 });
+    expect(c.spec.sources[0]).toEqual({
+      name: 'repo',
+      url: 'http://git.local/repo.git',
+      ref: { branch: 'main' },
+      intervalMs: 60_000,
+      jitterPercent: 10,
+    });
     expect(c.spec.syncs[0]).toEqual({
       name: 'apps',
       source: 'repo',
@@ -149,8 +155,12 @@ describe('parseConfig', () => {
     expect(issuesOf(`${head}spec:\n  listen: a\n  listen: b\n`)).toEqual([
       { path: '', line: 5, column: 3, message: 'YAML syntax error: duplicate key "listen": each key may appear once in a mapping' },
     ]);
-    expect(issuesOf(`${head}spec: [\n`)).toEqual([{ path: '', line: 4, column: 1, message: 'YAML syntax error: wrong indentation, or an unclosed [ ] or { }' }]);
-    expect(issuesOf(`${head}spec:\n\tlisten: x\n`)).toEqual([{ path: '', line: 4, column: 1, message: 'YAML syntax error: tabs are not allowed for indentation; use spaces' }]);
+    expect(issuesOf(`${head}spec: [\n`)).toEqual([
+      { path: '', line: 4, column: 1, message: 'YAML syntax error: wrong indentation, or an unclosed [ ] or { }' },
+    ]);
+    expect(issuesOf(`${head}spec:\n\tlisten: x\n`)).toEqual([
+      { path: '', line: 4, column: 1, message: 'YAML syntax error: tabs are not allowed for indentation; use spaces' },
+    ]);
     // Several errors from one mistake: only the first is reported, in words, not the library's token names.
     const cascade = `${head}spec:\n  - a\n  b: c\n`;
     expect(issuesOf(cascade)).toHaveLength(1);
@@ -160,14 +170,20 @@ describe('parseConfig', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toBe('cfg.yaml: line 4, column 11: YAML syntax error: a mapping where a single value was expected: a value followed by "key: value" on the same line, or a more indented line under a value');
+    expect(message).toBe(
+      'cfg.yaml: line 4, column 11: YAML syntax error: a mapping where a single value was expected: a value followed by "key: value" on the same line, or a more indented line under a value',
+    );
     expect(message).not.toMatch(/document|token|compact|s3cr3t/);
   });
 
   it('refuses a null path (an empty "path:") instead of applying the whole repository', () => {
     for (const empty of ['path:', 'path: ~', 'path: null']) {
       expect(issuesOf(minimal.replace('source: repo\n', `source: repo\n      ${empty}\n`))).toEqual([
-        { path: 'spec.syncs[0].path', line: 11, message: 'is empty (null): write path: "." for the repository root, or the directory to apply' },
+        {
+          path: 'spec.syncs[0].path',
+          line: 11,
+          message: 'is empty (null): write path: "." for the repository root, or the directory to apply',
+        },
       ]);
     }
     for (const root of ['path: "."', 'path: ""', 'path: /', 'path: ./']) {
@@ -178,7 +194,12 @@ describe('parseConfig', () => {
 
   it('an empty or comment-only file says so', () => {
     for (const text of ['', '# nothing yet\n', '---\n']) {
-      expect(issuesOf(text)).toEqual([{ path: '', message: 'is empty (or only comments): a DaemonConfig needs apiVersion: gitops-seal.io/v1alpha1, kind: DaemonConfig and spec' }]);
+      expect(issuesOf(text)).toEqual([
+        {
+          path: '',
+          message: 'is empty (or only comments): a DaemonConfig needs apiVersion: gitops-seal.io/v1alpha1, kind: DaemonConfig and spec',
+        },
+      ]);
     }
   });
 

@@ -98,7 +98,9 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
     throw new ConfigError(sourceName, [{ path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
   }
   if (tree === null || tree === undefined) {
-    throw new ConfigError(sourceName, [{ path: '', message: `is empty (or only comments): a DaemonConfig needs apiVersion: ${API_VERSION}, kind: ${KIND} and spec` }]);
+    throw new ConfigError(sourceName, [
+      { path: '', message: `is empty (or only comments): a DaemonConfig needs apiVersion: ${API_VERSION}, kind: ${KIND} and spec` },
+    ]);
   }
   const root = Obj.read(issues, '', tree, 'DaemonConfig');
   let config: DaemonConfig | undefined;

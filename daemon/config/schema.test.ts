@@ -15,7 +15,7 @@ describe('daemonconfig.schema.json', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
   });
 
-  it('declares exactly the validator\'s objects and fields', () => {
+  it("declares exactly the validator's objects and fields", () => {
     const all: Record<string, readonly string[]> = FIELDS;
     expect(Object.keys(defs).sort()).toEqual(Object.keys(all).sort());
     for (const [name, fields] of Object.entries(all)) {
@@ -29,7 +29,9 @@ describe('daemonconfig.schema.json', () => {
   });
 
   // Each case must be rejected by both the schema and the validator.
-  const base = parse(example) as { spec: { sources: Record<string, unknown>[]; syncs: Record<string, unknown>[]; images: Record<string, unknown>[] } };
+  const base = parse(example) as {
+    spec: { sources: Record<string, unknown>[]; syncs: Record<string, unknown>[]; images: Record<string, unknown>[] };
+  };
   const mutate = (f: (c: typeof base) => void): unknown => {
     const c = structuredClone(base);
     f(c);
@@ -39,22 +41,36 @@ describe('daemonconfig.schema.json', () => {
     ['unknown top-level field', () => mutate((c) => Object.assign(c, { specs: {} }))],
     ['two refs', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { ref: { branch: 'main', tag: 'v1' } }))],
     ['inline password', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { password: 'x' } }))],
-    ['Secret form where no cluster reads it', () =>
-      mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { credentials: { passwordFrom: { secret: { namespace: 'a', name: 'b', key: 'c' } } } }))],
-    ['env and file in one ref', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { webhook: { secretFrom: { env: 'A', file: '/b' } } }))],
+    [
+      'Secret form where no cluster reads it',
+      () =>
+        mutate((c) =>
+          Object.assign(c.spec.sources[0] ?? {}, { credentials: { passwordFrom: { secret: { namespace: 'a', name: 'b', key: 'c' } } } }),
+        ),
+    ],
+    [
+      'env and file in one ref',
+      () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { webhook: { secretFrom: { env: 'A', file: '/b' } } })),
+    ],
     ['ssh url', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { url: 'ssh://git@example.com/x.git' }))],
     ['bad duration', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { interval: '5 minutes' }))],
     ['prune ratio above 1', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { maxPruneRatio: 2 }))],
     ['empty decryption', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { decryption: {} }))],
     ['image namespace not a DNS label', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { namespace: 'Team_A' }))],
     ['empty image namespace list', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { namespace: [] }))],
-    ['two image policies', () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { policy: { semver: { range: '1.x' }, numerical: {} } }))],
-    ['two vault auths', () =>
-      mutate((c) =>
-        Object.assign(c.spec.syncs[1] ?? {}, {
-          decryption: { vault: { address: 'http://v', auth: { token: { from: { env: 'T' } }, kubernetes: { role: 'r' } } } },
-        }),
-      )],
+    [
+      'two image policies',
+      () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { policy: { semver: { range: '1.x' }, numerical: {} } })),
+    ],
+    [
+      'two vault auths',
+      () =>
+        mutate((c) =>
+          Object.assign(c.spec.syncs[1] ?? {}, {
+            decryption: { vault: { address: 'http://v', auth: { token: { from: { env: 'T' } }, kubernetes: { role: 'r' } } } },
+          }),
+        ),
+    ],
   ])('%s', (_name, make) => {
     const cfg = make();
     expect(validate(schema, cfg).length).toBeGreaterThan(0);

@@ -9,7 +9,8 @@ import type { ConfigIssue } from './errors.js';
 
 const CAUSES: Record<string, string> = {
   BAD_INDENT: 'wrong indentation, or an unclosed [ ] or { }',
-  BLOCK_AS_IMPLICIT_KEY: 'a mapping where a single value was expected: a value followed by "key: value" on the same line, or a more indented line under a value',
+  BLOCK_AS_IMPLICIT_KEY:
+    'a mapping where a single value was expected: a value followed by "key: value" on the same line, or a more indented line under a value',
   MULTILINE_IMPLICIT_KEY: 'a key spread over two lines: check the indentation of this line and the one above',
   TAB_AS_INDENT: 'tabs are not allowed for indentation; use spaces',
   DUPLICATE_KEY: 'duplicate key: each key may appear once in a mapping',

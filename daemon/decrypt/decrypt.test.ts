@@ -13,7 +13,11 @@ stringData:
 `;
 
 async function encrypted(recipient: string): Promise<string> {
-  return encryptText(secret, { format: 'yaml', source: 'app/secret.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+  return encryptText(
+    secret,
+    { format: 'yaml', source: 'app/secret.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+    {},
+  );
 }
 
 describe('decryptFiles', () => {
@@ -50,7 +54,9 @@ describe('decryptFiles', () => {
     expect(msg).toContain('a/wrong-key.yaml: decryption failed');
     expect(msg).toContain('b/tampered.yaml: decryption failed');
     expect(msg).not.toContain(CANARY);
-    const withKey = await decryptFiles([{ path: 'b/tampered.yaml', text: tampered }], { ageIdentities: [id.identity] }).catch((e: unknown) => e);
+    const withKey = await decryptFiles([{ path: 'b/tampered.yaml', text: tampered }], { ageIdentities: [id.identity] }).catch(
+      (e: unknown) => e,
+    );
     expect((withKey as Error).message).toMatch(/b\/tampered\.yaml: decryption failed: .*tampered or corrupted/);
     // Each failure carries a fixed reason word (what the metrics count by).
     expect((err as AggregateDecryptError).errors.map((e) => [e.file, e.reason])).toEqual([

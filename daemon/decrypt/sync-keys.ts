@@ -32,8 +32,20 @@ export class SyncKeys {
       const auth = vault.auth;
       let login: VaultLogin;
       if ('token' in auth) login = { kind: 'token', token: () => resolveSecretRef(auth.token.from, this.env, this.kube) };
-      else if ('kubernetes' in auth) login = { kind: 'kubernetes', role: auth.kubernetes.role, mount: auth.kubernetes.mount, jwt: fileReader(auth.kubernetes.tokenFile) };
-      else login = { kind: 'approle', mount: auth.approle.mount, roleId: () => resolveSecretRef(auth.approle.roleIdFrom, this.env, this.kube), secretId: () => resolveSecretRef(auth.approle.secretIdFrom, this.env, this.kube) };
+      else if ('kubernetes' in auth)
+        login = {
+          kind: 'kubernetes',
+          role: auth.kubernetes.role,
+          mount: auth.kubernetes.mount,
+          jwt: fileReader(auth.kubernetes.tokenFile),
+        };
+      else
+        login = {
+          kind: 'approle',
+          mount: auth.approle.mount,
+          roleId: () => resolveSecretRef(auth.approle.roleIdFrom, this.env, this.kube),
+          secretId: () => resolveSecretRef(auth.approle.secretIdFrom, this.env, this.kube),
+        };
       this.token = vaultTokenProvider(vault.address, login);
     }
   }

@@ -4,14 +4,17 @@
 import { readFile } from 'node:fs/promises';
 import { describeVaultError, loadNodeVault } from '../../keys/index.js';
 
-
 export type VaultLogin =
   | { kind: 'token'; token: () => Promise<string> }
   | { kind: 'kubernetes'; role: string; mount: string; jwt: () => Promise<string> }
   | { kind: 'approle'; mount: string; roleId: () => Promise<string>; secretId: () => Promise<string> };
 
 export class VaultLoginError extends Error {
-  constructor(readonly address: string, readonly method: string, cause: string) {
+  constructor(
+    readonly address: string,
+    readonly method: string,
+    cause: string,
+  ) {
     super(`vault ${address}: ${method} login failed: ${cause}`);
     this.name = 'VaultLoginError';
   }
@@ -20,7 +23,6 @@ export class VaultLoginError extends Error {
 interface LoginResult {
   auth?: { client_token?: string; lease_duration?: number };
 }
-
 
 /** Returns a token provider: `() => Promise<token>`, logging in lazily and re-logging before expiry. */
 export function vaultTokenProvider(address: string, login: VaultLogin, now: () => number = Date.now): () => Promise<string> {
@@ -34,7 +36,11 @@ export function vaultTokenProvider(address: string, login: VaultLogin, now: () =
       res =
         login.kind === 'kubernetes'
           ? ((await client.kubernetesLogin({ role: login.role, jwt: await login.jwt(), mount_point: login.mount })) as LoginResult)
-          : ((await client.approleLogin({ role_id: await login.roleId(), secret_id: await login.secretId(), mount_point: login.mount })) as LoginResult);
+          : ((await client.approleLogin({
+              role_id: await login.roleId(),
+              secret_id: await login.secretId(),
+              mount_point: login.mount,
+            })) as LoginResult);
     } catch (err) {
       throw new VaultLoginError(address, login.kind, describeVaultError(err).detail);
     }

@@ -10,7 +10,15 @@ const stored: KubeObject = {
   metadata: {
     name: 'db',
     namespace: 'a',
-    managedFields: [{ manager: 'gitops-seal', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:stringData': { '.': {}, 'f:password': {} }, 'f:data': { 'f:blob': {} } } }],
+    managedFields: [
+      {
+        manager: 'gitops-seal',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:stringData': { '.': {}, 'f:password': {} }, 'f:data': { 'f:blob': {} } },
+      },
+    ],
   },
   data: { password: 'c2VjcmV0', blob: 'YmxvYg==', other: 'b3RoZXI=' },
 } as KubeObject;
@@ -23,7 +31,10 @@ describe('drift of Secrets written with stringData', () => {
 
   it('a changed data value that came from stringData is drift; one we do not own is not', () => {
     const base = { fields: ownedFields(stored, 'gitops-seal') ?? {}, stored };
-    const edited = { ...stored, data: { ...(stored as unknown as { data: Record<string, string> }).data, password: 'aGFja2Vk' } } as KubeObject;
+    const edited = {
+      ...stored,
+      data: { ...(stored as unknown as { data: Record<string, string> }).data, password: 'aGFja2Vk' },
+    } as KubeObject;
     expect(driftedPaths(base, edited)).toEqual(['data.password']);
     const theirs = { ...stored, data: { ...(stored as unknown as { data: Record<string, string> }).data, other: 'eA==' } } as KubeObject;
     expect(driftedPaths(base, theirs)).toEqual([]);

@@ -112,9 +112,12 @@ export class DriftDetector {
     while (!signal.aborted && !this.stopped) {
       try {
         // Start from "now": the baseline was taken by track(); events after it are what matters.
-        const list = await this.manager.client.request<{ metadata: { resourceVersion?: string } }>(resourcePath(c.mapping, c.namespace || undefined), {
-          query: { limit: 1, labelSelector: `${SYNC_LABEL}=${this.sync}` },
-        });
+        const list = await this.manager.client.request<{ metadata: { resourceVersion?: string } }>(
+          resourcePath(c.mapping, c.namespace || undefined),
+          {
+            query: { limit: 1, labelSelector: `${SYNC_LABEL}=${this.sync}` },
+          },
+        );
         for await (const ev of watch(this.manager.client, resourcePath(c.mapping, c.namespace || undefined), {
           resourceVersion: list.metadata.resourceVersion,
           labelSelector: `${SYNC_LABEL}=${this.sync}`,
@@ -128,7 +131,11 @@ export class DriftDetector {
         }
       } catch (err) {
         if (signal.aborted || this.stopped) return;
-        if (!(err instanceof WatchExpiredError)) this.log.warn({ sync: this.sync, collection: collectionKey(c), err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
+        if (!(err instanceof WatchExpiredError))
+          this.log.warn(
+            { sync: this.sync, collection: collectionKey(c), err: err instanceof Error ? err.message : String(err) },
+            'watch failed; restarting',
+          );
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 30_000);
         // Events may have been missed while the watch was down.
@@ -144,7 +151,9 @@ export class DriftDetector {
       this.timer = undefined;
       const keys = [...this.pending];
       this.pending.clear();
-      void this.check(keys).catch((err: unknown) => this.log.error({ sync: this.sync, err: err instanceof Error ? err.message : String(err) }, 'drift check failed'));
+      void this.check(keys).catch((err: unknown) =>
+        this.log.error({ sync: this.sync, err: err instanceof Error ? err.message : String(err) }, 'drift check failed'),
+      );
     }, this.opts.debounceMs ?? 100);
   }
 
@@ -158,7 +167,9 @@ export class DriftDetector {
         for (const k of keys ?? []) this.deferred.add(k);
         return 0;
       }
-      const targets = (keys ?? [...this.tracked.keys()]).map((k) => [k, this.tracked.get(k)] as const).filter((e): e is readonly [string, Tracked] => e[1] !== undefined);
+      const targets = (keys ?? [...this.tracked.keys()])
+        .map((k) => [k, this.tracked.get(k)] as const)
+        .filter((e): e is readonly [string, Tracked] => e[1] !== undefined);
       if (targets.length === 0) return 0;
       const live = keys ? await this.getEach(targets) : await this.listAll(this.collections);
       const drifted: [string, Tracked, string[]][] = [];
@@ -168,8 +179,12 @@ export class DriftDetector {
         if (paths.length > 0) drifted.push([k, t, paths]);
       }
       if (drifted.length === 0) return 0;
-      for (const [k, , paths] of drifted) this.log.info({ sync: this.sync, object: k, fields: paths.slice(0, 20) }, 'drift detected; re-applying');
-      await this.manager.apply(drifted.map(([, t]) => t.desired), { force: true });
+      for (const [k, , paths] of drifted)
+        this.log.info({ sync: this.sync, object: k, fields: paths.slice(0, 20) }, 'drift detected; re-applying');
+      await this.manager.apply(
+        drifted.map(([, t]) => t.desired),
+        { force: true },
+      );
       const after = await this.getEach(drifted.map(([k, t]) => [k, t] as const));
       for (const [k, t] of drifted) t.base = this.baselineOf(after.get(k)) ?? t.base;
       this.corrections += drifted.length;

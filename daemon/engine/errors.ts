@@ -20,7 +20,11 @@ export class RevisionError extends Error {
 
 /** The message lines of an error (aggregate errors keep one line per problem). */
 export function problemsOf(err: unknown): string[] {
-  if (err instanceof Error) return err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (err instanceof Error)
+    return err.message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
   return [String(err)];
 }
 

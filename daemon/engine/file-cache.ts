@@ -14,7 +14,11 @@ export interface FileCacheEntry {
 export type FileCache = Map<string, FileCacheEntry>;
 
 /** The entries of `cache` still valid for these files: same path, same blob id. */
-export function reusable(cache: FileCache | undefined, paths: readonly string[], ids: ReadonlyMap<string, string>): Map<string, FileCacheEntry> {
+export function reusable(
+  cache: FileCache | undefined,
+  paths: readonly string[],
+  ids: ReadonlyMap<string, string>,
+): Map<string, FileCacheEntry> {
   const out = new Map<string, FileCacheEntry>();
   for (const p of paths) {
     const hit = cache?.get(p);
@@ -32,7 +36,15 @@ export function entriesOf(
 ): Map<string, FileCacheEntry> {
   const decryptedSet = new Set(decrypted);
   const fresh = new Map<string, FileCacheEntry>(
-    files.map((f) => [f.path, { oid: ids.get(f.path) ?? '', objects: [], decrypted: decryptedSet.has(f.path), warnings: parsed.warnings.filter((w) => w.startsWith(`${f.path}: `)) }]),
+    files.map((f) => [
+      f.path,
+      {
+        oid: ids.get(f.path) ?? '',
+        objects: [],
+        decrypted: decryptedSet.has(f.path),
+        warnings: parsed.warnings.filter((w) => w.startsWith(`${f.path}: `)),
+      },
+    ]),
   );
   for (const o of parsed.objects) fresh.get(o.file)?.objects.push(o.object as unknown as KubeObject);
   return fresh;

@@ -8,7 +8,16 @@ import { loadRevision } from './load.js';
 import type { SyncSettings } from './settings.js';
 
 const CANARY = 'canary-load-9d41be07';
-const settings: SyncSettings = { name: 'apps', path: 'deploy', prune: true, force: true, wait: false, timeoutMs: 1000, maxPruneRatio: 0.5, allowEmpty: false };
+const settings: SyncSettings = {
+  name: 'apps',
+  path: 'deploy',
+  prune: true,
+  force: true,
+  wait: false,
+  timeoutMs: 1000,
+  maxPruneRatio: 0.5,
+  allowEmpty: false,
+};
 const mapper = kindScopes(CORE_KINDS);
 const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n';
 const cm = (v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {mode: ${v}}\n`;
@@ -20,14 +29,21 @@ async function fixture() {
     { format: 'yaml', source: 'deploy/secret.yaml', keys: { age: [id.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
     {},
   );
-  return { keys: { ageIdentities: [id.identity] }, files: { 'deploy/ns.yaml': ns, 'deploy/cfg.yaml': cm('blue'), 'deploy/secret.yaml': secret, 'deploy/README.md': '#' } };
+  return {
+    keys: { ageIdentities: [id.identity] },
+    files: { 'deploy/ns.yaml': ns, 'deploy/cfg.yaml': cm('blue'), 'deploy/secret.yaml': secret, 'deploy/README.md': '#' },
+  };
 }
 
 describe('loadRevision', () => {
   it('runs select → decrypt → read → parse → scope: objects in file order, decrypted, namespace rules applied, each with its file', async () => {
     const { keys, files } = await fixture();
     const out = await loadRevision({ settings: { ...settings, targetNamespace: 'app' }, revision: memoryRevision(files), keys, mapper });
-    expect(out.objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual(['ConfigMap/app/cfg', 'Namespace//app', 'Secret/app/db']);
+    expect(out.objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/app/cfg',
+      'Namespace//app',
+      'Secret/app/db',
+    ]);
     expect((out.objects[2] as { stringData?: Record<string, string> }).stringData?.password).toBe(CANARY);
     expect(out.decryptedFiles).toEqual(['deploy/secret.yaml']);
     expect([...out.fileOf]).toEqual([
@@ -55,14 +71,18 @@ describe('loadRevision', () => {
     const broken = memoryRevision({ ...files, 'deploy/cfg.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n' });
     const err = await loadRevision({ settings, revision: broken, keys, mapper, fileCache }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RevisionError);
-    expect((err as RevisionError).message).toBe('sync "apps" revision 0123456789ab refused at manifests: deploy/cfg.yaml:1 (document 0): ConfigMap: metadata.name is missing');
+    expect((err as RevisionError).message).toBe(
+      'sync "apps" revision 0123456789ab refused at manifests: deploy/cfg.yaml:1 (document 0): ConfigMap: metadata.name is missing',
+    );
     expect(fileCache).toEqual(before);
   });
 
   it('refuses a file it cannot decrypt at `decrypt`, naming the file, without plaintext', async () => {
     const { files } = await fixture();
     const other = await generateAgeIdentity();
-    const err = await loadRevision({ settings, revision: memoryRevision(files), keys: { ageIdentities: [other.identity] }, mapper }).catch((e: unknown) => e);
+    const err = await loadRevision({ settings, revision: memoryRevision(files), keys: { ageIdentities: [other.identity] }, mapper }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RevisionError);
     expect((err as RevisionError).stage).toBe('decrypt');
     expect((err as RevisionError).problems).toHaveLength(1);

@@ -3,7 +3,12 @@ import type { KubeObject } from '../kube/types.js';
 import type { DesiredState } from './load.js';
 import { needsValidation } from './reconcile.js';
 
-const cm = (name: string, v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'a' }, data: { v } });
+const cm = (name: string, v: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'a' },
+  data: { v },
+});
 const state = (objects: KubeObject[]): DesiredState => ({ revision: 'r', objects, decryptedFiles: [], warnings: [] });
 
 describe('needsValidation', () => {

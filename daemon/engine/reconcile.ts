@@ -56,8 +56,10 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   const old = await inventory.load(settings.name);
   // Lines of the stored inventory that are no entry: kept in every save, reported, never pruned.
   const unreadable = old?.unparseable?.length ? { unparseable: old.unparseable } : {};
-  const inventoryWarnings = (old?.unparseable ?? []).map((u) =>
-    `${inventory.describe(settings.name)}: cannot read inventory entry ${JSON.stringify(u.line)} (${u.problem}); it is kept and its object is never pruned: fix or remove the line by hand`);
+  const inventoryWarnings = (old?.unparseable ?? []).map(
+    (u) =>
+      `${inventory.describe(settings.name)}: cannot read inventory entry ${JSON.stringify(u.line)} (${u.problem}); it is kept and its object is never pruned: fix or remove the line by hand`,
+  );
   const plan = guardedPrune(old, desired, settings);
   if (plan.refused !== undefined) fail('prune-guard', [plan.refused]);
   const { next, toPrune: stale } = plan;
@@ -72,7 +74,13 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   const known = new Set([...(old?.entries ?? []), ...(old?.pending ?? [])]);
   const added = next.entries.filter((e) => !known.has(e));
   if (added.length > 0) {
-    await inventory.save({ sync: settings.name, revision: old?.revision ?? '', entries: old?.entries ?? [], pending: [...(old?.pending ?? []), ...added], ...unreadable });
+    await inventory.save({
+      sync: settings.name,
+      revision: old?.revision ?? '',
+      entries: old?.entries ?? [],
+      pending: [...(old?.pending ?? []), ...added],
+      ...unreadable,
+    });
   }
   let cs: ChangeSet;
   try {
@@ -81,7 +89,11 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
     if (err instanceof ApplyError) fail('apply', err.failures.map(where));
     throw err;
   }
-  await inventory.save({ ...next, entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])], ...unreadable });
+  await inventory.save({
+    ...next,
+    entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])],
+    ...unreadable,
+  });
   let pruned = 0;
   const toDelete = [...new Map([...stale, ...pendingStale].map((e) => [identity(e), e])).values()];
   if (toDelete.length > 0) {

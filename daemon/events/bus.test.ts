@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from './bus.js';
 import type { DaemonEvent, DaemonEventType } from './types.js';
 
-const fetched = (commit: string): DaemonEvent => ({ type: 'source.fetched', source: 'repo', commit, ref: 'refs/heads/main', fetches: 1, skippedFetches: 0, at: '2026-01-01T00:00:00.000Z' });
+const fetched = (commit: string): DaemonEvent => ({
+  type: 'source.fetched',
+  source: 'repo',
+  commit,
+  ref: 'refs/heads/main',
+  fetches: 1,
+  skippedFetches: 0,
+  at: '2026-01-01T00:00:00.000Z',
+});
 const leader = (l: boolean): DaemonEvent => ({ type: 'leader.changed', leader: l, at: '2026-01-01T00:00:00.000Z' });
 
 describe('EventBus', () => {
@@ -18,7 +26,7 @@ describe('EventBus', () => {
     expect(b).toEqual(['c1', 'leader.changed']);
   });
 
-  it('on() calls only the handler of the event\'s type, with the event typed', () => {
+  it("on() calls only the handler of the event's type, with the event typed", () => {
     const bus = new EventBus();
     const seen: string[] = [];
     bus.on({ 'leader.changed': (e) => seen.push(`leader=${e.leader}`), 'source.fetched': (e) => seen.push(e.commit) });

@@ -1,5 +1,17 @@
 // The daemon's event bus and its event types; Kubernetes Events as one of its subscribers.
 export { EventBus, now, type Handlers, type Subscriber } from './bus.js';
-export type { DaemonEvent, DaemonEventType, EventOf, SyncStarted, SyncApplied, SyncRefused, DriftCorrected, SourceFetched, SourceFailed, ImagePushed, LeaderChanged } from './types.js';
+export type {
+  DaemonEvent,
+  DaemonEventType,
+  EventOf,
+  SyncStarted,
+  SyncApplied,
+  SyncRefused,
+  DriftCorrected,
+  SourceFetched,
+  SourceFailed,
+  ImagePushed,
+  LeaderChanged,
+} from './types.js';
 export { EventRecorder, type EventType } from './recorder.js';
 export { recordSyncEvents, type EventSink } from './sync-events.js';

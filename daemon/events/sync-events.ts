@@ -21,7 +21,12 @@ export function recordSyncEvents(bus: EventBus, sinkOf: (sync: string) => EventS
       if (!sink || announced.has(key)) return;
       announced.add(key);
       const c = e.changes;
-      void sink.record(e.sync, 'Normal', 'ReconciliationSucceeded', `revision ${e.revision.slice(0, 12)} applied: ${e.objects} objects (${c.created} created, ${c.configured} configured, ${e.pruned} pruned)`);
+      void sink.record(
+        e.sync,
+        'Normal',
+        'ReconciliationSucceeded',
+        `revision ${e.revision.slice(0, 12)} applied: ${e.objects} objects (${c.created} created, ${c.configured} configured, ${e.pruned} pruned)`,
+      );
     },
     'sync.refused': (e) => {
       void sinkOf(e.sync)?.record(e.sync, 'Warning', 'ReconciliationFailed', `revision ${e.revision.slice(0, 12)}: ${e.message}`);

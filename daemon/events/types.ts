@@ -92,7 +92,8 @@ export interface LeaderChanged {
   at: string;
 }
 
-export type DaemonEvent = SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged;
+export type DaemonEvent =
+  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged;
 export type DaemonEventType = DaemonEvent['type'];
 /** The event of one type, e.g. EventOf<'sync.applied'>. */
 export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;

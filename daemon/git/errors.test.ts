@@ -4,12 +4,24 @@ import { classifyGitError, pushConflict, type GitOperation } from './errors.js';
 
 // Error shapes as isomorphic-git and Node raise them (code, data); the classification is the
 // one both the source and write-back use, so a row here holds for both.
-const http = (statusCode: number, statusMessage = ''): object => ({ code: 'HttpError', message: 'HTTP Error', data: { statusCode, statusMessage } });
-const reason = (err: unknown, operation: GitOperation, hadCredentials = true): string => classifyGitError(err, { operation, hadCredentials }).reason;
+const http = (statusCode: number, statusMessage = ''): object => ({
+  code: 'HttpError',
+  message: 'HTTP Error',
+  data: { statusCode, statusMessage },
+});
+const reason = (err: unknown, operation: GitOperation, hadCredentials = true): string =>
+  classifyGitError(err, { operation, hadCredentials }).reason;
 
 describe('one classification for every operation', () => {
   it('TLS failures are network whatever the operation', () => {
-    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO']) {
+    for (const code of [
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'CERT_HAS_EXPIRED',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'EPROTO',
+    ]) {
       const err = Object.assign(new Error('tls'), { code });
       expect((['list-refs', 'fetch', 'push'] as const).map((op) => reason(err, op))).toEqual(['network', 'network', 'network']);
     }
@@ -37,7 +49,9 @@ describe('one classification for every operation', () => {
 
   it('a push refused because the branch moved is a conflict, not an error', () => {
     expect(pushConflict({ code: 'PushRejectedError' })).toBe('not a fast-forward of the current tip');
-    expect(pushConflict({ code: 'GitPushError', data: { prettyDetails: ' ! [rejected] main (fetch first)\n' } })).toBe('! [rejected] main (fetch first)');
+    expect(pushConflict({ code: 'GitPushError', data: { prettyDetails: ' ! [rejected] main (fetch first)\n' } })).toBe(
+      '! [rejected] main (fetch first)',
+    );
     expect(pushConflict({ code: 'GitPushError', data: { prettyDetails: 'pre-receive hook declined' } })).toBeUndefined();
     expect(reason({ code: 'GitPushError', data: { prettyDetails: 'pre-receive hook declined' } }, 'push')).toBe('push-rejected');
   });

@@ -68,10 +68,16 @@ export function classifyGitError(err: unknown, ctx: ClassifyContext): GitError {
     const status = e.data?.statusCode ?? 0;
     const text = `HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim();
     if (status === 403 && ctx.operation === 'push') {
-      return make('push-rejected', `${text}: the server refused the push (protected branch or no write access); nothing was lost, retried on the next run`);
+      return make(
+        'push-rejected',
+        `${text}: the server refused the push (protected branch or no write access); nothing was lost, retried on the next run`,
+      );
     }
     if (status === 401 || status === 403) {
-      return make('auth', `${text}: ${ctx.hadCredentials ? 'credentials were rejected' : 'the server requires credentials and none are configured'}`);
+      return make(
+        'auth',
+        `${text}: ${ctx.hadCredentials ? 'credentials were rejected' : 'the server requires credentials and none are configured'}`,
+      );
     }
     if (status === 404) return make('not-found', `${text}: repository not found`);
     return make('protocol', text);
@@ -101,5 +107,7 @@ export function pushConflict(err: unknown): string | undefined {
   if (e.code === 'PushRejectedError') return 'not a fast-forward of the current tip';
   if (e.code !== 'GitPushError') return undefined;
   const details = (e.data?.prettyDetails ?? '').trim();
-  return /non-fast-forward|fetch first|failed to lock|stale info|cannot lock ref|failed to update ref|but expected/i.test(details) ? details : undefined;
+  return /non-fast-forward|fetch first|failed to lock|stale info|cannot lock ref|failed to update ref|but expected/i.test(details)
+    ? details
+    : undefined;
 }

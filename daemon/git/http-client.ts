@@ -13,7 +13,10 @@ export function countingHttp(counter: TrafficStats, inner: HttpClient = nodeHttp
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;
-      const fetchOptions: Record<string, unknown> = { ...(req.fetchOptions as Record<string, unknown> | undefined), timeout: idleTimeoutMs };
+      const fetchOptions: Record<string, unknown> = {
+        ...(req.fetchOptions as Record<string, unknown> | undefined),
+        timeout: idleTimeoutMs,
+      };
       const res = await inner.request({ ...req, fetchOptions });
       const body = res.body;
       if (body === undefined) return res;

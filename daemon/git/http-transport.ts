@@ -5,7 +5,16 @@ import git, { type HttpClient } from 'isomorphic-git';
 import { basicAuthorization, RemoteCredentials, stripUserinfo, type CredentialProvider } from './credentials.js';
 import { classifyGitError, pushConflict, type GitOperation } from './errors.js';
 import { countingHttp } from './http-client.js';
-import type { AdvertisedRef, FetchRequest, FetchResult, GitTransport, ListRefsRequest, PushRequest, PushResult, TrafficStats } from './transport.js';
+import type {
+  AdvertisedRef,
+  FetchRequest,
+  FetchResult,
+  GitTransport,
+  ListRefsRequest,
+  PushRequest,
+  PushResult,
+  TrafficStats,
+} from './transport.js';
 
 export interface HttpTransportOptions {
   /** Called before every operation; URL userinfo is the fallback. */

@@ -55,7 +55,9 @@ async function readTree(store: ObjectStore, oid: string): Promise<TreeEntry[]> {
 /** Oid of the tree at `path` inside `rootTree`, or null when there is no directory there. */
 export async function treeAt(store: ObjectStore, rootTree: string, path: string): Promise<string | null> {
   let oid = rootTree;
-  for (const seg of normalizePath(path).split('/').filter((s) => s !== '')) {
+  for (const seg of normalizePath(path)
+    .split('/')
+    .filter((s) => s !== '')) {
     const entry = (await readTree(store, oid)).find((e) => e.path === seg);
     if (entry === undefined || entry.type !== 'tree') return null;
     oid = entry.oid;

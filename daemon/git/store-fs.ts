@@ -18,7 +18,11 @@ const LOOSE_RE = /\/objects\/([0-9a-f]{2})\/[0-9a-f]{38}$/;
  * One shared error for "no loose object": isomorphic-git only checks that the read failed, and
  * building a fresh Error (with its stack) per object showed up in profiles of large reads.
  */
-const NO_LOOSE_OBJECT: NodeJS.ErrnoException = Object.assign(new Error('ENOENT: no such loose object'), { code: 'ENOENT', errno: -2, syscall: 'open' });
+const NO_LOOSE_OBJECT: NodeJS.ErrnoException = Object.assign(new Error('ENOENT: no such loose object'), {
+  code: 'ENOENT',
+  errno: -2,
+  syscall: 'open',
+});
 
 let tmpSeq = 0;
 

@@ -49,7 +49,8 @@ afterAll(async () => {
 });
 
 const auth = async (): Promise<{ username: string; password: string }> => ({ username: info.username, password: info.password });
-const remoteMain = async (): Promise<string> => (await run('git', ['ls-remote', authedUrl(info, REPO), 'refs/heads/main'])).stdout.split('\t')[0] ?? '';
+const remoteMain = async (): Promise<string> =>
+  (await run('git', ['ls-remote', authedUrl(info, REPO), 'refs/heads/main'])).stdout.split('\t')[0] ?? '';
 const produce: Produce = (files) => ({
   changed: files.map((f) => ({ path: f.path, text: f.text.replace('1.0.0', `1.0.${++n}`), changes: [] })),
   errors: [],
@@ -87,37 +88,45 @@ describe('TLS failures are network errors on fetch and on push', () => {
     ['signed by a CA nothing trusts', () => certs.leaf, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
   ];
 
-  it.each(cases)('a certificate that is %s: GitSource, BranchWriter and each transport operation all say network', async (_, pair, code) => {
-    serve(pair());
-    const src = new GitSource({ name: `tls-${uniq}`, url: httpsUrl, ref: { branch: 'main' }, auth }, join(tmp, 'source'));
-    const se = await failure(src.fetch(), SourceError);
-    expect(se.reason).toBe('network');
-    expect(se.message).toContain(code);
+  it.each(cases)(
+    'a certificate that is %s: GitSource, BranchWriter and each transport operation all say network',
+    async (_, pair, code) => {
+      serve(pair());
+      const src = new GitSource({ name: `tls-${uniq}`, url: httpsUrl, ref: { branch: 'main' }, auth }, join(tmp, 'source'));
+      const se = await failure(src.fetch(), SourceError);
+      expect(se.reason).toBe('network');
+      expect(se.message).toContain(code);
 
-    const before = await remoteMain();
-    const writer = new BranchWriter({ url: httpsUrl, branch: 'main', auth }, join(tmp, 'writeback'));
-    const we = await failure(writer.write('apps', produce, commit), WritebackError);
-    expect(we.reason).toBe('network');
-    expect(we.message).toContain(code);
-    expect(`${se.message} ${we.message}`).not.toContain(info.password);
-    expect(await remoteMain()).toBe(before);
+      const before = await remoteMain();
+      const writer = new BranchWriter({ url: httpsUrl, branch: 'main', auth }, join(tmp, 'writeback'));
+      const we = await failure(writer.write('apps', produce, commit), WritebackError);
+      expect(we.reason).toBe('network');
+      expect(we.message).toContain(code);
+      expect(`${se.message} ${we.message}`).not.toContain(info.password);
+      expect(await remoteMain()).toBe(before);
 
-    // Operation by operation; the store to push from is filled over plain HTTP first.
-    const store = await prepareStore(openStore(join(tmp, `store-${n++}`)), { remoteUrl: httpsUrl, defaultBranch: 'main' });
-    const { fetchHead } = await openTransport(authedUrl(info, REPO)).fetch({ store, haveRef: 'refs/heads/main', remoteRef: 'refs/heads/main', depth: 1 });
-    await setRef(store, 'refs/heads/main', fetchHead ?? '');
-    const t = openTransport(httpsUrl, { auth });
-    const ops = {
-      'list-refs': () => t.listRefs(),
-      fetch: () => t.fetch({ store, haveRef: 'refs/heads/main', remoteRef: 'refs/heads/main', depth: 1 }),
-      push: () => t.push({ store, localRef: 'refs/heads/main', remoteRef: 'refs/heads/main' }),
-    };
-    for (const [op, call] of Object.entries(ops)) {
-      const ge = await failure(call(), GitError);
-      expect({ op, reason: ge.reason, operation: ge.operation }).toEqual({ op, reason: 'network', operation: op });
-      expect(ge.detail).toContain(code);
-    }
-  });
+      // Operation by operation; the store to push from is filled over plain HTTP first.
+      const store = await prepareStore(openStore(join(tmp, `store-${n++}`)), { remoteUrl: httpsUrl, defaultBranch: 'main' });
+      const { fetchHead } = await openTransport(authedUrl(info, REPO)).fetch({
+        store,
+        haveRef: 'refs/heads/main',
+        remoteRef: 'refs/heads/main',
+        depth: 1,
+      });
+      await setRef(store, 'refs/heads/main', fetchHead ?? '');
+      const t = openTransport(httpsUrl, { auth });
+      const ops = {
+        'list-refs': () => t.listRefs(),
+        fetch: () => t.fetch({ store, haveRef: 'refs/heads/main', remoteRef: 'refs/heads/main', depth: 1 }),
+        push: () => t.push({ store, localRef: 'refs/heads/main', remoteRef: 'refs/heads/main' }),
+      };
+      for (const [op, call] of Object.entries(ops)) {
+        const ge = await failure(call(), GitError);
+        expect({ op, reason: ge.reason, operation: ge.operation }).toEqual({ op, reason: 'network', operation: op });
+        expect(ge.detail).toContain(code);
+      }
+    },
+  );
 
   it('https:// to a server that does not speak TLS (EPROTO, wrong version): network for both', async () => {
     const plainAsHttps = `https://127.0.0.1:${new URL(info.url).port}/${REPO}.git`;

@@ -82,7 +82,8 @@ function exchange(head: string, body: Buffer, opts: { chunked?: boolean; waitFor
   });
 }
 
-const post = (headers: string[]): string => ['POST /hooks/repo HTTP/1.1', 'Host: localhost', 'Content-Type: application/json', ...headers, '', ''].join('\r\n');
+const post = (headers: string[]): string =>
+  ['POST /hooks/repo HTTP/1.1', 'Host: localhost', 'Content-Type: application/json', ...headers, '', ''].join('\r\n');
 
 describe('body limit', () => {
   const big = Buffer.alloc(TEN_MIB, 'a');
@@ -111,7 +112,9 @@ describe('body limit', () => {
   it('still answers 100 Continue and reads a body within the limit', async () => {
     const small = Buffer.from('{"ref":"refs/heads/main"}');
     const before = triggered;
-    const r = await exchange(post([`Content-Length: ${small.length}`, 'Expect: 100-continue', 'Connection: close']), small, { waitForAnswer: true });
+    const r = await exchange(post([`Content-Length: ${small.length}`, 'Expect: 100-continue', 'Connection: close']), small, {
+      waitForAnswer: true,
+    });
     expect(r.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 Accepted\r\n/);
     expect(triggered).toBe(before + 1);
     expect(received).toBe(small.length);

@@ -4,7 +4,10 @@ import { DuplicateRouteError, RouteTable, type Route } from './routes.js';
 const route = (method: Route['method'], path: string): Route => ({ method, path, handle: () => ({ status: 200, text: path }) });
 
 describe('RouteTable', () => {
-  const table = new RouteTable([{ routes: [route('GET', '/status'), route('POST', '/hooks/:name')] }, { routes: [route('POST', '/reconcile/:name')] }]);
+  const table = new RouteTable([
+    { routes: [route('GET', '/status'), route('POST', '/hooks/:name')] },
+    { routes: [route('POST', '/reconcile/:name')] },
+  ]);
 
   it('matches exact paths by method', () => {
     expect(table.match('GET', '/status')?.route.path).toBe('/status');
@@ -27,8 +30,12 @@ describe('RouteTable', () => {
   });
 
   it('refuses a method and path given twice, also across owners', () => {
-    expect(() => new RouteTable([{ routes: [route('GET', '/metrics')] }, { routes: [route('GET', '/metrics')] }])).toThrow(DuplicateRouteError);
-    expect(() => new RouteTable([{ routes: [route('POST', '/hooks/:name'), route('POST', '/hooks/:name')] }])).toThrow('HTTP route POST /hooks/:name is given twice');
+    expect(() => new RouteTable([{ routes: [route('GET', '/metrics')] }, { routes: [route('GET', '/metrics')] }])).toThrow(
+      DuplicateRouteError,
+    );
+    expect(() => new RouteTable([{ routes: [route('POST', '/hooks/:name'), route('POST', '/hooks/:name')] }])).toThrow(
+      'HTTP route POST /hooks/:name is given twice',
+    );
     expect(() => new RouteTable([{ routes: [route('GET', '/metrics'), route('POST', '/metrics')] }])).not.toThrow();
   });
 });

@@ -7,7 +7,11 @@ beforeAll(async () => {
   srv = await startHttpServer('127.0.0.1:0', [
     {
       routes: [
-        { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, text: 'custom 1\n', contentType: 'text/plain; version=0.0.4' }) },
+        {
+          method: 'GET',
+          path: '/metrics',
+          handle: async () => ({ status: 200, text: 'custom 1\n', contentType: 'text/plain; version=0.0.4' }),
+        },
         { method: 'GET', path: '/doc', handle: () => ({ status: 200, json: { a: [1] } }) },
         { method: 'GET', path: '/text', handle: () => ({ status: 503, text: 'not yet' }) },
         {
@@ -17,7 +21,12 @@ beforeAll(async () => {
             throw new Error('internal detail that must not leak');
           },
         },
-        { method: 'POST', path: '/echo/:name', readBody: true, handle: ({ name, body }) => ({ status: 202, json: { name, body: body.toString('utf8') } }) },
+        {
+          method: 'POST',
+          path: '/echo/:name',
+          readBody: true,
+          handle: ({ name, body }) => ({ status: 202, json: { name, body: body.toString('utf8') } }),
+        },
       ],
       open: () => () => void closed++,
     },
@@ -40,7 +49,13 @@ describe('startHttpServer', () => {
   });
 
   it('answers 404 JSON for unknown paths and methods, ignoring the query string', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/doc'], ['DELETE', '/doc'], ['POST', '/echo/'], ['POST', '/echo/a/b']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['POST', '/doc'],
+      ['DELETE', '/doc'],
+      ['POST', '/echo/'],
+      ['POST', '/echo/a/b'],
+    ] as const) {
       const r = await fetch(`${srv.url}${path}`, { method });
       expect([method, path, r.status, await r.json()]).toEqual([method, path, 404, { error: 'not found' }]);
     }
@@ -58,7 +73,7 @@ describe('startHttpServer', () => {
     expect(await r.text()).not.toContain('internal detail');
   });
 
-  it('runs the route sets\' open() while up and their cleanup on close', async () => {
+  it("runs the route sets' open() while up and their cleanup on close", async () => {
     const other = await startHttpServer('127.0.0.1:0', [{ routes: [], open: () => () => void closed++ }]);
     const before = closed;
     await other.close();

@@ -39,8 +39,20 @@ export class Authenticator {
     return (this.ctx.now ?? Date.now)();
   }
 
-  private fail(reason: 'unauthorized' | 'malformed' | 'network' | 'credentials' | 'protocol', detail: string, status?: number, cause?: unknown): RegistryError {
-    return new RegistryError({ image: this.ctx.image, registry: this.ctx.apiHost, reason, detail, ...(status !== undefined ? { status } : {}), cause });
+  private fail(
+    reason: 'unauthorized' | 'malformed' | 'network' | 'credentials' | 'protocol',
+    detail: string,
+    status?: number,
+    cause?: unknown,
+  ): RegistryError {
+    return new RegistryError({
+      image: this.ctx.image,
+      registry: this.ctx.apiHost,
+      reason,
+      detail,
+      ...(status !== undefined ? { status } : {}),
+      cause,
+    });
   }
 
   private async creds(): Promise<BasicCredentials | undefined> {
@@ -71,7 +83,9 @@ export class Authenticator {
     if (!ch) {
       throw this.fail(
         'unauthorized',
-        wwwAuthenticate ? `401 with an unsupported challenge (scheme ${challenges[0]?.scheme ?? 'none'})` : '401 without a WWW-Authenticate challenge',
+        wwwAuthenticate
+          ? `401 with an unsupported challenge (scheme ${challenges[0]?.scheme ?? 'none'})`
+          : '401 without a WWW-Authenticate challenge',
         401,
       );
     }
@@ -99,7 +113,8 @@ export class Authenticator {
     } catch {
       throw this.fail('protocol', 'Bearer challenge realm is not a URL', 401);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw this.fail('protocol', `token realm scheme ${url.protocol} is not http(s)`, 401);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw this.fail('protocol', `token realm scheme ${url.protocol} is not http(s)`, 401);
     if (ch.params.service) url.searchParams.set('service', ch.params.service);
     const scopes = new Set<string>((ch.params.scope ?? '').split(' ').filter((s) => s !== ''));
     scopes.add(`repository:${this.ctx.repository}:pull`);
@@ -111,16 +126,29 @@ export class Authenticator {
     this.ctx.onRequest();
     let res;
     try {
-      res = await this.ctx.transport.request({ method: 'GET', url: url.toString(), headers, timeoutMs: this.ctx.timeoutMs, maxBodyBytes: 1024 * 1024 });
+      res = await this.ctx.transport.request({
+        method: 'GET',
+        url: url.toString(),
+        headers,
+        timeoutMs: this.ctx.timeoutMs,
+        maxBodyBytes: 1024 * 1024,
+      });
     } catch (e) {
       if (e instanceof TransportError) throw this.fail('network', `token service ${url.host}: ${e.message}`, undefined, e);
       throw e;
     }
     const where = `token service ${url.host}${url.pathname}`;
     if (res.status === 401 || res.status === 403) {
-      throw this.fail('unauthorized', creds ? `${where} rejected the configured credentials (${res.status})` : `${where} refused anonymous access (${res.status}); configure credentials`, res.status);
+      throw this.fail(
+        'unauthorized',
+        creds
+          ? `${where} rejected the configured credentials (${res.status})`
+          : `${where} refused anonymous access (${res.status}); configure credentials`,
+        res.status,
+      );
     }
-    if (res.status < 200 || res.status > 299) throw this.fail('protocol', `${where} answered ${res.status}: ${snippet(res.body.toString('utf8'))}`, res.status);
+    if (res.status < 200 || res.status > 299)
+      throw this.fail('protocol', `${where} answered ${res.status}: ${snippet(res.body.toString('utf8'))}`, res.status);
     let body: unknown;
     try {
       body = JSON.parse(res.body.toString('utf8'));

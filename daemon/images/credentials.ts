@@ -56,7 +56,11 @@ export function credentialsFromDockerConfig(text: string, registry: string, what
 }
 
 /** A provider reading the configured references each time it is called. */
-export function credentialsProvider(spec: ImageCredentialsSpec | undefined, registry: string, env: NodeJS.ProcessEnv = process.env): CredentialsProvider {
+export function credentialsProvider(
+  spec: ImageCredentialsSpec | undefined,
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): CredentialsProvider {
   return async () => {
     if (!spec) return undefined;
     try {

@@ -19,7 +19,9 @@ const headerText = fc.string({ unit: fc.constantFrom(...HEADER_CHARS), maxLength
 const jsonish = fc.oneof(
   fc.json(),
   fc.string(),
-  fc.record({ name: fc.string(), tags: fc.oneof(fc.constant(null), fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)))) }).map((o) => JSON.stringify(o)),
+  fc
+    .record({ name: fc.string(), tags: fc.oneof(fc.constant(null), fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)))) })
+    .map((o) => JSON.stringify(o)),
 );
 
 describe('parsers never throw', () => {
@@ -82,9 +84,23 @@ describe('registry client on arbitrary responses', () => {
       challenge: fc.oneof(
         fc.constant(''),
         headerText,
-        fc.constantFrom('Bearer realm="REALM",service="s"', 'Basic realm="r"', 'Bearer realm="REALM",scope="repository:x:pull"', 'Bearer realm="ftp://x"', 'Bearer service="s"'),
+        fc.constantFrom(
+          'Bearer realm="REALM",service="s"',
+          'Basic realm="r"',
+          'Bearer realm="REALM",scope="repository:x:pull"',
+          'Bearer realm="ftp://x"',
+          'Bearer service="s"',
+        ),
       ),
-      link: fc.oneof(fc.constant(''), headerText, fc.constantFrom('</v2/x/tags/list?last=a>; rel="next"', '<http://elsewhere:1/v2/x>; rel="next"', '</v2/x/tags/list?n=1000>; rel="next"')),
+      link: fc.oneof(
+        fc.constant(''),
+        headerText,
+        fc.constantFrom(
+          '</v2/x/tags/list?last=a>; rel="next"',
+          '<http://elsewhere:1/v2/x>; rel="next"',
+          '</v2/x/tags/list?n=1000>; rel="next"',
+        ),
+      ),
       retryAfter: fc.oneof(fc.constant(''), fc.constantFrom('0', '1', '99999', 'Wed, 21 Oct 2015 07:28:00 GMT'), headerText),
       body: jsonish,
       tokenStatus: fc.constantFrom(200, 200, 401, 500),

@@ -19,11 +19,17 @@ export function compileGoRegexp(pattern: string): RegExp {
     flags = [...new Set(f)].join('');
     src = src.slice(lead[0].length);
   }
-  src = src.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
+  src = src
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\\A/g, '^')
+    .replace(/\\z/g, '$(?![\\s\\S])');
   try {
     return new RegExp(src, flags);
   } catch (e) {
-    throw new PolicyError(`invalid regular expression "${pattern}": ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`, { cause: e });
+    throw new PolicyError(
+      `invalid regular expression "${pattern}": ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`,
+      { cause: e },
+    );
   }
 }
 

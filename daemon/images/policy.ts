@@ -129,9 +129,17 @@ function numericalPicker(order: SortOrder): (values: string[]) => string | undef
 }
 
 /** Validate and compile a policy once; throws PolicyError for an invalid range or regex. */
-export function compilePolicy(policy: PolicySpec, filterTags?: FilterTagsSpec, exclusionList: readonly string[] = DEFAULT_EXCLUSION_LIST): CompiledPolicy {
+export function compilePolicy(
+  policy: PolicySpec,
+  filterTags?: FilterTagsSpec,
+  exclusionList: readonly string[] = DEFAULT_EXCLUSION_LIST,
+): CompiledPolicy {
   const pick =
-    'semver' in policy ? semverPicker(policy.semver.range) : 'alphabetical' in policy ? alphabeticalPicker(policy.alphabetical.order) : numericalPicker(policy.numerical.order);
+    'semver' in policy
+      ? semverPicker(policy.semver.range)
+      : 'alphabetical' in policy
+        ? alphabeticalPicker(policy.alphabetical.order)
+        : numericalPicker(policy.numerical.order);
   const exclusions = exclusionList.map((p) => compileGoRegexp(p));
   const filter = filterTags ? compileGoRegexp(filterTags.pattern) : undefined;
   const extract = filterTags?.extract ?? '';

@@ -90,7 +90,8 @@ export function parseImageReference(input: string): ImageReference {
       );
     }
   }
-  if (registry.length + 1 + path.length > MAX_NAME) throw new ReferenceError(`image reference "${input}" is longer than ${MAX_NAME} characters`);
+  if (registry.length + 1 + path.length > MAX_NAME)
+    throw new ReferenceError(`image reference "${input}" is longer than ${MAX_NAME} characters`);
 
   const out: ImageReference = {
     registry,

@@ -82,7 +82,11 @@ export class RegistryClient {
     this.transport.close();
   }
 
-  private error(reason: RegistryErrorReason, detail: string, extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {}): RegistryError {
+  private error(
+    reason: RegistryErrorReason,
+    detail: string,
+    extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ): RegistryError {
     return new RegistryError({ image: this.image, registry: this.apiHost, reason, detail, ...extra });
   }
 
@@ -117,7 +121,9 @@ export class RegistryClient {
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
         if (attempt >= this.retry.maxAttempts || e.code === 'EBODYTOOLARGE') {
-          throw this.error('network', `${method} ${pathOf(url)}: ${e.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, { cause: e });
+          throw this.error('network', `${method} ${pathOf(url)}: ${e.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, {
+            cause: e,
+          });
         }
         bump(this.stats, this.apiHost, 'retries');
         await sleep(backoffDelay(attempt, this.retry, this.opts.random), this.opts.signal);
@@ -126,7 +132,9 @@ export class RegistryClient {
       if (res.status === 401) {
         if (reauthenticated) {
           const has = await this.auth.hasCredentials();
-          const detail = has ? 'registry rejected the configured credentials (401)' : 'registry requires credentials (401) and none are configured';
+          const detail = has
+            ? 'registry rejected the configured credentials (401)'
+            : 'registry requires credentials (401) and none are configured';
           throw this.error('unauthorized', detail, { status: 401 });
         }
         reauthenticated = true;
@@ -141,11 +149,18 @@ export class RegistryClient {
         const reason = limited ? 'rate-limited' : 'server';
         const what = `${method} ${pathOf(url)} answered ${res.status}`;
         if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
-          throw this.error(reason, `${what} with Retry-After ${Math.round(retryAfterMs / 1000)} s, longer than the ${this.retry.maxRetryAfterMs / 1000} s we wait`, { status: res.status, retryAfterMs });
+          throw this.error(
+            reason,
+            `${what} with Retry-After ${Math.round(retryAfterMs / 1000)} s, longer than the ${this.retry.maxRetryAfterMs / 1000} s we wait`,
+            { status: res.status, retryAfterMs },
+          );
         }
         if (attempt >= this.retry.maxAttempts) {
           const body = method === 'HEAD' ? '' : `: ${snippet(res.body.toString('utf8'))}`;
-          throw this.error(reason, `${what} ${attempt} times${body}`, { status: res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+          throw this.error(reason, `${what} ${attempt} times${body}`, {
+            status: res.status,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          });
         }
         bump(this.stats, this.apiHost, 'retries');
         await sleep(retryAfterMs ?? backoffDelay(attempt, this.retry, this.opts.random), this.opts.signal);
@@ -252,7 +267,10 @@ export class RegistryClient {
    * reference is checked against the bytes; a tag's Docker-Content-Digest header must match them.
    * (Helm charts in OCI registries are fetched this way: daemon/render/helm/oci.ts.)
    */
-  async getManifest(reference: string, accept: string = MANIFEST_ACCEPT): Promise<{ digest: string; mediaType: string | undefined; body: Buffer }> {
+  async getManifest(
+    reference: string,
+    accept: string = MANIFEST_ACCEPT,
+  ): Promise<{ digest: string; mediaType: string | undefined; body: Buffer }> {
     return this.counted(async () => {
       const m = await this.fetchManifest(reference, accept);
       if (DIGEST.test(reference) && reference !== m.digest) {
@@ -281,7 +299,12 @@ export class RegistryClient {
         try {
           res = await this.limiter.run(() => {
             bump(this.stats, this.apiHost, 'requests');
-            return this.transport.request({ method: 'GET', url: next.toString(), headers: { 'User-Agent': USER_AGENT }, timeoutMs: this.opts.timeoutMs ?? 30_000 });
+            return this.transport.request({
+              method: 'GET',
+              url: next.toString(),
+              headers: { 'User-Agent': USER_AGENT },
+              timeoutMs: this.opts.timeoutMs ?? 30_000,
+            });
           });
         } catch (e) {
           if (e instanceof TransportError) throw this.error('network', `${what} (redirected to ${next.host}): ${e.message}`, { cause: e });

@@ -43,7 +43,10 @@ function useCreds(e: RegistryEndpoint): void {
   env.REG_PASS = e.password;
 }
 
-async function scanner(s: ImageSpec, client: ConstructorParameters<typeof ImageScanner>[1] extends infer O ? (O extends { client?: infer C } ? C : never) : never = {}): Promise<ImageScanner> {
+async function scanner(
+  s: ImageSpec,
+  client: ConstructorParameters<typeof ImageScanner>[1] extends infer O ? (O extends { client?: infer C } ? C : never) : never = {},
+): Promise<ImageScanner> {
   return new ImageScanner(s, { env, client: { limiter: new Limiter(4), ...client } });
 }
 
@@ -90,7 +93,18 @@ describe('tags across pages', () => {
 
 describe('policies on the real registry', () => {
   const repo = `${ns}/policies`;
-  const tags = ['1.0.0', 'v1.2.0', '1.3.0-rc.1', '2.0.0-beta.2', 'main-a1b2c3-1700000100', 'main-ffeedd-1700000050', 'dev-1700009999', '10', '9', 'sha256-x.sig'];
+  const tags = [
+    '1.0.0',
+    'v1.2.0',
+    '1.3.0-rc.1',
+    '2.0.0-beta.2',
+    'main-a1b2c3-1700000100',
+    'main-ffeedd-1700000050',
+    'dev-1700009999',
+    '10',
+    '9',
+    'sha256-x.sig',
+  ];
   beforeAll(async () => {
     await pushManyTags(reg.basic, repo, tags);
     useCreds(reg.basic);
@@ -104,11 +118,18 @@ describe('policies on the real registry', () => {
     ['semver nothing in range', { semver: { range: '>=5' } }, undefined, undefined],
     ['alphabetical asc', { alphabetical: { order: 'asc' } }, undefined, 'v1.2.0'],
     ['alphabetical desc', { alphabetical: { order: 'desc' } }, undefined, '1.0.0'],
-    ['numerical asc on extracted ts', { numerical: { order: 'asc' } }, { pattern: '^main-[a-f0-9]+-(?P<ts>\\d+)$', extract: '$ts' }, 'main-a1b2c3-1700000100'],
+    [
+      'numerical asc on extracted ts',
+      { numerical: { order: 'asc' } },
+      { pattern: '^main-[a-f0-9]+-(?P<ts>\\d+)$', extract: '$ts' },
+      'main-a1b2c3-1700000100',
+    ],
     ['numerical desc on filtered', { numerical: { order: 'desc' } }, { pattern: '^\\d+$' }, '9'],
   ];
   it.each(cases)('%s', async (_label, policy, filterTags, want) => {
-    const r = await (await scanner(spec(reg.basic.host, repo, policy, { credentials: creds, ...(filterTags ? { filterTags } : {}) }))).scan();
+    const r = await (
+      await scanner(spec(reg.basic.host, repo, policy, { credentials: creds, ...(filterTags ? { filterTags } : {}) }))
+    ).scan();
     expect(r.chosenTag).toBe(want);
     expect(r.tagsSeen).toBe(tags.length);
   });
@@ -121,10 +142,16 @@ describe('digests', () => {
     const idx = await pushIndex(pc, repo, '1.0.0', { format });
     const single = await pushImage(pc, repo, '0.9.0', { format });
     useCreds(reg.token);
-    const r = await (await scanner(spec(reg.token.host, repo, { semver: { range: '*' } }, { credentials: creds, digestPinning: true }))).scan();
+    const r = await (
+      await scanner(spec(reg.token.host, repo, { semver: { range: '*' } }, { credentials: creds, digestPinning: true }))
+    ).scan();
     expect(r.chosenTag).toBe('1.0.0');
     expect(r.digest).toBe(idx.digest);
-    const c = new RegistryClient({ ref: parseImageReference(`${reg.token.host}/${repo}`), insecure: true, credentials: async () => ({ username: reg.token.username, password: reg.token.password }) });
+    const c = new RegistryClient({
+      ref: parseImageReference(`${reg.token.host}/${repo}`),
+      insecure: true,
+      credentials: async () => ({ username: reg.token.username, password: reg.token.password }),
+    });
     expect(await c.manifestDigest('0.9.0')).toBe(single.digest);
     c.close();
   });
@@ -148,13 +175,21 @@ describe('errors from the real registry', () => {
   it.each(['basic', 'token'] as const)('%s: wrong password is unauthorized and not echoed', async (kind) => {
     env.REG_USER = reg[kind].username;
     env.REG_PASS = 'wrong-password-xyz';
-    const err = await (await scanner(spec(reg[kind].host, repo, { semver: { range: '*' } }, { credentials: creds }))).scan().catch((e: unknown) => e);
+    const err = await (
+      await scanner(spec(reg[kind].host, repo, { semver: { range: '*' } }, { credentials: creds }))
+    )
+      .scan()
+      .catch((e: unknown) => e);
     expect((err as RegistryError).reason).toBe('unauthorized');
     expect(String(err)).not.toContain('wrong-password-xyz');
   });
   it('404 for a repository that does not exist', async () => {
     useCreds(reg.basic);
-    const err = await (await scanner(spec(reg.basic.host, `${ns}/nope`, { semver: { range: '*' } }, { credentials: creds }))).scan().catch((e: unknown) => e);
+    const err = await (
+      await scanner(spec(reg.basic.host, `${ns}/nope`, { semver: { range: '*' } }, { credentials: creds }))
+    )
+      .scan()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).reason).toBe('not-found');
     expect((err as RegistryError).message).toContain('NAME_UNKNOWN');
@@ -176,14 +211,19 @@ describe('faults injected in front of the real registry', () => {
   const isTags = (url: string): boolean => url.includes('/tags/list');
   const pageTwo = (url: string): boolean => isTags(url) && url.includes('last=');
   const fastRetry = { retry: { baseDelayMs: 10, maxDelayMs: 50, maxAttempts: 4, maxRetryAfterMs: 5_000 }, pageSize: 100 };
-  const make = (): Promise<ImageScanner> => scanner(spec(proxy.host, repo, { semver: { range: '1.x' } }, { credentials: creds }), fastRetry);
+  const make = (): Promise<ImageScanner> =>
+    scanner(spec(proxy.host, repo, { semver: { range: '1.x' } }, { credentials: creds }), fastRetry);
 
   it('429 with Retry-After: 1 is honoured (waits ≥1 s) and the scan then succeeds', async () => {
     let injected = 0;
     proxy.setScript((c) => {
       if (pageTwo(c.path) && injected === 0) {
         injected++;
-        return { status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: Buffer.from('{"errors":[{"code":"TOOMANYREQUESTS"}]}') };
+        return {
+          status: 429,
+          headers: { 'retry-after': '1', 'content-type': 'application/json' },
+          body: Buffer.from('{"errors":[{"code":"TOOMANYREQUESTS"}]}'),
+        };
       }
       return 'forward';
     });
@@ -202,7 +242,8 @@ describe('faults injected in front of the real registry', () => {
   it('HTTP-date Retry-After is honoured too', async () => {
     let injected = 0;
     proxy.setScript((c) => {
-      if (pageTwo(c.path) && injected++ === 0) return { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() }, body: Buffer.from('busy') };
+      if (pageTwo(c.path) && injected++ === 0)
+        return { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() }, body: Buffer.from('busy') };
       return 'forward';
     });
     const t0 = Date.now();
@@ -246,13 +287,20 @@ describe('faults injected in front of the real registry', () => {
   it('endless Link chain stops at the page limit; a Link back to a fetched page stops at once', async () => {
     let k = 0;
     proxy.setScript((c) =>
-      isTags(c.path) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100&last=1.0.0&loop=${k++}>; rel="next"` } }) : 'forward',
+      isTags(c.path)
+        ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100&last=1.0.0&loop=${k++}>; rel="next"` } })
+        : 'forward',
     );
-    const s = new ImageScanner(spec(proxy.host, repo, { semver: { range: '1.x' } }, { credentials: creds }), { env, client: { ...fastRetry, maxPages: 25, limiter: new Limiter(4) } });
+    const s = new ImageScanner(spec(proxy.host, repo, { semver: { range: '1.x' } }, { credentials: creds }), {
+      env,
+      client: { ...fastRetry, maxPages: 25, limiter: new Limiter(4) },
+    });
     const err = await s.scan().catch((e: unknown) => e);
     expect((err as RegistryError).reason).toBe('pagination');
     expect((err as RegistryError).message).toMatch(/more than 25 pages|repeats only tags already listed/);
-    proxy.setScript((c) => (isTags(c.path) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100>; rel="next"` } }) : 'forward'));
+    proxy.setScript((c) =>
+      isTags(c.path) ? (up) => ({ ...up, headers: { ...up.headers, link: `</v2/${repo}/tags/list?n=100>; rel="next"` } }) : 'forward',
+    );
     const err2 = await (await make()).scan().catch((e: unknown) => e);
     expect((err2 as RegistryError).reason).toBe('pagination');
     expect((err2 as RegistryError).message).toMatch(/points back to a page already fetched/);

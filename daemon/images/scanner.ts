@@ -81,7 +81,12 @@ export class ImageScanner {
         ca = await readFile(this.spec.caFile);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? 'error';
-        throw new RegistryError({ image: this.spec.ref.canonical, registry: this.spec.ref.apiHost, reason: 'credentials', detail: `cannot read caFile ${this.spec.caFile}: ${code}` });
+        throw new RegistryError({
+          image: this.spec.ref.canonical,
+          registry: this.spec.ref.apiHost,
+          reason: 'credentials',
+          detail: `cannot read caFile ${this.spec.caFile}: ${code}`,
+        });
       }
     }
     this.cached = new RegistryClient({

@@ -6,8 +6,7 @@ import type { LocalSecretRef } from '../secret-ref.js';
 import type { ImageReference } from './reference.js';
 
 export type ImageCredentialsSpec =
-  | { dockerConfigJsonFrom: LocalSecretRef }
-  | { usernameFrom: LocalSecretRef; passwordFrom: LocalSecretRef };
+  { dockerConfigJsonFrom: LocalSecretRef } | { usernameFrom: LocalSecretRef; passwordFrom: LocalSecretRef };
 
 export type SortOrder = 'asc' | 'desc';
 export type PolicySpec = { semver: { range: string } } | { alphabetical: { order: SortOrder } } | { numerical: { order: SortOrder } };

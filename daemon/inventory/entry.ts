@@ -33,7 +33,10 @@ export interface InventoryEntry {
 
 export class InventoryFormatError extends Error {
   override readonly name = 'InventoryFormatError';
-  constructor(readonly entry: string, readonly detail: string) {
+  constructor(
+    readonly entry: string,
+    readonly detail: string,
+  ) {
     super(`invalid inventory entry ${JSON.stringify(entry)}: ${detail}`);
   }
 }
@@ -82,9 +85,11 @@ const KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
 function legacyFieldsValid(e: InventoryEntry): boolean {
   return (
     (e.group === '' || (e.group.length <= 253 && DNS1123_SUBDOMAIN.test(e.group))) &&
-    e.kind.length <= 63 && KIND.test(e.kind) &&
+    e.kind.length <= 63 &&
+    KIND.test(e.kind) &&
     (e.namespace === '' || (e.namespace.length <= 63 && DNS1123_LABEL_RE.test(e.namespace))) &&
-    e.version.length <= 63 && DNS1035_LABEL.test(e.version)
+    e.version.length <= 63 &&
+    DNS1035_LABEL.test(e.version)
   );
 }
 
@@ -92,14 +97,23 @@ export function parseEntry(s: string): InventoryEntry {
   const parts = s.split('_');
   let e: InventoryEntry;
   if (parts.length === 5) {
-    const [group, kind, namespace, name, version] = parts.map((p, i) => unescapeField(p, s, i === 3)) as [string, string, string, string, string];
+    const [group, kind, namespace, name, version] = parts.map((p, i) => unescapeField(p, s, i === 3)) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     e = { group, kind, namespace, name, version };
   } else if (parts.length > 5) {
     if (s.includes('%')) throw new InventoryFormatError(s, `expected 5 "_"-separated fields, got ${parts.length}`);
     const [group, kind, namespace] = parts as [string, string, string];
     e = { group, kind, namespace, name: parts.slice(3, -1).join('_'), version: parts[parts.length - 1] as string };
     if (!legacyFieldsValid(e)) {
-      throw new InventoryFormatError(s, `expected 5 "_"-separated fields, got ${parts.length}, and not an entry of the older format (only its name may hold "_")`);
+      throw new InventoryFormatError(
+        s,
+        `expected 5 "_"-separated fields, got ${parts.length}, and not an entry of the older format (only its name may hold "_")`,
+      );
     }
   } else {
     throw new InventoryFormatError(s, `expected 5 "_"-separated fields, got ${parts.length}`);

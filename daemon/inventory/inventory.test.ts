@@ -2,11 +2,25 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
-  checkPrune, diff, formatEntry, inventoryData, inventoryFromData, inventoryOf, objectOf, parseEntry, PruneGuardError, type Inventory,
+  checkPrune,
+  diff,
+  formatEntry,
+  inventoryData,
+  inventoryFromData,
+  inventoryOf,
+  objectOf,
+  parseEntry,
+  PruneGuardError,
+  type Inventory,
 } from './inventory.js';
 
 const cm = (name: string, ns = 'app') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns } });
-const inv = (names: string[], revision = 'r1'): Inventory => inventoryOf('s', revision, names.map((n) => cm(n)));
+const inv = (names: string[], revision = 'r1'): Inventory =>
+  inventoryOf(
+    's',
+    revision,
+    names.map((n) => cm(n)),
+  );
 
 describe('inventory entries', () => {
   it('formats group_kind_namespace_name_version, sorted and unique', () => {
@@ -19,15 +33,24 @@ describe('inventory entries', () => {
   });
   it('round-trips any valid entry', () => {
     const dns = fc.stringMatching(/^[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?$/);
-    fc.assert(fc.property(
-      fc.record({ group: fc.oneof(fc.constant(''), dns), kind: fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,15}$/), namespace: fc.oneof(fc.constant(''), dns), name: dns, version: fc.stringMatching(/^v[1-9](beta[1-9])?$/) }),
-      (e) => {
-        expect(parseEntry(formatEntry(e))).toEqual(e);
-        const o = objectOf(e);
-        expect(formatEntry(parseEntry(formatEntry(e)))).toBe(formatEntry(e));
-        expect(o.kind).toBe(e.kind);
-      },
-    ), { seed: 42 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          group: fc.oneof(fc.constant(''), dns),
+          kind: fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,15}$/),
+          namespace: fc.oneof(fc.constant(''), dns),
+          name: dns,
+          version: fc.stringMatching(/^v[1-9](beta[1-9])?$/),
+        }),
+        (e) => {
+          expect(parseEntry(formatEntry(e))).toEqual(e);
+          const o = objectOf(e);
+          expect(formatEntry(parseEntry(formatEntry(e)))).toBe(formatEntry(e));
+          expect(o.kind).toBe(e.kind);
+        },
+      ),
+      { seed: 42 },
+    );
   });
   it('rejects malformed entries', () => {
     expect(() => parseEntry('a_b_c')).toThrow(/5/);
@@ -36,7 +59,11 @@ describe('inventory entries', () => {
 
 describe('diff and prune guard', () => {
   it('stale = old objects no longer present, ignoring version changes', () => {
-    const old = inventoryOf('s', 'r1', [cm('a'), cm('b'), { apiVersion: 'example.com/v1beta1', kind: 'W', metadata: { name: 'w', namespace: 'app' } }]);
+    const old = inventoryOf('s', 'r1', [
+      cm('a'),
+      cm('b'),
+      { apiVersion: 'example.com/v1beta1', kind: 'W', metadata: { name: 'w', namespace: 'app' } },
+    ]);
     const next = inventoryOf('s', 'r2', [cm('a'), { apiVersion: 'example.com/v1', kind: 'W', metadata: { name: 'w', namespace: 'app' } }]);
     expect(diff(old, next).map(formatEntry)).toEqual(['_ConfigMap_app_b_v1']);
     expect(diff(undefined, next)).toEqual([]);
@@ -63,17 +90,34 @@ describe('diff and prune guard', () => {
 });
 
 /** The ConfigMap release 414b303 wrote (testdata/README.md). */
-const legacyCm = JSON.parse(readFileSync(new URL('./testdata/inventory-414b303.json', import.meta.url), 'utf8')) as { data: Record<string, string> };
-const rbac = (kind: string, name: string, namespace = 'i23-legacy') => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, namespace } });
+const legacyCm = JSON.parse(readFileSync(new URL('./testdata/inventory-414b303.json', import.meta.url), 'utf8')) as {
+  data: Record<string, string>;
+};
+const rbac = (kind: string, name: string, namespace = 'i23-legacy') => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind,
+  metadata: { name, namespace },
+});
 
 describe('inventory ConfigMap data', () => {
   it('reads an inventory written by release 414b303, the "_" names included, in today\'s spelling', () => {
     const old = inventoryFromData('i23-legacy', legacyCm.data);
     expect(old.unparseable).toBeUndefined();
     expect(old.revision).toBe('0123456789abcdef0123456789abcdef01234567');
-    expect(old.entries.map(parseEntry).map((e) => `${e.kind}/${e.namespace}/${e.name}`).sort()).toEqual([
-      'ClusterRole//i23-legacy:view_all', 'ConfigMap/i23-legacy/gone', 'ConfigMap/i23-legacy/keep', 'Namespace//i23-legacy',
-      'Role/i23-legacy/app_reader', 'Role/i23-legacy/reader', 'RoleBinding/i23-legacy/system:robot.read', 'ServiceAccount/i23-legacy/robot',
+    expect(
+      old.entries
+        .map(parseEntry)
+        .map((e) => `${e.kind}/${e.namespace}/${e.name}`)
+        .sort(),
+    ).toEqual([
+      'ClusterRole//i23-legacy:view_all',
+      'ConfigMap/i23-legacy/gone',
+      'ConfigMap/i23-legacy/keep',
+      'Namespace//i23-legacy',
+      'Role/i23-legacy/app_reader',
+      'Role/i23-legacy/reader',
+      'RoleBinding/i23-legacy/system:robot.read',
+      'ServiceAccount/i23-legacy/robot',
     ]);
     expect(old.entries).toContain('rbac.authorization.k8s.io_Role_i23-legacy_app%5Freader_v1');
     expect(old.pending).toEqual(['_ConfigMap_i23-legacy_half-applied_v1']);
@@ -84,12 +128,21 @@ describe('inventory ConfigMap data', () => {
     const old = inventoryFromData('i23-legacy', legacyCm.data);
     const next = inventoryOf('i23-legacy', 'r2', [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'i23-legacy' } },
-      cm('keep', 'i23-legacy'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'i23-legacy' } },
-      rbac('Role', 'reader'), rbac('RoleBinding', 'system:robot.read'),
+      cm('keep', 'i23-legacy'),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'i23-legacy' } },
+      rbac('Role', 'reader'),
+      rbac('RoleBinding', 'system:robot.read'),
     ]);
-    expect(checkPrune(old, next).map((e) => `${e.kind}/${e.name}`).sort()).toEqual(['ClusterRole/i23-legacy:view_all', 'ConfigMap/gone', 'Role/app_reader']);
+    expect(
+      checkPrune(old, next)
+        .map((e) => `${e.kind}/${e.name}`)
+        .sort(),
+    ).toEqual(['ClusterRole/i23-legacy:view_all', 'ConfigMap/gone', 'Role/app_reader']);
     const same = inventoryOf('i23-legacy', 'r2', [rbac('Role', 'app_reader'), rbac('ClusterRole', 'i23-legacy:view_all', '')]);
-    expect(diff({ ...old, entries: old.entries.filter((e) => e.includes('rbac')) }, same).map((e) => e.name)).toEqual(['system:robot.read', 'reader']);
+    expect(diff({ ...old, entries: old.entries.filter((e) => e.includes('rbac')) }, same).map((e) => e.name)).toEqual([
+      'system:robot.read',
+      'reader',
+    ]);
   });
   it('sets an unreadable line aside, keeps it in every save, and never prunes for it', () => {
     const data = { ...legacyCm.data, entries: `${legacyCm.data.entries}\nnot-an-entry\n_ConfigMap_i23-legacy_x%41_v1` };

@@ -38,7 +38,11 @@ export interface UnparseableEntry {
   problem: string;
 }
 
-export function inventoryOf(sync: string, revision: string, objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[]): Inventory {
+export function inventoryOf(
+  sync: string,
+  revision: string,
+  objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[],
+): Inventory {
   return { sync, revision, entries: [...new Set(objects.map((o) => formatEntry(entryOf(o))))].sort() };
 }
 
@@ -180,7 +184,9 @@ export class InventoryStore {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       // First save on a fresh cluster: the namespace does not exist yet.
       await this.apply(`/api/v1/namespaces/${encodeURIComponent(this.namespace)}`, {
-        apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace },
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: this.namespace },
       });
       await this.apply(this.path(inv.sync), body);
     }

@@ -75,9 +75,7 @@ export class KubeClient {
     const maxSockets = opts.maxSockets ?? 32;
     const maxStreams = opts.maxSockets ?? 64;
     const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
-    this.agent = this.server.startsWith('https:')
-      ? new https.Agent({ ...tls, ...agentOpts })
-      : new http.Agent(agentOpts);
+    this.agent = this.server.startsWith('https:') ? new https.Agent({ ...tls, ...agentOpts }) : new http.Agent(agentOpts);
     // GITOPS_SEAL_KUBE_HTTP2=0: escape hatch (and A/B switch for bench/daemon.ts) to force HTTP/1.1.
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     const useH2 = opts.http2 ?? process.env.GITOPS_SEAL_KUBE_HTTP2 !== '0';
@@ -183,7 +181,14 @@ export class KubeClient {
     const h2 = this.h2;
     if (h2) {
       try {
-        const req = { method, path: url.pathname + url.search, headers, timeoutMs: timeout, ...(body !== undefined ? { body } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+        const req = {
+          method,
+          path: url.pathname + url.search,
+          headers,
+          timeoutMs: timeout,
+          ...(body !== undefined ? { body } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        };
         return await h2.request(req);
       } catch (err) {
         if (err instanceof H2StaleError) throw new StaleSocketError(err.cause);
@@ -196,10 +201,7 @@ export class KubeClient {
     }
     return new Promise((resolve, reject) => {
       const req = this.transport().request(url, { method, agent: this.agent, headers, signal: opts.signal }, (res) => {
-        collect(res).then(
-          (text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
-          reject,
-        );
+        collect(res).then((text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }), reject);
       });
       req.setTimeout(timeout, () => req.destroy(new Error(`timeout after ${timeout} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {

@@ -13,15 +13,23 @@ afterEach(() => vi.useRealTimers());
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nnot-a-real-ca\n-----END CERTIFICATE-----\n');
 function kubeconfig(name: string, users: Record<string, unknown>[], current = 'main'): string {
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': current,
-    clusters: [
-      { name: 'a', cluster: { server: 'https://a.example:6443', 'certificate-authority-data': CA.toString('base64') } },
-      { name: 'b', cluster: { server: 'https://b.example:6443/', 'insecure-skip-tls-verify': true } },
-    ],
-    contexts: [{ name: 'main', context: { cluster: 'a', user: 'u0' } }, { name: 'other', context: { cluster: 'b', user: 'u1' } }],
-    users: users.map((user, i) => ({ name: `u${i}`, user })),
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': current,
+      clusters: [
+        { name: 'a', cluster: { server: 'https://a.example:6443', 'certificate-authority-data': CA.toString('base64') } },
+        { name: 'b', cluster: { server: 'https://b.example:6443/', 'insecure-skip-tls-verify': true } },
+      ],
+      contexts: [
+        { name: 'main', context: { cluster: 'a', user: 'u0' } },
+        { name: 'other', context: { cluster: 'b', user: 'u1' } },
+      ],
+      users: users.map((user, i) => ({ name: `u${i}`, user })),
+    }),
+  );
   return file;
 }
 
@@ -38,7 +46,9 @@ describe('loadAuth', { timeout: 60_000 }, () => {
     expect(other.tls.rejectUnauthorized).toBe(false);
     expect((await other.headers()).authorization).toBe(`Basic ${Buffer.from('ann:pw').toString('base64')}`);
     await expect(loadAuth({ kubeconfig: file, context: 'nope' })).rejects.toThrow('kubeconfig has no context "nope"');
-    await expect(loadAuthInThread({ kubeconfig: file, context: 'nope' })).rejects.toThrow(`kubeconfig ${file}: kubeconfig has no context "nope"`);
+    await expect(loadAuthInThread({ kubeconfig: file, context: 'nope' })).rejects.toThrow(
+      `kubeconfig ${file}: kubeconfig has no context "nope"`,
+    );
     await expect(loadAuth({ kubeconfig: join(dir, 'missing') })).rejects.toThrow(/ENOENT/);
   });
 
@@ -56,8 +66,16 @@ describe('loadAuth', { timeout: 60_000 }, () => {
 
   it('an exec plugin is run through client-node (its tokens need the library to refresh)', async () => {
     const plugin = join(dir, 'plugin.sh');
-    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token-42"}}'\n`, { mode: 0o755 });
-    const auth = await loadAuth({ kubeconfig: kubeconfig('exec', [{ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }]) });
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token-42"}}'\n`,
+      { mode: 0o755 },
+    );
+    const auth = await loadAuth({
+      kubeconfig: kubeconfig('exec', [
+        { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } },
+      ]),
+    });
     expect(auth.server).toBe('https://a.example:6443');
     expect((await auth.headers()).authorization).toBe('Bearer exec-token-42');
   });
@@ -65,12 +83,16 @@ describe('loadAuth', { timeout: 60_000 }, () => {
   it('a KUBECONFIG list is merged as client-node merges it, read from the given environment', async () => {
     const first = kubeconfig('list-1', [{ token: 'tok-1' }]);
     const second = join(dir, 'list-2');
-    writeFileSync(second, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://c.example:6443', 'insecure-skip-tls-verify': true } }],
-      contexts: [{ name: 'third', context: { cluster: 'c', user: 'u9' } }],
-      users: [{ name: 'u9', user: { token: 'tok-9' } }],
-    }));
+    writeFileSync(
+      second,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://c.example:6443', 'insecure-skip-tls-verify': true } }],
+        contexts: [{ name: 'third', context: { cluster: 'c', user: 'u9' } }],
+        users: [{ name: 'u9', user: { token: 'tok-9' } }],
+      }),
+    );
     const env = { KUBECONFIG: [first, join(dir, 'absent'), second].join(delimiter) };
     for (const load of [loadAuth, loadAuthInThread]) {
       const auth = await load({ env, context: 'third' });

@@ -161,7 +161,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 `;
 
 type WorkerAnswer =
-  | { ok: true; value: { needsLibrary: boolean; server?: string; tls?: Record<string, unknown>; headers?: Record<string, unknown>; auth?: string; tokenFile?: string } }
+  | {
+      ok: true;
+      value: {
+        needsLibrary: boolean;
+        server?: string;
+        tls?: Record<string, unknown>;
+        headers?: Record<string, unknown>;
+        auth?: string;
+        tokenFile?: string;
+      };
+    }
   | { ok: false; message: string; code?: string };
 
 async function resolveInWorker(where: KubeconfigLocation, env: NodeJS.ProcessEnv): Promise<Resolved> {

@@ -44,7 +44,11 @@ export function parseResourceList(list: APIResourceList): Map<string, ResourceMa
 }
 
 /** URL path of the resource collection or, with a name, of one object. */
-export function resourcePath(m: Pick<ResourceMapping, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string, name?: string): string {
+export function resourcePath(
+  m: Pick<ResourceMapping, 'group' | 'version' | 'resource' | 'namespaced'>,
+  namespace?: string,
+  name?: string,
+): string {
   const base = m.group === '' ? `/api/${m.version}` : `/apis/${m.group}/${m.version}`;
   const ns = m.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   const obj = name !== undefined ? `/${encodeURIComponent(name)}` : '';

@@ -54,8 +54,13 @@ export class KubeApiError extends Error {
 
   private context(): KubeApiErrorContext {
     return {
-      method: this.method, path: this.path, status: this.status, reason: this.reason,
-      message: this.detail, causes: this.causes, ...(this.key ? { key: this.key } : {}),
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      reason: this.reason,
+      message: this.detail,
+      causes: this.causes,
+      ...(this.key ? { key: this.key } : {}),
     };
   }
 }
@@ -86,14 +91,21 @@ export function parseJsonBody<T>(method: string, path: string, body: string): T 
   } catch (err) {
     const at = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
     const where = at === undefined ? '' : ` at byte ${at}`;
-    throw new KubeTransportError(method, path, new Error(`answer is not valid JSON${where} (${Buffer.byteLength(body)} bytes: cut short, or not an apiserver)`));
+    throw new KubeTransportError(
+      method,
+      path,
+      new Error(`answer is not valid JSON${where} (${Buffer.byteLength(body)} bytes: cut short, or not an apiserver)`),
+    );
   }
 }
 
 /** No resource in discovery serves this apiVersion/kind (CRD missing or not yet established). */
 export class NoMatchError extends Error {
   override readonly name = 'NoMatchError';
-  constructor(readonly apiVersion: string, readonly kind: string) {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
     super(`no resource for kind ${kind} in ${apiVersion} (is the CRD installed and Established?)`);
   }
 }
@@ -114,16 +126,26 @@ export function apiErrorFromResponse(method: string, path: string, status: numbe
 
 function defaultReason(status: number): string {
   switch (status) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 405: return 'MethodNotAllowed';
-    case 409: return 'Conflict';
-    case 415: return 'UnsupportedMediaType';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    default: return status >= 500 ? 'InternalError' : 'Unknown';
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 409:
+      return 'Conflict';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    default:
+      return status >= 500 ? 'InternalError' : 'Unknown';
   }
 }
 
@@ -158,8 +180,12 @@ export function redactedApiError(err: KubeApiError, obj: KubeObject): KubeApiErr
   const message = redactSecretValues(err.detail, obj);
   const causes = err.causes.map((c) => ({ ...c, ...(c.message ? { message: redactSecretValues(c.message, obj) } : {}) }));
   return new KubeApiError({
-    method: err.method, path: err.path, status: err.status, reason: err.reason, message, causes,
+    method: err.method,
+    path: err.path,
+    status: err.status,
+    reason: err.reason,
+    message,
+    causes,
     key: err.key ?? keyOf(obj),
   });
 }
-

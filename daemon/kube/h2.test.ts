@@ -19,26 +19,60 @@ let cert: string;
 let key: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gitops-seal-h2-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Seen { version: string; method: string; path: string; auth: string | undefined; body: string }
+interface Seen {
+  version: string;
+  method: string;
+  path: string;
+  auth: string | undefined;
+  body: string;
+}
 
 /** A JSON echo server; `/missing` answers 404 Status, `/slow` answers after 50 ms. */
 function handler(seen: Seen[], inflight: { now: number; max: number }) {
-  return (req: http2.Http2ServerRequest | import('node:http').IncomingMessage, res: http2.Http2ServerResponse | import('node:http').ServerResponse): void => {
+  return (
+    req: http2.Http2ServerRequest | import('node:http').IncomingMessage,
+    res: http2.Http2ServerResponse | import('node:http').ServerResponse,
+  ): void => {
     const chunks: Buffer[] = [];
     inflight.now++;
     inflight.max = Math.max(inflight.max, inflight.now);
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const s: Seen = { version: req.httpVersion, method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, body: Buffer.concat(chunks).toString() };
+      const s: Seen = {
+        version: req.httpVersion,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        auth: req.headers.authorization,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(s);
       const reply = (): void => {
         inflight.now--;
@@ -88,7 +122,9 @@ describe('KubeClient transports', () => {
     const c = await client(url, 8);
     try {
       const bodies = Array.from({ length: 40 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` } }));
-      const answers = await Promise.all(bodies.map((b, i) => c.request<Seen>(`/slow/${i}`, { method: 'PATCH', body: b, query: { dryRun: 'All', force: true } })));
+      const answers = await Promise.all(
+        bodies.map((b, i) => c.request<Seen>(`/slow/${i}`, { method: 'PATCH', body: b, query: { dryRun: 'All', force: true } })),
+      );
       expect(answers.map((a) => a.version)).toEqual(Array(40).fill('2.0'));
       expect(answers[7]).toMatchObject({ method: 'PATCH', path: '/slow/7?dryRun=All&force=true', auth: 'Bearer tok-123' });
       expect(answers.map((a) => JSON.parse(a.body) as unknown)).toEqual(bodies);
@@ -149,7 +185,9 @@ describe('KubeClient transports', () => {
     try {
       const cut = await c.request('/cut').catch((e: unknown) => e);
       expect(cut).toBeInstanceOf(KubeTransportError);
-      expect((cut as Error).message).toMatch(/^GET \/cut: answer is not valid JSON at byte \d+ \(\d+ bytes: cut short, or not an apiserver\)$/);
+      expect((cut as Error).message).toMatch(
+        /^GET \/cut: answer is not valid JSON at byte \d+ \(\d+ bytes: cut short, or not an apiserver\)$/,
+      );
       expect((cut as Error).message).not.toContain('c2VjcmV0');
       // close() while an answer streams in: the transport rejects instead of resolving a truncated body.
       const h2 = new H2Transport(new URL(url), { ca: cert }, 4, 5_000);
@@ -209,7 +247,11 @@ describe('KubeClient transports', () => {
     const c = await client(url);
     try {
       const answers = await Promise.all([1, 2, 3].map((i) => c.request<Seen>(`/x/${i}`, { method: 'POST', body: { i } })));
-      expect(answers.map((a) => [a.version, a.body])).toEqual([['1.1', '{"i":1}'], ['1.1', '{"i":2}'], ['1.1', '{"i":3}']]);
+      expect(answers.map((a) => [a.version, a.body])).toEqual([
+        ['1.1', '{"i":1}'],
+        ['1.1', '{"i":2}'],
+        ['1.1', '{"i":3}'],
+      ]);
       const res = await c.stream('/watch');
       const text = await new Promise<string>((r) => {
         let t = '';

@@ -238,7 +238,8 @@ export class H2Transport {
         // setImmediate runs after the poll phase: an ack already waiting on the socket is read
         // first, so a blocked event loop is not taken for a dead connection.
         setImmediate(() => {
-          if (!acked && !session.destroyed) this.fail(session, new Error(`connection lost: the apiserver did not answer an HTTP/2 PING within ${PING_TIMEOUT_MS} ms`));
+          if (!acked && !session.destroyed)
+            this.fail(session, new Error(`connection lost: the apiserver did not answer an HTTP/2 PING within ${PING_TIMEOUT_MS} ms`));
         });
       }, PING_TIMEOUT_MS).unref();
     }, PING_INTERVAL_MS);
@@ -263,7 +264,11 @@ export class H2Transport {
 function neverProcessed(stream: http2.ClientHttp2Stream, err: NodeJS.ErrnoException): boolean {
   if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return true;
   // GOAWAY with a last-stream-id below ours, or the session went away before our stream got an id.
-  return err.code === 'ERR_HTTP2_GOAWAY_SESSION' || err.code === 'ERR_HTTP2_STREAM_CANCEL' && stream.id === undefined || err.code === 'ERR_HTTP2_INVALID_SESSION';
+  return (
+    err.code === 'ERR_HTTP2_GOAWAY_SESSION' ||
+    (err.code === 'ERR_HTTP2_STREAM_CANCEL' && stream.id === undefined) ||
+    err.code === 'ERR_HTTP2_INVALID_SESSION'
+  );
 }
 
 function isIP(host: string): boolean {

@@ -38,13 +38,23 @@ describe('kube client', () => {
     const ac = new AbortController();
     const seen: WatchEvent[] = [];
     const done = (async () => {
-      for await (const ev of watch(kube.client, base, { resourceVersion: list.metadata.resourceVersion, signal: ac.signal, fieldSelector: 'metadata.name=w' })) {
+      for await (const ev of watch(kube.client, base, {
+        resourceVersion: list.metadata.resourceVersion,
+        signal: ac.signal,
+        fieldSelector: 'metadata.name=w',
+      })) {
         seen.push(ev);
         if (ev.type === 'DELETED') ac.abort();
       }
     })();
-    await kube.client.request(base, { method: 'POST', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { a: '1' } } });
-    await kube.client.request(`${base}/w`, { method: 'PUT', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { a: '2' } } });
+    await kube.client.request(base, {
+      method: 'POST',
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { a: '1' } },
+    });
+    await kube.client.request(`${base}/w`, {
+      method: 'PUT',
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { a: '2' } },
+    });
     await kube.client.request(`${base}/w`, { method: 'DELETE' });
     await done;
     expect(seen.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);

@@ -44,10 +44,18 @@ describe('discovery', () => {
 
 describe('errors', () => {
   it('reads reason and message from a Status body', () => {
-    const e = apiErrorFromResponse('PATCH', '/api/v1/namespaces/x/configmaps/c', 422, JSON.stringify({
-      kind: 'Status', reason: 'Invalid', message: 'ConfigMap "c" is invalid', code: 422,
-      details: { causes: [{ field: 'data', message: 'bad' }] },
-    }));
+    const e = apiErrorFromResponse(
+      'PATCH',
+      '/api/v1/namespaces/x/configmaps/c',
+      422,
+      JSON.stringify({
+        kind: 'Status',
+        reason: 'Invalid',
+        message: 'ConfigMap "c" is invalid',
+        code: 422,
+        details: { causes: [{ field: 'data', message: 'bad' }] },
+      }),
+    );
     expect(e.status).toBe(422);
     expect(e.reason).toBe('Invalid');
     expect(e.causes).toHaveLength(1);
@@ -60,8 +68,11 @@ describe('errors', () => {
   });
   it('scrubs Secret values (raw and decoded) from messages and names the object', () => {
     const secret: KubeObject = {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' },
-      data: { password: Buffer.from('hunter2-long').toString('base64') }, stringData: { token: 'tok-123456' },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'n' },
+      data: { password: Buffer.from('hunter2-long').toString('base64') },
+      stringData: { token: 'tok-123456' },
     };
     const msg = 'invalid value "hunter2-long" and tok-123456 and ' + Buffer.from('hunter2-long').toString('base64');
     expect(redactSecretValues(msg, secret)).toBe('invalid value "***" and *** and ***');

@@ -32,7 +32,9 @@ describe('locateKubeconfig', () => {
     const listed = [join(dir, 'missing.yaml'), a].join(delimiter);
     expect(locateKubeconfig({ env: { KUBECONFIG: listed, HOME: home }, context: 'c' }, noSa)).toEqual({ files: [a], context: 'c' });
     const none = join(dir, 'missing.yaml');
-    expect(() => locateKubeconfig({ env: { KUBECONFIG: none } }, noSa)).toThrow(`no Kubernetes credentials found: KUBECONFIG=${none} names no existing file`);
+    expect(() => locateKubeconfig({ env: { KUBECONFIG: none } }, noSa)).toThrow(
+      `no Kubernetes credentials found: KUBECONFIG=${none} names no existing file`,
+    );
   });
 
   it('~/.kube/config, then the ServiceAccount when the pod environment is complete', () => {
@@ -46,7 +48,9 @@ describe('locateKubeconfig', () => {
 
   it('inCluster asked for but incomplete: names what is missing', () => {
     expect(locateKubeconfig({ inCluster: true, env: pod }, sa)).toEqual({ inCluster: true });
-    expect(() => locateKubeconfig({ inCluster: true, env: pod }, noSa)).toThrow(`in-cluster Kubernetes credentials are incomplete: ${join(noSa, 'token')} does not exist (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`);
+    expect(() => locateKubeconfig({ inCluster: true, env: pod }, noSa)).toThrow(
+      `in-cluster Kubernetes credentials are incomplete: ${join(noSa, 'token')} does not exist (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`,
+    );
   });
 
   it('load errors name the file and keep to one line', () => {

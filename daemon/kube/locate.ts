@@ -50,7 +50,9 @@ export function locateKubeconfig(load: LoadOptions, saDir = SERVICE_ACCOUNT_DIR)
   if (load.inCluster) {
     const problem = inClusterProblem(env, saDir);
     if (problem) {
-      throw new KubeconfigError(`in-cluster Kubernetes credentials are incomplete: ${problem} (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`);
+      throw new KubeconfigError(
+        `in-cluster Kubernetes credentials are incomplete: ${problem} (is automountServiceAccountToken false? set KUBECONFIG to use a kubeconfig instead)`,
+      );
     }
     return { inCluster: true };
   }
@@ -85,7 +87,8 @@ export function kubeconfigLoadError(where: KubeconfigLocation, err: unknown): Ku
   if (err instanceof KubeconfigError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof Error ? err.message : String(err);
-  const cause = code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EACCES' ? 'permission denied (EACCES)' : (text.split('\n', 1)[0] ?? text);
+  const cause =
+    code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EACCES' ? 'permission denied (EACCES)' : (text.split('\n', 1)[0] ?? text);
   const what = 'inCluster' in where ? 'in-cluster ServiceAccount' : `kubeconfig ${where.files.join(delimiter)}`;
   return new KubeconfigError(`${what}: ${cause}`);
 }

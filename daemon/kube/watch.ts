@@ -31,14 +31,21 @@ export interface WatchOptions {
 
 export class WatchExpiredError extends Error {
   override readonly name = 'WatchExpiredError';
-  constructor(readonly path: string, readonly resourceVersion: string | undefined) {
+  constructor(
+    readonly path: string,
+    readonly resourceVersion: string | undefined,
+  ) {
     super(`watch ${path}: resourceVersion ${resourceVersion ?? '(none)'} expired (410 Gone); re-list required`);
   }
 }
 
 export class WatchFailedError extends Error {
   override readonly name = 'WatchFailedError';
-  constructor(readonly path: string, readonly attempts: number, cause: unknown) {
+  constructor(
+    readonly path: string,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
     super(`watch ${path}: gave up after ${attempts} consecutive failures: ${cause instanceof Error ? cause.message : String(cause)}`);
     hideCause(this, cause);
   }
@@ -97,7 +104,13 @@ export async function* watch<T extends KubeObject = KubeObject>(
           if (ev.type === 'ERROR') {
             const st = ev.object as KubeStatus;
             if (st.code === 410) throw new WatchExpiredError(path, rv);
-            throw new KubeApiError({ method: 'GET', path, status: st.code ?? 500, reason: st.reason ?? 'Unknown', message: st.message ?? 'watch error' });
+            throw new KubeApiError({
+              method: 'GET',
+              path,
+              status: st.code ?? 500,
+              reason: st.reason ?? 'Unknown',
+              message: st.message ?? 'watch error',
+            });
           }
           const obj = ev.object as KubeObject;
           if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
@@ -122,6 +135,13 @@ export async function* watch<T extends KubeObject = KubeObject>(
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -15,7 +15,10 @@ const held = (holder: string, renewWall: number, transitions = 3): LeaseRecord =
 describe('decide', () => {
   it('creates a missing Lease with us as holder and 0 transitions', () => {
     const d = decide(undefined, 'a', 10_000, at(0));
-    expect(d).toEqual({ action: 'create', record: expect.objectContaining({ holderIdentity: 'a', leaseDurationSeconds: 10, leaseTransitions: 0 }) });
+    expect(d).toEqual({
+      action: 'create',
+      record: expect.objectContaining({ holderIdentity: 'a', leaseDurationSeconds: 10, leaseTransitions: 0 }),
+    });
     if (d.action === 'create') expect(d.record.acquireTime).toBe(d.record.renewTime);
   });
 
@@ -43,10 +46,13 @@ describe('decide', () => {
   it('takes a released Lease at once, however recent the release', () => {
     const o: Observed = { record: releasedRecord(held('b', 0, 2), 1_800_000_000_500), at: 500 };
     expect(o.record).toEqual(expect.objectContaining({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 2 }));
-    expect(decide(o, 'a', 10_000, at(501))).toEqual({ action: 'acquire', record: expect.objectContaining({ holderIdentity: 'a', leaseTransitions: 3 }) });
+    expect(decide(o, 'a', 10_000, at(501))).toEqual({
+      action: 'acquire',
+      record: expect.objectContaining({ holderIdentity: 'a', leaseTransitions: 3 }),
+    });
   });
 
-  it('uses the holder\'s lease duration, not ours, to judge expiry', () => {
+  it("uses the holder's lease duration, not ours, to judge expiry", () => {
     const o: Observed = { record: { ...held('b', 0), leaseDurationSeconds: 30 }, at: 0 };
     expect(decide(o, 'a', 10_000, at(20_000)).action).toBe('wait');
     expect(decide(o, 'a', 10_000, at(30_000)).action).toBe('acquire');
@@ -58,7 +64,10 @@ describe('observe', () => {
     const rec = held('b', 1);
     const first = observe(undefined, rec, 100);
     expect(observe(first, { ...rec }, 5_000)).toBe(first);
-    expect(observe(first, { ...rec, renewTime: microTime(2) }, 5_000)).toEqual({ record: expect.objectContaining({ renewTime: microTime(2) }), at: 5_000 });
+    expect(observe(first, { ...rec, renewTime: microTime(2) }, 5_000)).toEqual({
+      record: expect.objectContaining({ renewTime: microTime(2) }),
+      at: 5_000,
+    });
     expect(expiresAt(first)).toBe(10_100);
   });
 });

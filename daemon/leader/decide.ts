@@ -51,7 +51,10 @@ export function decide(observed: Observed | undefined, identity: string, leaseDu
   const now = microTime(clock.wall);
   const seconds = leaseSeconds(leaseDurationMs);
   if (!observed) {
-    return { action: 'create', record: { holderIdentity: identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } };
+    return {
+      action: 'create',
+      record: { holderIdentity: identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+    };
   }
   const old = observed.record;
   if (old.holderIdentity === identity) {
@@ -60,7 +63,13 @@ export function decide(observed: Observed | undefined, identity: string, leaseDu
   if (old.holderIdentity === '' || clock.mono >= expiresAt(observed)) {
     return {
       action: 'acquire',
-      record: { holderIdentity: identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: old.leaseTransitions + 1 },
+      record: {
+        holderIdentity: identity,
+        leaseDurationSeconds: seconds,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: old.leaseTransitions + 1,
+      },
     };
   }
   return { action: 'wait', holder: old.holderIdentity, expiresAt: expiresAt(observed) };
@@ -83,7 +92,14 @@ export function renewDeadlinePassed(lastRenewMono: number, mono: number, renewDe
  * never sleeps past the moment the holder's lease runs out: a killed leader is replaced as soon
  * as its lease expires, not up to a retry period later.
  */
-export function nextDelay(leading: boolean, decision: Decision | undefined, retryPeriodMs: number, clockMono: number, random: number, jitter = 0.2): number {
+export function nextDelay(
+  leading: boolean,
+  decision: Decision | undefined,
+  retryPeriodMs: number,
+  clockMono: number,
+  random: number,
+  jitter = 0.2,
+): number {
   if (leading) return retryPeriodMs;
   const base = retryPeriodMs * (1 + jitter * random);
   if (decision?.action !== 'wait') return base;

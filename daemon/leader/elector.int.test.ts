@@ -63,7 +63,14 @@ describe('LeaderElector on a real Lease', () => {
   function replica(lease: string, identity: string, client: KubeClient = kube): Replica {
     const events: string[] = [];
     const times: number[] = [];
-    const opts = leaderElectionOptions({ namespace: NS, name: lease, identity, leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 });
+    const opts = leaderElectionOptions({
+      namespace: NS,
+      name: lease,
+      identity,
+      leaseDurationMs: 2_000,
+      renewDeadlineMs: 1_500,
+      retryPeriodMs: 250,
+    });
     const elector = new LeaderElector(new LeaseStore(client, { namespace: NS, name: lease }), opts, log, {
       onStartedLeading: () => {
         times.push(performance.now());
@@ -79,7 +86,11 @@ describe('LeaderElector on a real Lease', () => {
   }
 
   const leaseSpec = async (name: string) =>
-    (await kube.request<{ spec: { holderIdentity?: string; leaseTransitions?: number; renewTime?: string } }>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${name}`)).spec;
+    (
+      await kube.request<{ spec: { holderIdentity?: string; leaseTransitions?: number; renewTime?: string } }>(
+        `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${name}`,
+      )
+    ).spec;
 
   it('three replicas racing for a missing Lease: exactly one leads, the others follow it', async () => {
     const name = `elect-race-${suffix}`;
@@ -124,7 +135,11 @@ describe('LeaderElector on a real Lease', () => {
     const store = new LeaseStore(kube, { namespace: NS, name });
     const cur = await store.get(5_000);
     if (!cur) throw new Error('lease missing');
-    await store.update({ ...cur.record, holderIdentity: 'intruder', leaseTransitions: cur.record.leaseTransitions + 1 }, cur.resourceVersion, 5_000);
+    await store.update(
+      { ...cur.record, holderIdentity: 'intruder', leaseTransitions: cur.record.leaseTransitions + 1 },
+      cur.resourceVersion,
+      5_000,
+    );
     await eventually('a stopped leading', async () => !a.elector.isLeader, 3_000, 20);
     expect(a.events).toEqual(['started', expect.stringMatching(/^stopped: another replica holds the lease \(intruder\)/)]);
     await a.elector.done;

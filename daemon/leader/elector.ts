@@ -103,7 +103,10 @@ export class LeaderElector {
       this.log.info({ lease: this.lease, replica: this.opts.identity }, 'leader election: lease released');
     } catch (err) {
       // Not fatal: the Lease expires on its own after leaseDuration.
-      this.log.warn({ lease: this.lease, err: errMessage(err) }, 'leader election: could not release the lease; followers take over when it expires');
+      this.log.warn(
+        { lease: this.lease, err: errMessage(err) },
+        'leader election: could not release the lease; followers take over when it expires',
+      );
     }
   }
 
@@ -120,15 +123,20 @@ export class LeaderElector {
       const mono = this.clock().mono;
       if (this.leadingNow) {
         if (attempt.held) this.renewed(mono);
-        else if (attempt.decision && attempt.decision.action !== 'renew') return this.lose(`another replica holds the lease (${this.holderNow || 'released'})`);
-        else if (renewDeadlinePassed(this.lastRenew, mono, this.opts.renewDeadlineMs)) return this.lose(`could not renew the lease for ${this.opts.renewDeadlineMs} ms`);
+        else if (attempt.decision && attempt.decision.action !== 'renew')
+          return this.lose(`another replica holds the lease (${this.holderNow || 'released'})`);
+        else if (renewDeadlinePassed(this.lastRenew, mono, this.opts.renewDeadlineMs))
+          return this.lose(`could not renew the lease for ${this.opts.renewDeadlineMs} ms`);
       } else if (attempt.held) {
         this.leadingNow = true;
         this.renewed(mono);
         this.log.info({ lease: this.lease, replica: this.opts.identity }, 'leader election: became leader');
         this.callbacks.onStartedLeading();
       }
-      await sleep(nextDelay(this.leadingNow, attempt.decision, this.opts.retryPeriodMs, this.clock().mono, Math.random()), this.wake.signal);
+      await sleep(
+        nextDelay(this.leadingNow, attempt.decision, this.opts.retryPeriodMs, this.clock().mono, Math.random()),
+        this.wake.signal,
+      );
     }
   }
 
@@ -147,7 +155,10 @@ export class LeaderElector {
     this.lost = true;
     clearTimeout(this.deadline);
     this.leadingNow = false;
-    this.log.error({ lease: this.lease, replica: this.opts.identity, reason }, 'leader election: leadership lost; stopping the controllers');
+    this.log.error(
+      { lease: this.lease, replica: this.opts.identity, reason },
+      'leader election: leadership lost; stopping the controllers',
+    );
     this.callbacks.onStoppedLeading(reason);
   }
 

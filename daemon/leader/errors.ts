@@ -9,7 +9,10 @@ export class LeaderElectionConfigError extends Error {
 /** Another replica wrote the Lease between our read and our write (409). Expected under contention. */
 export class LeaseConflictError extends Error {
   override readonly name = 'LeaseConflictError';
-  constructor(readonly lease: string, readonly operation: 'create' | 'update') {
+  constructor(
+    readonly lease: string,
+    readonly operation: 'create' | 'update',
+  ) {
     super(`lease ${lease}: ${operation} lost a race with another replica (409 Conflict); will look again`);
   }
 }

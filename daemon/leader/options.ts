@@ -47,18 +47,26 @@ export function leaderElectionOptions(partial: Partial<LeaderElectionOptions> = 
     retryPeriodMs: partial.retryPeriodMs ?? DEFAULT_LEADER_ELECTION.retryPeriodMs,
   };
   const dns1123 = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-  if (!dns1123.test(o.namespace)) throw new LeaderElectionConfigError(`--leader-election-namespace "${o.namespace}" is not a valid namespace name`);
-  if (!dns1123.test(o.name)) throw new LeaderElectionConfigError(`--leader-election-id "${o.name}" is not a valid Lease name (lowercase letters, digits, "-" and ".")`);
+  if (!dns1123.test(o.namespace))
+    throw new LeaderElectionConfigError(`--leader-election-namespace "${o.namespace}" is not a valid namespace name`);
+  if (!dns1123.test(o.name))
+    throw new LeaderElectionConfigError(
+      `--leader-election-id "${o.name}" is not a valid Lease name (lowercase letters, digits, "-" and ".")`,
+    );
   if (o.identity === '') throw new LeaderElectionConfigError('leader election identity is empty (set POD_NAME)');
   if (o.retryPeriodMs <= 0) throw new LeaderElectionConfigError(`retry period must be positive, got ${o.retryPeriodMs} ms`);
   if (o.leaseDurationMs < 1000 || o.leaseDurationMs % 1000 !== 0) {
     throw new LeaderElectionConfigError(`lease duration must be whole seconds (the Lease stores seconds), got ${o.leaseDurationMs} ms`);
   }
   if (!(o.renewDeadlineMs < o.leaseDurationMs)) {
-    throw new LeaderElectionConfigError(`renew deadline (${o.renewDeadlineMs} ms) must be shorter than the lease duration (${o.leaseDurationMs} ms): a leader must stop before others may take over`);
+    throw new LeaderElectionConfigError(
+      `renew deadline (${o.renewDeadlineMs} ms) must be shorter than the lease duration (${o.leaseDurationMs} ms): a leader must stop before others may take over`,
+    );
   }
   if (!(o.retryPeriodMs < o.renewDeadlineMs)) {
-    throw new LeaderElectionConfigError(`retry period (${o.retryPeriodMs} ms) must be shorter than the renew deadline (${o.renewDeadlineMs} ms)`);
+    throw new LeaderElectionConfigError(
+      `retry period (${o.retryPeriodMs} ms) must be shorter than the renew deadline (${o.renewDeadlineMs} ms)`,
+    );
   }
   return o;
 }

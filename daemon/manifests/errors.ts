@@ -26,7 +26,9 @@ export class ManifestError extends Error {
 
   constructor(problems: readonly ManifestProblem[]) {
     const head =
-      problems.length === 1 && problems[0] ? formatProblem(problems[0]) : `${problems.length} problems in manifests:\n  ${problems.map(formatProblem).join('\n  ')}`;
+      problems.length === 1 && problems[0]
+        ? formatProblem(problems[0])
+        : `${problems.length} problems in manifests:\n  ${problems.map(formatProblem).join('\n  ')}`;
     super(head);
     this.problems = problems;
   }

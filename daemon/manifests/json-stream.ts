@@ -10,8 +10,7 @@ export interface JsonStreamValue {
 }
 
 export type JsonStreamResult =
-  | { ok: true; values: JsonStreamValue[] }
-  | { ok: false; parsed: number; message: string; line: number; col: number };
+  { ok: true; values: JsonStreamValue[] } | { ok: false; parsed: number; message: string; line: number; col: number };
 
 function position(text: string, offset: number): { line: number; col: number } {
   let line = 1;

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { validateObject } from './kube-object.js';
 
-const secret = (extra: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'a' }, ...extra });
+const secret = (extra: Record<string, unknown>) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 's', namespace: 'a' },
+  ...extra,
+});
 
 describe('validateObject: Secret values', () => {
   it('accepts string (and null) data and stringData values', () => {

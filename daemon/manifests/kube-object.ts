@@ -84,7 +84,9 @@ function secretValueProblems(obj: Record<string, unknown>): string[] {
     }
     for (const [k, v] of Object.entries(m)) {
       if (typeof v !== 'string' && v !== null) {
-        out.push(`${field}.${k} must be a string, not ${Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`} (quote it; the value is not shown)`);
+        out.push(
+          `${field}.${k} must be a string, not ${Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`} (quote it; the value is not shown)`,
+        );
       }
     }
   }

@@ -59,7 +59,13 @@ function splitYaml(text: string, file: string, problems: ManifestProblem[]): Chu
   return chunks;
 }
 
-function decodeYamlChunk(chunk: Chunk, index: number, file: string, opts: ConvertOptions, problems: ManifestProblem[]): KubeDocument | null {
+function decodeYamlChunk(
+  chunk: Chunk,
+  index: number,
+  file: string,
+  opts: ConvertOptions,
+  problems: ManifestProblem[],
+): KubeDocument | null {
   const lc = new LineCounter();
   // failsafe: keep every scalar as text so resolve.ts decides its type; uniqueKeys: checked after
   // resolution, where `yes` and `true` are the same key; version 1.1: go-yaml is a YAML 1.1 parser.
@@ -94,12 +100,7 @@ function decodeYamlChunk(chunk: Chunk, index: number, file: string, opts: Conver
 }
 
 /** All documents of a file, with positions; problems are appended, not thrown. */
-export function decodeDocuments(
-  text: string,
-  file: string,
-  problems: ManifestProblem[],
-  opts: ConvertOptions = {},
-): KubeDocument[] {
+export function decodeDocuments(text: string, file: string, problems: ManifestProblem[], opts: ConvertOptions = {}): KubeDocument[] {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (/^\s*\{/.test(body)) {
     const json = scanJsonStream(body);

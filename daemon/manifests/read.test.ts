@@ -81,7 +81,10 @@ describe('documents', () => {
 
   it('rejects alias bombs', () => {
     let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 8; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 8; i++)
+      text += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     expect(() => parseKubeYaml(text, 'bomb.yaml')).toThrow(/too many nodes/);
   });
 
@@ -151,7 +154,9 @@ describe('objects', () => {
     if (!encrypted) throw new Error('missing');
     expect(encrypted.text).toBe(enc);
     const dec = objectsFromDecrypted(encrypted, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, sops: {} });
-    expect(dec).toEqual([{ file: 's.yaml', index: 1, line: 6, object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, encrypted: false }]);
+    expect(dec).toEqual([
+      { file: 's.yaml', index: 1, line: 6, object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, encrypted: false },
+    ]);
     expect(() => objectsFromDecrypted(encrypted, { kind: 'Secret', sops: {} })).toThrow(/s\.yaml:6 \(document 1\): apiVersion is missing/);
   });
 
@@ -166,7 +171,9 @@ describe('objects', () => {
   });
 
   it('objectKey is group/Kind/namespace/name', () => {
-    expect(objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'prod' } })).toBe('apps/Deployment/prod/w');
+    expect(objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'prod' } })).toBe(
+      'apps/Deployment/prod/w',
+    );
     expect(objectKey({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } })).toBe('/Namespace//prod');
   });
 });
@@ -174,10 +181,12 @@ describe('objects', () => {
 describe('large input', () => {
   // Speed is measured by bench/, not asserted here: a timed assertion measures the CI machine's
   // neighbours. This checks that a 5,000-document file is read completely and exactly.
-  it('reads 5,000 small objects from one file with kubectl\'s scalar semantics', () => {
+  it("reads 5,000 small objects from one file with kubectl's scalar semantics", () => {
     const docs: string[] = [];
     for (let i = 0; i < 5000; i++) {
-      docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: ns-${i % 7}\n  labels: {app: web, tier: "${i % 3}"}\ndata:\n  key: value-${i}\n  mode: 0644\n  on: yes\n`);
+      docs.push(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: ns-${i % 7}\n  labels: {app: web, tier: "${i % 3}"}\ndata:\n  key: value-${i}\n  mode: 0644\n  on: yes\n`,
+      );
     }
     const { objects } = readManifests([{ path: 'big.yaml', text: docs.join('---\n') }]);
     expect(objects).toHaveLength(5000);

@@ -79,7 +79,10 @@ export function objectsFromDocuments(decoded: DecodedFiles): ReadManifestsResult
     }
     const sealed = ciphertextPath(doc.value);
     if (sealed !== undefined) {
-      problems.push({ ...where, message: `${sealed} holds SOPS ciphertext (ENC[…]) but the document has no sops metadata: its sops block was removed or renamed; refusing to apply ciphertext as a value` });
+      problems.push({
+        ...where,
+        message: `${sealed} holds SOPS ciphertext (ENC[…]) but the document has no sops metadata: its sops block was removed or renamed; refusing to apply ciphertext as a value`,
+      });
       continue;
     }
     objects.push(...objectsFromDocument(doc.value, where, problems));
@@ -93,7 +96,10 @@ export function objectsFromDocuments(decoded: DecodedFiles): ReadManifestsResult
 function inFileOrder(problems: readonly ManifestProblem[], order: readonly string[]): ManifestProblem[] {
   const rank = new Map(order.map((f, i) => [f, i]));
   const at = (p: ManifestProblem): number => rank.get(p.file) ?? order.length;
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => at(a.p) - at(b.p) || a.i - b.i).map(({ p }) => p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => at(a.p) - at(b.p) || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 /**

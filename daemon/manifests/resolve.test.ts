@@ -34,9 +34,9 @@ describe('cases kubectl rejects too', () => {
 describe('deviations from kubectl', () => {
   // kubectl keeps int64/uint64 exactly; a JS number cannot, so we refuse rather than round silently.
   it.each([
-  ["v: 9223372036854775807", {"v":9223372036854775807}],
-  ["v: 9007199254740993", {"v":9007199254740993}],
-  ["v: 18446744073709551615", {"v":18446744073709551615}],
+    ['v: 9223372036854775807', { v: 9223372036854775807 }],
+    ['v: 9007199254740993', { v: 9007199254740993 }],
+    ['v: 18446744073709551615', { v: 18446744073709551615 }],
   ])('rejects integers beyond 2^53: %j', (src) => {
     expect(() => parseKubeYaml(src, 'case.yaml')).toThrow(/outside ±\(2\^53−1\)/);
   });
@@ -44,9 +44,9 @@ describe('deviations from kubectl', () => {
   // kubectl keeps the last duplicate silently (or, for keys that only collide after conversion such as
   // 1 and "1", a random one). We reject; with allowDuplicateKeys the result is kubectl's.
   it.each([
-  ["a: 1\na: 2", {"a":2}],
-  ["yes: 1\ntrue: 2", {"true":2}],
-  ["1: a\n01: b", {"1":"b"}],
+    ['a: 1\na: 2', { a: 2 }],
+    ['yes: 1\ntrue: 2', { true: 2 }],
+    ['1: a\n01: b', { '1': 'b' }],
   ])('rejects duplicate keys unless allowed: %j', (src, kubectl) => {
     expect(() => parseKubeYaml(src, 'case.yaml')).toThrow(/duplicate key/);
     expect(parseKubeYaml(src, 'case.yaml', { allowDuplicateKeys: true })).toEqual([kubectl]);

@@ -17,7 +17,12 @@ describe('selectManifestFiles', () => {
   ];
 
   it('selects yaml/yml/json under the path recursively, sorted, skipping hidden files and directories', () => {
-    expect(selectManifestFiles(paths, './deploy/')).toEqual(['deploy/a.yml', 'deploy/b.yaml', 'deploy/kustomization.yaml', 'deploy/sub/c.json']);
+    expect(selectManifestFiles(paths, './deploy/')).toEqual([
+      'deploy/a.yml',
+      'deploy/b.yaml',
+      'deploy/kustomization.yaml',
+      'deploy/sub/c.json',
+    ]);
   });
 
   it('treats ".", "" and "/" as the repository root', () => {

@@ -9,16 +9,45 @@ const text = async (): Promise<string> => (await metricsText()).body;
 afterEach(() => setLeader(true));
 
 describe('metrics from the event bus', () => {
-  it('starts the syncs\' series at 0, then counts outcomes by result, stage and decrypt reason, and follows leadership', async () => {
+  it("starts the syncs' series at 0, then counts outcomes by result, stage and decrypt reason, and follows leadership", async () => {
     const bus = new EventBus();
     const off = followEvents(bus, ['ev-a']);
     let t = await text();
     expect(sampleValue(t, 'gitops_seal_sync_duration_seconds_count', { sync: 'ev-a', result: 'success' })).toBe(0);
     expect(sampleValue(t, 'gitops_seal_decrypt_failures_total', { sync: 'ev-a', reason: 'tampered' })).toBe(0);
     const changes = { created: 0, configured: 0, unchanged: 1, deleted: 0, skipped: 0 };
-    bus.publish({ type: 'sync.applied', sync: 'ev-a', revision: 'a'.repeat(40), at: '', objects: 1, changes, pruned: 0, decryptedFiles: 0, warnings: [], durationMs: 300 });
-    bus.publish({ type: 'sync.refused', sync: 'ev-a', revision: 'b'.repeat(40), at: '', stage: 'decrypt', message: 'm', decryptFailures: ['tampered', 'no-key'], durationMs: 10 });
-    bus.publish({ type: 'sync.refused', sync: 'ev-a', revision: 'b'.repeat(40), at: '', stage: 'apply', message: 'm', decryptFailures: [], durationMs: 10 });
+    bus.publish({
+      type: 'sync.applied',
+      sync: 'ev-a',
+      revision: 'a'.repeat(40),
+      at: '',
+      objects: 1,
+      changes,
+      pruned: 0,
+      decryptedFiles: 0,
+      warnings: [],
+      durationMs: 300,
+    });
+    bus.publish({
+      type: 'sync.refused',
+      sync: 'ev-a',
+      revision: 'b'.repeat(40),
+      at: '',
+      stage: 'decrypt',
+      message: 'm',
+      decryptFailures: ['tampered', 'no-key'],
+      durationMs: 10,
+    });
+    bus.publish({
+      type: 'sync.refused',
+      sync: 'ev-a',
+      revision: 'b'.repeat(40),
+      at: '',
+      stage: 'apply',
+      message: 'm',
+      decryptFailures: [],
+      durationMs: 10,
+    });
     bus.publish({ type: 'leader.changed', leader: false, at: '' });
     t = await text();
     expect(sampleValue(t, 'gitops_seal_sync_duration_seconds_count', { sync: 'ev-a', result: 'success' })).toBe(1);

@@ -77,7 +77,13 @@ describe('sync metrics', () => {
     const s = store().sync('unit-a', 'repo-a');
     expect(sampleValue(await text(), 'gitops_seal_sync_ready', { sync: 'unit-a' })).toBe(0);
     expect(samples(await text(), 'gitops_seal_sync_revision_info', { sync: 'unit-a' })).toEqual([]);
-    Object.assign(s, { appliedRevision: 'a'.repeat(40), objects: 7, driftCorrections: 3, lastAppliedAt: '2026-01-02T03:04:05.000Z', ready: true });
+    Object.assign(s, {
+      appliedRevision: 'a'.repeat(40),
+      objects: 7,
+      driftCorrections: 3,
+      lastAppliedAt: '2026-01-02T03:04:05.000Z',
+      ready: true,
+    });
     const t = await text();
     expect(samples(t, 'gitops_seal_sync_revision_info', { sync: 'unit-a' })).toEqual([
       { name: 'gitops_seal_sync_revision_info', labels: { sync: 'unit-a', source: 'repo-a', revision: 'a'.repeat(40) }, value: 1 },
@@ -85,7 +91,9 @@ describe('sync metrics', () => {
     expect(sampleValue(t, 'gitops_seal_objects_managed', { sync: 'unit-a' })).toBe(7);
     expect(sampleValue(t, 'gitops_seal_drift_corrections_total', { sync: 'unit-a' })).toBe(3);
     expect(sampleValue(t, 'gitops_seal_sync_ready', { sync: 'unit-a' })).toBe(1);
-    expect(sampleValue(t, 'gitops_seal_sync_last_success_timestamp_seconds', { sync: 'unit-a' })).toBe(Date.parse('2026-01-02T03:04:05Z') / 1000);
+    expect(sampleValue(t, 'gitops_seal_sync_last_success_timestamp_seconds', { sync: 'unit-a' })).toBe(
+      Date.parse('2026-01-02T03:04:05Z') / 1000,
+    );
     // A failed attempt after a success: not ready, the applied revision stays.
     s.lastError = { stage: 'decrypt', message: 'x', at: new Date().toISOString() };
     expect(sampleValue(await text(), 'gitops_seal_sync_ready', { sync: 'unit-a' })).toBe(0);
@@ -132,7 +140,15 @@ describe('decrypt failure metrics', () => {
   it('count per file and reason; every reason starts at 0', async () => {
     initDecryptMetrics('unit-e');
     const zero = samples(await text(), 'gitops_seal_decrypt_failures_total', { sync: 'unit-e' });
-    expect(zero.map((s) => s.labels.reason).sort()).toEqual(['format', 'no-key', 'not-covered', 'other', 'tampered', 'unsupported-key', 'vault']);
+    expect(zero.map((s) => s.labels.reason).sort()).toEqual([
+      'format',
+      'no-key',
+      'not-covered',
+      'other',
+      'tampered',
+      'unsupported-key',
+      'vault',
+    ]);
     expect(zero.every((s) => s.value === 0)).toBe(true);
     recordDecryptFailures('unit-e', ['tampered', 'no-key', 'tampered']);
     const t = await text();
@@ -143,7 +159,7 @@ describe('decrypt failure metrics', () => {
 });
 
 describe('image automation metrics', () => {
-  it('copies the registry clients\' per-host counters at scrape time', async () => {
+  it("copies the registry clients' per-host counters at scrape time", async () => {
     const host = 'unit-registry.example:5000';
     const before = sampleValue(await text(), 'gitops_seal_registry_requests_total', { registry: host }) ?? 0;
     const stats = emptyStats();
@@ -166,7 +182,11 @@ describe('image automation metrics', () => {
     const t = await text();
     expect(sampleValue(t, 'gitops_seal_writeback_commits_total', { automation: 'unit-auto', source: 'repo' })).toBe(1);
     expect(samples(t, 'gitops_seal_writeback_failures_total', { automation: 'unit-auto' })).toEqual([
-      { name: 'gitops_seal_writeback_failures_total', labels: { automation: 'unit-auto', source: 'repo', reason: 'push-rejected' }, value: 1 },
+      {
+        name: 'gitops_seal_writeback_failures_total',
+        labels: { automation: 'unit-auto', source: 'repo', reason: 'push-rejected' },
+        value: 1,
+      },
     ]);
   });
 });

@@ -17,7 +17,11 @@ function fromTotals(name: string, help: string, field: keyof RegistryStats): voi
   });
 }
 
-fromTotals('gitops_seal_registry_requests_total', 'HTTP requests sent to a container registry (token requests and retries included).', 'requests');
+fromTotals(
+  'gitops_seal_registry_requests_total',
+  'HTTP requests sent to a container registry (token requests and retries included).',
+  'requests',
+);
 fromTotals('gitops_seal_registry_retries_total', 'Registry requests sent again after a 429, a 5xx or a transport error.', 'retries');
 fromTotals('gitops_seal_registry_rate_limited_total', 'HTTP 429 (Too Many Requests) answers from a registry.', 'rateLimited');
 fromTotals('gitops_seal_registry_errors_total', 'Registry operations (tag list, manifest, token) that failed after retries.', 'errors');

@@ -7,7 +7,7 @@ import { metricsRoutes, type SyncRow, type SyncRows } from './index.js';
 const rows = (...syncs: SyncRow[]): SyncRows => ({ syncList: () => syncs });
 
 describe('GET /metrics', () => {
-  it('serves the process registry with this store\'s syncs while the server is up', async () => {
+  it("serves the process registry with this store's syncs while the server is up", async () => {
     const store = rows({ name: 'srv-a', source: 'repo', appliedRevision: 'c'.repeat(40), objects: 12, driftCorrections: 0 });
     const srv = await startHttpServer('127.0.0.1:0', [metricsRoutes(store)]);
     try {
@@ -24,7 +24,9 @@ describe('GET /metrics', () => {
     // Closed: the store is no longer exported (seen through a second server on another store).
     const other = await startHttpServer('127.0.0.1:0', [metricsRoutes(rows())]);
     try {
-      expect(sampleValue(await (await fetch(`${other.url}/metrics`)).text(), 'gitops_seal_objects_managed', { sync: 'srv-a' })).toBeUndefined();
+      expect(
+        sampleValue(await (await fetch(`${other.url}/metrics`)).text(), 'gitops_seal_objects_managed', { sync: 'srv-a' }),
+      ).toBeUndefined();
     } finally {
       await other.close();
     }

@@ -22,7 +22,11 @@ export function initWritebackMetrics(automation: string, source: string): void {
   writebackCommits.inc({ automation, source }, 0);
 }
 
-export function recordWritebackRun(automation: string, source: string, run: { reason: 'pushed' | 'no-change' | 'error'; errorReason?: string }): void {
+export function recordWritebackRun(
+  automation: string,
+  source: string,
+  run: { reason: 'pushed' | 'no-change' | 'error'; errorReason?: string },
+): void {
   if (run.reason === 'pushed') writebackCommits.inc({ automation, source });
   else if (run.reason === 'error') writebackFailures.inc({ automation, source, reason: run.errorReason ?? 'unknown' });
 }

@@ -88,7 +88,10 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
         {
           // Every applied revision becomes the new drift baseline.
           onApplied: (_sync, outcome) => {
-            void drift.get(spec.name)?.track(outcome).catch((err: unknown) => log.warn({ sync: spec.name, err: errText(err) }, 'drift tracking failed'));
+            void drift
+              .get(spec.name)
+              ?.track(outcome)
+              .catch((err: unknown) => log.warn({ sync: spec.name, err: errText(err) }, 'drift tracking failed'));
           },
         },
         opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {},
@@ -111,7 +114,13 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
     const dir = join(opts.dataDir, 'writeback');
     mkdirSync(dir, { recursive: true });
     images = new ImageAutomationRunner(config, dir, log, bus);
-    bus.on({ 'image.pushed': (e) => void sources.get(e.source)?.trigger().catch(() => undefined) });
+    bus.on({
+      'image.pushed': (e) =>
+        void sources
+          .get(e.source)
+          ?.trigger()
+          .catch(() => undefined),
+    });
   }
   const timers: NodeJS.Timeout[] = [];
   return {
@@ -125,7 +134,10 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
       // Periodic full drift check per sync (covers watch events that were missed).
       for (const [name, ctl] of syncs) {
         const t = setInterval(() => {
-          void drift.get(name)?.fullCheck().catch((err: unknown) => log.warn({ sync: name, err: errText(err) }, 'full drift check failed'));
+          void drift
+            .get(name)
+            ?.fullCheck()
+            .catch((err: unknown) => log.warn({ sync: name, err: errText(err) }, 'full drift check failed'));
         }, ctl.spec.intervalMs);
         t.unref();
         timers.push(t);

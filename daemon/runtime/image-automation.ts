@@ -29,7 +29,11 @@ export class ImageAutomationRunner {
   ) {
     const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
     for (const spec of config.spec.images) {
-      const entry: ImagePolicyEntry = { name: spec.name, namespaces: spec.namespaces ?? [], matchAnyNamespace: spec.matchAnyNamespace === true };
+      const entry: ImagePolicyEntry = {
+        name: spec.name,
+        namespaces: spec.namespaces ?? [],
+        matchAnyNamespace: spec.matchAnyNamespace === true,
+      };
       this.policies.push(entry);
       this.scanners.push(
         new ImageScanner(spec, {
@@ -54,7 +58,13 @@ export class ImageAutomationRunner {
         continue;
       }
       const auth = gitSourceSpec(src).auth;
-      this.automations.push(new ImageUpdateAutomation(u, { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}) }, cacheDir));
+      this.automations.push(
+        new ImageUpdateAutomation(
+          u,
+          { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}) },
+          cacheDir,
+        ),
+      );
     }
   }
 
@@ -72,7 +82,14 @@ export class ImageAutomationRunner {
         if (r.skipped.length > 0) this.log.warn({ automation: a.spec.name, skipped: a.status.skipped }, 'image policy markers skipped');
         if (r.reason === 'pushed') {
           this.log.info({ automation: a.spec.name, commit: r.commit, files: r.files }, 'image update pushed');
-          this.bus.publish({ type: 'image.pushed', automation: a.spec.name, source: a.spec.source, commit: r.commit ?? '', files: r.files, at: now() });
+          this.bus.publish({
+            type: 'image.pushed',
+            automation: a.spec.name,
+            source: a.spec.source,
+            commit: r.commit ?? '',
+            files: r.files,
+            at: now(),
+          });
         } else if (r.reason === 'error') {
           this.retry = true;
           this.log.error({ automation: a.spec.name, err: r.detail }, 'image update failed; will retry on the next scan');

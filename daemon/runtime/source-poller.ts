@@ -61,7 +61,15 @@ export class SourcePoller {
       throw err;
     }
     const stats = this.source.stats;
-    this.bus.publish({ type: 'source.fetched', source: this.spec.name, commit: rev.commit, ref: rev.ref, fetches: stats.fetches, skippedFetches: stats.skippedFetches, at: now() });
+    this.bus.publish({
+      type: 'source.fetched',
+      source: this.spec.name,
+      commit: rev.commit,
+      ref: rev.ref,
+      fetches: stats.fetches,
+      skippedFetches: stats.skippedFetches,
+      at: now(),
+    });
     this.lastRevision = rev;
     await Promise.allSettled(this.handlers.map((h) => h(rev)));
   }
@@ -77,7 +85,9 @@ export class SourcePoller {
           .finally(schedule);
       }, delay);
     };
-    void this.trigger().catch(() => undefined).finally(schedule);
+    void this.trigger()
+      .catch(() => undefined)
+      .finally(schedule);
   }
 
   async stop(): Promise<void> {

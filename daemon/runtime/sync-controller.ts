@@ -9,7 +9,16 @@ import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/index.js';
 import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
-import { managerOptions, reconcile, RevisionError, syncSettings, type DesiredState, type FileCache, type SyncDeps, type SyncOutcome } from '../engine/index.js';
+import {
+  managerOptions,
+  reconcile,
+  RevisionError,
+  syncSettings,
+  type DesiredState,
+  type FileCache,
+  type SyncDeps,
+  type SyncOutcome,
+} from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
 
 export interface SyncEvents {
@@ -62,19 +71,40 @@ export class SyncController {
       const t0 = Date.now();
       this.bus.publish({ type: 'sync.started', sync: this.name, revision: revision.commit, at: now() });
       try {
-        const deps: SyncDeps = { settings: syncSettings(this.spec), manager: this.manager, inventory: this.inventory, keys: await this.keys.context(), fileCache: this.fileCache };
+        const deps: SyncDeps = {
+          settings: syncSettings(this.spec),
+          manager: this.manager,
+          inventory: this.inventory,
+          keys: await this.keys.context(),
+          fileCache: this.fileCache,
+        };
         const outcome = await reconcile(deps, revision, this.lastGood);
         this.lastGood = outcome;
         this.applied = { revision: revision.commit, failedSince: false };
         this.log.info(
-          { sync: this.name, revision: revision.commit, ms: Date.now() - t0, changes: outcome.changes, pruned: outcome.pruned, decryptedFiles: outcome.decryptedFiles.length },
+          {
+            sync: this.name,
+            revision: revision.commit,
+            ms: Date.now() - t0,
+            changes: outcome.changes,
+            pruned: outcome.pruned,
+            decryptedFiles: outcome.decryptedFiles.length,
+          },
           'revision applied',
         );
         for (const w of outcome.warnings) this.log.warn({ sync: this.name }, w);
         const { changes, pruned } = outcome;
         this.bus.publish({
-          type: 'sync.applied', sync: this.name, revision: revision.commit, at: now(), objects: outcome.objects.length,
-          changes, pruned, decryptedFiles: outcome.decryptedFiles.length, warnings: outcome.warnings, durationMs: Date.now() - t0,
+          type: 'sync.applied',
+          sync: this.name,
+          revision: revision.commit,
+          at: now(),
+          objects: outcome.objects.length,
+          changes,
+          pruned,
+          decryptedFiles: outcome.decryptedFiles.length,
+          warnings: outcome.warnings,
+          durationMs: Date.now() - t0,
         });
         this.events.onApplied?.(this.name, outcome);
         return outcome;
@@ -83,8 +113,20 @@ export class SyncController {
         const stage = err instanceof RevisionError ? err.stage : 'internal';
         if (this.applied) this.applied.failedSince = true;
         const decryptFailures = err instanceof RevisionError && stage === 'decrypt' ? decryptReasons(err) : [];
-        this.log.error({ sync: this.name, revision: revision.commit, stage, err: e.message }, 'revision refused; last good revision stays applied');
-        this.bus.publish({ type: 'sync.refused', sync: this.name, revision: revision.commit, at: now(), stage, message: e.message, decryptFailures, durationMs: Date.now() - t0 });
+        this.log.error(
+          { sync: this.name, revision: revision.commit, stage, err: e.message },
+          'revision refused; last good revision stays applied',
+        );
+        this.bus.publish({
+          type: 'sync.refused',
+          sync: this.name,
+          revision: revision.commit,
+          at: now(),
+          stage,
+          message: e.message,
+          decryptFailures,
+          durationMs: Date.now() - t0,
+        });
         throw e;
       }
     });

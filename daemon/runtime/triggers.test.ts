@@ -4,7 +4,13 @@ import type { Revision } from '../source/index.js';
 import { reconcileRoutes } from './triggers.js';
 
 /** An empty revision: the route only hands it over. */
-const REV: Revision = { commit: 'a'.repeat(40), ref: 'refs/heads/main', listFiles: async () => [], readFile: async () => new Uint8Array(), readFiles: async () => [] };
+const REV: Revision = {
+  commit: 'a'.repeat(40),
+  ref: 'refs/heads/main',
+  listFiles: async () => [],
+  readFile: async () => new Uint8Array(),
+  readFiles: async () => [],
+};
 const calls: string[] = [];
 let leading = true;
 const ignored: string[] = [];
@@ -20,7 +26,13 @@ beforeAll(async () => {
     ['fresh', source('fresh', undefined)],
   ]);
   const syncs = new Map([
-    ['apps', { spec: { source: 'fetched' }, reconcile: async (r: Revision): Promise<void> => void calls.push(`reconcile apps ${r.commit.slice(0, 4)}`) }],
+    [
+      'apps',
+      {
+        spec: { source: 'fetched' },
+        reconcile: async (r: Revision): Promise<void> => void calls.push(`reconcile apps ${r.commit.slice(0, 4)}`),
+      },
+    ],
     ['new', { spec: { source: 'fresh' }, reconcile: async (): Promise<void> => void calls.push('reconcile new') }],
   ]);
   const gate = (what: string, fn: () => void): void => (leading ? fn() : void ignored.push(what));
@@ -36,7 +48,7 @@ const post = async (path: string): Promise<[number, unknown]> => {
 };
 
 describe('POST /reconcile/<sync>', () => {
-  it('reconciles the source\'s last revision again, or fetches first when there is none: 202', async () => {
+  it("reconciles the source's last revision again, or fetches first when there is none: 202", async () => {
     calls.length = 0;
     expect(await post('/reconcile/apps')).toEqual([202, { accepted: true }]);
     expect(await post('/reconcile/new')).toEqual([202, { accepted: true }]);

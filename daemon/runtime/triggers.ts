@@ -18,7 +18,10 @@ interface Sync {
 }
 
 /** The webhook target of every source that has a webhook configured. */
-export function hookTargets(parts: { sources: ReadonlyMap<string, Pick<SourcePoller, 'spec' | 'trigger'>> }, gate: LeaderGate): Map<string, HookTarget> {
+export function hookTargets(
+  parts: { sources: ReadonlyMap<string, Pick<SourcePoller, 'spec' | 'trigger'>> },
+  gate: LeaderGate,
+): Map<string, HookTarget> {
   const hooks = new Map<string, HookTarget>();
   for (const [name, poller] of parts.sources) {
     const wh = poller.spec.webhook;
@@ -33,7 +36,10 @@ export function hookTargets(parts: { sources: ReadonlyMap<string, Pick<SourcePol
 }
 
 /** POST /reconcile/<sync>: 202 when the sync exists (its source's last revision again, or a fetch first), else 404. */
-export function reconcileRoutes(parts: { sources: ReadonlyMap<string, Source>; syncs: ReadonlyMap<string, Sync> }, gate: LeaderGate): RouteSet {
+export function reconcileRoutes(
+  parts: { sources: ReadonlyMap<string, Source>; syncs: ReadonlyMap<string, Sync> },
+  gate: LeaderGate,
+): RouteSet {
   const reconcile = (sync: string): boolean => {
     const ctl = parts.syncs.get(sync);
     if (!ctl) return false;
@@ -50,7 +56,8 @@ export function reconcileRoutes(parts: { sources: ReadonlyMap<string, Source>; s
       {
         method: 'POST',
         path: '/reconcile/:name',
-        handle: ({ name }) => (name !== '' && reconcile(name) ? { status: 202, json: { accepted: true } } : { status: 404, json: { error: 'no such sync' } }),
+        handle: ({ name }) =>
+          name !== '' && reconcile(name) ? { status: 202, json: { accepted: true } } : { status: 404, json: { error: 'no such sync' } },
       },
     ],
   };

@@ -178,7 +178,11 @@ export class GitSource {
   /** Create the bare store if missing; a rebuilt store (too many packs) forgets the last revision. */
   private async prepareStore(): Promise<void> {
     const store = await this.viaGit(() =>
-      prepareStore(this.store, { remoteUrl: this.url, defaultBranch: 'main', ...(this.maxPacks !== undefined ? { maxPacks: this.maxPacks } : {}) }),
+      prepareStore(this.store, {
+        remoteUrl: this.url,
+        defaultBranch: 'main',
+        ...(this.maxPacks !== undefined ? { maxPacks: this.maxPacks } : {}),
+      }),
     );
     if (store === this.store) return;
     this.store = store;
@@ -191,7 +195,9 @@ export class GitSource {
    * because negotiation is by object, not by history.
    */
   private async fetchRef(head: RemoteHead): Promise<RemoteHead> {
-    const { fetchHead: fetched } = await this.viaGit(() => this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: head.ref, depth: 1 }));
+    const { fetchHead: fetched } = await this.viaGit(() =>
+      this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: head.ref, depth: 1 }),
+    );
     this.counters.fetches++;
     if (await hasObject(this.store, head.commit)) return head;
     // A push between the advertisement and the fetch: the fetch (which reads the refs again)
@@ -230,7 +236,13 @@ export class GitSource {
       throw this.error('signature', `cannot read allowed signers file ${file}: ${(err as Error).message}`, err);
     }
     try {
-      const { object } = await git.readObject({ fs: this.store.fs, gitdir: this.gitdir, cache: this.store.cache, oid: commit, format: 'content' });
+      const { object } = await git.readObject({
+        fs: this.store.fs,
+        gitdir: this.gitdir,
+        cache: this.store.cache,
+        oid: commit,
+        format: 'content',
+      });
       return verifyCommitSignature(commit, object as Uint8Array, signers);
     } catch (err) {
       if (err instanceof CommitSignatureError) throw this.error('signature', err.message, err);

@@ -60,8 +60,15 @@ describe('ref specs', () => {
   });
 
   it('reports missing refs by kind', () => {
-    expect(pickRef({ branch: 'dev' }, [{ ref: 'refs/heads/main', oid: '1'.repeat(40) }])).toMatchObject({ ok: false, reason: 'ref-not-found' });
-    expect(pickRef({ semver: '>=9' }, tags('v1.0.0'))).toMatchObject({ ok: false, reason: 'no-semver-match', detail: expect.stringContaining('no tag among 1') });
+    expect(pickRef({ branch: 'dev' }, [{ ref: 'refs/heads/main', oid: '1'.repeat(40) }])).toMatchObject({
+      ok: false,
+      reason: 'ref-not-found',
+    });
+    expect(pickRef({ semver: '>=9' }, tags('v1.0.0'))).toMatchObject({
+      ok: false,
+      reason: 'no-semver-match',
+      detail: expect.stringContaining('no tag among 1'),
+    });
     expect(describeRef({ semver: '^1' })).toBe('semver ^1');
   });
 });

@@ -16,8 +16,7 @@ export interface PickedRef {
 }
 
 export type PickResult =
-  | { ok: true; picked: PickedRef }
-  | { ok: false; reason: 'ref-not-found' | 'no-semver-match' | 'invalid-spec'; detail: string };
+  { ok: true; picked: PickedRef } | { ok: false; reason: 'ref-not-found' | 'no-semver-match' | 'invalid-spec'; detail: string };
 
 const SHA_RE = /^[0-9a-f]{40}$/;
 

@@ -18,7 +18,9 @@ describe('GitSource errors never leak credentials', () => {
 
   it('wrong password → SourceError(auth) naming source, url and ref, without the password', async () => {
     const wrong = 'S3cret-wrong-pass';
-    const err = await caught(source('private', { branch: 'main' }, { auth: async () => ({ username: ctx.info.username, password: wrong }) }).fetch());
+    const err = await caught(
+      source('private', { branch: 'main' }, { auth: async () => ({ username: ctx.info.username, password: wrong }) }).fetch(),
+    );
     expect(err.reason).toBe('auth');
     expect(err.message).toContain('src-private');
     expect(err.message).toContain(`${ctx.info.url}private.git`);
@@ -29,26 +31,36 @@ describe('GitSource errors never leak credentials', () => {
     const inUrl = new URL(`${ctx.info.url}private.git`);
     inUrl.username = 'seal';
     inUrl.password = wrong;
-    const err2 = await caught(new GitSource({ name: 'u', url: inUrl.toString(), ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).resolve());
+    const err2 = await caught(
+      new GitSource({ name: 'u', url: inUrl.toString(), ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).resolve(),
+    );
     expect(err2.reason).toBe('auth');
     expect(`${err2.message} ${err2.stack} ${JSON.stringify(err2)} ${inspect(err2, { depth: 10, showHidden: true })}`).not.toContain(wrong);
     // ... and they do work when right.
     inUrl.password = ctx.info.password;
-    expect((await new GitSource({ name: 'u2', url: inUrl.toString(), ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch()).commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(
+      (await new GitSource({ name: 'u2', url: inUrl.toString(), ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch()).commit,
+    ).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('no credentials → SourceError(auth) saying none are configured', async () => {
-    const err = await caught(new GitSource({ name: 'anon', url: `${ctx.info.url}private.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch());
+    const err = await caught(
+      new GitSource({ name: 'anon', url: `${ctx.info.url}private.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch(),
+    );
     expect(err.reason).toBe('auth');
     expect(err.message).toContain('none are configured');
   });
 
   it('a failing credentials provider → SourceError(auth) before any request', async () => {
-    const src = source('private', { branch: 'main' }, {
-      auth: async () => {
-        throw new Error('vault sealed\nsecret=should-not-appear');
+    const src = source(
+      'private',
+      { branch: 'main' },
+      {
+        auth: async () => {
+          throw new Error('vault sealed\nsecret=should-not-appear');
+        },
       },
-    });
+    );
     const err = await caught(src.fetch());
     expect(err.reason).toBe('auth');
     expect(err.message).toContain('credentials provider failed: vault sealed');
@@ -69,7 +81,9 @@ describe('GitSource errors never leak credentials', () => {
         s.close(() => ok(p));
       });
     });
-    const err = await caught(new GitSource({ name: 'down', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch());
+    const err = await caught(
+      new GitSource({ name: 'down', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache')).fetch(),
+    );
     expect(err.reason).toBe('network');
     expect(err.message).toContain('ECONNREFUSED');
   });
@@ -81,7 +95,11 @@ describe('GitSource errors never leak credentials', () => {
     const port = (hang.address() as { port: number }).port;
     try {
       const t0 = performance.now();
-      const err = await caught(new GitSource({ name: 'hang', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache'), { idleTimeoutMs: 500 }).resolve());
+      const err = await caught(
+        new GitSource({ name: 'hang', url: `http://127.0.0.1:${port}/x.git`, ref: { branch: 'main' } }, join(ctx.tmp, 'cache'), {
+          idleTimeoutMs: 500,
+        }).resolve(),
+      );
       expect(err.reason).toBe('network');
       expect(performance.now() - t0).toBeLessThan(5000);
     } finally {
@@ -126,4 +144,3 @@ describe('GitSource with commit signature verification', () => {
     expect(err.message).toContain('not signed');
   });
 });
-

@@ -10,7 +10,8 @@ describe('GitSource at scale', () => {
   it('fetches a repo with 1,000 manifest files; resolve() on an unmoved head is one small request', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) {
-      files[`apps/team-${i % 20}/app-${i}/deploy.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\n  namespace: team-${i % 20}\nspec:\n  replicas: ${(i % 3) + 1}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app-${i}:1.0.${i}\n`;
+      files[`apps/team-${i % 20}/app-${i}/deploy.yaml`] =
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\n  namespace: team-${i % 20}\nspec:\n  replicas: ${(i % 3) + 1}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app-${i}:1.0.${i}\n`;
     }
     await createRepo(ctx.info, 'big', files);
     const src = source('big', { branch: 'main' });

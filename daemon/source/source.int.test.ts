@@ -59,7 +59,9 @@ describe('GitSource on a branch', () => {
     expect(after.fetches).toBe(before.fetches);
     expect(after.skippedFetches).toBe(before.skippedFetches + 1);
     expect(filesUnder(join(src.gitdir, 'objects'))).toEqual(objectsBefore);
-    console.log(`[source] unmoved fetch: ${after.requests - before.requests} request, ${after.bytesReceived - before.bytesReceived} bytes, objects dir unchanged (${objectsBefore.size} files)`);
+    console.log(
+      `[source] unmoved fetch: ${after.requests - before.requests} request, ${after.bytesReceived - before.bytesReceived} bytes, objects dir unchanged (${objectsBefore.size} files)`,
+    );
   });
 
   it('detects a new commit, downloads only the new objects, and changedFiles lists exactly the changed paths', async () => {
@@ -85,14 +87,25 @@ describe('GitSource on a branch', () => {
   it('follows a force-pushed branch onto unrelated history', async () => {
     await work.git('checkout', '-q', '--orphan', 'rewrite');
     await work.git('rm', '-q', '-r', '-f', '.');
-    const rewritten = await work.commit({ 'apps/a/deploy.yaml': 'kind: Deployment\nrewritten: true\n', 'other/x.yaml': 'x: 1\n' }, 'rewrite', false);
+    const rewritten = await work.commit(
+      { 'apps/a/deploy.yaml': 'kind: Deployment\nrewritten: true\n', 'other/x.yaml': 'x: 1\n' },
+      'rewrite',
+      false,
+    );
     await work.git('push', '-q', '-f', 'origin', 'rewrite:main');
     const rev = await src.fetch();
     expect(rev.commit).toBe(rewritten);
     expect(await rev.listFiles('')).toEqual(['apps/a/deploy.yaml', 'other/x.yaml']);
     expect(new TextDecoder().decode(await rev.readFile('apps/a/deploy.yaml'))).toContain('rewritten: true');
     // The old commit is still in the store, so the diff across the rewrite is known.
-    expect(await src.changedFiles(second, rewritten, '')).toEqual(['README.md', 'apps/a/deploy.yaml', 'apps/a/svc.yaml', 'apps/c/new.yaml', 'infra/ns.yaml', 'other/x.yaml']);
+    expect(await src.changedFiles(second, rewritten, '')).toEqual([
+      'README.md',
+      'apps/a/deploy.yaml',
+      'apps/a/svc.yaml',
+      'apps/c/new.yaml',
+      'infra/ns.yaml',
+      'other/x.yaml',
+    ]);
     // Moving back to an older commit we already hold needs no download.
     await work.git('push', '-q', '-f', 'origin', `${second}:refs/heads/main`);
     const fetches = src.stats.fetches;
@@ -114,7 +127,12 @@ describe('GitSource store upkeep', () => {
     await createRepo(ctx.info, 'packs', { 'a.yaml': 'a: 0\n' });
     const work = await Work.clone('packs');
     const src = new GitSource(
-      { name: 'packs', url: `${ctx.info.url}packs.git`, ref: { branch: 'main' }, auth: async () => ({ username: ctx.info.username, password: ctx.info.password }) },
+      {
+        name: 'packs',
+        url: `${ctx.info.url}packs.git`,
+        ref: { branch: 'main' },
+        auth: async () => ({ username: ctx.info.username, password: ctx.info.password }),
+      },
       join(ctx.tmp, 'cache'),
       { maxPacks: 3 },
     );
@@ -194,4 +212,3 @@ describe('GitSource on tags, semver ranges and commits', () => {
     expect(() => source('tags', { semver: 'not a range!' })).toThrow(/not a valid semver range/);
   });
 });
-

@@ -33,7 +33,8 @@ describe('recordOutcome', () => {
 
   it(`is bounded: the oldest outcomes fall off past ${HISTORY_LIMIT}`, () => {
     const h: SyncHistoryEntry[] = [];
-    for (let i = 0; i < HISTORY_LIMIT + 7; i++) recordOutcome(h, { revision: `${i}`.padStart(40, '0'), result: 'applied', objects: i, at: at(i) });
+    for (let i = 0; i < HISTORY_LIMIT + 7; i++)
+      recordOutcome(h, { revision: `${i}`.padStart(40, '0'), result: 'applied', objects: i, at: at(i) });
     expect(h).toHaveLength(HISTORY_LIMIT);
     expect(h[0]?.objects).toBe(HISTORY_LIMIT + 6);
     expect(h[HISTORY_LIMIT - 1]?.objects).toBe(7);

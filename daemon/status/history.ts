@@ -15,7 +15,8 @@ function same(a: SyncHistoryEntry, b: Outcome): boolean {
 
 /** `outcome` recorded into `history` (changed in place, newest first). */
 export function recordOutcome(history: SyncHistoryEntry[], { at, ...outcome }: Outcome, limit = HISTORY_LIMIT): void {
-  if (outcome.message !== undefined && outcome.message.length > MAX_MESSAGE) outcome.message = `${outcome.message.slice(0, MAX_MESSAGE - 3)}...`;
+  if (outcome.message !== undefined && outcome.message.length > MAX_MESSAGE)
+    outcome.message = `${outcome.message.slice(0, MAX_MESSAGE - 3)}...`;
   const newest = history[0];
   if (newest && same(newest, { ...outcome, at })) {
     newest.count++;

@@ -17,7 +17,18 @@ describe('status routes', () => {
       };
       expect(await get('/healthz')).toEqual([200, 'ok']);
       expect(await get('/readyz')).toEqual([503, 'not ready: no revision applied yet']);
-      bus.publish({ type: 'sync.applied', sync: 'apps', revision: 'a'.repeat(40), at: new Date().toISOString(), objects: 1, changes: { created: 1, configured: 0, unchanged: 0, deleted: 0, skipped: 0 }, pruned: 0, decryptedFiles: 0, warnings: [], durationMs: 1 });
+      bus.publish({
+        type: 'sync.applied',
+        sync: 'apps',
+        revision: 'a'.repeat(40),
+        at: new Date().toISOString(),
+        objects: 1,
+        changes: { created: 1, configured: 0, unchanged: 0, deleted: 0, skipped: 0 },
+        pruned: 0,
+        decryptedFiles: 0,
+        warnings: [],
+        durationMs: 1,
+      });
       expect(await get('/readyz')).toEqual([200, 'ok']);
       const r = await fetch(`${srv.url}/status`);
       expect(r.headers.get('content-type')).toBe('application/json');

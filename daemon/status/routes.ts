@@ -7,7 +7,11 @@ export function statusRoutes(store: StatusStore): RouteSet {
   return {
     routes: [
       { method: 'GET', path: '/healthz', handle: () => ({ status: 200, text: 'ok' }) },
-      { method: 'GET', path: '/readyz', handle: () => (store.ready() ? { status: 200, text: 'ok' } : { status: 503, text: 'not ready: no revision applied yet' }) },
+      {
+        method: 'GET',
+        path: '/readyz',
+        handle: () => (store.ready() ? { status: 200, text: 'ok' } : { status: 503, text: 'not ready: no revision applied yet' }),
+      },
       { method: 'GET', path: '/status', handle: () => ({ status: 200, json: store.snapshot() }) },
     ],
   };

@@ -31,7 +31,10 @@ const refused = (revision: string, at: string): SyncRefused => ({
 
 function fed(): { bus: EventBus; store: StatusStore } {
   const bus = new EventBus();
-  const store = new StatusStore({ sources: [{ name: 'repo', url: 'https://git.example/repo.git' }], syncs: [{ name: 'apps', source: 'repo' }] });
+  const store = new StatusStore({
+    sources: [{ name: 'repo', url: 'https://git.example/repo.git' }],
+    syncs: [{ name: 'apps', source: 'repo' }],
+  });
   store.follow(bus);
   return { bus, store };
 }
@@ -60,7 +63,15 @@ describe('StatusStore', () => {
     bus.publish(refused(B, T(6)));
     const s = store.snapshot().syncs[0];
     // The refused revision is attempted; the last good one stays applied and ready.
-    expect(s).toMatchObject({ appliedRevision: A, attemptedRevision: B, objects: 4, lastAppliedAt: T(2), driftCorrections: 3, ready: true, warnings: ['inventory line 3 unreadable'] });
+    expect(s).toMatchObject({
+      appliedRevision: A,
+      attemptedRevision: B,
+      objects: 4,
+      lastAppliedAt: T(2),
+      driftCorrections: 3,
+      ready: true,
+      warnings: ['inventory line 3 unreadable'],
+    });
     expect(s?.lastError).toEqual({ stage: 'decrypt', message: refused(B, T(6)).message, at: T(6), revision: B });
     expect(s?.history).toEqual([
       { revision: B, result: 'refused', stage: 'decrypt', message: refused(B, T(6)).message, count: 2, firstAt: T(5), lastAt: T(6) },
@@ -74,12 +85,20 @@ describe('StatusStore', () => {
     expect(after?.history?.[0]).toMatchObject({ revision: B, result: 'applied', count: 1 });
   });
 
-  it('follows a source\'s fetches and failures', () => {
+  it("follows a source's fetches and failures", () => {
     const { bus, store } = fed();
     bus.publish({ type: 'source.failed', source: 'repo', message: 'git fetch: connection refused', at: T(1) });
     expect(store.snapshot().sources[0]?.lastError).toEqual({ message: 'git fetch: connection refused', at: T(1) });
     bus.publish({ type: 'source.fetched', source: 'repo', commit: A, ref: 'refs/heads/main', fetches: 2, skippedFetches: 1, at: T(2) });
-    expect(store.snapshot().sources[0]).toEqual({ name: 'repo', url: 'https://git.example/repo.git', commit: A, ref: 'refs/heads/main', lastFetchAt: T(2), fetches: 2, skippedFetches: 1 });
+    expect(store.snapshot().sources[0]).toEqual({
+      name: 'repo',
+      url: 'https://git.example/repo.git',
+      commit: A,
+      ref: 'refs/heads/main',
+      lastFetchAt: T(2),
+      fetches: 2,
+      skippedFetches: 1,
+    });
   });
 
   it('a follower is not leading and always ready; leadership comes from the bus', () => {

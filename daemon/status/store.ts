@@ -34,7 +34,8 @@ export class StatusStore {
 
   constructor(layout: StatusLayout = {}) {
     for (const s of layout.sources ?? []) this.sources.set(s.name, { name: s.name, url: s.url, fetches: 0, skippedFetches: 0 });
-    for (const s of layout.syncs ?? []) this.syncs.set(s.name, { name: s.name, source: s.source, objects: 0, driftCorrections: 0, ready: false, history: [] });
+    for (const s of layout.syncs ?? [])
+      this.syncs.set(s.name, { name: s.name, source: s.source, objects: 0, driftCorrections: 0, ready: false, history: [] });
   }
 
   /** Keep this status from the bus's events; the returned function stops that. */
@@ -114,7 +115,11 @@ export class StatusStore {
       leader: this.leading,
       ...(p.leaderElection ? { leaderElection: p.leaderElection() } : {}),
       sources: [...this.sources.values()].map((s) => ({ ...s })),
-      syncs: [...this.syncs.values()].map((s) => ({ ...s, ...(s.warnings ? { warnings: [...s.warnings] } : {}), history: s.history.map((h) => ({ ...h })) })),
+      syncs: [...this.syncs.values()].map((s) => ({
+        ...s,
+        ...(s.warnings ? { warnings: [...s.warnings] } : {}),
+        history: s.history.map((h) => ({ ...h })),
+      })),
       images: p.images?.() ?? [],
       imageUpdates: p.imageUpdates?.() ?? [],
       registries: p.registries?.() ?? {},

@@ -11,7 +11,10 @@ beforeAll(async () => {
     hookRoutes(
       new Map([
         ['repo', { type: 'github' as const, secret: async () => SECRET, trigger: () => void triggered++ }],
-        ['broken', { type: 'generic' as const, secret: () => Promise.reject(new Error('secret unreadable')), trigger: () => void triggered++ }],
+        [
+          'broken',
+          { type: 'generic' as const, secret: () => Promise.reject(new Error('secret unreadable')), trigger: () => void triggered++ },
+        ],
       ]),
     ),
   ]);
@@ -22,7 +25,8 @@ afterAll(async () => {
 
 const body = '{"ref":"refs/heads/main"}';
 const sig = (s: string): string => `sha256=${createHmac('sha256', s).update(body).digest('hex')}`;
-const post = (path: string, headers: Record<string, string>): Promise<Response> => fetch(`${srv.url}${path}`, { method: 'POST', headers, body });
+const post = (path: string, headers: Record<string, string>): Promise<Response> =>
+  fetch(`${srv.url}${path}`, { method: 'POST', headers, body });
 
 describe('POST /hooks/<source>', () => {
   it('a signed request triggers the source: 202', async () => {
@@ -34,7 +38,11 @@ describe('POST /hooks/<source>', () => {
 
   it('a bad or missing signature, or an unreadable secret, is 401 and triggers nothing', async () => {
     const before = triggered;
-    for (const [path, headers] of [['/hooks/repo', { 'X-Hub-Signature-256': sig('wrong') }], ['/hooks/repo', {}], ['/hooks/broken', { 'X-Signature': sig(SECRET) }]] as const) {
+    for (const [path, headers] of [
+      ['/hooks/repo', { 'X-Hub-Signature-256': sig('wrong') }],
+      ['/hooks/repo', {}],
+      ['/hooks/broken', { 'X-Signature': sig(SECRET) }],
+    ] as const) {
       const r = await post(path, headers);
       expect([path, r.status, await r.json()]).toEqual([path, 401, { error: 'invalid or missing signature' }]);
     }

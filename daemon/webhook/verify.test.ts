@@ -11,7 +11,9 @@ describe('verifyWebhook fixed vectors', () => {
   it('accepts GitHub documentation test vector', () => {
     expect(signBody(ghSecret, ghBody)).toBe(ghSig);
     expect(verifyWebhook('github', ghSecret, { 'x-hub-signature-256': ghSig }, ghBody)).toBe(true);
-    expect(verifyWebhook('github', ghSecret, { 'X-Hub-Signature-256': ghSig.toUpperCase().replace('SHA256=', 'sha256=') }, ghBody)).toBe(true);
+    expect(verifyWebhook('github', ghSecret, { 'X-Hub-Signature-256': ghSig.toUpperCase().replace('SHA256=', 'sha256=') }, ghBody)).toBe(
+      true,
+    );
   });
 
   it('rejects GitHub requests with a wrong body, secret, algorithm or missing header', () => {
@@ -53,7 +55,10 @@ describe('verifyWebhook fixed vectors', () => {
 
 describe('verifyWebhook fuzzing (seeded)', () => {
   const type = fc.constantFrom<WebhookType>('github', 'gitlab', 'generic');
-  const headerName = fc.oneof(fc.constantFrom('x-hub-signature-256', 'X-Hub-Signature-256', 'x-gitlab-token', 'x-signature', 'X-Signature', 'content-type'), fc.string({ maxLength: 20 }));
+  const headerName = fc.oneof(
+    fc.constantFrom('x-hub-signature-256', 'X-Hub-Signature-256', 'x-gitlab-token', 'x-signature', 'X-Signature', 'content-type'),
+    fc.string({ maxLength: 20 }),
+  );
   const headerValue = fc.oneof(
     fc.constant(undefined),
     fc.string({ maxLength: 80 }),
@@ -82,17 +87,25 @@ describe('verifyWebhook fuzzing (seeded)', () => {
 
   it('a correctly signed request verifies; flipping any body byte or using another secret does not', () => {
     fc.assert(
-      fc.property(type, secret, secret, body.filter((b) => b.length > 0), fc.nat(), (t, s, other, b, pos) => {
-        const h: WebhookHeaders = t === 'gitlab' ? { 'X-Gitlab-Token': s } : { [t === 'github' ? 'X-Hub-Signature-256' : 'X-Signature']: signBody(s, b) };
-        expect(verifyWebhook(t, s, h, b)).toBe(true);
-        if (other !== s) expect(verifyWebhook(t, other, h, b)).toBe(false);
-        if (t !== 'gitlab') {
-          const flipped = Buffer.from(b);
-          const i = pos % flipped.length;
-          flipped[i] = (flipped[i] as number) ^ 0x01;
-          expect(verifyWebhook(t, s, h, flipped)).toBe(false);
-        }
-      }),
+      fc.property(
+        type,
+        secret,
+        secret,
+        body.filter((b) => b.length > 0),
+        fc.nat(),
+        (t, s, other, b, pos) => {
+          const h: WebhookHeaders =
+            t === 'gitlab' ? { 'X-Gitlab-Token': s } : { [t === 'github' ? 'X-Hub-Signature-256' : 'X-Signature']: signBody(s, b) };
+          expect(verifyWebhook(t, s, h, b)).toBe(true);
+          if (other !== s) expect(verifyWebhook(t, other, h, b)).toBe(false);
+          if (t !== 'gitlab') {
+            const flipped = Buffer.from(b);
+            const i = pos % flipped.length;
+            flipped[i] = (flipped[i] as number) ^ 0x01;
+            expect(verifyWebhook(t, s, h, flipped)).toBe(false);
+          }
+        },
+      ),
       { seed: 42, numRuns: 1500 },
     );
   });

@@ -57,7 +57,11 @@ export class ImageUpdateAutomation {
   constructor(spec: ImageUpdateSpec, repo: SourceRepo, cacheDir: string, options: BranchWriterOptions = {}) {
     this.spec = spec;
     const branch = spec.branch ?? repo.branch;
-    this.writer = new BranchWriter({ url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}) }, cacheDir, options);
+    this.writer = new BranchWriter(
+      { url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}) },
+      cacheDir,
+      options,
+    );
     this.st = { name: spec.name, branch, fileErrors: [], skipped: [] };
     initWritebackMetrics(spec.name, spec.source);
   }
@@ -83,9 +87,21 @@ export class ImageUpdateAutomation {
       const w = await this.writer.write(this.spec.path, (files) => applyPolicies(files, policies), info);
       const changes = w.apply.changed.flatMap((f) => f.changes.map((c) => ({ ...c, file: f.path })));
       const fileErrors = [...w.readErrors, ...w.apply.errors];
-      const base = { files: w.apply.changed.map((f) => f.path), changes, fileErrors, skipped: w.apply.skipped, attempts: w.attempts, durationMs: 0 };
+      const base = {
+        files: w.apply.changed.map((f) => f.path),
+        changes,
+        fileErrors,
+        skipped: w.apply.skipped,
+        attempts: w.attempts,
+        durationMs: 0,
+      };
       if (w.commit !== undefined) {
-        result = { ...base, reason: 'pushed', commit: w.commit, detail: `pushed ${w.commit.slice(0, 12)} to ${this.writer.branch}: ${changes.length} change(s) in ${base.files.length} file(s)` };
+        result = {
+          ...base,
+          reason: 'pushed',
+          commit: w.commit,
+          detail: `pushed ${w.commit.slice(0, 12)} to ${this.writer.branch}: ${changes.length} change(s) in ${base.files.length} file(s)`,
+        };
       } else {
         const at = w.base.slice(0, 12);
         const skipped = w.apply.skipped.length;
@@ -100,8 +116,26 @@ export class ImageUpdateAutomation {
       }
     } catch (err) {
       const error =
-        err instanceof WritebackError ? err : new WritebackError({ reason: 'storage', url: this.writer.url, branch: this.writer.branch, detail: (err as Error).message, cause: err });
-      result = { reason: 'error', files: [], changes: [], detail: error.message, error, fileErrors: [], skipped: [], attempts: 0, durationMs: 0 };
+        err instanceof WritebackError
+          ? err
+          : new WritebackError({
+              reason: 'storage',
+              url: this.writer.url,
+              branch: this.writer.branch,
+              detail: (err as Error).message,
+              cause: err,
+            });
+      result = {
+        reason: 'error',
+        files: [],
+        changes: [],
+        detail: error.message,
+        error,
+        fileErrors: [],
+        skipped: [],
+        attempts: 0,
+        durationMs: 0,
+      };
     }
     result.durationMs = performance.now() - t0;
     this.record(result);

@@ -6,4 +6,12 @@ export { DEFAULT_MESSAGE_TEMPLATE, PLACEHOLDERS, renderMessage, unknownPlacehold
 export { findMarkers, isCandidate, parseMarkerRef, type FoundMarker, type MarkerRef } from './markers.js';
 export { BranchWriter, type BranchWriterOptions, type CommitInfo, type Produce, type PushTarget, type WriteResult } from './push.js';
 export { fileSigner, sshSigner } from './sign.js';
-export { applyPolicies, type ApplyResult, type Change, type ChangedFile, type ImagePolicyEntry, type PolicyValue, type SkippedMarker } from './update.js';
+export {
+  applyPolicies,
+  type ApplyResult,
+  type Change,
+  type ChangedFile,
+  type ImagePolicyEntry,
+  type PolicyValue,
+  type SkippedMarker,
+} from './update.js';

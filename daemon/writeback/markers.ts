@@ -174,9 +174,10 @@ export function findMarkers(path: string, text: string): MarkerScan {
     const raw = markerOf(c.source);
     if (raw === undefined) continue;
     const p = pos(c.offset);
-    const why = parseMarkerRef(raw) === undefined
-      ? 'malformed "$imagepolicy" value: want <policy>[:tag|:name|:digest] or <namespace>:<policy>[:field]'
-      : 'the marker does not follow a plain or quoted scalar on its line (block scalar, collection or key)';
+    const why =
+      parseMarkerRef(raw) === undefined
+        ? 'malformed "$imagepolicy" value: want <policy>[:tag|:name|:digest] or <namespace>:<policy>[:field]'
+        : 'the marker does not follow a plain or quoted scalar on its line (block scalar, collection or key)';
     skipped.push({ raw, line: p.line, col: p.col, why });
   }
   markers.sort((a, b) => a.start - b.start);

@@ -11,7 +11,11 @@ const changed: ChangedFile[] = [
       { marker: 'app:name', old: 'old/app', new: 'r/app', line: 9, image: 'r/app' },
     ],
   },
-  { path: 'apps/values.yaml', text: '', changes: [{ marker: 'db:tag', old: '14', new: '15', line: 2, image: 'r/db', oldTag: '14', newTag: '15' }] },
+  {
+    path: 'apps/values.yaml',
+    text: '',
+    changes: [{ marker: 'db:tag', old: '14', new: '15', line: 2, image: 'r/db', oldTag: '14', newTag: '15' }],
+  },
 ];
 
 describe('commit message templates', () => {

@@ -60,4 +60,3 @@ export function resolvePolicy(entries: readonly ImagePolicyEntry[], ref: MarkerR
   if (found.value === undefined) return { skip: `image policy "${ref.policy}" (${scope(found)}) has not chosen a tag yet` };
   return { entry: found, value: found.value };
 }
-

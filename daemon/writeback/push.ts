@@ -155,7 +155,10 @@ export class BranchWriter {
       throw this.error('not-found', `${which} not found on the remote`);
     }
     if (await storeHas(this.store, want.oid)) return want.oid;
-    const res = await this.guard(() => this.transport.fetch({ store: this.store, haveRef: BASE_REF, remoteRef: want.ref, depth: 1 }), 'fetch');
+    const res = await this.guard(
+      () => this.transport.fetch({ store: this.store, haveRef: BASE_REF, remoteRef: want.ref, depth: 1 }),
+      'fetch',
+    );
     // The branch may have moved again since the advertisement: use what was actually fetched.
     const got = res.fetchHead ?? want.oid;
     if (!(await hasObject(this.store, got))) throw this.error('protocol', `server did not send ${want.ref} (${got})`);
@@ -184,7 +187,10 @@ export class BranchWriter {
   private async push(commit: string): Promise<string | undefined> {
     const local = `refs/heads/${this.branch}`;
     await this.guard(() => setRef(this.store, local, commit));
-    const res = await this.guard(() => this.transport.push({ store: this.store, localRef: local, remoteRef: `refs/heads/${this.branch}` }), 'push');
+    const res = await this.guard(
+      () => this.transport.push({ store: this.store, localRef: local, remoteRef: `refs/heads/${this.branch}` }),
+      'push',
+    );
     return res.ok ? undefined : res.conflict;
   }
 

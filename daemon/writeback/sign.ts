@@ -24,7 +24,10 @@ function tz(offsetMinutes: number): string {
 /** The bytes git signs: the commit object as written, minus the gpgsig header. */
 export function commitPayload(c: CommitFields): string {
   const who = (p: CommitFields['author']): string => `${p.name} <${p.email}> ${p.timestamp} ${tz(p.timezoneOffset)}`;
-  return [`tree ${c.tree}`, ...c.parent.map((p) => `parent ${p}`), `author ${who(c.author)}`, `committer ${who(c.committer)}`].join('\n') + `\n\n${c.message}`;
+  return (
+    [`tree ${c.tree}`, ...c.parent.map((p) => `parent ${p}`), `author ${who(c.author)}`, `committer ${who(c.committer)}`].join('\n') +
+    `\n\n${c.message}`
+  );
 }
 
 function sshString(b: Buffer | string): Buffer {
@@ -74,7 +77,15 @@ export function sshSigner(keyText: string): SshSigner {
       const sig = edSign(null, toSign, key);
       const version = Buffer.alloc(4);
       version.writeUInt32BE(1);
-      const blob = Buffer.concat([Buffer.from('SSHSIG'), version, sshString(publicKey), sshString(ns), sshString(''), sshString('sha512'), sshString(Buffer.concat([sshString('ssh-ed25519'), sshString(sig)]))]);
+      const blob = Buffer.concat([
+        Buffer.from('SSHSIG'),
+        version,
+        sshString(publicKey),
+        sshString(ns),
+        sshString(''),
+        sshString('sha512'),
+        sshString(Buffer.concat([sshString('ssh-ed25519'), sshString(sig)])),
+      ]);
       const lines = blob.toString('base64').match(/.{1,70}/g) ?? [];
       return ['-----BEGIN SSH SIGNATURE-----', ...lines, '-----END SSH SIGNATURE-----'].join('\n') + '\n';
     },

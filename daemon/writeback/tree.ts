@@ -21,7 +21,11 @@ export interface TextFile {
  * `commit` that contain the marker token (Flux's screening), decoded as UTF-8. A candidate that
  * is not UTF-8 is reported, not guessed at.
  */
-export async function readCandidates(store: ObjectStore, commit: string, path: string): Promise<{ files: TextFile[]; errors: YamlEditError[] }> {
+export async function readCandidates(
+  store: ObjectStore,
+  commit: string,
+  path: string,
+): Promise<{ files: TextFile[]; errors: YamlEditError[] }> {
   const dir = normalizePath(path);
   const tree = await treeAt(store, await commitTree(store, commit), dir);
   const files: TextFile[] = [];

@@ -23,7 +23,7 @@ const entry = (name: string, value: PolicyValue | undefined, namespaces: string[
 const policies: ImagePolicyEntry[] = [
   entry('podinfo', { image: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.4' }, ['flux-system']),
   entry('init', { image: 'ghcr.io/acme/init', tag: '1.1.0' }, ['flux-system']),
-  entry('sidecar', { image: 'ghcr.io/acme/sidecar', tag: "v0.2.0" }),
+  entry('sidecar', { image: 'ghcr.io/acme/sidecar', tag: 'v0.2.0' }),
   entry('report', { image: 'ghcr.io/acme/report', tag: '2.4.0', digest: DIGEST }),
   entry('api', { image: 'ghcr.io/acme/api', tag: '1.3.0', digest: DIGEST }, ['apps']),
   entry('num', { image: 'x', tag: '2.0' }),
@@ -91,7 +91,8 @@ describe('marker comments', () => {
   });
 
   it('anchored and tagged scalars are markers; flow items, keys and top-level scalars are skipped with a reason', () => {
-    const text = 'a: {\n  tag: 1.0.0, # {"$imagepolicy": "api:tag"}\n}\nb: # {"$imagepolicy": "api"}\n  c:1\nl:\n  - &z foo:1 # {"$imagepolicy": "api"}\n  - !!str foo:2 # {"$imagepolicy": "api"}\n';
+    const text =
+      'a: {\n  tag: 1.0.0, # {"$imagepolicy": "api:tag"}\n}\nb: # {"$imagepolicy": "api"}\n  c:1\nl:\n  - &z foo:1 # {"$imagepolicy": "api"}\n  - !!str foo:2 # {"$imagepolicy": "api"}\n';
     const r = findMarkers('x.yaml', text);
     expect(r.markers.map((m) => [m.line, m.value])).toEqual([
       [7, 'foo:1'],
@@ -136,7 +137,14 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
   const byPath = new Map(res.changed.map((c) => [c.path, c]));
 
   it('changes only the marked bytes of every file, byte for byte', () => {
-    expect([...byPath.keys()].sort()).toEqual(['Kustomization', 'crlf-bom-nonl.yaml', 'deployment.yaml', 'kustomization.yaml', 'odd.yaml', 'values.yaml']);
+    expect([...byPath.keys()].sort()).toEqual([
+      'Kustomization',
+      'crlf-bom-nonl.yaml',
+      'deployment.yaml',
+      'kustomization.yaml',
+      'odd.yaml',
+      'values.yaml',
+    ]);
     for (const c of res.changed) {
       const before = files.find((f) => f.path === c.path)?.text ?? '';
       assertOnlyMarkedBytesChanged(before, c);
@@ -152,7 +160,7 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
     ]);
     const dep = byPath.get('deployment.yaml')?.text ?? '';
     expect(dep).toContain('image: "ghcr.io/acme/init:1.1.0" # {"$imagepolicy": "flux-system:init"}\n');
-    expect(dep).toContain("image: 'ghcr.io/acme/sidecar:v0.2.0'  #   {\"$imagepolicy\": \"sidecar\"}\n");
+    expect(dep).toContain('image: \'ghcr.io/acme/sidecar:v0.2.0\'  #   {"$imagepolicy": "sidecar"}\n');
     expect(dep).toContain(`image: &rep ghcr.io/acme/report:2.4.0@${DIGEST} # {"$imagepolicy": "report"}\n`);
     // The block scalar that quotes a marker is text, not a marker.
     expect(dep).toContain('echo "image: x:1 # {\\"$imagepolicy\\": \\"sidecar\\"}"');
@@ -165,7 +173,9 @@ describe('applyPolicies on a real-world-shaped corpus', () => {
     expect(byPath.get('values.yaml')?.text).toContain('tag: "1.3.0" # {"$imagepolicy": "api:tag"}');
     expect(byPath.get('kustomization.yaml')?.changes.map((c) => c.new)).toEqual(['6.5.4']);
     // The extension-less Kustomization: only the tag differs (the name is already the policy's).
-    expect(byPath.get('Kustomization')?.changes.map((c) => [c.line, c.marker, c.old, c.new])).toEqual([[9, 'flux-system:init:tag', '1.0.0', '1.1.0']]);
+    expect(byPath.get('Kustomization')?.changes.map((c) => [c.line, c.marker, c.old, c.new])).toEqual([
+      [9, 'flux-system:init:tag', '1.0.0', '1.1.0'],
+    ]);
     expect(byPath.get('odd.yaml')?.text).toContain('numeric: "2.0" # {"$imagepolicy": "num:tag"}');
   });
 
@@ -253,11 +263,19 @@ describe('marker files: *.yaml, *.yml and Kustomization, as Flux reads them', ()
 describe('namespaced markers answer only an entry of their namespace', () => {
   const A: PolicyValue = { image: 'ghcr.io/team-a/web', tag: '1.1.0' };
   const B: PolicyValue = { image: 'ghcr.io/team-b/web', tag: '2.2.0' };
-  const file = (path: string, marker: string, value = 'ghcr.io/x/web:0.1.0') => ({ path, text: `image: ${value} # {"$imagepolicy": "${marker}"}\n` });
+  const file = (path: string, marker: string, value = 'ghcr.io/x/web:0.1.0') => ({
+    path,
+    text: `image: ${value} # {"$imagepolicy": "${marker}"}\n`,
+  });
 
-  it('two namespaces, one policy name: each file gets exactly its own namespace\'s value', () => {
+  it("two namespaces, one policy name: each file gets exactly its own namespace's value", () => {
     const r = applyPolicies(
-      [file('a.yaml', 'team-a:web'), file('b.yaml', 'team-b:web'), file('b/Kustomization', 'team-b:web:tag', '0.1.0'), file('c.yaml', 'team-c:web')],
+      [
+        file('a.yaml', 'team-a:web'),
+        file('b.yaml', 'team-b:web'),
+        file('b/Kustomization', 'team-b:web:tag', '0.1.0'),
+        file('c.yaml', 'team-c:web'),
+      ],
       [entry('web', A, ['team-a']), entry('web', B, ['team-b', 'team-b-staging'])],
     );
     expect(r.changed.map((c) => [c.path, c.text])).toEqual([
@@ -266,7 +284,12 @@ describe('namespaced markers answer only an entry of their namespace', () => {
       ['b/Kustomization', 'image: 2.2.0 # {"$imagepolicy": "team-b:web:tag"}\n'],
     ]);
     expect(r.skipped).toEqual([
-      { file: 'c.yaml', line: 1, marker: 'team-c:web', why: 'no image policy "web" for namespace "team-c" (image policy "web": namespace team-a; namespaces team-b, team-b-staging); left unchanged' },
+      {
+        file: 'c.yaml',
+        line: 1,
+        marker: 'team-c:web',
+        why: 'no image policy "web" for namespace "team-c" (image policy "web": namespace team-a; namespaces team-b, team-b-staging); left unchanged',
+      },
     ]);
   });
 
@@ -283,8 +306,11 @@ describe('namespaced markers answer only an entry of their namespace', () => {
     ]);
   });
 
-  it('matchAnyNamespace is the explicit name-only match; an entry of the marker\'s namespace wins over it', () => {
-    const r = applyPolicies([file('x.yaml', 'team-x:web'), file('b.yaml', 'team-b:web')], [entry('web', A, [], true), entry('web', B, ['team-b'])]);
+  it("matchAnyNamespace is the explicit name-only match; an entry of the marker's namespace wins over it", () => {
+    const r = applyPolicies(
+      [file('x.yaml', 'team-x:web'), file('b.yaml', 'team-b:web')],
+      [entry('web', A, [], true), entry('web', B, ['team-b'])],
+    );
     expect(r.changed.map((c) => [c.path, c.changes[0]?.new])).toEqual([
       ['x.yaml', 'ghcr.io/team-a/web:1.1.0'],
       ['b.yaml', 'ghcr.io/team-b/web:2.2.0'],
@@ -297,7 +323,9 @@ describe('namespaced markers answer only an entry of their namespace', () => {
     expect(one.changed[0]?.text).toBe('image: 1.1.0 # {"$imagepolicy": "web:tag"}\n');
     const two = applyPolicies([file('a.yaml', 'web:tag', '0.1.0')], [entry('web', A, ['team-a']), entry('web', B, ['team-b'])]);
     expect(two.changed).toEqual([]);
-    expect(two.skipped.map((s) => s.why)).toEqual(['ambiguous: 2 image policies are named "web" (namespace team-a; namespace team-b); write the marker as <namespace>:web']);
+    expect(two.skipped.map((s) => s.why)).toEqual([
+      'ambiguous: 2 image policies are named "web" (namespace team-a; namespace team-b); write the marker as <namespace>:web',
+    ]);
   });
 
   it('an entry that has not chosen a tag yet leaves its markers alone and says so', () => {

@@ -38,7 +38,8 @@ afterAll(async () => {
   await own?.stop();
 });
 
-const git = async (dir: string, ...args: string[]): Promise<string> => (await run('git', ['-C', dir, ...ID, ...args], { maxBuffer: 64 << 20 })).stdout.trim();
+const git = async (dir: string, ...args: string[]): Promise<string> =>
+  (await run('git', ['-C', dir, ...ID, ...args], { maxBuffer: 64 << 20 })).stdout.trim();
 
 async function clone(repo: string): Promise<string> {
   const dir = join(tmp, `clone-${n++}`);
@@ -60,18 +61,34 @@ spec:
           image: ghcr.io/acme/side:0.1.0   # {"$imagepolicy": "side"}
 `;
 const VALUES = 'image:\r\n  repository: ghcr.io/acme/app\r\n  tag: 1.0.0 # {"$imagepolicy": "app:tag"}\r\n';
-const SEED = { 'deploy/app.yaml': APP, 'deploy/values.yaml': VALUES, 'deploy/README.md': 'app: "# {\\"$imagepolicy\\": \\"app\\"}"\n', 'other/x.yaml': 'image: a:1 # {"$imagepolicy": "app"}\n' };
+const SEED = {
+  'deploy/app.yaml': APP,
+  'deploy/values.yaml': VALUES,
+  'deploy/README.md': 'app: "# {\\"$imagepolicy\\": \\"app\\"}"\n',
+  'other/x.yaml': 'image: a:1 # {"$imagepolicy": "app"}\n',
+};
 // `app` serves flux-system (APP's Flux marker) and the markers without a namespace.
 const policies = (tag: string): ImagePolicyEntry[] => [
   { name: 'app', namespaces: ['flux-system'], matchAnyNamespace: false, value: { image: 'ghcr.io/acme/app', tag } },
   { name: 'side', namespaces: [], matchAnyNamespace: false, value: { image: 'ghcr.io/acme/side', tag: '0.1.0' } },
 ];
 
-async function setup(files: Record<string, string> = SEED, spec: Partial<ImageUpdateSpec> = {}, opts: ConstructorParameters<typeof ImageUpdateAutomation>[3] = {}) {
+async function setup(
+  files: Record<string, string> = SEED,
+  spec: Partial<ImageUpdateSpec> = {},
+  opts: ConstructorParameters<typeof ImageUpdateAutomation>[3] = {},
+) {
   const repo = `wb-${uniq}-${n++}`;
   await createRepo(info, repo, files);
   const auto = new ImageUpdateAutomation(
-    { name: 'apps', source: 'platform', path: 'deploy', author: { name: 'Image Bot', email: 'bot@example.com' }, messageTemplate: 'Bump {{image}} to {{newTag}}\n\n{{changes}}', ...spec },
+    {
+      name: 'apps',
+      source: 'platform',
+      path: 'deploy',
+      author: { name: 'Image Bot', email: 'bot@example.com' },
+      messageTemplate: 'Bump {{image}} to {{newTag}}\n\n{{changes}}',
+      ...spec,
+    },
     { url: `${info.url}${repo}.git`, branch: 'main', auth: async () => ({ username: info.username, password: info.password }) },
     join(tmp, `cache-${repo}`),
     { backoffMs: 10, ...opts },
@@ -95,7 +112,9 @@ describe('ImageUpdateAutomation on the real git server', () => {
     expect(await git(dir, 'log', '-1', '--format=%B')).toBe(
       'Bump ghcr.io/acme/app to 1.1.0\n\n- deploy/app.yaml:10 ghcr.io/acme/app:1.0.0 -> ghcr.io/acme/app:1.1.0\n- deploy/values.yaml:3 1.0.0 -> 1.1.0',
     );
-    expect(await git(dir, 'show', '--stat', '--format=', 'HEAD')).toMatch(/deploy\/app\.yaml +\| 2 \+-\n deploy\/values\.yaml +\| 2 \+-\n 2 files changed, 2 insertions\(\+\), 2 deletions\(-\)/);
+    expect(await git(dir, 'show', '--stat', '--format=', 'HEAD')).toMatch(
+      /deploy\/app\.yaml +\| 2 \+-\n deploy\/values\.yaml +\| 2 \+-\n 2 files changed, 2 insertions\(\+\), 2 deletions\(-\)/,
+    );
     // Byte for byte: the old files with the old value replaced are the new files.
     expect(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8')).toBe(APP.replace('app:1.0.0"', 'app:1.1.0"'));
     expect(readFileSync(join(dir, 'deploy/values.yaml'))).toEqual(Buffer.from(VALUES.replace('tag: 1.0.0', 'tag: 1.1.0')));
@@ -113,7 +132,11 @@ describe('ImageUpdateAutomation on the real git server', () => {
     expect(again.reason).toBe('no-change');
     expect(again.detail).toMatch(/3 marker\(s\) already up to date/);
     // A restart: a new automation with an empty cache on the same repository.
-    const fresh = new ImageUpdateAutomation(auto.spec, { url: `${info.url}${repo}.git`, branch: 'main', auth: async () => ({ username: info.username, password: info.password }) }, join(tmp, `cache-restart-${repo}`));
+    const fresh = new ImageUpdateAutomation(
+      auto.spec,
+      { url: `${info.url}${repo}.git`, branch: 'main', auth: async () => ({ username: info.username, password: info.password }) },
+      join(tmp, `cache-restart-${repo}`),
+    );
     expect((await fresh.run(policies('2.0.0'))).reason).toBe('no-change');
     const dir = await clone(repo);
     expect(await git(dir, 'rev-list', '--count', 'HEAD')).toBe('2');
@@ -123,23 +146,31 @@ describe('ImageUpdateAutomation on the real git server', () => {
 
   it('someone pushes between our fetch and our push: both commits survive, ours on top, no force', async () => {
     let theirs = '';
-    const { repo, auto } = await setup(SEED, {}, {
-      beforePush: async ({ attempt }) => {
-        if (attempt !== 1) return;
-        const dir = await clone(repo);
-        // They edit another file and the very line we are bumping.
-        await run('sh', ['-c', `printf 'extra\\n' >> deploy/README.md && sed -i 's/side:0.1.0/side:0.0.9/' deploy/app.yaml`], { cwd: dir });
-        await git(dir, 'commit', '-qam', 'their change');
-        await git(dir, 'push', '-q', 'origin', 'HEAD');
-        theirs = await git(dir, 'rev-parse', 'HEAD');
+    const { repo, auto } = await setup(
+      SEED,
+      {},
+      {
+        beforePush: async ({ attempt }) => {
+          if (attempt !== 1) return;
+          const dir = await clone(repo);
+          // They edit another file and the very line we are bumping.
+          await run('sh', ['-c', `printf 'extra\\n' >> deploy/README.md && sed -i 's/side:0.1.0/side:0.0.9/' deploy/app.yaml`], {
+            cwd: dir,
+          });
+          await git(dir, 'commit', '-qam', 'their change');
+          await git(dir, 'push', '-q', 'origin', 'HEAD');
+          theirs = await git(dir, 'rev-parse', 'HEAD');
+        },
       },
-    });
+    );
     const seed = await git(await clone(repo), 'rev-parse', 'HEAD');
     const r = await auto.run(policies('1.2.0'));
     expect(r.reason, r.detail).toBe('pushed');
     expect(r.attempts).toBe(2);
     const dir = await clone(repo);
-    expect(await git(dir, 'rev-list', '--format=%s', '--no-commit-header', 'HEAD')).toBe('Bump ghcr.io/acme/app, ghcr.io/acme/side to 1.2.0, 0.1.0\ntheir change\nseed');
+    expect(await git(dir, 'rev-list', '--format=%s', '--no-commit-header', 'HEAD')).toBe(
+      'Bump ghcr.io/acme/app, ghcr.io/acme/side to 1.2.0, 0.1.0\ntheir change\nseed',
+    );
     expect(await git(dir, 'rev-parse', 'HEAD^')).toBe(theirs);
     expect(await git(dir, 'rev-parse', 'HEAD^^')).toBe(seed);
     // Their README line is kept; the marked line holds the policy's value again.
@@ -149,15 +180,19 @@ describe('ImageUpdateAutomation on the real git server', () => {
   });
 
   it('the branch keeps moving: a conflict error after the bounded attempts, nothing lost', async () => {
-    const { repo, auto } = await setup(SEED, {}, {
-      maxAttempts: 3,
-      beforePush: async () => {
-        const dir = await clone(repo);
-        await run('sh', ['-c', `date +%N >> deploy/README.md`], { cwd: dir });
-        await git(dir, 'commit', '-qam', 'busy');
-        await git(dir, 'push', '-q', 'origin', 'HEAD');
+    const { repo, auto } = await setup(
+      SEED,
+      {},
+      {
+        maxAttempts: 3,
+        beforePush: async () => {
+          const dir = await clone(repo);
+          await run('sh', ['-c', `date +%N >> deploy/README.md`], { cwd: dir });
+          await git(dir, 'commit', '-qam', 'busy');
+          await git(dir, 'push', '-q', 'origin', 'HEAD');
+        },
       },
-    });
+    );
     const r = await auto.run(policies('1.3.0'));
     expect(r.reason).toBe('error');
     expect(r.error?.reason).toBe('conflict');
@@ -240,11 +275,13 @@ describe('ImageUpdateAutomation on the real git server', () => {
       `[figures] 200 YAML files, 50 markers: first run (fetch + edit + commit + push) ${cold.durationMs.toFixed(0)} ms; ` +
         `next bump ${warm.durationMs.toFixed(0)} ms; no-change run ${idle.durationMs.toFixed(0)} ms; ${auto.writer.traffic.requests} requests`,
     );
-    expect(await git(await clone(repo), 'show', '--stat', '--format=', 'HEAD')).toMatch(/50 files changed, 50 insertions\(\+\), 50 deletions\(-\)/);
+    expect(await git(await clone(repo), 'show', '--stat', '--format=', 'HEAD')).toMatch(
+      /50 files changed, 50 insertions\(\+\), 50 deletions\(-\)/,
+    );
     await fsck(repo);
   });
 
-  it('Kustomization, kustomization.yml and manifests: each namespaced marker gets its own namespace\'s tag', async () => {
+  it("Kustomization, kustomization.yml and manifests: each namespaced marker gets its own namespace's tag", async () => {
     const marked = (ns: string, field = '') => `# {"$imagepolicy": "${ns}:web${field}"}`;
     const files = {
       'deploy/team-a/Kustomization': `kind: Kustomization\nimages:\n  - name: web\n    newTag: 1.0.0 ${marked('team-a', ':tag')}\n`,
@@ -256,11 +293,21 @@ describe('ImageUpdateAutomation on the real git server', () => {
       'deploy/team-a/kustomization': `newTag: 1.0.0 ${marked('team-a', ':tag')}\n`,
     };
     const { repo, auto } = await setup(files);
-    const web = (ns: string, image: string, tag: string): ImagePolicyEntry => ({ name: 'web', namespaces: [ns], matchAnyNamespace: false, value: { image, tag } });
+    const web = (ns: string, image: string, tag: string): ImagePolicyEntry => ({
+      name: 'web',
+      namespaces: [ns],
+      matchAnyNamespace: false,
+      value: { image, tag },
+    });
     const entries = [web('team-a', 'ghcr.io/a/web', '1.1.0'), web('team-b', 'ghcr.io/b/web', '2.2.0')];
     const r = await auto.run(entries);
     expect(r.reason, r.detail).toBe('pushed');
-    expect(r.files).toEqual(['deploy/team-a/Kustomization', 'deploy/team-a/web.yaml', 'deploy/team-b/kustomization.yml', 'deploy/team-b/web.yaml']);
+    expect(r.files).toEqual([
+      'deploy/team-a/Kustomization',
+      'deploy/team-a/web.yaml',
+      'deploy/team-b/kustomization.yml',
+      'deploy/team-b/web.yaml',
+    ]);
     const dir = await clone(repo);
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
     expect(read('deploy/team-a/Kustomization')).toBe(files['deploy/team-a/Kustomization'].replace('1.0.0', '1.1.0'));

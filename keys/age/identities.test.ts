@@ -10,7 +10,9 @@ describe('age identities', () => {
   it('generates an age-keygen style file', async () => {
     const g = await generateAgeIdentity();
     expect(g.recipient).toMatch(/^age1[a-z0-9]{58}$/);
-    expect(g.file).toMatch(/^# created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)\n# public key: age1\S+\nAGE-SECRET-KEY-1[A-Z0-9]{58}\n$/);
+    expect(g.file).toMatch(
+      /^# created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)\n# public key: age1\S+\nAGE-SECRET-KEY-1[A-Z0-9]{58}\n$/,
+    );
     expect(parseIdentityFile(g.file, 'k')).toEqual([g.identity]);
   });
 
@@ -35,7 +37,10 @@ describe('age identities', () => {
     const xdg = join(dir, 'xdg');
     await import('node:fs/promises').then((fs) => fs.mkdir(join(xdg, 'sops', 'age'), { recursive: true }));
     await writeFile(join(xdg, 'sops', 'age', 'keys.txt'), d!.file);
-    const ids = await loadAgeIdentities({ keyFile: join(dir, 'explicit.txt'), env: { SOPS_AGE_KEY: b!.identity, SOPS_AGE_KEY_FILE: join(dir, 'env.txt'), XDG_CONFIG_HOME: xdg } });
+    const ids = await loadAgeIdentities({
+      keyFile: join(dir, 'explicit.txt'),
+      env: { SOPS_AGE_KEY: b!.identity, SOPS_AGE_KEY_FILE: join(dir, 'env.txt'), XDG_CONFIG_HOME: xdg },
+    });
     expect(ids).toEqual([a!.identity, b!.identity, c!.identity, d!.identity]);
     expect(await loadAgeIdentities({ env: { HOME: join(dir, 'nohome') } })).toEqual([]);
     await expect(loadAgeIdentities({ keyFile: join(dir, 'missing.txt'), env: {} })).rejects.toBeInstanceOf(SopsError);

@@ -21,7 +21,8 @@ export function parseIdentityFile(text: string, source: string): string[] {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (!IDENTITY_RE.test(line)) throw new SopsError(source, `line ${i + 1} is not an age identity (AGE-SECRET-KEY-1... or AGE-SECRET-KEY-PQ-1...)`);
+    if (!IDENTITY_RE.test(line))
+      throw new SopsError(source, `line ${i + 1} is not an age identity (AGE-SECRET-KEY-1... or AGE-SECRET-KEY-PQ-1...)`);
     out.push(line);
   });
   return out;
@@ -36,7 +37,10 @@ async function readOptional(path: string, required: boolean): Promise<string | u
   // A key pasted where a file name belongs (--age-key-file, SOPS_AGE_KEY_FILE) would otherwise
   // be echoed as the "file" of the error below.
   if (/AGE-SECRET-KEY-/i.test(path)) {
-    throw new SopsError('age identity file', 'the path given is an age PRIVATE key itself (AGE-SECRET-KEY-…), not a file name: put it in a file or in SOPS_AGE_KEY, and treat it as exposed if it was shared');
+    throw new SopsError(
+      'age identity file',
+      'the path given is an age PRIVATE key itself (AGE-SECRET-KEY-…), not a file name: put it in a file or in SOPS_AGE_KEY, and treat it as exposed if it was shared',
+    );
   }
   try {
     return await readFile(path, 'utf8');

@@ -10,7 +10,10 @@ export { isAgeRecipient, recipientProblem } from './recipient-syntax.js';
 
 /** sops accepts comma-separated recipient lists (SOPS_AGE_RECIPIENTS, --age). */
 export function splitRecipients(list: string[]): string[] {
-  return list.flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '');
+  return list
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
 }
 
 export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<string> {

@@ -58,7 +58,11 @@ export function parseEnc(value: string): ParsedEnc {
   const m = ENC_RE.exec(value);
   if (!m) throw new EncFormatError('value does not match the ENC[AES256_GCM,...] format');
   const [, data, iv, tag, type] = m as unknown as [string, string, string, string, string];
-  for (const [name, part] of [['data', data], ['iv', iv], ['tag', tag]] as const) {
+  for (const [name, part] of [
+    ['data', data],
+    ['iv', iv],
+    ['tag', tag],
+  ] as const) {
     if (!isStdBase64(part)) throw new EncFormatError(`invalid base64 in ${name}`);
   }
   return { data: Buffer.from(data, 'base64'), iv: Buffer.from(iv, 'base64'), tag: Buffer.from(tag, 'base64'), type };

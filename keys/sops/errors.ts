@@ -31,7 +31,8 @@ export interface KeyAttempt {
 export class NoMatchingKeyError extends SopsError {
   readonly attempts: readonly KeyAttempt[];
   constructor(source: string, attempts: KeyAttempt[], options?: { cause?: unknown }) {
-    const list = attempts.length === 0 ? 'the file lists no master keys' : attempts.map((a) => `${a.type} ${a.id} (${a.reason})`).join('; ');
+    const list =
+      attempts.length === 0 ? 'the file lists no master keys' : attempts.map((a) => `${a.type} ${a.id} (${a.reason})`).join('; ');
     super(source, `no key could decrypt the data key: ${list}`, options);
     this.attempts = attempts;
   }
@@ -41,7 +42,10 @@ export class NoMatchingKeyError extends SopsError {
 export class UnsupportedKeyTypeError extends SopsError {
   readonly keyTypes: readonly string[];
   constructor(source: string, keyTypes: string[], detail = '') {
-    super(source, `unsupported key type(s) ${keyTypes.join(', ')}: only age and hc_vault (transit) are supported${detail ? `; ${detail}` : ''}`);
+    super(
+      source,
+      `unsupported key type(s) ${keyTypes.join(', ')}: only age and hc_vault (transit) are supported${detail ? `; ${detail}` : ''}`,
+    );
     this.keyTypes = keyTypes;
   }
 }
@@ -60,7 +64,15 @@ export class VaultError extends SopsError {
   readonly address: string;
   readonly keyName: string;
   readonly status: number | undefined;
-  constructor(source: string, address: string, enginePath: string, keyName: string, detail: string, status?: number, options?: { cause?: unknown }) {
+  constructor(
+    source: string,
+    address: string,
+    enginePath: string,
+    keyName: string,
+    detail: string,
+    status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(source, `vault transit ${address} ${enginePath}/keys/${keyName}: ${detail}`, options);
     this.address = address;
     this.keyName = keyName;

@@ -1,7 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYamlText, parseAllDocuments } from 'yaml';
 
-import { decryptText, encryptText, FormatError, generateAgeIdentity, isSopsEncrypted, NoMatchingKeyError, reencryptText, SopsError, TamperedError, UnsupportedKeyTypeError } from '../index.js';
+import {
+  decryptText,
+  encryptText,
+  FormatError,
+  generateAgeIdentity,
+  isSopsEncrypted,
+  NoMatchingKeyError,
+  reencryptText,
+  SopsError,
+  TamperedError,
+  UnsupportedKeyTypeError,
+} from '../index.js';
 
 const CANARY = 'canary-s3cr3t-Zq9';
 let alice: { identity: string; recipient: string };
@@ -40,7 +51,8 @@ second: doc
 
 const enc = (text: string, extra: Partial<Parameters<typeof encryptText>[1]> = {}) =>
   encryptText(text, { format: 'yaml', source: 'secret.yaml', keys: { age: [alice.recipient] }, ...extra }, { ageIdentities: [] });
-const dec = (text: string, ids = [alice.identity], format: 'yaml' | 'json' = 'yaml') => decryptText(text, { format, source: 'secret.yaml' }, { ageIdentities: ids });
+const dec = (text: string, ids = [alice.identity], format: 'yaml' | 'json' = 'yaml') =>
+  decryptText(text, { format, source: 'secret.yaml' }, { ageIdentities: ids });
 
 describe('yaml round trip', () => {
   it('encrypts every value, keeps keys/order/comments, and decrypts to the same data', async () => {
@@ -106,7 +118,11 @@ describe('reencrypt', () => {
   it('keeps ciphertext of unchanged values after an edit', async () => {
     const e = await enc(YAML_SRC);
     const d = await dec(e);
-    const r = await reencryptText(e, { format: 'yaml', source: 'secret.yaml', newPlaintext: d.replace('port: 5432', 'port: 5433') }, { ageIdentities: [alice.identity] });
+    const r = await reencryptText(
+      e,
+      { format: 'yaml', source: 'secret.yaml', newPlaintext: d.replace('port: 5432', 'port: 5433') },
+      { ageIdentities: [alice.identity] },
+    );
     const line = (t: string, k: string) => t.split('\n').find((l) => l.trim().startsWith(`${k}:`));
     for (const k of ['password', 'ratio', 'whole', 'enabled', 'apiVersion', 'second']) expect(line(r, k)).toBe(line(e, k));
     expect(line(r, 'port')).not.toBe(line(e, 'port'));
@@ -136,12 +152,16 @@ describe('key errors', () => {
 
   it('reports unsupported key types unless age can decrypt', async () => {
     const e = await enc('a: b\n');
-    const withKms = e.replace('sops:\n', 'sops:\n    kms:\n        - arn: arn:aws:kms:us-east-1:1:key/x\n          created_at: "2024-01-01T00:00:00Z"\n          enc: AAAA\n          aws_profile: ""\n');
+    const withKms = e.replace(
+      'sops:\n',
+      'sops:\n    kms:\n        - arn: arn:aws:kms:us-east-1:1:key/x\n          created_at: "2024-01-01T00:00:00Z"\n          enc: AAAA\n          aws_profile: ""\n',
+    );
     expect(await dec(withKms)).toBe('a: b\n');
     const err = await dec(withKms, [bob.identity]).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(UnsupportedKeyTypeError);
     expect((err as Error).message).toContain('kms');
-    const onlyPgp = 'a: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\nsops:\n    pgp:\n        - fp: ABC\n          created_at: "2024-01-01T00:00:00Z"\n          enc: x\n    lastmodified: "2024-01-01T00:00:00Z"\n    mac: x\n    version: 3.8.1\n';
+    const onlyPgp =
+      'a: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\nsops:\n    pgp:\n        - fp: ABC\n          created_at: "2024-01-01T00:00:00Z"\n          enc: x\n    lastmodified: "2024-01-01T00:00:00Z"\n    mac: x\n    version: 3.8.1\n';
     await expect(dec(onlyPgp)).rejects.toBeInstanceOf(UnsupportedKeyTypeError);
   });
 
@@ -152,9 +172,11 @@ describe('key errors', () => {
     await expect(dec('a: b\n')).rejects.toBeInstanceOf(FormatError);
   });
 
-  it('keeps the sign of a JSON float zero, as Go\'s encoding/json (sops decrypt) prints it', async () => {
+  it("keeps the sign of a JSON float zero, as Go's encoding/json (sops decrypt) prints it", async () => {
     const enc = await encryptText('{"z": -0.0, "i": -0}', { format: 'json', source: 'z.json', keys: { age: [alice.recipient] } }, {});
-    expect(await decryptText(enc, { format: 'json', source: 'z.json' }, { ageIdentities: [alice.identity] })).toBe('{\n\t"z": -0,\n\t"i": 0\n}\n');
+    expect(await decryptText(enc, { format: 'json', source: 'z.json' }, { ageIdentities: [alice.identity] })).toBe(
+      '{\n\t"z": -0,\n\t"i": 0\n}\n',
+    );
   });
 
   it("an encrypted JSON file keeps its own indentation (sops' stores.json.indent) through decrypt, rotate and an edit", async () => {
@@ -170,7 +192,9 @@ describe('key errors', () => {
   });
 
   it('refuses a JSON number beyond float64, as sops does, instead of writing a file that cannot be decrypted', async () => {
-    const err = await encryptText('{"x": {"a": 1e400}}', { format: 'json', source: 'n.json', keys: { age: [alice.recipient] } }, {}).catch((x: unknown) => x);
+    const err = await encryptText('{"x": {"a": 1e400}}', { format: 'json', source: 'n.json', keys: { age: [alice.recipient] } }, {}).catch(
+      (x: unknown) => x,
+    );
     expect(err).toBeInstanceOf(FormatError);
     expect((err as Error).message).toBe('n.json: at line 1, column 13: invalid JSON: number out of the float64 range');
   });
@@ -205,7 +229,7 @@ describe('tamper detection', () => {
       'recipient enc': flip(e, inside(e, /-----BEGIN AGE ENCRYPTED FILE-----\n\s*.{70}/)),
       recipient: e.replace(alice.recipient, bob.recipient),
       'crypt rule': e.replace('unencrypted_suffix: _unencrypted', 'unencrypted_suffix: _unencrypteX'),
-      'mac_only_encrypted': e.replace('sops:\n', 'sops:\n    mac_only_encrypted: true\n'),
+      mac_only_encrypted: e.replace('sops:\n', 'sops:\n    mac_only_encrypted: true\n'),
       'value replaced by plaintext': e.replace(/password: ENC\[[^\]]*\]/, 'password: plain'),
       'value removed': e.replace(/last: ENC\[[^\]]*\]\n/, ''),
     };
@@ -222,7 +246,9 @@ describe('tamper detection', () => {
   it('never leaks plaintext in any error', async () => {
     const e = await enc(`password: ${CANARY}\n`);
     const other = await generateAgeIdentity();
-    const errs = await Promise.all([dec(e, [other.identity]), dec(e.replace(CANARY, 'x'), []), dec(e.slice(0, 40))].map((p) => p.catch((x: unknown) => x)));
+    const errs = await Promise.all(
+      [dec(e, [other.identity]), dec(e.replace(CANARY, 'x'), []), dec(e.slice(0, 40))].map((p) => p.catch((x: unknown) => x)),
+    );
     for (const err of errs) {
       expect(err).toBeInstanceOf(SopsError);
       expect(String(err)).not.toContain(CANARY);

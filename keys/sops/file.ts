@@ -6,7 +6,15 @@ import { AuthFailure, FormatError, SopsError, TamperedError, UnsupportedKeyTypeE
 import { decryptLeaf, EncFormatError, encryptLeaf, looksEncrypted, TypeTagError, type IvStash } from './cipher.js';
 import { getDataKey, specFromMetadata, wrapForKeys, type KeyContext, type MasterKeySpec } from './keyring.js';
 import { MacHasher, macEquals } from './mac.js';
-import { MetadataError, metadataEntries, nowRfc3339, parseMetadata, SOPS_VERSION, stanzaFingerprint, type SopsMetadata } from './metadata.js';
+import {
+  MetadataError,
+  metadataEntries,
+  nowRfc3339,
+  parseMetadata,
+  SOPS_VERSION,
+  stanzaFingerprint,
+  type SopsMetadata,
+} from './metadata.js';
 import { parseJson } from './json-store.js';
 import { StoreError, type FileFormat, type ParsedStore } from './store.js';
 import { aadFor, normalizeRule, RuleError, walkDocument, type CryptRule, type MapNode } from './tree.js';
@@ -67,7 +75,13 @@ function encryptBranches(branches: MapNode[], r: CryptRule, macOnly: boolean, ke
 }
 
 /** Comments may sit one level off from where sops placed them; try the nearby key paths. */
-function decryptComment(text: string, path: readonly string[], siblings: readonly string[], key: Uint8Array, stash: IvStash | undefined): string | undefined {
+function decryptComment(
+  text: string,
+  path: readonly string[],
+  siblings: readonly string[],
+  key: Uint8Array,
+  stash: IvStash | undefined,
+): string | undefined {
   const candidates = [path, ...path.map((_, i) => path.slice(0, path.length - 1 - i)), ...siblings.map((s) => [...path, s])];
   for (const p of candidates) {
     try {
@@ -102,7 +116,8 @@ function decryptBranches(branches: MapNode[], r: CryptRule, macOnly: boolean, ke
         plain = decryptLeaf(leaf.text, key, aadFor(v.path), stash);
       } catch (err) {
         if (err instanceof AuthFailure) throw new TamperedError(source, `value at ${where(v.path)} failed to authenticate`);
-        if (err instanceof TypeTagError) throw new TamperedError(source, `value at ${where(v.path)}: its type tag was changed: ${err.message}`);
+        if (err instanceof TypeTagError)
+          throw new TamperedError(source, `value at ${where(v.path)}: its type tag was changed: ${err.message}`);
         if (err instanceof EncFormatError) {
           if (!looksEncrypted(leaf.text)) throw new TamperedError(source, `value at ${where(v.path)} should be encrypted but is not`);
           throw new FormatError(source, `malformed encrypted value: ${err.message}`, where(v.path));
@@ -149,14 +164,23 @@ async function open(encrypted: string, format: FileFormat, source: string, ctx: 
   try {
     stored = decryptLeaf(meta.mac, key, meta.lastModified, stash);
   } catch (err) {
-    if (err instanceof AuthFailure || err instanceof EncFormatError || err instanceof TypeTagError) throw new TamperedError(source, 'the MAC failed to authenticate (mac or lastmodified changed)');
+    if (err instanceof AuthFailure || err instanceof EncFormatError || err instanceof TypeTagError)
+      throw new TamperedError(source, 'the MAC failed to authenticate (mac or lastmodified changed)');
     throw err;
   }
-  if (stored.kind !== 'str' || !macEquals(stored.text, computed)) throw new TamperedError(source, 'MAC mismatch: the content does not match the MAC');
+  if (stored.kind !== 'str' || !macEquals(stored.text, computed))
+    throw new TamperedError(source, 'MAC mismatch: the content does not match the MAC');
   return { store, meta, rule: r, key };
 }
 
-async function seal(store: ParsedStore, base: Omit<SopsMetadata, 'mac' | 'lastModified'>, key: Uint8Array, source: string, ctx: KeyContext, stash?: IvStash): Promise<string> {
+async function seal(
+  store: ParsedStore,
+  base: Omit<SopsMetadata, 'mac' | 'lastModified'>,
+  key: Uint8Array,
+  source: string,
+  ctx: KeyContext,
+  stash?: IvStash,
+): Promise<string> {
   if (store.hasMetadata) store.removeMetadata();
   const lastModified = nowRfc3339();
   const mac = encryptBranches(branchesOf(store, source), base.rule, base.macOnlyEncrypted, key, stash);
@@ -178,7 +202,13 @@ export async function encryptText(plaintext: string, opts: EncryptOptions, ctx: 
   branchesOf(store, opts.source); // validate the structure before calling key services
   const key = new Uint8Array(randomBytes(32));
   const stanzas = await wrapForKeys(key, opts.keys, ctx, opts.source);
-  return seal(store, { ...stanzas, other: {}, rule: r, macOnlyEncrypted: opts.macOnlyEncrypted === true, version: SOPS_VERSION }, key, opts.source, ctx);
+  return seal(
+    store,
+    { ...stanzas, other: {}, rule: r, macOnlyEncrypted: opts.macOnlyEncrypted === true, version: SOPS_VERSION },
+    key,
+    opts.source,
+    ctx,
+  );
 }
 
 export async function decryptText(encrypted: string, opts: { format: FileFormat; source: string }, ctx: KeyContext): Promise<string> {
@@ -207,12 +237,24 @@ export async function reencryptText(encrypted: string, opts: ReencryptOptions, c
   let stanzas: Pick<SopsMetadata, 'age' | 'hcVault' | 'other'>;
   if (opts.keys || rotate) {
     const other = Object.keys(opened.meta.other);
-    if (!opts.keys && other.length > 0) throw new UnsupportedKeyTypeError(opts.source, other, 'cannot re-wrap a rotated data key for them; pass keys to replace the recipient list');
+    if (!opts.keys && other.length > 0)
+      throw new UnsupportedKeyTypeError(
+        opts.source,
+        other,
+        'cannot re-wrap a rotated data key for them; pass keys to replace the recipient list',
+      );
     stanzas = { ...(await wrapForKeys(key, opts.keys ?? specFromMetadata(opened.meta), ctx, opts.source)), other: {} };
   } else {
     stanzas = { age: opened.meta.age, hcVault: opened.meta.hcVault, other: opened.meta.other };
   }
-  return seal(target, { ...stanzas, rule: opened.rule, macOnlyEncrypted: opened.meta.macOnlyEncrypted, version: SOPS_VERSION }, key, opts.source, ctx, rotate ? undefined : stash);
+  return seal(
+    target,
+    { ...stanzas, rule: opened.rule, macOnlyEncrypted: opened.meta.macOnlyEncrypted, version: SOPS_VERSION },
+    key,
+    opts.source,
+    ctx,
+    rotate ? undefined : stash,
+  );
 }
 
 export function isSopsEncrypted(text: string, format: FileFormat): boolean {

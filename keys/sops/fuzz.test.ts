@@ -13,8 +13,16 @@ beforeAll(async () => {
   const id = await generateAgeIdentity();
   identity = id.identity;
   const ctx = { ageIdentities: [] };
-  yamlFile = await encryptText('a: 1\nb:\n    - x\n    - y: true\n# c\nd_unencrypted: z\n', { format: 'yaml', source: 'f.yaml', keys: { age: [id.recipient] } }, ctx);
-  jsonFile = await encryptText('{"a": 1, "b": ["x", {"y": true}]}', { format: 'json', source: 'f.json', keys: { age: [id.recipient] } }, ctx);
+  yamlFile = await encryptText(
+    'a: 1\nb:\n    - x\n    - y: true\n# c\nd_unencrypted: z\n',
+    { format: 'yaml', source: 'f.yaml', keys: { age: [id.recipient] } },
+    ctx,
+  );
+  jsonFile = await encryptText(
+    '{"a": 1, "b": ["x", {"y": true}]}',
+    { format: 'json', source: 'f.json', keys: { age: [id.recipient] } },
+    ctx,
+  );
 });
 
 async function check(text: string, format: 'yaml' | 'json'): Promise<void> {
@@ -26,29 +34,43 @@ async function check(text: string, format: 'yaml' | 'json'): Promise<void> {
 }
 
 const mutation = (base: () => string) =>
-  fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 8 }), fc.constantFrom('replace', 'insert', 'delete', 'truncate')).map(([a, b, s, op]) => {
-    const src = base();
-    const i = a % (src.length + 1);
-    const j = Math.min(src.length, i + (b % 16));
-    switch (op) {
-      case 'replace':
-        return src.slice(0, i) + s + src.slice(j);
-      case 'insert':
-        return src.slice(0, i) + s + src.slice(i);
-      case 'delete':
-        return src.slice(0, i) + src.slice(j);
-      default:
-        return src.slice(0, i);
-    }
-  });
+  fc
+    .tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 8 }), fc.constantFrom('replace', 'insert', 'delete', 'truncate'))
+    .map(([a, b, s, op]) => {
+      const src = base();
+      const i = a % (src.length + 1);
+      const j = Math.min(src.length, i + (b % 16));
+      switch (op) {
+        case 'replace':
+          return src.slice(0, i) + s + src.slice(j);
+        case 'insert':
+          return src.slice(0, i) + s + src.slice(i);
+        case 'delete':
+          return src.slice(0, i) + src.slice(j);
+        default:
+          return src.slice(0, i);
+      }
+    });
 
 describe('decryptText fuzz', () => {
   it('only throws SopsError on mutated YAML (1000 cases)', async () => {
-    await fc.assert(fc.asyncProperty(mutation(() => yamlFile), (t) => check(t, 'yaml')), { seed: 20261122, numRuns: 1000 });
+    await fc.assert(
+      fc.asyncProperty(
+        mutation(() => yamlFile),
+        (t) => check(t, 'yaml'),
+      ),
+      { seed: 20261122, numRuns: 1000 },
+    );
   }, 120_000);
 
   it('only throws SopsError on mutated JSON (1000 cases)', async () => {
-    await fc.assert(fc.asyncProperty(mutation(() => jsonFile), (t) => check(t, 'json')), { seed: 42, numRuns: 1000 });
+    await fc.assert(
+      fc.asyncProperty(
+        mutation(() => jsonFile),
+        (t) => check(t, 'json'),
+      ),
+      { seed: 42, numRuns: 1000 },
+    );
   }, 120_000);
 
   it('only throws SopsError on random text (1000 cases)', async () => {

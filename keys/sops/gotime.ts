@@ -39,7 +39,8 @@ function offsetOf(zone: string | undefined): number | undefined {
 /** Go's Time.Format(time.RFC3339Nano), which is also what MarshalText writes. */
 function format(t: GoTime): string {
   const frac = t.frac.slice(0, 9).replace(/0+$/, '');
-  const off = t.offset === 0 ? 'Z' : `${t.offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(t.offset) / 60))}:${pad(Math.abs(t.offset) % 60)}`;
+  const off =
+    t.offset === 0 ? 'Z' : `${t.offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(t.offset) / 60))}:${pad(Math.abs(t.offset) % 60)}`;
   return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.min)}:${pad(t.sec)}${frac ? `.${frac}` : ''}${off}`;
 }
 

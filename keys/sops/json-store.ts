@@ -7,7 +7,13 @@ import type { MetaEntries, MetaValue } from './metadata.js';
 import { StoreError, type ParsedStore } from './store.js';
 import type { MapItem, MapNode, SeqItem, TreeNode } from './tree.js';
 
-type JVal = { t: 'obj'; entries: [string, JVal][] } | { t: 'arr'; items: JVal[] } | { t: 'str'; v: string } | { t: 'num'; v: number; raw?: string } | { t: 'bool'; v: boolean } | { t: 'null' };
+type JVal =
+  | { t: 'obj'; entries: [string, JVal][] }
+  | { t: 'arr'; items: JVal[] }
+  | { t: 'str'; v: string }
+  | { t: 'num'; v: number; raw?: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'null' };
 
 const MAX_DEPTH = 512;
 
@@ -87,7 +93,11 @@ class Parser {
       }
     }
     if (c === '"') return { t: 'str', v: this.string() };
-    for (const [lit, val] of [['true', { t: 'bool', v: true }], ['false', { t: 'bool', v: false }], ['null', { t: 'null' }]] as const) {
+    for (const [lit, val] of [
+      ['true', { t: 'bool', v: true }],
+      ['false', { t: 'bool', v: false }],
+      ['null', { t: 'null' }],
+    ] as const) {
       if (this.s.startsWith(lit, this.i)) {
         this.i += lit.length;
         return val;
@@ -165,7 +175,7 @@ function node(v: JVal, replace: (n: JVal) => void): TreeNode {
     const items: SeqItem[] = v.items.map((item, i) => {
       const n = node(item, (x) => (v.items[i] = x));
       // JSON cannot hold comments: a decrypted comment item is dropped (as sops' JSON emitter does).
-      if (n.t === 'leaf') n.toComment = () => (dropped.add(item));
+      if (n.t === 'leaf') n.toComment = () => dropped.add(item);
       return n;
     });
     return { t: 'seq', items };
@@ -200,7 +210,10 @@ function emit(v: JVal, indent: string, unit: string): string {
       return `{\n${v.entries.map(([k, val]) => `${inner}${goString(k)}: ${emit(val, inner, unit)}`).join(',\n')}\n${indent}}`;
     case 'arr':
       if (v.items.every((i) => dropped.has(i))) return '[]';
-      return `[\n${v.items.filter((i) => !dropped.has(i)).map((val) => `${inner}${emit(val, inner, unit)}`).join(',\n')}\n${indent}]`;
+      return `[\n${v.items
+        .filter((i) => !dropped.has(i))
+        .map((val) => `${inner}${emit(val, inner, unit)}`)
+        .join(',\n')}\n${indent}]`;
     case 'str':
       return goString(v.v);
     case 'num':

@@ -24,10 +24,16 @@ export interface KeyContext {
   dataKeyCache?: Map<string, Uint8Array>;
 }
 
-export async function wrapForKeys(dataKey: Uint8Array, spec: MasterKeySpec, ctx: KeyContext, source: string): Promise<{ age: AgeStanza[]; hcVault: VaultStanza[] }> {
+export async function wrapForKeys(
+  dataKey: Uint8Array,
+  spec: MasterKeySpec,
+  ctx: KeyContext,
+  source: string,
+): Promise<{ age: AgeStanza[]; hcVault: VaultStanza[] }> {
   const ageRecipients = [...new Set(splitRecipients(spec.age ?? []))];
   const uris = [...new Set(splitRecipients(spec.hcVaultTransit ?? []))];
-  if (ageRecipients.length === 0 && uris.length === 0) throw new SopsError(source, 'no master keys given: need at least one age recipient or hc_vault transit URI');
+  if (ageRecipients.length === 0 && uris.length === 0)
+    throw new SopsError(source, 'no master keys given: need at least one age recipient or hc_vault transit URI');
   const age: AgeStanza[] = [];
   for (const r of ageRecipients) {
     const problem = recipientProblem(r);
@@ -45,7 +51,10 @@ export async function wrapForKeys(dataKey: Uint8Array, spec: MasterKeySpec, ctx:
 
 /** The master keys of an existing file, as a spec (for rotation). */
 export function specFromMetadata(m: SopsMetadata): MasterKeySpec {
-  return { age: m.age.map((a) => a.recipient), hcVaultTransit: m.hcVault.map((v) => transitUri({ address: v.vault_address, enginePath: v.engine_path, keyName: v.key_name })) };
+  return {
+    age: m.age.map((a) => a.recipient),
+    hcVaultTransit: m.hcVault.map((v) => transitUri({ address: v.vault_address, enginePath: v.engine_path, keyName: v.key_name })),
+  };
 }
 
 /**
@@ -61,7 +70,8 @@ function checkStanzas(m: SopsMetadata, source: string): void {
     }
   });
   m.hcVault.forEach((v, i) => {
-    if (!/^vault:v\d+:[A-Za-z0-9+/]+={0,2}$/.test(v.enc.trim())) throw new TamperedError(source, `hc_vault[${i}] (${v.vault_address}) enc is not a transit ciphertext`);
+    if (!/^vault:v\d+:[A-Za-z0-9+/]+={0,2}$/.test(v.enc.trim()))
+      throw new TamperedError(source, `hc_vault[${i}] (${v.vault_address}) enc is not a transit ciphertext`);
   });
 }
 
@@ -90,10 +100,15 @@ export async function getDataKey(m: SopsMetadata, ctx: KeyContext, source: strin
       }
       if (!res) {
         if (own) throw new TamperedError(source, `age[${i}] enc does not unwrap with the identity of its recipient ${a.recipient}`);
-        attempts.push({ type: 'age', id: a.recipient, reason: identities.length === 0 ? 'no age identities available' : 'no matching identity' });
+        attempts.push({
+          type: 'age',
+          id: a.recipient,
+          reason: identities.length === 0 ? 'no age identities available' : 'no matching identity',
+        });
         continue;
       }
-      if (res.recipient !== a.recipient.trim()) throw new TamperedError(source, `age[${i}] recipient ${a.recipient} does not match the key that wraps the data key`);
+      if (res.recipient !== a.recipient.trim())
+        throw new TamperedError(source, `age[${i}] recipient ${a.recipient} does not match the key that wraps the data key`);
       key = res.dataKey;
       break;
     }
@@ -101,19 +116,35 @@ export async function getDataKey(m: SopsMetadata, ctx: KeyContext, source: strin
   if (!key) {
     for (const [i, v] of m.hcVault.entries()) {
       try {
-        const k = await transitDecrypt({ address: v.vault_address, enginePath: v.engine_path, keyName: v.key_name }, v.enc.trim(), ctx.vault, source);
+        const k = await transitDecrypt(
+          { address: v.vault_address, enginePath: v.engine_path, keyName: v.key_name },
+          v.enc.trim(),
+          ctx.vault,
+          source,
+        );
         if (k.length !== 32) throw new TamperedError(source, `hc_vault[${i}] unwrapped a ${k.length}-byte data key, expected 32`);
         key = k;
         break;
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
-        attempts.push({ type: 'hc_vault', id: `${v.vault_address}/v1/${v.engine_path}/keys/${v.key_name}`, reason: err.message.slice(source.length + 2) });
+        attempts.push({
+          type: 'hc_vault',
+          id: `${v.vault_address}/v1/${v.engine_path}/keys/${v.key_name}`,
+          reason: err.message.slice(source.length + 2),
+        });
       }
     }
   }
   if (!key) {
     const other = Object.keys(m.other);
-    if (other.length > 0) throw new UnsupportedKeyTypeError(source, other, attempts.length ? `tried: ${attempts.map((a) => `${a.type} ${a.id} (${a.reason})`).join('; ')}` : 'the file has no age or hc_vault key');
+    if (other.length > 0)
+      throw new UnsupportedKeyTypeError(
+        source,
+        other,
+        attempts.length
+          ? `tried: ${attempts.map((a) => `${a.type} ${a.id} (${a.reason})`).join('; ')}`
+          : 'the file has no age or hc_vault key',
+      );
     throw new NoMatchingKeyError(source, attempts);
   }
   ctx.dataKeyCache?.set(fp, key);

@@ -23,27 +23,34 @@ const b64 = (bytes: number): string => randomBytes(bytes).toString('base64');
 const SIZES = [1 * MiB - 4096, 1 * MiB, 4 * MiB, 8 * MiB];
 
 describe.each(['yaml', 'json'] as const)('large values (%s)', (format) => {
-  it.each(SIZES)('a %d-byte value round-trips through encrypt, decrypt, edit, updatekeys and rotate', async (size) => {
-    const value = b64(Math.floor((size * 3) / 4));
-    const plain = format === 'yaml' ? `kind: Secret\ndata:\n    blob: ${value}\n    small: eA==\n` : `{\n\t"kind": "Secret",\n\t"data": {\n\t\t"blob": "${value}",\n\t\t"small": "eA=="\n\t}\n}\n`;
-    const source = `big.${format}`;
-    const ctx = { ageIdentities: [id.identity] };
-    const enc = await encryptText(plain, { format, source, keys: { age: [id.recipient] }, rule: { encryptedRegex: '^data$' } }, ctx);
-    expect(enc).not.toContain(value.slice(0, 64));
+  it.each(SIZES)(
+    'a %d-byte value round-trips through encrypt, decrypt, edit, updatekeys and rotate',
+    async (size) => {
+      const value = b64(Math.floor((size * 3) / 4));
+      const plain =
+        format === 'yaml'
+          ? `kind: Secret\ndata:\n    blob: ${value}\n    small: eA==\n`
+          : `{\n\t"kind": "Secret",\n\t"data": {\n\t\t"blob": "${value}",\n\t\t"small": "eA=="\n\t}\n}\n`;
+      const source = `big.${format}`;
+      const ctx = { ageIdentities: [id.identity] };
+      const enc = await encryptText(plain, { format, source, keys: { age: [id.recipient] }, rule: { encryptedRegex: '^data$' } }, ctx);
+      expect(enc).not.toContain(value.slice(0, 64));
 
-    expect(await decryptText(enc, { format, source }, ctx)).toContain(value);
+      expect(await decryptText(enc, { format, source }, ctx)).toContain(value);
 
-    const edited = await reencryptText(enc, { format, source, newPlaintext: plain.replace('eA==', 'eQ==') }, ctx);
-    const afterEdit = await decryptText(edited, { format, source }, ctx);
-    expect(afterEdit).toContain(value);
-    expect(afterEdit).toContain('eQ==');
+      const edited = await reencryptText(enc, { format, source, newPlaintext: plain.replace('eA==', 'eQ==') }, ctx);
+      const afterEdit = await decryptText(edited, { format, source }, ctx);
+      expect(afterEdit).toContain(value);
+      expect(afterEdit).toContain('eQ==');
 
-    const updated = await reencryptText(edited, { format, source, keys: { age: [id.recipient, other.recipient] } }, ctx);
-    expect(await decryptText(updated, { format, source }, { ageIdentities: [other.identity] })).toContain(value);
+      const updated = await reencryptText(edited, { format, source, keys: { age: [id.recipient, other.recipient] } }, ctx);
+      expect(await decryptText(updated, { format, source }, { ageIdentities: [other.identity] })).toContain(value);
 
-    const rotated = await reencryptText(updated, { format, source, rotate: true }, ctx);
-    expect(await decryptText(rotated, { format, source }, ctx)).toContain(value);
-  }, 120_000);
+      const rotated = await reencryptText(updated, { format, source, rotate: true }, ctx);
+      expect(await decryptText(rotated, { format, source }, ctx)).toContain(value);
+    },
+    120_000,
+  );
 });
 
 it('parses an ENC[] value of 8 MiB of ciphertext without deep recursion', () => {

@@ -72,7 +72,13 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   const hcVault = list(keys, 'hc_vault').map((e, i) => {
     if (!isObj(e)) throw new MetadataError(`sops metadata: hc_vault[${i}] is not a mapping`);
     const w = `hc_vault[${i}].`;
-    return { vault_address: str(e, 'vault_address', w), engine_path: str(e, 'engine_path', w), key_name: str(e, 'key_name', w), created_at: str(e, 'created_at', w, false), enc: str(e, 'enc', w) };
+    return {
+      vault_address: str(e, 'vault_address', w),
+      engine_path: str(e, 'engine_path', w),
+      key_name: str(e, 'key_name', w),
+      created_at: str(e, 'created_at', w, false),
+      enc: str(e, 'enc', w),
+    };
   });
   const other: Record<string, unknown[]> = {};
   for (const k of UNSUPPORTED_KEY_TYPES) {
@@ -93,7 +99,8 @@ export function parseMetadata(raw: unknown): SopsMetadata {
     if (v !== '') rule[field] = v;
   }
   const moe = raw['mac_only_encrypted'];
-  if (moe !== undefined && moe !== null && typeof moe !== 'boolean') throw new MetadataError('sops metadata: mac_only_encrypted must be a boolean');
+  if (moe !== undefined && moe !== null && typeof moe !== 'boolean')
+    throw new MetadataError('sops metadata: mac_only_encrypted must be a boolean');
   const lastModified = canonicalRfc3339(str(raw, 'lastmodified', ''));
   if (lastModified === undefined) throw new MetadataError('sops metadata: lastmodified is not an RFC 3339 timestamp');
   const version = raw['version'];
@@ -139,8 +146,20 @@ export function metadataEntries(m: SopsMetadata): MetaEntries {
   pushList('hckms', m.other['hckms']);
   pushList('azure_kv', m.other['azure_kv']);
   // sops 3.13.3 writes stanza fields (and the block) in alphabetical order.
-  pushList('hc_vault', m.hcVault.map((v) => ({ created_at: v.created_at, enc: v.enc, engine_path: v.engine_path, key_name: v.key_name, vault_address: v.vault_address })));
-  pushList('age', m.age.map((a) => ({ enc: a.enc, recipient: a.recipient })));
+  pushList(
+    'hc_vault',
+    m.hcVault.map((v) => ({
+      created_at: v.created_at,
+      enc: v.enc,
+      engine_path: v.engine_path,
+      key_name: v.key_name,
+      vault_address: v.vault_address,
+    })),
+  );
+  pushList(
+    'age',
+    m.age.map((a) => ({ enc: a.enc, recipient: a.recipient })),
+  );
   out.push(['lastmodified', m.lastModified]);
   out.push(['mac', m.mac]);
   pushList('pgp', m.other['pgp']);

@@ -50,7 +50,14 @@ export type SeqItem = CommentItem | TreeNode;
 /** Thrown by rule validation; the file layer wraps it with the file name. */
 export class RuleError extends Error {}
 
-const RULE_KEYS = ['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix', 'encryptedCommentRegex', 'unencryptedCommentRegex'] as const;
+const RULE_KEYS = [
+  'encryptedRegex',
+  'unencryptedRegex',
+  'encryptedSuffix',
+  'unencryptedSuffix',
+  'encryptedCommentRegex',
+  'unencryptedCommentRegex',
+] as const;
 
 /** sops allows at most one crypt rule; with none, `unencrypted_suffix: _unencrypted` applies. */
 export function normalizeRule(rule: CryptRule | undefined): CryptRule {
@@ -81,7 +88,12 @@ function compile(src: string): RegExp {
 }
 
 /** sops' Tree.shouldBeEncrypted, rule by rule in the same order. */
-export function shouldBeEncrypted(rule: CryptRule, path: readonly string[], commentsStack: readonly (readonly string[])[], isComment: boolean): boolean {
+export function shouldBeEncrypted(
+  rule: CryptRule,
+  path: readonly string[],
+  commentsStack: readonly (readonly string[])[],
+  isComment: boolean,
+): boolean {
   let encrypted = true;
   if (rule.unencryptedSuffix) {
     if (path.some((p) => p.endsWith(rule.unencryptedSuffix as string))) encrypted = false;

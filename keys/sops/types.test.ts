@@ -29,7 +29,8 @@ const WHOLE_FLOATS: [string, string][] = [
 const withOurFloats = (sopsOut: string): string => WHOLE_FLOATS.reduce((t, [a, b]) => t.replace(a, b), sopsOut);
 
 /** The encrypted file with ciphertexts reduced to their type tag and the sops block dropped. */
-const shape = (enc: string): string => enc.replace(/ENC\[AES256_GCM,data:[^,]*,iv:[^,]*,tag:[^,]*,type:([a-z]+)\]/g, 'ENC[$1]').replace(/^sops:[\s\S]*$/m, '');
+const shape = (enc: string): string =>
+  enc.replace(/ENC\[AES256_GCM,data:[^,]*,iv:[^,]*,tag:[^,]*,type:([a-z]+)\]/g, 'ENC[$1]').replace(/^sops:[\s\S]*$/m, '');
 
 describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
   it('decrypts, byte for byte as `sops decrypt` prints it (whole floats aside)', async () => {
@@ -39,7 +40,16 @@ describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
 
   it('keeps YAML 1.1 readers on the types sops assigned: strings that look like other types are quoted', async () => {
     const out = await decryptText(read('sops-encrypted-types.yaml'), { format: 'yaml', source: 'types.yaml' }, ctx);
-    for (const line of ['yes_word: "yes"', 'on_word: "on"', 'n_word: "n"', 'off_word: "Off"', 'quoted_date: "2027-01-01"', 'base60: "1:20"', 'word: "yes"', '- "yes"']) {
+    for (const line of [
+      'yes_word: "yes"',
+      'on_word: "on"',
+      'n_word: "n"',
+      'off_word: "Off"',
+      'quoted_date: "2027-01-01"',
+      'base60: "1:20"',
+      'word: "yes"',
+      '- "yes"',
+    ]) {
       expect(out).toContain(line);
     }
     expect(out).toContain('expires: 2027-01-01T00:00:00Z');
@@ -54,7 +64,11 @@ describe('every value type sops writes (sops-encrypted-types.yaml)', () => {
   it('an edit of the decrypted text keeps every unchanged ciphertext, time values included', async () => {
     const enc = read('sops-encrypted-types.yaml');
     const plain = await decryptText(enc, { format: 'yaml', source: 'types.yaml' }, ctx);
-    const edited = await reencryptText(enc, { format: 'yaml', source: 'types.yaml', newPlaintext: plain.replace('port: 5432', 'port: 5433') }, ctx);
+    const edited = await reencryptText(
+      enc,
+      { format: 'yaml', source: 'types.yaml', newPlaintext: plain.replace('port: 5432', 'port: 5433') },
+      ctx,
+    );
     const lines = (t: string) => t.split('\n').filter((l) => l.includes('ENC[') && !/^\s+(port|mac):/.test(l));
     expect(lines(edited)).toEqual(lines(enc));
   });
@@ -66,7 +80,9 @@ describe('keys that a YAML 1.1 reader would retype', () => {
     // `decrypt | kubectl apply` would send the key "true".
     const plain = "stringData:\n    yes: a\n    on: b\n    n: c\n    1:20: d\n    ok: e\n    'single': f\n";
     const enc = await encryptText(plain, { format: 'yaml', source: 'k.yaml', keys: { age: [recipient] } }, {});
-    expect(shape(enc)).toBe('stringData:\n    "yes": ENC[str]\n    "on": ENC[str]\n    "n": ENC[str]\n    "1:20": ENC[str]\n    ok: ENC[str]\n    \'single\': ENC[str]\n');
+    expect(shape(enc)).toBe(
+      'stringData:\n    "yes": ENC[str]\n    "on": ENC[str]\n    "n": ENC[str]\n    "1:20": ENC[str]\n    ok: ENC[str]\n    \'single\': ENC[str]\n',
+    );
     expect(await decryptText(enc, { format: 'yaml', source: 'k.yaml' }, ctx)).toBe(
       'stringData:\n    "yes": a\n    "on": b\n    "n": c\n    "1:20": d\n    ok: e\n    \'single\': f\n',
     );
@@ -75,7 +91,11 @@ describe('keys that a YAML 1.1 reader would retype', () => {
 
 describe('indentation', () => {
   it("an encrypted file keeps its own (sops' stores.yaml.indent) through decrypt, rotate and an edit", async () => {
-    const enc4 = await encryptText('a:\n  b: 1\n  l:\n    - x\n  m: |\n    text\n', { format: 'yaml', source: 'i.yaml', keys: { age: [recipient] } }, {});
+    const enc4 = await encryptText(
+      'a:\n  b: 1\n  l:\n    - x\n  m: |\n    text\n',
+      { format: 'yaml', source: 'i.yaml', keys: { age: [recipient] } },
+      {},
+    );
     expect(enc4).toMatch(/^a:\n    b: ENC/);
     // The same file as sops writes it with `stores: {yaml: {indent: 2}}` in .sops.yaml.
     const enc2 = parseDocument(enc4).toString({ indent: 2, lineWidth: 0 });
@@ -84,7 +104,11 @@ describe('indentation', () => {
     const layout = (t: string): number[] => t.split('\n').map((l) => /^ */.exec(l)?.[0].length ?? 0);
     const rotated = await reencryptText(enc2, { format: 'yaml', source: 'i.yaml', rotate: true }, ctx);
     expect(layout(rotated)).toEqual(layout(enc2));
-    const edited = await reencryptText(enc2, { format: 'yaml', source: 'i.yaml', newPlaintext: 'a:\n  b: 2\n  l:\n    - x\n  m: |\n    text\n' }, ctx);
+    const edited = await reencryptText(
+      enc2,
+      { format: 'yaml', source: 'i.yaml', newPlaintext: 'a:\n  b: 2\n  l:\n    - x\n  m: |\n    text\n' },
+      ctx,
+    );
     expect(layout(edited)).toEqual(layout(enc2));
     expect(await decryptText(edited, { format: 'yaml', source: 'i.yaml' }, ctx)).toBe('a:\n  b: 2\n  l:\n    - x\n  m: |\n    text\n');
   });
@@ -92,18 +116,28 @@ describe('indentation', () => {
 
 describe('nulls', () => {
   it('are written `null` on encrypt and decrypt, as sops writes them (no `~`, no `- ` with a trailing space)', async () => {
-    const enc = await encryptText('a:\nb: ~\nc: !!null\nl:\n  -\n  - ~\n  - NULL\nq: "~"\n', { format: 'yaml', source: 'n.yaml', keys: { age: [recipient] } }, {});
+    const enc = await encryptText(
+      'a:\nb: ~\nc: !!null\nl:\n  -\n  - ~\n  - NULL\nq: "~"\n',
+      { format: 'yaml', source: 'n.yaml', keys: { age: [recipient] } },
+      {},
+    );
     expect(shape(enc)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: ENC[str]\n');
-    expect(await decryptText(enc, { format: 'yaml', source: 'n.yaml' }, ctx)).toBe('a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: "~"\n');
+    expect(await decryptText(enc, { format: 'yaml', source: 'n.yaml' }, ctx)).toBe(
+      'a: null\nb: null\nc: null\nl:\n    - null\n    - null\n    - null\nq: "~"\n',
+    );
   });
 });
 
 describe('keys sops would not hold as strings', () => {
   const encrypt = (text: string) => encryptText(text, { format: 'yaml', source: 'k.yaml', keys: { age: [recipient] } }, {});
   it('are refused with their position, what go-yaml reads them as, and what to do', async () => {
-    await expect(encrypt('d:\n  0b10: x\n')).rejects.toThrow('k.yaml: at line 2, column 3: mapping key "0b10" at /d reads as an int in YAML (sops\' go-yaml); only string keys are supported: quote it');
+    await expect(encrypt('d:\n  0b10: x\n')).rejects.toThrow(
+      'k.yaml: at line 2, column 3: mapping key "0b10" at /d reads as an int in YAML (sops\' go-yaml); only string keys are supported: quote it',
+    );
     await expect(encrypt('2027-01-01: x\n')).rejects.toThrow(/at line 1, column 1: mapping key "2027-01-01" at \/ reads as a time/);
-    await expect(encrypt('? [a]\n: v\n')).rejects.toThrow('k.yaml: at line 1, column 3: a mapping key at / is a sequence; only string keys are supported');
+    await expect(encrypt('? [a]\n: v\n')).rejects.toThrow(
+      'k.yaml: at line 1, column 3: a mapping key at / is a sequence; only string keys are supported',
+    );
   });
 
   it('a top-level sops key that is not metadata is a format problem (exit 6), not a key problem', async () => {
@@ -113,7 +147,11 @@ describe('keys sops would not hold as strings', () => {
 
 describe('duplicate keys (checked with a set since the quadratic uniqueKeys check is gone)', () => {
   it('are refused with their position, as sops refuses them', async () => {
-    const err = await encryptText('a: 1\nb:\n    c: 2\n    c: 3\n', { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {}).then(
+    const err = await encryptText(
+      'a: 1\nb:\n    c: 2\n    c: 3\n',
+      { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } },
+      {},
+    ).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -122,7 +160,9 @@ describe('duplicate keys (checked with a set since the quadratic uniqueKeys chec
 
   it('"a" and a are the same key; yes and "yes" too', async () => {
     for (const text of ['a: 1\n"a": 2\n', 'yes: 1\n"yes": 2\n']) {
-      await expect(encryptText(text, { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {})).rejects.toThrow(/already defined/);
+      await expect(encryptText(text, { format: 'yaml', source: 'dup.yaml', keys: { age: [recipient] } }, {})).rejects.toThrow(
+        /already defined/,
+      );
     }
   });
 });

@@ -9,7 +9,12 @@ import { MAX_ALIAS_EXPANSION } from './yaml-aliases.js';
 function laughs(levels: number): string {
   const names = 'abcdefghijklmnop';
   const lines = [`a: &a [${Array(10).fill('"lol"').join(', ')}]`];
-  for (let i = 1; i < levels; i++) lines.push(`${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(10)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -23,13 +28,21 @@ describe('YAML aliases', () => {
     const err = await decryptText(bomb, { format: 'yaml', source: 'bomb.yaml' }, { ageIdentities: [identity] }).catch((e: unknown) => e);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(err).toBeInstanceOf(FormatError);
-    expect((err as Error).message).toBe(`bomb.yaml: aliases would expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} further nodes (a resource exhaustion pattern); not expanded`);
-    await expect(encryptText(laughs(9), { format: 'yaml', source: 'p.yaml', keys: { age: [recipient] } }, {})).rejects.toBeInstanceOf(FormatError);
+    expect((err as Error).message).toBe(
+      `bomb.yaml: aliases would expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} further nodes (a resource exhaustion pattern); not expanded`,
+    );
+    await expect(encryptText(laughs(9), { format: 'yaml', source: 'p.yaml', keys: { age: [recipient] } }, {})).rejects.toBeInstanceOf(
+      FormatError,
+    );
   });
 
   it('ordinary anchors, aliases and merge keys are still expanded into copies, as sops does', async () => {
     const { recipient, identity } = await generateAgeIdentity();
-    const enc = await encryptText('base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\nl: [*b, *b]\n', { format: 'yaml', source: 'p.yaml', keys: { age: [recipient] } }, {});
+    const enc = await encryptText(
+      'base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\nl: [*b, *b]\n',
+      { format: 'yaml', source: 'p.yaml', keys: { age: [recipient] } },
+      {},
+    );
     expect(enc).not.toMatch(/[&*]b\b/);
     const out = await decryptText(enc, { format: 'yaml', source: 'p.yaml' }, { ageIdentities: [identity] });
     expect(out).toBe('base: {x: 1}\nm:\n    <<: {x: 1}\n    "y": 2\nl: [{x: 1}, {x: 1}]\n');

@@ -59,7 +59,9 @@ export function expandAliases(doc: Document): void {
   if (!any) return;
   const added = expandedSize(doc.contents, { doc, memo: new Map(), active: new Set() }) - writtenSize(doc);
   if (added > MAX_ALIAS_EXPANSION) {
-    throw new StoreError(`aliases would expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} further nodes (a resource exhaustion pattern); not expanded`);
+    throw new StoreError(
+      `aliases would expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} further nodes (a resource exhaustion pattern); not expanded`,
+    );
   }
   visit(doc, {
     Alias(_key, node: Alias) {

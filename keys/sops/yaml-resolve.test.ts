@@ -54,7 +54,8 @@ describe('resolveScalar (plain scalars, as go-yaml v3 decodes them)', () => {
   });
 
   it('quoted and block scalars are strings, whatever they look like', () => {
-    for (const text of ['2027-01-01', '42', 'true', '', 'null']) expect(resolveScalar({ text, quoted: true, tag: undefined })).toEqual({ kind: 'str', text });
+    for (const text of ['2027-01-01', '42', 'true', '', 'null'])
+      expect(resolveScalar({ text, quoted: true, tag: undefined })).toEqual({ kind: 'str', text });
   });
 
   it('explicit tags: !!str, !!float on an int, !!timestamp, custom tags; mismatches are refused', () => {
@@ -73,12 +74,39 @@ describe('resolveScalar (plain scalars, as go-yaml v3 decodes them)', () => {
 });
 
 describe('mustQuote (go-yaml stringv: quote what would read back as another type, YAML 1.1 included)', () => {
-  it.each(['yes', 'Yes', 'ON', 'off', 'y', 'N', 'no', 'true', 'False', '2027-01-01', '2001-12-14 21:59:43', '42', '0x1F', '017', '1_000', '3.5', '1e3', '.inf', '~', 'null', '', '1:20', '-1:30:00'])('%j is quoted', (s) => {
+  it.each([
+    'yes',
+    'Yes',
+    'ON',
+    'off',
+    'y',
+    'N',
+    'no',
+    'true',
+    'False',
+    '2027-01-01',
+    '2001-12-14 21:59:43',
+    '42',
+    '0x1F',
+    '017',
+    '1_000',
+    '3.5',
+    '1e3',
+    '.inf',
+    '~',
+    'null',
+    '',
+    '1:20',
+    '-1:30:00',
+  ])('%j is quoted', (s) => {
     expect(mustQuote(s)).toBe(true);
   });
-  it.each(['hello', 'yess', 'onion', '2027-13-45x', 'ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]', '1.2.3', 'age1abc', '<<', '0x', '12:60'])('%j stays plain', (s) => {
-    expect(mustQuote(s)).toBe(false);
-  });
+  it.each(['hello', 'yess', 'onion', '2027-13-45x', 'ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]', '1.2.3', 'age1abc', '<<', '0x', '12:60'])(
+    '%j stays plain',
+    (s) => {
+      expect(mustQuote(s)).toBe(false);
+    },
+  );
 });
 
 describe('Go time text', () => {

@@ -92,7 +92,8 @@ type Plain =
 function resolvePlain(s: string, tag: string | undefined): Plain {
   // resolveTable: only these first characters can start a non-string (`<<` cannot: '<' has no hint).
   const c = s[0] ?? '';
-  const hint = s === '' ? 'N' : c === '+' || c === '-' ? 'S' : c >= '0' && c <= '9' ? 'D' : 'yYnNtTfFoO~'.includes(c) ? 'M' : c === '.' ? '.' : '';
+  const hint =
+    s === '' ? 'N' : c === '+' || c === '-' ? 'S' : c >= '0' && c <= '9' ? 'D' : 'yYnNtTfFoO~'.includes(c) ? 'M' : c === '.' ? '.' : '';
   if (hint === '' || tag === 'str') return { tag: 'str' };
   if (NULLS.has(s)) return { tag: 'null' };
   if (TRUES.has(s)) return { tag: 'bool', v: true };

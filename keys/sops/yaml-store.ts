@@ -110,7 +110,10 @@ function nonStringKey(k: unknown, leaf: Resolved | undefined, path: string, line
     return new StoreError(`a mapping key at ${where} is ${what}; only string keys are supported`, at);
   }
   const type = leaf === null || leaf === undefined ? 'null' : leaf.kind;
-  return new StoreError(`mapping key ${JSON.stringify(String(k.value).slice(0, 64))} at ${where} reads as ${type === 'null' ? 'null' : type === 'int' ? 'an int' : `a ${type}`} in YAML (sops' go-yaml); only string keys are supported: quote it`, at);
+  return new StoreError(
+    `mapping key ${JSON.stringify(String(k.value).slice(0, 64))} at ${where} reads as ${type === 'null' ? 'null' : type === 'int' ? 'an int' : `a ${type}`} in YAML (sops' go-yaml); only string keys are supported: quote it`,
+    at,
+  );
 }
 
 function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentItem[], ctx: BuildCtx): MapNode {
@@ -123,7 +126,10 @@ function buildMap(m: YAMLMap, path: string, head: CommentItem[], tail: CommentIt
     const key = keyLeaf.text;
     if (seen.has(key)) {
       const pos = k.range ? ctx.lines.linePos(k.range[0]) : undefined;
-      throw new StoreError(`invalid YAML: mapping key ${JSON.stringify(key.slice(0, 64))} already defined`, pos ? `line ${pos.line}, column ${pos.col}` : undefined);
+      throw new StoreError(
+        `invalid YAML: mapping key ${JSON.stringify(key.slice(0, 64))} already defined`,
+        pos ? `line ${pos.line}, column ${pos.col}` : undefined,
+      );
     }
     seen.add(key);
     // A plain key is written as go-yaml writes a string key (sops rebuilds every key): `yes`,
@@ -259,7 +265,8 @@ export function parseYaml(text: string, indent?: string): ParsedStore {
     }
   }
   for (const d of docs) expandAliases(d);
-  const metaNode = docs[0] && isMap(docs[0].contents) ? docs[0].contents.items.find((p) => isScalar(p.key) && p.key.value === 'sops') : undefined;
+  const metaNode =
+    docs[0] && isMap(docs[0].contents) ? docs[0].contents.items.find((p) => isScalar(p.key) && p.key.value === 'sops') : undefined;
   const rawMetadata = metaNode ? metaJs(metaNode.value) : undefined;
 
   const removeSops = (): void => {
@@ -311,4 +318,3 @@ export function parseYaml(text: string, indent?: string): ParsedStore {
     },
   };
 }
-

@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-
 import { SopsError, VaultError } from '../sops/errors.js';
 
 // node-vault (and its HTTP stack, ~19 MiB RSS) is loaded only when Vault is actually used.
@@ -52,7 +51,15 @@ async function resolveToken(auth: TransitAuth | undefined, source: string, key: 
     try {
       return await t();
     } catch (err) {
-      throw new VaultError(source, key.address, key.enginePath, key.keyName, `token provider failed: ${err instanceof Error ? err.message : 'error'}`, undefined, { cause: err });
+      throw new VaultError(
+        source,
+        key.address,
+        key.enginePath,
+        key.keyName,
+        `token provider failed: ${err instanceof Error ? err.message : 'error'}`,
+        undefined,
+        { cause: err },
+      );
     }
   }
   const env = process.env['VAULT_TOKEN'];
@@ -72,7 +79,8 @@ export function describeVaultError(err: unknown): { detail: string; status: numb
     const first = e.response?.body?.errors?.[0];
     const msg = typeof first === 'string' ? first.slice(0, 200) : `HTTP ${status}`;
     if (status === 403) return { detail: `permission denied (${msg})`, status };
-    if (status === 404 || /not found|no existing key|encryption key not found/i.test(msg)) return { detail: `key or engine not found (${msg})`, status };
+    if (status === 404 || /not found|no existing key|encryption key not found/i.test(msg))
+      return { detail: `key or engine not found (${msg})`, status };
     if (status === 400 && /key not found|not found/i.test(msg)) return { detail: `key not found (${msg})`, status };
     return { detail: `request failed: ${msg}`, status };
   }
@@ -80,7 +88,13 @@ export function describeVaultError(err: unknown): { detail: string; status: numb
   return { detail: `Vault is unreachable (${code ?? e.message?.slice(0, 100) ?? 'network error'})`, status: undefined };
 }
 
-async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, auth: TransitAuth | undefined, source: string): Promise<Record<string, unknown>> {
+async function call(
+  key: TransitKey,
+  op: 'encrypt' | 'decrypt',
+  body: Record<string, string>,
+  auth: TransitAuth | undefined,
+  source: string,
+): Promise<Record<string, unknown>> {
   const token = await resolveToken(auth, source, key);
   const client = (await loadNodeVault())({ apiVersion: 'v1', endpoint: key.address, token, requestOptions: { timeout: 15_000 } });
   let res: unknown;
@@ -99,7 +113,8 @@ async function call(key: TransitKey, op: 'encrypt' | 'decrypt', body: Record<str
 export async function transitEncrypt(key: TransitKey, dataKey: Uint8Array, auth: TransitAuth | undefined, source: string): Promise<string> {
   const data = await call(key, 'encrypt', { plaintext: Buffer.from(dataKey).toString('base64') }, auth, source);
   const ct = data['ciphertext'];
-  if (typeof ct !== 'string' || ct === '') throw new VaultError(source, key.address, key.enginePath, key.keyName, 'encrypt: response has no ciphertext');
+  if (typeof ct !== 'string' || ct === '')
+    throw new VaultError(source, key.address, key.enginePath, key.keyName, 'encrypt: response has no ciphertext');
   return ct;
 }
 

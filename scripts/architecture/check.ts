@@ -50,7 +50,8 @@ export function formatResult(result: CheckResult, allowFile: string): string {
   for (const e of result.stale) {
     lines.push(`✗ stale allow-list entry (matches nothing now — delete it from ${allowFile}): ${e.rule} ${e.from} → ${e.to} (${e.reason})`);
   }
-  for (const f of result.missingSideDoors) lines.push(`✗ side door ${f} of the layout is no file any more — update scripts/architecture/layout.ts`);
+  for (const f of result.missingSideDoors)
+    lines.push(`✗ side door ${f} of the layout is no file any more — update scripts/architecture/layout.ts`);
   const failed = result.violations.length + result.stale.length + result.missingSideDoors.length;
   lines.push(
     failed === 0

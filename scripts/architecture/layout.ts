@@ -11,12 +11,11 @@ export const PROJECT_LAYOUT: Layout = {
     'keys/age/recipient-syntax.ts':
       'cli/recipient-check.ts checks recipients in every command module the CLI loads at start; keys/index.ts would load age-encryption and Vault there',
     'daemon/config/duration.ts':
-      "cli/daemon-client.ts (status, reconcile) parses --timeout at CLI start; the config door loads the whole DaemonConfig parser",
-    'daemon/git/credentials.ts':
-      "the CLI's status/reconcile strip URL userinfo at start; the git door loads isomorphic-git",
-    'daemon/writeback/types.ts': "a spec type config/ imports (the rule in daemon/config/types.ts): types only",
-    'daemon/decrypt/types.ts': "the validated `decryption` spec config/ imports (the rule in daemon/config/types.ts): types only",
+      'cli/daemon-client.ts (status, reconcile) parses --timeout at CLI start; the config door loads the whole DaemonConfig parser',
+    'daemon/git/credentials.ts': "the CLI's status/reconcile strip URL userinfo at start; the git door loads isomorphic-git",
+    'daemon/writeback/types.ts': 'a spec type config/ imports (the rule in daemon/config/types.ts): types only',
+    'daemon/decrypt/types.ts': 'the validated `decryption` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/writeback/message.ts':
-      "a pure validator config/ imports (the rule in daemon/config/types.ts); the writeback door would load its git runtime into config/",
+      'a pure validator config/ imports (the rule in daemon/config/types.ts); the writeback door would load its git runtime into config/',
   },
 };

@@ -45,8 +45,17 @@ describe('dist/ holds product code only', () => {
     files = await filesUnder(out);
     for (const f of files.filter((x) => x.endsWith('.js'))) {
       const text = await readFile(join(out, f), 'utf8');
-      imports.set(f, [...text.matchAll(IMPORT)].map((m) => m[1] as string));
-      if (text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/export\s*\{\s*\};?/g, '').trim() === '') typeOnly.add(f);
+      imports.set(
+        f,
+        [...text.matchAll(IMPORT)].map((m) => m[1] as string),
+      );
+      if (
+        text
+          .replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '')
+          .replace(/export\s*\{\s*\};?/g, '')
+          .trim() === ''
+      )
+        typeOnly.add(f);
     }
   }, 600_000);
 
@@ -58,7 +67,9 @@ describe('dist/ holds product code only', () => {
     const modules = files.filter((f) => f.endsWith('.js'));
     const byFolder = new Map<string, number>();
     for (const f of modules) byFolder.set(f.split('/')[0] ?? '', (byFolder.get(f.split('/')[0] ?? '') ?? 0) + 1);
-    console.log(`[dist] ${modules.length} modules (${[...byFolder].map(([k, n]) => `${k}/ ${n}`).join(', ')}), ${files.length - modules.length} other files`);
+    console.log(
+      `[dist] ${modules.length} modules (${[...byFolder].map(([k, n]) => `${k}/ ${n}`).join(', ')}), ${files.length - modules.length} other files`,
+    );
     expect(modules.length).toBeGreaterThan(50);
     expect(ENTRIES.filter((e) => !modules.includes(e))).toEqual([]);
     expect(files.filter((f) => !PRODUCT_FOLDERS.has(f.split('/')[0] ?? ''))).toEqual([]);

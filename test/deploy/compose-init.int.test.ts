@@ -40,7 +40,10 @@ describe('compose fleet-init on the real git server and registry', () => {
     const url = await createRepo(stack.git, repo);
     // k3s writes its kubeconfig for https://127.0.0.1:6443; the stack's stands in for it.
     const k3sConfig = join(work, 'k3s.yaml');
-    writeFileSync(k3sConfig, readFileSync(stack.kube.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:6443'));
+    writeFileSync(
+      k3sConfig,
+      readFileSync(stack.kube.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:6443'),
+    );
     const env = {
       K3S_KUBECONFIG: k3sConfig,
       KUBE_SERVER: stack.kube.server,
@@ -65,7 +68,14 @@ describe('compose fleet-init on the real git server and registry', () => {
     expect(statSync(env.KUBECONFIG_OUT).mode & 0o777).toBe(0o600);
     const kc = parseYaml(readFileSync(env.KUBECONFIG_OUT, 'utf8')) as { clusters: { cluster: { server: string } }[] };
     expect(kc.clusters[0]?.cluster.server).toBe(stack.kube.server);
-    const { stdout: ns } = await run(stack.bins.kubectl, [`--kubeconfig=${env.KUBECONFIG_OUT}`, 'get', 'namespace', 'default', '-o', 'name']);
+    const { stdout: ns } = await run(stack.bins.kubectl, [
+      `--kubeconfig=${env.KUBECONFIG_OUT}`,
+      'get',
+      'namespace',
+      'default',
+      '-o',
+      'name',
+    ]);
     expect(ns.trim()).toBe('namespace/default');
 
     // 2. A private age identity.
@@ -86,7 +96,11 @@ describe('compose fleet-init on the real git server and registry', () => {
     expect(encDoc.kind).toBe('Secret');
     expect(encDoc.sops.age.map((a) => a.recipient)).toEqual([recipient]);
     for (const v of Object.values(encDoc.data)) expect(v).toMatch(/^ENC\[AES256_GCM,/);
-    const plain = await decryptText(enc, { format: 'yaml', source: 'credentials.enc.yaml' }, { ageIdentities: parseIdentityFile(key, env.AGE_KEY_FILE) });
+    const plain = await decryptText(
+      enc,
+      { format: 'yaml', source: 'credentials.enc.yaml' },
+      { ageIdentities: parseIdentityFile(key, env.AGE_KEY_FILE) },
+    );
     const data = (parseYaml(plain) as { data: Record<string, string> }).data;
     expect(Buffer.from(data.username ?? '', 'base64').toString()).toBe('demo');
     expect(Buffer.from(data.password ?? '', 'base64').toString()).toMatch(/^demo-[A-Za-z0-9_-]{16}$/);
@@ -94,7 +108,11 @@ describe('compose fleet-init on the real git server and registry', () => {
     // 4. The tags image automation starts from.
     const auth = `Basic ${Buffer.from(`${stack.registry.basic.username}:${stack.registry.basic.password}`).toString('base64')}`;
     const tags = async (name: string): Promise<string[]> =>
-      ((await (await fetch(`${stack.registry.basic.url}/v2/${prefix}/${name}/tags/list`, { headers: { authorization: auth } })).json()) as { tags: string[] }).tags.sort();
+      (
+        (await (
+          await fetch(`${stack.registry.basic.url}/v2/${prefix}/${name}/tags/list`, { headers: { authorization: auth } })
+        ).json()) as { tags: string[] }
+      ).tags.sort();
     expect(await tags('podinfo')).toEqual(['6.4.0', '6.5.0']);
     expect(await tags('worker')).toEqual(['1.4.2']);
 

@@ -43,7 +43,9 @@ const splitVolume = (v: string): [string, string] => {
   const [host = '', container = ''] = v.split(':');
   return [host, container];
 };
-const configMount = (daemon.volumes ?? []).map(splitVolume).find(([, c]) => c === daemon.command?.[(daemon.command?.indexOf('--config') ?? -2) + 1]);
+const configMount = (daemon.volumes ?? [])
+  .map(splitVolume)
+  .find(([, c]) => c === daemon.command?.[(daemon.command?.indexOf('--config') ?? -2) + 1]);
 
 describe('docker-compose.yml', () => {
   it('pins every image by an exact version tag (no latest, no bare name)', () => {
@@ -82,19 +84,21 @@ describe('docker-compose.yml', () => {
       }
       // Scripts run from /compose are files of deploy/compose/.
       for (const arg of [...(s.entrypoint ?? []), ...(s.command ?? [])]) {
-        if (arg.startsWith('/compose/')) expect(existsSync(join(ROOT, 'deploy', 'compose', arg.slice('/compose/'.length))), `${name}: ${arg}`).toBe(true);
+        if (arg.startsWith('/compose/'))
+          expect(existsSync(join(ROOT, 'deploy', 'compose', arg.slice('/compose/'.length))), `${name}: ${arg}`).toBe(true);
       }
     }
   });
 
-  it('runs the daemon on the demo\'s config file, every ${NAME} of it set in the service environment', () => {
+  it("runs the daemon on the demo's config file, every ${NAME} of it set in the service environment", () => {
     expect(configMount?.[0]).toBe('./examples/daemon-config.yaml');
     const text = readFileSync(join(ROOT, 'examples', 'daemon-config.yaml'), 'utf8');
     // Variables in values only (comments mention ${NAME} too), as the daemon expands them.
     const names: string[] = [];
     visit(parseDocument(text), {
       Scalar(_k, node) {
-        if (typeof node.value === 'string') names.push(...[...node.value.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string));
+        if (typeof node.value === 'string')
+          names.push(...[...node.value.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string));
       },
     });
     expect(names.length).toBeGreaterThan(0);
@@ -109,7 +113,10 @@ describe('docker-compose.yml', () => {
     for (const m of json.matchAll(/"env":"([^"]+)"/g)) expect(daemonEnv, `env ${m[1]}`).toHaveProperty(m[1] as string);
     const mounted = (daemon.volumes ?? []).map((v) => splitVolume(v)[1]);
     for (const m of json.matchAll(/"file":"([^"]+)"/g)) {
-      expect(mounted.some((dir) => (m[1] as string).startsWith(`${dir}/`)), `${m[1]} is not on a mounted volume`).toBe(true);
+      expect(
+        mounted.some((dir) => (m[1] as string).startsWith(`${dir}/`)),
+        `${m[1]} is not on a mounted volume`,
+      ).toBe(true);
     }
     // The URLs point at compose services.
     expect(config.spec.sources[0]?.url).toMatch(/^http:\/\/gitea:3000\//);
@@ -130,7 +137,10 @@ describe('docker-compose.yml', () => {
     expect(initEnv.REGISTRY_HOST).toBe(daemonEnv.GITOPS_SEAL_REGISTRY);
     expect(initEnv.IMAGE_PREFIX).toBe(daemonEnv.GITOPS_SEAL_IMAGE_PREFIX);
     expect(initEnv.GIT_PASSWORD).toBe(daemonEnv.GIT_PASSWORD);
-    expect(init.depends_on).toMatchObject({ k3s: { condition: 'service_healthy' }, 'gitea-init': { condition: 'service_completed_successfully' } });
+    expect(init.depends_on).toMatchObject({
+      k3s: { condition: 'service_healthy' },
+      'gitea-init': { condition: 'service_completed_successfully' },
+    });
     // k3s's certificate must be valid for the name the daemon dials.
     expect(services.k3s?.command).toContain(`--tls-san=${new URL(initEnv.KUBE_SERVER ?? '').hostname}`);
   });
@@ -168,7 +178,11 @@ function dockerStages(text: string): { args: Map<string, string>; stages: Stage[
   const args = new Map<string, string>();
   const stages: Stage[] = [];
   // Join continuation lines, drop comments.
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const l of lines) {
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(l);
     if (from) stages.push({ from: from[1] as string, name: from[2] ?? String(stages.length), lines: [] });
@@ -195,10 +209,9 @@ describe('Dockerfile', () => {
     expect(args.get('NODE_IMAGE')).toMatch(/^node:20\.20-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
     expect(stage('build').lines).toEqual(expect.arrayContaining(['RUN npm ci --no-audit --no-fund', 'RUN npm run build']));
     expect(stage('deps').lines.join('\n')).toMatch(/RUN npm ci --omit=dev/);
-    expect(runtime.lines).toEqual(expect.arrayContaining([
-      'COPY --from=deps /app/node_modules ./node_modules',
-      'COPY --from=build /src/dist ./dist',
-    ]));
+    expect(runtime.lines).toEqual(
+      expect.arrayContaining(['COPY --from=deps /app/node_modules ./node_modules', 'COPY --from=build /src/dist ./dist']),
+    );
   });
 
   it('installs kustomize and helm at the pins of test/stack/versions.env, on the runtime PATH', () => {
@@ -230,8 +243,13 @@ describe('Dockerfile', () => {
   });
 
   it('copies only what .dockerignore lets through, and that is enough for the build', () => {
-    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const copied = stages.flatMap((s) => s.lines).filter((l) => /^COPY\s/.test(l) && !l.includes('--from='))
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const copied = stages
+      .flatMap((s) => s.lines)
+      .filter((l) => /^COPY\s/.test(l) && !l.includes('--from='))
       .flatMap((l) => l.split(/\s+/).slice(1, -1));
     expect(copied.length).toBeGreaterThan(0);
     for (const src of copied) {
@@ -255,7 +273,9 @@ function buildFiles(): string[] {
       return glob.startsWith('*') ? base.endsWith(glob.slice(1)) : base === glob;
     });
   const walk = (dir: string): string[] =>
-    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
+    );
   return cfg.include.flatMap(walk).filter((f) => f.endsWith('.ts') && !excluded(f));
 }
 

@@ -67,7 +67,14 @@ async function runDaemon(name: string, config: object, kubeconfig: string, ns: s
       `--leader-election-namespace=${ns}`,
       `--leader-election-id=${name}`,
     ],
-    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: `${name}-pod`, POD_NAMESPACE: ns, E2E_GIT_USER: stack.git.username, E2E_GIT_PASSWORD: stack.git.password },
+    env: {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      POD_NAME: `${name}-pod`,
+      POD_NAMESPACE: ns,
+      E2E_GIT_USER: stack.git.username,
+      E2E_GIT_PASSWORD: stack.git.password,
+    },
   });
   cleanups.push(() => daemon.stop());
   const url = `http://127.0.0.1:${port}`;
@@ -98,7 +105,13 @@ const deployment = (name: string, ns?: string): string =>
         metadata: { labels: { app: name } },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{ name: 'app', image: 'registry.example/app:1.0.0', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+          containers: [
+            {
+              name: 'app',
+              image: 'registry.example/app:1.0.0',
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
         },
       },
     },
@@ -109,9 +122,21 @@ beforeAll(async () => {
   // namespace: server-side apply merges, so a second run is a no-op.
   // A fresh rollout each run: a previous run's Deployment must be gone with its ReplicaSet first
   // (a new Deployment would otherwise race the garbage collector for the same ReplicaSet name).
-  await kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--cascade=foreground', '--wait=true', '--timeout=60s']);
+  await kubectl(stack, [
+    'delete',
+    'deployment',
+    'gitops-seal',
+    '-n',
+    SYSTEM_NS,
+    '--ignore-not-found',
+    '--cascade=foreground',
+    '--wait=true',
+    '--timeout=60s',
+  ]);
   await kubectl(stack, ['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-int-test', '-k', DEPLOY]);
-  cleanups.push(() => kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--cascade=foreground', '--wait=false']));
+  cleanups.push(() =>
+    kubectl(stack, ['delete', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '--ignore-not-found', '--cascade=foreground', '--wait=false']),
+  );
 });
 
 afterAll(async () => {
@@ -131,10 +156,19 @@ describe.concurrent('deploy/ on the real apiserver', () => {
       return (r?.rules ?? []).some((x) => x.resources?.includes('deployments'));
     });
     // Pods that broke "restricted" would never be created: the ReplicaSet reports FailedCreate.
-    const d = await eventually('gitops-seal Deployment available', async () => {
-      const x = await getJson<{ status?: { readyReplicas?: number; updatedReplicas?: number } }>(stack, ['deployment', 'gitops-seal', '-n', SYSTEM_NS]);
-      return x?.status?.readyReplicas === 2 && x.status.updatedReplicas === 2 ? x : undefined;
-    }, 75_000);
+    const d = await eventually(
+      'gitops-seal Deployment available',
+      async () => {
+        const x = await getJson<{ status?: { readyReplicas?: number; updatedReplicas?: number } }>(stack, [
+          'deployment',
+          'gitops-seal',
+          '-n',
+          SYSTEM_NS,
+        ]);
+        return x?.status?.readyReplicas === 2 && x.status.updatedReplicas === 2 ? x : undefined;
+      },
+      75_000,
+    );
     expect(d.status?.readyReplicas).toBe(2);
   });
 
@@ -150,11 +184,16 @@ describe.concurrent('deploy/ on the real apiserver', () => {
       'app/configmap.yaml': configMap('settings', appNs),
       'app/deployment.yaml': deployment('web', appNs),
     });
-    const d = await runDaemon(sync, {
-      listen: '127.0.0.1:9797',
-      sources: [{ ...gitSourceConfig(stack, 'fleet', repo.url), interval: '2s' }],
-      syncs: [{ name: sync, source: 'fleet' }],
-    }, kubeconfig, SYSTEM_NS);
+    const d = await runDaemon(
+      sync,
+      {
+        listen: '127.0.0.1:9797',
+        sources: [{ ...gitSourceConfig(stack, 'fleet', repo.url), interval: '2s' }],
+        syncs: [{ name: sync, source: 'fleet' }],
+      },
+      kubeconfig,
+      SYSTEM_NS,
+    );
 
     const applied = await until(d, 'platform sync applied', async () => {
       const s = await d.sync(sync).catch(() => undefined);
@@ -164,12 +203,22 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     expect((await getJson<{ data: Record<string, string> }>(stack, ['configmap', 'settings', '-n', appNs]))?.data.greeting).toBe('hello');
     expect(await getJson(stack, ['deployment', 'web', '-n', appNs])).toBeDefined();
     // Inventory, Event and Lease: all written with the ServiceAccount's token.
-    const inv = await getJson<{ data: { revision: string; entries: string } }>(stack, ['configmap', `gitops-seal-inventory-${sync}`, '-n', SYSTEM_NS]);
+    const inv = await getJson<{ data: { revision: string; entries: string } }>(stack, [
+      'configmap',
+      `gitops-seal-inventory-${sync}`,
+      '-n',
+      SYSTEM_NS,
+    ]);
     expect(inv?.data.revision).toBe(head);
     expect(inv?.data.entries.split('\n')).toHaveLength(3);
     await until(d, 'ReconciliationSucceeded Event', async () => {
       // Selected by the server: the shared namespace holds thousands of other tests' Events.
-      const ev = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(stack, ['events', '-n', SYSTEM_NS, `--field-selector=involvedObject.name=gitops-seal-inventory-${sync}`]);
+      const ev = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(stack, [
+        'events',
+        '-n',
+        SYSTEM_NS,
+        `--field-selector=involvedObject.name=gitops-seal-inventory-${sync}`,
+      ]);
       return ev?.items.some((e) => e.reason === 'ReconciliationSucceeded' && e.involvedObject.name === `gitops-seal-inventory-${sync}`);
     });
     const lease = await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', SYSTEM_NS]);
@@ -195,7 +244,9 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     });
     expect(failed.lastError?.stage).toBe('validate');
     expect(failed.lastError?.message).toContain(`ClusterRoleBinding.rbac.authorization.k8s.io/${crb}: Forbidden`);
-    expect(failed.lastError?.message).toContain(`User "system:serviceaccount:${SYSTEM_NS}:gitops-seal" cannot patch resource "clusterrolebindings"`);
+    expect(failed.lastError?.message).toContain(
+      `User "system:serviceaccount:${SYSTEM_NS}:gitops-seal" cannot patch resource "clusterrolebindings"`,
+    );
     expect(failed.appliedRevision).toBe(head);
     expect(await getJson(stack, ['clusterrolebinding', crb])).toBeUndefined();
     expect(await getJson(stack, ['configmap', 'settings-v2', '-n', appNs])).toBeUndefined();
@@ -205,7 +256,9 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     const tenantNs = `deploy-tenant-${id}`;
     const otherNs = `deploy-other-${id}`;
     // deploy/tenant/ with team-a renamed, as its README says; the Deployment is covered above.
-    const objs = kustomizeObjects(TENANT).filter((o) => o.kind !== 'Deployment').map(({ file: _file, ...o }) => o);
+    const objs = kustomizeObjects(TENANT)
+      .filter((o) => o.kind !== 'Deployment')
+      .map(({ file: _file, ...o }) => o);
     const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }).replaceAll('team-a', tenantNs);
     await kubectl(stack, ['apply', '--server-side', '--field-manager=deploy-int-test', '-f', '-'], list);
     await kubectl(stack, ['create', 'namespace', otherNs]);
@@ -220,34 +273,65 @@ describe.concurrent('deploy/ on the real apiserver', () => {
 
     // The age identity in the Secret the tenant config names; the daemon reads it through the API.
     const age = await generateAgeIdentity();
-    await kubectl(stack, ['apply', '--server-side', '--field-manager=deploy-int-test', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gitops-seal-age', namespace: tenantNs }, stringData: { 'identity.agekey': age.file },
-    }));
+    await kubectl(
+      stack,
+      ['apply', '--server-side', '--field-manager=deploy-int-test', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'gitops-seal-age', namespace: tenantNs },
+        stringData: { 'identity.agekey': age.file },
+      }),
+    );
     const canary = `canary-${randomBytes(8).toString('hex')}`;
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: tenantNs }, data: { password: Buffer.from(canary).toString('base64') } };
-    const encrypted = await encryptText(stringify(secret), { format: 'yaml', source: 'db.enc.yaml', keys: { age: [age.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: tenantNs },
+      data: { password: Buffer.from(canary).toString('base64') },
+    };
+    const encrypted = await encryptText(
+      stringify(secret),
+      { format: 'yaml', source: 'db.enc.yaml', keys: { age: [age.recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      {},
+    );
 
     const repo = await WorkRepo.create(stack, `deploy-tenant-${id}`);
     cleanups.push(async () => repo.remove());
-    const head = await repo.commit({ 'configmap.yaml': configMap('settings', tenantNs), 'deployment.yaml': deployment('web', tenantNs), 'db.enc.yaml': encrypted });
+    const head = await repo.commit({
+      'configmap.yaml': configMap('settings', tenantNs),
+      'deployment.yaml': deployment('web', tenantNs),
+      'db.enc.yaml': encrypted,
+    });
     const sync = `deploy-tenant-${id}`;
     // Neither allowedNamespaces nor targetNamespace (which would move every object into the
     // tenant's namespace) on purpose: the apiserver, not the daemon, is the barrier here.
-    const d = await runDaemon(sync, {
-      listen: '127.0.0.1:9797',
-      sources: [{ ...gitSourceConfig(stack, 'apps', repo.url), interval: '2s' }],
-      syncs: [{
-        name: sync,
-        source: 'apps',
-        decryption: { age: { identitiesFrom: [{ secret: { namespace: tenantNs, name: 'gitops-seal-age', key: 'identity.agekey' } }] } },
-      }],
-    }, kubeconfig, tenantNs);
+    const d = await runDaemon(
+      sync,
+      {
+        listen: '127.0.0.1:9797',
+        sources: [{ ...gitSourceConfig(stack, 'apps', repo.url), interval: '2s' }],
+        syncs: [
+          {
+            name: sync,
+            source: 'apps',
+            decryption: { age: { identitiesFrom: [{ secret: { namespace: tenantNs, name: 'gitops-seal-age', key: 'identity.agekey' } }] } },
+          },
+        ],
+      },
+      kubeconfig,
+      tenantNs,
+    );
     await until(d, 'tenant sync applied', async () => (await d.sync(sync).catch(() => undefined))?.appliedRevision === head);
     expect(await getJson(stack, ['deployment', 'web', '-n', tenantNs])).toBeDefined();
     const db = await getJson<{ data: Record<string, string> }>(stack, ['secret', 'db', '-n', tenantNs]);
     expect(Buffer.from(db?.data.password ?? '', 'base64').toString()).toBe(canary);
-    expect((await getJson<{ data: { revision: string } }>(stack, ['configmap', `gitops-seal-inventory-${sync}`, '-n', tenantNs]))?.data.revision).toBe(head);
-    expect((await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', tenantNs]))?.spec.holderIdentity).toBe(`${sync}-pod`);
+    expect(
+      (await getJson<{ data: { revision: string } }>(stack, ['configmap', `gitops-seal-inventory-${sync}`, '-n', tenantNs]))?.data.revision,
+    ).toBe(head);
+    expect((await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', tenantNs]))?.spec.holderIdentity).toBe(
+      `${sync}-pod`,
+    );
 
     const bad = await repo.commit({ 'other.yaml': configMap('intruder', otherNs) });
     const failed = await until(d, 'other namespace refused', async () => {
@@ -256,11 +340,14 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     });
     expect(failed.lastError?.stage).toBe('validate');
     expect(failed.lastError?.message).toContain(`ConfigMap/${otherNs}/intruder: Forbidden`);
-    expect(failed.lastError?.message).toContain(`User "system:serviceaccount:${tenantNs}:gitops-seal" cannot patch resource "configmaps" in API group "" in the namespace "${otherNs}"`);
+    expect(failed.lastError?.message).toContain(
+      `User "system:serviceaccount:${tenantNs}:gitops-seal" cannot patch resource "configmaps" in API group "" in the namespace "${otherNs}"`,
+    );
     expect(failed.appliedRevision).toBe(head);
     expect(await getJson(stack, ['configmap', 'intruder', '-n', otherNs])).toBeUndefined();
     // The decrypted value stayed in memory: not in the daemon's log or /status.
     const seen = `${d.process.tail(1000)}\n${JSON.stringify(await d.status())}`;
-    for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) expect(seen).not.toContain(form);
+    for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')])
+      expect(seen).not.toContain(form);
   });
 });

@@ -6,8 +6,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../daemon/config/index.js';
 import {
-  allows, DEPLOY, find, kustomizeObjects, readKustomization, readManifests, ROOT, TENANT, yamlFiles,
-  type Binding, type Container, type Deployment, type Manifest, type Role,
+  allows,
+  DEPLOY,
+  find,
+  kustomizeObjects,
+  readKustomization,
+  readManifests,
+  ROOT,
+  TENANT,
+  yamlFiles,
+  type Binding,
+  type Container,
+  type Deployment,
+  type Manifest,
+  type Role,
 } from './files.js';
 
 const base = kustomizeObjects(DEPLOY);
@@ -44,7 +56,12 @@ describe('deploy/ kustomizations', () => {
 
   it('the Secret template is not applied and holds only placeholders', () => {
     const secrets = readManifests(join(DEPLOY, 'secrets.example.yaml'));
-    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['gitops-seal-age', 'gitops-seal-git', 'gitops-seal-vault', 'gitops-seal-webhook']);
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual([
+      'gitops-seal-age',
+      'gitops-seal-git',
+      'gitops-seal-vault',
+      'gitops-seal-webhook',
+    ]);
     for (const s of secrets) {
       for (const v of Object.values(s.stringData as Record<string, string>)) expect(v).toMatch(/PLACEHOLDER/);
     }
@@ -61,21 +78,28 @@ describe.each(variants)('deploy/ Deployment ($name)', ({ objs, ns }) => {
   it('runs 2 replicas with leader election in its own namespace, with flags the daemon knows', () => {
     expect(d.spec.replicas).toBe(2);
     const args = c.args ?? [];
-    expect(args).toEqual(expect.arrayContaining([
-      '--config=/etc/gitops-seal/config.yaml',
-      '--listen=0.0.0.0:9797',
-      '--data-dir=/var/lib/gitops-seal',
-      '--inventory-namespace=$(POD_NAMESPACE)',
-      '--leader-elect',
-      '--leader-election-namespace=$(POD_NAMESPACE)',
-      '--leader-election-id=gitops-seal',
-    ]));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--config=/etc/gitops-seal/config.yaml',
+        '--listen=0.0.0.0:9797',
+        '--data-dir=/var/lib/gitops-seal',
+        '--inventory-namespace=$(POD_NAMESPACE)',
+        '--leader-elect',
+        '--leader-election-namespace=$(POD_NAMESPACE)',
+        '--leader-election-id=gitops-seal',
+      ]),
+    );
     const known = daemonFlags();
     for (const a of args) expect(known, `${a} is not a gitops-seal-daemon option`).toContain(a.split('=')[0]);
   });
 
   it('passes Pod Security "restricted": non-root, no escalation, no capabilities, RuntimeDefault seccomp, read-only root', () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -92,7 +116,11 @@ describe.each(variants)('deploy/ Deployment ($name)', ({ objs, ns }) => {
     expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(d.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9797', 'prometheus.io/path': '/metrics' });
+    expect(d.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9797',
+      'prometheus.io/path': '/metrics',
+    });
   });
 
   it('has resources, the measured NODE_OPTIONS, POD_NAME from the downward API and a 30 s grace period', () => {
@@ -126,14 +154,15 @@ describe.each(variants)('deploy/ Deployment ($name)', ({ objs, ns }) => {
     expect(find(objs, 'ServiceAccount', pod.serviceAccountName).metadata.namespace).toBe(ns);
     expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
     for (const kind of ['Service', 'PodDisruptionBudget']) {
-      const o = objs.find((x) => x.kind === kind) as (Manifest & { spec: { selector: Record<string, string> | { matchLabels: Record<string, string> } } }) | undefined;
+      const o = objs.find((x) => x.kind === kind) as
+        (Manifest & { spec: { selector: Record<string, string> | { matchLabels: Record<string, string> } } }) | undefined;
       if (!o) continue;
       const sel = 'matchLabels' in o.spec.selector ? o.spec.selector.matchLabels : o.spec.selector;
       expect(d.spec.template.metadata.labels, `${kind} selector`).toMatchObject(sel as Record<string, string>);
     }
   });
 
-  it('its DaemonConfig parses with the daemon\'s own parser and points at mounted files', () => {
+  it("its DaemonConfig parses with the daemon's own parser and points at mounted files", () => {
     const cm = find<Manifest & { data: Record<string, string> }>(objs, 'ConfigMap', 'gitops-seal-config');
     const config = parseConfig(cm.data['config.yaml'] ?? '', `${cm.file}#config.yaml`, { env: {} });
     expect(config.spec.listen).toBe('0.0.0.0:9797');
@@ -141,7 +170,10 @@ describe.each(variants)('deploy/ Deployment ($name)', ({ objs, ns }) => {
     const files = JSON.stringify(config).match(/"file":"[^"]+"/g) ?? [];
     for (const f of files) {
       const path = f.slice(8, -1);
-      expect(mounted.some((m) => path.startsWith(`${m}/`)), `${path} is not on a mounted volume`).toBe(true);
+      expect(
+        mounted.some((m) => path.startsWith(`${m}/`)),
+        `${path} is not on a mounted volume`,
+      ).toBe(true);
     }
     // Age identities from a Secret are read in the daemon's namespace, which its RBAC allows.
     for (const s of config.spec.syncs) {
@@ -161,7 +193,8 @@ describe('deploy/ RBAC', () => {
   it('uses no wildcard in any rule and never grants bind, escalate or impersonate', () => {
     for (const r of all.filter((o) => rbacKinds.has(o.kind)) as Role[]) {
       for (const rule of r.rules ?? []) {
-        for (const v of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs]) expect(v, `${r.file} ${r.metadata.name}`).not.toContain('*');
+        for (const v of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs])
+          expect(v, `${r.file} ${r.metadata.name}`).not.toContain('*');
         expect(rule.verbs).not.toEqual(expect.arrayContaining(['bind']));
         expect(rule.verbs).not.toEqual(expect.arrayContaining(['escalate']));
         expect(rule.verbs).not.toEqual(expect.arrayContaining(['impersonate']));
@@ -186,7 +219,12 @@ describe('deploy/ RBAC', () => {
     const core = find<Role>(base, 'ClusterRole', 'gitops-seal-platform-core');
     expect(core.metadata.labels).toMatchObject(selector);
     expect(Object.keys(selector)).toEqual(['gitops-seal.io/aggregate-to-platform']);
-    for (const [g, r] of [['', 'configmaps'], ['', 'secrets'], ['', 'namespaces'], ['apps', 'deployments']] as const) {
+    for (const [g, r] of [
+      ['', 'configmaps'],
+      ['', 'secrets'],
+      ['', 'namespaces'],
+      ['apps', 'deployments'],
+    ] as const) {
       for (const v of ['get', 'list', 'watch', 'create', 'patch', 'delete']) expect(allows(core, g, r, v), `${g}/${r} ${v}`).toBe(true);
     }
     // Cluster-wide RBAC objects are a deliberate widening, not a default.

@@ -47,7 +47,11 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
       spec: { sources: [gitSourceConfig(stack, 'src', repo.url)], syncs: [syncSpec(GOOD, 'good'), syncSpec(BROKEN, 'broken')] },
     };
     d = await startDaemon(config);
-    await eventually('first reconcile of both syncs', async () => sync(GOOD)?.appliedRevision === head && sync(BROKEN)?.lastError !== undefined, 60_000);
+    await eventually(
+      'first reconcile of both syncs',
+      async () => sync(GOOD)?.appliedRevision === head && sync(BROKEN)?.lastError !== undefined,
+      60_000,
+    );
   });
 
   afterAll(async () => {
@@ -66,7 +70,11 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
     const good = status.syncs.find((s) => s.name === GOOD);
     expect(good).toMatchObject({ source: 'src', appliedRevision: head, attemptedRevision: head, ready: true, objects: 2 });
     expect(good?.lastError).toBeUndefined();
-    expect(status.syncs.find((s) => s.name === BROKEN)).toMatchObject({ ready: false, attemptedRevision: head, lastError: { stage: 'manifests', revision: head } });
+    expect(status.syncs.find((s) => s.name === BROKEN)).toMatchObject({
+      ready: false,
+      attemptedRevision: head,
+      lastError: { stage: 'manifests', revision: head },
+    });
     expect(status.sources[0]).toMatchObject({ name: 'src', commit: head });
     expect(r.err).toMatch(new RegExp(`^status: sync "${BROKEN}": manifests: .*broken/bad\\.yaml`, 'm'));
     expect(r.err).not.toContain(GOOD);
@@ -115,7 +123,11 @@ describe('gitops-seal status / reconcile on a running daemon', () => {
     const r = await cli(['reconcile', '--sync', BROKEN, '--url', d.url, '--wait']);
     expect(r.code).toBe(ExitCode.PROBLEMS);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(new RegExp(`^gitops-seal: sync "${BROKEN}": reconcile failed after \\d+\\.\\ds: manifests: .*broken/bad\\.yaml.*; broken/worse\\.yaml:.*\\n$`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^gitops-seal: sync "${BROKEN}": reconcile failed after \\d+\\.\\ds: manifests: .*broken/bad\\.yaml.*; broken/worse\\.yaml:.*\\n$`,
+      ),
+    );
     expect(r.err.split('\n')).toHaveLength(2);
   });
 

@@ -16,7 +16,11 @@ const run = promisify(execFile);
 const stack = inject('stack');
 const CANARY = `canary-${Math.random().toString(36).slice(2)}-vault`;
 
-const config = (syncs: object[], sources: object[]) => ({ apiVersion: 'gitops-seal.io/v1alpha1', kind: 'DaemonConfig', spec: { sources, syncs } });
+const config = (syncs: object[], sources: object[]) => ({
+  apiVersion: 'gitops-seal.io/v1alpha1',
+  kind: 'DaemonConfig',
+  spec: { sources, syncs },
+});
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -48,9 +52,16 @@ describe('daemon: advanced', () => {
     const sha = await repo.commit({
       'crd/crd.yaml': CRD,
       'crd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: e2e-crd\n',
-      'crd/widget.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: e2e-crd\nspec:\n  size: 3\n  nested: {list: [1, "two", {three: 3}], flag: true}\n',
+      'crd/widget.yaml':
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: e2e-crd\nspec:\n  size: 3\n  nested: {list: [1, "two", {three: 3}], flag: true}\n',
     });
-    const d = await startDaemon(config([{ name: 'crd', source: 'repo', path: 'crd', kubeconfig: { file: stack.kube.kubeconfig } }], [gitSourceConfig(stack, 'repo', repo.url)]), { start: false });
+    const d = await startDaemon(
+      config(
+        [{ name: 'crd', source: 'repo', path: 'crd', kubeconfig: { file: stack.kube.kubeconfig } }],
+        [gitSourceConfig(stack, 'repo', repo.url)],
+      ),
+      { start: false },
+    );
     try {
       expect(await d.daemon.once()).toEqual([]);
       expect(d.daemon.status.snapshot().syncs[0]?.appliedRevision).toBe(sha);
@@ -65,10 +76,25 @@ describe('daemon: advanced', () => {
     await repo.commit({
       'tenant/ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  namespace: e2e-tenant-a\ndata: {a: b}\n',
       'tenant/evil.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n  namespace: kube-system\ndata: {a: b}\n',
-      'tenant/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: e2e-evil\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}]\n',
+      'tenant/role.yaml':
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: e2e-evil\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}]\n',
     });
     await kubectl(stack, ['create', 'namespace', 'e2e-tenant-a']).catch(() => '');
-    const d = await startDaemon(config([{ name: 'tenant', source: 'repo', path: 'tenant', allowedNamespaces: ['e2e-tenant-a'], kubeconfig: { file: stack.kube.kubeconfig } }], [gitSourceConfig(stack, 'repo', repo.url)]), { start: false });
+    const d = await startDaemon(
+      config(
+        [
+          {
+            name: 'tenant',
+            source: 'repo',
+            path: 'tenant',
+            allowedNamespaces: ['e2e-tenant-a'],
+            kubeconfig: { file: stack.kube.kubeconfig },
+          },
+        ],
+        [gitSourceConfig(stack, 'repo', repo.url)],
+      ),
+      { start: false },
+    );
     try {
       const errors = await d.daemon.once();
       expect(errors.length).toBe(1);
@@ -88,7 +114,10 @@ describe('daemon: advanced', () => {
       'inv/b.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: default\ndata: {x: "1"}\n',
       'inv/c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\ndata: {x: "1"}\n',
     });
-    const cfg = config([{ name: 'inv', source: 'repo', path: 'inv', kubeconfig: { file: stack.kube.kubeconfig } }], [gitSourceConfig(stack, 'repo', repo.url)]);
+    const cfg = config(
+      [{ name: 'inv', source: 'repo', path: 'inv', kubeconfig: { file: stack.kube.kubeconfig } }],
+      [gitSourceConfig(stack, 'repo', repo.url)],
+    );
     const first = await startDaemon(cfg, { start: false });
     expect(await first.daemon.once()).toEqual([]);
     await first.stop();
@@ -99,7 +128,12 @@ describe('daemon: advanced', () => {
       expect(await second.daemon.once()).toEqual([]);
       expect(await getJson(stack, ['configmap', 'c', '-n', 'default'])).toBeUndefined();
       expect(await getJson(stack, ['configmap', 'a', '-n', 'default'])).toBeDefined();
-      const inv = await getJson<{ data: { entries: string } }>(stack, ['configmap', 'gitops-seal-inventory-inv', '-n', 'gitops-seal-system']);
+      const inv = await getJson<{ data: { entries: string } }>(stack, [
+        'configmap',
+        'gitops-seal-inventory-inv',
+        '-n',
+        'gitops-seal-system',
+      ]);
       expect(inv?.data.entries.split('\n').sort()).toEqual(['_ConfigMap_default_a_v1', '_ConfigMap_default_b_v1']);
     } finally {
       await second.stop();
@@ -121,16 +155,35 @@ describe('daemon: advanced', () => {
     expect(v.kubernetesAuth).not.toBeNull();
     const secret = await encryptText(
       `apiVersion: v1\nkind: Secret\nmetadata:\n  name: vaulted\n  namespace: default\nstringData:\n  token: ${CANARY}\n`,
-      { format: 'yaml', source: 'vault/secret.yaml', keys: { hcVaultTransit: [v.transitUri] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      {
+        format: 'yaml',
+        source: 'vault/secret.yaml',
+        keys: { hcVaultTransit: [v.transitUri] },
+        rule: { encryptedRegex: '^(data|stringData)$' },
+      },
       { vault: { token: v.rootToken } },
     );
     await repo.commit({ 'vault/secret.yaml': secret });
-    const saToken = (await kubectl(stack, ['create', 'token', v.kubernetesAuth?.serviceAccount.name ?? '', '-n', v.kubernetesAuth?.serviceAccount.namespace ?? ''])).trim();
+    const saToken = (
+      await kubectl(stack, [
+        'create',
+        'token',
+        v.kubernetesAuth?.serviceAccount.name ?? '',
+        '-n',
+        v.kubernetesAuth?.serviceAccount.namespace ?? '',
+      ])
+    ).trim();
     const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-e2e-sa-'));
     writeFileSync(join(dir, 'token'), saToken, { mode: 0o600 });
     const second = await startKube({ nodes: 1, dir: join(stack.logDir, `kube-second-${Date.now()}`) });
     try {
-      const decryption = { vault: { address: v.addr, transitMount: v.transitMount, auth: { kubernetes: { role: v.kubernetesAuth?.role, mount: v.kubernetesAuth?.mount, tokenFile: join(dir, 'token') } } } };
+      const decryption = {
+        vault: {
+          address: v.addr,
+          transitMount: v.transitMount,
+          auth: { kubernetes: { role: v.kubernetesAuth?.role, mount: v.kubernetesAuth?.mount, tokenFile: join(dir, 'token') } },
+        },
+      };
       const d = await startDaemon(
         config(
           [
@@ -144,7 +197,16 @@ describe('daemon: advanced', () => {
       try {
         expect((await d.daemon.once()).map((e) => e.message)).toEqual([]);
         for (const kc of [stack.kube.kubeconfig, second.info.kubeconfig]) {
-          const { stdout } = await run(stack.bins.kubectl, [`--kubeconfig=${kc}`, 'get', 'secret', 'vaulted', '-n', 'default', '-o', 'jsonpath={.data.token}']);
+          const { stdout } = await run(stack.bins.kubectl, [
+            `--kubeconfig=${kc}`,
+            'get',
+            'secret',
+            'vaulted',
+            '-n',
+            'default',
+            '-o',
+            'jsonpath={.data.token}',
+          ]);
           expect(Buffer.from(stdout, 'base64').toString()).toBe(CANARY);
         }
         expect(d.logs.text).not.toContain(CANARY);
@@ -161,7 +223,15 @@ describe('daemon: advanced', () => {
     await repo.commit({ 'once/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: once\n  namespace: default\ndata: {a: b}\n' });
     const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-e2e-once-'));
     const file = join(dir, 'daemon.yaml');
-    writeFileSync(file, stringify(config([{ name: 'once', source: 'repo', path: 'once', kubeconfig: { file: stack.kube.kubeconfig } }], [gitSourceConfig(stack, 'repo', repo.url)])));
+    writeFileSync(
+      file,
+      stringify(
+        config(
+          [{ name: 'once', source: 'repo', path: 'once', kubeconfig: { file: stack.kube.kubeconfig } }],
+          [gitSourceConfig(stack, 'repo', repo.url)],
+        ),
+      ),
+    );
     const env = { ...process.env, GITOPS_SEAL_DATA: join(dir, 'data') };
     const ok = await run('npx', ['tsx', 'daemon/main.ts', '--config', file, '--once'], { env, cwd: process.cwd() });
     expect(ok.stderr).not.toMatch(/gitops-seal-daemon:/);

@@ -14,7 +14,9 @@ const CANARY = `canary-${Math.random().toString(36).slice(2)}-e2e`;
 const WEBHOOK_SECRET = 'e2e-webhook-secret';
 
 const cm = (name: string, ns: string, data: Record<string, string> = { k: 'v' }) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n${Object.entries(data)
+    .map(([k, v]) => `  ${k}: "${v}"`)
+    .join('\n')}\n`;
 
 describe('daemon: git → cluster', () => {
   let repo: WorkRepo;
@@ -40,11 +42,27 @@ describe('daemon: git → cluster', () => {
       {
         'apps/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: e2e-apps\n',
         'apps/multi.yaml': `${cm('one', 'e2e-apps')}---\n# empty document follows\n---\n${cm('two', 'e2e-apps')}`,
-        'apps/list.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [JSON.parse(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-list', namespace: 'e2e-apps' }, data: { mode: '0644' } }))] }),
-        'apps/octal.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml11\n  namespace: e2e-apps\n  labels:\n    enabled: "yes"\nbinaryData: {}\ndata:\n  n: "0644"\n',
-        'apps/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: e2e-reader\nrules:\n- apiGroups: [""]\n  resources: [configmaps]\n  verbs: [get]\n',
+        'apps/list.yaml': JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            JSON.parse(
+              JSON.stringify({
+                apiVersion: 'v1',
+                kind: 'ConfigMap',
+                metadata: { name: 'from-list', namespace: 'e2e-apps' },
+                data: { mode: '0644' },
+              }),
+            ),
+          ],
+        }),
+        'apps/octal.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml11\n  namespace: e2e-apps\n  labels:\n    enabled: "yes"\nbinaryData: {}\ndata:\n  n: "0644"\n',
+        'apps/role.yaml':
+          'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: e2e-reader\nrules:\n- apiGroups: [""]\n  resources: [configmaps]\n  verbs: [get]\n',
         'apps/secret.yaml': secret,
-        'apps/protected.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: protected\n  namespace: e2e-apps\n  annotations:\n    gitops-seal.io/prune: disabled\ndata: {a: b}\n',
+        'apps/protected.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: protected\n  namespace: e2e-apps\n  annotations:\n    gitops-seal.io/prune: disabled\ndata: {a: b}\n',
         'apps/.sops.yaml': 'creation_rules:\n- encrypted_regex: ^(data|stringData)$\n',
       },
       'initial',
@@ -79,14 +97,21 @@ describe('daemon: git → cluster', () => {
     const head = await repo.head();
     await eventually('first revision applied', async () => applied()?.appliedRevision === head);
     for (const name of ['one', 'two', 'from-list', 'yaml11', 'protected']) {
-      const obj = await getJson<{ metadata: { labels?: Record<string, string>; managedFields?: { manager: string; operation: string }[] } }>(stack, ['configmap', name, '-n', 'e2e-apps', '--show-managed-fields']);
+      const obj = await getJson<{
+        metadata: { labels?: Record<string, string>; managedFields?: { manager: string; operation: string }[] };
+      }>(stack, ['configmap', name, '-n', 'e2e-apps', '--show-managed-fields']);
       expect(obj?.metadata.labels?.['gitops-seal.io/sync']).toBe('apps');
       expect(obj?.metadata.managedFields?.some((f) => f.manager === 'gitops-seal' && f.operation === 'Apply')).toBe(true);
     }
     const secret = await getJson<{ data: Record<string, string> }>(stack, ['secret', 'db', '-n', 'e2e-apps']);
     expect(Buffer.from(secret?.data.password ?? '', 'base64').toString()).toBe(CANARY);
     expect(await getJson(stack, ['clusterrole', 'e2e-reader'])).toBeDefined();
-    const y = await getJson<{ data: Record<string, string>; metadata: { labels: Record<string, string> } }>(stack, ['configmap', 'yaml11', '-n', 'e2e-apps']);
+    const y = await getJson<{ data: Record<string, string>; metadata: { labels: Record<string, string> } }>(stack, [
+      'configmap',
+      'yaml11',
+      '-n',
+      'e2e-apps',
+    ]);
     // kubectl's YAML 1.1: the unquoted key `n` is the boolean false, so the key is "false".
     expect(y?.data).toEqual({ false: '0644' });
     expect(y?.metadata.labels.enabled).toBe('yes');
@@ -96,13 +121,21 @@ describe('daemon: git → cluster', () => {
   it('a webhook with a valid GitHub signature triggers the sync; a bad one gets 401', async () => {
     const sha = await repo.commit({ 'apps/hooked.yaml': cm('hooked', 'e2e-apps') }, 'via webhook');
     const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: sha }));
-    const bad = await fetch(`${d.url}/hooks/repo`, { method: 'POST', body, headers: { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64), 'content-type': 'application/json' } });
+    const bad = await fetch(`${d.url}/hooks/repo`, {
+      method: 'POST',
+      body,
+      headers: { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64), 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(401);
     await new Promise((r) => setTimeout(r, 500));
     expect(applied()?.appliedRevision).not.toBe(sha);
     const sig = 'sha256=' + createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
     const t0 = Date.now();
-    const ok = await fetch(`${d.url}/hooks/repo`, { method: 'POST', body, headers: { 'x-hub-signature-256': sig, 'content-type': 'application/json' } });
+    const ok = await fetch(`${d.url}/hooks/repo`, {
+      method: 'POST',
+      body,
+      headers: { 'x-hub-signature-256': sig, 'content-type': 'application/json' },
+    });
     expect(ok.status).toBe(202);
     await eventually('webhook revision applied', async () => applied()?.appliedRevision === sha);
     console.log(`[figure] webhook → applied: ${Date.now() - t0} ms`);
@@ -162,13 +195,21 @@ describe('daemon: git → cluster', () => {
     await kubectl(stack, ['label', 'configmap', 'one', '-n', 'e2e-apps', 'team=payments']);
     const t0 = Date.now();
     await kubectl(stack, ['patch', 'configmap', 'one', '-n', 'e2e-apps', '--type', 'merge', '-p', '{"data":{"k":"hacked"}}']);
-    await eventually('edit reverted', async () => (await getJson<{ data: Record<string, string> }>(stack, ['configmap', 'one', '-n', 'e2e-apps']))?.data.k === 'v', 15_000);
+    await eventually(
+      'edit reverted',
+      async () => (await getJson<{ data: Record<string, string> }>(stack, ['configmap', 'one', '-n', 'e2e-apps']))?.data.k === 'v',
+      15_000,
+    );
     console.log(`[figure] kubectl edit → reverted: ${Date.now() - t0} ms`);
     const after = await getJson<{ metadata: { labels: Record<string, string> } }>(stack, ['configmap', 'one', '-n', 'e2e-apps']);
     expect(after?.metadata.labels.team).toBe('payments');
     // A deleted object comes back too.
     await kubectl(stack, ['delete', 'configmap', 'two', '-n', 'e2e-apps']);
-    await eventually('deleted object recreated', async () => (await getJson(stack, ['configmap', 'two', '-n', 'e2e-apps'])) !== undefined, 15_000);
+    await eventually(
+      'deleted object recreated',
+      async () => (await getJson(stack, ['configmap', 'two', '-n', 'e2e-apps'])) !== undefined,
+      15_000,
+    );
     // A clean cluster: a full check corrects nothing (and so writes nothing).
     await new Promise((r) => setTimeout(r, 500));
     expect(await d.daemon.drift.get('apps')?.fullCheck()).toBe(0);
@@ -178,7 +219,9 @@ describe('daemon: git → cluster', () => {
   it('never leaks the Secret plaintext into logs, /status or the event bus', async () => {
     const status = await (await fetch(`${d.url}/status`)).text();
     // The bus saw the applies, the drift corrections and the tampered revision's refusal.
-    expect([...new Set(busEvents.map((e) => e.type))]).toEqual(expect.arrayContaining(['source.fetched', 'sync.started', 'sync.applied', 'drift.corrected', 'sync.refused']));
+    expect([...new Set(busEvents.map((e) => e.type))]).toEqual(
+      expect.arrayContaining(['source.fetched', 'sync.started', 'sync.applied', 'drift.corrected', 'sync.refused']),
+    );
     const history = applied()?.history ?? [];
     expect(history.some((h) => h.result === 'refused' && h.stage === 'decrypt' && /apps\/secret\.yaml/.test(h.message ?? ''))).toBe(true);
     expect(history.some((h) => h.result === 'applied')).toBe(true);
@@ -192,7 +235,11 @@ describe('daemon: git → cluster', () => {
     };
     const ours = events.items.filter((e) => e.involvedObject.name === 'gitops-seal-inventory-apps');
     expect(ours.some((e) => e.reason === 'ReconciliationSucceeded' && e.type === 'Normal')).toBe(true);
-    expect(ours.some((e) => e.reason === 'ReconciliationFailed' && e.type === 'Warning' && /apps\/secret\.yaml.*tampered or corrupted/s.test(e.message))).toBe(true);
+    expect(
+      ours.some(
+        (e) => e.reason === 'ReconciliationFailed' && e.type === 'Warning' && /apps\/secret\.yaml.*tampered or corrupted/s.test(e.message),
+      ),
+    ).toBe(true);
     expect(await kubectl(stack, ['get', 'events', '-A', '-o', 'json'])).not.toContain(CANARY);
   });
 });

@@ -9,7 +9,6 @@ import { TextCapture } from '../support/text-capture.js';
 
 const stack = inject('stack');
 
-
 describe('npm run demo -- --auto (on the shared stack)', () => {
   const out = new TextCapture();
   let run: DemoRun;
@@ -38,7 +37,9 @@ describe('npm run demo -- --auto (on the shared stack)', () => {
     ]);
     for (const i of [1, 2, 3, 4]) expect(out.text).toContain(`[${i}/4] `);
     expect(out.text).toContain('all steps passed');
-    console.log(`[figure] demo on the shared stack: ${run.steps.map((s) => `${s.index === 0 ? 'setup' : s.index} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(run.totalMs / 1000).toFixed(1)} s`);
+    console.log(
+      `[figure] demo on the shared stack: ${run.steps.map((s) => `${s.index === 0 ? 'setup' : s.index} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(run.totalMs / 1000).toFixed(1)} s`,
+    );
   });
 
   it('keeps the generated Secret value out of the output and the daemon log', async () => {

@@ -8,7 +8,18 @@ import { KubeClient } from '../../daemon/kube/client.js';
 import { pushImage } from '../stack/image-push.js';
 import { runCaptured } from '../support/cli-capture.js';
 import { eventually, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
-import { alive, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
+import {
+  alive,
+  leaseSpec,
+  logsOf,
+  printLogsOnFailure,
+  signal,
+  startReplica,
+  statusOf,
+  stopReplicas,
+  writeConfig,
+  type Replica,
+} from './replicas.js';
 
 const stack = inject('stack');
 
@@ -62,10 +73,14 @@ describe('HA: leader election across daemon processes', () => {
     repo?.remove();
   });
 
-  const marker = async () => (await kube.getOptional<{ data?: { round?: string } }>(`/api/v1/namespaces/${ns}/configmaps/marker`))?.data?.round;
+  const marker = async () =>
+    (await kube.getOptional<{ data?: { round?: string } }>(`/api/v1/namespaces/${ns}/configmaps/marker`))?.data?.round;
   const liveImage = async () =>
-    (await kube.getOptional<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(`/apis/apps/v1/namespaces/${ns}/deployments/web`))?.spec.template.spec
-      .containers[0]?.image;
+    (
+      await kube.getOptional<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(
+        `/apis/apps/v1/namespaces/${ns}/deployments/web`,
+      )
+    )?.spec.template.spec.containers[0]?.image;
 
   /** The one replica whose /status says leader, with every live replica agreeing on the holder. */
   const soleLeader = async (): Promise<Replica | undefined> => {
@@ -114,7 +129,12 @@ describe('HA: leader election across daemon processes', () => {
 
   it('elects exactly one leader; only it applies and writes back, followers are ready and apply nothing', async () => {
     leader = await eventually('one leader', soleLeader, 30_000, 200);
-    await eventually('round 1 applied and bumped to 1.1.0', async () => (await marker()) === '1' && (await liveImage()) === `${image}:1.1.0`, 60_000, 250);
+    await eventually(
+      'round 1 applied and bumped to 1.1.0',
+      async () => (await marker()) === '1' && (await liveImage()) === `${image}:1.1.0`,
+      60_000,
+      250,
+    );
     await moreScans(leader, 2);
     expect((await bumps()).map((b) => b.tag)).toEqual(['1.1.0']);
 
@@ -129,7 +149,11 @@ describe('HA: leader election across daemon processes', () => {
       expect((await fetch(`${f.url}/readyz`)).status).toBe(200);
       expect(logsOf(f).filter((l) => l.msg === 'revision applied' || l.msg === 'image update pushed')).toEqual([]);
       // `gitops-seal status` on a follower points at the leader instead of failing on its idle syncs.
-      const { code, err } = await runCaptured(['status', '--url', f.url, '-o', 'json'], { env: {}, cwd: process.cwd(), confirm: undefined });
+      const { code, err } = await runCaptured(['status', '--url', f.url, '-o', 'json'], {
+        env: {},
+        cwd: process.cwd(),
+        confirm: undefined,
+      });
       expect(code).toBe(0);
       expect(err).toContain(`this replica is a follower; the leader is "${leader.name}"`);
     }
@@ -166,7 +190,10 @@ describe('HA: leader election across daemon processes', () => {
     expect(took).toBeLessThan(15_000);
     // Everyone agrees on it (the other follower sees the new holder on its next try).
     expect(await eventually('one leader, agreed on', soleLeader, 10_000, 100)).toBe(next);
-    expect(await leaseSpec(kube, 'default', lease)).toMatchObject({ holderIdentity: next.name, leaseTransitions: (before?.leaseTransitions ?? 0) + 1 });
+    expect(await leaseSpec(kube, 'default', lease)).toMatchObject({
+      holderIdentity: next.name,
+      leaseTransitions: (before?.leaseTransitions ?? 0) + 1,
+    });
     // The other survivor still follows.
     const other = replicas.find((r) => r !== leader && r !== next);
     if (!other) throw new Error('no third replica');
@@ -184,6 +211,12 @@ describe('HA: leader election across daemon processes', () => {
     expect(all.map((b) => b.tag)).toEqual(['1.1.0', '1.2.0', '1.3.0']);
     expect(new Set(all.map((b) => b.tree)).size).toBe(all.length);
     expect(await repo.git(['rev-list', '--merges', 'origin/main'])).toBe('');
-    for (const sha of seen) expect(await repo.git(['merge-base', '--is-ancestor', sha, 'origin/main']).then(() => true, () => sha)).toBe(true);
+    for (const sha of seen)
+      expect(
+        await repo.git(['merge-base', '--is-ancestor', sha, 'origin/main']).then(
+          () => true,
+          () => sha,
+        ),
+      ).toBe(true);
   });
 });

@@ -74,7 +74,12 @@ export async function getJson<T = Record<string, unknown>>(stack: StackInfo, arg
   }
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -90,7 +95,14 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
 }
 
 export function gitSourceConfig(stack: StackInfo, name: string, url: string, extra: object = {}): object {
-  return { name, url, ref: { branch: 'main' }, interval: '1h', credentials: { usernameFrom: { env: 'E2E_GIT_USER' }, passwordFrom: { env: 'E2E_GIT_PASSWORD' } }, ...extra };
+  return {
+    name,
+    url,
+    ref: { branch: 'main' },
+    interval: '1h',
+    credentials: { usernameFrom: { env: 'E2E_GIT_USER' }, passwordFrom: { env: 'E2E_GIT_PASSWORD' } },
+    ...extra,
+  };
 }
 
 export function setGitEnv(stack: StackInfo): void {

@@ -16,7 +16,8 @@ describe('image automation: registry → git → cluster', () => {
 
   // The marked Deployment with a comment before it and a commented line after the marker: the
   // write-back must keep both byte for byte.
-  const deployment = (tag: string) => `# the web tier\n${markedDeployment('default', image, tag)}        ports:\n        - containerPort: 8080   # keep this comment\n`;
+  const deployment = (tag: string) =>
+    `# the web tier\n${markedDeployment('default', image, tag)}        ports:\n        - containerPort: 8080   # keep this comment\n`;
 
   beforeAll(async () => {
     setGitEnv(stack);
@@ -42,7 +43,8 @@ describe('image automation: registry → git → cluster', () => {
   });
 
   const liveImage = async () =>
-    (await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, ['deployment', 'web', '-n', 'default']))?.spec.template.spec.containers[0]?.image;
+    (await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, ['deployment', 'web', '-n', 'default']))
+      ?.spec.template.spec.containers[0]?.image;
 
   it('bumps to the newest allowed tag, byte-exact, and rolls it out', async () => {
     await eventually('bump to 1.1.0 applied', async () => (await liveImage()) === `${image}:1.1.0`, 60_000, 500);
@@ -55,10 +57,15 @@ describe('image automation: registry → git → cluster', () => {
     expect(st.imageUpdates).toEqual([expect.objectContaining({ name: 'bump', lastPushedCommit: expect.any(String) })]);
     const reg = (st.registries as Record<string, { requests: number }>)[stack.registry.token.host];
     expect(reg?.requests).toBeGreaterThan(0);
-    await eventually('deployment available', async () => {
-      const dep = await getJson<{ status?: { availableReplicas?: number } }>(stack, ['deployment', 'web', '-n', 'default']);
-      return dep?.status?.availableReplicas === 1;
-    }, 60_000, 500);
+    await eventually(
+      'deployment available',
+      async () => {
+        const dep = await getJson<{ status?: { availableReplicas?: number } }>(stack, ['deployment', 'web', '-n', 'default']);
+        return dep?.status?.availableReplicas === 1;
+      },
+      60_000,
+      500,
+    );
   });
 
   it('follows a newly pushed tag with exactly one more commit', async () => {

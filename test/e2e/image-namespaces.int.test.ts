@@ -61,7 +61,8 @@ const WANT: Record<string, string> = {
   'tenants/team-a/Kustomization': (SEED['tenants/team-a/Kustomization'] as string).replace('newTag: 1.0.0', 'newTag: 1.1.0'),
   'tenants/team-b/web.yaml': (SEED['tenants/team-b/web.yaml'] as string).replace(':1.0.0 #', ':2.2.0 #'),
   'tenants/team-b/kustomization.yml': (SEED['tenants/team-b/kustomization.yml'] as string).replace('"1.0.0"', '"2.2.0"'),
-  'tenants/shared/values.yaml': 'teamA:\n  tag: 1.1.0 # {"$imagepolicy": "team-a:web:tag"}\nteamB:\n  tag: 2.2.0 # {"$imagepolicy": "team-b:web:tag"}\n',
+  'tenants/shared/values.yaml':
+    'teamA:\n  tag: 1.1.0 # {"$imagepolicy": "team-a:web:tag"}\nteamB:\n  tag: 2.2.0 # {"$imagepolicy": "team-b:web:tag"}\n',
   'tenants/team-c/web.yaml': SEED['tenants/team-c/web.yaml'] as string,
 };
 
@@ -98,7 +99,9 @@ describe('image automation: namespaced markers and Kustomization files', () => {
         sources: [gitSourceConfig(stack, 'tenants', repo.url)],
         syncs: [],
         images: [image('team-a', A), image('team-b', B)],
-        imageUpdates: [{ name: 'tenant-images', source: 'tenants', path: 'tenants', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } }],
+        imageUpdates: [
+          { name: 'tenant-images', source: 'tenants', path: 'tenants', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } },
+        ],
       },
     });
   });
@@ -110,11 +113,16 @@ describe('image automation: namespaced markers and Kustomization files', () => {
 
   const show = async (file: string): Promise<string> => `${await repo.git(['show', `origin/main:${file}`])}\n`;
 
-  it('writes each namespace its own policy\'s value, in Kustomization, kustomization.yml and manifests', async () => {
-    await eventually('both policies written', async () => {
-      await repo.git(['fetch', '--quiet', 'origin']);
-      return (await show('tenants/shared/values.yaml')) === WANT['tenants/shared/values.yaml'];
-    }, 60_000, 500);
+  it("writes each namespace its own policy's value, in Kustomization, kustomization.yml and manifests", async () => {
+    await eventually(
+      'both policies written',
+      async () => {
+        await repo.git(['fetch', '--quiet', 'origin']);
+        return (await show('tenants/shared/values.yaml')) === WANT['tenants/shared/values.yaml'];
+      },
+      60_000,
+      500,
+    );
     for (const [file, want] of Object.entries(WANT)) expect(await show(file), file).toBe(want);
     // Only the marked lines changed between the seed and the tip.
     const stat = await repo.git(['diff', '--numstat', 'HEAD', 'origin/main', '--', 'tenants']);
@@ -129,11 +137,18 @@ describe('image automation: namespaced markers and Kustomization files', () => {
 
   it('/status lists the team-c marker as skipped with file and line, and tells the two "web" entries apart', async () => {
     // The first run may come before the second policy chose a tag: wait for a run with both.
-    const doc = await eventually('a run with both policies chosen', async () => {
-      const st = (await (await fetch(`${d.url}/status`)).json()) as StatusDoc;
-      const skipped = st.imageUpdates[0]?.skipped;
-      return skipped !== undefined && st.imageUpdates[0]?.lastReason !== undefined && !skipped.some((s) => s.includes('has not chosen')) ? st : undefined;
-    }, 30_000, 500);
+    const doc = await eventually(
+      'a run with both policies chosen',
+      async () => {
+        const st = (await (await fetch(`${d.url}/status`)).json()) as StatusDoc;
+        const skipped = st.imageUpdates[0]?.skipped;
+        return skipped !== undefined && st.imageUpdates[0]?.lastReason !== undefined && !skipped.some((s) => s.includes('has not chosen'))
+          ? st
+          : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(doc.images.map((i) => [i.name, i.namespaces, i.chosenTag])).toEqual([
       ['web', ['team-a'], '1.1.0'],
       ['web', ['team-b'], '2.2.0'],

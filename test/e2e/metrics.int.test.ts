@@ -19,7 +19,8 @@ const SYNC = 'metrics-e2e';
 const NS = 'e2e-metrics';
 
 const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${NS}\ndata:\n  k: v\n`;
-const secretYaml = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${NS}\nstringData:\n  password: ${CANARY}\n`;
+const secretYaml = (name: string) =>
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${NS}\nstringData:\n  password: ${CANARY}\n`;
 
 describe('daemon /metrics', () => {
   let repo: WorkRepo;
@@ -33,9 +34,14 @@ describe('daemon /metrics', () => {
     return res.text();
   };
   const syncStatus = () => d.daemon.status.snapshot().syncs.find((s) => s.name === SYNC);
-  const value = (text: string, name: string, labels: Record<string, string> = {}) => sampleValue(text, name, { sync: SYNC, ...labels }) ?? 0;
+  const value = (text: string, name: string, labels: Record<string, string> = {}) =>
+    sampleValue(text, name, { sync: SYNC, ...labels }) ?? 0;
   const encrypt = (name: string, path: string, to: string) =>
-    encryptText(secretYaml(name), { format: 'yaml', source: path, keys: { age: [to] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+    encryptText(
+      secretYaml(name),
+      { format: 'yaml', source: path, keys: { age: [to] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      {},
+    );
 
   beforeAll(async () => {
     setGitEnv(stack);
@@ -57,7 +63,15 @@ describe('daemon /metrics', () => {
       kind: 'DaemonConfig',
       spec: {
         sources: [gitSourceConfig(stack, 'repo', repo.url)],
-        syncs: [{ name: SYNC, source: 'repo', path: 'deploy', kubeconfig: { file: stack.kube.kubeconfig }, decryption: { age: { identitiesFrom: [{ file: idFile }] } } }],
+        syncs: [
+          {
+            name: SYNC,
+            source: 'repo',
+            path: 'deploy',
+            kubeconfig: { file: stack.kube.kubeconfig },
+            decryption: { age: { identitiesFrom: [{ file: idFile }] } },
+          },
+        ],
       },
     });
   });
@@ -95,9 +109,15 @@ describe('daemon /metrics', () => {
     expect(data).not.toBe('');
     const tampered = original.replace(data, (data[0] === 'A' ? 'B' : 'A') + data.slice(1));
     const other = await generateAgeIdentity();
-    const bad = await repo.commit({ 'deploy/secret.yaml': tampered, 'deploy/other.yaml': await encrypt('other', 'deploy/other.yaml', other.recipient) }, 'bad');
+    const bad = await repo.commit(
+      { 'deploy/secret.yaml': tampered, 'deploy/other.yaml': await encrypt('other', 'deploy/other.yaml', other.recipient) },
+      'bad',
+    );
     await d.daemon.sources.get('repo')?.trigger();
-    await eventually('bad revision attempted', async () => syncStatus()?.attemptedRevision === bad && syncStatus()?.lastError !== undefined);
+    await eventually(
+      'bad revision attempted',
+      async () => syncStatus()?.attemptedRevision === bad && syncStatus()?.lastError !== undefined,
+    );
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
     expect(delta('gitops_seal_sync_duration_seconds_count', { result: 'failure' })).toBe(1);
@@ -125,7 +145,11 @@ describe('daemon /metrics', () => {
     expect(value(text, 'gitops_seal_sync_ready')).toBe(1);
     const drifted = value(text, 'gitops_seal_drift_corrections_total');
     await kubectl(stack, ['patch', 'configmap', 'settings', '-n', NS, '--type', 'merge', '-p', '{"data":{"k":"edited"}}']);
-    await eventually('drift correction counted', async () => value(await scrape(), 'gitops_seal_drift_corrections_total') > drifted, 20_000);
+    await eventually(
+      'drift correction counted',
+      async () => value(await scrape(), 'gitops_seal_drift_corrections_total') > drifted,
+      20_000,
+    );
   });
 
   it('never exposes the Secret plaintext in /metrics (raw, base64, hex) nor in the logs', async () => {

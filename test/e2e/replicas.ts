@@ -89,6 +89,7 @@ export async function leaseSpec(kube: KubeClient, namespace: string, name: strin
 export function printLogsOnFailure(replicas: () => readonly (Replica | undefined)[]): void {
   afterEach((ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
-    for (const r of replicas()) if (r) console.error(`\n----- replica ${r.name} (${r.proc.logFile}, last 30 lines) -----\n${r.process.tail(30)}`);
+    for (const r of replicas())
+      if (r) console.error(`\n----- replica ${r.name} (${r.proc.logFile}, last 30 lines) -----\n${r.process.tail(30)}`);
   });
 }

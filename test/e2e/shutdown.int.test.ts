@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InventoryStore, parseEntry } from '../../daemon/inventory/inventory.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
-import { exitOf, leaseSpec, logsOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
+import {
+  exitOf,
+  leaseSpec,
+  logsOf,
+  printLogsOnFailure,
+  signal,
+  startReplica,
+  statusOf,
+  stopReplicas,
+  writeConfig,
+  type Replica,
+} from './replicas.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
@@ -31,7 +42,10 @@ describe('graceful shutdown (SIGTERM)', () => {
 
   const configMaps = (from: number, to: number) =>
     Object.fromEntries(
-      Array.from({ length: to - from }, (_, i) => [`apps/cm-${from + i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${from + i}\n  namespace: ${ns}\ndata:\n  n: "${from + i}"\n`]),
+      Array.from({ length: to - from }, (_, i) => [
+        `apps/cm-${from + i}.yaml`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${from + i}\n  namespace: ${ns}\ndata:\n  n: "${from + i}"\n`,
+      ]),
     );
   // Pending until the test labels a node: the sync's health wait cannot finish before that.
   const stuck = `apiVersion: apps/v1
@@ -59,7 +73,10 @@ spec:
     setGitEnv(stack);
     kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
     repo = await WorkRepo.create(stack, `e2e-shut-${id}`);
-    c1 = await repo.commit({ 'apps/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`, ...configMaps(0, 20) }, 'shutdown: 20 ConfigMaps');
+    c1 = await repo.commit(
+      { 'apps/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`, ...configMaps(0, 20) },
+      'shutdown: 20 ConfigMaps',
+    );
     const config = writeConfig({
       apiVersion: 'gitops-seal.io/v1alpha1',
       kind: 'DaemonConfig',
@@ -71,10 +88,15 @@ spec:
     const args = ['--leader-election-namespace', 'default', '--leader-election-id', lease, '--shutdown-timeout', '6s'];
     // Started together (process start-up is the slow part); `a` is whichever wins the Lease.
     const started = await Promise.all(['1', '2'].map((n) => startReplica(stack, `shut-${id}-${n}`, config, args)));
-    const leader = await eventually('a leader', async () => {
-      const st = await Promise.all(started.map(statusOf));
-      return st.filter((x) => x?.leader).length === 1 ? started[st.findIndex((x) => x?.leader)] : undefined;
-    }, 30_000, 200);
+    const leader = await eventually(
+      'a leader',
+      async () => {
+        const st = await Promise.all(started.map(statusOf));
+        return st.filter((x) => x?.leader).length === 1 ? started[st.findIndex((x) => x?.leader)] : undefined;
+      },
+      30_000,
+      200,
+    );
     a = leader;
     b = started.find((r) => r !== leader);
   });
@@ -99,7 +121,10 @@ spec:
     await eventually('b sees a as the holder', async () => (await statusOf(rb))?.leaderElection?.holder === ra.name, 10_000, 100);
     expect(await statusOf(rb)).toMatchObject({ leader: false, leaderElection: { holder: ra.name } });
 
-    c2 = await repo.commit({ 'apps/stuck.yaml': stuck, ...configMaps(20, 40) }, 'shutdown: 20 more and a Deployment that cannot become ready');
+    c2 = await repo.commit(
+      { 'apps/stuck.yaml': stuck, ...configMaps(20, 40) },
+      'shutdown: 20 more and a Deployment that cannot become ready',
+    );
     const inventory = new InventoryStore(kube);
     // c2 is applied and in the inventory; the sync now waits for the Deployment's health.
     await eventually(
@@ -135,10 +160,16 @@ spec:
     // Inventory consistent with the cluster: c2's objects, all present, no labeled object missing from it.
     const inv = await inventory.load(sync);
     expect(inv?.revision).toBe(c2);
-    const names = (inv?.entries ?? []).map(parseEntry).filter((e) => e.kind === 'ConfigMap').map((e) => e.name).sort();
+    const names = (inv?.entries ?? [])
+      .map(parseEntry)
+      .filter((e) => e.kind === 'ConfigMap')
+      .map((e) => e.name)
+      .sort();
     expect(names).toEqual(Array.from({ length: 40 }, (_, i) => `cm-${i}`).sort());
     expect(inv?.entries.map(parseEntry).some((e) => e.kind === 'Deployment' && e.name === 'stuck')).toBe(true);
-    const live = await kube.request<{ items: { metadata: { name: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`, { query: { labelSelector: `gitops-seal.io/sync=${sync}` } });
+    const live = await kube.request<{ items: { metadata: { name: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`, {
+      query: { labelSelector: `gitops-seal.io/sync=${sync}` },
+    });
     expect(live.items.map((i) => i.metadata.name).sort()).toEqual(names);
   });
 

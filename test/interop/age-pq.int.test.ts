@@ -24,7 +24,11 @@ describe('age post-quantum recipients interoperate with age 1.3 and sops', () =>
     expect(recipient.startsWith('age1pq1')).toBe(true);
     const identities = parseIdentityFile(keyText, keyFile);
 
-    const ours = await encryptText(doc, { format: 'yaml', source: 'pq.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+    const ours = await encryptText(
+      doc,
+      { format: 'yaml', source: 'pq.yaml', keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      {},
+    );
     expect(ours).not.toContain(CANARY);
     writeFileSync(join(dir, 'ours.yaml'), ours);
     const env = { ...process.env, SOPS_AGE_KEY_FILE: keyFile };
@@ -32,7 +36,11 @@ describe('age post-quantum recipients interoperate with age 1.3 and sops', () =>
     expect((parse(bySops.stdout) as { stringData: { token: string } }).stringData.token).toBe(CANARY);
 
     writeFileSync(join(dir, 'plain.yaml'), doc);
-    const theirs = await run(stack.bins.sops, ['encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', join(dir, 'plain.yaml')], { env });
+    const theirs = await run(
+      stack.bins.sops,
+      ['encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', join(dir, 'plain.yaml')],
+      { env },
+    );
     const back = await decryptText(theirs.stdout, { format: 'yaml', source: 'theirs.yaml' }, { ageIdentities: identities });
     expect((parse(back) as { stringData: { token: string } }).stringData.token).toBe(CANARY);
   });

@@ -40,7 +40,11 @@ beforeAll(async () => {
   await vaultApi(v.addr, v.rootToken, 'PUT', 'sys/policies/acl/interop-encrypt-only', {
     policy: `path "${v.transitMount}/encrypt/${v.transitKey}" { capabilities = ["update"] }`,
   });
-  const created = await vaultApi(v.addr, v.rootToken, 'POST', 'auth/token/create', { policies: ['interop-encrypt-only'], no_default_policy: true, ttl: '1h' });
+  const created = await vaultApi(v.addr, v.rootToken, 'POST', 'auth/token/create', {
+    policies: ['interop-encrypt-only'],
+    no_default_policy: true,
+    ttl: '1h',
+  });
   encryptOnlyToken = (created['auth'] as { client_token: string }).client_token;
 });
 afterAll(async () => {
@@ -70,7 +74,8 @@ async function expectRefused(name: string, text: string, env: NodeJS.ProcessEnv,
   return r;
 }
 
-const envWith = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv => baseEnv(world.box.path('home'), { VAULT_ADDR: world.vaultAddr, ...extra });
+const envWith = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv =>
+  baseEnv(world.box.path('home'), { VAULT_ADDR: world.vaultAddr, ...extra });
 const ageEnv = (): NodeJS.ProcessEnv => envWith({ SOPS_AGE_KEY_FILE: world.keyFile });
 const vaultEnv = (token: string): NodeJS.ProcessEnv => envWith({ SOPS_AGE_KEY_FILE: world.otherKeyFile, VAULT_TOKEN: token });
 
@@ -92,13 +97,19 @@ describe('gitops-seal decrypt: bad input', () => {
   it('truncated ENC[] value -> exit 6, malformed encrypted value at its key path', async () => {
     const text = (files.get('age/secret.yaml') as string).replace(/(password: ENC\[AES256_GCM,data:[^,]*,iv:[^,]{10})[^\]]*\]/, '$1');
     expect(text).toMatch(/password: ENC\[AES256_GCM,data:[^,]*,iv:[^,\]\n]{10}\n/);
-    const r = await expectRefused('truncated.yaml', text, ageEnv(), { code: ExitCode.IO, cause: /malformed encrypted value|tampered or corrupted/ });
+    const r = await expectRefused('truncated.yaml', text, ageEnv(), {
+      code: ExitCode.IO,
+      cause: /malformed encrypted value|tampered or corrupted/,
+    });
     expect(r.err).toContain('data.password');
   });
 
   it('file truncated in the middle of the sops metadata -> exit 6', async () => {
     const full = files.get('age/secret.yaml') as string;
-    await expectRefused('cut.yaml', full.slice(0, full.indexOf('lastmodified')), ageEnv(), { code: ExitCode.IO, cause: /sops|metadata|mac|lastmodified/i });
+    await expectRefused('cut.yaml', full.slice(0, full.indexOf('lastmodified')), ageEnv(), {
+      code: ExitCode.IO,
+      cause: /sops|metadata|mac|lastmodified/i,
+    });
   });
 
   it('wrong age key -> exit 4 naming the recipient', async () => {
@@ -112,16 +123,25 @@ describe('gitops-seal decrypt: bad input', () => {
     const port = await freePort();
     const text = (files.get('vault/secret.yaml') as string).replace(world.vaultAddr, `http://127.0.0.1:${port}`);
     expect(text).toContain(`127.0.0.1:${port}`);
-    await expectRefused('vault-down.yaml', text, vaultEnv(world.vaultToken), { code: ExitCode.KEYS, cause: /unreachable \(ECONNREFUSED\)/ });
+    await expectRefused('vault-down.yaml', text, vaultEnv(world.vaultToken), {
+      code: ExitCode.KEYS,
+      cause: /unreachable \(ECONNREFUSED\)/,
+    });
   });
 
   it('Vault token whose policy lacks transit decrypt -> exit 4, permission denied', async () => {
-    await expectRefused('denied.json', files.get('vault/types.json') as string, vaultEnv(encryptOnlyToken), { code: ExitCode.KEYS, cause: /permission denied/ });
+    await expectRefused('denied.json', files.get('vault/types.json') as string, vaultEnv(encryptOnlyToken), {
+      code: ExitCode.KEYS,
+      cause: /permission denied/,
+    });
   });
 
   it('missing transit key -> exit 4, key not found', async () => {
     const text = (files.get('vault/secret.yaml') as string).replace(/key_name: \S+/, 'key_name: no-such-key');
-    await expectRefused('missing-key.yaml', text, vaultEnv(world.vaultToken), { code: ExitCode.KEYS, cause: /no-such-key.*(not found|no existing key)/ });
+    await expectRefused('missing-key.yaml', text, vaultEnv(world.vaultToken), {
+      code: ExitCode.KEYS,
+      cause: /no-such-key.*(not found|no existing key)/,
+    });
   });
 
   it('no Vault token at all -> exit 4, says how to provide one', async () => {
@@ -137,7 +157,11 @@ describe('gitops-seal encrypt: Vault failures leave nothing behind', () => {
     const port = await freePort();
     const input = await world.box.write('enc-down.yaml', secret.text);
     const out = world.box.path('enc-down.out.yaml');
-    const r = await runOurCli(['encrypt', input, '--hc-vault-transit', `http://127.0.0.1:${port}/v1/sops/keys/k`, '-o', out], vaultEnv(world.vaultToken), world.box.dir);
+    const r = await runOurCli(
+      ['encrypt', input, '--hc-vault-transit', `http://127.0.0.1:${port}/v1/sops/keys/k`, '-o', out],
+      vaultEnv(world.vaultToken),
+      world.box.dir,
+    );
     transcript.add('cli encrypt vault down', r.err);
     expect(r.code).toBe(ExitCode.KEYS);
     expect(r.err).toMatch(new RegExp(`^gitops-seal: ${escape(input)}: .*unreachable`));
@@ -147,8 +171,14 @@ describe('gitops-seal encrypt: Vault failures leave nothing behind', () => {
 
   it('token without encrypt permission -> exit 4, permission denied', async () => {
     const v = inject('stack').vault;
-    await vaultApi(v.addr, v.rootToken, 'PUT', 'sys/policies/acl/interop-nothing', { policy: 'path "sys/nothing" { capabilities = ["read"] }' });
-    const created = await vaultApi(v.addr, v.rootToken, 'POST', 'auth/token/create', { policies: ['interop-nothing'], no_default_policy: true, ttl: '1h' });
+    await vaultApi(v.addr, v.rootToken, 'PUT', 'sys/policies/acl/interop-nothing', {
+      policy: 'path "sys/nothing" { capabilities = ["read"] }',
+    });
+    const created = await vaultApi(v.addr, v.rootToken, 'POST', 'auth/token/create', {
+      policies: ['interop-nothing'],
+      no_default_policy: true,
+      ttl: '1h',
+    });
     const token = (created['auth'] as { client_token: string }).client_token;
     const input = await world.box.write('enc-denied.json', typesJson.text);
     const r = await runOurCli(['encrypt', input, '--hc-vault-transit', world.transitUri], vaultEnv(token), world.box.dir);

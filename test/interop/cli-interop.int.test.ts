@@ -9,7 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, type CryptRule } from '../../keys/index.js';
 import { documents, SECRET_REGEX, type Doc } from './fixtures.js';
-import { baseEnv, Canaries, leftoverTemps, parseDocs, strayTempsIn, runOurCli, runSops, tempEntries, Transcript, type RunResult } from './helpers.js';
+import {
+  baseEnv,
+  Canaries,
+  leftoverTemps,
+  parseDocs,
+  strayTempsIn,
+  runOurCli,
+  runSops,
+  tempEntries,
+  Transcript,
+  type RunResult,
+} from './helpers.js';
 import { makeWorld, type World } from './parties.js';
 
 const canaries = new Canaries();
@@ -29,7 +40,12 @@ afterAll(async () => {
 });
 
 const env = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv =>
-  baseEnv(world.box.path('home'), { SOPS_AGE_KEY_FILE: world.keyFile, VAULT_ADDR: world.vaultAddr, VAULT_TOKEN: world.vaultToken, ...extra });
+  baseEnv(world.box.path('home'), {
+    SOPS_AGE_KEY_FILE: world.keyFile,
+    VAULT_ADDR: world.vaultAddr,
+    VAULT_TOKEN: world.vaultToken,
+    ...extra,
+  });
 
 async function ours(args: string[], cwd = world.box.dir, e = env()): Promise<RunResult> {
   const r = await runOurCli(args, e, cwd);
@@ -138,7 +154,10 @@ describe('gitops-seal maintains files sops wrote; sops reads the result', () => 
     const dir = await repo('create');
     const value = canaries.make('create-secret');
     await ours(['create-secret', 'db', '-n', 'apps', '--from-literal', `password=${value}`, '-o', 'secrets/db.yaml'], dir);
-    const plain = parseDocs(await sops(['decrypt', 'secrets/db.yaml'], dir), 'yaml')[0] as { metadata: { name: string }; data: Record<string, string> };
+    const plain = parseDocs(await sops(['decrypt', 'secrets/db.yaml'], dir), 'yaml')[0] as {
+      metadata: { name: string };
+      data: Record<string, string>;
+    };
     expect(plain.metadata.name).toBe('db');
     expect(Buffer.from(plain.data['password'] as string, 'base64').toString()).toBe(value);
   });
@@ -183,16 +202,29 @@ describe('keys/testdata fixtures written by keys/, read by sops', () => {
     { file: 'plain.yaml', format: 'yaml', rule: { encryptedRegex: SECRET_REGEX }, macOnlyEncrypted: true },
     { file: 'plain.yaml', format: 'yaml', rule: { unencryptedSuffix: '_unencrypted' } },
   ];
-  it.each(cases.map((c) => [`${c.file} ${JSON.stringify(c.rule ?? {})}${c.macOnlyEncrypted ? ' mac_only_encrypted' : ''}`, c] as const))('%s', async (_n, c) => {
-    const plain = await readFile(join(testdata, c.file), 'utf8');
-    const enc = await encryptText(plain, { format: c.format, source: c.file, keys: { age: [world.recipient], hcVaultTransit: [world.transitUri] }, ...(c.rule ? { rule: c.rule } : {}), macOnlyEncrypted: c.macOnlyEncrypted === true }, { vault: { token: world.vaultToken } });
-    const path = await world.box.write(`td-${cases.indexOf(c)}.${c.format}`, enc);
-    for (const e of [env({ VAULT_TOKEN: undefined }), env({ SOPS_AGE_KEY_FILE: world.otherKeyFile })]) {
-      const out = await sops(['decrypt', path], world.box.dir, e);
-      expect(parseDocs(out, c.format)).toEqual(parseDocs(plain, c.format));
-      if (c.format === 'yaml') expect(out).toContain('# top comment');
-    }
-  });
+  it.each(cases.map((c) => [`${c.file} ${JSON.stringify(c.rule ?? {})}${c.macOnlyEncrypted ? ' mac_only_encrypted' : ''}`, c] as const))(
+    '%s',
+    async (_n, c) => {
+      const plain = await readFile(join(testdata, c.file), 'utf8');
+      const enc = await encryptText(
+        plain,
+        {
+          format: c.format,
+          source: c.file,
+          keys: { age: [world.recipient], hcVaultTransit: [world.transitUri] },
+          ...(c.rule ? { rule: c.rule } : {}),
+          macOnlyEncrypted: c.macOnlyEncrypted === true,
+        },
+        { vault: { token: world.vaultToken } },
+      );
+      const path = await world.box.write(`td-${cases.indexOf(c)}.${c.format}`, enc);
+      for (const e of [env({ VAULT_TOKEN: undefined }), env({ SOPS_AGE_KEY_FILE: world.otherKeyFile })]) {
+        const out = await sops(['decrypt', path], world.box.dir, e);
+        expect(parseDocs(out, c.format)).toEqual(parseDocs(plain, c.format));
+        if (c.format === 'yaml') expect(out).toContain('# top comment');
+      }
+    },
+  );
 });
 
 describe('sweep', () => {

@@ -123,7 +123,10 @@ export function encOnLine(text: string, key: string): string {
 
 /** Re-encode an age armored block (the `enc: |` stanza) after flipping one byte of its body. */
 export function flipAgeArmor(armored: string, index: number): string {
-  const lines = armored.trim().split('\n').map((l) => l.trim());
+  const lines = armored
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
   const body = lines.slice(1, -1).join('');
   const flipped = flipB64(body, index);
   const wrapped = flipped.match(/.{1,64}/g) ?? [];

@@ -36,7 +36,10 @@ describe.each([1 * MiB, 8 * MiB])('a %d-byte value', (size) => {
     const { text, value } = secret(size);
     const plain = await world.box.write(`s-${size}.yaml`, text);
     const enc = world.box.path(`s-${size}.enc.yaml`);
-    await ok(runSops(world.sopsBin, ['encrypt', '--age', world.recipient, ...RULE, '--output', enc, plain], env(), world.box.dir), 'sops encrypt');
+    await ok(
+      runSops(world.sopsBin, ['encrypt', '--age', world.recipient, ...RULE, '--output', enc, plain], env(), world.box.dir),
+      'sops encrypt',
+    );
     expect(await ok(runOurCli(['decrypt', enc], env(), world.box.dir), 'our decrypt')).toBe(text);
     await ok(runOurCli(['rotate', enc], env(), world.box.dir), 'our rotate');
     const back = await ok(runSops(world.sopsBin, ['decrypt', enc], env(), world.box.dir), 'sops decrypt of our rotated file');

@@ -11,10 +11,12 @@ export function editEnc(text: string, key: string, edit: (enc: string) => string
 }
 
 /** Flip one byte of an ENC[] value's data, iv or tag. */
-export const flipPart = (part: 'data' | 'iv' | 'tag') => (enc: string): string => {
-  const p = parseEnc(enc);
-  return formatEnc({ ...p, [part]: flipB64(p[part], part === 'data' ? 0 : 3) });
-};
+export const flipPart =
+  (part: 'data' | 'iv' | 'tag') =>
+  (enc: string): string => {
+    const p = parseEnc(enc);
+    return formatEnc({ ...p, [part]: flipB64(p[part], part === 'data' ? 0 : 3) });
+  };
 
 /** Flip one byte in the age armored block, wherever the format put its line breaks. */
 export function flipAgeStanza(text: string, index: number): string {

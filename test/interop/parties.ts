@@ -100,7 +100,8 @@ export async function decryptAs(w: World, reader: Reader, creds: Creds, path: st
     }
   }
   const env = envFor(w, creds);
-  const r = reader === 'cli' ? await runOurCli(['decrypt', path], env, w.box.dir) : await runSops(w.sopsBin, ['decrypt', path], env, w.box.dir);
+  const r =
+    reader === 'cli' ? await runOurCli(['decrypt', path], env, w.box.dir) : await runSops(w.sopsBin, ['decrypt', path], env, w.box.dir);
   // sops logs its failed key attempts on stderr even when another key succeeds: record it all.
   w.transcript.add(`${reader} decrypt ${tag}`, r.err);
   if (r.code !== 0) throw new Error(`${reader} decrypt exited ${r.code}: ${r.err.trim()}`);

@@ -34,7 +34,8 @@ function assertEncryptedShape(enc: string, doc: Doc, mode: KeyMode, w: World): v
   // No plaintext canary in the encrypted file (values and comments are encrypted).
   expect(canaries.foundIn(enc)).toEqual([]);
   for (const line of doc.plainLines) expect(enc).toContain(line);
-  if (doc.rule?.encryptedRegex) expect(enc).toContain(doc.format === 'json' ? `"encrypted_regex": "${SECRET_REGEX}"` : `encrypted_regex: ${SECRET_REGEX}`);
+  if (doc.rule?.encryptedRegex)
+    expect(enc).toContain(doc.format === 'json' ? `"encrypted_regex": "${SECRET_REGEX}"` : `encrypted_regex: ${SECRET_REGEX}`);
   if (mode !== 'vault') expect(enc).toContain(w.recipient);
   if (mode !== 'age') expect(enc).toMatch(/vault:v\d+:/);
   else expect(enc).not.toMatch(/hc_vault/);

@@ -66,14 +66,30 @@ const CASES: Case[] = [
     doc: () => typesJson,
     tamper: (t) => t.replace('"empty": ""', '"empty": "x"'),
   },
-  { name: 'JSON: plaintext int where sops wrote ENC[]', doc: () => typesJson, tamper: (t) => t.replace(/"zero": "ENC\[[^\]]*\]"/, '"zero": 1') },
+  {
+    name: 'JSON: plaintext int where sops wrote ENC[]',
+    doc: () => typesJson,
+    tamper: (t) => t.replace(/"zero": "ENC\[[^\]]*\]"/, '"zero": 1'),
+  },
   // Issue 13: a removed MAC and a changed type tag (outside GCM's authentication, as in sops)
   // were reported as a format problem (exit 6) instead of tampering (exit 3).
   { name: 'YAML Secret: mac removed', doc: () => secret, tamper: (t) => t.replace(/^\s+mac: .*\n/m, '') },
   { name: 'JSON: mac removed', doc: () => typesJson, tamper: (t) => t.replace(/^\s+"mac": .*\n/m, '') },
-  { name: 'YAML Secret: password type tag str -> int', doc: () => secret, tamper: (t) => editEnc(t, 'password', (e) => e.replace('type:str]', 'type:int]')) },
-  { name: 'JSON: int type tag -> bool', doc: () => typesJson, tamper: (t) => editEnc(t, 'int', (e) => e.replace('type:int]', 'type:bool]')) },
-  { name: 'JSON: string type tag -> unknown', doc: () => typesJson, tamper: (t) => editEnc(t, 'string', (e) => e.replace('type:str]', 'type:blob]')) },
+  {
+    name: 'YAML Secret: password type tag str -> int',
+    doc: () => secret,
+    tamper: (t) => editEnc(t, 'password', (e) => e.replace('type:str]', 'type:int]')),
+  },
+  {
+    name: 'JSON: int type tag -> bool',
+    doc: () => typesJson,
+    tamper: (t) => editEnc(t, 'int', (e) => e.replace('type:int]', 'type:bool]')),
+  },
+  {
+    name: 'JSON: string type tag -> unknown',
+    doc: () => typesJson,
+    tamper: (t) => editEnc(t, 'string', (e) => e.replace('type:str]', 'type:blob]')),
+  },
 ];
 
 describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
@@ -85,7 +101,11 @@ describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
     const file = await world.box.write(`t-${CASES.indexOf(c)}.${doc.name}`, tampered);
 
     // keys API: a TamperedError naming the file, no result.
-    const err = await decryptText(tampered, { format: doc.format, source: file }, { ageIdentities: world.identities, vault: { token: world.vaultToken } }).then(
+    const err = await decryptText(
+      tampered,
+      { format: doc.format, source: file },
+      { ageIdentities: world.identities, vault: { token: world.vaultToken } },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -98,7 +118,10 @@ describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
     // CLI: exit 3, one line on stderr, nothing on stdout, no -o file created.
     const out = world.box.path(`t-${CASES.indexOf(c)}.out`);
     const env = baseEnv(world.box.path('home'), { SOPS_AGE_KEY_FILE: world.keyFile, VAULT_TOKEN: world.vaultToken });
-    for (const args of [['decrypt', file], ['decrypt', file, '-o', out]]) {
+    for (const args of [
+      ['decrypt', file],
+      ['decrypt', file, '-o', out],
+    ]) {
       const r = await runOurCli(args, env, world.box.dir);
       transcript.add(`cli ${c.name}`, r.err);
       expect(r.code).toBe(3);
@@ -111,7 +134,11 @@ describe('gitops-seal refuses one flipped byte in a sops-written file', () => {
 
   it('the untouched sops files still decrypt (the cases above fail only because of the flip)', async () => {
     for (const doc of [secret, typesJson]) {
-      const plain = await decryptText(sopsFiles.get(doc.name) as string, { format: doc.format, source: doc.name }, { ageIdentities: world.identities });
+      const plain = await decryptText(
+        sopsFiles.get(doc.name) as string,
+        { format: doc.format, source: doc.name },
+        { ageIdentities: world.identities },
+      );
       expect(plain.length).toBeGreaterThan(0);
     }
   });

@@ -60,10 +60,16 @@ async function encryptAs(party: Party, doc: (typeof DOCS)[number]): Promise<stri
   const input = await world.box.write(`plain.${doc.name}`, doc.text);
   const output = world.box.path(`${party}.enc.${doc.name}`);
   if (party === 'keys-api') {
-    await world.box.write(`${party}.enc.${doc.name}`, await encryptText(doc.text, { format: doc.format, source: output, keys: { age: [world.recipient] } }, {}));
+    await world.box.write(
+      `${party}.enc.${doc.name}`,
+      await encryptText(doc.text, { format: doc.format, source: output, keys: { age: [world.recipient] } }, {}),
+    );
     return output;
   }
-  const args = party === 'sops' ? ['encrypt', '--age', world.recipient, '--output', output, input] : ['encrypt', input, '--age', world.recipient, '-o', output];
+  const args =
+    party === 'sops'
+      ? ['encrypt', '--age', world.recipient, '--output', output, input]
+      : ['encrypt', input, '--age', world.recipient, '-o', output];
   const r = party === 'sops' ? await runSops(world.sopsBin, args, env(), world.box.dir) : await runOurCli(args, env(), world.box.dir);
   transcript.add(`${party} encrypt ${doc.name}`, r.err);
   if (r.code !== 0) throw new Error(`${party} encrypt exited ${r.code}: ${r.err.trim()}`);
@@ -75,7 +81,10 @@ async function decryptAs(party: Party, path: string, format: 'yaml' | 'json'): P
     const { decryptText } = await import('../../keys/index.js');
     return decryptText(await readFile(path, 'utf8'), { format, source: path }, { ageIdentities: world.identities });
   }
-  const r = party === 'sops' ? await runSops(world.sopsBin, ['decrypt', path], env(), world.box.dir) : await runOurCli(['decrypt', path], env(), world.box.dir);
+  const r =
+    party === 'sops'
+      ? await runSops(world.sopsBin, ['decrypt', path], env(), world.box.dir)
+      : await runOurCli(['decrypt', path], env(), world.box.dir);
   if (r.code !== 0) throw new Error(`${party} decrypt exited ${r.code}: ${r.err.trim()}`);
   return r.out;
 }
@@ -96,7 +105,9 @@ describe.each(DOCS.map((d) => [d.name, d] as const))('%s', (_name, doc) => {
   it('sops wrote every type it has (str, int, float, bool, time, comment)', async () => {
     const enc = await readFile(written.get(`sops.${doc.name}`) as string, 'utf8');
     const types = new Set([...enc.matchAll(/type:([a-z]+)\]/g)].map((m) => m[1]));
-    expect([...types].sort()).toEqual(doc.format === 'yaml' ? ['bool', 'comment', 'float', 'int', 'str', 'time'] : ['bool', 'float', 'int', 'str']);
+    expect([...types].sort()).toEqual(
+      doc.format === 'yaml' ? ['bool', 'comment', 'float', 'int', 'str', 'time'] : ['bool', 'float', 'int', 'str'],
+    );
   });
 
   describe.each(PARTIES)('written by %s', (writer) => {
@@ -112,9 +123,17 @@ describe.each(DOCS.map((d) => [d.name, d] as const))('%s', (_name, doc) => {
 
 describe('a Kubernetes Secret with an unquoted date, written by sops', () => {
   it('passes check and decrypts to the time sops wrote', async () => {
-    const plain = await world.box.write('expiring.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: expiring\nstringData:\n  expires: 2027-01-01\n  enabled: "yes"\n');
+    const plain = await world.box.write(
+      'expiring.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: expiring\nstringData:\n  expires: 2027-01-01\n  enabled: "yes"\n',
+    );
     const out = world.box.path('expiring.enc.yaml');
-    const s = await runSops(world.sopsBin, ['encrypt', '--age', world.recipient, '--encrypted-regex', '^(data|stringData)$', '--output', out, plain], env(), world.box.dir);
+    const s = await runSops(
+      world.sopsBin,
+      ['encrypt', '--age', world.recipient, '--encrypted-regex', '^(data|stringData)$', '--output', out, plain],
+      env(),
+      world.box.dir,
+    );
     expect(s.code, s.err).toBe(0);
     expect(await readFile(out, 'utf8')).toMatch(/expires: ENC\[[^\]]*type:time\]/);
     const check = await runOurCli(['check', out], env(), world.box.dir);

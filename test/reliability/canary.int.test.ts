@@ -55,7 +55,8 @@ const C = {
 const APPLIED = [C.age, C.ageEmbedded, C.vault];
 const ALL = Object.values(C);
 
-const secretYaml = (name: string, ns: string, body: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\n${body}`;
+const secretYaml = (name: string, ns: string, body: string) =>
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\n${body}`;
 const RULE = { encryptedRegex: '^(data|stringData)$' };
 const IMAGE = `${stack.registry.token.host}/rel/canary-${sfx}`;
 const IMAGE_REPO = IMAGE.slice(IMAGE.indexOf('/') + 1);
@@ -63,7 +64,8 @@ const deployment = (tag: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${NS_AGE}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: ${IMAGE}:${tag} # {"$imagepolicy": "app"}\n`;
 
 /** One digit of lastmodified changes: every value still decrypts, only the MAC check fails. */
-const flipLastModified = (t: string): string => t.replace(/(lastmodified:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, h: string, d: string) => `${h}${Number(d) ^ 1}`);
+const flipLastModified = (t: string): string =>
+  t.replace(/(lastmodified:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, h: string, d: string) => `${h}${Number(d) ^ 1}`);
 
 interface SyncStatus {
   name: string;
@@ -93,7 +95,8 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     REL_REG_USER: stack.registry.token.username,
     REL_REG_PASSWORD: stack.registry.token.password,
   });
-  const status = async (): Promise<{ syncs: SyncStatus[]; sources: { fetches: number }[] }> => (await (await fetch(`${url}/status`)).json()) as { syncs: SyncStatus[]; sources: { fetches: number }[] };
+  const status = async (): Promise<{ syncs: SyncStatus[]; sources: { fetches: number }[] }> =>
+    (await (await fetch(`${url}/status`)).json()) as { syncs: SyncStatus[]; sources: { fetches: number }[] };
   const sync = async (name: string): Promise<SyncStatus | undefined> => (await status()).syncs.find((s) => s.name === name);
   /** A signed generic webhook: the daemon fetches now. */
   const poke = async (): Promise<void> => {
@@ -157,14 +160,27 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
             },
           ],
           syncs: [
-            { name: SYNC_AGE, source: 'repo', path: 'apps', interval: '1h', kubeconfig, decryption: { age: { identitiesFrom: [{ file: idFile }] } } },
+            {
+              name: SYNC_AGE,
+              source: 'repo',
+              path: 'apps',
+              interval: '1h',
+              kubeconfig,
+              decryption: { age: { identitiesFrom: [{ file: idFile }] } },
+            },
             {
               name: SYNC_VAULT,
               source: 'repo',
               path: 'vault',
               interval: '1h',
               kubeconfig,
-              decryption: { vault: { address: stack.vault.addr, transitMount: stack.vault.transitMount, auth: { token: { from: { env: 'REL_VAULT_TOKEN' } } } } },
+              decryption: {
+                vault: {
+                  address: stack.vault.addr,
+                  transitMount: stack.vault.transitMount,
+                  auth: { token: { from: { env: 'REL_VAULT_TOKEN' } } },
+                },
+              },
             },
           ],
           images: [
@@ -182,7 +198,11 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       }),
     );
     url = `http://127.0.0.1:${port}`;
-    child = await startDaemonProcess({ name: `canary-daemon-${sfx}`, args: ['--config', configFile, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], env: env() });
+    child = await startDaemonProcess({
+      name: `canary-daemon-${sfx}`,
+      args: ['--config', configFile, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+      env: env(),
+    });
     const head = await repo.head();
     await eventually(
       'both syncs applied by the child daemon',
@@ -199,7 +219,10 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   afterAll(async () => {
     if (child) await child.stop(10_000);
     for (const ns of [NS_AGE, NS_VAULT]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => '');
-    for (const s of [SYNC_AGE, SYNC_VAULT]) await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+    for (const s of [SYNC_AGE, SYNC_VAULT])
+      await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+        () => '',
+      );
     repo?.remove();
     for (const d of [work, scratch]) if (d) rmSync(d, { recursive: true, force: true });
   });
@@ -217,7 +240,11 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     await kubectl(stack, ['patch', 'secret', 'db', '-n', NS_AGE, '--type', 'merge', '-p', JSON.stringify({ data: { password: drifted } })]);
     await eventually(
       'Secret drift reverted',
-      async () => Buffer.from((await getJson<{ data: Record<string, string> }>(stack, ['secret', 'db', '-n', NS_AGE]))?.data.password ?? '', 'base64').toString() === C.age,
+      async () =>
+        Buffer.from(
+          (await getJson<{ data: Record<string, string> }>(stack, ['secret', 'db', '-n', NS_AGE]))?.data.password ?? '',
+          'base64',
+        ).toString() === C.age,
       20_000,
     );
   });
@@ -226,14 +253,25 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     const good = await repo.head();
     // Sealed for the sync's own key: every value decrypts, so the refusal is the MAC, with the plaintext in memory.
     const tamperedOwnKey = flipLastModified(
-      await encryptText(secretYaml('tampered', NS_AGE, `stringData:\n  password: ${C.tampered}\n`), { format: 'yaml', source: 'apps/tampered.yaml', keys: { age: [ageRecipient] }, rule: RULE }, {}),
+      await encryptText(
+        secretYaml('tampered', NS_AGE, `stringData:\n  password: ${C.tampered}\n`),
+        { format: 'yaml', source: 'apps/tampered.yaml', keys: { age: [ageRecipient] }, rule: RULE },
+        {},
+      ),
     );
     const tamperedVault = flipLastModified(
-      await encryptText(secretYaml('tampered', NS_VAULT, `stringData:\n  token: ${C.tamperedVault}\n`), { format: 'yaml', source: 'vault/tampered.yaml', keys: { hcVaultTransit: [stack.vault.transitUri] }, rule: RULE }, { vault: { token: stack.vault.rootToken } }),
+      await encryptText(
+        secretYaml('tampered', NS_VAULT, `stringData:\n  token: ${C.tamperedVault}\n`),
+        { format: 'yaml', source: 'vault/tampered.yaml', keys: { hcVaultTransit: [stack.vault.transitUri] }, rule: RULE },
+        { vault: { token: stack.vault.rootToken } },
+      ),
     );
     const bad = await repo.commit({ 'apps/tampered.yaml': tamperedOwnKey, 'vault/tampered.yaml': tamperedVault }, 'tampered');
     await poke();
-    for (const [name, file] of [[SYNC_AGE, 'apps/tampered.yaml'], [SYNC_VAULT, 'vault/tampered.yaml']] as const) {
+    for (const [name, file] of [
+      [SYNC_AGE, 'apps/tampered.yaml'],
+      [SYNC_VAULT, 'vault/tampered.yaml'],
+    ] as const) {
       const st = await eventually(`${name} refuses the tampered revision`, async () => {
         const s = await sync(name);
         return refusedAt(s, bad) ? s : undefined;
@@ -247,7 +285,11 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(b.code).not.toBe(0);
     expect(b.err).toMatch(/apps\/tampered\.yaml/);
 
-    const wrong = await encryptText(secretYaml('wrong', NS_AGE, `stringData:\n  password: ${C.wrongKey}\n`), { format: 'yaml', source: 'apps/wrong.yaml', keys: { age: [(await generateAgeIdentity()).recipient] }, rule: RULE }, {});
+    const wrong = await encryptText(
+      secretYaml('wrong', NS_AGE, `stringData:\n  password: ${C.wrongKey}\n`),
+      { format: 'yaml', source: 'apps/wrong.yaml', keys: { age: [(await generateAgeIdentity()).recipient] }, rule: RULE },
+      {},
+    );
     const bad2 = await repo.commit({ 'apps/tampered.yaml': null, 'vault/tampered.yaml': null, 'apps/wrong.yaml': wrong }, 'wrong key');
     await poke();
     const st = await eventually('age sync refuses the wrong-key revision', async () => {
@@ -264,7 +306,11 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
 
     // A sealed value that decrypts to a number (an unquoted PIN): Secret values must be strings,
     // so the apiserver refuses it — and its error must not carry the number.
-    const numeric = await encryptText(secretYaml('pin', NS_AGE, `stringData:\n  pin: ${C.numeric}\n`), { format: 'yaml', source: 'apps/pin.yaml', keys: { age: [ageRecipient] }, rule: RULE }, {});
+    const numeric = await encryptText(
+      secretYaml('pin', NS_AGE, `stringData:\n  pin: ${C.numeric}\n`),
+      { format: 'yaml', source: 'apps/pin.yaml', keys: { age: [ageRecipient] }, rule: RULE },
+      {},
+    );
     const bad3 = await repo.commit({ 'apps/wrong.yaml': null, 'apps/pin.yaml': numeric }, 'numeric value');
     await poke();
     const st3 = await eventually('age sync refuses the non-string Secret value', async () => {
@@ -299,17 +345,37 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       expect(dj.code, dj.err).toBe(0);
     }
     // A diff with a drifted Secret value: the CLI reports the change without the values.
-    await kubectl(stack, ['patch', 'secret', 'api', '-n', NS_VAULT, '--type', 'merge', '-p', JSON.stringify({ data: { token: Buffer.from(C.drift).toString('base64') } })]);
+    await kubectl(stack, [
+      'patch',
+      'secret',
+      'api',
+      '-n',
+      NS_VAULT,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ data: { token: Buffer.from(C.drift).toString('base64') } }),
+    ]);
     // The daemon reverts it within a second; the diff may or may not catch it in between, either is fine here.
     await cli(['diff', '-c', configFile, '-s', SYNC_VAULT]);
-    await eventually('vault Secret drift reverted', async () => Buffer.from((await getJson<{ data: Record<string, string> }>(stack, ['secret', 'api', '-n', NS_VAULT]))?.data.token ?? '', 'base64').toString() === C.vault, 20_000);
+    await eventually(
+      'vault Secret drift reverted',
+      async () =>
+        Buffer.from(
+          (await getJson<{ data: Record<string, string> }>(stack, ['secret', 'api', '-n', NS_VAULT]))?.data.token ?? '',
+          'base64',
+        ).toString() === C.vault,
+      20_000,
+    );
   });
 
   it('image automation writes back beside the sealed Secret (its clone is swept below)', async () => {
     await pushImage(stack.registry.token, IMAGE_REPO, '1.1.0');
     await eventually(
       'write-back commit applied',
-      async () => (await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, ['deployment', 'web', '-n', NS_AGE]))?.spec.template.spec.containers[0]?.image === `${IMAGE}:1.1.0`,
+      async () =>
+        (await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, ['deployment', 'web', '-n', NS_AGE]))
+          ?.spec.template.spec.containers[0]?.image === `${IMAGE}:1.1.0`,
       60_000,
       500,
     );
@@ -345,7 +411,10 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     const stdout = child.output();
     texts.push([`daemon output (${child.logFile})`, stdout]);
     // The JSON logs are real and at debug level: they record the refusals.
-    const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; level: number });
+    const lines = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.filter((l) => l.msg === 'revision refused; last good revision stays applied').length).toBeGreaterThanOrEqual(4);
     expect(lines.some((l) => l.msg === 'drift detected; re-applying')).toBe(true);
     for (const [where, t] of texts) sweep.text(where, t);
@@ -355,7 +424,8 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     await sweep.dir(work);
     await sweep.dir(repo.dir);
     const after = await tempEntries();
-    const skipTemp = (p: string): boolean => p === plant || p.startsWith(`${plant}/`) || p.startsWith(stack.logDir) || /\/go-build|\/gopath|\/stack($|\/)/.test(p);
+    const skipTemp = (p: string): boolean =>
+      p === plant || p.startsWith(`${plant}/`) || p.startsWith(stack.logDir) || /\/go-build|\/gopath|\/stack($|\/)/.test(p);
     for (const [p, mtime] of after) {
       if (tempsBefore.get(p) === mtime || p === work || p === repo.dir || skipTemp(p)) continue;
       await sweep.dir(p, { exclude: skipTemp, maxFileBytes: 16 << 20, maxFiles: 5000 });

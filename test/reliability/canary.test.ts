@@ -85,7 +85,10 @@ describe('canary sweep of files and git stores', () => {
   it('reads loose and packed objects of a git repo', async () => {
     const c = makeCanary('git');
     const d = scratch();
-    const g = (...args: string[]) => execFileSync('git', ['-C', d, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-C', d, ...args], {
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      });
     g('init', '--quiet');
     writeFileSync(join(d, 'f'), Buffer.from(`secret: ${Buffer.from(c).toString('base64')}\n`));
     g('add', 'f');

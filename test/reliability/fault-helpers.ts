@@ -124,7 +124,9 @@ export async function inventoryObjects(k: KubeAccess, sync: string, namespace = 
 /** Best-effort removal of what a test left on the SHARED cluster (its namespace and inventory). */
 export async function cleanupShared(k: KubeAccess, namespace: string, sync: string): Promise<void> {
   await kubectlIn(k, ['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']).catch(() => '');
-  await kubectlIn(k, ['delete', 'configmap', `gitops-seal-inventory-${sync}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+  await kubectlIn(k, ['delete', 'configmap', `gitops-seal-inventory-${sync}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+    () => '',
+  );
 }
 
 /** Orphans: objects with our label that Git does not declare (expected = `Kind/ns/name`). */
@@ -141,11 +143,14 @@ export async function git(dir: string, args: string[]): Promise<string> {
 /** Commits of `ref`, newest first, each with its parents: a merge or a root other than the first is not linear. */
 export async function history(dir: string, ref: string): Promise<{ sha: string; parents: string[]; author: string; subject: string }[]> {
   const out = await git(dir, ['log', '--format=%H %P%x09%ae%x09%s', ref]);
-  return out.split('\n').filter((l) => l).map((l) => {
-    const [ids = '', author = '', subject = ''] = l.split('\t');
-    const [sha = '', ...parents] = ids.trim().split(' ');
-    return { sha, parents, author, subject };
-  });
+  return out
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => {
+      const [ids = '', author = '', subject = ''] = l.split('\t');
+      const [sha = '', ...parents] = ids.trim().split(' ');
+      return { sha, parents, author, subject };
+    });
 }
 
 /** True when `older` is an ancestor of `newer` (a force-push would break this). */
@@ -202,7 +207,9 @@ export async function startWithRetry<T>(what: string, start: () => Promise<T>, a
       return await start();
     } catch (err) {
       if (i >= attempts) throw err;
-      console.warn(`[faults] ${what}: start attempt ${i} failed, retrying: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      console.warn(
+        `[faults] ${what}: start attempt ${i} failed, retrying: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
     }
   }
 }

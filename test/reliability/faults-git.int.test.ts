@@ -12,7 +12,21 @@ import type { GitInfo, Started } from '../stack/types.js';
 import { markedDeployment, WorkRepo } from '../e2e/harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import {
-  bumpedTags, configMap, cleanupShared, converge, daemonConfig, history, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess,
+  bumpedTags,
+  configMap,
+  cleanupShared,
+  converge,
+  daemonConfig,
+  history,
+  isAncestor,
+  kubectlIn,
+  namespaceYaml,
+  orphans,
+  ownedObjects,
+  record,
+  status,
+  syncOf,
+  type KubeAccess,
 } from './fault-helpers.js';
 
 const stack = inject('stack');
@@ -64,26 +78,42 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     await pushImage(stack.registry.basic, repoPath, '1.0.0');
     const name = `faults-git-${ID}`;
     repo = await WorkRepo.create({ ...stack, git: git.info }, name);
-    await repo.commit({ 'app/ns.yaml': namespaceYaml(NS), 'app/cm.yaml': configMap('settings', NS, { v: '1' }), 'app/web.yaml': deployment('1.0.0') }, 'v1');
+    await repo.commit(
+      { 'app/ns.yaml': namespaceYaml(NS), 'app/cm.yaml': configMap('settings', NS, { v: '1' }), 'app/web.yaml': deployment('1.0.0') },
+      'v1',
+    );
     d = await startDaemon(
       daemonConfig({
-        sources: [{
-          name: 'repo', url: `${proxy.url}/${name}.git`, ref: { branch: 'main' }, interval: `${INTERVAL_MS}ms`,
-          credentials: { usernameFrom: { env: 'FAULTS_GIT_USER' }, passwordFrom: { env: 'FAULTS_GIT_PASSWORD' } },
-        }],
+        sources: [
+          {
+            name: 'repo',
+            url: `${proxy.url}/${name}.git`,
+            ref: { branch: 'main' },
+            interval: `${INTERVAL_MS}ms`,
+            credentials: { usernameFrom: { env: 'FAULTS_GIT_USER' }, passwordFrom: { env: 'FAULTS_GIT_PASSWORD' } },
+          },
+        ],
         syncs: [{ name: SYNC, source: 'repo', path: 'app', interval: `${INTERVAL_MS}ms`, kubeconfig: { file: stack.kube.kubeconfig } }],
-        images: [{
-          name: 'app', image, interval: '1s', insecure: true, policy: { semver: { range: '>=1.0.0' } },
-          credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
-        }],
+        images: [
+          {
+            name: 'app',
+            image,
+            interval: '1s',
+            insecure: true,
+            policy: { semver: { range: '>=1.0.0' } },
+            credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
+          },
+        ],
         imageUpdates: [{ name: 'bump', source: 'repo', path: 'app', author: { name: 'faults bot', email: BOT } }],
       }),
     );
     const head = await repo.head();
-    await converge('v1 applied', async () => syncOf(await status(d.url), SYNC)?.appliedRevision === head, 60_000).catch(async (err: unknown) => {
-      console.error(JSON.stringify(await status(d.url)), d.logs.text.slice(-4000));
-      throw err;
-    });
+    await converge('v1 applied', async () => syncOf(await status(d.url), SYNC)?.appliedRevision === head, 60_000).catch(
+      async (err: unknown) => {
+        console.error(JSON.stringify(await status(d.url)), d.logs.text.slice(-4000));
+        throw err;
+      },
+    );
   });
 
   afterAll(async () => {
@@ -103,11 +133,15 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     let t = Date.now();
     heads.push(await commit({ 'app/cm.yaml': configMap('settings', NS, { v: '2' }) }, 'v2'));
     await pushImage(stack.registry.basic, repoPath, '1.1.0');
-    await converge('status names the refused connection (source and write-back)', async () => {
-      const st = await status(d.url);
-      const up = st.imageUpdates[0] as { lastError?: string } | undefined;
-      return /ECONNREFUSED/.test(st.sources[0]?.lastError?.message ?? '') && /network|ECONNREFUSED/.test(up?.lastError ?? '');
-    }, 4 * INTERVAL_MS);
+    await converge(
+      'status names the refused connection (source and write-back)',
+      async () => {
+        const st = await status(d.url);
+        const up = st.imageUpdates[0] as { lastError?: string } | undefined;
+        return /ECONNREFUSED/.test(st.sources[0]?.lastError?.message ?? '') && /network|ECONNREFUSED/.test(up?.lastError ?? '');
+      },
+      4 * INTERVAL_MS,
+    );
     phases.downMs = Date.now() - t;
     expect(await live()).toEqual({ cm: '1', image: `${image}:1.0.0` });
     expect((await fetch(`${d.url}/healthz`)).ok).toBe(true);
@@ -116,29 +150,43 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     await proxy.up();
     proxy.setFaults([{ share: 1, status: 500, body: 'injected: internal server error\n' }]);
     t = Date.now();
-    await converge('status names HTTP 500 (source and write-back)', async () => {
-      const st = await status(d.url);
-      const up = st.imageUpdates[0] as { lastError?: string } | undefined;
-      return /500/.test(st.sources[0]?.lastError?.message ?? '') && /500/.test(up?.lastError ?? '');
-    }, 4 * INTERVAL_MS);
+    await converge(
+      'status names HTTP 500 (source and write-back)',
+      async () => {
+        const st = await status(d.url);
+        const up = st.imageUpdates[0] as { lastError?: string } | undefined;
+        return /500/.test(st.sources[0]?.lastError?.message ?? '') && /500/.test(up?.lastError ?? '');
+      },
+      4 * INTERVAL_MS,
+    );
     phases.http500Ms = Date.now() - t;
     expect(await live()).toEqual({ cm: '1', image: `${image}:1.0.0` });
     expect(syncOf(await status(d.url), SYNC)?.appliedRevision).toBe(heads[0]);
 
     // 3. The push reaches the server, the answer is lost (500): the retry must not commit twice.
-    proxy.setFaults([{ share: 1, status: 500, afterForward: true, match: (r) => r.method === 'POST' && r.path.endsWith('/git-receive-pack') }]);
+    proxy.setFaults([
+      { share: 1, status: 500, afterForward: true, match: (r) => r.method === 'POST' && r.path.endsWith('/git-receive-pack') },
+    ]);
     t = Date.now();
-    await converge('v2 and the 1.1.0 bump applied', async () => {
-      const l = await live();
-      return l.cm === '2' && l.image === `${image}:1.1.0`;
-    }, 6 * INTERVAL_MS);
+    await converge(
+      'v2 and the 1.1.0 bump applied',
+      async () => {
+        const l = await live();
+        return l.cm === '2' && l.image === `${image}:1.1.0`;
+      },
+      6 * INTERVAL_MS,
+    );
     phases.lostAnswerMs = Date.now() - t;
     expect(proxy.counts.swallowed).toBeGreaterThanOrEqual(1);
     // Several more scans and automation runs while the fault stays on.
-    await converge('automation settled (no-change after the lost answer)', async () => {
-      const up = (await status(d.url)).imageUpdates[0] as { lastReason?: string } | undefined;
-      return up?.lastReason === 'no-change';
-    }, 4 * INTERVAL_MS);
+    await converge(
+      'automation settled (no-change after the lost answer)',
+      async () => {
+        const up = (await status(d.url)).imageUpdates[0] as { lastReason?: string } | undefined;
+        return up?.lastReason === 'no-change';
+      },
+      4 * INTERVAL_MS,
+    );
     heads.push(await remoteHead());
 
     // 4. Pushes rejected (403; our own commit goes in just before); fetching still works.
@@ -147,22 +195,30 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     await setRejectPushes(git.info, true);
     t = Date.now();
     await pushImage(stack.registry.basic, repoPath, '1.2.0');
-    await converge('status names the rejected push, v3 applied', async () => {
-      const st = await status(d.url);
-      const up = st.imageUpdates[0] as { lastError?: string } | undefined;
-      return /push-rejected|403/.test(up?.lastError ?? '') && syncOf(st, SYNC)?.appliedRevision === heads.at(-1);
-    }, 6 * INTERVAL_MS);
+    await converge(
+      'status names the rejected push, v3 applied',
+      async () => {
+        const st = await status(d.url);
+        const up = st.imageUpdates[0] as { lastError?: string } | undefined;
+        return /push-rejected|403/.test(up?.lastError ?? '') && syncOf(st, SYNC)?.appliedRevision === heads.at(-1);
+      },
+      6 * INTERVAL_MS,
+    );
     phases.rejectMs = Date.now() - t;
     expect(await live()).toEqual({ cm: '3', image: `${image}:1.1.0` });
 
     // 5. Recovery.
     await setRejectPushes(git.info, false);
-    const convergeMs = await converge('1.2.0 bump pushed and applied', async () => {
-      const st = await status(d.url);
-      const head = await remoteHead();
-      const s = syncOf(st, SYNC);
-      return (await live()).image === `${image}:1.2.0` && s?.appliedRevision === head && !s.lastError && !st.sources[0]?.lastError;
-    }, 6 * INTERVAL_MS);
+    const convergeMs = await converge(
+      '1.2.0 bump pushed and applied',
+      async () => {
+        const st = await status(d.url);
+        const head = await remoteHead();
+        const s = syncOf(st, SYNC);
+        return (await live()).image === `${image}:1.2.0` && s?.appliedRevision === head && !s.lastError && !st.sources[0]?.lastError;
+      },
+      6 * INTERVAL_MS,
+    );
 
     const final = await remoteHead();
     await repo.git(['fetch', '--quiet', 'origin']);
@@ -172,7 +228,15 @@ describe('fault: git server down, 500, lost push answer, rejected pushes', () =>
     const notAncestors = [];
     for (const h of heads) if (!(await isAncestor(repo.dir, h, final))) notAncestors.push(h);
     const owned = await ownedObjects(k, SYNC, 'configmaps,deployments');
-    record('git server faults', { ...phases, convergeMs, intervalMs: INTERVAL_MS, bumpCommits: tags.length, swallowedPushes: proxy.counts.swallowed, injected: proxy.counts.injected, commits: log.length });
+    record('git server faults', {
+      ...phases,
+      convergeMs,
+      intervalMs: INTERVAL_MS,
+      bumpCommits: tags.length,
+      swallowedPushes: proxy.counts.swallowed,
+      injected: proxy.counts.injected,
+      commits: log.length,
+    });
     expect(tags).toEqual(['1.1.0', '1.2.0']);
     expect(merges).toEqual([]);
     expect(notAncestors).toEqual([]);

@@ -12,7 +12,24 @@ import { pushImage } from '../stack/image-push.js';
 import { seededRandom } from '../support/fault-proxy.js';
 import { markedDeployment, WorkRepo } from '../e2e/harness.js';
 import {
-  bumpedTags, configMaps, cleanupShared, converge, daemonConfig, DaemonChild, history, inventoryObjects, isAncestor, kubectlIn, namespaceYaml, orphans, ownedObjects, record, SOAK, status, syncOf, type KubeAccess,
+  bumpedTags,
+  configMaps,
+  cleanupShared,
+  converge,
+  daemonConfig,
+  DaemonChild,
+  history,
+  inventoryObjects,
+  isAncestor,
+  kubectlIn,
+  namespaceYaml,
+  orphans,
+  ownedObjects,
+  record,
+  SOAK,
+  status,
+  syncOf,
+  type KubeAccess,
 } from './fault-helpers.js';
 
 const stack = inject('stack');
@@ -55,30 +72,49 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
   const hook = async (): Promise<void> => {
     const body = JSON.stringify({ ref: 'refs/heads/main' });
     const sig = createHmac('sha256', HOOK_SECRET).update(body).digest('hex');
-    const res = await fetch(`${daemon.url}/hooks/repo`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${sig}` }, body });
+    const res = await fetch(`${daemon.url}/hooks/repo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${sig}` },
+      body,
+    });
     await res.arrayBuffer();
     if (res.status >= 300) throw new Error(`webhook -> ${res.status}`);
   };
   const remoteHead = async (): Promise<string> => (await repo.git(['ls-remote', 'origin', 'refs/heads/main'])).split(/\s/)[0] ?? '';
-  const liveImage = async (): Promise<string> => kubectlIn(k, ['get', 'deployment', 'web', '-n', NS, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+  const liveImage = async (): Promise<string> =>
+    kubectlIn(k, ['get', 'deployment', 'web', '-n', NS, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
 
   beforeAll(async () => {
     await pushImage(stack.registry.basic, repoPath, '1.0.0');
     repo = await WorkRepo.create(stack, `faults-kill-${ID}`);
     names = fresh(SET);
-    await repo.commit({ 'app/ns.yaml': namespaceYaml(NS), 'app/web.yaml': deployment('1.0.0'), 'app/set.yaml': configMaps(names, NS, { round: '0' }) }, 'round 0');
+    await repo.commit(
+      { 'app/ns.yaml': namespaceYaml(NS), 'app/web.yaml': deployment('1.0.0'), 'app/set.yaml': configMaps(names, NS, { round: '0' }) },
+      'round 0',
+    );
     daemon = await DaemonChild.create(
       daemonConfig({
-        sources: [{
-          name: 'repo', url: repo.url, ref: { branch: 'main' }, interval: `${INTERVAL_MS}ms`,
-          credentials: { usernameFrom: { env: 'FAULTS_GIT_USER' }, passwordFrom: { env: 'FAULTS_GIT_PASSWORD' } },
-          webhook: { type: 'generic', secretFrom: { env: 'FAULTS_HOOK_SECRET' } },
-        }],
+        sources: [
+          {
+            name: 'repo',
+            url: repo.url,
+            ref: { branch: 'main' },
+            interval: `${INTERVAL_MS}ms`,
+            credentials: { usernameFrom: { env: 'FAULTS_GIT_USER' }, passwordFrom: { env: 'FAULTS_GIT_PASSWORD' } },
+            webhook: { type: 'generic', secretFrom: { env: 'FAULTS_HOOK_SECRET' } },
+          },
+        ],
         syncs: [{ name: SYNC, source: 'repo', path: 'app', interval: `${INTERVAL_MS}ms`, kubeconfig: { file: stack.kube.kubeconfig } }],
-        images: [{
-          name: 'app', image, interval: '1s', insecure: true, policy: { semver: { range: '>=1.0.0' } },
-          credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
-        }],
+        images: [
+          {
+            name: 'app',
+            image,
+            interval: '1s',
+            insecure: true,
+            policy: { semver: { range: '>=1.0.0' } },
+            credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
+          },
+        ],
         imageUpdates: [{ name: 'bump', source: 'repo', path: 'app', author: { name: 'faults bot', email: BOT } }],
       }),
       {
@@ -102,67 +138,89 @@ describe(`fault: daemon SIGKILLed at seeded random points (${ROUNDS} rounds, see
     await cleanupShared(k, NS, SYNC);
   });
 
-  it('converges after every kill with no orphan, no duplicate write-back and no force-push', async () => {
-    const rng = seededRandom(SEED);
-    const tips: string[] = [await remoteHead()];
-    const rounds: Record<string, unknown>[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      const tag = `1.${round}.0`;
-      names = [...names.slice(STEP), ...fresh(STEP)];
-      const pushedAt = Date.now();
-      await pushSet(`round ${round}`);
-      await pushImage(stack.registry.basic, repoPath, tag);
-      await hook();
-      const killAfter = Math.floor(rng() * WINDOW_MS);
-      await new Promise((r) => setTimeout(r, Math.max(0, killAfter - (Date.now() - pushedAt))));
-      // What the daemon had done when it died (best effort: /status just before the kill).
-      const before = await status(daemon.url).catch(() => undefined);
-      await daemon.kill();
-      const killedAt = Date.now();
-      const appliedBefore = before ? syncOf(before, SYNC)?.appliedRevision : undefined;
-      await repo.git(['fetch', '--quiet', 'origin']);
-      const phase = {
-        newRevisionApplied: appliedBefore !== undefined && appliedBefore !== tips.at(-1),
-        wroteBack: (await bumpedTags(repo.dir, 'origin/main', BOT, image)).includes(tag),
-      };
-      // Every other round Git moves while the daemon is dead: the names just added (maybe
-      // half-created by the killed apply) leave again, as many others arrive.
-      const movedWhileDown = rng() < 0.5;
-      if (movedWhileDown) {
-        names = [...names.slice(0, names.length - STEP), ...fresh(STEP)];
-        await pushSet(`round ${round}: moved while down`);
-      }
-      await daemon.start();
-      const restartMs = Date.now() - killedAt;
-      let tip = '';
-      const convergeMs = await converge(`round ${round}: tip applied with tag ${tag}`, async () => {
-        tip = await remoteHead();
-        const s = syncOf(await status(daemon.url), SYNC);
-        return s?.appliedRevision === tip && s.lastError === undefined && (await liveImage()) === `${image}:${tag}`;
-      }, 8 * INTERVAL_MS, 200).catch((err: unknown) => {
-        if (daemon.process) console.error(`[faults] daemon log tail (round ${round}):\n${daemon.process.tail(30)}`);
-        throw err;
-      });
+  it(
+    'converges after every kill with no orphan, no duplicate write-back and no force-push',
+    async () => {
+      const rng = seededRandom(SEED);
+      const tips: string[] = [await remoteHead()];
+      const rounds: Record<string, unknown>[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const tag = `1.${round}.0`;
+        names = [...names.slice(STEP), ...fresh(STEP)];
+        const pushedAt = Date.now();
+        await pushSet(`round ${round}`);
+        await pushImage(stack.registry.basic, repoPath, tag);
+        await hook();
+        const killAfter = Math.floor(rng() * WINDOW_MS);
+        await new Promise((r) => setTimeout(r, Math.max(0, killAfter - (Date.now() - pushedAt))));
+        // What the daemon had done when it died (best effort: /status just before the kill).
+        const before = await status(daemon.url).catch(() => undefined);
+        await daemon.kill();
+        const killedAt = Date.now();
+        const appliedBefore = before ? syncOf(before, SYNC)?.appliedRevision : undefined;
+        await repo.git(['fetch', '--quiet', 'origin']);
+        const phase = {
+          newRevisionApplied: appliedBefore !== undefined && appliedBefore !== tips.at(-1),
+          wroteBack: (await bumpedTags(repo.dir, 'origin/main', BOT, image)).includes(tag),
+        };
+        // Every other round Git moves while the daemon is dead: the names just added (maybe
+        // half-created by the killed apply) leave again, as many others arrive.
+        const movedWhileDown = rng() < 0.5;
+        if (movedWhileDown) {
+          names = [...names.slice(0, names.length - STEP), ...fresh(STEP)];
+          await pushSet(`round ${round}: moved while down`);
+        }
+        await daemon.start();
+        const restartMs = Date.now() - killedAt;
+        let tip = '';
+        const convergeMs = await converge(
+          `round ${round}: tip applied with tag ${tag}`,
+          async () => {
+            tip = await remoteHead();
+            const s = syncOf(await status(daemon.url), SYNC);
+            return s?.appliedRevision === tip && s.lastError === undefined && (await liveImage()) === `${image}:${tag}`;
+          },
+          8 * INTERVAL_MS,
+          200,
+        ).catch((err: unknown) => {
+          if (daemon.process) console.error(`[faults] daemon log tail (round ${round}):\n${daemon.process.tail(30)}`);
+          throw err;
+        });
 
-      const owned = await ownedObjects(k, SYNC, 'configmaps,deployments,namespaces');
-      const inv = await inventoryObjects(k, SYNC);
-      await repo.git(['fetch', '--quiet', 'origin']);
-      const tags = await bumpedTags(repo.dir, 'origin/main', BOT, image);
-      const merges = (await history(repo.dir, 'origin/main')).filter((c) => c.parents.length > 1);
-      const kept = await Promise.all(tips.map((t) => isAncestor(repo.dir, t, tip)));
-      tips.push(tip);
-      const r = { round, killAfterMs: killAfter, ...phase, movedWhileDown, restartMs, convergeMs, orphans: orphans(owned, expected()).length };
-      rounds.push(r);
-      record('daemon SIGKILL round', r);
-      expect(orphans(owned, expected()), `round ${round}: orphans`).toEqual([]);
-      expect(owned, `round ${round}: objects`).toEqual(expected());
-      expect(inv, `round ${round}: inventory`).toEqual(expected());
-      expect(tags, `round ${round}: one write-back commit per tag`).toEqual(Array.from({ length: round }, (_, i) => `1.${i + 1}.0`));
-      expect(merges).toEqual([]);
-      expect(kept.every(Boolean), `round ${round}: earlier tips kept`).toBe(true);
-      expect(convergeMs, `round ${round}: converged within 2 intervals of the restart`).toBeLessThanOrEqual(2 * INTERVAL_MS);
-    }
-    const times = rounds.map((r) => r.convergeMs as number).sort((a, b) => a - b);
-    record('daemon SIGKILL summary', { rounds: ROUNDS, seed: SEED, convergeMsMedian: times[Math.floor(times.length / 2)], convergeMsMax: times.at(-1) });
-  }, (ROUNDS * 60 + 60) * 1000);
+        const owned = await ownedObjects(k, SYNC, 'configmaps,deployments,namespaces');
+        const inv = await inventoryObjects(k, SYNC);
+        await repo.git(['fetch', '--quiet', 'origin']);
+        const tags = await bumpedTags(repo.dir, 'origin/main', BOT, image);
+        const merges = (await history(repo.dir, 'origin/main')).filter((c) => c.parents.length > 1);
+        const kept = await Promise.all(tips.map((t) => isAncestor(repo.dir, t, tip)));
+        tips.push(tip);
+        const r = {
+          round,
+          killAfterMs: killAfter,
+          ...phase,
+          movedWhileDown,
+          restartMs,
+          convergeMs,
+          orphans: orphans(owned, expected()).length,
+        };
+        rounds.push(r);
+        record('daemon SIGKILL round', r);
+        expect(orphans(owned, expected()), `round ${round}: orphans`).toEqual([]);
+        expect(owned, `round ${round}: objects`).toEqual(expected());
+        expect(inv, `round ${round}: inventory`).toEqual(expected());
+        expect(tags, `round ${round}: one write-back commit per tag`).toEqual(Array.from({ length: round }, (_, i) => `1.${i + 1}.0`));
+        expect(merges).toEqual([]);
+        expect(kept.every(Boolean), `round ${round}: earlier tips kept`).toBe(true);
+        expect(convergeMs, `round ${round}: converged within 2 intervals of the restart`).toBeLessThanOrEqual(2 * INTERVAL_MS);
+      }
+      const times = rounds.map((r) => r.convergeMs as number).sort((a, b) => a - b);
+      record('daemon SIGKILL summary', {
+        rounds: ROUNDS,
+        seed: SEED,
+        convergeMsMedian: times[Math.floor(times.length / 2)],
+        convergeMsMax: times.at(-1),
+      });
+    },
+    (ROUNDS * 60 + 60) * 1000,
+  );
 });

@@ -13,13 +13,27 @@ import { kubeBins, kubeRequest, startKube } from '../stack/kube.js';
 import type { KubeInfo, Started } from '../stack/types.js';
 import { gitSourceConfig, setGitEnv, WorkRepo } from '../e2e/harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
-import { configMaps, converge, startWithRetry, daemonConfig, inventoryObjects, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
+import {
+  configMaps,
+  converge,
+  startWithRetry,
+  daemonConfig,
+  inventoryObjects,
+  namespaceYaml,
+  orphans,
+  ownedObjects,
+  record,
+  status,
+  syncOf,
+  type KubeAccess,
+} from './fault-helpers.js';
 
 const stack = inject('stack');
 const SYNC = 'faults-kube';
 const NS = `faults-kube-${Date.now().toString(36)}`;
 const INTERVAL_MS = 5000;
-const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `cm-${String(from + i).padStart(3, '0')}`);
+const range = (from: number, to: number): string[] =>
+  Array.from({ length: to - from }, (_, i) => `cm-${String(from + i).padStart(3, '0')}`);
 const BASE = Array.from({ length: 10 }, (_, i) => `base-${i}`);
 
 describe('fault: kube-apiserver crash during an apply (private control plane)', () => {
@@ -80,14 +94,22 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     const info = cluster?.info as KubeInfo;
     // Revision A: 400 more objects. Kill the apiserver as soon as the first of them exists.
     const revA = await repo.commit(revision(range(0, 400)), 'A: 400 objects');
-    void d.daemon.sources.get('repo')?.trigger().catch(() => undefined);
+    void d.daemon.sources
+      .get('repo')
+      ?.trigger()
+      .catch(() => undefined);
     let seenAtKill = 0;
     const list = `/api/v1/namespaces/${NS}/configmaps?labelSelector=${encodeURIComponent(`gitops-seal.io/sync=${SYNC}`)}`;
-    await converge('apply of revision A under way', async () => {
-      const items = (JSON.parse((await kubeRequest(info, list)).body) as { items?: { metadata: { name: string } }[] }).items ?? [];
-      seenAtKill = items.filter((i) => i.metadata.name.startsWith('cm-')).length;
-      return seenAtKill > 0;
-    }, 60_000, 10);
+    await converge(
+      'apply of revision A under way',
+      async () => {
+        const items = (JSON.parse((await kubeRequest(info, list)).body) as { items?: { metadata: { name: string } }[] }).items ?? [];
+        seenAtKill = items.filter((i) => i.metadata.name.startsWith('cm-')).length;
+        return seenAtKill > 0;
+      },
+      60_000,
+      10,
+    );
     await ctl?.kill();
     apiserverDown = true;
     const downAt = Date.now();
@@ -99,10 +121,14 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     const want = range(150, 450);
     const revB = await repo.commit(revision(want), 'B: drop 150, add 50');
     // The daemon stays up and says why B is not applied.
-    const st = await converge('status names the apiserver outage for revision B', async () => {
-      const s = syncOf(await status(d.url), SYNC);
-      return s?.attemptedRevision === revB && s.lastError !== undefined;
-    }, 4 * INTERVAL_MS).catch(async (err: unknown) => {
+    const st = await converge(
+      'status names the apiserver outage for revision B',
+      async () => {
+        const s = syncOf(await status(d.url), SYNC);
+        return s?.attemptedRevision === revB && s.lastError !== undefined;
+      },
+      4 * INTERVAL_MS,
+    ).catch(async (err: unknown) => {
       console.error(`[faults] status: ${JSON.stringify(syncOf(await status(d.url), SYNC))}\n${d.logs.text.slice(-3000)}`);
       throw err;
     });
@@ -118,16 +144,30 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
     apiserverDown = false;
     const readyMs = Date.now() - restartAt;
     // Measured from the moment the apiserver answers /readyz again.
-    const convergeMs = await converge('revision B applied after the restart', async () => {
-      const s = syncOf(await status(d.url), SYNC);
-      return s?.appliedRevision === revB && s.lastError === undefined;
-    }, 6 * INTERVAL_MS);
+    const convergeMs = await converge(
+      'revision B applied after the restart',
+      async () => {
+        const s = syncOf(await status(d.url), SYNC);
+        return s?.appliedRevision === revB && s.lastError === undefined;
+      },
+      6 * INTERVAL_MS,
+    );
 
     const owned = await ownedObjects(k, SYNC, 'configmaps,namespaces');
     const inv = await inventoryObjects(k, SYNC);
     const lost = expected(want).filter((o) => !owned.includes(o));
     const orphaned = orphans(owned, expected(want));
-    record('kube-apiserver crash mid-apply', { objectsInRevision: want.length + BASE.length, createdBeforeKill: seenAtKill, downMs, apiserverReadyMs: readyMs, convergeMs, intervalMs: INTERVAL_MS, orphans: orphaned.length, lost: lost.length, revA: revA.slice(0, 12) });
+    record('kube-apiserver crash mid-apply', {
+      objectsInRevision: want.length + BASE.length,
+      createdBeforeKill: seenAtKill,
+      downMs,
+      apiserverReadyMs: readyMs,
+      convergeMs,
+      intervalMs: INTERVAL_MS,
+      orphans: orphaned.length,
+      lost: lost.length,
+      revA: revA.slice(0, 12),
+    });
     expect(orphaned).toEqual([]);
     expect(lost).toEqual([]);
     expect(inv).toEqual(expected(want));
@@ -135,7 +175,11 @@ describe('fault: kube-apiserver crash during an apply (private control plane)', 
 
     // Watches came back with the apiserver: a deleted object is restored (drift correction).
     await kubeRequest(info, `/api/v1/namespaces/${NS}/configmaps/cm-449`, { method: 'DELETE' });
-    const driftMs = await converge('cm-449 restored after deletion', async () => (await kubeRequest(info, `/api/v1/namespaces/${NS}/configmaps/cm-449`)).status === 200, 3 * INTERVAL_MS);
+    const driftMs = await converge(
+      'cm-449 restored after deletion',
+      async () => (await kubeRequest(info, `/api/v1/namespaces/${NS}/configmaps/cm-449`)).status === 200,
+      3 * INTERVAL_MS,
+    );
     record('kube-apiserver crash mid-apply: drift after restart', { driftRestoreMs: driftMs });
   });
 });

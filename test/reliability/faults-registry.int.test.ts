@@ -35,7 +35,13 @@ spec:
     image: ${image}:${tag} # {"$imagepolicy": "app"}
 `;
   const imageStatus = async (): Promise<ImageStatus> => (await status(d.url)).images[0] as ImageStatus;
-  const stats = async (): Promise<RegistryStats> => ((await status(d.url)).registries as Record<string, RegistryStats>)[proxy.host] ?? { requests: 0, retries: 0, rateLimited: 0, errors: 0 };
+  const stats = async (): Promise<RegistryStats> =>
+    ((await status(d.url)).registries as Record<string, RegistryStats>)[proxy.host] ?? {
+      requests: 0,
+      retries: 0,
+      rateLimited: 0,
+      errors: 0,
+    };
   const remoteHead = async (): Promise<string> => (await repo.git(['ls-remote', 'origin', 'refs/heads/main'])).split(/\s/)[0] ?? '';
 
   beforeAll(async () => {
@@ -52,14 +58,25 @@ spec:
       daemonConfig({
         sources: [gitSourceConfig(stack, 'repo', repo.url)],
         syncs: [],
-        images: [{
-          name: 'app', image, interval: `${SCAN_MS}ms`, insecure: true, policy: { semver: { range: '>=1.0.0 <3.0.0' } },
-          credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
-        }],
+        images: [
+          {
+            name: 'app',
+            image,
+            interval: `${SCAN_MS}ms`,
+            insecure: true,
+            policy: { semver: { range: '>=1.0.0 <3.0.0' } },
+            credentials: { usernameFrom: { env: 'FAULTS_REG_USER' }, passwordFrom: { env: 'FAULTS_REG_PASSWORD' } },
+          },
+        ],
         imageUpdates: [{ name: 'bump', source: 'repo', path: 'images', author: { name: 'faults bot', email: BOT } }],
       }),
     );
-    await converge('baseline bump to 1.1.0', async () => (await imageStatus()).chosenTag === '1.1.0' && (await bumpedTagsNow()).length === 1, 60_000, 250);
+    await converge(
+      'baseline bump to 1.1.0',
+      async () => (await imageStatus()).chosenTag === '1.1.0' && (await bumpedTagsNow()).length === 1,
+      60_000,
+      250,
+    );
   });
 
   const bumpedTagsNow = async (): Promise<string[]> => {
@@ -77,15 +94,22 @@ spec:
     const headBefore = await remoteHead();
     const before = await imageStatus();
     const statsBefore = await stats();
-    proxy.setFaults([{ share: 1, status: 429, headers: { 'Retry-After': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"injected"}]}' }]);
+    proxy.setFaults([
+      { share: 1, status: 429, headers: { 'Retry-After': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"injected"}]}' },
+    ]);
     const injectedBefore = proxy.injectedTotal();
     const logFrom = proxy.log.length;
     const t0 = Date.now();
     await pushImage(stack.registry.basic, repoPath, '2.0.0');
-    await converge('two scans failed with rate-limited', async () => {
-      const s = await imageStatus();
-      return s.failures >= before.failures + 2 && s.lastErrorReason === 'rate-limited';
-    }, 60_000, 200);
+    await converge(
+      'two scans failed with rate-limited',
+      async () => {
+        const s = await imageStatus();
+        return s.failures >= before.failures + 2 && s.lastErrorReason === 'rate-limited';
+      },
+      60_000,
+      200,
+    );
     const stormMs = Date.now() - t0;
     const during = await imageStatus();
     const failed = during.failures - before.failures;
@@ -103,7 +127,14 @@ spec:
     const st = await stats();
     expect(st.rateLimited - statsBefore.rateLimited).toBeGreaterThanOrEqual(injected - 1);
     expect((await fetch(`${d.url}/healthz`)).ok).toBe(true);
-    record('registry 429 storm (100%)', { stormMs, failedScans: failed, injected429: injected, maxAttemptsPerScan: DEFAULT_RETRY.maxAttempts, minGapMs: Math.min(...gaps), rateLimitedCounted: st.rateLimited - statsBefore.rateLimited });
+    record('registry 429 storm (100%)', {
+      stormMs,
+      failedScans: failed,
+      injected429: injected,
+      maxAttemptsPerScan: DEFAULT_RETRY.maxAttempts,
+      minGapMs: Math.min(...gaps),
+      rateLimitedCounted: st.rateLimited - statsBefore.rateLimited,
+    });
   });
 
   it('under 30% 429 + 30% 500 the scanner retries through, picks 2.0.0 and bumps exactly once', async () => {
@@ -112,21 +143,40 @@ spec:
       { share: 0.3 / 0.7, status: 500, body: 'injected: internal error\n' },
     ]);
     const statsBefore = await stats();
-    const pickMs = await converge('2.0.0 chosen and written back', async () => (await imageStatus()).chosenTag === '2.0.0' && (await bumpedTagsNow()).includes('2.0.0'), 60_000, 250);
+    const pickMs = await converge(
+      '2.0.0 chosen and written back',
+      async () => (await imageStatus()).chosenTag === '2.0.0' && (await bumpedTagsNow()).includes('2.0.0'),
+      60_000,
+      250,
+    );
     // Keep scanning under faults for a few more intervals: no second commit.
     await new Promise((r) => setTimeout(r, 4 * SCAN_MS));
     proxy.clearFaults();
     const injected = { ...proxy.counts.injected };
     // Once the last injected answer has been read, the daemon's count equals the proxy's.
-    await converge('rate-limit counter equals the 429s injected', async () => (await stats()).rateLimited === (proxy.counts.injected[429] ?? 0), 30_000, 250);
+    await converge(
+      'rate-limit counter equals the 429s injected',
+      async () => (await stats()).rateLimited === (proxy.counts.injected[429] ?? 0),
+      30_000,
+      250,
+    );
     const st = await stats();
     // The same count on /metrics (Prometheus), per registry host.
     const metrics = await (await fetch(`${d.url}/metrics`)).text();
-    const sample = new RegExp(`^gitops_seal_registry_rate_limited_total\\{[^}]*registry="${proxy.host.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`, 'm').exec(metrics);
+    const sample = new RegExp(
+      `^gitops_seal_registry_rate_limited_total\\{[^}]*registry="${proxy.host.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`,
+      'm',
+    ).exec(metrics);
     expect(Number(sample?.[1])).toBe(proxy.counts.injected[429] ?? 0);
     const tags = await bumpedTagsNow();
     const log = await history(repo.dir, 'origin/main');
-    record('registry 429/500 mix (30%/30%)', { pickMs, injected, retries: st.retries - statsBefore.retries, rateLimitedTotal: st.rateLimited, bumpCommits: tags.length });
+    record('registry 429/500 mix (30%/30%)', {
+      pickMs,
+      injected,
+      retries: st.retries - statsBefore.retries,
+      rateLimitedTotal: st.rateLimited,
+      bumpCommits: tags.length,
+    });
     expect(st.retries).toBeGreaterThan(statsBefore.retries);
     expect(tags).toEqual(['1.1.0', '2.0.0']);
     expect(log.filter((c) => c.parents.length > 1)).toEqual([]);

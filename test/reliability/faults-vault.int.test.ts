@@ -12,7 +12,21 @@ import { logDir } from '../stack/procs.js';
 import type { Started, VaultInfo } from '../stack/types.js';
 import { gitSourceConfig, setGitEnv, WorkRepo } from '../e2e/harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
-import { configMap, cleanupShared, converge, daemonConfig, inventoryObjects, kubectlIn, namespaceYaml, orphans, ownedObjects, record, status, syncOf, type KubeAccess } from './fault-helpers.js';
+import {
+  configMap,
+  cleanupShared,
+  converge,
+  daemonConfig,
+  inventoryObjects,
+  kubectlIn,
+  namespaceYaml,
+  orphans,
+  ownedObjects,
+  record,
+  status,
+  syncOf,
+  type KubeAccess,
+} from './fault-helpers.js';
 
 const stack = inject('stack');
 const ID = Date.now().toString(36);
@@ -33,7 +47,12 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
   const secret = (name: string, value: string): Promise<string> =>
     encryptText(
       `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${NS}\nstringData:\n  token: ${value}\n`,
-      { format: 'yaml', source: `app/${name}.yaml`, keys: { hcVaultTransit: [vault.info.transitUri] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+      {
+        format: 'yaml',
+        source: `app/${name}.yaml`,
+        keys: { hcVaultTransit: [vault.info.transitUri] },
+        rule: { encryptedRegex: '^(data|stringData)$' },
+      },
       { vault: { token: vault.info.rootToken } },
     );
   const secretValue = async (name: string): Promise<string | undefined> => {
@@ -44,7 +63,10 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     }
   };
   const exists = async (kind: string, name: string): Promise<boolean> =>
-    kubectlIn(k, ['get', kind, name, '-n', NS, '-o', 'name']).then(() => true, () => false);
+    kubectlIn(k, ['get', kind, name, '-n', NS, '-o', 'name']).then(
+      () => true,
+      () => false,
+    );
 
   beforeAll(async () => {
     setGitEnv(stack);
@@ -53,19 +75,34 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     unsealKey = await devUnsealKey(join(logDir(), `${name}.log`));
     process.env.FAULTS_VAULT_TOKEN = vault.info.rootToken;
     repo = await WorkRepo.create(stack, `faults-vault-${ID}`);
-    await repo.commit({
-      'app/ns.yaml': namespaceYaml(NS),
-      'app/a.yaml': configMap('a', NS, { v: '1' }),
-      'app/b.yaml': configMap('b', NS, { v: '1' }),
-      'app/s1.yaml': await secret('s1', canaries[0] ?? ''),
-    }, 'R0');
+    await repo.commit(
+      {
+        'app/ns.yaml': namespaceYaml(NS),
+        'app/a.yaml': configMap('a', NS, { v: '1' }),
+        'app/b.yaml': configMap('b', NS, { v: '1' }),
+        'app/s1.yaml': await secret('s1', canaries[0] ?? ''),
+      },
+      'R0',
+    );
     d = await startDaemon(
       daemonConfig({
         sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: `${INTERVAL_MS}ms` })],
-        syncs: [{
-          name: SYNC, source: 'repo', path: 'app', interval: `${INTERVAL_MS}ms`, kubeconfig: { file: stack.kube.kubeconfig },
-          decryption: { vault: { address: vault.info.addr, transitMount: vault.info.transitMount, auth: { token: { from: { env: 'FAULTS_VAULT_TOKEN' } } } } },
-        }],
+        syncs: [
+          {
+            name: SYNC,
+            source: 'repo',
+            path: 'app',
+            interval: `${INTERVAL_MS}ms`,
+            kubeconfig: { file: stack.kube.kubeconfig },
+            decryption: {
+              vault: {
+                address: vault.info.addr,
+                transitMount: vault.info.transitMount,
+                auth: { token: { from: { env: 'FAULTS_VAULT_TOKEN' } } },
+              },
+            },
+          },
+        ],
       }),
     );
     const head = await repo.head();
@@ -88,10 +125,14 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     const sealedAt = Date.now();
     const r1 = await repo.commit({ 'app/s2.yaml': s2, 'app/c.yaml': configMap('c', NS, { v: '1' }), 'app/b.yaml': null }, 'R1: s2, +c, -b');
 
-    await converge('R1 refused with a decrypt error', async () => {
-      const s = syncOf(await status(d.url), SYNC);
-      return s?.attemptedRevision === r1 && s.lastError !== undefined;
-    }, 4 * INTERVAL_MS);
+    await converge(
+      'R1 refused with a decrypt error',
+      async () => {
+        const s = syncOf(await status(d.url), SYNC);
+        return s?.attemptedRevision === r1 && s.lastError !== undefined;
+      },
+      4 * INTERVAL_MS,
+    );
     const s = syncOf(await status(d.url), SYNC);
     expect(s?.appliedRevision).toBe(r0);
     expect(s?.lastError?.stage).toBe('decrypt');
@@ -107,10 +148,14 @@ describe('fault: Vault sealed and unsealed (private dev server)', () => {
     const sealedMs = Date.now() - sealedAt;
 
     await unsealVault(vault.info, unsealKey);
-    const convergeMs = await converge('R1 applied after unseal', async () => {
-      const st = syncOf(await status(d.url), SYNC);
-      return st?.appliedRevision === r1 && st.lastError === undefined;
-    }, 6 * INTERVAL_MS);
+    const convergeMs = await converge(
+      'R1 applied after unseal',
+      async () => {
+        const st = syncOf(await status(d.url), SYNC);
+        return st?.appliedRevision === r1 && st.lastError === undefined;
+      },
+      6 * INTERVAL_MS,
+    );
     expect(await secretValue('s2')).toBe(canaries[1]);
     expect(await exists('configmap', 'c')).toBe(true);
     expect(await exists('configmap', 'b')).toBe(false);

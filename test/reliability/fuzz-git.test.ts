@@ -20,7 +20,12 @@ import { applyMutation, expectTyped, fuzzParams, fuzzTimeout, mutation, timedAsy
 const run = promisify(execFile);
 const IDLE_MS = 400;
 
-type Damage = { kind: 'none' } | { kind: 'mutate'; ms: Mutation[] } | { kind: 'truncate'; at: number } | { kind: 'noise'; bytes: Uint8Array } | { kind: 'stall'; at: number };
+type Damage =
+  | { kind: 'none' }
+  | { kind: 'mutate'; ms: Mutation[] }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'noise'; bytes: Uint8Array }
+  | { kind: 'stall'; at: number };
 
 interface Scenario {
   advStatus: number;
@@ -73,11 +78,24 @@ const damagedArb: fc.Arbitrary<Scenario> = fc.record({
   packStatus: fc.constantFrom(200, 200, 200, 200, 200, 200, 400, 401, 404, 500),
   pack: damageArb,
 });
-const CLEAN: Scenario = { advStatus: 200, advType: 'application/x-git-upload-pack-advertisement', adv: { kind: 'none' }, packStatus: 200, pack: { kind: 'none' } };
+const CLEAN: Scenario = {
+  advStatus: 200,
+  advType: 'application/x-git-upload-pack-advertisement',
+  adv: { kind: 'none' },
+  packStatus: 200,
+  pack: { kind: 'none' },
+};
 // One case in eight is a clean exchange (or one damaged half), so the success path stays exercised.
 const scenarioArb: fc.Arbitrary<Scenario> = fc.oneof(
   { weight: 7, arbitrary: damagedArb },
-  { weight: 1, arbitrary: fc.oneof(fc.constant(CLEAN), damageArb.map((pack) => ({ ...CLEAN, pack })), damageArb.map((adv) => ({ ...CLEAN, adv }))) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constant(CLEAN),
+      damageArb.map((pack) => ({ ...CLEAN, pack })),
+      damageArb.map((adv) => ({ ...CLEAN, adv })),
+    ),
+  },
 );
 
 describe('fuzz: Git source against a hostile smart-HTTP server', () => {
@@ -121,13 +139,18 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
     }
   }
 
-  const advertisement = async (): Promise<Buffer> => Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), await upload(repo, ['--advertise-refs'])]);
+  const advertisement = async (): Promise<Buffer> =>
+    Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), await upload(repo, ['--advertise-refs'])]);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'gitops-seal-fuzz-git-'));
     repo = join(work, 'origin');
     mkdirSync(join(repo, 'apps'), { recursive: true });
-    for (let i = 0; i < 20; i++) writeFileSync(join(repo, 'apps', `cm-${i}.yaml`), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  i: "${i}"\n`);
+    for (let i = 0; i < 20; i++)
+      writeFileSync(
+        join(repo, 'apps', `cm-${i}.yaml`),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  i: "${i}"\n`,
+      );
     const git = (...args: string[]) => run('git', ['-C', repo, '-c', 'user.name=fuzz', '-c', 'user.email=fuzz@example.com', ...args]);
     await run('git', ['init', '-q', '-b', 'main', repo]);
     await git('add', '-A');
@@ -152,7 +175,9 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
 
   it('an undamaged server is fetched (the damage base is a working repository)', async () => {
     scenario = CLEAN;
-    const src = new GitSource({ name: 'fuzz', url: `${base}/repo.git`, ref: { branch: 'main' } }, join(work, 'cache-ok'), { idleTimeoutMs: IDLE_MS });
+    const src = new GitSource({ name: 'fuzz', url: `${base}/repo.git`, ref: { branch: 'main' } }, join(work, 'cache-ok'), {
+      idleTimeoutMs: IDLE_MS,
+    });
     const rev = await src.fetch();
     expect(rev.commit).toBe(head);
     expect(await rev.listFiles('apps')).toHaveLength(20);
@@ -167,45 +192,55 @@ describe('fuzz: Git source against a hostile smart-HTTP server', () => {
     await run('git', ['-C', gitdir, 'update-ref', 'refs/heads/main', first]);
     staleAdvertisement = Buffer.concat([Buffer.from('001e# service=git-upload-pack\n0000'), await upload(gitdir, ['--advertise-refs'])]);
     expect(staleAdvertisement.toString('latin1')).toContain(`${first} refs/heads/main`);
-    const src = new GitSource({ name: 'race', url: `${base}/repo.git`, ref: { branch: 'main' } }, join(work, 'cache-race'), { idleTimeoutMs: IDLE_MS });
+    const src = new GitSource({ name: 'race', url: `${base}/repo.git`, ref: { branch: 'main' } }, join(work, 'cache-race'), {
+      idleTimeoutMs: IDLE_MS,
+    });
     const rev = await src.fetch();
     expect(rev.commit).toBe(head);
     expect(rev.ref).toBe('refs/heads/main');
   });
 
-  it('damaged answers: the advertised commit or a SourceError naming the URL; bounded time', async () => {
-    const outcomes = new Map<string, number>();
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, fc.constantFrom({ branch: 'main' }, { branch: 'main' }, { tag: 'v1' }, { semver: '>=1' }), async (s, ref) => {
-        scenario = s;
-        const url = `${base}/repo.git`;
-        const cache = join(work, `cache-${n++}`);
-        const src = new GitSource({ name: 'fuzz', url, ref }, cache, { idleTimeoutMs: IDLE_MS });
-        try {
-          const rev = await timedAsync(`fetch ${url}`, () => src.fetch(), 15_000);
-          // Only an undamaged advertisement may name the commit; then the tree must be readable.
-          expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
-          const files = await timedAsync('listFiles', () => rev.listFiles(''), 15_000);
-          expect(Array.isArray(files)).toBe(true);
-          outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
-        } catch (err) {
-          const e = expectTyped(err, [SourceError], url) as SourceError;
-          outcomes.set(e.reason, (outcomes.get(e.reason) ?? 0) + 1);
-          if (process.env.FUZZ_GIT_DEBUG) console.log(e.reason, e.detail.slice(0, 160));
-        } finally {
-          for (const r of stalled) r.destroy();
-          stalled.clear();
-          rmSync(cache, { recursive: true, force: true });
-        }
-      }),
-      fuzzParams('git/hostile-server', 0.2),
-    );
-    console.log(`[fuzz] git/hostile-server outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
-    // The damage must reach the failure paths, and the undamaged share must still succeed.
-    expect(outcomes.get('ok') ?? 0).toBeGreaterThan(0);
-    expect([...outcomes.keys()].filter((k) => k !== 'ok').length).toBeGreaterThan(1);
-    // Only the server is damaged: nothing may be blamed on the local object store.
-    expect(outcomes.get('storage') ?? 0).toBe(0);
-  }, fuzzTimeout(400, 0.2));
+  it(
+    'damaged answers: the advertised commit or a SourceError naming the URL; bounded time',
+    async () => {
+      const outcomes = new Map<string, number>();
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          scenarioArb,
+          fc.constantFrom({ branch: 'main' }, { branch: 'main' }, { tag: 'v1' }, { semver: '>=1' }),
+          async (s, ref) => {
+            scenario = s;
+            const url = `${base}/repo.git`;
+            const cache = join(work, `cache-${n++}`);
+            const src = new GitSource({ name: 'fuzz', url, ref }, cache, { idleTimeoutMs: IDLE_MS });
+            try {
+              const rev = await timedAsync(`fetch ${url}`, () => src.fetch(), 15_000);
+              // Only an undamaged advertisement may name the commit; then the tree must be readable.
+              expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
+              const files = await timedAsync('listFiles', () => rev.listFiles(''), 15_000);
+              expect(Array.isArray(files)).toBe(true);
+              outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
+            } catch (err) {
+              const e = expectTyped(err, [SourceError], url) as SourceError;
+              outcomes.set(e.reason, (outcomes.get(e.reason) ?? 0) + 1);
+              if (process.env.FUZZ_GIT_DEBUG) console.log(e.reason, e.detail.slice(0, 160));
+            } finally {
+              for (const r of stalled) r.destroy();
+              stalled.clear();
+              rmSync(cache, { recursive: true, force: true });
+            }
+          },
+        ),
+        fuzzParams('git/hostile-server', 0.2),
+      );
+      console.log(`[fuzz] git/hostile-server outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+      // The damage must reach the failure paths, and the undamaged share must still succeed.
+      expect(outcomes.get('ok') ?? 0).toBeGreaterThan(0);
+      expect([...outcomes.keys()].filter((k) => k !== 'ok').length).toBeGreaterThan(1);
+      // Only the server is damaged: nothing may be blamed on the local object store.
+      expect(outcomes.get('storage') ?? 0).toBe(0);
+    },
+    fuzzTimeout(400, 0.2),
+  );
 });

@@ -86,29 +86,41 @@ items:
 ];
 
 describe('fuzz: manifests never crash', () => {
-  it('random YAML-token text, JSON-ish text and arbitrary strings', () => {
-    fc.assert(
-      fc.property(fc.oneof(yamlishText, jsonishText, fc.string({ maxLength: 200 })), fc.constantFrom('a.yaml', 'dir/b.yml', 'c.json'), (text, path) => {
-        read(path, text);
-      }),
-      fuzzParams('manifests/random-text'),
-    );
-  }, fuzzTimeout(5));
+  it(
+    'random YAML-token text, JSON-ish text and arbitrary strings',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(yamlishText, jsonishText, fc.string({ maxLength: 200 })),
+          fc.constantFrom('a.yaml', 'dir/b.yml', 'c.json'),
+          (text, path) => {
+            read(path, text);
+          },
+        ),
+        fuzzParams('manifests/random-text'),
+      );
+    },
+    fuzzTimeout(5),
+  );
 
-  it('mutated real manifests', () => {
-    let errors = 0;
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...REAL).chain((f) => mutated(fc.constant(f.text)).map((text) => ({ path: f.path, text }))),
-        ({ path, text }) => {
-          if (read(path, text) instanceof ManifestError) errors++;
-        },
-      ),
-      fuzzParams('manifests/mutated-real'),
-    );
-    // The mutations must reach the error paths, not only harmless whitespace.
-    expect(errors).toBeGreaterThan(0);
-  }, fuzzTimeout(5));
+  it(
+    'mutated real manifests',
+    () => {
+      let errors = 0;
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...REAL).chain((f) => mutated(fc.constant(f.text)).map((text) => ({ path: f.path, text }))),
+          ({ path, text }) => {
+            if (read(path, text) instanceof ManifestError) errors++;
+          },
+        ),
+        fuzzParams('manifests/mutated-real'),
+      );
+      // The mutations must reach the error paths, not only harmless whitespace.
+      expect(errors).toBeGreaterThan(0);
+    },
+    fuzzTimeout(5),
+  );
 
   it('the unmutated real manifests read cleanly (the mutation base is valid)', () => {
     for (const f of REAL) {
@@ -120,7 +132,13 @@ describe('fuzz: manifests never crash', () => {
 
 // ---- round trip -------------------------------------------------------------------------------
 
-const leaf: fc.Arbitrary<Json> = fc.oneof(trickyString, fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom(0.5, -2.25, 1e-7, 123456.75));
+const leaf: fc.Arbitrary<Json> = fc.oneof(
+  trickyString,
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(0.5, -2.25, 1e-7, 123456.75),
+);
 const value: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
   v: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -137,7 +155,11 @@ const object: fc.Arbitrary<Record<string, Json>> = fc
     name: dnsLabel,
     namespace: fc.option(dnsLabel, { nil: undefined }),
     labels: fc.option(fc.dictionary(dnsLabel, trickyString, { maxKeys: 3 }), { nil: undefined }),
-    body: fc.dictionary(fc.string({ maxLength: 12 }).filter((k) => !['apiVersion', 'kind', 'metadata', 'sops', 'items'].includes(k)), value, { maxKeys: 4 }),
+    body: fc.dictionary(
+      fc.string({ maxLength: 12 }).filter((k) => !['apiVersion', 'kind', 'metadata', 'sops', 'items'].includes(k)),
+      value,
+      { maxKeys: 4 },
+    ),
   })
   .map(({ apiVersion, kind, name, namespace, labels, body }) => ({
     ...body,
@@ -155,27 +177,31 @@ function toYaml(o: Json): string {
 const canon = (v: unknown): string => JSON.stringify(v);
 
 describe('fuzz: generated valid manifests round-trip', () => {
-  it('as multi-document YAML, as a JSON stream and inside a List, objects come back equal', () => {
-    fc.assert(
-      fc.property(fc.array(object, { minLength: 1, maxLength: 4 }), fc.boolean(), (objs, leadingSeparator) => {
-        const yaml = (leadingSeparator ? '---\n' : '') + objs.map(toYaml).join('---\n');
-        const fromYaml = read('rt.yaml', yaml);
-        if (fromYaml instanceof ManifestError) throw new Error(`valid YAML refused: ${fromYaml.message}\n${yaml}`);
-        expect(fromYaml.map((o) => canon(o.object))).toEqual(objs.map(canon));
-        expect(fromYaml.map((o) => o.index)).toEqual(objs.map((_, i) => i));
+  it(
+    'as multi-document YAML, as a JSON stream and inside a List, objects come back equal',
+    () => {
+      fc.assert(
+        fc.property(fc.array(object, { minLength: 1, maxLength: 4 }), fc.boolean(), (objs, leadingSeparator) => {
+          const yaml = (leadingSeparator ? '---\n' : '') + objs.map(toYaml).join('---\n');
+          const fromYaml = read('rt.yaml', yaml);
+          if (fromYaml instanceof ManifestError) throw new Error(`valid YAML refused: ${fromYaml.message}\n${yaml}`);
+          expect(fromYaml.map((o) => canon(o.object))).toEqual(objs.map(canon));
+          expect(fromYaml.map((o) => o.index)).toEqual(objs.map((_, i) => i));
 
-        const fromJson = read('rt.json', objs.map((o) => JSON.stringify(o)).join('\n'));
-        if (fromJson instanceof ManifestError) throw new Error(`valid JSON refused: ${fromJson.message}`);
-        expect(fromJson.map((o) => canon(o.object))).toEqual(objs.map(canon));
+          const fromJson = read('rt.json', objs.map((o) => JSON.stringify(o)).join('\n'));
+          if (fromJson instanceof ManifestError) throw new Error(`valid JSON refused: ${fromJson.message}`);
+          expect(fromJson.map((o) => canon(o.object))).toEqual(objs.map(canon));
 
-        const list = read('list.yaml', toYaml({ apiVersion: 'v1', kind: 'List', items: objs }));
-        if (list instanceof ManifestError) throw new Error(`valid List refused: ${list.message}`);
-        expect(list.map((o) => canon(o.object))).toEqual(objs.map(canon));
-        expect(list.map((o) => o.item)).toEqual(objs.map((_, i) => i));
-      }),
-      fuzzParams('manifests/round-trip'),
-    );
-  }, fuzzTimeout(10));
+          const list = read('list.yaml', toYaml({ apiVersion: 'v1', kind: 'List', items: objs }));
+          if (list instanceof ManifestError) throw new Error(`valid List refused: ${list.message}`);
+          expect(list.map((o) => canon(o.object))).toEqual(objs.map(canon));
+          expect(list.map((o) => o.item)).toEqual(objs.map((_, i) => i));
+        }),
+        fuzzParams('manifests/round-trip'),
+      );
+    },
+    fuzzTimeout(10),
+  );
 });
 
 describe('fuzz: large files read in linear time', () => {
@@ -185,9 +211,19 @@ describe('fuzz: large files read in linear time', () => {
   it('4,000–5,000-object JSON streams read faster than the same YAML, with exact document lines', () => {
     fc.assert(
       fc.property(fc.integer({ min: 4000, max: 5000 }), (n) => {
-        const objs = Array.from({ length: n }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'big' }, data: { payload: 'x'.repeat(200) } }));
+        const objs = Array.from({ length: n }, (_, i) => ({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `cm-${i}`, namespace: 'big' },
+          data: { payload: 'x'.repeat(200) },
+        }));
         const json = objs.map((o) => JSON.stringify(o)).join('\n');
-        const yaml = objs.map((o) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${o.metadata.name}\n  namespace: big\ndata:\n  payload: ${o.data.payload}\n`).join('---\n');
+        const yaml = objs
+          .map(
+            (o) =>
+              `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${o.metadata.name}\n  namespace: big\ndata:\n  payload: ${o.data.payload}\n`,
+          )
+          .join('---\n');
         let t = performance.now();
         const fromJson = timed('readManifests(big.json)', () => readManifests([{ path: 'big.json', text: json }]).objects, 30_000);
         const jsonMs = performance.now() - t;

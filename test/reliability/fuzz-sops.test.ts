@@ -60,47 +60,57 @@ describe('fuzz: SOPS decryption of mutated sops-written files', () => {
     }
   });
 
-  it('decryptText: whole plaintext or a SopsError naming the file', async () => {
-    const cache = new Map<string, Uint8Array>();
-    const seen = { ok: 0, failed: 0 };
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ([f, text, useCache]) => {
-        let plain: string;
-        try {
-          plain = await decrypt(f, text, useCache ? cache : undefined);
-        } catch (err) {
-          const e = expectTyped(err, [SopsError], f.path);
-          expect(e.message.startsWith(`${f.path}: `)).toBe(true);
-          seen.failed++;
-          return;
-        }
-        seen.ok++;
-        // Success means authenticated: the values are exactly the original ones, nothing left
-        // encrypted, nothing altered (keys and comments are outside the MAC, as in sops).
-        expect(leaves(plain)).toEqual(expected.get(f.path));
-        expect(plain).not.toMatch(/ENC\[AES256_GCM,data:[^\]]*type:(str|int|float|bool|bytes)\]/);
-      }),
-      fuzzParams('sops/decryptText'),
-    );
-    expect(seen.failed).toBeGreaterThan(seen.ok / 10);
-  }, fuzzTimeout(10));
+  it(
+    'decryptText: whole plaintext or a SopsError naming the file',
+    async () => {
+      const cache = new Map<string, Uint8Array>();
+      const seen = { ok: 0, failed: 0 };
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ([f, text, useCache]) => {
+          let plain: string;
+          try {
+            plain = await decrypt(f, text, useCache ? cache : undefined);
+          } catch (err) {
+            const e = expectTyped(err, [SopsError], f.path);
+            expect(e.message.startsWith(`${f.path}: `)).toBe(true);
+            seen.failed++;
+            return;
+          }
+          seen.ok++;
+          // Success means authenticated: the values are exactly the original ones, nothing left
+          // encrypted, nothing altered (keys and comments are outside the MAC, as in sops).
+          expect(leaves(plain)).toEqual(expected.get(f.path));
+          expect(plain).not.toMatch(/ENC\[AES256_GCM,data:[^\]]*type:(str|int|float|bool|bytes)\]/);
+        }),
+        fuzzParams('sops/decryptText'),
+      );
+      expect(seen.failed).toBeGreaterThan(seen.ok / 10);
+    },
+    fuzzTimeout(10),
+  );
 
-  it('daemon decryptFiles: a failing file is reported by path, never passed on half-decrypted', async () => {
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ([f, text]) => {
-        try {
-          const r = await timedAsync(`decryptFiles(${f.path})`, () => decryptFiles([{ path: f.path, text }], { ageIdentities: [identity] }));
-          const [out] = r.files;
-          expect(out?.path).toBe(f.path);
-          // Either decrypted (then fully), or not recognised as a sops file and passed on as it is.
-          if (r.decrypted.includes(f.path)) expect(leaves(out?.text ?? '')).toEqual(expected.get(f.path));
-          else expect(out?.text).toBe(text);
-        } catch (err) {
-          const e = expectTyped(err, [AggregateDecryptError], f.path) as AggregateDecryptError;
-          expect(e.errors.map((x) => x.file)).toEqual([f.path]);
-        }
-      }),
-      fuzzParams('sops/decryptFiles', 0.5),
-    );
-  }, fuzzTimeout(10, 0.5));
+  it(
+    'daemon decryptFiles: a failing file is reported by path, never passed on half-decrypted',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ([f, text]) => {
+          try {
+            const r = await timedAsync(`decryptFiles(${f.path})`, () =>
+              decryptFiles([{ path: f.path, text }], { ageIdentities: [identity] }),
+            );
+            const [out] = r.files;
+            expect(out?.path).toBe(f.path);
+            // Either decrypted (then fully), or not recognised as a sops file and passed on as it is.
+            if (r.decrypted.includes(f.path)) expect(leaves(out?.text ?? '')).toEqual(expected.get(f.path));
+            else expect(out?.text).toBe(text);
+          } catch (err) {
+            const e = expectTyped(err, [AggregateDecryptError], f.path) as AggregateDecryptError;
+            expect(e.errors.map((x) => x.file)).toEqual([f.path]);
+          }
+        }),
+        fuzzParams('sops/decryptFiles', 0.5),
+      );
+    },
+    fuzzTimeout(10, 0.5),
+  );
 });

@@ -32,7 +32,10 @@ function oracle(type: WebhookType, secret: string, headers: WebhookHeaders, body
 
 const type = fc.constantFrom<WebhookType>('github', 'gitlab', 'generic');
 const secret = fc.oneof(fc.string({ minLength: 1, maxLength: 24 }), fc.constant(''));
-const body = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.json().map((j) => Buffer.from(j)));
+const body = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  fc.json().map((j) => Buffer.from(j)),
+);
 
 /** A signature value built from the right one, then perhaps damaged: the near misses matter most. */
 function signature(t: WebhookType, s: string, b: Buffer): fc.Arbitrary<string> {
@@ -51,11 +54,14 @@ function signature(t: WebhookType, s: string, b: Buffer): fc.Arbitrary<string> {
   );
 }
 
-const headerCase = fc.constantFrom((h: string) => h, (h: string) => h.toUpperCase(), (h: string) => h.replace(/(^|-)x/g, '$1X'));
+const headerCase = fc.constantFrom(
+  (h: string) => h,
+  (h: string) => h.toUpperCase(),
+  (h: string) => h.replace(/(^|-)x/g, '$1X'),
+);
 
-const scenarioFor = (secrets: fc.Arbitrary<string>, types: fc.Arbitrary<WebhookType> = type) => fc
-  .tuple(types, secrets, body)
-  .chain(([t, s, b]) =>
+const scenarioFor = (secrets: fc.Arbitrary<string>, types: fc.Arbitrary<WebhookType> = type) =>
+  fc.tuple(types, secrets, body).chain(([t, s, b]) =>
     fc.record({
       t: fc.constant(t),
       s: fc.constant(s),
@@ -64,7 +70,11 @@ const scenarioFor = (secrets: fc.Arbitrary<string>, types: fc.Arbitrary<WebhookT
       name: headerCase.map((f) => f(SIG_HEADER[t])),
       // Sometimes the header twice (as an array, or under two spellings), sometimes other noise.
       dup: fc.constantFrom('none', 'none', 'none', 'array', 'second-spelling'),
-      noise: fc.dictionary(fc.constantFrom('x-hub-signature', 'x-signature-256', 'content-type', 'x-gitlab-event', 'X-Other'), fc.string({ maxLength: 40 }), { maxKeys: 3 }),
+      noise: fc.dictionary(
+        fc.constantFrom('x-hub-signature', 'x-signature-256', 'content-type', 'x-gitlab-event', 'X-Other'),
+        fc.string({ maxLength: 40 }),
+        { maxKeys: 3 },
+      ),
     }),
   );
 const scenario = scenarioFor(secret);
@@ -78,26 +88,34 @@ function headersOf(c: { t: WebhookType; sig: string; name: string; dup: string; 
 }
 
 describe('fuzz: webhook verification', () => {
-  it('verifyWebhook agrees with the oracle and never throws', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(scenario, (c) => {
-        const h = headersOf(c);
-        const got = timed('verifyWebhook', () => verifyWebhook(c.t, c.s, h, c.b));
-        expect(got).toBe(oracle(c.t, c.s, h, c.b));
-        if (got) accepted++;
-      }),
-      fuzzParams('webhook/verify-oracle'),
-    );
-    expect(accepted).toBeGreaterThan(0);
-  }, fuzzTimeout(2));
+  it(
+    'verifyWebhook agrees with the oracle and never throws',
+    () => {
+      let accepted = 0;
+      fc.assert(
+        fc.property(scenario, (c) => {
+          const h = headersOf(c);
+          const got = timed('verifyWebhook', () => verifyWebhook(c.t, c.s, h, c.b));
+          expect(got).toBe(oracle(c.t, c.s, h, c.b));
+          if (got) accepted++;
+        }),
+        fuzzParams('webhook/verify-oracle'),
+      );
+      expect(accepted).toBeGreaterThan(0);
+    },
+    fuzzTimeout(2),
+  );
 });
 
 describe('fuzz: the daemon webhook endpoint', () => {
   const SECRET = 'fuzz-hook-secret';
   const triggers = new Map<string, number>();
   const hooks = new Map<string, HookTarget>();
-  for (const [name, t] of [['gh', 'github'], ['gl', 'gitlab'], ['gen', 'generic']] as const) {
+  for (const [name, t] of [
+    ['gh', 'github'],
+    ['gl', 'gitlab'],
+    ['gen', 'generic'],
+  ] as const) {
     hooks.set(name, { type: t, secret: async () => SECRET, trigger: () => void triggers.set(name, (triggers.get(name) ?? 0) + 1) });
   }
   let srv: HttpServer;
@@ -112,10 +130,13 @@ describe('fuzz: the daemon webhook endpoint', () => {
 
   function post(path: string, headers: Record<string, string | string[]>, payload: Buffer, method = 'POST'): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, headers: { ...headers, 'content-length': String(payload.length) }, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, method, headers: { ...headers, 'content-length': String(payload.length) }, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -123,7 +144,19 @@ describe('fuzz: the daemon webhook endpoint', () => {
 
   const hookPath = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('/hooks/gh', '/hooks/gl', '/hooks/gen') },
-    fc.constantFrom('/hooks/g%68', '/hooks/g%6C', '/hooks/nope', '/hooks/nope', '/hooks/', '/hooks/gh/', '/hooks/%', '/hooks/%E0%A4%A', '/hooks/gh?x=1', '//hooks/gh', '/hooks/..%2Fgh'),
+    fc.constantFrom(
+      '/hooks/g%68',
+      '/hooks/g%6C',
+      '/hooks/nope',
+      '/hooks/nope',
+      '/hooks/',
+      '/hooks/gh/',
+      '/hooks/%',
+      '/hooks/%E0%A4%A',
+      '/hooks/gh?x=1',
+      '//hooks/gh',
+      '/hooks/..%2Fgh',
+    ),
     fc.string({ unit: fc.constantFrom(...'/%abcghlnoks0123456789EF?.'), maxLength: 20 }).map((s) => `/hooks/${s}`),
   );
   const printable = (s: string): string => s.replace(/[^\x20-\x7e]/g, '_');
@@ -131,38 +164,56 @@ describe('fuzz: the daemon webhook endpoint', () => {
   // Mostly the scheme of the hook the path names (else every request would be a plain 401).
   const typeOfPath = (path: string): WebhookType => (path.includes('gl') ? 'gitlab' : path.includes('gen') ? 'generic' : 'github');
   const requestArb = hookPath.chain((path) =>
-    fc.tuple(fc.constant(path), scenarioFor(fc.constantFrom(SECRET, SECRET, SECRET, 'not-the-secret'), fc.oneof({ weight: 3, arbitrary: fc.constant(typeOfPath(path)) }, type))),
+    fc.tuple(
+      fc.constant(path),
+      scenarioFor(
+        fc.constantFrom(SECRET, SECRET, SECRET, 'not-the-secret'),
+        fc.oneof({ weight: 3, arbitrary: fc.constant(typeOfPath(path)) }, type),
+      ),
+    ),
   );
 
-  it('202 exactly for proven requests to a configured hook, else 401/404; never 5xx, never a hang', async () => {
-    const counts = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(requestArb, fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT'), async ([path, c], method) => {
-        const target = [...hooks.entries()].find(([n]) => {
-          try {
-            return new URL(path, 'http://x').pathname === `/hooks/${n}` || decodeURIComponent(new URL(path, 'http://x').pathname) === `/hooks/${n}`;
-          } catch {
-            return false;
-          }
-        });
-        // Node's client folds header names case-insensitively (the later spelling wins), so two
-        // spellings reach the server as one header: send duplicates only as two header lines.
-        const dup = c.dup === 'second-spelling' ? 'array' : c.dup;
-        const h = headersOf({ ...c, dup, sig: printable(c.sig), noise: Object.fromEntries(Object.entries(c.noise).map(([k, v]) => [k, printable(v)])) });
-        const before = target ? (triggers.get(target[0]) ?? 0) : 0;
-        const status = await timedAsync(`POST ${path}`, () => post(path, h as Record<string, string | string[]>, c.b, method));
-        counts.set(status, (counts.get(status) ?? 0) + 1);
-        expect([202, 401, 404]).toContain(status);
-        const proven = method === 'POST' && target !== undefined && verifyWebhook(target[1].type, SECRET, h, c.b);
-        expect(status === 202).toBe(proven);
-        if (target) expect(triggers.get(target[0]) ?? 0).toBe(before + (proven ? 1 : 0));
-      }),
-      fuzzParams('webhook/endpoint', 0.3),
-    );
-    console.log(`[fuzz] webhook/endpoint statuses: ${JSON.stringify(Object.fromEntries(counts))}`);
-    expect(counts.get(202) ?? 0).toBeGreaterThan(0);
-    expect(counts.get(401) ?? 0).toBeGreaterThan(0);
-  }, fuzzTimeout(20, 0.3));
+  it(
+    '202 exactly for proven requests to a configured hook, else 401/404; never 5xx, never a hang',
+    async () => {
+      const counts = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(requestArb, fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT'), async ([path, c], method) => {
+          const target = [...hooks.entries()].find(([n]) => {
+            try {
+              return (
+                new URL(path, 'http://x').pathname === `/hooks/${n}` ||
+                decodeURIComponent(new URL(path, 'http://x').pathname) === `/hooks/${n}`
+              );
+            } catch {
+              return false;
+            }
+          });
+          // Node's client folds header names case-insensitively (the later spelling wins), so two
+          // spellings reach the server as one header: send duplicates only as two header lines.
+          const dup = c.dup === 'second-spelling' ? 'array' : c.dup;
+          const h = headersOf({
+            ...c,
+            dup,
+            sig: printable(c.sig),
+            noise: Object.fromEntries(Object.entries(c.noise).map(([k, v]) => [k, printable(v)])),
+          });
+          const before = target ? (triggers.get(target[0]) ?? 0) : 0;
+          const status = await timedAsync(`POST ${path}`, () => post(path, h as Record<string, string | string[]>, c.b, method));
+          counts.set(status, (counts.get(status) ?? 0) + 1);
+          expect([202, 401, 404]).toContain(status);
+          const proven = method === 'POST' && target !== undefined && verifyWebhook(target[1].type, SECRET, h, c.b);
+          expect(status === 202).toBe(proven);
+          if (target) expect(triggers.get(target[0]) ?? 0).toBe(before + (proven ? 1 : 0));
+        }),
+        fuzzParams('webhook/endpoint', 0.3),
+      );
+      console.log(`[fuzz] webhook/endpoint statuses: ${JSON.stringify(Object.fromEntries(counts))}`);
+      expect(counts.get(202) ?? 0).toBeGreaterThan(0);
+      expect(counts.get(401) ?? 0).toBeGreaterThan(0);
+    },
+    fuzzTimeout(20, 0.3),
+  );
 
   it('a correctly signed request for each configured hook is accepted', async () => {
     const b = Buffer.from('{"ref":"refs/heads/main"}');

@@ -24,13 +24,28 @@ const removed = (names: string[]): Record<string, null> => Object.fromEntries(na
 const daemonConfig = (sync: Record<string, unknown>, url: string) => ({
   apiVersion: 'gitops-seal.io/v1alpha1',
   kind: 'DaemonConfig',
-  spec: { sources: [gitSourceConfig(stack, 'repo', url)], syncs: [{ name: SYNC, source: 'repo', path: 'g', interval: '1h', kubeconfig: { file: stack.kube.kubeconfig }, ...sync }] },
+  spec: {
+    sources: [gitSourceConfig(stack, 'repo', url)],
+    syncs: [{ name: SYNC, source: 'repo', path: 'g', interval: '1h', kubeconfig: { file: stack.kube.kubeconfig }, ...sync }],
+  },
 });
 
 /** ConfigMaps present in the namespace (one LIST). */
 async function present(): Promise<string[]> {
-  const out = await kubectl(stack, ['get', 'configmaps', '-n', NS, '-l', `gitops-seal.io/sync=${SYNC}`, '-o', 'jsonpath={.items[*].metadata.name}']);
-  return out.split(/\s+/).filter((s) => s !== '').sort();
+  const out = await kubectl(stack, [
+    'get',
+    'configmaps',
+    '-n',
+    NS,
+    '-l',
+    `gitops-seal.io/sync=${SYNC}`,
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
+  return out
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .sort();
 }
 
 describe('mass-deletion guard', () => {
@@ -55,7 +70,10 @@ describe('mass-deletion guard', () => {
   }
 
   async function expectApplied(what: string, left: string[]): Promise<void> {
-    expect((await (d as RunningDaemon).daemon.once()).map((e) => e.message), what).toEqual([]);
+    expect(
+      (await (d as RunningDaemon).daemon.once()).map((e) => e.message),
+      what,
+    ).toEqual([]);
     expect(await present(), what).toEqual(left);
     figures.allowed++;
   }
@@ -78,7 +96,9 @@ describe('mass-deletion guard', () => {
   afterAll(async () => {
     await d?.stop();
     await kubectl(stack, ['delete', 'namespace', NS, '--wait=false']).catch(() => '');
-    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${SYNC}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${SYNC}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+      () => '',
+    );
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     repo?.remove();
   });
@@ -133,6 +153,8 @@ describe('mass-deletion guard', () => {
     await repo.commit({ ...removed(NAMES), 'g/notes.txt': 'no manifests here\n' });
     await restart({ allowEmpty: true });
     await expectApplied('allowEmpty prunes every object', []);
-    console.log(`[figure] guard: ${figures.refused} revisions refused with 0 objects pruned, ${figures.allowed} allowed (incl. 3 explicitly allowed mass prunes)`);
+    console.log(
+      `[figure] guard: ${figures.refused} revisions refused with 0 objects pruned, ${figures.allowed} allowed (incl. 3 explicitly allowed mass prunes)`,
+    );
   });
 });

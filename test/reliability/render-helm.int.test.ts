@@ -62,7 +62,11 @@ function record(where: string, outcome: unknown): void {
   sweep.text(`${where}: helm warnings`, r.warnings.join('\n'));
 }
 
-const outcome = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (e: unknown) => e);
+const outcome = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    (v) => v,
+    (e: unknown) => e,
+  );
 
 beforeAll(async () => {
   helm = findRenderers().helm;
@@ -93,7 +97,10 @@ describe('Helm render: the canary stays in memory on every path', () => {
     record('helm error', failed);
 
     // helm passes a duplicate key through; our reader refuses it — without quoting the value.
-    repo.write('chart/templates/broken.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  a: {{ .Values.db.password | quote }}\n  a: {{ .Values.db.password | quote }}\n');
+    repo.write(
+      'chart/templates/broken.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  a: {{ .Values.db.password | quote }}\n  a: {{ .Values.db.password | quote }}\n',
+    );
     const refusedOutput = await outcome(renderHelm(input({ revision: await repo.commit('broken') })));
     expect((refusedOutput as HelmRenderError).reason).toBe('output');
     record('output refusal', refusedOutput);
@@ -104,7 +111,10 @@ describe('Helm render: the canary stays in memory on every path', () => {
     record('timeout', timedOut);
 
     const good = await sopsEncrypt(`db:\n  password: ${canary}\n`, testAgeRecipient);
-    repo.write('values/secret.enc.yaml', good.replace(/(password: ENC\[AES256_GCM,data:)(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`));
+    repo.write(
+      'values/secret.enc.yaml',
+      good.replace(/(password: ENC\[AES256_GCM,data:)(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`),
+    );
     const tampered = await outcome(renderHelm(input({ revision: await repo.commit('tampered') })));
     expect((tampered as HelmRenderError).reason).toBe('values');
     record('tampered', tampered);

@@ -31,7 +31,8 @@ const SYNC_B = `rel-ten-b-${sfx}`;
 const HOOK = randomBytes(16).toString('hex');
 const RULE = { encryptedRegex: '^(data|stringData)$' };
 
-const cm = (name: string, ns: string | undefined, v = 'v') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns === undefined ? '' : `  namespace: ${ns}\n`}data: {k: "${v}"}\n`;
+const cm = (name: string, ns: string | undefined, v = 'v') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns === undefined ? '' : `  namespace: ${ns}\n`}data: {k: "${v}"}\n`;
 
 interface SyncSt {
   name: string;
@@ -56,8 +57,19 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'ConfigMap in B', file: cm('intruder', B), stage: /tenancy/, message: new RegExp(`ConfigMap/${B}/intruder: namespace "${B}" is not in allowedNamespaces`), absent: ['configmap', 'intruder', '-n', B] },
-  { name: "B's own object changed", file: cm('shared', B, 'hijacked'), stage: /tenancy/, message: new RegExp(`ConfigMap/${B}/shared: namespace "${B}"`) },
+  {
+    name: 'ConfigMap in B',
+    file: cm('intruder', B),
+    stage: /tenancy/,
+    message: new RegExp(`ConfigMap/${B}/intruder: namespace "${B}" is not in allowedNamespaces`),
+    absent: ['configmap', 'intruder', '-n', B],
+  },
+  {
+    name: "B's own object changed",
+    file: cm('shared', B, 'hijacked'),
+    stage: /tenancy/,
+    message: new RegExp(`ConfigMap/${B}/shared: namespace "${B}"`),
+  },
   {
     name: 'ClusterRole',
     file: `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${A}-reader\nrules:\n- apiGroups: [""]\n  resources: [secrets]\n  verbs: [get, list]\n`,
@@ -72,7 +84,13 @@ const CASES: Case[] = [
     message: /ClusterRoleBinding.*cluster-scoped/,
     absent: ['clusterrolebinding', `${A}-admin`],
   },
-  { name: 'a new Namespace', file: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${A}-extra\n`, stage: /tenancy/, message: /Namespace.*cluster-scoped/, absent: ['namespace', `${A}-extra`] },
+  {
+    name: 'a new Namespace',
+    file: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${A}-extra\n`,
+    stage: /tenancy/,
+    message: /Namespace.*cluster-scoped/,
+    absent: ['namespace', `${A}-extra`],
+  },
   {
     // Owning its Namespace object would let a tenant relabel it (pod-security enforce: privileged)
     // and, by dropping it from Git, prune it — deleting every other sync's objects inside.
@@ -88,8 +106,19 @@ const CASES: Case[] = [
     message: /CustomResourceDefinition.*cluster-scoped/,
     absent: ['crd', `gadgets${sfx}.example.com`],
   },
-  { name: "B's inventory forged", file: cm(`gitops-seal-inventory-${SYNC_B}`, 'gitops-seal-system', ''), stage: /tenancy/, message: /gitops-seal-system.*not in allowedNamespaces/ },
-  { name: 'a namespaced object without a namespace', file: cm('nowhere', undefined), stage: /tenancy/, message: /ConfigMap.*nowhere.*not in allowedNamespaces/, absent: ['configmap', 'nowhere', '-n', 'default'] },
+  {
+    name: "B's inventory forged",
+    file: cm(`gitops-seal-inventory-${SYNC_B}`, 'gitops-seal-system', ''),
+    stage: /tenancy/,
+    message: /gitops-seal-system.*not in allowedNamespaces/,
+  },
+  {
+    name: 'a namespaced object without a namespace',
+    file: cm('nowhere', undefined),
+    stage: /tenancy/,
+    message: /ConfigMap.*nowhere.*not in allowedNamespaces/,
+    absent: ['configmap', 'nowhere', '-n', 'default'],
+  },
 ];
 
 describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a signature', () => {
@@ -105,7 +134,9 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
   const syncA = async () => (await st()).syncs.find((s) => s.name === SYNC_A);
   const rv = async (args: string[]) => (await getJson<{ metadata: { resourceVersion: string } }>(stack, args))?.metadata.resourceVersion;
   // B re-records its inventory (with the revision) on every commit; its entries must not move.
-  const invB = async () => (await getJson<{ data: { entries: string } }>(stack, ['configmap', `gitops-seal-inventory-${SYNC_B}`, '-n', 'gitops-seal-system']))?.data.entries;
+  const invB = async () =>
+    (await getJson<{ data: { entries: string } }>(stack, ['configmap', `gitops-seal-inventory-${SYNC_B}`, '-n', 'gitops-seal-system']))
+      ?.data.entries;
   const fetchNow = async () => d.daemon.sources.get('repo')?.trigger();
 
   /** A commit into A's path that also changes A's own ConfigMap: a refused revision must not apply that either. */
@@ -135,7 +166,11 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
     writeFileSync(join(dir, 'x.key'), x.file, { mode: 0o600 });
     writeFileSync(join(dir, 'y.key'), y.file, { mode: 0o600 });
     const secret = (ns: string, recipient: string, path: string) =>
-      encryptText(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ${ns}\nstringData:\n  k: ${randomBytes(8).toString('hex')}\n`, { format: 'yaml', source: path, keys: { age: [recipient] }, rule: RULE }, {});
+      encryptText(
+        `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ${ns}\nstringData:\n  k: ${randomBytes(8).toString('hex')}\n`,
+        { format: 'yaml', source: path, keys: { age: [recipient] }, rule: RULE },
+        {},
+      );
     repo = await WorkRepo.create(stack, `rel-tenancy-${sfx}`);
     const head = await repo.commit({
       'a/app.yaml': cm('app', A),
@@ -145,13 +180,21 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
       'b/secret.yaml': await secret(B, y.recipient, 'b/secret.yaml'),
     });
     const sync = (name: string, path: string, ns: string, key: string) => ({
-      name, source: 'repo', path, interval: '1h', allowedNamespaces: [ns], kubeconfig: { file: stack.kube.kubeconfig }, decryption: { age: { identitiesFrom: [{ file: join(dir, key) }] } },
+      name,
+      source: 'repo',
+      path,
+      interval: '1h',
+      allowedNamespaces: [ns],
+      kubeconfig: { file: stack.kube.kubeconfig },
+      decryption: { age: { identitiesFrom: [{ file: join(dir, key) }] } },
     });
     d = await startDaemon({
       apiVersion: 'gitops-seal.io/v1alpha1',
       kind: 'DaemonConfig',
       spec: {
-        sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: '1h', webhook: { type: 'github', secretFrom: { env: 'REL_TEN_HOOK' } } })],
+        sources: [
+          gitSourceConfig(stack, 'repo', repo.url, { interval: '1h', webhook: { type: 'github', secretFrom: { env: 'REL_TEN_HOOK' } } }),
+        ],
         syncs: [sync(SYNC_A, 'a', A, 'x.key'), sync(SYNC_B, 'b', B, 'y.key')],
       },
     });
@@ -164,7 +207,10 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
   afterAll(async () => {
     await d?.stop();
     for (const ns of [A, B]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => '');
-    for (const s of [SYNC_A, SYNC_B]) await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(() => '');
+    for (const s of [SYNC_A, SYNC_B])
+      await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+        () => '',
+      );
     repo?.remove();
     for (const dir of [keyDir, d?.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -178,7 +224,11 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
   });
 
   it("A's key cannot open a file sealed for B's key, even in the same daemon; the file is named", async () => {
-    const foreign = await encryptText(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: foreign\n  namespace: ${A}\nstringData:\n  k: v\n`, { format: 'yaml', source: 'a/foreign.yaml', keys: { age: [keyB] }, rule: RULE }, {});
+    const foreign = await encryptText(
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: foreign\n  namespace: ${A}\nstringData:\n  k: v\n`,
+      { format: 'yaml', source: 'a/foreign.yaml', keys: { age: [keyB] }, rule: RULE },
+      {},
+    );
     const s = await refusedCommit({ [`a/attack-${CASES.length - 1}.yaml`]: null, 'a/foreign.yaml': foreign });
     expect(s.lastError?.stage).toBe('decrypt');
     expect(s.lastError?.message).toContain('a/foreign.yaml');
@@ -213,16 +263,26 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
       ['no signature', {}, body],
       ['zero signature', { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }, body],
       ['signed with another secret', { 'x-hub-signature-256': sig('not-the-secret', body) }, body],
-      ['valid signature, other body (replayed onto a modified payload)', { 'x-hub-signature-256': sig(HOOK, body) }, Buffer.from(JSON.stringify({ ref: 'refs/heads/evil', after: sha }))],
+      [
+        'valid signature, other body (replayed onto a modified payload)',
+        { 'x-hub-signature-256': sig(HOOK, body) },
+        Buffer.from(JSON.stringify({ ref: 'refs/heads/evil', after: sha })),
+      ],
       ['sha1 signature', { 'x-hub-signature': 'sha1=' + createHmac('sha1', HOOK).update(body).digest('hex') }, body],
       ['GitLab token on a GitHub hook', { 'x-gitlab-token': HOOK }, body],
       ['the secret itself as the signature', { 'x-hub-signature-256': HOOK }, body],
     ];
     for (const [what, headers, b] of bad) {
-      const r = await fetch(`${d.url}/hooks/repo`, { method: 'POST', body: b, headers: { 'content-type': 'application/json', ...headers } });
+      const r = await fetch(`${d.url}/hooks/repo`, {
+        method: 'POST',
+        body: b,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
       expect(r.status, what).toBe(401);
     }
-    expect((await fetch(`${d.url}/hooks/nope`, { method: 'POST', body, headers: { 'x-hub-signature-256': sig(HOOK, body) } })).status).toBe(404);
+    expect((await fetch(`${d.url}/hooks/nope`, { method: 'POST', body, headers: { 'x-hub-signature-256': sig(HOOK, body) } })).status).toBe(
+      404,
+    );
     // A fetch would have started before the 401 was sent (trigger is synchronous); give one a
     // generous window to show up, then check that none did.
     await new Promise((r) => setTimeout(r, 1500));
@@ -232,10 +292,16 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
     expect((await syncA())?.attemptedRevision).toBe(a0?.attemptedRevision);
     expect(await getJson(stack, ['configmap', 'hooked', '-n', A])).toBeUndefined();
 
-    const ok = await fetch(`${d.url}/hooks/repo`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig(HOOK, body) } });
+    const ok = await fetch(`${d.url}/hooks/repo`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig(HOOK, body) },
+    });
     expect(ok.status).toBe(202);
     await eventually('signed webhook applied the commit', async () => (await syncA())?.appliedRevision === sha);
     expect(await getJson(stack, ['configmap', 'hooked', '-n', A])).toBeDefined();
-    console.log(`[figure] tenancy: ${CASES.length} cross-tenant/cluster-scoped revisions refused, 1 foreign-key file refused, 1 name collision isolated; webhooks: ${bad.length + 1} bad requests → 401/404 with 0 fetches, 1 signed → 202 + applied`);
+    console.log(
+      `[figure] tenancy: ${CASES.length} cross-tenant/cluster-scoped revisions refused, 1 foreign-key file refused, 1 name collision isolated; webhooks: ${bad.length + 1} bad requests → 401/404 with 0 fetches, 1 signed → 202 + applied`,
+    );
   });
 });

@@ -212,7 +212,13 @@ function tarOneFile(name: string, content: Buffer): Buffer {
   header.write('0000000\0', 108, 'ascii');
   header.write('0000000\0', 116, 'ascii');
   header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
-  header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+  header.write(
+    `${Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    'ascii',
+  );
   header.write('        ', 148, 'ascii');
   header.write('0', 156, 'ascii');
   header.write('ustar\0' + '00', 257, 'ascii');

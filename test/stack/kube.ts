@@ -23,7 +23,10 @@ export function kubeBins(): KubeBins {
   const v = versions();
   const kubeStack = cachedBin('kube', v.KUBERNETES_VERSION ?? '', 'kube-stack');
   const kwok = cachedBin('kwok', v.KWOK_VERSION ?? '', 'kwok');
-  for (const [what, path] of [['Kubernetes control plane', kubeStack], ['kwok', kwok]] as const) {
+  for (const [what, path] of [
+    ['Kubernetes control plane', kubeStack],
+    ['kwok', kwok],
+  ] as const) {
     if (!existsSync(path)) {
       throw new StackError('kube', `${what} not built (${path} missing): run \`bash test/stack/install.sh\``);
     }
@@ -127,7 +130,13 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
   };
   try {
     const etcd = startProcess('etcd', bins.kubeStack, [
-      'etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(etcdPort), '--peer-port', String(etcdPeer),
+      'etcd',
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--client-port',
+      String(etcdPort),
+      '--peer-port',
+      String(etcdPeer),
     ]);
     procs.push(etcd);
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, { proc: etcd, timeoutMs: 60_000 });

@@ -73,10 +73,7 @@ describe('vault server (OpenBao / Vault dev)', () => {
     // A tampered ciphertext must not decrypt (AEAD).
     const last = ciphertext.at(-2) === 'A' ? 'B' : 'A';
     const tampered = `${ciphertext.slice(0, -2)}${last}${ciphertext.slice(-1)}`;
-    await expectStatus(
-      vaultApi(v.addr, v.rootToken, 'POST', `${v.transitMount}/decrypt/${v.transitKey}`, { ciphertext: tampered }),
-      400,
-    );
+    await expectStatus(vaultApi(v.addr, v.rootToken, 'POST', `${v.transitMount}/decrypt/${v.transitKey}`, { ciphertext: tampered }), 400);
   });
 
   it('AppRole login yields a token that can use transit and nothing else', async () => {

@@ -41,7 +41,10 @@ export function vaultServerBinary(): VaultServerBinary {
   const kind = pins.VAULT_SERVER;
   const version = pins.VAULT_SERVER_VERSION;
   if ((kind !== 'openbao' && kind !== 'vault') || !version) {
-    throw new StackError('openbao', `versions.env needs VAULT_SERVER=openbao|vault and VAULT_SERVER_VERSION (got ${kind ?? '-'} ${version ?? '-'})`);
+    throw new StackError(
+      'openbao',
+      `versions.env needs VAULT_SERVER=openbao|vault and VAULT_SERVER_VERSION (got ${kind ?? '-'} ${version ?? '-'})`,
+    );
   }
   return { kind, version, path: cachedBin(kind, version, kind === 'openbao' ? 'bao' : 'vault') };
 }
@@ -214,10 +217,14 @@ async function ensureKvV2(api: (method: string, path: string, body?: Json) => Pr
     await api('POST', `sys/mounts/${KV_MOUNT}/tune`, { options: { version: '2' } });
   }
   // The upgrade to v2 is asynchronous; wait until the mount answers v2 config reads.
-  await waitFor('kv-v2 ready', async () => {
-    await api('GET', `${KV_MOUNT}/config`);
-    return true;
-  }, { timeoutMs: 15_000, intervalMs: 100 });
+  await waitFor(
+    'kv-v2 ready',
+    async () => {
+      await api('GET', `${KV_MOUNT}/config`);
+      return true;
+    },
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
 }
 
 export interface KubeForVault {

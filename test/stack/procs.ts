@@ -27,7 +27,11 @@ export function logDir(): string {
 }
 
 export class StackError extends Error {
-  constructor(component: string, message: string, readonly logFile?: string) {
+  constructor(
+    component: string,
+    message: string,
+    readonly logFile?: string,
+  ) {
     super(`[stack:${component}] ${message}${logFile ? ` (log: ${logFile})` : ''}`);
     this.name = 'StackError';
   }

@@ -108,7 +108,10 @@ describe('registry (distribution) + push helper', () => {
       const c = new RegistryPusher(endpoint);
       const dockerRepo = `${ns}/docker`;
       const docker = await pushImage(c, dockerRepo, 'v1', { format: 'docker', layers: 2 });
-      const head = await c.request('HEAD', `/v2/${dockerRepo}/manifests/v1`, { repo: dockerRepo, headers: { Accept: ACCEPT_ALL_MANIFESTS } });
+      const head = await c.request('HEAD', `/v2/${dockerRepo}/manifests/v1`, {
+        repo: dockerRepo,
+        headers: { Accept: ACCEPT_ALL_MANIFESTS },
+      });
       expect(head.headers.get('docker-content-digest')).toBe(docker.digest);
       expect(head.headers.get('content-type')).toBe(MEDIA.dockerManifest);
       const layer = await c.request('GET', `/v2/${dockerRepo}/blobs/${docker.layerDigests[1]}`, { repo: dockerRepo });

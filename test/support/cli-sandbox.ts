@@ -18,7 +18,12 @@ export interface Sandbox {
   recipient: string;
   identity: string;
   keyFile: string;
-  run(args: string[], env?: NodeJS.ProcessEnv, confirm?: (q: string, defaultYes?: boolean) => Promise<boolean>, stdin?: string): Promise<RunResult>;
+  run(
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    confirm?: (q: string, defaultYes?: boolean) => Promise<boolean>,
+    stdin?: string,
+  ): Promise<RunResult>;
   write(name: string, content: string, mode?: number): Promise<string>;
   read(name: string): Promise<string>;
   cleanup(): Promise<void>;

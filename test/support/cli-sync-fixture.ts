@@ -72,7 +72,12 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
     [SECRET_FILE]: encrypted,
     'README.md': '# not a manifest\n',
   });
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: join(dir, 'home'), [ENV_USER]: stack.git.username, [ENV_PASSWORD]: stack.git.password };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    [ENV_USER]: stack.git.username,
+    [ENV_PASSWORD]: stack.git.password,
+  };
 
   return {
     dir,
@@ -86,7 +91,14 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
         kind: 'DaemonConfig',
         metadata: { name: 'cli-test' },
         spec: {
-          sources: [{ name: 'repo', url, ref: { branch: 'main' }, credentials: { usernameFrom: { env: ENV_USER }, passwordFrom: { env: ENV_PASSWORD } } }],
+          sources: [
+            {
+              name: 'repo',
+              url,
+              ref: { branch: 'main' },
+              credentials: { usernameFrom: { env: ENV_USER }, passwordFrom: { env: ENV_PASSWORD } },
+            },
+          ],
           syncs: [
             {
               name: syncName,

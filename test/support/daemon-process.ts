@@ -56,7 +56,16 @@ function daemonBundle(): Promise<string> {
     const parent = join(ROOT, 'node_modules', '.cache');
     mkdirSync(parent, { recursive: true });
     const outfile = join(mkdtempSync(join(parent, 'gitops-seal-daemon-')), 'daemon.mjs');
-    await build({ entryPoints: [join(ROOT, 'daemon', 'main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', outfile, logLevel: 'warning' });
+    await build({
+      entryPoints: [join(ROOT, 'daemon', 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      target: 'node20',
+      outfile,
+      logLevel: 'warning',
+    });
     return outfile;
   })();
   return bundled;
@@ -141,7 +150,11 @@ export async function startDaemonProcess(opts: DaemonProcessOptions): Promise<Da
   if (opts.ready) {
     const { url, path, timeoutMs = 60_000, intervalMs = 250 } = opts.ready;
     try {
-      await waitFor(`${opts.name} ${path}`, async () => (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) })).ok, { proc, timeoutMs, intervalMs });
+      await waitFor(`${opts.name} ${path}`, async () => (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) })).ok, {
+        proc,
+        timeoutMs,
+        intervalMs,
+      });
     } catch (err) {
       await d.stop();
       throw err;

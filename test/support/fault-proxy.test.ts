@@ -42,7 +42,10 @@ describe('FaultProxy', () => {
     expect(served).toBe(before + 1);
     proxy.clearFaults();
     expect(proxy.counts).toMatchObject({ forwarded: 1, injected: { 429: 1, 500: 1 }, swallowed: 1 });
-    expect(proxy.log.map((l) => [l.path, l.status])).toEqual([['/b', 429], ['/c', 500]]);
+    expect(proxy.log.map((l) => [l.path, l.status])).toEqual([
+      ['/b', 429],
+      ['/c', 500],
+    ]);
   });
 
   it('follows a script: answers instead, forwards, or edits the server answer', async () => {
@@ -57,7 +60,11 @@ describe('FaultProxy', () => {
     expect(await get('/x')).toEqual([503, null, 'busy']);
     expect(await get('/y')).toEqual([200, '<loop>; rel="next"', 'hello']);
     expect(await get('/z')).toEqual([200, '<next>; rel="next"', 'hello /z']);
-    expect(proxy.requests.slice(from).map((r) => [r.path, r.status])).toEqual([['/x', 503], ['/y', 200], ['/z', 200]]);
+    expect(proxy.requests.slice(from).map((r) => [r.path, r.status])).toEqual([
+      ['/x', 503],
+      ['/y', 200],
+      ['/z', 200],
+    ]);
     proxy.setScript(undefined);
   });
 

@@ -58,7 +58,10 @@ export interface ProxiedResponse {
  * What a script does with one request: answer it instead of the server, `'forward'` it
  * untouched, or forward it and return a function that edits the server's answer.
  */
-export type FaultScript = (req: { method: string; path: string }) => ProxiedResponse | 'forward' | ((upstream: ProxiedResponse) => ProxiedResponse);
+export type FaultScript = (req: {
+  method: string;
+  path: string;
+}) => ProxiedResponse | 'forward' | ((upstream: ProxiedResponse) => ProxiedResponse);
 
 /** mulberry32: a tiny seeded PRNG, so a fault schedule can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -268,7 +271,16 @@ export class FaultProxy {
         else send(answer, false);
       });
     });
-    upstream.on('error', (err) => send({ status: 502, headers: { 'Content-Type': 'text/plain' }, body: Buffer.from(`fault proxy: upstream ${this.target.host} failed: ${err.message}\n`) }, false));
+    upstream.on('error', (err) =>
+      send(
+        {
+          status: 502,
+          headers: { 'Content-Type': 'text/plain' },
+          body: Buffer.from(`fault proxy: upstream ${this.target.host} failed: ${err.message}\n`),
+        },
+        false,
+      ),
+    );
     req.pipe(upstream);
   }
 }

@@ -66,7 +66,12 @@ export class Work {
 }
 
 /** A GitSource on `<server>/<repo>.git` with the server's credentials. */
-export function source(repo: string, ref: GitRefSpec, extra: Partial<GitSourceSpec> = {}, options: ConstructorParameters<typeof GitSource>[2] = {}): GitSource {
+export function source(
+  repo: string,
+  ref: GitRefSpec,
+  extra: Partial<GitSourceSpec> = {},
+  options: ConstructorParameters<typeof GitSource>[2] = {},
+): GitSource {
   return new GitSource(
     {
       name: `src-${repo}`,

@@ -21,8 +21,27 @@ function typeOk(t: string, v: unknown): boolean {
 }
 
 const SUPPORTED = new Set([
-  '$schema', '$id', '$ref', '$defs', 'title', 'description', 'default', 'type', 'properties', 'required',
-  'additionalProperties', 'items', 'enum', 'const', 'pattern', 'minLength', 'minimum', 'maximum', 'minItems', 'oneOf', 'anyOf',
+  '$schema',
+  '$id',
+  '$ref',
+  '$defs',
+  'title',
+  'description',
+  'default',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'pattern',
+  'minLength',
+  'minimum',
+  'maximum',
+  'minItems',
+  'oneOf',
+  'anyOf',
 ]);
 
 /** Error paths (JSON-pointer-ish) where `value` violates `schema`; empty when valid. */
@@ -59,7 +78,8 @@ export function validate(root: Schema, value: unknown, schema: Schema = root, pa
       const p = props[k];
       if (p) errs.push(...validate(root, v, p, `${path}/${k}`));
       else if (schema.additionalProperties === false) errs.push(`${path}/${k}: additional property`);
-      else if (typeof schema.additionalProperties === 'object') errs.push(...validate(root, v, schema.additionalProperties as Schema, `${path}/${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...validate(root, v, schema.additionalProperties as Schema, `${path}/${k}`));
     }
   }
   if (Array.isArray(schema.oneOf)) {

@@ -4,7 +4,9 @@ import type { ResourceMapping } from '../../daemon/kube/discovery.js';
 import { splitApiVersion } from '../../daemon/kube/types.js';
 
 /** `scopes` maps "apiVersion/Kind" (e.g. "v1/ConfigMap", "apps/v1/Deployment") to namespaced. */
-export function kindScopes(scopes: Readonly<Record<string, boolean>>): { find(apiVersion: string, kind: string): Promise<ResourceMapping | undefined> } {
+export function kindScopes(scopes: Readonly<Record<string, boolean>>): {
+  find(apiVersion: string, kind: string): Promise<ResourceMapping | undefined>;
+} {
   return {
     find: async (apiVersion, kind) => {
       const namespaced = scopes[`${apiVersion}/${kind}`];
@@ -16,4 +18,9 @@ export function kindScopes(scopes: Readonly<Record<string, boolean>>): { find(ap
 }
 
 /** The core kinds most engine tests use. */
-export const CORE_KINDS = { 'v1/Namespace': false, 'v1/ConfigMap': true, 'v1/Secret': true, 'rbac.authorization.k8s.io/v1/ClusterRole': false } as const;
+export const CORE_KINDS = {
+  'v1/Namespace': false,
+  'v1/ConfigMap': true,
+  'v1/Secret': true,
+  'rbac.authorization.k8s.io/v1/ClusterRole': false,
+} as const;

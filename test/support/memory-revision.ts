@@ -21,7 +21,10 @@ function under(path: string, p: string): boolean {
 }
 
 /** A revision holding `files` (repository-relative path → text). */
-export function memoryRevision(files: Readonly<Record<string, string>>, commit = '0123456789abcdef0123456789abcdef01234567'): MemoryRevision {
+export function memoryRevision(
+  files: Readonly<Record<string, string>>,
+  commit = '0123456789abcdef0123456789abcdef01234567',
+): MemoryRevision {
   const paths = Object.keys(files).sort();
   const reads: string[] = [];
   return {

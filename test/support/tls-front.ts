@@ -34,7 +34,23 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
   await run('openssl', ['req', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', f('leaf.key'), '-out', f('leaf.csr')]);
   const ext = f('leaf.ext');
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
-  await run('openssl', ['x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', f('leaf.crt')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('leaf.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    ext,
+    '-out',
+    f('leaf.crt'),
+  ]);
   const pair = (name: string): KeyPair => ({ key: readFileSync(f(`${name}.key`), 'utf8'), cert: readFileSync(f(`${name}.crt`), 'utf8') });
   return { selfSigned: pair('self'), ca: readFileSync(f('ca.crt'), 'utf8'), leaf: pair('leaf') };
 }
@@ -79,4 +95,3 @@ export async function startTlsFront(targetPort: number, pair: KeyPair): Promise<
     },
   };
 }
-

@@ -9,14 +9,22 @@ const CANARY = 'canary-stage-decrypt-51c0e2';
 const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: app}\nstringData:\n  password: ${CANARY}\n`;
 
 async function encrypted(recipient: string, path: string): Promise<string> {
-  return encryptText(secret, { format: 'yaml', source: path, keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+  return encryptText(
+    secret,
+    { format: 'yaml', source: path, keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } },
+    {},
+  );
 }
 
 describe('decrypt stage', () => {
   it('decrypts SOPS files in memory with the sync keys and passes the others through', async () => {
     const id = await generateAgeIdentity();
     const plain = { path: 'app/cm.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' };
-    const out = await decrypt([plain, { path: 'app/s.yaml', text: await encrypted(id.recipient, 'app/s.yaml') }], { ageIdentities: [id.identity] }, at);
+    const out = await decrypt(
+      [plain, { path: 'app/s.yaml', text: await encrypted(id.recipient, 'app/s.yaml') }],
+      { ageIdentities: [id.identity] },
+      at,
+    );
     expect(out.decrypted).toEqual(['app/s.yaml']);
     expect(out.files[0]).toEqual(plain);
     expect(out.files[1]?.text).toContain(CANARY);

@@ -11,7 +11,13 @@ export async function decrypt(files: readonly ManifestFile[], keys: KeyContext, 
   try {
     return await decryptFiles(files, keys);
   } catch (err) {
-    if (err instanceof AggregateDecryptError) refuse(at, 'decrypt', err.errors.map((e) => e.message), err);
+    if (err instanceof AggregateDecryptError)
+      refuse(
+        at,
+        'decrypt',
+        err.errors.map((e) => e.message),
+        err,
+      );
     throw err;
   }
 }

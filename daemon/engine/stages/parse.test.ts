@@ -17,7 +17,12 @@ function refusal(fn: () => unknown): RevisionError {
 
 describe('parse stage', () => {
   it('turns documents into validated objects with their file, Lists flattened', () => {
-    const docs = read([{ path: 'd/l.yaml', text: 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n' }]);
+    const docs = read([
+      {
+        path: 'd/l.yaml',
+        text: 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n',
+      },
+    ]);
     const out = parse(docs, at);
     expect(out.objects.map((o) => [o.file, o.item, (o.object.metadata as { name: string }).name])).toEqual([
       ['d/l.yaml', 0, 'a'],
@@ -38,7 +43,9 @@ describe('parse stage', () => {
   });
 
   it('refuses a document that still carries a sops block at `decrypt`, naming file and document', () => {
-    const docs = read([{ path: 'd/s.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: Secret\nsops: {version: 3.9.0}\n' }]);
+    const docs = read([
+      { path: 'd/s.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: Secret\nsops: {version: 3.9.0}\n' },
+    ]);
     const err = refusal(() => parse(docs, at));
     expect(err.stage).toBe('decrypt');
     expect(err.problems).toEqual(['d/s.yaml: document 1 has a sops block the file-level decryption did not cover']);

@@ -15,7 +15,11 @@ export function parse(decoded: DecodedFiles, at: RevisionAt): ReadManifestsResul
   }
   const stillEncrypted = parsed.objects.filter((o) => o.encrypted);
   if (stillEncrypted.length > 0) {
-    refuse(at, 'decrypt', stillEncrypted.map((o) => `${o.file}: document ${o.index} has a sops block the file-level decryption did not cover`));
+    refuse(
+      at,
+      'decrypt',
+      stillEncrypted.map((o) => `${o.file}: document ${o.index} has a sops block the file-level decryption did not cover`),
+    );
   }
   return parsed;
 }

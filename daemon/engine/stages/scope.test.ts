@@ -5,7 +5,11 @@ import { RevisionError } from '../errors.js';
 import { applyNamespaceRules, scope } from './scope.js';
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const cm = (name: string, namespace?: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(namespace ? { namespace } : {}) } });
+const cm = (name: string, namespace?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+});
 
 describe('applyNamespaceRules: allowedNamespaces', () => {
   const rules = { allowedNamespaces: ['a'] };
@@ -19,7 +23,7 @@ describe('applyNamespaceRules: allowedNamespaces', () => {
     ]);
   });
 
-  it('refuses every cluster-scoped object, the allowed namespace\'s own Namespace object included', () => {
+  it("refuses every cluster-scoped object, the allowed namespace's own Namespace object included", () => {
     const objs = [ns('a'), ns('b')];
     const r = applyNamespaceRules(objs, new Map(objs.map((o) => [o, false])), rules);
     expect(r.problems).toEqual([
@@ -30,7 +34,14 @@ describe('applyNamespaceRules: allowedNamespaces', () => {
 
   it('an unrestricted sync may declare Namespaces; targetNamespace moves only namespaced objects', () => {
     const objs = [ns('a'), cm('x', 'b')];
-    const r = applyNamespaceRules(objs, new Map([[objs[0] as KubeObject, false], [objs[1] as KubeObject, true]]), { targetNamespace: 't' });
+    const r = applyNamespaceRules(
+      objs,
+      new Map([
+        [objs[0] as KubeObject, false],
+        [objs[1] as KubeObject, true],
+      ]),
+      { targetNamespace: 't' },
+    );
     expect(r.problems).toEqual([]);
     expect(r.objects.map((o) => o.metadata.namespace)).toEqual([undefined, 't']);
   });
@@ -47,16 +58,23 @@ describe('scope stage', () => {
   const widget: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
   const unknown: KubeObject = { apiVersion: 'other.io/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'x' } };
 
-  it('moves namespaced objects (kinds of the same revision\'s CRDs too) into targetNamespace and reports each scope', async () => {
+  it("moves namespaced objects (kinds of the same revision's CRDs too) into targetNamespace and reports each scope", async () => {
     const objs = [ns('a'), cm('x', 'b'), crd, widget, unknown];
-    const out = await scope(objs, kindScopes({ ...CORE_KINDS, 'apiextensions.k8s.io/v1/CustomResourceDefinition': false }), { targetNamespace: 't' }, at);
+    const out = await scope(
+      objs,
+      kindScopes({ ...CORE_KINDS, 'apiextensions.k8s.io/v1/CustomResourceDefinition': false }),
+      { targetNamespace: 't' },
+      at,
+    );
     expect(out.objects.map((o) => o.metadata.namespace)).toEqual([undefined, 't', undefined, 't', 'x']);
     expect(out.objects.map((o) => out.namespaced.get(o))).toEqual([false, true, false, true, undefined]);
     expect(objs[1]?.metadata.namespace).toBe('b'); // the input is not mutated
   });
 
   it('refuses at `tenancy` with every object outside allowedNamespaces', async () => {
-    const err = await scope([cm('x', 'a'), cm('y', 'b'), ns('a')], kindScopes(CORE_KINDS), { allowedNamespaces: ['a'] }, at).catch((e: unknown) => e);
+    const err = await scope([cm('x', 'a'), cm('y', 'b'), ns('a')], kindScopes(CORE_KINDS), { allowedNamespaces: ['a'] }, at).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RevisionError);
     expect((err as RevisionError).stage).toBe('tenancy');
     expect((err as RevisionError).problems).toEqual([

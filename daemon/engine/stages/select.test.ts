@@ -32,7 +32,9 @@ describe('select stage', () => {
   it('refuses a path without manifests at `manifests`, naming the path', async () => {
     const err = await refusal(select(memoryRevision({ 'deploy/README.md': 'r' }), settings('deploy'), at));
     expect(err.stage).toBe('manifests');
-    expect(err.problems).toEqual(['path "deploy" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)']);
+    expect(err.problems).toEqual([
+      'path "deploy" has no manifest files in this revision (wrong path? set allowEmpty to apply an empty set)',
+    ]);
   });
 
   it('with allowEmpty, an existing path without manifests is an empty selection, a missing path still a refusal', async () => {
@@ -40,7 +42,9 @@ describe('select stage', () => {
     expect((await select(rev, settings('deploy', true), at)).paths).toEqual([]);
     const err = await refusal(select(rev, settings('depoly', true), at));
     expect(err.stage).toBe('manifests');
-    expect(err.message).toBe('sync "apps" revision abcdef012345 refused at manifests: path "depoly" does not exist in this revision (allowEmpty applies to an existing path: keep a file such as .keep in it)');
+    expect(err.message).toBe(
+      'sync "apps" revision abcdef012345 refused at manifests: path "depoly" does not exist in this revision (allowEmpty applies to an existing path: keep a file such as .keep in it)',
+    );
   });
 
   it('refuses at `source` when the revision cannot be listed', async () => {

@@ -32,7 +32,9 @@ export async function select(revision: Revision, settings: Pick<SyncSettings, 'p
   // (a typo, a moved directory). allowEmpty means "this path was emptied on purpose", not "prune
   // everything when the path is wrong", so a missing path is refused even then.
   if (listed.length === 0 && settings.allowEmpty) {
-    refuse(at, 'manifests', [`path "${where}" does not exist in this revision (allowEmpty applies to an existing path: keep a file such as .keep in it)`]);
+    refuse(at, 'manifests', [
+      `path "${where}" does not exist in this revision (allowEmpty applies to an existing path: keep a file such as .keep in it)`,
+    ]);
   }
   return { paths, ids };
 }

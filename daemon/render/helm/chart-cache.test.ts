@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ChartCache } from './chart-cache.js';
 
-const chart = (n: number, name = 'c'): { archive: Buffer; name: string; version: string } => ({ archive: Buffer.alloc(n), name, version: '1.0.0' });
+const chart = (n: number, name = 'c'): { archive: Buffer; name: string; version: string } => ({
+  archive: Buffer.alloc(n),
+  name,
+  version: '1.0.0',
+});
 
 describe('ChartCache', () => {
   it('returns what was stored and counts hits and misses', () => {

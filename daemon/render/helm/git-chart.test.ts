@@ -53,8 +53,18 @@ describe('layOutGitChart', () => {
 
   it('refuses a SOPS file inside the chart, a missing Chart.yaml and a path leaving the repo', async () => {
     const revision = await repo.commit();
-    const err = (p: Promise<unknown>): Promise<HelmRenderError> => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as HelmRenderError);
-    const sops = await err(resolveGitChart('apps', revision, 'charts/webapp', new Set()).then((c) => withScratch((dir) => layOutGitChart('apps', revision, c, dir))));
+    const err = (p: Promise<unknown>): Promise<HelmRenderError> =>
+      p.then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (e: unknown) => e as HelmRenderError,
+      );
+    const sops = await err(
+      resolveGitChart('apps', revision, 'charts/webapp', new Set()).then((c) =>
+        withScratch((dir) => layOutGitChart('apps', revision, c, dir)),
+      ),
+    );
     expect(sops.reason).toBe('chart');
     expect(sops.subject).toBe('charts/webapp/secrets.enc.yaml');
     const missing = await err(resolveGitChart('apps', revision, 'charts/none', new Set()));

@@ -48,7 +48,12 @@ async function readAll(revision: RevisionReader, files: readonly string[]): Prom
 }
 
 /** Name, version and digest of the chart at `chartPath`: Chart.yaml and the dir's blob ids. */
-export async function resolveGitChart(sync: string, revision: RevisionReader, chartPath: string, exclude: ReadonlySet<string>): Promise<GitChart> {
+export async function resolveGitChart(
+  sync: string,
+  revision: RevisionReader,
+  chartPath: string,
+  exclude: ReadonlySet<string>,
+): Promise<GitChart> {
   const path = normalizeChartPath(chartPath);
   const fail = failer(sync, path);
   if (path.split('/').includes('..')) throw fail('chart', 'chart path leaves the repository');
@@ -65,14 +70,19 @@ export async function resolveGitChart(sync: string, revision: RevisionReader, ch
   }
   if (typeof meta.name !== 'string' || meta.name === '') throw fail('chart', 'Chart.yaml has no name', chartYaml);
   // The name becomes a directory in scratch (and helm's template prefix): no paths in it.
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.name)) throw fail('chart', 'Chart.yaml name must be letters, digits, ".", "_" or "-"', chartYaml);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.name))
+    throw fail('chart', 'Chart.yaml name must be letters, digits, ".", "_" or "-"', chartYaml);
 
   // Blob ids when the revision has them (nothing read); content hashes otherwise.
   const ids = revision.fileIds ? await revision.fileIds(path) : undefined;
   const contents = ids ? undefined : await readAll(revision, files);
   const hash = createHash('sha256');
   for (const f of [...files].sort()) {
-    const id = ids?.get(f) ?? createHash('sha256').update(contents?.get(f) ?? new Uint8Array()).digest('hex');
+    const id =
+      ids?.get(f) ??
+      createHash('sha256')
+        .update(contents?.get(f) ?? new Uint8Array())
+        .digest('hex');
     hash.update(`${f.slice(prefix.length)}\0${id}\n`);
   }
   const identity: ChartIdentity = {
@@ -90,9 +100,15 @@ export async function layOutGitChart(sync: string, revision: RevisionReader, cha
   const fail = failer(sync, chart.path);
   const prefix = chart.path === '' ? '' : `${chart.path}/`;
   const contents = await readAll(revision, chart.files);
-  const encrypted = chart.files.filter((f) => /\.(ya?ml|json)$/i.test(f) && isSopsEncrypted(Buffer.from(contents.get(f) as Uint8Array).toString('utf8'), formatFromPath(f)));
+  const encrypted = chart.files.filter(
+    (f) => /\.(ya?ml|json)$/i.test(f) && isSopsEncrypted(Buffer.from(contents.get(f) as Uint8Array).toString('utf8'), formatFromPath(f)),
+  );
   if (encrypted.length > 0) {
-    throw fail('chart', 'SOPS-encrypted file inside the chart: helm would read ciphertext; list it under valuesFiles instead (decrypted in memory)', encrypted.join(', '));
+    throw fail(
+      'chart',
+      'SOPS-encrypted file inside the chart: helm would read ciphertext; list it under valuesFiles instead (decrypted in memory)',
+      encrypted.join(', '),
+    );
   }
   const dir = posix.join('chart', chart.identity.name);
   for (const f of chart.files) await writeScratchFile(scratch, `${dir}/${f.slice(prefix.length)}`, contents.get(f) as Uint8Array);

@@ -3,15 +3,25 @@ import type { ManifestObject } from '../../manifests/index.js';
 import { classify } from './hooks.js';
 
 function obj(kind: string, name: string, annotations?: Record<string, string>, apiVersion = 'v1'): ManifestObject {
-  return { file: `web/templates/${name}.yaml`, index: 0, line: 1, encrypted: false, object: { apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) } } };
+  return {
+    file: `web/templates/${name}.yaml`,
+    index: 0,
+    line: 1,
+    encrypted: false,
+    object: { apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) } },
+  };
 }
-const hook = (name: string, events: string, extra: Record<string, string> = {}): ManifestObject => obj('Job', name, { 'helm.sh/hook': events, ...extra }, 'batch/v1');
+const hook = (name: string, events: string, extra: Record<string, string> = {}): ManifestObject =>
+  obj('Job', name, { 'helm.sh/hook': events, ...extra }, 'batch/v1');
 const names = (l: { manifest: ManifestObject }[]): string[] => l.map((h) => String((h.manifest.object.metadata as { name: string }).name));
 
 const all = [
   obj('CustomResourceDefinition', 'widgets', undefined, 'apiextensions.k8s.io/v1'),
   obj('Service', 'web'),
-  hook('migrate', 'pre-install,pre-upgrade', { 'helm.sh/hook-weight': '5', 'helm.sh/hook-delete-policy': 'before-hook-creation, hook-succeeded' }),
+  hook('migrate', 'pre-install,pre-upgrade', {
+    'helm.sh/hook-weight': '5',
+    'helm.sh/hook-delete-policy': 'before-hook-creation, hook-succeeded',
+  }),
   hook('seed', 'pre-install', { 'helm.sh/hook-weight': '-1' }),
   hook('b-notify', 'post-install, post-upgrade'),
   hook('a-notify', 'post-upgrade'),
@@ -27,7 +37,11 @@ describe('classify (hook rule)', () => {
     expect(c.crds.map((o) => o.object.kind)).toEqual(['CustomResourceDefinition']);
     expect(c.objects.map((o) => o.object.kind)).toEqual(['Service']);
     expect(names(c.hooks.pre)).toEqual(['seed', 'migrate']); // weight -1 before 5
-    expect(c.hooks.pre[1]).toMatchObject({ weight: 5, events: ['pre-install', 'pre-upgrade'], deletePolicies: ['before-hook-creation', 'hook-succeeded'] });
+    expect(c.hooks.pre[1]).toMatchObject({
+      weight: 5,
+      events: ['pre-install', 'pre-upgrade'],
+      deletePolicies: ['before-hook-creation', 'hook-succeeded'],
+    });
     expect(names(c.hooks.post)).toEqual(['b-notify']);
     expect(c.skippedHooks.map((s) => [s.name, s.reason.split(':')[0]])).toEqual([
       ['a-notify', 'upgrade hook'],

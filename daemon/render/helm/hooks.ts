@@ -18,7 +18,16 @@ const WEIGHT_ANNOTATION = 'helm.sh/hook-weight';
 const DELETE_POLICY_ANNOTATION = 'helm.sh/hook-delete-policy';
 
 const KNOWN: ReadonlySet<string> = new Set<HookEvent>([
-  'pre-install', 'post-install', 'pre-upgrade', 'post-upgrade', 'pre-delete', 'post-delete', 'pre-rollback', 'post-rollback', 'test', 'test-success',
+  'pre-install',
+  'post-install',
+  'pre-upgrade',
+  'post-upgrade',
+  'pre-delete',
+  'post-delete',
+  'pre-rollback',
+  'post-rollback',
+  'test',
+  'test-success',
 ]);
 
 export interface Classified {
@@ -35,7 +44,12 @@ function annotations(o: ManifestObject): Record<string, unknown> {
 }
 
 function list(v: unknown): string[] {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : [];
 }
 
 /** Helm's strconv.Atoi with the error ignored: anything unparsable weighs 0. */

@@ -42,8 +42,10 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<Buffer
         if (!loc) throw new HttpGetError(`${redact(current)} answered ${res.status} without a Location`, res.status);
         if (hop >= MAX_REDIRECTS) throw new HttpGetError(`${redact(url)}: more than ${MAX_REDIRECTS} redirects`, res.status);
         const next = new URL(loc, current);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new HttpGetError(`${redact(current)} redirects to a ${next.protocol} URL`, res.status);
-        if (new URL(current).protocol === 'https:' && next.protocol === 'http:') throw new HttpGetError(`${redact(current)} redirects from https to http`, res.status);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:')
+          throw new HttpGetError(`${redact(current)} redirects to a ${next.protocol} URL`, res.status);
+        if (new URL(current).protocol === 'https:' && next.protocol === 'http:')
+          throw new HttpGetError(`${redact(current)} redirects from https to http`, res.status);
         current = next.toString();
         continue;
       }

@@ -37,7 +37,8 @@ export async function fetchHttpChart(src: HttpChartSource, ctx: FetchContext): P
   } catch {
     throw fail('config', 'repository URL is not a URL');
   }
-  if (repo.protocol !== 'https:' && repo.protocol !== 'http:') throw fail('config', `repository URL scheme ${repo.protocol} is not http(s)`);
+  if (repo.protocol !== 'https:' && repo.protocol !== 'http:')
+    throw fail('config', `repository URL scheme ${repo.protocol} is not http(s)`);
   if (repo.username || repo.password) throw fail('config', 'repository URL must not carry credentials; use credentials references');
 
   const get: HttpGetOptions = { maxBodyBytes: MAX_INDEX_BYTES, timeoutMs: ctx.timeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) };
@@ -72,7 +73,13 @@ export async function fetchHttpChart(src: HttpChartSource, ctx: FetchContext): P
     throw e;
   }
   const actual = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
-  if (actual !== entry.digest) throw fail('digest', `${entry.version}: downloaded archive has digest ${actual}, the index says ${entry.digest}`);
-  ctx.cache.set(entry.digest, { archive, name: entry.name, version: entry.version, ...(entry.appVersion !== undefined ? { appVersion: entry.appVersion } : {}) });
+  if (actual !== entry.digest)
+    throw fail('digest', `${entry.version}: downloaded archive has digest ${actual}, the index says ${entry.digest}`);
+  ctx.cache.set(entry.digest, {
+    archive,
+    name: entry.name,
+    version: entry.version,
+    ...(entry.appVersion !== undefined ? { appVersion: entry.appVersion } : {}),
+  });
   return { archive, identity };
 }

@@ -30,7 +30,12 @@ describe('OCI chart references', () => {
 
 describe('parseHelmManifest', () => {
   it('finds the config and the single chart layer', () => {
-    const m = parseHelmManifest(manifest([{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: d('c') }, { mediaType: 'application/vnd.cncf.helm.chart.provenance.v1.prov', digest: d('e') }]));
+    const m = parseHelmManifest(
+      manifest([
+        { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: d('c') },
+        { mediaType: 'application/vnd.cncf.helm.chart.provenance.v1.prov', digest: d('e') },
+      ]),
+    );
     expect(m).toEqual({ config: { digest: d('a') }, chart: { digest: d('c') } });
   });
   it('says why a manifest is not a usable chart', () => {

@@ -23,7 +23,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 export function parseOciChartUrl(url: string): ImageReference {
   if (!url.startsWith('oci://')) throw new ReferenceError(`"${url}" does not start with oci://`);
   const ref = parseImageReference(url.slice('oci://'.length));
-  if (ref.tag !== undefined || ref.digest !== undefined) throw new ReferenceError(`"${url}": put the version in "version" and a digest in "digest", not in the URL`);
+  if (ref.tag !== undefined || ref.digest !== undefined)
+    throw new ReferenceError(`"${url}": put the version in "version" and a digest in "digest", not in the URL`);
   return ref;
 }
 
@@ -57,8 +58,12 @@ export function parseHelmManifest(body: Buffer): HelmManifest | string {
   } catch {
     return 'manifest is not valid JSON';
   }
-  const m = (typeof doc === 'object' && doc !== null ? doc : {}) as { config?: { mediaType?: unknown; digest?: unknown }; layers?: unknown };
-  if (m.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE) return `not a Helm chart: config media type is ${JSON.stringify(m.config?.mediaType ?? null)}, want ${HELM_CONFIG_MEDIA_TYPE}`;
+  const m = (typeof doc === 'object' && doc !== null ? doc : {}) as {
+    config?: { mediaType?: unknown; digest?: unknown };
+    layers?: unknown;
+  };
+  if (m.config?.mediaType !== HELM_CONFIG_MEDIA_TYPE)
+    return `not a Helm chart: config media type is ${JSON.stringify(m.config?.mediaType ?? null)}, want ${HELM_CONFIG_MEDIA_TYPE}`;
   if (typeof m.config.digest !== 'string' || !DIGEST.test(m.config.digest)) return 'config has no sha256 digest';
   const layers = Array.isArray(m.layers) ? (m.layers as { mediaType?: unknown; digest?: unknown }[]) : [];
   const charts = layers.filter((l) => typeof l.mediaType === 'string' && HELM_CHART_MEDIA_TYPES.includes(l.mediaType));
@@ -136,7 +141,8 @@ export async function fetchOciChart(src: OciChartSource, ctx: FetchContext): Pro
     return { archive, identity: identityOf(manifest.digest, config) };
   } catch (e) {
     if (e instanceof RegistryError) {
-      const reason: HelmErrorReason = e.reason === 'not-found' ? 'not-found' : e.reason === 'malformed' && /digest/.test(e.detail) ? 'digest' : 'fetch';
+      const reason: HelmErrorReason =
+        e.reason === 'not-found' ? 'not-found' : e.reason === 'malformed' && /digest/.test(e.detail) ? 'digest' : 'fetch';
       throw fail(reason, `${e.reason}: ${e.detail}`, e);
     }
     throw e;

@@ -52,7 +52,10 @@ describe('parseRendered', () => {
     }
     expect(err).toBeInstanceOf(ManifestError);
     expect((err as Error).message).toMatch(/web\/templates\/y\.yaml.*apiVersion/);
-    const sops = parseRendered.bind(null, `---\n# Source: web/templates/x.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nsops: {mac: x}\n`);
+    const sops = parseRendered.bind(
+      null,
+      `---\n# Source: web/templates/x.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nsops: {mac: x}\n`,
+    );
     expect(sops).toThrow(/web\/templates\/x\.yaml.*sops block/);
   });
 });

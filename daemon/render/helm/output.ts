@@ -32,7 +32,12 @@ export function parseRendered(stdout: string, mapPath?: (source: string) => stri
   // A sops block in rendered output cannot be verified against any committed file: refuse it.
   const problems: ManifestProblem[] = objects
     .filter((o) => o.encrypted)
-    .map((o) => ({ file: o.file, index: o.index, line: o.line, message: 'rendered document carries a sops block; encrypted values belong in SOPS values files, which are decrypted before helm runs' }));
+    .map((o) => ({
+      file: o.file,
+      index: o.index,
+      line: o.line,
+      message: 'rendered document carries a sops block; encrypted values belong in SOPS values files, which are decrypted before helm runs',
+    }));
   if (problems.length > 0) throw new ManifestError(problems);
   return objects;
 }

@@ -44,7 +44,9 @@ let privateDir: string;
 async function sopsEncrypt(plain: string, to: string): Promise<string> {
   const file = join(privateDir, `plain-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, plain, { mode: 0o600 });
-  const { stdout } = await run(sops, ['encrypt', '--age', to, '--input-type', 'yaml', '--output-type', 'yaml', file], { env: { PATH: '/usr/bin:/bin' } });
+  const { stdout } = await run(sops, ['encrypt', '--age', to, '--input-type', 'yaml', '--output-type', 'yaml', file], {
+    env: { PATH: '/usr/bin:/bin' },
+  });
   return stdout;
 }
 
@@ -95,9 +97,20 @@ describe('renderHelm on the real helm, chart in Git', () => {
     writeFileSync(join(ref, 'inline.json'), JSON.stringify({ config: { logLevel: 'warn' } }));
     const args = ['template', 'web', join(repo.dir, 'charts/webapp'), '--namespace', 'apps', '--kube-version', 'v1.35.4'];
     for (const a of capabilities.apiVersions) args.push('--api-versions', a);
-    args.push('--include-crds', '-f', join(repo.dir, 'clusters/staging/webapp.yaml'), '-f', join(ref, 'secrets.yaml'), '-f', join(ref, 'inline.json'));
+    args.push(
+      '--include-crds',
+      '-f',
+      join(repo.dir, 'clusters/staging/webapp.yaml'),
+      '-f',
+      join(ref, 'secrets.yaml'),
+      '-f',
+      join(ref, 'inline.json'),
+    );
     const { stdout } = await run(helm, args, { env: { PATH: '/usr/bin:/bin', HOME: ref }, maxBuffer: 64 << 20 });
-    const expected = classify(parseRendered(stdout, (s) => s.replace(/^webapp\//, 'charts/webapp/')), false);
+    const expected = classify(
+      parseRendered(stdout, (s) => s.replace(/^webapp\//, 'charts/webapp/')),
+      false,
+    );
 
     expect(result.crds).toEqual(expected.crds);
     expect(result.objects).toEqual(expected.objects);
@@ -116,7 +129,13 @@ describe('renderHelm on the real helm, chart in Git', () => {
     expect(result.crds.map((o) => (o.object.metadata as { name: string }).name)).toEqual(['widgets.example.com']);
     expect(result.crds[0]?.file).toBe('charts/webapp/crds/widgets.yaml');
     const cm = result.objects.find((o) => o.object.kind === 'ConfigMap')?.object.data as Record<string, string>;
-    expect(cm).toMatchObject({ KUBE_VERSION: 'v1.35.4', RELEASE_NAMESPACE: 'apps', IS_UPGRADE: 'false', LOG_LEVEL: 'warn', FEATURES: 'search,export' });
+    expect(cm).toMatchObject({
+      KUBE_VERSION: 'v1.35.4',
+      RELEASE_NAMESPACE: 'apps',
+      IS_UPGRADE: 'false',
+      LOG_LEVEL: 'warn',
+      FEATURES: 'search,export',
+    });
     expect(result.objects.some((o) => o.object.kind === 'ServiceMonitor')).toBe(true);
     expect(result.hooks.pre.map((h) => (h.manifest.object.metadata as { name: string }).name)).toEqual(['web-webapp-migrate']);
     expect(result.hooks.post.map((h) => (h.manifest.object.metadata as { name: string }).name)).toEqual(['web-webapp-notify']);
@@ -135,7 +154,9 @@ describe('renderHelm on the real helm, chart in Git', () => {
     expect(same.identity).toBe(result.identity);
     expect(same.chart.digest).toBe(result.chart.digest);
 
-    const upgrade = await renderHelm(input({ revision, isUpgrade: true, capabilities: { kubeVersion: 'v1.34.0', apiVersions: ['v1', 'apps/v1', 'batch/v1'] } }));
+    const upgrade = await renderHelm(
+      input({ revision, isUpgrade: true, capabilities: { kubeVersion: 'v1.34.0', apiVersions: ['v1', 'apps/v1', 'batch/v1'] } }),
+    );
     expect(upgrade.identity).not.toBe(result.identity);
     expect(upgrade.objects.some((o) => o.object.kind === 'ServiceMonitor')).toBe(false);
     expect((upgrade.objects.find((o) => o.object.kind === 'ConfigMap')?.object.data as Record<string, string>).IS_UPGRADE).toBe('true');
@@ -165,14 +186,24 @@ describe('renderHelm on the real helm, chart in Git', () => {
   it('image automation edits the marker in a values file byte-exact, and the next render carries it', async () => {
     const path = 'clusters/staging/webapp.yaml';
     const before = readFileSync(join(repo.dir, path), 'utf8');
-    const applied = applyPolicies([{ path, text: before }], [
-      { name: 'webapp', namespaces: ['apps'], matchAnyNamespace: false, value: { image: 'registry.example.com/team/webapp', tag: '2.2.0' } },
-    ]);
+    const applied = applyPolicies(
+      [{ path, text: before }],
+      [
+        {
+          name: 'webapp',
+          namespaces: ['apps'],
+          matchAnyNamespace: false,
+          value: { image: 'registry.example.com/team/webapp', tag: '2.2.0' },
+        },
+      ],
+    );
     const after = applied.changed[0]?.text as string;
     expect(after).toBe(before.replace('tag: "2.1.1"', 'tag: "2.2.0"'));
     repo.write(path, after);
     const r = await renderHelm(input({ revision: await repo.commit('image update') }));
-    const deploy = r.objects.find((o) => o.object.kind === 'Deployment')?.object as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const deploy = r.objects.find((o) => o.object.kind === 'Deployment')?.object as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
     expect(deploy.spec.template.spec.containers[0]?.image).toBe('registry.example.com/team/webapp:2.2.0');
     repo.write(path, before);
   });
@@ -209,7 +240,9 @@ describe('renderHelm on the real helm, chart in Git', () => {
     rmSync(join(repo.dir, 'charts/webapp/secrets.yaml'));
     // A SOPS values file that lives in the chart dir is fine: it is left out of the copy.
     repo.write('charts/webapp/values-secret.enc.yaml', readFileSync(join(repo.dir, 'clusters/staging/webapp-secrets.enc.yaml')));
-    const ok = await renderHelm(input({ revision: await repo.commit('values in chart dir'), valuesFiles: ['charts/webapp/values-secret.enc.yaml'] }));
+    const ok = await renderHelm(
+      input({ revision: await repo.commit('values in chart dir'), valuesFiles: ['charts/webapp/values-secret.enc.yaml'] }),
+    );
     expect(ok.objects.some((o) => o.object.kind === 'Secret')).toBe(true);
     rmSync(join(repo.dir, 'charts/webapp/values-secret.enc.yaml'));
   });

@@ -51,7 +51,9 @@ export async function renderHelm(input: HelmRenderInput): Promise<HelmRenderResu
       timeoutMs: Math.min(remaining(), 30_000),
       ...(input.signal ? { signal: input.signal } : {}),
     };
-    chart = { fetched: 'repository' in input.chart ? await fetchHttpChart(input.chart.repository, ctx) : await fetchOciChart(input.chart.oci, ctx) };
+    chart = {
+      fetched: 'repository' in input.chart ? await fetchHttpChart(input.chart.repository, ctx) : await fetchOciChart(input.chart.oci, ctx),
+    };
   }
   const identityOfChart = 'git' in chart ? chart.git.identity : chart.fetched.identity;
   const identity = renderIdentity(identityOfChart, committed.digest, input, includeCrds, isUpgrade);
@@ -96,7 +98,13 @@ interface HelmRun {
 async function runHelm(input: HelmRenderInput, r: HelmRun): Promise<Rendered> {
   const { chart, values, isUpgrade } = r;
   const subject = describeChart(input.chart);
-  const args = templateArgs({ release: input.release, chartPath: r.chartPath, capabilities: input.capabilities, includeCrds: r.includeCrds, isUpgrade });
+  const args = templateArgs({
+    release: input.release,
+    chartPath: r.chartPath,
+    capabilities: input.capabilities,
+    includeCrds: r.includeCrds,
+    isUpgrade,
+  });
   const cmd = helmCommand(input.tools, args, values.layers.length);
   let stdout: string;
   let stderr: string;
@@ -119,8 +127,21 @@ async function runHelm(input: HelmRenderInput, r: HelmRun): Promise<Rendered> {
   } catch (e) {
     if (e instanceof RenderToolError) {
       const reason = e.reason === 'timeout' ? 'timeout' : e.reason === 'output-limit' ? 'output' : 'helm';
-      const what = e.reason === 'timeout' ? 'timed out' : e.reason === 'output-limit' ? 'output too large' : e.reason === 'spawn' ? 'could not start helm' : 'helm template failed';
-      throw new HelmRenderError({ sync: input.sync, reason, subject, detail: `${chart.name} ${chart.version}: ${what}${e.toolMessage ? `: ${e.toolMessage}` : ''}`, cause: e });
+      const what =
+        e.reason === 'timeout'
+          ? 'timed out'
+          : e.reason === 'output-limit'
+            ? 'output too large'
+            : e.reason === 'spawn'
+              ? 'could not start helm'
+              : 'helm template failed';
+      throw new HelmRenderError({
+        sync: input.sync,
+        reason,
+        subject,
+        detail: `${chart.name} ${chart.version}: ${what}${e.toolMessage ? `: ${e.toolMessage}` : ''}`,
+        cause: e,
+      });
     }
     throw e;
   }
@@ -128,17 +149,33 @@ async function runHelm(input: HelmRenderInput, r: HelmRun): Promise<Rendered> {
   try {
     objects = parseRendered(stdout, r.mapPath);
   } catch (e) {
-    if (e instanceof ManifestError) throw new HelmRenderError({ sync: input.sync, reason: 'output', subject, detail: `${chart.name} ${chart.version}: rendered output refused: ${e.message}`, cause: e });
+    if (e instanceof ManifestError)
+      throw new HelmRenderError({
+        sync: input.sync,
+        reason: 'output',
+        subject,
+        detail: `${chart.name} ${chart.version}: rendered output refused: ${e.message}`,
+        cause: e,
+      });
     throw e;
   }
   return {
     ...classify(objects, isUpgrade),
-    warnings: stderr.split('\n').map((l) => l.trim()).filter((l) => l !== ''),
+    warnings: stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
   };
 }
 
 /** Everything that determines helm's output, hashed: equal identity means an equal render. */
-export function renderIdentity(chart: ChartIdentity, valuesDigest: string, input: Pick<HelmRenderInput, 'release' | 'capabilities'>, includeCrds: boolean, isUpgrade: boolean): string {
+export function renderIdentity(
+  chart: ChartIdentity,
+  valuesDigest: string,
+  input: Pick<HelmRenderInput, 'release' | 'capabilities'>,
+  includeCrds: boolean,
+  isUpgrade: boolean,
+): string {
   const doc = {
     chart: chart.digest,
     values: valuesDigest,

@@ -75,7 +75,10 @@ export function pickChartVersion(indexText: string, repoUrl: string, chart: stri
   }
   if (picked === undefined) {
     const versions = [...byVersion.keys()].slice(0, 10).join(', ');
-    throw new IndexError(`no version of "${chart}" matches "${range ?? '*'}" (index lists ${versions}${byVersion.size > 10 ? ', …' : ''})`, true);
+    throw new IndexError(
+      `no version of "${chart}" matches "${range ?? '*'}" (index lists ${versions}${byVersion.size > 10 ? ', …' : ''})`,
+      true,
+    );
   }
   const e = byVersion.get(picked) as Record<string, unknown>;
   const urls = Array.isArray(e.urls) ? e.urls.filter((u): u is string => typeof u === 'string' && u !== '') : [];

@@ -92,7 +92,11 @@ beforeAll(async () => {
     reg = registry.info;
   }
   repo = await testRepo();
-  const secrets = await encryptText(`db:\n  password: ${canary}\n`, { format: 'yaml', source: 'secrets.enc.yaml', keys: { age: [recipient] } }, {});
+  const secrets = await encryptText(
+    `db:\n  password: ${canary}\n`,
+    { format: 'yaml', source: 'secrets.enc.yaml', keys: { age: [recipient] } },
+    {},
+  );
   repo.write('values/secrets.enc.yaml', secrets);
   revision = await repo.commit('values');
 });
@@ -128,7 +132,13 @@ describe('HTTP chart repository (helm repo index, static file server)', () => {
     const r = await renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '^1.0.0', credentials: creds } }, cache));
     const index = parse(readFileSync(join(dir(), 'index.yaml'), 'utf8')) as { entries: { webapp: { version: string; digest: string }[] } };
     const entry = index.entries.webapp.find((e) => e.version === '1.1.0');
-    expect(r.chart).toEqual({ name: 'webapp', version: '1.1.0', appVersion: '2.1.0', digest: `sha256:${entry?.digest}`, source: `${server.url}/webapp-1.1.0.tgz` });
+    expect(r.chart).toEqual({
+      name: 'webapp',
+      version: '1.1.0',
+      appVersion: '2.1.0',
+      digest: `sha256:${entry?.digest}`,
+      source: `${server.url}/webapp-1.1.0.tgz`,
+    });
     expect(password(r)).toBe(canary);
     expect(server.requests.map((q) => q.path)).toEqual(['/index.yaml', '/webapp-1.1.0.tgz']);
     expect(server.requests.every((q) => q.authorized)).toBe(true);
@@ -143,19 +153,27 @@ describe('HTTP chart repository (helm repo index, static file server)', () => {
     await packageChart('1.2.0', dir());
     await helmRun(['repo', 'index', dir()]);
     const cache = new ChartCache();
-    const bumped = await renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '>=1.0.0 <2', credentials: creds } }, cache));
+    const bumped = await renderHelm(
+      input({ repository: { url: server.url, chart: 'webapp', version: '>=1.0.0 <2', credentials: creds } }, cache),
+    );
     expect(bumped.chart.version).toBe('1.2.0');
-    const pinned = await renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '1.1.0', credentials: creds } }, cache));
+    const pinned = await renderHelm(
+      input({ repository: { url: server.url, chart: 'webapp', version: '1.1.0', credentials: creds } }, cache),
+    );
     expect(pinned.chart.version).toBe('1.1.0');
     expect(pinned.identity).not.toBe(bumped.identity);
   });
 
   it('refuses an archive whose digest differs from the index, and says what is missing', async () => {
     copyFileSync(join(dir(), 'webapp-1.0.0.tgz'), join(dir(), 'webapp-1.2.0.tgz'));
-    const e = await refused(renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '1.2.0', credentials: creds } }, new ChartCache())));
+    const e = await refused(
+      renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '1.2.0', credentials: creds } }, new ChartCache())),
+    );
     expect(e.reason).toBe('digest');
     expect(e.message).toMatch(/1\.2\.0: downloaded archive has digest sha256:[a-f0-9]{64}, the index says sha256:/);
-    const none = await refused(renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '^9', credentials: creds } }, new ChartCache())));
+    const none = await refused(
+      renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '^9', credentials: creds } }, new ChartCache())),
+    );
     expect(none.reason).toBe('not-found');
     expect(none.message).toMatch(/no version of "webapp" matches "\^9"/);
     const anon = await refused(renderHelm(input({ repository: { url: server.url, chart: 'webapp' } }, new ChartCache())));
@@ -172,7 +190,9 @@ describe('HTTP chart repository (helm repo index, static file server)', () => {
     const digest = (await run('sha256sum', [tgz])).stdout.split(' ')[0];
     index.entries.webapp.unshift({ apiVersion: 'v2', name: 'webapp', version: '3.0.0', digest, urls: [`${cdn.url}/webapp-3.0.0.tgz`] });
     writeFileSync(join(dir(), 'index.yaml'), stringify(index));
-    const r = await renderHelm(input({ repository: { url: server.url, chart: 'webapp', version: '^3', credentials: creds } }, new ChartCache()));
+    const r = await renderHelm(
+      input({ repository: { url: server.url, chart: 'webapp', version: '^3', credentials: creds } }, new ChartCache()),
+    );
     expect(r.chart.version).toBe('3.0.0');
     expect(cdn.requests).toEqual([{ path: '/webapp-3.0.0.tgz', authorized: false }]);
   });
@@ -183,7 +203,10 @@ describe('OCI registry (helm push to the stack registry)', () => {
 
   async function push(endpoint: { host: string; username: string; password: string }, version: string): Promise<string> {
     const tgz = await packageChart(version, join(work, 'oci'));
-    await helmRun(['registry', 'login', endpoint.host, '--username', endpoint.username, '--password-stdin', '--plain-http'], endpoint.password);
+    await helmRun(
+      ['registry', 'login', endpoint.host, '--username', endpoint.username, '--password-stdin', '--plain-http'],
+      endpoint.password,
+    );
     const out = await helmRun(['push', tgz, `oci://${endpoint.host}/charts-${process.pid}`, '--plain-http']);
     const digest = /Digest: (sha256:[a-f0-9]{64})/.exec(out)?.[1];
     expect(digest).toBeDefined();
@@ -202,15 +225,25 @@ describe('OCI registry (helm push to the stack registry)', () => {
   const url = (host: string): string => `oci://${host}/charts-${process.pid}/webapp`;
 
   it('picks the highest tag in range, identity digest = the manifest digest helm push printed', async () => {
-    const r = await renderHelm(input({ oci: { url: url(reg.basic.host), version: '^1', credentials: basicCreds, insecure: true } }, new ChartCache()));
-    expect(r.chart).toEqual({ name: 'webapp', version: '1.1.0', appVersion: '2.1.0', digest: digests.get('basic:1.1.0'), source: url(reg.basic.host) });
+    const r = await renderHelm(
+      input({ oci: { url: url(reg.basic.host), version: '^1', credentials: basicCreds, insecure: true } }, new ChartCache()),
+    );
+    expect(r.chart).toEqual({
+      name: 'webapp',
+      version: '1.1.0',
+      appVersion: '2.1.0',
+      digest: digests.get('basic:1.1.0'),
+      source: url(reg.basic.host),
+    });
     expect(password(r)).toBe(canary);
   });
 
   it('a digest pin holds against a newer tag and, once cached, needs no registry at all', async () => {
     const cache = new ChartCache();
     const pin = digests.get('basic:1.0.0') as string;
-    const r = await renderHelm(input({ oci: { url: url(reg.basic.host), digest: pin, version: '^1', credentials: basicCreds, insecure: true } }, cache));
+    const r = await renderHelm(
+      input({ oci: { url: url(reg.basic.host), digest: pin, version: '^1', credentials: basicCreds, insecure: true } }, cache),
+    );
     expect(r.chart.version).toBe('1.0.0');
     expect(r.chart.digest).toBe(pin);
     // Same pin, registry unreachable (a closed port): served from the cache.
@@ -221,14 +254,36 @@ describe('OCI registry (helm push to the stack registry)', () => {
 
   it('authenticates with the token service as image scanning does; refuses wrong credentials and unknown digests', async () => {
     const creds = { usernameFrom: { env: 'TOKEN_USER' }, passwordFrom: { env: 'TOKEN_PASS' } };
-    const r = await renderHelm(input({ oci: { url: url(reg.token.host), version: '1.0.0', credentials: creds, insecure: true } }, new ChartCache()));
+    const r = await renderHelm(
+      input({ oci: { url: url(reg.token.host), version: '1.0.0', credentials: creds, insecure: true } }, new ChartCache()),
+    );
     expect(r.chart.digest).toBe(digests.get('token:1.0.0'));
 
     env.BAD_PASS = 'wrong';
-    const bad = await refused(renderHelm(input({ oci: { url: url(reg.token.host), credentials: { usernameFrom: { env: 'TOKEN_USER' }, passwordFrom: { env: 'BAD_PASS' } }, insecure: true } }, new ChartCache())));
+    const bad = await refused(
+      renderHelm(
+        input(
+          {
+            oci: {
+              url: url(reg.token.host),
+              credentials: { usernameFrom: { env: 'TOKEN_USER' }, passwordFrom: { env: 'BAD_PASS' } },
+              insecure: true,
+            },
+          },
+          new ChartCache(),
+        ),
+      ),
+    );
     expect(bad.reason).toBe('fetch');
     expect(bad.message).toMatch(/unauthorized/);
-    const unknown = await refused(renderHelm(input({ oci: { url: url(reg.basic.host), digest: `sha256:${'0'.repeat(64)}`, credentials: basicCreds, insecure: true } }, new ChartCache())));
+    const unknown = await refused(
+      renderHelm(
+        input(
+          { oci: { url: url(reg.basic.host), digest: `sha256:${'0'.repeat(64)}`, credentials: basicCreds, insecure: true } },
+          new ChartCache(),
+        ),
+      ),
+    );
     expect(unknown.reason).toBe('not-found');
   });
 });
@@ -243,14 +298,25 @@ describe('OCI faults a healthy registry cannot produce (proxy in front of the re
     const cdn = await startStaticServer(cdnDir);
     const proxy = await FaultProxy.start(`http://${reg.basic.host}`);
     const isLayer = (url: string): boolean => url.includes(`/blobs/${layer}`);
-    const chart: ChartSource = { oci: { url: `oci://${proxy.host}/charts-${process.pid}/webapp`, version: '1.1.0', credentials: { usernameFrom: { env: 'REG_USER' }, passwordFrom: { env: 'REG_PASS' } }, insecure: true } };
+    const chart: ChartSource = {
+      oci: {
+        url: `oci://${proxy.host}/charts-${process.pid}/webapp`,
+        version: '1.1.0',
+        credentials: { usernameFrom: { env: 'REG_USER' }, passwordFrom: { env: 'REG_PASS' } },
+        insecure: true,
+      },
+    };
     try {
-      proxy.setScript((req) => (isLayer(req.path) ? { status: 307, headers: { location: `${cdn.url}/chart-blob` }, body: Buffer.alloc(0) } : 'forward'));
+      proxy.setScript((req) =>
+        isLayer(req.path) ? { status: 307, headers: { location: `${cdn.url}/chart-blob` }, body: Buffer.alloc(0) } : 'forward',
+      );
       const r = await renderHelm(input(chart, new ChartCache()));
       expect(r.chart.version).toBe('1.1.0');
       expect(cdn.requests).toEqual([{ path: '/chart-blob', authorized: false }]);
 
-      proxy.setScript((req) => (isLayer(req.path) ? (up) => ({ ...up, body: Buffer.concat([up.body, Buffer.from('tampered')]) }) : 'forward'));
+      proxy.setScript((req) =>
+        isLayer(req.path) ? (up) => ({ ...up, body: Buffer.concat([up.body, Buffer.from('tampered')]) }) : 'forward',
+      );
       const e = await refused(renderHelm(input(chart, new ChartCache())));
       expect(e.reason).toBe('digest');
       expect(e.message).toContain(`blob charts-${process.pid}/webapp@${layer}: body has digest sha256:`);

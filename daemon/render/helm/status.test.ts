@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { helmStatus } from './status.js';
 import type { HelmRenderResult } from './types.js';
 
-const secret = { file: 't/secret.yaml', index: 0, line: 1, encrypted: false, object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'c2VjcmV0' } } };
+const secret = {
+  file: 't/secret.yaml',
+  index: 0,
+  line: 1,
+  encrypted: false,
+  object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'c2VjcmV0' } },
+};
 
 describe('helmStatus', () => {
   it('carries chart identity, digests, hook counts and skipped hooks, and nothing rendered', () => {
@@ -13,7 +19,9 @@ describe('helmStatus', () => {
       crds: [],
       objects: [secret],
       hooks: { pre: [{ manifest: secret, events: ['pre-install'], weight: 0, deletePolicies: [] }], post: [] },
-      skippedHooks: [{ file: 't/test.yaml', kind: 'Pod', name: 'smoke', events: ['test'], reason: 'test hook: gitops-seal does not run chart tests' }],
+      skippedHooks: [
+        { file: 't/test.yaml', kind: 'Pod', name: 'smoke', events: ['test'], reason: 'test hook: gitops-seal does not run chart tests' },
+      ],
       warnings: [],
       cached: false,
     };

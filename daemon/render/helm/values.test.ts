@@ -45,10 +45,14 @@ describe('loadValues', () => {
   });
 
   it('names the missing file and the file that no key opens', async () => {
-    const missing = await loadValues('apps', revision, ['values/none.yaml', 'values/staging.yaml'], undefined, keys).catch((e: unknown) => e);
+    const missing = await loadValues('apps', revision, ['values/none.yaml', 'values/staging.yaml'], undefined, keys).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(HelmRenderError);
     expect((missing as HelmRenderError).message).toBe('sync apps: helm chart values/none.yaml: values file not found in the revision');
-    const noKey = await loadValues('apps', revision, ['values/secrets.enc.yaml'], undefined, { ageIdentities: [] }).catch((e: unknown) => e);
+    const noKey = await loadValues('apps', revision, ['values/secrets.enc.yaml'], undefined, { ageIdentities: [] }).catch(
+      (e: unknown) => e,
+    );
     expect((noKey as HelmRenderError).reason).toBe('values');
     expect((noKey as HelmRenderError).message).toMatch(/values\/secrets\.enc\.yaml: decryption failed: no key/);
   });

@@ -39,7 +39,12 @@ export interface CommittedValues {
 }
 
 /** Reads the values files of the revision; names every missing one. */
-export async function readValues(sync: string, revision: RevisionReader, files: readonly string[], inline: Record<string, unknown> | undefined): Promise<CommittedValues> {
+export async function readValues(
+  sync: string,
+  revision: RevisionReader,
+  files: readonly string[],
+  inline: Record<string, unknown> | undefined,
+): Promise<CommittedValues> {
   const committed: ManifestFile[] = [];
   const missing: string[] = [];
   for (const path of files) {
@@ -51,7 +56,12 @@ export async function readValues(sync: string, revision: RevisionReader, files: 
     }
   }
   if (missing.length > 0) {
-    throw new HelmRenderError({ sync, reason: 'values', subject: missing.join(', '), detail: `values file${missing.length > 1 ? 's' : ''} not found in the revision` });
+    throw new HelmRenderError({
+      sync,
+      reason: 'values',
+      subject: missing.join(', '),
+      detail: `values file${missing.length > 1 ? 's' : ''} not found in the revision`,
+    });
   }
   const hash = createHash('sha256');
   for (const c of committed) hashPart(hash, c.path, c.text);

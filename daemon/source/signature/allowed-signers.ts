@@ -20,7 +20,8 @@ export interface AllowedSigner {
   line: number;
 }
 
-const KEY_TYPE_RE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-dss)$/;
+const KEY_TYPE_RE =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-dss)$/;
 
 /** Split on whitespace, keeping double-quoted runs (option values) together. */
 function tokenize(line: string): string[] {
@@ -81,7 +82,8 @@ export function parseAllowedSigners(text: string): AllowedSigner[] {
       throw new AllowedSignersError(`${where}: ${(err as Error).message}`);
     }
     const [principals, second, ...rest] = toks;
-    if (principals === undefined || second === undefined) throw new AllowedSignersError(`${where}: expected "principals [options] keytype key"`);
+    if (principals === undefined || second === undefined)
+      throw new AllowedSignersError(`${where}: expected "principals [options] keytype key"`);
     let options: string | undefined;
     let keyType = second;
     let keyB64 = rest[0];
@@ -93,7 +95,9 @@ export function parseAllowedSigners(text: string): AllowedSigner[] {
     if (!KEY_TYPE_RE.test(keyType) || keyB64 === undefined) throw new AllowedSignersError(`${where}: missing or unknown key type`);
     const key = Buffer.from(keyB64, 'base64');
     const entry: AllowedSigner = {
-      principals: unquote(principals).split(',').filter((p) => p !== ''),
+      principals: unquote(principals)
+        .split(',')
+        .filter((p) => p !== ''),
       certAuthority: false,
       keyType,
       key,
@@ -120,7 +124,13 @@ export function parseAllowedSigners(text: string): AllowedSigner[] {
 
 /** OpenSSH match_pattern: `*` and `?` wildcards, whole-string match. */
 export function matchPattern(s: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return re.test(s);
 }
 

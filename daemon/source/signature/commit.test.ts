@@ -29,7 +29,10 @@ function raw(commit: string): Buffer {
 }
 
 function gitVerifies(commit: string, signersFile: string): boolean {
-  const r = spawnSync('git', ['-c', `gpg.ssh.allowedSignersFile=${signersFile}`, 'verify-commit', commit], { cwd: repo, env: { ...process.env, HOME: dir } });
+  const r = spawnSync('git', ['-c', `gpg.ssh.allowedSignersFile=${signersFile}`, 'verify-commit', commit], {
+    cwd: repo,
+    env: { ...process.env, HOME: dir },
+  });
   return r.status === 0;
 }
 
@@ -41,7 +44,13 @@ function signersLine(principal: string, key: string, opts = ''): string {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sshsig-'));
   repo = join(dir, 'repo');
-  for (const [name, args] of Object.entries({ ed: ['-t', 'ed25519'], rsa: ['-t', 'rsa', '-b', '2048'], ec: ['-t', 'ecdsa', '-b', '256'], ec384: ['-t', 'ecdsa', '-b', '384'], other: ['-t', 'ed25519'] })) {
+  for (const [name, args] of Object.entries({
+    ed: ['-t', 'ed25519'],
+    rsa: ['-t', 'rsa', '-b', '2048'],
+    ec: ['-t', 'ecdsa', '-b', '256'],
+    ec384: ['-t', 'ecdsa', '-b', '384'],
+    other: ['-t', 'ed25519'],
+  })) {
     const priv = join(dir, `id_${name}`);
     execFileSync('ssh-keygen', [...args, '-N', '', '-q', '-C', `${name}@test`, '-f', priv]);
     keys[name] = { priv, pub: readFileSync(`${priv}.pub`, 'utf8') };
@@ -91,11 +100,19 @@ describe('verifyCommitSignature with real ssh-keygen signatures', () => {
   it('honours namespaces and validity options of the allowed-signers line', () => {
     const c = commitWith('ed', 'opts.yaml', 'x: 4\n');
     const r = raw(c);
-    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'namespaces="file"'))).toThrow(expect.objectContaining({ failure: 'unknown-key' }));
+    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'namespaces="file"'))).toThrow(
+      expect.objectContaining({ failure: 'unknown-key' }),
+    );
     expect(verifyCommitSignature(c, r, signersLine('p', 'ed', 'namespaces="file,git"')).principals).toEqual(['p']);
-    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'valid-before="20000101Z"'))).toThrow(expect.objectContaining({ failure: 'unknown-key' }));
-    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'valid-after="29990101"'))).toThrow(expect.objectContaining({ failure: 'unknown-key' }));
-    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'cert-authority'))).toThrow(expect.objectContaining({ failure: 'unknown-key' }));
+    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'valid-before="20000101Z"'))).toThrow(
+      expect.objectContaining({ failure: 'unknown-key' }),
+    );
+    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'valid-after="29990101"'))).toThrow(
+      expect.objectContaining({ failure: 'unknown-key' }),
+    );
+    expect(() => verifyCommitSignature(c, r, signersLine('p', 'ed', 'cert-authority'))).toThrow(
+      expect.objectContaining({ failure: 'unknown-key' }),
+    );
   });
 
   it('splits payload exactly as git does (payload re-signed by ssh-keygen verifies with ssh-keygen)', () => {
@@ -105,7 +122,11 @@ describe('verifyCommitSignature with real ssh-keygen signatures', () => {
     const sigFile = join(dir, 'split.sig');
     writeFileSync(sigFile, `${parts.signature}\n`);
     writeFileSync(join(dir, 'allowed-split'), signersLine('test@example.com', 'ed'));
-    const r = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', join(dir, 'allowed-split'), '-I', 'test@example.com', '-n', 'git', '-s', sigFile], { input: parts.payload });
+    const r = spawnSync(
+      'ssh-keygen',
+      ['-Y', 'verify', '-f', join(dir, 'allowed-split'), '-I', 'test@example.com', '-n', 'git', '-s', sigFile],
+      { input: parts.payload },
+    );
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(parts.payload.toString()).not.toContain('gpgsig');
   });

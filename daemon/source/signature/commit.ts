@@ -79,7 +79,11 @@ export interface VerifiedSignature {
  * Check that `raw` (commit `commit`) carries a valid SSH signature by a key listed in
  * `allowedSigners` for namespace "git". Throws CommitSignatureError naming the failure.
  */
-export function verifyCommitSignature(commit: string, raw: Uint8Array, allowedSigners: string | readonly AllowedSigner[]): VerifiedSignature {
+export function verifyCommitSignature(
+  commit: string,
+  raw: Uint8Array,
+  allowedSigners: string | readonly AllowedSigner[],
+): VerifiedSignature {
   const signers = typeof allowedSigners === 'string' ? parseAllowedSigners(allowedSigners) : allowedSigners;
   const parts = splitSignedCommit(raw);
   if (parts.signature === null) throw new CommitSignatureError(commit, 'unsigned', 'commit is not signed');
@@ -106,7 +110,11 @@ export function verifyCommitSignature(commit: string, raw: Uint8Array, allowedSi
   // Checked after the cryptography so that a tampered commit reports "invalid", not "unknown key".
   const matches = findSigners(signers, sig.publicKey, 'git', parts.committerTime ?? new Date());
   if (matches.length === 0) {
-    throw new CommitSignatureError(commit, 'unknown-key', `signing key ${sig.keyType} ${fp} is not in the allowed signers (or not valid for namespace "git" at the commit time)`);
+    throw new CommitSignatureError(
+      commit,
+      'unknown-key',
+      `signing key ${sig.keyType} ${fp} is not in the allowed signers (or not valid for namespace "git" at the commit time)`,
+    );
   }
   return { principals: [...new Set(matches.flatMap((m) => m.principals))], fingerprint: fp, keyType: sig.keyType };
 }
