@@ -44,6 +44,21 @@ async function saKubeconfig(s: StackInfo, namespace: string, sa: string): Promis
   return file;
 }
 
+/** Deployment, ReplicaSets, Pods, nodes and warning Events of the rollout, as kubectl prints them. */
+async function rolloutDiagnostics(): Promise<string> {
+  const parts: string[] = [];
+  const show = async (title: string, args: string[]): Promise<void> => {
+    const out = await kubectl(stack, args).catch((e: unknown) => `(${String(e)})`);
+    parts.push(`--- ${title}\n${out.slice(0, 4000)}`);
+  };
+  await show('deployment', ['get', 'deployment', 'gitops-seal', '-n', SYSTEM_NS, '-o', 'jsonpath={.status}']);
+  await show('replicasets and pods', ['get', 'replicasets,pods', '-n', SYSTEM_NS, '-o', 'wide']);
+  await show('nodes', ['get', 'nodes', '-o', 'wide']);
+  await show('pods on all nodes', ['get', 'pods', '-A', '--no-headers', '-o', 'custom-columns=NODE:.spec.nodeName,PHASE:.status.phase']);
+  await show('warning events', ['get', 'events', '-n', SYSTEM_NS, '--field-selector', 'type=Warning', '--sort-by=.lastTimestamp']);
+  return parts.join('\n');
+}
+
 interface RunningDaemon {
   process: DaemonProcess;
   url: string;
@@ -168,7 +183,11 @@ describe.concurrent('deploy/ on the real apiserver', () => {
         return x?.status?.readyReplicas === 2 && x.status.updatedReplicas === 2 ? x : undefined;
       },
       75_000,
-    );
+    ).catch(async (err: unknown) => {
+      // A rollout that never finished once in CI (fresh machine, full suite) and never here: the
+      // failure carries what the cluster saw, so the next one explains itself.
+      throw new Error(`${String(err)}\n${await rolloutDiagnostics()}`);
+    });
     expect(d.status?.readyReplicas).toBe(2);
   });
 
