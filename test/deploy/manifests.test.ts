@@ -33,7 +33,7 @@ const rbacKinds = new Set(['Role', 'ClusterRole']);
 /** Long option names the daemon's CLI declares (daemon/main.ts, commander `.option('--x …')`). */
 function daemonFlags(): Set<string> {
   const src = readFileSync(join(ROOT, 'daemon', 'main.ts'), 'utf8');
-  return new Set([...src.matchAll(/Option\('(?:-\w, )?(--[a-z-]+)/gi)].map((m) => m[1] as string));
+  return new Set([...src.matchAll(/Option\(\s*'(?:-\w, )?(--[a-z-]+)/gi)].map((m) => m[1] as string));
 }
 
 function container(d: Deployment): Container {
