@@ -5,91 +5,59 @@
 // revision the tenancy rules refuse and one whose chart fails, with nothing applied or pruned.
 // Fixtures: testdata/helm (README.md there).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encryptText, generateAgeIdentity, type KeyContext } from '../../keys/index.js';
+import { generateAgeIdentity } from '../../keys/index.js';
 import { makeCanary } from '../../test/reliability/canary.js';
-import { findRenderers } from '../../test/stack/tools.js';
-import { testRepo, type TestRepo } from '../../test/support/git-revision.js';
-import { ResourceManager } from '../apply/index.js';
-import { InventoryStore } from '../inventory/inventory.js';
-import { KubeClient } from '../kube/client.js';
+import { renderSyncSandbox, type RenderSyncSandbox } from '../../test/support/render-sync.js';
 import { RevisionError } from './errors.js';
 import { loadRevision } from './load.js';
 import { reconcile, type SyncDeps } from './reconcile.js';
-import { clusterCapabilities, newRenderCaches } from './stages/render-context.js';
+import { newRenderCaches } from './stages/render-context.js';
 import type { SyncSettings } from './settings.js';
 
 const stack = inject('stack');
-const NS = `render-helm-${Date.now().toString(36)}`;
 const CANARY = makeCanary('engine-helm');
-let client: KubeClient;
-let repo: TestRepo;
-let keys: KeyContext;
+let sb: RenderSyncSandbox;
+let NS: string;
+let settings: SyncSettings;
 let deps: SyncDeps;
-
-const settings: SyncSettings = {
-  name: NS,
-  path: '',
-  prune: true,
-  force: true,
-  wait: false,
-  timeoutMs: 30_000,
-  maxPruneRatio: 1,
-  allowEmpty: false,
-  allowedNamespaces: [NS],
-  helm: {
-    chart: { git: { path: 'charts/hello' } },
-    release: { name: 'hello', namespace: NS },
-    valuesFiles: ['clusters/staging/values.yaml', 'clusters/staging/secrets.sops.yaml'],
-    includeCrds: true,
-  },
-};
-
-async function get(kind: 'configmaps' | 'secrets' | 'pods', name: string): Promise<Record<string, unknown> | undefined> {
-  return client.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${NS}/${kind}/${name}`);
-}
+const get = (kind: 'configmaps' | 'secrets' | 'pods', name: string): Promise<Record<string, unknown> | undefined> => sb.get(kind, name);
 
 beforeAll(async () => {
-  client = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
-  await client.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
-  const id = await generateAgeIdentity();
-  keys = { ageIdentities: [id.identity] };
-  repo = await testRepo();
-  repo.copy(new URL('./testdata/helm/charts', import.meta.url).pathname, 'charts');
-  repo.copy(new URL('./testdata/helm/clusters', import.meta.url).pathname, 'clusters');
-  repo.write(
-    'clusters/staging/secrets.sops.yaml',
-    await encryptText(
-      `db:\n  password: ${CANARY}\n`,
-      { format: 'yaml', source: 'clusters/staging/secrets.sops.yaml', keys: { age: [id.recipient] } },
-      {},
-    ),
-  );
-  const bins = findRenderers();
-  const manager = new ResourceManager(client, { syncName: NS, defaultNamespace: NS });
-  const inventory = new InventoryStore(client, { namespace: NS });
-  deps = {
-    settings,
-    manager,
-    inventory,
-    keys,
-    render: {
-      renderers: { kustomize: bins.kustomize, helm: bins.helm },
-      caches: newRenderCaches(),
-      capabilities: () => clusterCapabilities(client, manager.mapper),
-      isUpgrade: async () => ((await inventory.load(NS))?.entries.length ?? 0) > 0,
+  sb = await renderSyncSandbox(stack.kube.kubeconfig, 'render-helm');
+  NS = sb.ns;
+  settings = {
+    name: NS,
+    path: '',
+    prune: true,
+    force: true,
+    wait: false,
+    timeoutMs: 30_000,
+    maxPruneRatio: 1,
+    allowEmpty: false,
+    allowedNamespaces: [NS],
+    helm: {
+      chart: { git: { path: 'charts/hello' } },
+      release: { name: 'hello', namespace: NS },
+      valuesFiles: ['clusters/staging/values.yaml', 'clusters/staging/secrets.sops.yaml'],
+      includeCrds: true,
     },
   };
+  sb.repo.copy(new URL('./testdata/helm/charts', import.meta.url).pathname, 'charts');
+  sb.repo.copy(new URL('./testdata/helm/clusters', import.meta.url).pathname, 'clusters');
+  sb.repo.write(
+    'clusters/staging/secrets.sops.yaml',
+    await sb.encrypt(`db:\n  password: ${CANARY}\n`, 'clusters/staging/secrets.sops.yaml'),
+  );
+  deps = sb.deps(settings);
 });
 
 afterAll(async () => {
-  await client?.request(`/api/v1/namespaces/${NS}`, { method: 'DELETE' }).catch(() => undefined);
-  client?.close();
-  repo?.remove();
+  await sb?.cleanup();
 });
 
 describe('a Helm sync on the real apiserver', () => {
   it('applies the chart with its SOPS values decrypted in memory, hooks by phase, identity commit + chart', async () => {
-    const rev = await repo.commit('chart');
+    const rev = await sb.repo.commit('chart');
     const out = await reconcile(deps, rev);
     expect(out.revision).toMatch(new RegExp(`^${rev.commit}\\+[0-9a-f]{12}$`));
     expect(out.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
@@ -107,7 +75,7 @@ describe('a Helm sync on the real apiserver', () => {
     const secret = await get('secrets', 'hello-db');
     expect(Buffer.from((secret?.data as { password: string }).password, 'base64').toString()).toBe(CANARY);
     const cfg = (await get('configmaps', 'hello-cfg'))?.data as Record<string, string>;
-    const version = await client.request<{ gitVersion: string }>('/version');
+    const version = await sb.client.request<{ gitVersion: string }>('/version');
     expect(cfg).toMatchObject({ greeting: 'hello from staging', kubeVersion: version.gitVersion, isUpgrade: 'false' });
     expect(await get('configmaps', 'hello-pre')).toBeDefined();
     expect(await get('pods', 'hello-smoke')).toBeUndefined();
@@ -120,18 +88,21 @@ describe('a Helm sync on the real apiserver', () => {
   });
 
   it('refuses a chart that writes outside allowedNamespaces (tenancy) and a failing chart (render): nothing applied or pruned', async () => {
-    const good = await reconcile(deps, await repo.commit('baseline'));
-    repo.write('charts/hello/templates/other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: kube-system}\n');
-    repo.write('charts/hello/templates/new.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-new}\n');
-    const escaped = await reconcile(deps, await repo.commit('escape'), good).catch((e: unknown) => e);
+    const good = await reconcile(deps, await sb.repo.commit('baseline'));
+    sb.repo.write(
+      'charts/hello/templates/other.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other, namespace: kube-system}\n',
+    );
+    sb.repo.write('charts/hello/templates/new.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-new}\n');
+    const escaped = await reconcile(deps, await sb.repo.commit('escape'), good).catch((e: unknown) => e);
     expect(escaped).toBeInstanceOf(RevisionError);
     expect((escaped as RevisionError).stage).toBe('tenancy');
     expect((escaped as RevisionError).problems).toEqual([
       `ConfigMap/kube-system/other: namespace "kube-system" is not in allowedNamespaces [${NS}]`,
     ]);
 
-    repo.write('charts/hello/templates/other.yaml', '{{ fail "this chart refuses to render" }}\n');
-    const failed = await reconcile(deps, await repo.commit('fail'), good).catch((e: unknown) => e);
+    sb.repo.write('charts/hello/templates/other.yaml', '{{ fail "this chart refuses to render" }}\n');
+    const failed = await reconcile(deps, await sb.repo.commit('fail'), good).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(RevisionError);
     expect((failed as RevisionError).stage).toBe('render');
     expect((failed as Error).message).toContain('charts/hello/templates/other.yaml');
@@ -146,7 +117,7 @@ describe('a Helm sync on the real apiserver', () => {
     const other = await generateAgeIdentity();
     const err = await loadRevision({
       settings,
-      revision: await repo.commit('unchanged'),
+      revision: await sb.repo.commit('unchanged'),
       keys: { ageIdentities: [other.identity] },
       mapper: deps.manager.mapper,
       ...(deps.render ? { render: { ...deps.render, caches: newRenderCaches() } } : {}),
