@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KubeObject } from '../../daemon/kube/types.js';
 import { findRenderers, findTools } from '../stack/tools.js';
 import { ChartWorkshop } from '../support/chart-repo.js';
-import { fluxRepo, HELM_SECRET_VALUES, HELM_VALUES, tamper, type FluxRepo } from '../support/flux-repo.js';
+import { fluxRepo, HELM_SECRET_VALUES, HELM_VALUES, tamper, tamperMac, type FluxRepo } from '../support/flux-repo.js';
 import { helmReference, keyOf, kustomizeReference, secretData } from '../support/render-reference.js';
 import { TEST_AGE_KEY_FILE, testAgeRecipient } from '../support/test-age-key.js';
 import { makeCanary } from '../reliability/canary.js';
@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 
 describe('the Flux-style repository', () => {
-  it('encrypted files are real sops files: no plaintext, the real sops decrypts them back, tamper() breaks them', async () => {
+  it('encrypted files are real sops files: no plaintext, the real sops decrypts them back, tamper() and tamperMac() break them', async () => {
     for (const [path, text] of Object.entries(repo.plain)) {
       const enc = repo.files[path] as string;
       for (const c of Object.values(canaries)) expect(enc).not.toContain(c);
@@ -58,6 +58,11 @@ describe('the Flux-style repository', () => {
       });
       bad.child.stdin?.end(tamper(enc));
       await expect(bad, path).rejects.toThrow();
+      const badMac = run(bins.sops, ['decrypt', '--input-type', format, '--output-type', format], {
+        env: { PATH: '/usr/bin:/bin', SOPS_AGE_KEY_FILE: TEST_AGE_KEY_FILE },
+      });
+      badMac.child.stdin?.end(tamperMac(enc));
+      await expect(badMac, path).rejects.toThrow(/MAC/);
     }
   });
 

@@ -66,6 +66,20 @@ export function tamper(encrypted: string): string {
   return out;
 }
 
+/**
+ * A copy whose MAC no longer matches while every value still decrypts (one digit of the
+ * lastmodified timestamp changes, in the yaml, JSON/binary or dotenv form): the refusal then
+ * happens with the plaintext already in memory — the hardest case for "nothing leaks".
+ */
+export function tamperMac(encrypted: string): string {
+  const out = encrypted.replace(
+    /(lastmodified"?\s*[:=]\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/,
+    (_m, head: string, d: string) => `${head}${Number(d) ^ 1}`,
+  );
+  if (out === encrypted) throw new Error('tamperMac: no lastmodified found');
+  return out;
+}
+
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 export function dbSecret(password: string): string {
@@ -372,6 +386,8 @@ spec:
             - secretRef:
                 name: {{ .Release.Name }}-db
 `,
+    // Off unless a test sets failRender: helm's own error then quotes a decrypted value.
+    [`${dir}/templates/fail.yaml`]: '{{- if .Values.failRender }}{{ fail (printf "db password %s" .Values.db.password) }}{{- end }}\n',
     [`${dir}/templates/service.yaml`]: `apiVersion: v1
 kind: Service
 metadata:
