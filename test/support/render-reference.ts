@@ -84,9 +84,12 @@ export function helmReference(
 
 export const keyOf = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-/** A Secret's data as the apiserver stores it: stringData folded into data (base64). */
+/** A Secret's data as the apiserver stores it: stringData folded into data, base64 on one line. */
 export function secretData(o: KubeObject): Record<string, string> {
-  const data = { ...((o.data as Record<string, string> | undefined) ?? {}) };
+  // Re-encoded: kustomize wraps long base64 values of file sources at 76 columns; the apiserver does not.
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries((o.data as Record<string, string> | undefined) ?? {}))
+    data[k] = Buffer.from(v, 'base64').toString('base64');
   for (const [k, v] of Object.entries((o.stringData as Record<string, string> | undefined) ?? {}))
     data[k] = Buffer.from(v).toString('base64');
   return data;
