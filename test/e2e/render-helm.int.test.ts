@@ -77,8 +77,6 @@ beforeAll(async () => {
   const helmSync = (name: string, chart: object, extra: object = {}) => ({
     name,
     source: 'repo',
-    // Charts from HTTP/OCI are re-resolved each interval: that is how a new version is noticed.
-    interval: '2s',
     targetNamespace: NS,
     allowedNamespaces: [NS],
     kubeconfig: { file: stack.kube.kubeconfig },
@@ -89,6 +87,8 @@ beforeAll(async () => {
   d = await RenderDaemon.start(stack, {
     name: `rh-${sfx}`,
     repoUrl: repo.url,
+    // Each source poll resolves the HTTP/OCI charts again: that is how a new version is noticed.
+    interval: '3s',
     env: { RH_REG_USER: stack.registry.basic.username, RH_REG_PASSWORD: stack.registry.basic.password },
     syncs: [
       helmSync(S.git, { git: { path: 'charts/webapp' } }),
@@ -128,21 +128,21 @@ describe('helm sync: what is applied equals helm template', () => {
       expect((await cmData(s))?.chartVersion).toBe('1.0.0');
     }
     const pin = await d.sync(S.pin);
-    expect(pin?.helm?.chart?.digest).toBe(pinned);
-    expect(pin?.helm?.chart?.version).toBe('1.0.0');
+    expect(pin?.helm?.digest).toBe(pinned);
+    expect(pin?.helm?.version).toBe('1.0.0');
   });
 
   it('a chart version pushed to the HTTP repo and to OCI reconciles without a commit; the digest pin holds', async () => {
     await shop.publishHttp('1.1.0');
     await shop.pushOci(stack.registry.basic, OCI_PATH, '1.1.0');
     for (const s of [S.http, S.oci]) {
-      const st = await d.until(`${s} on chart 1.1.0`, s, (x) => x.helm?.chart?.version === '1.1.0' && !x.lastError, 60_000);
+      const st = await d.until(`${s} on chart 1.1.0`, s, (x) => x.helm?.version === '1.1.0' && !x.lastError, 60_000);
       expect(st.appliedRevision?.startsWith(head)).toBe(true);
       expect(st.appliedRevision).not.toBe(head);
       expect((await cmData(s))?.chartVersion).toBe('1.1.0');
       await expectLive(stack, s, await reference(s, await shop.package('1.1.0', join(shop.dir, 'ref'))));
     }
-    expect((await d.sync(S.pin))?.helm?.chart?.version).toBe('1.0.0');
+    expect((await d.sync(S.pin))?.helm?.version).toBe('1.0.0');
     expect((await cmData(S.pin))?.chartVersion).toBe('1.0.0');
     expect(await repo.head()).toBe(head);
   });

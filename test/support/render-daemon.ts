@@ -27,7 +27,7 @@ export interface RenderDaemonOptions {
   interval?: string;
 }
 
-type Sync = SyncStatus & { helm?: { chart?: { version?: string; digest?: string } } };
+type Sync = SyncStatus;
 
 export class RenderDaemon {
   private constructor(
