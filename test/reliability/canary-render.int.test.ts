@@ -12,12 +12,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateAgeIdentity } from '../../keys/index.js';
 import { scratchRoot } from '../../daemon/render/index.js';
-import { getJson, kubectl, WorkRepo } from '../e2e/harness.js';
+import { eventually, getJson, kubectl, WorkRepo } from '../e2e/harness.js';
 import { tempEntries } from '../interop/helpers.js';
 import { findTools } from '../stack/tools.js';
 import { runCaptured } from '../support/cli-capture.js';
@@ -68,6 +68,7 @@ let recipient: string;
 let tempsBefore: Map<string, number>;
 let plant: string | undefined;
 const texts: [string, string][] = [];
+const midSweep = new CanarySweep(ALL);
 
 /** The plaintext of an entry point's file carrying `value`, in that file's format. */
 function plaintextWith(path: string, value: string): string {
@@ -91,6 +92,20 @@ async function refusal(sync: string, sha: string, label: string): Promise<string
   const message = `${st.lastError?.stage}: ${st.lastError?.message}`;
   texts.push([`lastError ${sync} ${label}`, message]);
   return message;
+}
+
+/**
+ * While the daemon runs: none of its render scratch dirs outlives its render (polled — another
+ * sync's render may be in flight), and nothing under the scratch root or its data dir holds a
+ * canary right after an error path (the end-of-run sweep would miss what is removed later).
+ */
+async function midRunCheck(when: string): Promise<void> {
+  const mine = (): string[] => readdirSync(scratchRoot()).filter((n) => n.startsWith(`gitops-seal-render-${d.child.pid}-`));
+  await eventually(`no scratch dir of the daemon left after ${when}`, async () => mine().length === 0, 10_000);
+  const skip = (p: string): boolean => p.startsWith(dirname(stack.git.reposDir));
+  await midSweep.dir(scratchRoot(), { exclude: skip, maxFiles: 20_000, maxFileBytes: 16 << 20 });
+  await midSweep.dir(d.dataDir);
+  expect(midSweep.describe(), when).toEqual([]);
 }
 
 const restore = (): Record<string, string> =>
@@ -159,6 +174,7 @@ describe('secrets never leave memory on the render paths (daemon child, CLI, swe
   it('the render timeouts refuse both renderers cleanly', async () => {
     const head = await repo.head();
     for (const s of [KT, HT]) expect(await refusal(s, head, 'timeout')).toMatch(/time(d)? ?out|timeout/i);
+    await midRunCheck('timeouts');
   });
 
   it('a MAC-only tamper at each entry point refuses the revision, with the plaintext already decrypted in memory', async () => {
@@ -174,6 +190,7 @@ describe('secrets never leave memory on the render paths (daemon child, CLI, swe
       const message = await refusal(sync, sha, `mac ${path}`);
       expect(message).toContain(path);
       expect(message).toMatch(/^decrypt: /);
+      await midRunCheck(`MAC tamper of ${path}`);
     }
     const back = await commitAndPoke(restore(), 'restore');
     await d.applied(K, back);
@@ -193,6 +210,7 @@ describe('secrets never leave memory on the render paths (daemon child, CLI, swe
     const failing = await commitAndPoke({ ...restore(), [HELM_VALUES]: `${fx.files[HELM_VALUES]}failRender: true\n` }, 'helm fails');
     const message = await refusal(H, failing, 'helm error');
     expect(message).toMatch(/db password/);
+    await midRunCheck('wrong key and helm error');
     await d.applied(K, failing);
     const back = await commitAndPoke(restore(), 'restore');
     await d.applied(H, back);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryEndpoint } from '../stack/types.js';
-import { webappChart } from './flux-repo.js';
+import { webappChart } from './webapp-chart.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
 const run = promisify(execFile);
