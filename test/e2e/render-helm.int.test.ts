@@ -103,14 +103,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await d?.stop();
+  await d?.teardown(stack, [NS]);
   await shop?.close();
-  await kubectl(stack, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']).catch(() => '');
-  for (const s of [...Object.values(S), ESCAPE, SLOW])
-    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
-      () => '',
-    );
-  d?.remove();
   repo?.remove();
 });
 

@@ -85,14 +85,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await d?.stop();
+  await d?.teardown(stack, Object.values(ns));
   await server?.close();
-  for (const n of Object.values(ns)) await kubectl(stack, ['delete', 'namespace', n, '--wait=false', '--ignore-not-found']).catch(() => '');
-  for (const s of Object.values(SYNC))
-    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
-      () => '',
-    );
-  d?.remove();
   repo?.remove();
   if (served) rmSync(served, { recursive: true, force: true });
 });

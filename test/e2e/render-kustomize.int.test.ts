@@ -17,7 +17,7 @@ import { fluxRepo, sopsEncrypt, tamper, type FluxRepo } from '../support/flux-re
 import { RenderDaemon } from '../support/render-daemon.js';
 import { expectLive, kustomizeReference, ownedKeys } from '../support/render-reference.js';
 import { makeCanary } from '../reliability/canary.js';
-import { getJson, kubectl, WorkRepo } from './harness.js';
+import { getJson, WorkRepo } from './harness.js';
 
 const stack = inject('stack');
 const sfx = randomBytes(3).toString('hex');
@@ -84,13 +84,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await d?.stop();
-  for (const n of Object.values(ns)) await kubectl(stack, ['delete', 'namespace', n, '--wait=false']).catch(() => '');
-  for (const s of [STAGING, PRODUCTION])
-    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
-      () => '',
-    );
-  d?.remove();
+  await d?.teardown(stack, Object.values(ns));
   repo?.remove();
 });
 

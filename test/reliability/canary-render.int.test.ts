@@ -152,13 +152,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await d?.stop();
-  for (const n of Object.values(NS)) await kubectl(stack, ['delete', 'namespace', n, '--wait=false', '--ignore-not-found']).catch(() => '');
-  for (const s of [K, H, KT, HT])
-    await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
-      () => '',
-    );
-  d?.remove();
+  await d?.teardown(stack, Object.values(NS));
   repo?.remove();
   if (plant) rmSync(plant, { recursive: true, force: true });
 });

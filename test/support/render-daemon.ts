@@ -4,10 +4,12 @@
 // GITOPS_SEAL_KUSTOMIZE / GITOPS_SEAL_HELM, LOG_LEVEL=debug, its own data dir under `workDir`.
 // Waiters read /status only: "applied" = appliedRevision starts with the commit (a Helm sync's
 // revision is `<commit>+<chart identity>`), "refused" = that commit's attempt failed.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { DaemonStatus, SyncStatus } from '../../daemon/status/index.js';
 import { signBody } from '../../daemon/webhook/verify.js';
@@ -28,6 +30,7 @@ export interface RenderDaemonOptions {
 }
 
 type Sync = SyncStatus;
+const run = promisify(execFile);
 
 export class RenderDaemon {
   private constructor(
@@ -38,6 +41,7 @@ export class RenderDaemon {
     readonly configFile: string,
     readonly env: NodeJS.ProcessEnv,
     private readonly hookSecret: string,
+    private readonly syncNames: string[],
   ) {}
 
   static async start(stack: StackInfo, o: RenderDaemonOptions): Promise<RenderDaemon> {
@@ -86,7 +90,8 @@ export class RenderDaemon {
       runner: 'bundle',
       ready: { url, path: '/status', timeoutMs: 60_000 },
     });
-    return new RenderDaemon(child, url, workDir, dataDir, configFile, env, hookSecret);
+    const names = o.syncs.map((s) => (s as { name: string }).name);
+    return new RenderDaemon(child, url, workDir, dataDir, configFile, env, hookSecret, names);
   }
 
   async status(): Promise<DaemonStatus> {
@@ -148,5 +153,19 @@ export class RenderDaemon {
 
   remove(): void {
     rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /**
+   * After the tests: stop, then remove (best effort) what they left on the SHARED cluster — the
+   * given namespaces and every sync's inventory — and the work dir.
+   */
+  async teardown(stack: StackInfo, namespaces: string[]): Promise<void> {
+    await this.stop();
+    const kubectl = (args: string[]): Promise<unknown> =>
+      run(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args]).catch(() => undefined);
+    for (const n of namespaces) await kubectl(['delete', 'namespace', n, '--wait=false', '--ignore-not-found']);
+    for (const s of this.syncNames)
+      await kubectl(['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']);
+    this.remove();
   }
 }
