@@ -179,6 +179,7 @@ describe('helm sync: refusals', () => {
 
   it('a chart rendering into a namespace outside allowedNamespaces is refused, naming it', async () => {
     const st = await d.refused(ESCAPE, head);
+    expect(st.lastError?.stage).toBe('tenancy');
     expect(st.lastError?.message).toContain('kube-system');
     expect(await ownedKeys(stack, ESCAPE)).toEqual([]);
     expect(await getJson(stack, ['configmap', 'escaped', '-n', 'kube-system'])).toBeUndefined();
@@ -186,6 +187,7 @@ describe('helm sync: refusals', () => {
 
   it('a render.timeout of 1ms refuses cleanly, nothing applied', async () => {
     const st = await d.refused(SLOW, head);
+    expect(st.lastError?.stage).toBe('render');
     expect(st.lastError?.message).toMatch(/time(d)? ?out|timeout/i);
     expect(await ownedKeys(stack, SLOW)).toEqual([]);
     expect(d.child.alive()).toBe(true);
