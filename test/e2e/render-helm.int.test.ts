@@ -6,7 +6,8 @@
 // same chart with the plaintext values. A chart version pushed to the HTTP repo and to OCI
 // reconciles without a commit (the digest pin does not move). A tampered or wrong-key values file
 // refuses the revision with nothing applied and the file named; a chart that renders into a
-// namespace outside allowedNamespaces is refused; a tiny render.timeout is refused cleanly.
+// namespace outside allowedNamespaces is refused; a template removed in Git prunes its object;
+// a tiny render.timeout is refused cleanly.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -139,6 +140,20 @@ describe('helm sync: what is applied equals helm template', () => {
     expect((await d.sync(S.pin))?.helm?.version).toBe('1.0.0');
     expect((await cmData(S.pin))?.chartVersion).toBe('1.0.0');
     expect(await repo.head()).toBe(head);
+  });
+});
+
+describe('helm sync: prune', () => {
+  it('a template removed from the chart in Git prunes its object; the others stay', async () => {
+    const sha = await repo.commit({ 'charts/webapp/templates/service.yaml': null }, 'drop the service');
+    delete tree['charts/webapp/templates/service.yaml'];
+    await d.poke();
+    await d.applied(S.git, sha);
+    const ref = await reference(S.git, 'charts/webapp');
+    expect(ref.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Secret']);
+    await expectLive(stack, S.git, ref);
+    expect(await getJson(stack, ['service', release(S.git), '-n', NS])).toBeUndefined();
+    head = sha;
   });
 });
 

@@ -4,7 +4,7 @@
 // replacements, images; an encrypted Secret in the base and secretGenerator sources that are
 // sops files). What the cluster holds equals `kustomize build` of the same tree in plaintext:
 // the object set, every field of every object, and the decrypted Secret values. Removing an
-// object prunes it. A tampered or wrong-key file at each entry point (Secret resource, generator
+// object prunes it; a kubectl patch of a generated Secret is reverted. A tampered or wrong-key file at each entry point (Secret resource, generator
 // env, generator file) refuses the whole revision: nothing applied, nothing pruned, the file
 // named in /status.
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,7 @@ import { fluxRepo, sopsEncrypt, tamper, type FluxRepo } from '../support/flux-re
 import { RenderDaemon } from '../support/render-daemon.js';
 import { expectLive, kustomizeReference, ownedKeys } from '../support/render-reference.js';
 import { makeCanary } from '../reliability/canary.js';
-import { getJson, WorkRepo } from './harness.js';
+import { eventually, getJson, kubectl, WorkRepo } from './harness.js';
 
 const stack = inject('stack');
 const sfx = randomBytes(3).toString('hex');
@@ -109,6 +109,24 @@ describe('kustomize sync: what is applied equals kustomize build', () => {
     expect(ref.some((o) => o.metadata.name === 'cluster-settings')).toBe(false);
     await expectLive(stack, STAGING, ref);
     expect(await getJson(stack, ['configmap', 'cluster-settings', '-n', ns.staging])).toBeUndefined();
+  });
+});
+
+describe('kustomize sync: drift', () => {
+  it('a kubectl patch of a generated Secret (hash-suffixed name, value from an encrypted env file) is reverted', async () => {
+    const name = (await ownedKeys(stack, STAGING)).find((k) => k.startsWith(`Secret/${ns.staging}/staging-api-creds-`))?.split('/')[2];
+    expect(name).toBeDefined();
+    const patch = JSON.stringify({ data: { API_TOKEN: Buffer.from('drifted').toString('base64') } });
+    await kubectl(stack, ['patch', 'secret', name as string, '-n', ns.staging, '--type', 'merge', '-p', patch]);
+    await eventually(
+      'generated Secret reverted',
+      async () =>
+        Buffer.from(
+          (await getJson<{ data: Record<string, string> }>(stack, ['secret', name as string, '-n', ns.staging]))?.data.API_TOKEN ?? '',
+          'base64',
+        ).toString() === canaries.api,
+      30_000,
+    );
   });
 });
 
