@@ -4,9 +4,9 @@
 // replacements, images; an encrypted Secret in the base and secretGenerator sources that are
 // sops files). What the cluster holds equals `kustomize build` of the same tree in plaintext:
 // the object set, every field of every object, and the decrypted Secret values. Removing an
-// object prunes it; a kubectl patch of a generated Secret is reverted. A tampered or wrong-key file at each entry point (Secret resource, generator
-// env, generator file) refuses the whole revision: nothing applied, nothing pruned, the file
-// named in /status.
+// object prunes it; a kubectl patch of a generated Secret is reverted. A tampered or wrong-key
+// file at each entry point (Secret resource, generator env, generator file) refuses the whole
+// revision: nothing applied, nothing pruned, the file named in /status.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
