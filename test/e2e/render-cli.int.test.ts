@@ -18,6 +18,7 @@ import { fluxRepo, HELM_SECRET_VALUES, HELM_VALUES, type FluxRepo } from '../sup
 import { helmReference, kustomizeReference } from '../support/render-reference.js';
 import { canaryForms, makeCanary } from '../reliability/canary.js';
 import { WorkRepo } from './harness.js';
+import { renderConfig } from '../support/render-daemon.js';
 
 const stack = inject('stack');
 const sfx = randomBytes(3).toString('hex');
@@ -59,40 +60,28 @@ beforeAll(async () => {
   configFile = join(work, 'daemon.yaml');
   writeFileSync(
     configFile,
-    stringify({
-      apiVersion: 'gitops-seal.io/v1alpha1',
-      kind: 'DaemonConfig',
-      spec: {
-        sources: [
-          {
-            name: 'repo',
-            url: repo.url,
-            ref: { branch: 'main' },
-            credentials: { usernameFrom: { env: 'RCLI_GIT_USER' }, passwordFrom: { env: 'RCLI_GIT_PASSWORD' } },
-          },
-        ],
-        syncs: [
-          { name: 'k', path: 'clusters/staging', ...common },
-          {
-            name: 'h',
-            targetNamespace: NS,
-            helm: {
-              chart: {
-                oci: {
-                  url: `oci://${stack.registry.basic.host}/rcli-${sfx}/webapp`,
-                  version: '^1.0.0',
-                  credentials: { usernameFrom: { env: 'RCLI_REG_USER' }, passwordFrom: { env: 'RCLI_REG_PASSWORD' } },
-                  insecure: true,
-                },
+    stringify(
+      renderConfig(repo.url, [
+        { name: 'k', path: 'clusters/staging', ...common },
+        {
+          name: 'h',
+          targetNamespace: NS,
+          helm: {
+            chart: {
+              oci: {
+                url: `oci://${stack.registry.basic.host}/rcli-${sfx}/webapp`,
+                version: '^1.0.0',
+                credentials: { usernameFrom: { env: 'RCLI_REG_USER' }, passwordFrom: { env: 'RCLI_REG_PASSWORD' } },
+                insecure: true,
               },
-              release: { name: 'webapp', namespace: NS },
-              valuesFiles: [HELM_VALUES, HELM_SECRET_VALUES],
             },
-            ...common,
+            release: { name: 'webapp', namespace: NS },
+            valuesFiles: [HELM_VALUES, HELM_SECRET_VALUES],
           },
-        ],
-      },
-    }),
+          ...common,
+        },
+      ]),
+    ),
   );
   // Only here: not in the test process's environment.
   env = {
@@ -100,8 +89,9 @@ beforeAll(async () => {
     HOME: work,
     GITOPS_SEAL_KUSTOMIZE: bins.kustomize,
     GITOPS_SEAL_HELM: bins.helm,
-    RCLI_GIT_USER: stack.git.username,
-    RCLI_GIT_PASSWORD: stack.git.password,
+    RENDER_GIT_USER: stack.git.username,
+    RENDER_GIT_PASSWORD: stack.git.password,
+    RENDER_HOOK_SECRET: 'unused-by-the-cli',
     RCLI_REG_USER: stack.registry.basic.username,
     RCLI_REG_PASSWORD: stack.registry.basic.password,
   };

@@ -32,6 +32,30 @@ export interface RenderDaemonOptions {
 type Sync = SyncStatus;
 const run = promisify(execFile);
 
+/**
+ * The DaemonConfig of the render tests: source `repo` (credentials from RENDER_GIT_USER /
+ * RENDER_GIT_PASSWORD, generic webhook secret from RENDER_HOOK_SECRET) and the given syncs.
+ */
+export function renderConfig(repoUrl: string, syncs: object[], interval = '1h'): object {
+  return {
+    apiVersion: 'gitops-seal.io/v1alpha1',
+    kind: 'DaemonConfig',
+    spec: {
+      sources: [
+        {
+          name: 'repo',
+          url: repoUrl,
+          ref: { branch: 'main' },
+          interval,
+          credentials: { usernameFrom: { env: 'RENDER_GIT_USER' }, passwordFrom: { env: 'RENDER_GIT_PASSWORD' } },
+          webhook: { type: 'generic', secretFrom: { env: 'RENDER_HOOK_SECRET' } },
+        },
+      ],
+      syncs,
+    },
+  };
+}
+
 export class RenderDaemon {
   private constructor(
     readonly child: DaemonProcess,
@@ -61,26 +85,7 @@ export class RenderDaemon {
       RENDER_HOOK_SECRET: hookSecret,
       ...o.env,
     };
-    writeFileSync(
-      configFile,
-      stringify({
-        apiVersion: 'gitops-seal.io/v1alpha1',
-        kind: 'DaemonConfig',
-        spec: {
-          sources: [
-            {
-              name: 'repo',
-              url: o.repoUrl,
-              ref: { branch: 'main' },
-              interval: o.interval ?? '1h',
-              credentials: { usernameFrom: { env: 'RENDER_GIT_USER' }, passwordFrom: { env: 'RENDER_GIT_PASSWORD' } },
-              webhook: { type: 'generic', secretFrom: { env: 'RENDER_HOOK_SECRET' } },
-            },
-          ],
-          syncs: o.syncs,
-        },
-      }),
-    );
+    writeFileSync(configFile, stringify(renderConfig(o.repoUrl, o.syncs, o.interval ?? '1h')));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const child = await startDaemonProcess({
