@@ -158,7 +158,9 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
       'decrypt',
       sources.problems.map((p) => `${p.file}: ${p.message}`),
       // Typed per file, so the engine's refusal keeps each file's reason (tamper metrics).
-      new AggregateDecryptError(sources.problems.map((p) => new DecryptError(p.file, p.message, p.reason === 'not-supported' ? 'other' : p.reason))),
+      new AggregateDecryptError(
+        sources.problems.map((p) => new DecryptError(p.file, p.message, p.reason === 'not-supported' ? 'other' : p.reason)),
+      ),
     );
 
   const root = input.scratchRoot ?? scratchRoot();

@@ -2,14 +2,20 @@
 // per-sync render caches) → kube-apiserver. A Kustomize overlay with an encrypted Secret in its
 // base and a Helm chart in Git with a SOPS values file apply; /status shows the chart and the
 // revision identity commit+chart; a commit that breaks the chart is refused at render with the
-// last good state kept. Fixtures: daemon/engine/testdata (the engine smoke tests' repo).
+// last good state kept. A chart from an HTTP repository (helm repo index, static file server)
+// at a version range: a new matching version is applied on the next poll of the unchanged
+// commit — the revision identity is commit + chart. Fixtures: daemon/engine/testdata.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { makeCanary } from '../reliability/canary.js';
+import { findRenderers } from '../stack/tools.js';
+import { startStaticServer, type StaticServer } from '../support/static-server.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
 
@@ -37,9 +43,23 @@ describe('daemon: rendered syncs (kustomize, helm) → cluster', () => {
   let repo: WorkRepo;
   let d: RunningDaemon;
   let first: string;
+  let charts: StaticServer;
+  let chartDir: string;
+  const helmBin = findRenderers().helm;
+  const helmRun = async (args: string[]): Promise<void> => {
+    await promisify(execFile)(helmBin, args, { env: { PATH: '/usr/bin:/bin', HOME: chartDir } });
+  };
+  /** `helm package` the fixture chart at `version` into the served dir, and index it. */
+  const publish = async (version: string): Promise<void> => {
+    await helmRun(['package', join(TESTDATA, 'helm/charts/hello'), '--version', version, '--destination', join(chartDir, 'repo')]);
+    await helmRun(['repo', 'index', join(chartDir, 'repo')]);
+  };
 
   beforeAll(async () => {
     setGitEnv(stack);
+    chartDir = mkdtempSync(join(tmpdir(), 'gitops-seal-e2e-charts-'));
+    await publish('0.1.0');
+    charts = await startStaticServer(join(chartDir, 'repo'));
     for (const ns of [NS_K, NS_H]) await kubectl(stack, ['create', 'namespace', ns]);
     repo = await WorkRepo.create(stack, `e2e-render-${RUN}`);
     const id = await generateAgeIdentity();
@@ -87,6 +107,16 @@ describe('daemon: rendered syncs (kustomize, helm) → cluster', () => {
             },
             ...common,
           },
+          {
+            name: `r-${RUN}`,
+            allowedNamespaces: [NS_H],
+            helm: {
+              chart: { repository: { url: charts.url, chart: 'hello', version: '0.x' } },
+              release: { name: 'remote', namespace: NS_H },
+              valuesFiles: ['clusters/staging/secrets.sops.yaml'],
+            },
+            ...common,
+          },
         ],
       },
     });
@@ -94,6 +124,7 @@ describe('daemon: rendered syncs (kustomize, helm) → cluster', () => {
 
   afterAll(async () => {
     await d?.stop();
+    await charts?.close();
     repo?.remove();
     for (const ns of [NS_K, NS_H]) await kubectl(stack, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
   });
@@ -126,5 +157,29 @@ describe('daemon: rendered syncs (kustomize, helm) → cluster', () => {
     expect(await getJson(stack, ['secret', 'hello-db', '-n', NS_H])).toBeDefined();
     // The Kustomize sync's tree did not change: applied again, same objects.
     await eventually('kustomize sync at the new commit', async () => row(`k-${RUN}`)?.appliedRevision === bad);
+  });
+
+  it('a chart repository publishing a new version in range: applied on the next poll of the same commit', async () => {
+    const name = `r-${RUN}`;
+    const head = await repo.head();
+    await eventually(
+      'remote chart applied at the head',
+      async () => row(name)?.helm?.version === '0.1.0' && row(name)?.appliedRevision?.startsWith(`${head}+`) === true,
+    );
+    const before = row(name)?.appliedRevision ?? '';
+    const commit = before.split('+')[0] ?? '';
+    const started: string[] = [];
+    const stop = d.daemon.bus.on({ 'sync.started': (e) => void (e.sync === name && started.push(e.revision)) });
+    // Same commit, same chart: the poll resolves the chart again and applies nothing.
+    await d.daemon.sources.get('repo')?.trigger();
+    expect(started).toEqual([]);
+    await publish('0.2.0');
+    await d.daemon.sources.get('repo')?.trigger();
+    await eventually('new chart version applied', async () => row(name)?.helm?.version === '0.2.0');
+    const after = row(name)?.appliedRevision ?? '';
+    expect(after.startsWith(`${commit}+`)).toBe(true);
+    expect(after).not.toBe(before);
+    expect(started).toEqual([commit]);
+    stop();
   });
 });
