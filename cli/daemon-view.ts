@@ -18,6 +18,7 @@ import {
 } from '../daemon/config/index.js';
 import { KeySourceError, SyncKeys } from '../daemon/decrypt/index.js';
 import {
+  clusterCapabilities,
   gitSourceSpec,
   guardedPrune,
   kubeLoadOptions,
@@ -27,6 +28,7 @@ import {
   syncSettings,
   type LoadedRevision,
   type PrunePlan,
+  type RenderContext,
 } from '../daemon/engine/index.js';
 import { InventoryStore } from '../daemon/inventory/inventory.js';
 import { KubeClient } from '../daemon/kube/client.js';
@@ -157,7 +159,8 @@ function pick(config: Awaited<ReturnType<typeof loadConfig>>, name: string, file
 }
 
 function hasNamespaceRules(s: SyncSpec): boolean {
-  return s.targetNamespace !== undefined || s.allowedNamespaces !== undefined;
+  // A Helm release lands in a namespace, and which of its kinds are namespaced decides where.
+  return s.targetNamespace !== undefined || s.allowedNamespaces !== undefined || s.helm !== undefined;
 }
 
 /** Why loadRevision asked the cluster's discovery, naming only the namespace rules the sync sets. */
@@ -166,6 +169,7 @@ function discoveryPurpose(s: SyncSpec): string {
     s.targetNamespace !== undefined ? 'targetNamespace' : '',
     s.allowedNamespaces !== undefined ? 'allowedNamespaces' : '',
   ].filter(Boolean);
+  if (s.helm) rules.push('the Helm release (.Capabilities and its namespace)');
   if (rules.length > 0) return `discovery (which kinds are namespaced) needed for ${rules.join(' and ')}`;
   return 'discovery (which kinds are namespaced, to compare each object with the cluster)';
 }
@@ -211,7 +215,13 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     const settings = syncSettings(sync);
     let loaded: LoadedRevision;
     try {
-      loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper });
+      // The daemon's render stage, with this cluster's capabilities and the sync's inventory
+      // (helm's IsUpgrade); no render cache: every run renders the remote head afresh.
+      const render: RenderContext = {
+        capabilities: () => clusterCapabilities(conn.kube, new RESTMapper(conn.kube)),
+        isUpgrade: async () => ((await new InventoryStore(conn.kube).load(sync.name))?.entries.length ?? 0) > 0,
+      };
+      loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper, render });
     } catch (err) {
       if (err instanceof KubeTransportError)
         throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);

@@ -10,7 +10,8 @@ import { compilePolicy, DEFAULT_EXCLUSION_LIST } from '../images/policy.js';
 import { parseImageReference, ReferenceError } from '../images/reference.js';
 import type { FilterTagsSpec, ImageCredentialsSpec, ImageSpec, PolicySpec, SortOrder } from '../images/types.js';
 
-function readCredentials(ctx: ReadCtx, o: Obj): ImageCredentialsSpec | undefined {
+/** `credentials` of an image or a chart source (one reader for both). */
+export function readCredentials(ctx: ReadCtx, o: Obj): ImageCredentialsSpec | undefined {
   if (o.has('dockerConfigJsonFrom')) {
     if (o.has('usernameFrom') || o.has('passwordFrom')) {
       o.issues.add(o.path, 'set either dockerConfigJsonFrom or usernameFrom/passwordFrom, not both');

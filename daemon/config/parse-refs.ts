@@ -1,7 +1,7 @@
 // Readers for the small shared shapes: secret references, names, URLs, durations, paths.
 // Secret references are read here and only here, for every field that holds one.
 
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { Obj, type Issues } from './fields.js';
 import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
@@ -15,6 +15,17 @@ export interface ReadCtx {
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DNS_LABEL_HINT = 'must be a DNS label: lowercase letters, digits and "-", at most 63 characters';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A repository-relative path, normalized ("" is the root); undefined when it would leave the
+ * checkout. Leading slashes are dropped: "/deploy" names the repository's deploy directory.
+ */
+export function normalizeRepoPath(raw: string): string | undefined {
+  // "./" and "deploy/" name the same directories as "." and "deploy".
+  const n = posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/(.)\/+$/, '$1');
+  if (n === '..' || n.startsWith('../')) return undefined;
+  return n === '.' ? '' : n;
+}
 
 export function filePath(ctx: ReadCtx, p: string): string {
   return ctx.baseDir !== undefined && !isAbsolute(p) ? resolve(ctx.baseDir, p) : p;

@@ -1,11 +1,11 @@
 // spec.syncs[]: what to apply where, and how to decrypt it.
 
-import { posix } from 'node:path';
 import { Obj } from './fields.js';
 import {
   DNS_LABEL,
   DNS_LABEL_HINT,
   filePath,
+  normalizeRepoPath,
   readDuration,
   readHttpUrl,
   readSecretRef,
@@ -15,6 +15,7 @@ import {
 import type { SecretRef } from '../secret-ref.js';
 import type { DecryptionSpec, VaultAuth } from '../decrypt/types.js';
 import type { SyncSpec } from './types.js';
+import { readHelm, readRender } from './parse-render.js';
 
 export const DEFAULT_SA_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -106,13 +107,12 @@ function readRepoPath(o: Obj): string {
     o.issues.add(o.at('path'), 'must be a string');
     return '';
   }
-  // "./" and "deploy/" name the same directories as "." and "deploy".
-  const n = posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/(.)\/+$/, '$1');
-  if (n === '..' || n.startsWith('../')) {
+  const n = normalizeRepoPath(raw);
+  if (n === undefined) {
     o.issues.add(o.at('path'), 'must stay inside the repository');
     return '';
   }
-  return n === '.' ? '' : n;
+  return n;
 }
 
 export function readSync(ctx: ReadCtx, path: string, value: unknown): SyncSpec | undefined {
@@ -135,6 +135,13 @@ export function readSync(ctx: ReadCtx, path: string, value: unknown): SyncSpec |
   }
   const d = o.obj('decryption', 'Decryption');
   const decryption = d ? readDecryption(ctx, d) : undefined;
+  const r = o.obj('render', 'Render');
+  const render = r ? readRender(r) : undefined;
+  // A Helm sync renders a chart, not a directory: a path beside it would be ignored, so refuse it.
+  if (o.has('helm') && o.raw('path') !== undefined)
+    o.issues.add(o.at('helm'), `sync "${name ?? ''}" sets both path and helm; set exactly one`);
+  const h = o.obj('helm', 'Helm');
+  const helm = h ? readHelm(ctx, h, { name: name ?? '', targetNamespace, allowedNamespaces }) : undefined;
   const spec: SyncSpec = {
     name: name ?? '',
     source: source ?? '',
@@ -150,6 +157,8 @@ export function readSync(ctx: ReadCtx, path: string, value: unknown): SyncSpec |
     maxPruneRatio: o.num('maxPruneRatio', 0.5, 0, 1),
     allowEmpty: o.bool('allowEmpty', false),
     ...(decryption ? { decryption } : {}),
+    ...(render ? { render } : {}),
+    ...(helm ? { helm } : {}),
   };
   return name === undefined || source === undefined ? undefined : spec;
 }

@@ -62,6 +62,15 @@ describe('daemonconfig.schema.json', () => {
       'two image policies',
       () => mutate((c) => Object.assign(c.spec.images[0] ?? {}, { policy: { semver: { range: '1.x' }, numerical: {} } })),
     ],
+    ['helm and path', () => mutate((c) => Object.assign(c.spec.syncs[3] ?? {}, { path: 'apps' }))],
+    [
+      'two chart sources',
+      () => mutate((c) => Object.assign(c.spec.syncs[3] ?? {}, { helm: { chart: { git: { path: 'c' }, oci: { url: 'oci://r/c' } } } })),
+    ],
+    [
+      'remote host with a scheme',
+      () => mutate((c) => Object.assign(c.spec.syncs[2] ?? {}, { render: { kustomize: { allowRemoteHosts: ['https://github.com'] } } })),
+    ],
     [
       'two vault auths',
       () =>

@@ -4,7 +4,8 @@
 // Where spec types live (one rule):
 // - A spec type (the validated form of a config object) is declared in the `types.ts` of the
 //   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec),
-//   decrypt/types.ts (DecryptionSpec: decrypt/sync-keys.ts turns it into a sync's keys).
+//   decrypt/types.ts (DecryptionSpec: decrypt/sync-keys.ts turns it into a sync's keys),
+//   render/types.ts (RenderSpec) and render/helm/types.ts (HelmReleaseSpec).
 //   Such a file holds types only and imports only types (its own folder's, and secret-ref).
 // - The objects that no single folder runs (the envelope, sources, syncs) are
 //   declared here.
@@ -16,6 +17,8 @@ import type { LocalSecretRef } from '../secret-ref.js';
 import type { DecryptionSpec } from '../decrypt/types.js';
 import type { ImageSpec } from '../images/types.js';
 import type { ImageUpdateSpec } from '../writeback/types.js';
+import type { RenderSpec } from '../render/types.js';
+import type { HelmReleaseSpec } from '../render/helm/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -43,7 +46,7 @@ export interface SyncSpec {
   name: string;
   /** Name of a SourceSpec. */
   source: string;
-  /** Directory in the repository, normalized ("" is the root). */
+  /** Directory in the repository, normalized ("" is the root; "" too for a helm sync). */
   path: string;
   prune: boolean;
   /** Full drift check interval (default 5m). */
@@ -62,6 +65,10 @@ export interface SyncSpec {
   /** Allow a sync whose path yields no objects (which would prune everything). */
   allowEmpty: boolean;
   decryption?: DecryptionSpec;
+  /** Renderer limits and kustomize settings; present when `render:` is written (defaults filled in). */
+  render?: RenderSpec;
+  /** A Helm release instead of a path (render/helm/types.ts). */
+  helm?: HelmReleaseSpec;
 }
 
 export interface DaemonConfig {

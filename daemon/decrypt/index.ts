@@ -3,6 +3,7 @@
 // controller, metrics and the CLI's build/diff reach it through this door.
 export {
   AggregateDecryptError,
+  DecryptError,
   DECRYPT_FAILURE_REASONS,
   decryptFailureReason,
   decryptFiles,

@@ -1,7 +1,8 @@
 // A revision that cannot be applied. It names the stage that refused it and, per problem, the
 // file or object and the cause. Nothing of such a revision is applied or pruned.
 
-export type RevisionStage = 'source' | 'decrypt' | 'manifests' | 'tenancy' | 'validate' | 'prune-guard' | 'apply' | 'prune' | 'health';
+export type RevisionStage =
+  'source' | 'decrypt' | 'render' | 'manifests' | 'tenancy' | 'validate' | 'prune-guard' | 'apply' | 'prune' | 'health';
 
 export class RevisionError extends Error {
   constructor(

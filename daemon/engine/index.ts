@@ -6,3 +6,12 @@ export { guardedPrune, type PrunePlan } from './prune.js';
 export { type FileCache, type FileCacheEntry } from './file-cache.js';
 export { RevisionError, type RevisionStage } from './errors.js';
 export { gitSourceSpec, kubeClientKey, kubeLoadOptions, managerOptions, syncSettings, type SyncSettings } from './settings.js';
+export { type ApplyPhase, type RenderContext } from './stages/render.js';
+export {
+  cachedCapabilities,
+  clusterCapabilities,
+  findRenderers,
+  newRenderCaches,
+  type RenderCaches,
+  type Renderers,
+} from './stages/render-context.js';

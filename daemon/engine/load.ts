@@ -3,15 +3,17 @@
 // reconcile and the CLI's `build` and `diff` both call loadRevision, so whatever a stage does
 // (a render stage included) happens identically in all three.
 //
-//   select → [file cache] → decrypt → read → (render) → parse → [file cache] → scope
+//   select → [file cache] → decrypt → read ─┐
+//   render (kustomization or helm: stages/render.ts) ─┴→ parse → [file cache] → scope
 //
 // Each stage lives in stages/ and refuses the revision with a RevisionError naming its stage
-// and, per problem, the file or object. Render (Kustomize/Helm, issue 15) goes between
-// select/decrypt and parse: it takes the selected files and yields documents with their file
-// of origin — the read stage's output type — so parse, the still-encrypted check and scope
-// apply to rendered objects unchanged.
+// and, per problem, the file or object. A sync whose path holds a kustomization, or a `helm:`
+// sync, is rendered instead of read: the render yields documents with their file of origin —
+// the read stage's output type — so parse, the still-encrypted check and scope apply to
+// rendered objects unchanged. A plain directory never reaches a renderer.
 import type { KeyContext } from '../../keys/index.js';
 import { describe, type KubeObject } from '../kube/types.js';
+import type { HelmStatus } from '../render/index.js';
 import type { Revision } from '../source/index.js';
 import type { RevisionAt } from './errors.js';
 import { entriesOf, refill, reusable, type FileCache } from './file-cache.js';
@@ -19,6 +21,7 @@ import type { SyncSettings } from './settings.js';
 import { decrypt } from './stages/decrypt.js';
 import { parse } from './stages/parse.js';
 import { read } from './stages/read.js';
+import { render, type ApplyPhase, type RenderContext, type Rendered } from './stages/render.js';
 import { scope, type Discovery } from './stages/scope.js';
 import { select } from './stages/select.js';
 
@@ -31,6 +34,8 @@ export interface LoadInput {
   mapper: Discovery;
   /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
   fileCache?: FileCache;
+  /** Renderers, the sync's render caches and cluster capabilities (kustomize/helm syncs). */
+  render?: RenderContext;
 }
 
 /** What a revision declares: the input of apply, and what drift correction keeps applied. */
@@ -42,6 +47,10 @@ export interface DesiredState {
   warnings: string[];
   /** The file each object came from, by describe(object): refusals name file and object. */
   fileOf?: ReadonlyMap<string, string>;
+  /** Helm syncs: the apply phase of CRDs and hooks, by describe(object) (absent: the main phase). */
+  phaseOf?: ReadonlyMap<string, ApplyPhase>;
+  /** Helm syncs: the chart, values digest and hooks, for /status (nothing rendered). */
+  helm?: HelmStatus;
 }
 
 export interface LoadedRevision extends DesiredState {
@@ -50,19 +59,63 @@ export interface LoadedRevision extends DesiredState {
   namespaced: ReadonlyMap<KubeObject, boolean | undefined>;
 }
 
-/** Reads the sync's path out of the revision and returns the objects to apply, decrypted. */
+/** The objects of a revision before scope, each with its file, and what the decrypt/render said. */
+interface Unscoped {
+  objects: KubeObject[];
+  files: string[];
+  decryptedFiles: string[];
+  warnings: string[];
+  rendered?: Rendered;
+}
+
+/** Reads the sync's path out of the revision (or renders it) and returns the objects to apply, decrypted. */
 export async function loadRevision(input: LoadInput): Promise<LoadedRevision> {
   const { settings, revision } = input;
   const at: RevisionAt = { sync: settings.name, commit: revision.commit };
+  const rendered = await render(
+    { settings, revision, keys: input.keys, mapper: input.mapper, ...(input.render ? { context: input.render } : {}) },
+    at,
+  );
+  const u = rendered ? fromRender(rendered, at) : await readPlain(input, at);
+  // A Helm release's namespace already went on its objects (stages/render.ts): targetNamespace
+  // named that namespace, and must not move objects a chart put elsewhere past the tenancy check.
+  const rules = settings.helm ? { ...settings, targetNamespace: undefined } : settings;
+  const scoped = await scope(u.objects, input.mapper, rules, at);
+  // scoped.objects[i] is u.objects[i], namespace rules applied.
+  const fileOf = new Map(scoped.objects.map((o, i) => [describe(o), u.files[i] ?? ''] as const));
+  const helm = u.rendered?.helm;
+  return {
+    revision: helm ? `${revision.commit}+${helm.revisionSuffix}` : revision.commit,
+    objects: scoped.objects,
+    decryptedFiles: u.decryptedFiles,
+    warnings: u.warnings,
+    fileOf,
+    namespaced: scoped.namespaced,
+    ...(helm ? { phaseOf: helm.phaseOf, helm: helm.status } : {}),
+  };
+}
+
+function fromRender(rendered: Rendered, at: RevisionAt): Unscoped {
+  const parsed = parse(rendered.documents, at);
+  return {
+    objects: parsed.objects.map((o) => o.object as unknown as KubeObject),
+    files: parsed.objects.map((o) => o.file),
+    decryptedFiles: rendered.decryptedFiles,
+    warnings: [...rendered.warnings, ...parsed.warnings],
+    rendered,
+  };
+}
+
+/** A plain directory: select → [file cache] → decrypt → read → parse → [file cache]. */
+async function readPlain(input: LoadInput, at: RevisionAt): Promise<Unscoped> {
+  const { settings, revision } = input;
   const selection = await select(revision, settings, at);
   // Files whose blob id did not change since the last load are not read, decrypted or parsed again.
   const reused = reusable(input.fileCache, selection.paths, selection.ids);
   const wanted = new Set(selection.paths.filter((p) => !reused.has(p)));
   const files = await revision.readFiles(settings.path, (p) => wanted.has(p));
   const plain = await decrypt(files, input.keys, at);
-  const documents = read(plain.files);
-  // (render: Kustomize/Helm output joins `documents` here — see the header.)
-  const parsed = parse(documents, at);
+  const parsed = parse(read(plain.files), at);
   const fresh = entriesOf(files, selection.ids, parsed, plain.decrypted);
   // One entry per selected file, in file order; it also becomes the cache for the next load.
   const entries = selection.paths.flatMap((p) => {
@@ -70,17 +123,10 @@ export async function loadRevision(input: LoadInput): Promise<LoadedRevision> {
     return e ? [[p, e] as const] : [];
   });
   if (input.fileCache) refill(input.fileCache, entries);
-  const raw = entries.flatMap(([, e]) => e.objects);
-  const rawFiles = entries.flatMap(([p, e]) => e.objects.map(() => p));
-  const scoped = await scope(raw, input.mapper, settings, at);
-  // scoped.objects[i] is raw[i], namespace rules applied.
-  const fileOf = new Map(scoped.objects.map((o, i) => [describe(o), rawFiles[i] ?? ''] as const));
   return {
-    revision: revision.commit,
-    objects: scoped.objects,
+    objects: entries.flatMap(([, e]) => e.objects),
+    files: entries.flatMap(([p, e]) => e.objects.map(() => p)),
     decryptedFiles: entries.filter(([, e]) => e.decrypted).map(([p]) => p),
     warnings: entries.flatMap(([, e]) => e.warnings),
-    fileOf,
-    namespaced: scoped.namespaced,
   };
 }

@@ -14,7 +14,9 @@ import { describe, type KubeObject } from '../kube/types.js';
 import type { Revision } from '../source/index.js';
 import { problemsOf, refuse, type RevisionAt, type RevisionStage } from './errors.js';
 import type { FileCache } from './file-cache.js';
+import type { RenderContext } from './stages/render.js';
 import { loadRevision, type DesiredState } from './load.js';
+import { applyInPhases } from './phases.js';
 import { guardedPrune } from './prune.js';
 import type { SyncSettings } from './settings.js';
 
@@ -25,6 +27,8 @@ export interface SyncDeps {
   keys: KeyContext;
   /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
   fileCache?: FileCache;
+  /** Renderers, render caches and cluster capabilities (kustomize/helm syncs). */
+  render?: RenderContext;
 }
 
 export interface SyncOutcome extends DesiredState {
@@ -84,7 +88,7 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   }
   let cs: ChangeSet;
   try {
-    cs = await manager.apply(desired.objects, { force: settings.force });
+    cs = await applyInPhases(manager, desired, settings.force);
   } catch (err) {
     if (err instanceof ApplyError) fail('apply', err.failures.map(where));
     throw err;
@@ -114,7 +118,14 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
 
 /** loadRevision + applyDesired: the daemon's reconcile of one revision. */
 export async function reconcile(deps: SyncDeps, revision: Revision, previous?: DesiredState): Promise<SyncOutcome> {
-  const { settings, keys, manager, fileCache } = deps;
-  const loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper, ...(fileCache ? { fileCache } : {}) });
+  const { settings, keys, manager, fileCache, render } = deps;
+  const loaded = await loadRevision({
+    settings,
+    revision,
+    keys,
+    mapper: manager.mapper,
+    ...(fileCache ? { fileCache } : {}),
+    ...(render ? { render } : {}),
+  });
   return applyDesired(deps, loaded, previous);
 }

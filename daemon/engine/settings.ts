@@ -4,6 +4,7 @@
 import { resolveSecretRef, type SourceSpec, type SyncSpec } from '../config/index.js';
 import type { LoadOptions } from '../kube/client.js';
 import type { GitCredentials, GitSourceSpec } from '../source/index.js';
+import type { HelmReleaseSpec, RenderSpec } from '../render/index.js';
 
 /** What the engine needs to know of one sync (from its SyncSpec, by syncSettings). */
 export interface SyncSettings {
@@ -17,6 +18,10 @@ export interface SyncSettings {
   allowEmpty: boolean;
   targetNamespace?: string;
   allowedNamespaces?: string[];
+  /** Renderer limits and kustomize settings (daemon/render defaults when absent). */
+  render?: RenderSpec;
+  /** A Helm release instead of a path. */
+  helm?: HelmReleaseSpec;
 }
 
 /** The engine's settings for one sync. */
@@ -32,12 +37,15 @@ export function syncSettings(s: SyncSpec): SyncSettings {
     allowEmpty: s.allowEmpty,
     ...(s.targetNamespace ? { targetNamespace: s.targetNamespace } : {}),
     ...(s.allowedNamespaces ? { allowedNamespaces: s.allowedNamespaces } : {}),
+    ...(s.render ? { render: s.render } : {}),
+    ...(s.helm ? { helm: s.helm } : {}),
   };
 }
 
-/** ResourceManager options of a sync: objects without a namespace land in targetNamespace. */
+/** ResourceManager options of a sync: objects without a namespace land in targetNamespace (a Helm release's namespace). */
 export function managerOptions(s: SyncSpec): { syncName: string; defaultNamespace?: string } {
-  return { syncName: s.name, ...(s.targetNamespace ? { defaultNamespace: s.targetNamespace } : {}) };
+  const ns = s.helm?.release.namespace ?? s.targetNamespace;
+  return { syncName: s.name, ...(ns ? { defaultNamespace: ns } : {}) };
 }
 
 /**

@@ -5,6 +5,7 @@
 // applied state stays inside the sync runtime (drift tracking gets it by direct hand-off).
 import type { Action } from '../apply/index.js';
 import type { DecryptFailureReason } from '../decrypt/index.js';
+import type { HelmStatus } from '../render/index.js';
 
 /** A reconcile of `revision` began (attemptedRevision moves). */
 export interface SyncStarted {
@@ -28,6 +29,8 @@ export interface SyncApplied {
   /** Problems that did not stop the revision (e.g. an unreadable inventory line), by name. */
   warnings: readonly string[];
   durationMs: number;
+  /** A Helm sync's chart, values digest and skipped hooks (render/helm/status.ts: nothing rendered). */
+  helm?: HelmStatus;
 }
 
 /** `revision` was refused or failed; the last good revision stays applied. */

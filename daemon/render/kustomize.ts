@@ -11,6 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KeyContext } from '../../keys/index.js';
+import { AggregateDecryptError, DecryptError } from '../decrypt/index.js';
 import type { Revision } from '../source/index.js';
 import { contentId, renderKey, type RenderCache } from './cache.js';
 import { decodeRendered, type RenderedObject } from './decrypt-output.js';
@@ -156,6 +157,8 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
     fail(
       'decrypt',
       sources.problems.map((p) => `${p.file}: ${p.message}`),
+      // Typed per file, so the engine's refusal keeps each file's reason (tamper metrics).
+      new AggregateDecryptError(sources.problems.map((p) => new DecryptError(p.file, p.message, p.reason === 'not-supported' ? 'other' : p.reason))),
     );
 
   const root = input.scratchRoot ?? scratchRoot();

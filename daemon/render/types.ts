@@ -1,5 +1,5 @@
-// The sync's `render` settings, as daemon/config will read them (types only; the spec-type rule
-// of daemon/config/types.ts). Not read by config yet: see README.md "Wiring plan".
+// The sync's `render` settings, as daemon/config reads them (types only; the spec-type rule
+// of daemon/config/types.ts: config imports this file, nothing here imports config).
 
 export interface KustomizeRenderSpec {
   /**

@@ -9,12 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from '../config/index.js';
 import { DriftDetector } from '../drift/detector.js';
-import { kubeClientKey, kubeLoadOptions } from '../engine/index.js';
+import { findRenderers, kubeClientKey, kubeLoadOptions } from '../engine/index.js';
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';
 import { KubeconfigError } from '../kube/locate.js';
 import type { Logger } from '../log.js';
+import { sweepScratch } from '../render/index.js';
 import { ImageAutomationRunner } from './image-automation.js';
 import { SourcePoller } from './source-poller.js';
 import { SyncController } from './sync-controller.js';
@@ -72,6 +73,13 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
   const sources = new Map<string, SourcePoller>();
   for (const s of config.spec.sources) sources.set(s.name, new SourcePoller(s, gitDir, bus, log));
 
+  // Render scratch dirs of a daemon killed mid-render (plaintext-free, but not ours to keep).
+  const swept = sweepScratch();
+  if (swept.length > 0) log.info({ removed: swept.length }, 'removed render scratch dirs of dead processes');
+  // Resolved once: a missing renderer fails only the syncs that need it, naming the binary.
+  const renderers = findRenderers();
+  for (const [r, found] of Object.entries(renderers))
+    if (typeof found !== 'string') log.info({ renderer: r, why: found.message }, 'renderer not found; syncs that need it will be refused');
   const kube = new KubeClients();
   const syncs = new Map<string, SyncController>();
   const drift = new Map<string, DriftDetector>();
@@ -94,14 +102,11 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
               .catch((err: unknown) => log.warn({ sync: spec.name, err: errText(err) }, 'drift tracking failed'));
           },
         },
-        opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {},
+        { ...(opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {}), renderers },
       );
       syncs.set(spec.name, ctl);
       drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
-      sources.get(spec.source)?.onRevision(async (rev) => {
-        if (ctl.upToDate(rev.commit)) return;
-        await ctl.reconcile(rev).catch(() => undefined);
-      });
+      sources.get(spec.source)?.onRevision((rev) => ctl.onRevision(rev));
     }
   } catch (err) {
     kube.close();

@@ -10,12 +10,19 @@ import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/index.js';
 import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
 import {
+  applyDesired,
+  cachedCapabilities,
+  clusterCapabilities,
+  loadRevision,
   managerOptions,
-  reconcile,
+  newRenderCaches,
   RevisionError,
   syncSettings,
   type DesiredState,
   type FileCache,
+  type LoadedRevision,
+  type RenderContext,
+  type Renderers,
   type SyncDeps,
   type SyncOutcome,
 } from '../engine/index.js';
@@ -34,10 +41,15 @@ export class SyncController {
   private queue: Promise<unknown> = Promise.resolve();
   /** Parsed files by blob id (memory only; decrypted Secrets included). */
   private readonly fileCache: FileCache = new Map();
+  /** Renderers, this sync's last renders (memory only) and its cluster's capabilities. */
+  private readonly render: RenderContext;
   /** The desired state of the last successfully applied revision (memory only). */
   lastGood: DesiredState | undefined;
-  /** The last revision applied, and whether an attempt failed since (as /status shows them). */
-  private applied: { revision: string; failedSince: boolean } | undefined;
+  /**
+   * The last revision applied — its commit and its identity (a Helm sync's is commit + chart) —
+   * and whether an attempt failed since (as /status shows them).
+   */
+  private applied: { revision: string; identity: string; failedSince: boolean } | undefined;
 
   constructor(
     readonly spec: SyncSpec,
@@ -45,17 +57,57 @@ export class SyncController {
     private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly events: SyncEvents = {},
-    opts: { inventoryNamespace?: string } = {},
+    opts: { inventoryNamespace?: string; renderers?: Renderers } = {},
   ) {
     this.name = spec.name;
     this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
     this.keys = new SyncKeys(spec.name, spec.decryption, kube);
+    const mapper = this.manager.mapper;
+    this.render = {
+      ...(opts.renderers ? { renderers: opts.renderers } : {}),
+      caches: newRenderCaches(),
+      capabilities: cachedCapabilities(() => clusterCapabilities(kube, mapper)),
+      isUpgrade: async () => ((await this.inventory.load(spec.name))?.entries.length ?? 0) > 0,
+    };
+  }
+
+  /**
+   * Whether a chart repository or registry can move this sync without a commit: its revision
+   * identity is then known only after the chart is resolved again (the render cache keeps that
+   * cheap), so "same commit" does not mean "nothing to do".
+   */
+  get identityBeyondCommit(): boolean {
+    const chart = this.spec.helm?.chart;
+    return chart !== undefined && !('git' in chart);
   }
 
   /** Whether `commit` is applied and no attempt failed since (nothing to do for it again). */
   upToDate(commit: string): boolean {
-    return this.applied?.revision === commit && !this.applied.failedSince;
+    return !this.identityBeyondCommit && this.applied?.revision === commit && !this.applied.failedSince;
+  }
+
+  /**
+   * A revision from the source's poll: reconciled when new; for a sync whose chart can move
+   * without a commit, the chart is resolved again and only a new identity is applied.
+   */
+  async onRevision(revision: Revision): Promise<void> {
+    if (this.upToDate(revision.commit)) return;
+    await this.reconcile(revision, { unlessApplied: this.identityBeyondCommit }).catch(() => undefined);
+  }
+
+  private async load(revision: Revision): Promise<{ loaded: LoadedRevision; deps: SyncDeps }> {
+    const deps: SyncDeps = {
+      settings: syncSettings(this.spec),
+      manager: this.manager,
+      inventory: this.inventory,
+      keys: await this.keys.context(),
+      fileCache: this.fileCache,
+      render: this.render,
+    };
+    const { settings, keys, manager, fileCache, render } = deps;
+    const loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper, fileCache, ...(render ? { render } : {}) });
+    return { loaded, deps };
   }
 
   /** Serialize work on this sync. */
@@ -65,22 +117,27 @@ export class SyncController {
     return next;
   }
 
-  /** Reconcile one revision. Resolves with the outcome, or rejects with the reason (status updated either way). */
-  reconcile(revision: Revision): Promise<SyncOutcome> {
+  /**
+   * Reconcile one revision. Resolves with the outcome, or rejects with the reason (status updated
+   * either way). `unlessApplied`: when the revision's identity is the one applied and nothing
+   * failed since, nothing is applied or published (the chart did not move).
+   */
+  reconcile(revision: Revision, opts: { unlessApplied?: boolean } = {}): Promise<SyncOutcome> {
     return this.serial(async () => {
+      let early: Awaited<ReturnType<SyncController['load']>> | undefined;
+      if (opts.unlessApplied && this.applied && !this.applied.failedSince && this.lastGood) {
+        // A failure here is reported by the attempt below, which loads again.
+        early = await this.load(revision).catch(() => undefined);
+        if (early && early.loaded.revision === this.applied.identity)
+          return { ...this.lastGood, changes: NO_CHANGES, pruned: 0, health: [] };
+      }
       const t0 = Date.now();
       this.bus.publish({ type: 'sync.started', sync: this.name, revision: revision.commit, at: now() });
       try {
-        const deps: SyncDeps = {
-          settings: syncSettings(this.spec),
-          manager: this.manager,
-          inventory: this.inventory,
-          keys: await this.keys.context(),
-          fileCache: this.fileCache,
-        };
-        const outcome = await reconcile(deps, revision, this.lastGood);
+        const { loaded, deps } = early ?? (await this.load(revision));
+        const outcome = await applyDesired(deps, loaded, this.lastGood);
         this.lastGood = outcome;
-        this.applied = { revision: revision.commit, failedSince: false };
+        this.applied = { revision: revision.commit, identity: outcome.revision, failedSince: false };
         this.log.info(
           {
             sync: this.name,
@@ -97,7 +154,7 @@ export class SyncController {
         this.bus.publish({
           type: 'sync.applied',
           sync: this.name,
-          revision: revision.commit,
+          revision: outcome.revision,
           at: now(),
           objects: outcome.objects.length,
           changes,
@@ -105,6 +162,7 @@ export class SyncController {
           decryptedFiles: outcome.decryptedFiles.length,
           warnings: outcome.warnings,
           durationMs: Date.now() - t0,
+          ...(outcome.helm ? { helm: outcome.helm } : {}),
         });
         this.events.onApplied?.(this.name, outcome);
         return outcome;
@@ -142,6 +200,8 @@ export class SyncController {
     });
   }
 }
+
+const NO_CHANGES: SyncOutcome['changes'] = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0 };
 
 /** One reason per file that failed to decrypt (a document left encrypted counts as not-covered). */
 function decryptReasons(err: RevisionError): DecryptFailureReason[] {

@@ -4,6 +4,7 @@
 import type { ImageStatus } from '../images/scanner.js';
 import type { RegistryStats } from '../images/metrics.js';
 import type { AutomationStatus } from '../writeback/index.js';
+import type { HelmStatus } from '../render/index.js';
 
 /** One outcome in a sync's history; the same outcome again in a row is counted, not appended. */
 export interface SyncHistoryEntry {
@@ -38,6 +39,8 @@ export interface SyncStatus {
   /** Problems of the last applied revision that did not stop it (e.g. an unreadable inventory entry). */
   warnings?: string[];
   ready: boolean;
+  /** A Helm sync's chart (name, version, digest, source), values digest and skipped hooks. */
+  helm?: HelmStatus;
   /** The last outcomes (at most 20), newest first. Always sent; optional for readers of older daemons. */
   history?: SyncHistoryEntry[];
 }

@@ -83,6 +83,8 @@ export class StatusStore {
     delete s.lastError;
     if (e.warnings.length > 0) s.warnings = [...e.warnings];
     else delete s.warnings;
+    if (e.helm) s.helm = e.helm;
+    else delete s.helm;
     recordOutcome(s.history, { revision: e.revision, result: 'applied', objects: e.objects, at: e.at });
   }
 

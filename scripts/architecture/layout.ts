@@ -15,6 +15,11 @@ export const PROJECT_LAYOUT: Layout = {
     'daemon/git/credentials.ts': "the CLI's status/reconcile strip URL userinfo at start; the git door loads isomorphic-git",
     'daemon/writeback/types.ts': 'a spec type config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/decrypt/types.ts': 'the validated `decryption` spec config/ imports (the rule in daemon/config/types.ts): types only',
+    'daemon/render/types.ts': 'the validated `render` spec config/ imports (the rule in daemon/config/types.ts): types only',
+    'daemon/render/helm/types.ts':
+      'the validated `helm` spec config/ imports (the rule in daemon/config/types.ts): types only; the render door loads the renderers',
+    'daemon/render/remote.ts':
+      'a pure validator config/ imports (allowRemoteHosts entries); the render door would load the renderers into config/',
     'daemon/writeback/message.ts':
       'a pure validator config/ imports (the rule in daemon/config/types.ts); the writeback door would load its git runtime into config/',
   },

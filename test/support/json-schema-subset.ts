@@ -37,11 +37,13 @@ const SUPPORTED = new Set([
   'const',
   'pattern',
   'minLength',
+  'maxLength',
   'minimum',
   'maximum',
   'minItems',
   'oneOf',
   'anyOf',
+  'not',
 ]);
 
 /** Error paths (JSON-pointer-ish) where `value` violates `schema`; empty when valid. */
@@ -61,6 +63,7 @@ export function validate(root: Schema, value: unknown, schema: Schema = root, pa
   if (typeof value === 'string') {
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errs.push(`${path}: pattern`);
     if (typeof schema.minLength === 'number' && value.length < schema.minLength) errs.push(`${path}: minLength`);
+    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) errs.push(`${path}: maxLength`);
   }
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) errs.push(`${path}: minimum`);
@@ -88,6 +91,9 @@ export function validate(root: Schema, value: unknown, schema: Schema = root, pa
   }
   if (Array.isArray(schema.anyOf) && !(schema.anyOf as Schema[]).some((s) => validate(root, value, s, path).length === 0)) {
     errs.push(`${path}: anyOf matched none`);
+  }
+  if (typeof schema.not === 'object' && schema.not !== null && validate(root, value, schema.not as Schema, path).length === 0) {
+    errs.push(`${path}: matches not`);
   }
   return errs;
 }

@@ -8,6 +8,7 @@ export type {
   ChartSource,
   ClusterCapabilities,
   HelmHook,
+  HelmReleaseSpec,
   HelmRenderInput,
   HelmRenderResult,
   HelmTools,

@@ -43,6 +43,22 @@ export interface OciChartSource {
   caFile?: string;
 }
 
+/**
+ * A sync's `helm:` as daemon/config reads it (validated, defaulted): which chart, which release,
+ * which values. The render stage turns it into a HelmRenderInput.
+ */
+export interface HelmReleaseSpec {
+  chart: ChartSource;
+  /** Defaults: the sync's name; the sync's targetNamespace, else `default`. */
+  release: { name: string; namespace: string };
+  /** Repo-relative, normalized, in order (later wins); SOPS files are decrypted in memory. */
+  valuesFiles: string[];
+  /** Inline values, merged last. */
+  values?: Record<string, unknown>;
+  /** Render `crds/` (config `includeCRDs`, default true). */
+  includeCrds: boolean;
+}
+
 /** What the target cluster serves: becomes `.Capabilities` (`--kube-version`, `--api-versions`). */
 export interface ClusterCapabilities {
   /** e.g. `v1.35.4` (the apiserver's /version gitVersion). */
