@@ -49,7 +49,7 @@ export async function loadRendered(
   await git(clone, ['config', 'user.name', 'Demo User']);
   await git(clone, ['config', 'user.email', 'demo@gitops-seal.example']);
   await git(clone, ['checkout', '--quiet', '--orphan', RENDERED_BRANCH]);
-  await git(clone, ['rm', '-rq', '--ignore-unmatch', '.']);
+  await git(clone, ['rm', '-rfq', '--ignore-unmatch', '.']);
   const files = renderFleet(clone, opts.registry, opts.prefix, RENDERED_DIR);
   writeFileSync(join(clone, '.sops.yaml'), sopsConfig(opts.recipient));
   // Demo values, generated now and never printed: the demo keeps their fingerprints.

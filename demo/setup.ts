@@ -175,7 +175,14 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
     REGISTRY_PASSWORD: stack.registry.basic.password,
   };
   const dataDir = join(work, 'data');
-  const daemon = await startDaemon({ env: { ...configEnv, ...secretsEnv }, dataDir, logFile: join(work, 'daemon.log'), listen });
+  // The stack's kustomize and helm builds, as the image installs them on PATH (the rendered syncs).
+  const renderers = { GITOPS_SEAL_KUSTOMIZE: stack.bins.kustomize, GITOPS_SEAL_HELM: stack.bins.helm };
+  const daemon = await startDaemon({
+    env: { ...configEnv, ...secretsEnv, ...renderers },
+    dataDir,
+    logFile: join(work, 'daemon.log'),
+    listen,
+  });
   opts.onDaemon?.(daemon);
   p.command(
     `gitops-seal-daemon --config examples/daemon-config.yaml --data-dir ${dataDir}`,
