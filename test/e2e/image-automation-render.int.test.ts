@@ -1,9 +1,9 @@
 // Image automation in a rendered repository (issue 15 item 6): Flux markers on the `images:`
 // entry of an overlay's kustomization.yaml (newName, newTag, digest) and on the image fields of a
 // Helm values file are written by the daemon's existing writeback — byte-exact, only the marked
-// scalars — and what kustomize and helm then render from the pushed commit carries the new image.
-// Real registry (images pushed over the Distribution API), real git server, real kustomize and
-// helm through the daemon's own renderers.
+// scalars — and the daemon's kustomize and helm syncs of that repository then roll the new image
+// out. Real registry (images pushed over the Distribution API), real git server, real
+// kube-apiserver, real kustomize and helm through the daemon's own renderers.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { renderHelm, renderKustomize } from '../../daemon/render/index.js';
 import { pushImage } from '../stack/image-push.js';
@@ -11,12 +11,14 @@ import { findRenderers } from '../stack/tools.js';
 import { testRepo } from '../support/git-revision.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { testAgeIdentities } from '../support/test-age-key.js';
-import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
+import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from './harness.js';
 
 const stack = inject('stack');
 const ts = Date.now();
 const IMAGE = `${stack.registry.token.host}/rendered/web-${ts}`;
 const OLD_DIGEST = `sha256:${'0'.repeat(64)}`;
+const NS = `img-render-${ts}`;
+const SYNCS = [`img-kustomize-${ts}`, `img-helm-${ts}`];
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -40,7 +42,7 @@ const SEED: Record<string, string> = {
   // Flux's documented form: each field of the images entry carries its own marker.
   'apps/staging/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-namespace: staging
+namespace: ${NS}
 resources:
   - ../base
 images:
@@ -92,12 +94,32 @@ describe('image automation: markers in a kustomization images entry and a Helm v
     digest = (await pushImage(stack.registry.token, path, '1.1.0')).digest;
     repo = await WorkRepo.create(stack, `e2e-rendered-images-${ts}`);
     await repo.commit(SEED, 'rendered repo');
+    await kubectl(stack, ['create', 'namespace', NS]);
+    // The in-process daemon finds the renderers as the image's daemon does (here: the stack's builds).
+    const { kustomize, helm } = findRenderers();
+    process.env.GITOPS_SEAL_KUSTOMIZE = kustomize;
+    process.env.GITOPS_SEAL_HELM = helm;
+    const kubeconfig = { file: stack.kube.kubeconfig };
     d = await startDaemon({
       apiVersion: 'gitops-seal.io/v1alpha1',
       kind: 'DaemonConfig',
       spec: {
-        sources: [gitSourceConfig(stack, 'repo', repo.url)],
-        syncs: [],
+        sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: '1s' })],
+        syncs: [
+          { name: SYNCS[0], source: 'repo', path: 'apps/staging', allowedNamespaces: [NS], kubeconfig },
+          {
+            name: SYNCS[1],
+            source: 'repo',
+            targetNamespace: NS,
+            allowedNamespaces: [NS],
+            helm: {
+              chart: { git: { path: 'charts/web' } },
+              release: { name: 'web-chart' },
+              valuesFiles: ['clusters/staging/web-values.yaml'],
+            },
+            kubeconfig,
+          },
+        ],
         images: [
           {
             name: 'web',
@@ -118,6 +140,11 @@ describe('image automation: markers in a kustomization images entry and a Helm v
   afterAll(async () => {
     await d?.stop();
     repo?.remove();
+    await kubectl(stack, ['delete', 'namespace', NS, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    for (const s of SYNCS)
+      await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+        () => undefined,
+      );
   });
 
   const show = async (file: string): Promise<string> => `${await repo.git(['show', `origin/main:${file}`])}\n`;
@@ -185,5 +212,24 @@ describe('image automation: markers in a kustomization images entry and a Helm v
     } finally {
       local.remove();
     }
+  });
+
+  it("the daemon's kustomize and helm syncs roll the written image out", async () => {
+    const want = `${IMAGE}:1.1.0@${digest}`;
+    for (const name of ['web', 'web-chart'])
+      await eventually(
+        `deployment ${NS}/${name} on ${want}`,
+        async () => {
+          const dep = await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, [
+            'deployment',
+            name,
+            '-n',
+            NS,
+          ]);
+          return dep?.spec.template.spec.containers[0]?.image === want;
+        },
+        60_000,
+        500,
+      );
   });
 });
