@@ -19,6 +19,7 @@ import {
 import { KeySourceError, SyncKeys } from '../daemon/decrypt/index.js';
 import {
   clusterCapabilities,
+  findRenderers,
   gitSourceSpec,
   guardedPrune,
   kubeLoadOptions,
@@ -218,6 +219,7 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
       // The daemon's render stage, with this cluster's capabilities and the sync's inventory
       // (helm's IsUpgrade); no render cache: every run renders the remote head afresh.
       const render: RenderContext = {
+        renderers: findRenderers(ctx.env),
         capabilities: () => clusterCapabilities(conn.kube, new RESTMapper(conn.kube)),
         isUpgrade: async () => ((await new InventoryStore(conn.kube).load(sync.name))?.entries.length ?? 0) > 0,
       };

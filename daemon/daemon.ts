@@ -37,6 +37,8 @@ export interface DaemonOptions {
   listen?: string;
   /** Namespace for inventories (default gitops-seal-system). */
   inventoryNamespace?: string;
+  /** Where GITOPS_SEAL_KUSTOMIZE / GITOPS_SEAL_HELM / PATH find the renderers (default process.env). */
+  rendererEnv?: NodeJS.ProcessEnv;
   /** Leader election on a Lease: only the holder runs the controllers. Absent: this process always leads. */
   leaderElection?: LeaderElectionOptions;
   /** Client for the Lease's ("home") cluster; default: in-cluster, or $KUBECONFIG's current context. */
@@ -104,8 +106,13 @@ export class Daemon {
 
   /** Build sources and syncs (no network yet). */
   async init(): Promise<void> {
-    const { dataDir, log, inventoryNamespace } = this.opts;
-    this.parts = await assemble(this.config, this.bus, { dataDir, log, ...(inventoryNamespace ? { inventoryNamespace } : {}) });
+    const { dataDir, log, inventoryNamespace, rendererEnv } = this.opts;
+    this.parts = await assemble(this.config, this.bus, {
+      dataDir,
+      log,
+      ...(inventoryNamespace ? { inventoryNamespace } : {}),
+      ...(rendererEnv ? { rendererEnv } : {}),
+    });
     const runner = this.parts.images;
     if (runner)
       this.status.provide({

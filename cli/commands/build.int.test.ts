@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SYNC_LABEL } from '../../daemon/apply/index.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
-import { leakForms, SECRET_FILE, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
+import { HELM_VALUES_FILE, leakForms, SECRET_FILE, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
 import { ExitCode } from '../errors.js';
 import type { RunResult } from '../../test/support/cli-capture.js';
 
@@ -165,5 +165,69 @@ describe('gitops-seal build on a tampered revision', () => {
     expect(r.err).toMatch(/refused at decrypt/);
     expect(r.out).toBe('');
     expectNoLeak(fx, r);
+  });
+});
+
+describe('gitops-seal build on rendered syncs (the daemon render stage, through loadRevision)', () => {
+  let kfx: SyncFixture;
+  let hfx: SyncFixture;
+  beforeAll(async () => {
+    [kfx, hfx] = await Promise.all([
+      syncFixture(stack, 'buildk', { render: 'kustomize' }),
+      syncFixture(stack, 'buildh', { render: 'helm' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([kfx?.cleanup(), hfx?.cleanup()]);
+  });
+
+  it('a Kustomize sync: the rendered objects, the encrypted resource decrypted then redacted', async () => {
+    const r = await kfx.run(['build', '-c', await kfx.config(), '-s', kfx.syncName]);
+    expect(r.err).not.toMatch(/gitops-seal: /);
+    expect(r.code).toBe(ExitCode.OK);
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS() as KubeObject);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([`Namespace/${kfx.namespace}`, 'Secret/db', 'ConfigMap/cfg']);
+    expect(docs[1]?.data).toEqual({ password: '***', username: '***' });
+    expect(docs[1]?.sops).toBeUndefined();
+    expect(r.err).toMatch(/3 objects, 1 decrypted file/);
+    expectNoLeak(kfx, r);
+  });
+
+  it('a Kustomize sync whose renderer is missing is refused at render, naming the binary and its variable', async () => {
+    const r = await kfx.run(['build', '-c', await kfx.config(), '-s', kfx.syncName], { GITOPS_SEAL_KUSTOMIZE: '/nonexistent/kustomize' });
+    expect(r.code).toBe(ExitCode.REFUSED);
+    expect(r.err).toMatch(/refused at render: this sync needs kustomize: .*GITOPS_SEAL_KUSTOMIZE=\/nonexistent\/kustomize/);
+    expect(r.out).toBe('');
+  });
+
+  it('a Helm sync (chart in Git, SOPS values file): the release in its namespace, the Secret redacted', async () => {
+    const helm = {
+      chart: { git: { path: 'charts/hello' } },
+      release: { name: 'hello', namespace: hfx.namespace },
+      valuesFiles: [HELM_VALUES_FILE],
+    };
+    const r = await hfx.run(['build', '-c', await hfx.config({ helm }), '-s', hfx.syncName]);
+    expect(r.err).not.toMatch(/gitops-seal: /);
+    expect(r.code).toBe(ExitCode.OK);
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS() as KubeObject);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`)).toEqual([
+      `Secret/${hfx.namespace}/db`,
+      `ConfigMap/${hfx.namespace}/cfg`,
+    ]);
+    expect(docs[0]?.stringData ?? docs[0]?.data).toEqual({ password: '***', username: '***' });
+    expect(r.err).toMatch(/2 objects, 1 decrypted file/);
+    expectNoLeak(hfx, r);
+  });
+
+  it('a Helm sync with a wrong key is refused at decrypt naming the values file (exit 3)', async () => {
+    const helm = {
+      chart: { git: { path: 'charts/hello' } },
+      release: { name: 'hello', namespace: hfx.namespace },
+      valuesFiles: [HELM_VALUES_FILE],
+    };
+    const r = await hfx.run(['build', '-c', await hfx.config({ helm }, await hfx.wrongIdentityFile()), '-s', hfx.syncName]);
+    expect(r.code).toBe(ExitCode.DECRYPT);
+    expect(r.err).toContain(HELM_VALUES_FILE);
+    expect(r.out).toBe('');
   });
 });

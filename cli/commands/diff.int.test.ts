@@ -7,7 +7,7 @@ import { ResourceManager } from '../../daemon/apply/index.js';
 import { InventoryStore, inventoryOf } from '../../daemon/inventory/inventory.js';
 import { KubeClient } from '../../daemon/kube/client.js';
 import type { KubeObject } from '../../daemon/kube/types.js';
-import { leakForms, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
+import { HELM_VALUES_FILE, leakForms, syncFixture, type SyncFixture } from '../../test/support/cli-sync-fixture.js';
 import { ExitCode } from '../errors.js';
 import type { RunResult } from '../../test/support/cli-capture.js';
 
@@ -158,5 +158,57 @@ describe('gitops-seal diff', () => {
     expect(ruled.err).toContain(`sync "${fx.syncName}": discovery (which kinds are namespaced) needed for targetNamespace failed: `);
     expect(ruled.err).not.toContain('allowedNamespaces');
     expectNoLeak(plain);
+  });
+});
+
+describe('gitops-seal diff on rendered syncs (the daemon render stage, through loadRevision)', () => {
+  let kfx: SyncFixture;
+  let hfx: SyncFixture;
+  let kube: KubeClient;
+  beforeAll(async () => {
+    [kfx, hfx] = await Promise.all([syncFixture(stack, 'diffk', { render: 'kustomize' }), syncFixture(stack, 'diffh', { render: 'helm' })]);
+    kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+  });
+  afterAll(async () => {
+    try {
+      for (const fx of [kfx, hfx]) {
+        await kube?.request(`/api/v1/namespaces/${fx.namespace}`, { method: 'DELETE' }).catch(() => undefined);
+        await new InventoryStore(kube).remove(fx.syncName).catch(() => undefined);
+      }
+    } finally {
+      kube?.close();
+      await Promise.all([kfx?.cleanup(), hfx?.cleanup()]);
+    }
+  });
+
+  it('a Kustomize sync: created on an empty cluster, unchanged once applied as the daemon would', async () => {
+    const config = await kfx.config();
+    const before = await kfx.run(['diff', '-c', config, '-s', kfx.syncName]);
+    expect(before.err).not.toMatch(/gitops-seal: /);
+    expect(before.code).toBe(ExitCode.PROBLEMS);
+    expect(before.err).toMatch(/3 to create, 0 to change, 0 to prune, 0 unchanged/);
+    await new ResourceManager(kube, { syncName: kfx.syncName }).apply(kfx.plainObjects);
+    await new InventoryStore(kube).save(inventoryOf(kfx.syncName, 'test', kfx.plainObjects));
+    const after = await kfx.run(['diff', '-c', config, '-s', kfx.syncName]);
+    expect(after.err).toMatch(/0 to create, 0 to change, 0 to prune, 3 unchanged/);
+    expect(after.code).toBe(ExitCode.OK);
+    for (const form of leakForms(kfx.canaries)) expect(before.out + before.err + after.out + after.err).not.toContain(form);
+  });
+
+  it('a Helm sync: the release objects in the release namespace, Secret values withheld', async () => {
+    await kube.request('/api/v1/namespaces', {
+      method: 'POST',
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: hfx.namespace } },
+    });
+    const helm = {
+      chart: { git: { path: 'charts/hello' } },
+      release: { name: 'hello', namespace: hfx.namespace },
+      valuesFiles: [HELM_VALUES_FILE],
+    };
+    const r = await hfx.run(['diff', '-c', await hfx.config({ helm }), '-s', hfx.syncName]);
+    expect(r.err).not.toMatch(/gitops-seal: /);
+    expect(r.code).toBe(ExitCode.PROBLEMS);
+    expect(r.out.trim().split('\n')).toEqual([`+ Secret/${hfx.namespace}/db: created`, `+ ConfigMap/${hfx.namespace}/cfg: created`]);
+    for (const form of leakForms(hfx.canaries)) expect(r.out + r.err).not.toContain(form);
   });
 });

@@ -26,6 +26,8 @@ export interface AssemblyOptions {
   log: Logger;
   /** Namespace for inventories and their Events (default gitops-seal-system). */
   inventoryNamespace?: string;
+  /** Where the renderers are looked up (default process.env). */
+  rendererEnv?: NodeJS.ProcessEnv;
 }
 
 /** The built parts of a daemon, by name. */
@@ -77,7 +79,7 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
   const swept = sweepScratch();
   if (swept.length > 0) log.info({ removed: swept.length }, 'removed render scratch dirs of dead processes');
   // Resolved once: a missing renderer fails only the syncs that need it, naming the binary.
-  const renderers = findRenderers();
+  const renderers = findRenderers(opts.rendererEnv);
   for (const [r, found] of Object.entries(renderers))
     if (typeof found !== 'string') log.info({ renderer: r, why: found.message }, 'renderer not found; syncs that need it will be refused');
   const kube = new KubeClients();

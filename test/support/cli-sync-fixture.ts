@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import type { KubeObject } from '../../daemon/kube/types.js';
 import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { createRepo } from '../stack/gitserver.js';
+import { findRenderers } from '../stack/tools.js';
 import type { StackInfo } from '../stack/types.js';
 import { runCaptured, type RunResult } from './cli-capture.js';
 
@@ -28,14 +29,34 @@ export interface SyncFixture {
   config(extra?: Record<string, unknown>, identityFile?: string): Promise<string>;
   /** A file with an age identity that is not a recipient of the Secret. */
   wrongIdentityFile(): Promise<string>;
-  run(args: string[]): Promise<RunResult>;
+  /** Run the CLI in the fixture's environment (`extraEnv` added to it). */
+  run(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<RunResult>;
   cleanup(): Promise<void>;
 }
 
 export interface FixtureOptions {
   /** Change the encrypted Secret file before it is committed (tamper tests). */
   mutateSecret?: (encrypted: string) => string;
+  /**
+   * `kustomize`: deploy/ also holds a kustomization listing its three files (a Kustomize sync of
+   * the same objects). `helm`: the repository also holds charts/hello, a chart making the same
+   * Secret (and a ConfigMap) from an encrypted values file, `clusters/secrets.sops.yaml`; the
+   * config of a `helm` extra drops `path`.
+   */
+  render?: 'kustomize' | 'helm';
 }
+
+/** The render fixtures' extra files (see FixtureOptions.render). */
+const KUSTOMIZATION = 'resources:\n  - namespace.yaml\n  - config.yaml\n  - secret.sops.yaml\n';
+export const HELM_VALUES_FILE = 'clusters/secrets.sops.yaml';
+const CHART = {
+  'charts/hello/Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\n',
+  'charts/hello/templates/secret.yaml':
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\nstringData:\n  password: {{ required "db.password" .Values.db.password | quote }}\n  username: {{ .Values.db.username | quote }}\n',
+  'charts/hello/templates/config.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  mode: {{ .Values.mode | quote }}\n',
+  'charts/hello/values.yaml': 'mode: blue\ndb:\n  password: ""\n  username: ""\n',
+};
 
 const ENV_USER = 'GITOPS_SEAL_TEST_GIT_USER';
 const ENV_PASSWORD = 'GITOPS_SEAL_TEST_GIT_PASSWORD';
@@ -66,17 +87,35 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
     {},
   );
   if (opts.mutateSecret) encrypted = opts.mutateSecret(encrypted);
+  const renderFiles: Record<string, string> =
+    opts.render === 'kustomize'
+      ? { 'deploy/kustomization.yaml': KUSTOMIZATION }
+      : opts.render === 'helm'
+        ? {
+            ...CHART,
+            [HELM_VALUES_FILE]: await encryptText(
+              stringify({ db: { password, username } }),
+              { format: 'yaml', source: HELM_VALUES_FILE, keys: { age: [id.recipient] } },
+              {},
+            ),
+          }
+        : {};
   const url = await createRepo(stack.git, `cli-${syncName}`, {
     'deploy/namespace.yaml': stringify(ns),
     'deploy/config.yaml': stringify(cm),
     [SECRET_FILE]: encrypted,
     'README.md': '# not a manifest\n',
+    ...renderFiles,
   });
+  const renderers = findRenderers();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(dir, 'home'),
     [ENV_USER]: stack.git.username,
     [ENV_PASSWORD]: stack.git.password,
+    // The stack's cached builds, as the daemon's image would have them on PATH.
+    GITOPS_SEAL_KUSTOMIZE: renderers.kustomize,
+    GITOPS_SEAL_HELM: renderers.helm,
   };
 
   return {
@@ -103,7 +142,7 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
             {
               name: syncName,
               source: 'repo',
-              path: 'deploy',
+              ...(extra.helm === undefined ? { path: 'deploy' } : {}),
               kubeconfig: { file: stack.kube.kubeconfig },
               decryption: { age: { identitiesFrom: [{ file: idFile }] } },
               ...extra,
@@ -121,7 +160,7 @@ export async function syncFixture(stack: StackInfo, label: string, opts: Fixture
       await writeFile(p, other.file, { mode: 0o600 });
       return p;
     },
-    run: (args) => runCaptured(args, { env, cwd: dir, confirm: undefined }),
+    run: (args, extraEnv = {}) => runCaptured(args, { env: { ...env, ...extraEnv }, cwd: dir, confirm: undefined }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -15,6 +15,7 @@ import { parseConfig } from '../../daemon/config/index.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { createLogger } from '../../daemon/log.js';
 import { startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
+import { findRenderer } from '../stack/tools.js';
 import { TextCapture } from './text-capture.js';
 
 /** The repository root: daemon/main.ts is found from here, whatever the cwd. */
@@ -33,7 +34,12 @@ export async function startDaemon(config: object, opts: { dataDir?: string; star
   const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
   const logs = new TextCapture();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-data-'));
-  const daemon = new Daemon(parsed, { dataDir, log: createLogger({ destination: logs, level: 'debug' }), listen: '127.0.0.1:0' });
+  const daemon = new Daemon(parsed, {
+    dataDir,
+    log: createLogger({ destination: logs, level: 'debug' }),
+    listen: '127.0.0.1:0',
+    rendererEnv: { ...stackRenderers(), ...process.env },
+  });
   await daemon.init();
   if (opts.start !== false) await daemon.start();
   return { daemon, logs, dataDir, url: daemon.url ?? '', stop: () => daemon.stop() };
@@ -109,10 +115,27 @@ export interface DaemonProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** GITOPS_SEAL_KUSTOMIZE / GITOPS_SEAL_HELM of the stack's cached builds, those that are built. */
+function stackRenderers(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, variable] of [
+    ['kustomize', 'GITOPS_SEAL_KUSTOMIZE'],
+    ['helm', 'GITOPS_SEAL_HELM'],
+  ] as const) {
+    try {
+      env[variable] = findRenderer(name);
+    } catch {
+      // Not built here: a render sync is refused naming the variable, as in production.
+    }
+  }
+  return env;
+}
+
 export async function startDaemonProcess(opts: DaemonProcessOptions): Promise<DaemonProcess> {
   const proc = startProcess(opts.name, process.execPath, [...(await entryArgs(opts.runner ?? 'tsx')), ...opts.args], {
     cwd: ROOT,
-    env: opts.env ?? process.env,
+    // The stack's renderer builds, where the image has them on PATH (the caller's env wins).
+    env: { ...stackRenderers(), ...(opts.env ?? process.env) },
     ...(opts.logFile ? { logFile: opts.logFile } : {}),
   });
   const alive = (): boolean => proc.child.exitCode === null && proc.child.signalCode === null;

@@ -164,8 +164,7 @@ async function helm(input: RenderInput, at: RevisionAt): Promise<Rendered> {
   const skipped = result.skippedHooks.map((s) => `${s.file}: ${s.kind}/${s.name}: helm hook ${s.events.join(',')} not run: ${s.reason}`);
   return {
     documents: documentsOf(all),
-    // The values files that were SOPS-encrypted are not known without decrypting; report none.
-    decryptedFiles: [],
+    decryptedFiles: result.decryptedFiles,
     warnings: [...result.warnings, ...skipped],
     helm: { revisionSuffix: result.chart.digest.replace(/^sha256:/, '').slice(0, 12), status: helmStatus(result), phaseOf },
   };

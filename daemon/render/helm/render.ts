@@ -20,7 +20,7 @@ import { fetchHttpChart, type FetchContext, type FetchedChart } from './http-rep
 import { fetchOciChart } from './oci.js';
 import { parseRendered } from './output.js';
 import type { ChartIdentity, ChartSource, HelmRenderInput, HelmRenderResult } from './types.js';
-import { decryptValues, readValues, type Values } from './values.js';
+import { decryptValues, encryptedValuesFiles, readValues, type Values } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
@@ -77,7 +77,14 @@ export async function renderHelm(input: HelmRenderInput): Promise<HelmRenderResu
     }
     return runHelm(input, { chart: identityOfChart, chartPath, scratch, mapPath, values, timeoutMs: remaining(), includeCrds, isUpgrade });
   });
-  const out: HelmRenderResult = { chart: identityOfChart, valuesDigest: committed.digest, identity, ...result, cached: false };
+  const out: HelmRenderResult = {
+    chart: identityOfChart,
+    valuesDigest: committed.digest,
+    identity,
+    decryptedFiles: encryptedValuesFiles(committed),
+    ...result,
+    cached: false,
+  };
   input.renderCache?.set(input.sync, cacheKey, out);
   return out;
 }
@@ -139,7 +146,7 @@ async function runHelm(input: HelmRenderInput, r: HelmRun): Promise<Rendered> {
         sync: input.sync,
         reason,
         subject,
-        detail: `${chart.name} ${chart.version}: ${what}${e.toolMessage ? `: ${e.toolMessage}` : ''}`,
+        detail: `${chart.name} ${chart.version}: ${what}${e.toolMessage ? `: ${repoPaths(e.toolMessage, r.mapPath)}` : ''}`,
         cause: e,
       });
     }
@@ -166,6 +173,11 @@ async function runHelm(input: HelmRenderInput, r: HelmRun): Promise<Rendered> {
       .map((l) => l.trim())
       .filter((l) => l !== ''),
   };
+}
+
+/** helm names files `<chart>/templates/x.yaml`; a Git chart's errors name the repository path instead. */
+function repoPaths(message: string, mapPath: (source: string) => string): string {
+  return message.replace(/(^|[\s(])([\w.-]+\/[^\s:)]+)/g, (all, lead: string, path: string) => `${lead}${mapPath(path)}`);
 }
 
 /** Everything that determines helm's output, hashed: equal identity means an equal render. */

@@ -16,6 +16,7 @@ describe('helmStatus', () => {
       chart: { name: 'webapp', version: '1.2.0', appVersion: '2.1.0', digest: 'sha256:aa', source: 'oci://r/c/webapp' },
       valuesDigest: 'sha256:bb',
       identity: 'sha256:cc',
+      decryptedFiles: ['values/secrets.enc.yaml'],
       crds: [],
       objects: [secret],
       hooks: { pre: [{ manifest: secret, events: ['pre-install'], weight: 0, deletePolicies: [] }], post: [] },

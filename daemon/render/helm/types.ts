@@ -158,6 +158,8 @@ export interface HelmRenderResult {
   valuesDigest: string;
   /** sha256 over everything that determines the output: equal identity, equal render. */
   identity: string;
+  /** The values files that were SOPS-encrypted, verified and decrypted in memory. */
+  decryptedFiles: string[];
   /** CustomResourceDefinitions (`crds/` and templates), applied first. */
   crds: ManifestObject[];
   /** The release's objects (everything that is neither a CRD nor a hook). */

@@ -38,6 +38,11 @@ export interface CommittedValues {
   digest: string;
 }
 
+/** The values files that are SOPS-encrypted (decrypted for a render; status counts them). */
+export function encryptedValuesFiles(committed: CommittedValues): string[] {
+  return committed.files.filter((f) => isSopsEncrypted(f.text, formatFromPath(f.path))).map((f) => f.path);
+}
+
 /** Reads the values files of the revision; names every missing one. */
 export async function readValues(
   sync: string,
