@@ -175,10 +175,8 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
     REGISTRY_PASSWORD: stack.registry.basic.password,
   };
   const dataDir = join(work, 'data');
-  // The stack's kustomize and helm builds, as the image installs them on PATH (the rendered syncs).
-  const renderers = { GITOPS_SEAL_KUSTOMIZE: stack.bins.kustomize, GITOPS_SEAL_HELM: stack.bins.helm };
   const daemon = await startDaemon({
-    env: { ...configEnv, ...secretsEnv, ...renderers },
+    env: { ...configEnv, ...secretsEnv },
     dataDir,
     logFile: join(work, 'daemon.log'),
     listen,

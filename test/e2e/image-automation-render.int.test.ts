@@ -95,10 +95,6 @@ describe('image automation: markers in a kustomization images entry and a Helm v
     repo = await WorkRepo.create(stack, `e2e-rendered-images-${ts}`);
     await repo.commit(SEED, 'rendered repo');
     await kubectl(stack, ['create', 'namespace', NS]);
-    // The in-process daemon finds the renderers as the image's daemon does (here: the stack's builds).
-    const { kustomize, helm } = findRenderers();
-    process.env.GITOPS_SEAL_KUSTOMIZE = kustomize;
-    process.env.GITOPS_SEAL_HELM = helm;
     const kubeconfig = { file: stack.kube.kubeconfig };
     d = await startDaemon({
       apiVersion: 'gitops-seal.io/v1alpha1',
