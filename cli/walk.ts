@@ -22,7 +22,8 @@ export interface WalkOptions {
 }
 
 export function isCheckedFile(path: string): boolean {
-  return CHECKED_EXTENSIONS.has(extname(path).toLowerCase());
+  // `Kustomization` (no extension) is a kustomization file too: check reads its secretGenerators.
+  return CHECKED_EXTENSIONS.has(extname(path).toLowerCase()) || basename(path) === 'Kustomization';
 }
 
 async function exists(path: string): Promise<boolean> {

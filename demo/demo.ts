@@ -1,4 +1,4 @@
-// runDemo(stack, opts): the whole walk-through on a running stack — setup, the four steps with
+// runDemo(stack, opts): the whole walk-through on a running stack — setup, the five steps with
 // headers and timings, a summary. `npm run demo` (demo/run.ts) starts its own stack first; the
 // integration test runs it on the shared one. The daemon keeps running until run.stop().
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -134,7 +134,18 @@ export function printHints(out: Writable, stack: StackInfo, run: DemoRun): void 
 export async function cleanupCluster(stack: StackInfo): Promise<void> {
   const k = (args: string[]) =>
     exec(stack.bins.kubectl, [`--kubeconfig=${stack.kube.kubeconfig}`, ...args], { allowFail: true, display: `kubectl ${args.join(' ')}` });
-  await k(['delete', 'namespace', 'demo-web', 'demo-worker', '--ignore-not-found', '--wait=true', '--timeout=90s']);
+  await k([
+    'delete',
+    'namespace',
+    'demo-web',
+    'demo-worker',
+    'demo-staging',
+    'demo-charts',
+    '--ignore-not-found',
+    '--wait=true',
+    '--timeout=90s',
+  ]);
   await k(['delete', 'crd', 'greetings.demo.gitops-seal.io', '--ignore-not-found']);
-  await k(['delete', 'configmap', 'gitops-seal-inventory-demo-fleet', '-n', 'gitops-seal-system', '--ignore-not-found']);
+  for (const sync of ['demo-fleet', 'demo-staging', 'demo-greeter'])
+    await k(['delete', 'configmap', `gitops-seal-inventory-${sync}`, '-n', 'gitops-seal-system', '--ignore-not-found']);
 }

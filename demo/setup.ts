@@ -10,6 +10,7 @@ import { freePort } from '../test/stack/procs.js';
 import type { StackInfo } from '../test/stack/types.js';
 import { startDaemon, type DaemonProcess } from './daemon-process.js';
 import { cli, DemoError, exec, git, ROOT } from './exec.js';
+import { loadRendered, type RenderedExamples } from './rendered.js';
 import type { Printer } from './ui.js';
 
 export const FLEET_DIR = join(ROOT, 'examples', 'fleet');
@@ -37,6 +38,8 @@ export interface DemoContext {
   /** Of the generated demo password: the value itself is never printed or stored. */
   secret: Fingerprint;
   initialCommit: string;
+  /** The rendered examples on branch `rendered` (demo/rendered.ts). */
+  rendered: RenderedExamples;
   daemon: DaemonProcess;
   /** The variables examples/daemon-config.yaml was expanded with (no secrets among them). */
   configEnv: Record<string, string>;
@@ -149,6 +152,7 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
   await git(clone, ['push', '--quiet', 'origin', 'HEAD:main']);
   const initialCommit = await git(clone, ['rev-parse', 'HEAD']);
   p.command('git commit -m "Initial fleet: …" && git push', `main → ${initialCommit.slice(0, 7)}`);
+  const rendered = await loadRendered(stack, p, { work, repoName, registry: stack.registry.basic.host, prefix, recipient });
 
   const listen = `127.0.0.1:${await freePort()}`;
   const configEnv: Record<string, string> = {
@@ -171,11 +175,16 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
     REGISTRY_PASSWORD: stack.registry.basic.password,
   };
   const dataDir = join(work, 'data');
-  const daemon = await startDaemon({ env: { ...configEnv, ...secretsEnv }, dataDir, logFile: join(work, 'daemon.log'), listen });
+  const daemon = await startDaemon({
+    env: { ...configEnv, ...secretsEnv },
+    dataDir,
+    logFile: join(work, 'daemon.log'),
+    listen,
+  });
   opts.onDaemon?.(daemon);
   p.command(
     `gitops-seal-daemon --config examples/daemon-config.yaml --data-dir ${dataDir}`,
     `pid ${daemon.pid}, status ${daemon.url}/status, log ${daemon.logFile}`,
   );
-  return { stack, p, work, clone, repoUrl, image, ageKeyFile, secret, initialCommit, daemon, configEnv };
+  return { stack, p, work, clone, repoUrl, image, ageKeyFile, secret, initialCommit, rendered, daemon, configEnv };
 }

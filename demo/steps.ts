@@ -1,10 +1,11 @@
-// The four things the demo shows, each verified against the real cluster, git server and
+// The five things the demo shows, each verified against the real cluster, git server and
 // registry (a step that prints a claim also checks it, and fails with a DemoError if it is false).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushImage } from '../test/stack/image-push.js';
 import type { DaemonStatus } from '../daemon/status/index.js';
 import { cli, DemoError, getJson, git, kubectl, until } from './exec.js';
+import { renderedStep } from './rendered.js';
 import { fingerprint, NEW_TAG, SECRET_FILE, type DemoContext } from './setup.js';
 import { seconds } from './ui.js';
 
@@ -257,4 +258,4 @@ export const imageStep: Step = {
   },
 };
 
-export const STEPS: readonly Step[] = [applyStep, secretStep, driftStep, imageStep];
+export const STEPS: readonly Step[] = [applyStep, secretStep, driftStep, imageStep, renderedStep];

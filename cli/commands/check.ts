@@ -12,6 +12,7 @@ import { parseReportFormat, writeStructured, type ReportFormat } from '../output
 import { loadPathFilter } from '../path-filter.js';
 import { EncodingError } from '../utf8.js';
 import { collectFiles, type Skipped } from '../walk.js';
+import { checkGeneratorSources, mayBeKustomization, type KustomizationFile, type SourceToVerify } from './check-kustomize.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
 interface CheckOptions extends IdentityFlags {
@@ -27,6 +28,12 @@ export interface Problem {
 
 function docFormat(path: string): DocFormat {
   return extname(path).toLowerCase() === '.json' ? 'json' : 'yaml';
+}
+
+/** A generator source as sops stores it: dotenv lines, binary as `{"data": …}` JSON, else YAML/JSON. */
+function decryptSource(keys: KeysApi, kctx: KeyContext, s: SourceToVerify): Promise<string> {
+  if (s.format === 'dotenv') return keys.decryptDotenvText(s.text, s.path, kctx);
+  return keys.decryptText(s.text, { format: s.format === 'yaml' ? 'yaml' : 'json', source: s.path }, kctx);
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -57,6 +64,25 @@ export function register(program: Command, ctx: CliContext): void {
     let checked = 0;
     let keys: KeysApi | undefined;
     let kctx: KeyContext | undefined;
+    const kustomizations: KustomizationFile[] = [];
+    // Decrypts with the keys at hand; a failure is a problem of `file`, worded by its kind.
+    const verify = async (file: string, decrypt: (keys: KeysApi, kctx: KeyContext) => Promise<unknown>): Promise<void> => {
+      try {
+        keys ??= await ctx.keys();
+        kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
+        await decrypt(keys, kctx);
+      } catch (err) {
+        const cli = toCliError(err);
+        // By kind, as the exit codes: tampering (3), missing keys (4), else a malformed file.
+        const what =
+          cli.exitCode === ExitCode.DECRYPT
+            ? 'fails verification'
+            : cli.exitCode === ExitCode.KEYS
+              ? 'cannot be decrypted with the keys at hand'
+              : 'is not a valid sops file';
+        problems.push({ path: file, reason: `${what}: ${cli.message}` });
+      }
+    };
     for (const name of files) {
       const file = name === '-' ? '(stdin)' : name;
       let text: string;
@@ -84,22 +110,18 @@ export function register(program: Command, ctx: CliContext): void {
       if (encoding !== undefined && (inspection.problems.length > 0 || inspection.encrypted))
         problems.push({ path: file, reason: encoding });
       for (const reason of inspection.problems) problems.push({ path: file, reason });
+      if (name !== '-' && mayBeKustomization(name)) kustomizations.push({ path: name, text });
       if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0 || encoding !== undefined) continue;
-      try {
-        keys ??= await ctx.keys();
-        kctx ??= await decryptionContext(keys, ctx.env, await identityFile(ctx, opts));
-        await keys.decryptText(text, { format, source: file }, kctx);
-      } catch (err) {
-        const cli = toCliError(err);
-        // By kind, as the exit codes: tampering (3), missing keys (4), else a malformed file.
-        const what =
-          cli.exitCode === ExitCode.DECRYPT
-            ? 'fails verification'
-            : cli.exitCode === ExitCode.KEYS
-              ? 'cannot be decrypted with the keys at hand'
-              : 'is not a valid sops file';
-        problems.push({ path: file, reason: `${what}: ${cli.message}` });
-      }
+      await verify(file, (keys, kctx) => keys.decryptText(text, { format, source: file }, kctx));
+    }
+    // secretGenerator sources: a plaintext one is a plaintext Secret (issue 15 item 7).
+    if (kustomizations.length > 0) {
+      const gen = await checkGeneratorSources(ctx, kustomizations, new Set(files), exclude);
+      problems.push(...gen.problems);
+      skipped.push(...gen.skipped);
+      checked += gen.checked;
+      if (opts.decrypt) for (const s of gen.verify) await verify(s.path, (keys, kctx) => decryptSource(keys, kctx, s));
+      problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     }
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (opts.output !== 'text') {

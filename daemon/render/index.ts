@@ -19,3 +19,6 @@ export { findRenderer, RendererNotFoundError, type Renderer } from './bins.js';
 export { remoteHost, hostAllowed, allowListEntryProblem } from './remote.js';
 export type { RenderSpec, KustomizeRenderSpec } from './types.js';
 export * from './helm/index.js';
+// For `gitops-seal check` (secretGenerator sources): what a kustomization names, and whether a source is SOPS.
+export { parseKustomization, KUSTOMIZATION_FILES, type KustomizationRef } from './kustomization.js';
+export { isEncryptedSource, sopsFormatOf } from './sops-sources.js';

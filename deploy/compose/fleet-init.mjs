@@ -5,7 +5,8 @@
 //   2. an age identity (gitops-seal keygen), kept across restarts in the keys volume
 //   3. examples/fleet pushed to the git server with its Secret encrypted by gitops-seal
 //      create-secret — only when the repository has no commit yet, so a restart never rewrites
-//      history (image automation commits to it)
+//      history (image automation commits to it); examples/rendered (a Kustomize overlay and a Helm
+//      chart) pushed to its branch `rendered` likewise, its Secret and values file encrypted
 //   4. the first image tags in the registry (tiny OCI images) for image automation to scan
 // Every input is an environment variable (see docker-compose.yml); secrets are never printed.
 import { spawn } from 'node:child_process';
@@ -23,6 +24,9 @@ const http = require('isomorphic-git/http/node');
 
 const IMAGE_PLACEHOLDER = 'registry.example:5000/demo/';
 const SECRET_FILE = 'apps/podinfo/credentials.enc.yaml';
+const RENDERED_BRANCH = 'rendered';
+const OVERLAY_SECRET = 'apps/base/greeter/credentials.enc.yaml';
+const VALUES_SECRET = 'clusters/demo/greeter-secrets.enc.yaml';
 const IMAGES = [['podinfo', '6.4.0'], ['podinfo', '6.5.0'], ['worker', '1.4.2']];
 
 function env(name, dflt) {
@@ -111,11 +115,9 @@ function copyFleet(src, dest, imageBase) {
   }
 }
 
-/** 3. Push the fleet unless the repository already has a main branch. */
-async function fleet(recipient) {
-  const url = env('GIT_URL');
-  const onAuth = () => ({ username: env('GIT_USERNAME'), password: env('GIT_PASSWORD') });
-  const heads = await waitFor(`git server ${url}`, async () => {
+/** The branches of the fleet repository (none while Gitea has not created it). */
+async function remoteHeads(url, onAuth) {
+  return waitFor(`git server ${url}`, async () => {
     try {
       const info = await git.getRemoteInfo2({ http, url, onAuth, protocolVersion: 1 });
       return { refs: info.refs ?? [] };
@@ -125,6 +127,26 @@ async function fleet(recipient) {
       throw err;
     }
   });
+}
+
+/** Commit every file of `dir` as the first commit of `branch` and push it. */
+async function pushTree(dir, url, onAuth, branch, message) {
+  await git.init({ fs, dir, defaultBranch: branch });
+  const files = walk(dir).filter((f) => !f.startsWith('.git/'));
+  for (const filepath of files) await git.add({ fs, dir, filepath });
+  const author = { name: 'gitops-seal compose', email: 'compose@gitops-seal.invalid' };
+  const sha = await git.commit({ fs, dir, message, author });
+  await git.push({ fs, http, dir, url, ref: branch, remoteRef: `refs/heads/${branch}`, onAuth }).catch((err) => {
+    throw new Error(`fleet-init: push to ${url} failed: ${err.message}`);
+  });
+  log(`${files.length} files pushed to ${url} (${branch} ${sha.slice(0, 7)})`);
+}
+
+/** 3. Push the fleet unless the repository already has a main branch. */
+async function fleet(recipient) {
+  const url = env('GIT_URL');
+  const onAuth = () => ({ username: env('GIT_USERNAME'), password: env('GIT_PASSWORD') });
+  const heads = await remoteHeads(url, onAuth);
   if (heads.refs.some((r) => r.ref === 'refs/heads/main')) {
     log(`${url} already has main: left as it is`);
     return;
@@ -140,15 +162,35 @@ async function fleet(recipient) {
     const password = `demo-${randomBytes(12).toString('base64url')}`;
     await cli(['create-secret', 'podinfo-credentials', '-n', 'demo-web', '--from-literal', 'username=demo', '--from-file', 'password=/dev/stdin', '-o', SECRET_FILE], dir, password);
     log(`${SECRET_FILE} encrypted to ${recipient} (password sha256 ${createHash('sha256').update(password).digest('hex').slice(0, 12)}…)`);
-    await git.init({ fs, dir, defaultBranch: 'main' });
-    const files = walk(dir).filter((f) => !f.startsWith('.git/'));
-    for (const filepath of files) await git.add({ fs, dir, filepath });
-    const author = { name: 'gitops-seal compose', email: 'compose@gitops-seal.invalid' };
-    const sha = await git.commit({ fs, dir, message: 'Initial fleet: namespaces, CRD, podinfo, worker, encrypted Secret', author });
-    await git.push({ fs, http, dir, url, ref: 'main', remoteRef: 'refs/heads/main', onAuth }).catch((err) => {
-      throw new Error(`fleet-init: push to ${url} failed: ${err.message}`);
-    });
-    log(`${files.length} files pushed to ${url} (main ${sha.slice(0, 7)})`);
+    await pushTree(dir, url, onAuth, 'main', 'Initial fleet: namespaces, CRD, podinfo, worker, encrypted Secret');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** 3b. Push examples/rendered to branch `rendered` unless it exists (as demo/rendered.ts does). */
+async function rendered(recipient) {
+  const url = env('GIT_URL');
+  const onAuth = () => ({ username: env('GIT_USERNAME'), password: env('GIT_PASSWORD') });
+  const heads = await remoteHeads(url, onAuth);
+  if (heads.refs.some((r) => r.ref === `refs/heads/${RENDERED_BRANCH}`)) {
+    log(`${url} already has ${RENDERED_BRANCH}: left as it is`);
+    return;
+  }
+  const dir = fs.mkdtempSync(join(tmpdir(), 'rendered-'));
+  try {
+    copyFleet(env('RENDERED_DIR'), dir, `${env('REGISTRY_HOST')}/${env('IMAGE_PREFIX', 'demo')}`);
+    // Values files: every value encrypted; Secrets: data/stringData only (kustomize reads the rest).
+    fs.writeFileSync(
+      join(dir, '.sops.yaml'),
+      `creation_rules:\n  - path_regex: ^clusters/.*\\.enc\\.yaml$\n    age: ${recipient}\n  - path_regex: \\.enc\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`,
+    );
+    const token = `tok-${randomBytes(12).toString('base64url')}`;
+    const apiToken = `api-${randomBytes(12).toString('base64url')}`;
+    await cli(['create-secret', 'greeter-credentials', '-n', 'default', '--from-file', 'token=/dev/stdin', '-o', OVERLAY_SECRET], dir, token);
+    await cli(['encrypt', '-', '--filename-override', VALUES_SECRET, '-o', VALUES_SECRET], dir, `apiToken: ${apiToken}\n`);
+    log(`${OVERLAY_SECRET} and ${VALUES_SECRET} encrypted to ${recipient}`);
+    await pushTree(dir, url, onAuth, RENDERED_BRANCH, 'Rendered examples: a Kustomize overlay and a Helm chart, secrets encrypted');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -224,6 +266,7 @@ try {
   await kubeconfig();
   const recipient = await ageKey();
   await fleet(recipient);
+  await rendered(recipient);
   await pushImages();
   log('done');
 } catch (err) {

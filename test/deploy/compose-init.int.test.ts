@@ -1,8 +1,9 @@
 // deploy/compose/fleet-init.mjs — the one compose step with logic of its own — run for real
 // against the stack's git server and registry (compose itself needs Docker, which the test
 // machine lacks): kubeconfig rewritten for the daemon, a private age key, examples/fleet pushed
-// with its Secret encrypted (and decryptable with that key), image tags pushed, and a second
-// run that changes nothing.
+// with its Secret encrypted (and decryptable with that key), examples/rendered pushed to branch
+// `rendered` with its Secret and values file encrypted, image tags pushed, and a second run that
+// changes nothing.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ describe('compose fleet-init on the real git server and registry', () => {
       KUBECONFIG_OUT: join(work, 'kube', 'kubeconfig.yaml'),
       AGE_KEY_FILE: join(work, 'keys', 'age.key'),
       FLEET_DIR: join(ROOT, 'examples', 'fleet'),
+      RENDERED_DIR: join(ROOT, 'examples', 'rendered'),
       GIT_URL: url,
       GIT_USERNAME: stack.git.username,
       GIT_PASSWORD: stack.git.password,
@@ -105,6 +107,29 @@ describe('compose fleet-init on the real git server and registry', () => {
     expect(Buffer.from(data.username ?? '', 'base64').toString()).toBe('demo');
     expect(Buffer.from(data.password ?? '', 'base64').toString()).toMatch(/^demo-[A-Za-z0-9_-]{16}$/);
 
+    // 3b. The rendered examples on branch `rendered`: the base's Secret (data only) and the
+    // values file (every value) encrypted to that key, images pointed at the registry.
+    const rclone = join(work, 'rendered');
+    await run('git', ['clone', '--quiet', '--branch', 'rendered', authedUrl(stack.git, repo), rclone]);
+    const renderedHead = (await run('git', ['-C', rclone, 'rev-parse', 'HEAD'])).stdout.trim();
+    const ids = { ageIdentities: parseIdentityFile(key, env.AGE_KEY_FILE) };
+    const creds = readFileSync(join(rclone, 'apps', 'base', 'greeter', 'credentials.enc.yaml'), 'utf8');
+    expect((parseYaml(creds) as { data: Record<string, string> }).data.token).toMatch(/^ENC\[AES256_GCM,/);
+    const credsPlain = parseYaml(await decryptText(creds, { format: 'yaml', source: 'credentials.enc.yaml' }, ids)) as {
+      data: Record<string, string>;
+    };
+    expect(Buffer.from(credsPlain.data.token ?? '', 'base64').toString()).toMatch(/^tok-[A-Za-z0-9_-]{16}$/);
+    const values = readFileSync(join(rclone, 'clusters', 'demo', 'greeter-secrets.enc.yaml'), 'utf8');
+    expect((parseYaml(values) as { apiToken: string }).apiToken).toMatch(/^ENC\[AES256_GCM,/);
+    const valuesPlain = parseYaml(await decryptText(values, { format: 'yaml', source: 'greeter-secrets.enc.yaml' }, ids)) as {
+      apiToken: string;
+    };
+    expect(valuesPlain.apiToken).toMatch(/^api-[A-Za-z0-9_-]{16}$/);
+    expect(readFileSync(join(rclone, 'charts', 'greeter', 'values.yaml'), 'utf8')).toContain(
+      `repository: ${stack.registry.basic.host}/${prefix}/podinfo`,
+    );
+    for (const v of [credsPlain.data.token ?? '', valuesPlain.apiToken]) expect(out).not.toContain(v);
+
     // 4. The tags image automation starts from.
     const auth = `Basic ${Buffer.from(`${stack.registry.basic.username}:${stack.registry.basic.password}`).toString('base64')}`;
     const tags = async (name: string): Promise<string[]> =>
@@ -119,8 +144,11 @@ describe('compose fleet-init on the real git server and registry', () => {
     // A restart of the compose stack: same key, history untouched.
     const again = await fleetInit(env);
     expect(again).toMatch(/already has main: left as it is/);
+    expect(again).toMatch(/already has rendered: left as it is/);
     expect(readFileSync(env.AGE_KEY_FILE, 'utf8')).toBe(key);
     const { stdout: remote } = await run('git', ['ls-remote', authedUrl(stack.git, repo), 'refs/heads/main']);
     expect(remote.split('\t')[0]).toBe(head);
+    const { stdout: remoteRendered } = await run('git', ['ls-remote', authedUrl(stack.git, repo), 'refs/heads/rendered']);
+    expect(remoteRendered.split('\t')[0]).toBe(renderedHead);
   });
 });

@@ -1,7 +1,9 @@
-// The README's first Quick-start line, `npm run demo`, as a test: the demo's setup and its four
+// The README's first Quick-start line, `npm run demo`, as a test: the demo's setup and its five
 // steps in auto mode on the shared stack (the daemon as a real child process on
-// examples/daemon-config.yaml, the fleet of examples/fleet). Every step verifies what it shows,
-// so "all steps passed" means: applied, decrypted, drift reverted, image bumped and rolled out.
+// examples/daemon-config.yaml, the fleet of examples/fleet, the overlay and chart of
+// examples/rendered). Every step verifies what it shows, so "all steps passed" means: applied,
+// decrypted, drift reverted, image bumped and rolled out, overlay and chart rendered with their
+// secrets decrypted.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanupCluster, runDemo, type DemoRun } from '../../demo/demo.js';
 import { getJson } from '../../demo/exec.js';
@@ -26,7 +28,7 @@ describe('npm run demo -- --auto (on the shared stack)', () => {
     await cleanupCluster(stack);
   }, 180_000);
 
-  it('passes setup and all four steps, printing headers and a summary', () => {
+  it('passes setup and all five steps, printing headers and a summary', () => {
     if (!run.ok) console.log(out.text);
     expect(run.steps.map((s) => [s.index, s.status])).toEqual([
       [0, 'passed'],
@@ -34,8 +36,9 @@ describe('npm run demo -- --auto (on the shared stack)', () => {
       [2, 'passed'],
       [3, 'passed'],
       [4, 'passed'],
+      [5, 'passed'],
     ]);
-    for (const i of [1, 2, 3, 4]) expect(out.text).toContain(`[${i}/4] `);
+    for (const i of [1, 2, 3, 4, 5]) expect(out.text).toContain(`[${i}/5] `);
     expect(out.text).toContain('all steps passed');
     console.log(
       `[figure] demo on the shared stack: ${run.steps.map((s) => `${s.index === 0 ? 'setup' : s.index} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(run.totalMs / 1000).toFixed(1)} s`,
@@ -55,5 +58,18 @@ describe('npm run demo -- --auto (on the shared stack)', () => {
     }
     // The fingerprint the demo printed is the real one of the cluster's value.
     expect(out.text).toContain(ctx.secret.sha256);
+    // The rendered syncs' secrets (the overlay's encrypted Secret, the chart's encrypted values).
+    for (const [ns, name] of [
+      ['demo-staging', 'staging-greeter-credentials'],
+      ['demo-charts', 'greeter-api'],
+    ] as const) {
+      const s = await getJson<{ data: Record<string, string> }>(stack, ['secret', name, '-n', ns]);
+      const v = Buffer.from(s?.data.token ?? '', 'base64').toString('utf8');
+      expect(v).toMatch(/^(tok|api)-/);
+      for (const form of [v, s?.data.token ?? '']) {
+        expect(out.text).not.toContain(form);
+        expect(logText).not.toContain(form);
+      }
+    }
   });
 });
