@@ -220,6 +220,7 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
       // (helm's IsUpgrade); no render cache: every run renders the remote head afresh.
       const render: RenderContext = {
         renderers: findRenderers(ctx.env),
+        env: ctx.env,
         capabilities: () => clusterCapabilities(conn.kube, new RESTMapper(conn.kube)),
         isUpgrade: async () => ((await new InventoryStore(conn.kube).load(sync.name))?.entries.length ?? 0) > 0,
       };

@@ -42,6 +42,8 @@ export interface RenderContext {
   capabilities?: () => Promise<ClusterCapabilities>;
   /** Whether the sync applied this release before (`.Release.IsUpgrade`); default false. */
   isUpgrade?: () => Promise<boolean>;
+  /** The environment `{env: …}` chart credentials read: the CLI's own, not process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Rendered {
@@ -141,6 +143,7 @@ async function helm(input: RenderInput, at: RevisionAt): Promise<Rendered> {
     capabilities,
     revision: input.revision,
     keys: input.keys,
+    ...(context.env ? { env: context.env } : {}),
     tools: { helm: bin, bash: '/bin/bash' },
     ...(settings.render ? { timeoutMs: settings.render.timeoutMs, maxOutputBytes: settings.render.maxOutputBytes } : {}),
     ...(context.chartCache ? { cache: context.chartCache } : {}),
