@@ -206,6 +206,11 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
       '--manage-nodes-with-label-selector=',
       '--cidr=10.244.0.1/16',
       '--node-ip=10.244.0.1',
+      // Without a node lease kwok heartbeats a node only every 10–20 minutes (its stage set's
+      // delay), so the node lifecycle controller marks every node NotReady ~50 s after each
+      // heartbeat and kwok flips it back: a Pod created in that window is marked not ready for
+      // good (kwok readies only Pending pods). That was CI's "Deployment available" timeout.
+      '--node-lease-duration-seconds=40',
       `--server-address=127.0.0.1:${kwokPort}`,
     ]);
     procs.push(kwok);
