@@ -16,3 +16,5 @@ export { SOPS_VERSION } from './sops/metadata.js';
 // Whether sops (go-yaml) would read a plain scalar as something other than this string, or a
 // YAML 1.1 reader (kubectl) would: for YAML the CLI writes and then hands to encryptText.
 export { mustQuote as yamlNeedsQuotes } from './sops/yaml-resolve.js';
+// The cluster-held key (issue 16): the Secret/ConfigMap format both the daemon and the CLI use.
+export * from './cluster-key/index.js';
