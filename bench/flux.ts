@@ -18,7 +18,7 @@ import { generateAgeIdentity } from '../keys/index.js';
 import { createRepo, authedUrl, startGitServer } from '../test/stack/gitserver.js';
 import { kubeBins, startKube } from '../test/stack/kube.js';
 import type { GitInfo, KubeInfo } from '../test/stack/types.js';
-import { apiserverPid, cmRev, kcall, kget, median, type Kube } from './flux/cluster.js';
+import { apiserverPid, cmRev, complete, counts, kcall, kget, median, until, type Kube } from './flux/cluster.js';
 import { parity } from './flux/parity.js';
 import {
   fluxAttempt,
@@ -204,9 +204,13 @@ async function main(): Promise<number> {
       await createNamespace(kube, ns);
       await repo.push(commits.change, branch);
       await d.start(branch, ns, 99);
-      const t0 = performance.now();
-      while ((await cmRev(kube, ns, cmName(TAMPER_CM))) !== 'r1' && performance.now() - t0 < 900_000)
-        await new Promise((r) => setTimeout(r, 1000));
+      await until(
+        `${d.tool}: steady setup applied in ${ns}`,
+        async () => complete(await counts(kube, ns)),
+        performance.now(),
+        900_000,
+        1000,
+      );
       log(`${d.tool}: steady setup applied; settling ${SETTLE_MS / 1000} s, then ${STEADY_MIN} min alone (load ${load()})`);
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       windows.push(await steadyWindow(kube, d.tool, STEADY_MIN, d.pids(), apiPid, client));
