@@ -111,6 +111,9 @@ async function main(): Promise<number> {
       wl.change,
       wl.tampered,
     );
+    // The server's HEAD names main: without it our fetch stops at "Could not find HEAD" even for
+    // another branch (Flux does not mind); see the README's notes.
+    await repo.push(commits.seed, 'main');
     await installFluxCrds(build, c.kubectl, c.kube.kubeconfig);
     await fluxNamespace(kube, fluxNs, c.git, me.identity);
     namespaces.push(fluxNs);

@@ -39,6 +39,7 @@ describe.skipIf(typeof build === 'string')('Flux and gitops-seal apply the same 
     const url = await createRepo(stack.git, `flux-parity-${tag}`);
     const repo = await BenchRepo.create(join(work, 'repo'), authedUrl(stack.git, `flux-parity-${tag}`));
     const commits = await repo.commits({ 'seed.yaml': wl.files['seed.yaml'] ?? '' }, wl.files, wl.change, wl.tampered);
+    await repo.push(commits.seed, 'main'); // the server's HEAD (our fetch needs it)
     await repo.push(commits.full, 'flux');
     await repo.push(commits.full, 'ours');
 
