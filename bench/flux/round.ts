@@ -48,8 +48,8 @@ export interface RoundEnv {
   kubeconfig: string;
   commits: BenchCommits;
   push(commit: string, branch: string): Promise<void>;
-  /** Wait this long before the drift patch (a random phase against Flux's interval). */
-  driftDelayMs(): number;
+  /** Wait this long before the drift patch (Flux: a random phase against its interval). */
+  driftDelayMs(tool: Tool): number;
   log(line: string): void;
 }
 
@@ -114,7 +114,7 @@ export async function runRound(
   );
   env.log(`  ${driver.tool} r${round + 1}: one-file change ${(changeMs / 1000).toFixed(2)} s`);
 
-  const driftDelayMs = env.driftDelayMs();
+  const driftDelayMs = env.driftDelayMs(driver.tool);
   await new Promise((r) => setTimeout(r, driftDelayMs));
   const drifted = cmName(DRIFT_CM);
   await run(env.kubectl, [
