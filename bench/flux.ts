@@ -21,6 +21,7 @@ import type { GitInfo, KubeInfo } from '../test/stack/types.js';
 import { apiserverPid, cmRev, complete, counts, kcall, kget, median, until, type Kube } from './flux/cluster.js';
 import { parity } from './flux/parity.js';
 import {
+  fluxApplied,
   fluxAttempt,
   fluxBuild,
   fluxClientRequests,
@@ -33,7 +34,7 @@ import {
   startFlux,
   type RunningFlux,
 } from './flux/peer.js';
-import { ourAttempt, startOurs, type RunningOurs } from './flux/ours.js';
+import { ourApplied, ourAttempt, startOurs, type RunningOurs } from './flux/ours.js';
 import { BenchRepo, type BenchCommits } from './flux/repo.js';
 import { createNamespace, deleteNamespace, runRound, type RoundEnv, type RoundResult, type Tool, type ToolDriver } from './flux/round.js';
 import { steadyWindow, totalRequests, perMinute, type Window } from './flux/steady.js';
@@ -51,8 +52,12 @@ const load = (): string =>
     .join(' ');
 const log = (line: string): void => console.log(`[bench:flux ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const cell = (xs: number[], f: (x: number) => string = s): string =>
-  xs.length ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : '—';
+const cell = (all: number[], f: (x: number) => string = s): string => {
+  const xs = all.filter((x) => !Number.isNaN(x));
+  const missed = all.length - xs.length;
+  const body = xs.length ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : '—';
+  return missed ? `${body}; ${missed} of ${all.length} NOT reverted` : body;
+};
 
 interface Cluster {
   kube: KubeInfo;
@@ -128,6 +133,7 @@ async function main(): Promise<number> {
         await fluxSync(kube, fluxNs, fluxName, url, branch, ns, INTERVAL);
       },
       trigger: (commit) => fluxTrigger(kube, fluxNs, fluxName, commit),
+      applied: (commit) => fluxApplied(kube, fluxNs, fluxName, commit),
       pids: () => flux?.pids ?? [],
       finish: async (keep) => {
         if (!keep) await fluxRemove(kube, fluxNs, fluxName);
@@ -153,6 +159,7 @@ async function main(): Promise<number> {
         );
       },
       trigger: () => (ours ? ours.trigger() : Promise.reject(new Error('daemon not started'))),
+      applied: (commit) => (ours ? ourApplied(ours, commit) : Promise.resolve(false)),
       pids: () => (ours ? [ours.daemon.pid] : []),
       finish: async (keep) => {
         if (!keep) await ours?.stop();

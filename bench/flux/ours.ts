@@ -95,6 +95,12 @@ export async function startOurs(s: OurSync, dir: string): Promise<RunningOurs> {
   return { daemon, url, trigger, stop: () => daemon.stop() };
 }
 
+/** The sync has applied `commit` (/status appliedRevision). */
+export async function ourApplied(o: RunningOurs, commit: string): Promise<boolean> {
+  const st = (await (await fetch(`${o.url}/status`)).json()) as { syncs?: { appliedRevision?: string }[] };
+  return st.syncs?.[0]?.appliedRevision === commit;
+}
+
 /** Whether the sync refused `commit`, with the refusal's stage and message from /status. */
 export async function ourAttempt(o: RunningOurs, commit: string): Promise<{ failed: boolean; message: string }> {
   const st = (await (await fetch(`${o.url}/status`)).json()) as {

@@ -204,6 +204,12 @@ export async function fluxTrigger(kube: Kube, ns: string, name: string, commit: 
   await annotate(KS(ns, name));
 }
 
+/** The Kustomization has applied `commit` (lastAppliedRevision). */
+export async function fluxApplied(kube: Kube, ns: string, name: string, commit: string): Promise<boolean> {
+  const ks = await kget<{ status?: { lastAppliedRevision?: string } }>(kube, KS(ns, name));
+  return ks.body?.status?.lastAppliedRevision?.endsWith(commit) ?? false;
+}
+
 /** Whether the Kustomization's last attempt was `commit` and failed, with its Ready message. */
 export async function fluxAttempt(kube: Kube, ns: string, name: string, commit: string): Promise<{ failed: boolean; message: string }> {
   const ks = await kget<{ status?: { lastAttemptedRevision?: string; conditions?: { type: string; status: string; message?: string }[] } }>(
