@@ -19,7 +19,8 @@ type Json = Record<string, unknown>;
 export interface UnsealedSecret {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: Json & { name: string; namespace: string };
+  /** namespace: absent only for a cluster-wide SealedSecret without one (it applies anywhere). */
+  metadata: Json & { name: string; namespace?: string };
   type?: string;
   immutable?: boolean;
   /** base64, as a Secret carries it. */
@@ -71,14 +72,16 @@ export function unsealSealedSecret(doc: unknown, keys: readonly SealingKey[], op
   };
   if (!isSealedSecret(o)) fail('malformed', ['not a SealedSecret (apiVersion bitnami.com/v1alpha1, kind SealedSecret)']);
   if (name === undefined) fail('malformed', ['has no metadata.name']);
-  if (namespace === undefined) fail('malformed', ['has no metadata.namespace: say which namespace it is unsealed for']);
+  const scope = scopeOf(obj(meta['annotations']));
+  // A cluster-wide value opens anywhere (empty label); the others need the namespace they live in.
+  if (namespace === undefined && scope !== 'cluster-wide')
+    fail('malformed', ['has no metadata.namespace: say which namespace it is unsealed for']);
   const spec = obj(o['spec']) ?? {};
   const template = obj(spec['template']) ?? {};
   if (spec['data'] !== undefined && spec['data'] !== null)
     fail('malformed', ['uses the deprecated spec.data (one blob): the controller refuses it by default; re-seal it with kubeseal']);
   const encrypted = obj(spec['encryptedData']) ?? {};
-  const scope = scopeOf(obj(meta['annotations']) as Record<string, unknown> | undefined);
-  const label = scopeLabel(scope, namespace as string, name as string);
+  const label = scopeLabel(scope, namespace ?? '', name as string);
 
   const values = new Map<string, Buffer>();
   const used = new Set<string>();
@@ -100,7 +103,7 @@ export function unsealSealedSecret(doc: unknown, keys: readonly SealingKey[], op
     } else if (r.why === 'no-key') {
       if (reason !== 'tampered') reason = 'no-key-or-wrong-scope';
       problems.push(
-        `encryptedData.${key}: none of the ${keys.length} key(s) opens it for ${describeScope(scope, namespace as string, name as string)} — sealed for another namespace or name, another scope, or another controller key`,
+        `encryptedData.${key}: none of the ${keys.length} key(s) opens it for ${describeScope(scope, namespace ?? '', name as string)} — sealed for another namespace or name, another scope, or another controller key`,
       );
     } else problems.push(`encryptedData.${key}: too short to be a sealed value`);
   }
@@ -125,10 +128,11 @@ export function unsealSealedSecret(doc: unknown, keys: readonly SealingKey[], op
 
   const tmeta = { ...(obj(template['metadata']) ?? {}) };
   for (const f of SERVER_FIELDS) delete tmeta[f];
+  delete tmeta['namespace']; // the SealedSecret's own namespace (or none) wins, as in the controller
   const secret: UnsealedSecret = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { ...tmeta, name: name as string, namespace: namespace as string },
+    metadata: { ...tmeta, name: name as string, ...(namespace !== undefined ? { namespace } : {}) },
     ...(typeof template['type'] === 'string' && template['type'] !== '' ? { type: template['type'] } : {}),
     ...(typeof template['immutable'] === 'boolean' ? { immutable: template['immutable'] } : {}),
     data,
