@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseSealingKeys, scopeLabel, sealHybrid, type SealingScope } from '../../../keys/index.js';
+import { AggregateDecryptError } from '../../decrypt/index.js';
 import type { KubeObject } from '../../kube/types.js';
 import { RevisionError } from '../errors.js';
 import { unsealSealed } from './sealed.js';
@@ -73,6 +74,12 @@ describe('sealed stage', () => {
       expect(e).toBeInstanceOf(RevisionError);
       const err = e as RevisionError;
       expect(err.stage).toBe('decrypt');
+      // Typed cause, so the decrypt-failure metric counts a reason per file.
+      expect(err.cause).toBeInstanceOf(AggregateDecryptError);
+      expect((err.cause as AggregateDecryptError).errors.map((x) => [x.file, x.reason])).toEqual([
+        ['2.yaml', 'no-key'],
+        ['3.yaml', 'no-key'],
+      ]);
       expect(err.problems.map((p) => p.split(': encryptedData')[0])).toEqual(['2.yaml: SealedSecret b/db', '3.yaml: SealedSecret c/x']);
       expect(err.message).not.toContain(CANARY);
     }

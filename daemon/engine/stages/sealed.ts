@@ -9,9 +9,18 @@
 // SealedSecret copied into another tenant's path, or moved by targetNamespace, does not open.
 // Any refusal refuses the whole revision at `decrypt`, naming file and object, never a value.
 import { isSealedSecret, unsealSealedSecret, UnsealError, type SealingKey } from '../../../keys/index.js';
+import { AggregateDecryptError, DecryptError, type DecryptFailureReason } from '../../decrypt/index.js';
 import type { KubeObject } from '../../kube/types.js';
 import { refuse, type RevisionAt } from '../errors.js';
 import type { SyncSettings } from '../settings.js';
+
+/** The decrypt-failure metric's words for an unseal refusal (a wrong scope reads as no key opening it). */
+const REASON: Record<UnsealError['reason'], DecryptFailureReason> = {
+  tampered: 'tampered',
+  'no-key-or-wrong-scope': 'no-key',
+  malformed: 'format',
+  template: 'format',
+};
 
 export interface Unsealed {
   /** The input objects, each SealedSecret replaced by its Secret (same order, same length). */
@@ -35,6 +44,7 @@ export function unsealSealed(
 ): Unsealed {
   if (keys === undefined) return { objects: [...objects], files: [] };
   const problems: string[] = [];
+  const failures: DecryptError[] = [];
   const touched = new Set<string>();
   const out = objects.map((o, i) => {
     if (!isSealedSecret(o)) return o;
@@ -46,9 +56,11 @@ export function unsealSealed(
     } catch (err) {
       if (!(err instanceof UnsealError)) throw err;
       problems.push(`${file}: ${err.message}`);
+      failures.push(new DecryptError(file, err.message, REASON[err.reason]));
       return o;
     }
   });
-  if (problems.length > 0) refuse(at, 'decrypt', problems);
+  // The typed cause lets the sync controller count reasons in the decrypt-failure metric.
+  if (problems.length > 0) refuse(at, 'decrypt', problems, new AggregateDecryptError(failures));
   return { objects: out, files: [...touched].filter((f) => f !== '') };
 }
