@@ -142,6 +142,7 @@ describe('a sync applies SealedSecrets with the controller keys (real kubeseal, 
     const st = await d.refused(SP, await repo.head(), 120_000);
     const message = `${st.lastError?.stage}: ${st.lastError?.message}`;
     texts.push([`lastError ${SP}`, message]);
+    console.log(`[note] without sealedSecrets: ${message}`);
     expect(message).toMatch(/SealedSecret/);
     expect(await secretData(A, 'plain')).toBeUndefined();
   });
@@ -206,8 +207,13 @@ describe('a sync applies SealedSecrets with the controller keys (real kubeseal, 
       if (tempsBefore.get(p) === mtime || p === d.workDir || p === repo.dir || skip(p)) continue;
       await sweep.dir(p, { exclude: skip, maxFileBytes: 16 << 20, maxFiles: 5000 });
     }
+    const st = sweep.stats;
+    console.log(
+      `[figure] sealed-secrets canary sweep: ${ALL.length} canaries; ${st.texts} texts, ${st.files} files, ` +
+        `${(st.bytes / 1024 / 1024).toFixed(1)} MiB; ${sweep.hits.length} hits; skipped ${sweep.skipped.length}`,
+    );
     expect(sweep.describe()).toEqual([]);
-    expect(sweep.stats.texts).toBeGreaterThan(5);
+    expect(st.texts).toBeGreaterThan(5);
     // Positive control: the value is in the cluster, where it belongs.
     expect(await secretData(A, 'db')).toEqual({ password: C.db });
   });
