@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { findTools } from '../stack/tools.js';
 import { sandbox, type Sandbox } from '../support/cli-sandbox.js';
 import {
@@ -183,6 +183,37 @@ describe('gitops-seal import sealed-secrets (real kubeseal)', () => {
       expect(r.code, r.err).toBe(0);
       expect((await recoveryUnseal([listFile], yaml)).ok).toBe(true);
     }
+  });
+
+  it('renders spec.template.data as the controller does ({{ .key }}, {{ index . "key" }}, trim markers; functions refused)', async () => {
+    const withTemplate = (data: Record<string, string>): string => {
+      const doc = docsOf(sealed.get('db') ?? '')[0] as Obj & { spec: { template: Record<string, unknown> } };
+      doc.spec.template['data'] = data;
+      return stringify(doc);
+    };
+    const yaml = withTemplate({
+      url: 'postgres://{{ .username }}:{{ index . "password" }}@db:5432/app',
+      'config.ini': '[db]\nuser = {{- " " -}} {{ .username }}\nmissing={{ .nope }}\n',
+      username: 'overridden',
+    });
+    await put('tpl/db.yaml', yaml);
+    const r = await box.run(['import', 'sealed-secrets', 'tpl/db.yaml', '--keys', listFile, '--age', box.recipient, '-o', 'tpl-out']);
+    // `{{- " " -}}` is a string constant, which this reader does not evaluate: refused by key, nothing written.
+    expect(r.code).toBe(6);
+    expect(r.err).toContain('template.data.config.ini: uses template functions gitops-seal cannot evaluate');
+    const supported = withTemplate({
+      url: 'postgres://{{ .username }}:{{ index . "password" }}@db:5432/app',
+      'config.ini': '[db]\nuser = {{- .username -}} !\nmissing={{ .nope }}\n',
+      username: 'overridden',
+    });
+    await put('tpl/db.yaml', supported);
+    const ok = await box.run(['import', 'sealed-secrets', 'tpl/db.yaml', '--keys', listFile, '--age', box.recipient, '-o', 'tpl-out']);
+    expect(ok.code, ok.err).toBe(0);
+    const [ours] = await sopsDecrypt(join(box.dir, 'tpl-out/db.yaml'));
+    const theirs = await recoveryUnseal([listFile], supported);
+    if (!theirs.ok) throw new Error(theirs.err);
+    expect(ours).toEqual(expected(theirs.secret));
+    expect(Buffer.from(ours?.data?.['url'] ?? '', 'base64').toString()).toBe(`postgres://app:${C.db}@db:5432/app`);
   });
 
   it('names the key file when it holds no key', async () => {
