@@ -119,6 +119,13 @@ describe('import sealed-secrets', () => {
     expect(existsSync(join(sb.dir, 'o/bad.yaml'))).toBe(false);
   });
 
+  it('reads the keys from standard input (--keys -), so they never touch the disk', async () => {
+    await sb.write('one.yaml', sealed('db', 'a'));
+    const r = await sb.run(['import', 'sealed-secrets', 'one.yaml', '--keys', '-', '--age', sb.recipient], sb.env, undefined, PEM);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('one.yaml: converted a/db');
+  });
+
   it('writes JSON for a .json target holding one Secret', async () => {
     await sb.write('db.json', JSON.stringify(parseAllDocuments(sealed('db', 'a'))[0]?.toJS()));
     const r = await sb.run(['import', 'sealed-secrets', 'db.json', '--keys', 'keys.pem', '--age', sb.recipient, '-i']);
