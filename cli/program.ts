@@ -9,6 +9,7 @@ import * as decrypt from './commands/decrypt.js';
 import * as diff from './commands/diff.js';
 import * as edit from './commands/edit.js';
 import * as encrypt from './commands/encrypt.js';
+import * as importCmd from './commands/import.js';
 import * as keygen from './commands/keygen.js';
 import * as reconcile from './commands/reconcile.js';
 import * as rotate from './commands/rotate.js';
@@ -39,6 +40,7 @@ const COMMANDS: readonly CommandModule[] = [
   diff,
   status,
   reconcile,
+  importCmd,
   completion,
 ];
 

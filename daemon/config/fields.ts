@@ -48,8 +48,10 @@ export const FIELDS = {
   HelmOciChart: ['url', 'version', 'digest', 'credentials', 'insecure', 'caFile'],
   HelmRelease: ['name', 'namespace'],
   Kubeconfig: ['file', 'context'],
-  Decryption: ['age', 'vault'],
+  Decryption: ['age', 'vault', 'sealedSecrets'],
   Age: ['identitiesFrom'],
+  // Migration from Sealed Secrets (issue 16): the controller's private keys.
+  SealedSecrets: ['keysFrom'],
   KubeSecretKeyRef: ['namespace', 'name', 'key'],
   Vault: ['address', 'transitMount', 'auth'],
   VaultAuth: ['token', 'kubernetes', 'approle'],

@@ -12,4 +12,6 @@ export interface DecryptionSpec {
   /** References under decryption may name a Secret: it is read in the sync's cluster. */
   age?: { identitiesFrom: SecretRef[] };
   vault?: { address: string; transitMount: string; auth: VaultAuth };
+  /** Sealed Secrets controller keys (PEM or the kubectl-exported key Secrets): SealedSecrets are unsealed in memory. */
+  sealedSecrets?: { keysFrom: SecretRef[] };
 }

@@ -4,14 +4,17 @@
 // (a render stage included) happens identically in all three.
 //
 //   select → [file cache] → decrypt → read ─┐
-//   render (kustomization or helm: stages/render.ts) ─┴→ parse → [file cache] → scope
+//   render (kustomization or helm: stages/render.ts) ─┴→ parse → [file cache] → sealed → scope
+//
+// sealed (stages/sealed.ts): only with `decryption.sealedSecrets` keys, SealedSecrets become the
+// Secrets the Sealed Secrets controller would make, scope checked against the applied namespace.
 //
 // Each stage lives in stages/ and refuses the revision with a RevisionError naming its stage
 // and, per problem, the file or object. A sync whose path holds a kustomization, or a `helm:`
 // sync, is rendered instead of read: the render yields documents with their file of origin —
 // the read stage's output type — so parse, the still-encrypted check and scope apply to
 // rendered objects unchanged. A plain directory never reaches a renderer.
-import type { KeyContext } from '../../keys/index.js';
+import type { KeyContext, SealingKey } from '../../keys/index.js';
 import { describe, type KubeObject } from '../kube/types.js';
 import type { HelmStatus } from '../render/index.js';
 import type { Revision } from '../source/index.js';
@@ -22,14 +25,15 @@ import { decrypt } from './stages/decrypt.js';
 import { parse } from './stages/parse.js';
 import { read } from './stages/read.js';
 import { render, type ApplyPhase, type RenderContext, type Rendered } from './stages/render.js';
+import { unsealSealed } from './stages/sealed.js';
 import { scope, type Discovery } from './stages/scope.js';
 import { select } from './stages/select.js';
 
 export interface LoadInput {
   settings: SyncSettings;
   revision: Revision;
-  /** The sync's keys for this load (fresh identities; long-lived data-key cache). */
-  keys: KeyContext;
+  /** The sync's keys for this load (fresh identities; long-lived data-key cache; Sealed Secrets keys). */
+  keys: KeyContext & { sealedSecrets?: readonly SealingKey[] };
   /** Discovery: which kinds are namespaced (scope stage). */
   mapper: Discovery;
   /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
@@ -77,6 +81,9 @@ export async function loadRevision(input: LoadInput): Promise<LoadedRevision> {
     at,
   );
   const u = rendered ? fromRender(rendered, at) : await readPlain(input, at);
+  const unsealed = unsealSealed(u.objects, u.files, input.keys.sealedSecrets, settings, at);
+  u.objects = unsealed.objects;
+  u.decryptedFiles = [...new Set([...u.decryptedFiles, ...unsealed.files])].sort();
   // A Helm release's namespace already went on its objects (stages/render.ts): targetNamespace
   // named that namespace, and must not move objects a chart put elsewhere past the tenancy check.
   const rules = settings.helm ? { ...settings, targetNamespace: undefined } : settings;
