@@ -10,19 +10,31 @@
 import { Option, type Command } from 'commander';
 import { parseDocument, Scalar } from 'yaml';
 import { CLAIM_ANNOTATION, ClaimSyntaxError, parseClaim } from '../daemon/scope-binding/index.js';
+import type { CliContext } from './context.js';
 import { InputError, UsageError } from './errors.js';
 import { isRecord, type DocFormat } from './k8s-secret.js';
+import type { KeysApi } from './keys-api.js';
 import { compileGoRegex, type CryptRuleConfig } from './sops-config.js';
 
 export type ScopeWidth = 'strict' | 'namespace' | 'cluster';
 export const SCOPE_WIDTHS: readonly ScopeWidth[] = ['strict', 'namespace', 'cluster'];
 
+/** The file being encrypted, as the pin lookup needs it. */
+export interface PinLookup {
+  ctx: CliContext;
+  keys: KeysApi;
+  /** Absolute path the creation rules were matched against. */
+  target: string;
+  configFlag: string | undefined;
+}
+
 /**
- * Where the CLI learns which recipients are cluster-held keys: the pins `gitops-seal cluster-key
- * add` records in `.sops.yaml` (helper h16c). Until that reader is wired here, none are known and
- * nothing is added; tests set `of` to a fixed set.
+ * Where the CLI learns which recipients are cluster-held keys (current and retired): the pins
+ * `gitops-seal cluster-key add` records in the `.sops.yaml` governing the file (cli/cluster-key,
+ * helper h16c: `clusterHeldRecipients((await governingPins(ctx, keys, target, configFlag)).pins)`).
+ * Until that is wired here, none are known and nothing is added; tests set `of` to a fixed set.
  */
-export const clusterPins: { of: (configPath: string | undefined) => Promise<ReadonlySet<string>> } = {
+export const clusterPins: { of: (where: PinLookup) => Promise<ReadonlySet<string>> } = {
   of: async () => new Set<string>(),
 };
 
@@ -152,11 +164,13 @@ export function addScopeOption(cmd: Command): Command {
 /** The one call of encrypt/create-secret: the plaintext and rule to encrypt with, claim added when a recipient is cluster-held. */
 export async function scopeClaimed(
   input: Omit<ClaimInput, 'cluster' | 'recipients' | 'rule' | 'scope'> & {
-    settings: { keys: { age: readonly string[] }; rule: CryptRuleConfig | undefined; rulePath: string | undefined };
+    settings: { keys: { age: readonly string[] }; rule: CryptRuleConfig | undefined };
     scope: string | undefined;
+    pins: PinLookup;
   },
 ): Promise<Claimed> {
-  const cluster = await clusterPins.of(input.settings.rulePath);
+  if (input.settings.keys.age.length === 0) return { plaintext: input.plaintext, rule: input.settings.rule };
+  const cluster = await clusterPins.of(input.pins);
   return addScopeClaim({
     ...input,
     recipients: input.settings.keys,

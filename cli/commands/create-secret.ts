@@ -63,7 +63,15 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
-    const claimed = await scopeClaimed({ plaintext, format, docs: [secret], settings, scope: opts.scope, label: source });
+    const claimed = await scopeClaimed({
+      plaintext,
+      format,
+      docs: [secret],
+      settings,
+      scope: opts.scope,
+      label: source,
+      pins: { ctx, keys, target, configFlag: opts.config },
+    });
     const encrypted = await withFile(source, () =>
       keys.encryptText(
         claimed.plaintext,

@@ -45,7 +45,15 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const docs = assertEncryptable(text, format, label);
       const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
-      const claimed = await scopeClaimed({ plaintext: text, format, docs, settings, scope: opts.scope, label });
+      const claimed = await scopeClaimed({
+        plaintext: text,
+        format,
+        docs,
+        settings,
+        scope: opts.scope,
+        label,
+        pins: { ctx, keys, target: abs, configFlag: opts.config },
+      });
       const encrypted = await keys.encryptText(
         claimed.plaintext,
         { format, source: label, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
