@@ -95,10 +95,14 @@ export function committedClaim(doc: unknown): unknown {
  * its own document; its claim counts only as ciphertext in that document's own metadata.
  */
 export function plainSeals(file: string, text: string, objects: readonly { index: number; item?: number }[]): ObjectSeal[] {
-  const docs = committedDocuments(file, text);
+  // Documents are paired by their rank among the non-empty ones: sops may drop an empty document
+  // when it decrypts, which shifts the indices of the plaintext's documents but not their order.
+  const committed = [...committedDocuments(file, text).entries()].sort(([a], [b]) => a - b);
+  const ranks = new Map([...new Set(objects.map((o) => o.index))].sort((a, b) => a - b).map((index, rank) => [index, rank] as const));
   return objects.map((o) => {
-    const origin = { file, doc: o.index };
-    const enc = o.item === undefined && isCiphertext(committedClaim(docs.get(o.index)));
+    const [doc, value] = committed[ranks.get(o.index) ?? -1] ?? [o.index, undefined];
+    const origin = { file, doc };
+    const enc = o.item === undefined && isCiphertext(committedClaim(value));
     return enc ? { origins: [origin], claim: origin } : { origins: [origin] };
   });
 }
