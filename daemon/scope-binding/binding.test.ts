@@ -131,4 +131,20 @@ describe('scope binding of files encrypted to the cluster-held key', () => {
       expect.stringMatching(/^two\.yaml: is encrypted to the cluster-held key but holds 2 documents: .* put each object in its own file$/),
     ]);
   });
+
+  it('refuses cluster-key Helm values and secretGenerator sources (what they render into carries no claim); other keys pass', async () => {
+    const values = await encryptText('db:\n  password: x\n', { format: 'yaml', source: 'v.yaml', keys: { age: [cluster.recipient] } }, {});
+    const dotenv = `PASSWORD=ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops_age__list_0__map_recipient=${cluster.recipient}\n`;
+    const files = new Map([
+      ['v.yaml', sealedFile('v.yaml', values, 'yaml', ['helm-values'])],
+      ['g.env', sealedFile('g.env', dotenv, 'dotenv', ['generator'])],
+      ['o.env', sealedFile('o.env', dotenv.replace(cluster.recipient, own.recipient), 'dotenv', ['generator'])],
+    ]);
+    expect(files.get('g.env')?.recipients).toEqual([cluster.recipient]);
+    const problems = bindingProblems({ objects: [], files, cluster: clusterSet }).map((p) => p.message);
+    expect(problems).toEqual([
+      expect.stringMatching(/^g\.env: is encrypted to the cluster-held key but feeds a kustomize secretGenerator/),
+      expect.stringMatching(/^v\.yaml: is encrypted to the cluster-held key but is a Helm values file/),
+    ]);
+  });
 });
