@@ -38,27 +38,22 @@ const secret = (name: string, claim?: string, namespace?: string): string =>
   }stringData:\n  password: ${CANARY}\n`;
 
 /** The real sops, encrypting to the "cluster" key with the claim in encrypted_regex. */
-async function sopsSeal(plaintext: string, path: string): Promise<string> {
+async function sopsSeal(plaintext: string, path: string, format: 'yaml' | 'dotenv' = 'yaml'): Promise<string> {
   const { sops } = findTools();
-  const p = run(
-    sops,
-    [
-      'encrypt',
-      '--age',
-      cluster.recipient,
-      '--encrypted-regex',
-      CLAIM_REGEX,
-      '--input-type',
-      'yaml',
-      '--output-type',
-      'yaml',
-      '--filename-override',
-      path,
-    ],
-    {
-      env: { PATH: '/usr/bin:/bin' },
-    },
-  );
+  const regex = format === 'yaml' ? ['--encrypted-regex', CLAIM_REGEX] : [];
+  const args = [
+    'encrypt',
+    '--age',
+    cluster.recipient,
+    ...regex,
+    '--input-type',
+    format,
+    '--output-type',
+    format,
+    '--filename-override',
+    path,
+  ];
+  const p = run(sops, args, { env: { PATH: '/usr/bin:/bin' } });
   p.child.stdin?.end(plaintext);
   return (await p).stdout;
 }
@@ -193,5 +188,15 @@ describe('scope binding of cluster-key files on the real apiserver', () => {
     );
     expect(err.message).not.toContain(CANARY);
     expect(await B.get('secrets', 'mine')).toBeUndefined();
+  });
+
+  it('Kustomize: a cluster-key secretGenerator source is refused (the generated Secret carries no claim)', async () => {
+    A.repo.write('gen/secret.env', await sopsSeal(`PASSWORD=${CANARY}\n`, 'gen/secret.env', 'dotenv'));
+    A.repo.write('gen/kustomization.yaml', `namespace: ${A.ns}\nsecretGenerator:\n  - name: gen\n    envs:\n      - secret.env\n`);
+    const err = refused(await reconcile(deps(A, { path: 'gen' }), await A.repo.commit('generator')).catch((e: unknown) => e));
+    expect(err.problems).toEqual([
+      expect.stringMatching(/^gen\/secret\.env: is encrypted to the cluster-held key but feeds a kustomize secretGenerator/),
+    ]);
+    expect(err.message).not.toContain(CANARY);
   });
 });
