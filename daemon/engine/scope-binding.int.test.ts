@@ -172,11 +172,11 @@ describe('scope binding of cluster-key files on the real apiserver', () => {
     // B's own cluster-key Secret (claim: B's namespace) and A's copied file; a patch moves A's
     // ciphertext into B's Secret. Each value was authenticated at its committed path, so the
     // decryption alone would accept it: the claim must come from the values' own document.
-    const mine = await sopsSeal(secret('mine', B.ns), 'graft/mine.sops.yaml');
+    const mine = await sopsSeal(secret('graft', B.ns), 'graft/mine.sops.yaml');
     const theirs = await sopsSeal(secret('db', `${A.ns}/db`), 'graft/theirs.sops.yaml');
     const pw = /password: (ENC\[[^\]]+\])/.exec(theirs)?.[1] ?? '';
     B.repo.write('graft/mine.sops.yaml', mine);
-    B.repo.write('graft/patch.yaml', `apiVersion: v1\nkind: Secret\nmetadata:\n  name: mine\nstringData:\n  password: ${pw}\n`);
+    B.repo.write('graft/patch.yaml', `apiVersion: v1\nkind: Secret\nmetadata:\n  name: graft\nstringData:\n  password: ${pw}\n`);
     B.repo.write(
       'graft/kustomization.yaml',
       `namespace: ${B.ns}\nresources:\n  - mine.sops.yaml\n  - theirs.sops.yaml\npatches:\n  - path: patch.yaml\n`,
@@ -184,10 +184,10 @@ describe('scope binding of cluster-key files on the real apiserver', () => {
     B.repo.write('graft/theirs.sops.yaml', theirs);
     const err = refused(await reconcile(deps(B, { path: 'graft' }), await B.repo.commit('graft')).catch((e: unknown) => e));
     expect(err.problems.join('\n')).toContain(
-      `Secret/${B.ns}/mine: carries values of graft/theirs.sops.yaml (document 0) under the scope claim of graft/mine.sops.yaml`,
+      `Secret/${B.ns}/graft: carries values of graft/theirs.sops.yaml (document 0) under the scope claim of graft/mine.sops.yaml`,
     );
     expect(err.message).not.toContain(CANARY);
-    expect(await B.get('secrets', 'mine')).toBeUndefined();
+    expect(await B.get('secrets', 'graft')).toBeUndefined();
   });
 
   it('Kustomize: a cluster-key secretGenerator source is refused (the generated Secret carries no claim)', async () => {
