@@ -199,4 +199,26 @@ describe('scope binding of cluster-key files on the real apiserver', () => {
     ]);
     expect(err.message).not.toContain(CANARY);
   });
+
+  it('Helm: a values file encrypted to the cluster-held key is refused (its values can land in any object of the chart)', async () => {
+    A.repo.copy(new URL('./testdata/helm/charts', import.meta.url).pathname, 'charts');
+    A.repo.copy(new URL('./testdata/helm/clusters', import.meta.url).pathname, 'clusters');
+    const values = 'clusters/staging/secrets.sops.yaml';
+    A.repo.write(
+      values,
+      await encryptText(`db:\n  password: ${CANARY}\n`, { format: 'yaml', source: values, keys: { age: [cluster.recipient] } }, {}),
+    );
+    const helm = {
+      chart: { git: { path: 'charts/hello' } },
+      release: { name: 'hello', namespace: A.ns },
+      valuesFiles: ['clusters/staging/values.yaml', values],
+      includeCrds: true,
+    };
+    const err = refused(await reconcile(deps(A, { path: '', helm }), await A.repo.commit('helm')).catch((e: unknown) => e));
+    expect(err.problems).toEqual([
+      expect.stringMatching(/^clusters\/staging\/secrets\.sops\.yaml: is encrypted to the cluster-held key but is a Helm values file/),
+    ]);
+    expect(err.message).not.toContain(CANARY);
+    expect(await A.get('secrets', 'hello-db')).toBeUndefined();
+  });
 });
