@@ -95,4 +95,15 @@ describe('bind stage (loadRevision, plain directories)', () => {
     expect(revision.reads).toEqual(['b/db.yaml']);
     expect(err.problems[0]).toMatch(/^b\/db\.yaml: Secret\/team-a\/db: is encrypted to the cluster-held key but carries no scope claim/);
   });
+
+  it('refuses when the cluster recipients cannot be read (unknown is not none)', async () => {
+    const revision = memoryRevision({ 'b/db.yaml': await sealed('team-a', 'db', 'team-a/db') });
+    const clusterRecipients = async (): Promise<ReadonlySet<string>> => {
+      throw new Error('apiserver unreachable');
+    };
+    const err = refusal(
+      await loadRevision({ settings: sync('b', 'b'), revision, keys, mapper, clusterRecipients }).catch((e: unknown) => e),
+    );
+    expect(err.problems[0]).toMatch(/^cannot read the cluster-held key's recipients \(apiserver unreachable\)/);
+  });
 });

@@ -70,7 +70,15 @@ export interface BindInput {
 
 export async function bind(input: BindInput, clusterRecipients: ClusterRecipients | undefined, at: RevisionAt): Promise<void> {
   if (!clusterRecipients || input.files.size === 0) return;
-  const cluster = await clusterRecipients();
+  let cluster: ReadonlySet<string>;
+  try {
+    cluster = await clusterRecipients();
+  } catch (err) {
+    // Unknown is not "none": a file the cluster key opens could go anywhere. Refuse, retry later.
+    const why = err instanceof Error ? err.message : String(err);
+    const message = `cannot read the cluster-held key's recipients (${why}), so files encrypted to it cannot be checked against their scope claims`;
+    refuse(at, 'decrypt', [message], new AggregateDecryptError([new DecryptError('(cluster key)', message, 'other')]));
+  }
   if (cluster.size === 0) return;
   const objects = input.objects.map((object, i) => {
     const seal = input.seals[i];
