@@ -92,6 +92,11 @@ export async function bind(input: BindInput, clusterRecipients: ClusterRecipient
     at,
     'decrypt',
     problems.map((p) => p.message),
-    new AggregateDecryptError(problems.map((p) => new DecryptError(p.file, p.message, 'scope'))),
+    // Typed per file for the metrics (reason scope); DecryptError puts the file in front itself.
+    new AggregateDecryptError(
+      problems.map(
+        (p) => new DecryptError(p.file, p.message.startsWith(`${p.file}: `) ? p.message.slice(p.file.length + 2) : p.message, 'scope'),
+      ),
+    ),
   );
 }
