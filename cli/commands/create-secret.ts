@@ -6,6 +6,7 @@ import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-set
 import { UsageError, withFile } from '../errors.js';
 import { writeFileAtomic } from '../io.js';
 import { encryptionContext } from '../keys-api.js';
+import { addScopeOption, scopeClaimed } from '../scope-claim.js';
 import { buildSecret, secretYaml } from '../secret-builder.js';
 
 interface CreateSecretOptions extends KeyFlags {
@@ -15,6 +16,7 @@ interface CreateSecretOptions extends KeyFlags {
   fromEnvFile: string[];
   type: string;
   output?: string;
+  scope?: string;
 }
 
 const repeat = (value: string, previous: string[]): string[] => [...previous, value];
@@ -44,6 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
   addKeyOptions(cmd);
+  addScopeOption(cmd);
   cmd.action(async (name: string, opts: CreateSecretOptions) => {
     if (!DNS1123.test(name) || name.length > 253) throw new UsageError(`invalid Secret name '${name}' (must be a DNS-1123 subdomain)`);
     if (!DNS1123.test(opts.namespace) || opts.namespace.length > 63) throw new UsageError(`invalid namespace '${opts.namespace}'`);
@@ -60,10 +63,19 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
+    const claimed = await scopeClaimed({
+      plaintext,
+      format,
+      docs: [secret],
+      settings,
+      scope: opts.scope,
+      label: source,
+      pins: { ctx, keys, target, configFlag: opts.config },
+    });
     const encrypted = await withFile(source, () =>
       keys.encryptText(
-        plaintext,
-        { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        claimed.plaintext,
+        { format, source, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
       ),
     );

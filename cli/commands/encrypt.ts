@@ -7,11 +7,13 @@ import { assertEncryptable } from '../input-checks.js';
 import { isStdin, readText, writeFileAtomic } from '../io.js';
 import { containsSecret } from '../k8s-secret.js';
 import { encryptionContext } from '../keys-api.js';
+import { addScopeOption, scopeClaimed } from '../scope-claim.js';
 
 interface EncryptOptions extends KeyFlags, CryptFlags {
   inPlace?: boolean;
   output?: string;
   filenameOverride?: string;
+  scope?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -24,6 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--filename-override <path>', 'use this path, not FILE, for the format and the .sops.yaml rule (as sops)');
   addKeyOptions(cmd);
   addCryptOptions(cmd);
+  addScopeOption(cmd);
   cmd.action(async (file: string, opts: EncryptOptions) => {
     if (isStdin(file)) {
       // As sops: without a name there is no format and no creation rule to match.
@@ -42,9 +45,18 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const docs = assertEncryptable(text, format, label);
       const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
+      const claimed = await scopeClaimed({
+        plaintext: text,
+        format,
+        docs,
+        settings,
+        scope: opts.scope,
+        label,
+        pins: { ctx, keys, target: abs, configFlag: opts.config },
+      });
       const encrypted = await keys.encryptText(
-        text,
-        { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        claimed.plaintext,
+        { format, source: label, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
       );
       if (opts.inPlace) await writeFileAtomic(ctx, file, encrypted);
