@@ -4,12 +4,13 @@
 // (which says loudly what it risks). Which recipients are cluster-held is known from the pins of
 // the `.sops.yaml` that governs the file (pins.ts); without pins nothing is cluster-held.
 import { promises as fsp } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { displayPath } from '../context.js';
 import { CliError, ConfigError, ExitCode, sanitizeMessage } from '../errors.js';
 import { isRecord, parseDocuments, type DocFormat } from '../k8s-secret.js';
 import { explicitConfig } from '../encryption-settings.js';
-import { lookupConfigFile } from '../sops-config.js';
+import { lookupConfigFile, matchCreationRule } from '../sops-config.js';
 import { clusterHeldRecipients, parsePins, type ClusterKeyPin, type Fingerprinter } from './pins.js';
 
 export const ALLOW_FLAG = '--allow-cluster-key-only';
@@ -44,20 +45,37 @@ export interface RuleContext {
 export interface GoverningPins {
   /** Absolute path of the `.sops.yaml` read, if any. */
   configPath: string | undefined;
+  /** Its text ('' when none). */
+  text: string;
   pins: ClusterKeyPin[];
 }
 
 /** The pins of the `.sops.yaml` governing `target` (`--config`, $SOPS_CONFIG, else the nearest upward). */
-export async function governingPins(ctx: RuleContext, keys: Fingerprinter, target: string, configFlag?: string): Promise<GoverningPins> {
+export function governingPins(ctx: RuleContext, keys: Fingerprinter, target: string, configFlag?: string): Promise<GoverningPins> {
+  // Once per directory and run: `check` and the batch commands ask for every file.
+  const cache = pinCache.get(ctx) ?? new Map<string, Promise<GoverningPins>>();
+  pinCache.set(ctx, cache);
+  const key = `${configFlag ?? ''}\0${dirname(target)}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = readGoverningPins(ctx, keys, target, configFlag);
+    cache.set(key, found);
+  }
+  return found;
+}
+
+const pinCache = new WeakMap<object, Map<string, Promise<GoverningPins>>>();
+
+async function readGoverningPins(ctx: RuleContext, keys: Fingerprinter, target: string, configFlag?: string): Promise<GoverningPins> {
   const configPath = explicitConfig(configFlag, ctx.env, ctx.resolvePath) ?? (await lookupConfigFile(target)).path;
-  if (configPath === undefined) return { configPath, pins: [] };
+  if (configPath === undefined) return { configPath, text: '', pins: [] };
   let text: string;
   try {
     text = await fsp.readFile(configPath, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config: ${sanitizeMessage(err)}`, displayPath(ctx.cwd, configPath));
   }
-  return { configPath, pins: parsePins(text, displayPath(ctx.cwd, configPath), keys) };
+  return { configPath, text, pins: parsePins(text, displayPath(ctx.cwd, configPath), keys) };
 }
 
 /** The pins every recipient belongs to when all of them are cluster-held; undefined otherwise. */
@@ -71,23 +89,32 @@ export function clusterOnly(recipients: FileRecipients, pins: readonly ClusterKe
 
 const named = (pins: readonly ClusterKeyPin[]): string => pins.map((p) => `"${p.name}"`).join(', ');
 
+/** Where a file's recipients came from: flags, the matching creation rule, or the file itself. */
+export type RecipientOrigin = 'flags' | 'rule' | 'file';
+
+function describeOrigin(origin: RecipientOrigin, found: GoverningPins, target: string, config: string): string {
+  if (origin === 'flags') return '--age/--hc-vault-transit';
+  if (origin === 'file') return "the file's sops metadata";
+  const rule = found.configPath !== undefined ? matchCreationRule(found.text, found.configPath, target) : undefined;
+  return rule ? `creation_rules[${rule.index}] in ${config}` : `the creation rule in ${config}`;
+}
+
 /**
  * Refuse (exit 9) to write `label` when only cluster-held keys could decrypt it, or warn on
- * stderr when `allow`. `origin` says where the recipients came from (`creation_rules[0] in
- * .sops.yaml`, `--age`, `the file's own recipients`).
+ * stderr when `allow`. One call from each command that writes an encrypted file.
  */
 export async function enforceBackupRule(
   ctx: RuleContext,
   keys: Fingerprinter,
-  file: { target: string; label: string; configFlag?: string },
+  file: { target: string; label: string; configFlag?: string | undefined },
   recipients: FileRecipients,
-  origin: string,
+  origin: RecipientOrigin,
   allow: boolean | undefined,
 ): Promise<void> {
-  const { configPath, pins } = await governingPins(ctx, keys, file.target, file.configFlag);
-  const only = clusterOnly(recipients, pins);
-  if (only === undefined || configPath === undefined) return;
-  const config = displayPath(ctx.cwd, configPath);
+  const found = await governingPins(ctx, keys, file.target, file.configFlag);
+  const only = clusterOnly(recipients, found.pins);
+  if (only === undefined || found.configPath === undefined) return;
+  const config = displayPath(ctx.cwd, found.configPath);
   if (allow) {
     ctx.stderr.write(
       `gitops-seal: WARNING: ${file.label}: only cluster-held keys (${named(only)} pinned in ${config}) can decrypt this file (${ALLOW_FLAG}): ` +
@@ -96,9 +123,9 @@ export async function enforceBackupRule(
     return;
   }
   throw new CliError(
-    `refusing to write a file only cluster-held keys can decrypt: every recipient of ${origin} is the cluster key ${named(only)} pinned in ${config}, ` +
-      `and if that cluster loses its key nobody can decrypt the file. Add a backup recipient to the rule (an offline age key or a Vault transit key), ` +
-      `or pass ${ALLOW_FLAG}`,
+    `refusing to write a file only cluster-held keys can decrypt: every recipient of ${describeOrigin(origin, found, file.target, config)} ` +
+      `is the cluster key ${named(only)} pinned in ${config}, and if that cluster loses its key nobody can decrypt the file. ` +
+      `Add a backup recipient to the rule (an offline age key or a Vault transit key), or pass ${ALLOW_FLAG}`,
     ExitCode.CLUSTER_KEY_ONLY,
     file.label,
   );
@@ -148,4 +175,9 @@ export async function clusterOnlyFinding(
       `only cluster-held keys can decrypt this file (${named(only)} pinned in ${displayPath(ctx.cwd, configPath)}): it is lost if that cluster loses its key; ` +
       'add a backup recipient to its creation rule and run gitops-seal updatekeys',
   };
+}
+
+/** `flags` when --age/--hc-vault-transit replace the rule's keys, else `rule`. */
+export function keyOrigin(flags: { age?: string[] | undefined; hcVaultTransit?: string[] | undefined }): RecipientOrigin {
+  return (flags.age?.length ?? 0) + (flags.hcVaultTransit?.length ?? 0) > 0 ? 'flags' : 'rule';
 }

@@ -10,7 +10,9 @@ export {
   CLUSTER_KEY_ONLY_CODE,
   clusterOnlyFinding,
   enforceBackupRule,
+  keyOrigin,
   fileRecipients,
   type BackupRuleFlags,
+  type RecipientOrigin,
   type FileRecipients,
 } from './backup-rule.js';

@@ -1,6 +1,7 @@
 // `gitops-seal create-secret NAME -n NS ...`: build a Secret and write it already encrypted.
 // The plaintext exists only in memory; the only thing written anywhere is ciphertext.
 import type { Command } from 'commander';
+import { addBackupRuleOption, enforceBackupRule, keyOrigin, type BackupRuleFlags } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-settings.js';
 import { UsageError, withFile } from '../errors.js';
@@ -8,7 +9,7 @@ import { writeFileAtomic } from '../io.js';
 import { encryptionContext } from '../keys-api.js';
 import { buildSecret, secretYaml } from '../secret-builder.js';
 
-interface CreateSecretOptions extends KeyFlags {
+interface CreateSecretOptions extends KeyFlags, BackupRuleFlags {
   namespace: string;
   fromLiteral: string[];
   fromFile: string[];
@@ -44,6 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
   addKeyOptions(cmd);
+  addBackupRuleOption(cmd);
   cmd.action(async (name: string, opts: CreateSecretOptions) => {
     if (!DNS1123.test(name) || name.length > 253) throw new UsageError(`invalid Secret name '${name}' (must be a DNS-1123 subdomain)`);
     if (!DNS1123.test(opts.namespace) || opts.namespace.length > 63) throw new UsageError(`invalid namespace '${opts.namespace}'`);
@@ -60,6 +62,14 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
+    await enforceBackupRule(
+      ctx,
+      keys,
+      { target, label: source, configFlag: opts.config },
+      settings.keys,
+      keyOrigin(opts),
+      opts.allowClusterKeyOnly,
+    );
     const encrypted = await withFile(source, () =>
       keys.encryptText(
         plaintext,

@@ -1,5 +1,6 @@
 // `gitops-seal encrypt FILE`: encrypt a plaintext YAML/JSON file with sops' format.
 import { Option, type Command } from 'commander';
+import { addBackupRuleOption, enforceBackupRule, keyOrigin, type BackupRuleFlags } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { addCryptOptions, addKeyOptions, resolveSettings, type CryptFlags, type KeyFlags } from '../encryption-settings.js';
 import { InputError, UsageError, withFile } from '../errors.js';
@@ -8,7 +9,7 @@ import { isStdin, readText, writeFileAtomic } from '../io.js';
 import { containsSecret } from '../k8s-secret.js';
 import { encryptionContext } from '../keys-api.js';
 
-interface EncryptOptions extends KeyFlags, CryptFlags {
+interface EncryptOptions extends KeyFlags, CryptFlags, BackupRuleFlags {
   inPlace?: boolean;
   output?: string;
   filenameOverride?: string;
@@ -24,6 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--filename-override <path>', 'use this path, not FILE, for the format and the .sops.yaml rule (as sops)');
   addKeyOptions(cmd);
   addCryptOptions(cmd);
+  addBackupRuleOption(cmd);
   cmd.action(async (file: string, opts: EncryptOptions) => {
     if (isStdin(file)) {
       // As sops: without a name there is no format and no creation rule to match.
@@ -42,6 +44,14 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const docs = assertEncryptable(text, format, label);
       const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
+      await enforceBackupRule(
+        ctx,
+        keys,
+        { target: abs, label, configFlag: opts.config },
+        settings.keys,
+        keyOrigin(opts),
+        opts.allowClusterKeyOnly,
+      );
       const encrypted = await keys.encryptText(
         text,
         { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
