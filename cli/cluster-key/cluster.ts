@@ -53,7 +53,11 @@ export async function connect(flags: ClusterFlags, env: NodeJS.ProcessEnv, resol
       { timeoutMs: 15_000 },
     );
   } catch (err) {
-    const msg = err instanceof Error ? (err.message.split('\n', 1)[0] ?? '') : String(err);
+    // The daemon's wording speaks of a sync's kubeconfig.file; here it is a flag.
+    const msg = (err instanceof Error ? (err.message.split('\n', 1)[0] ?? '') : String(err)).replace(
+      'give the sync a kubeconfig.file',
+      'pass --kubeconfig',
+    );
     throw new CliError(`cannot load Kubernetes credentials (${where}): ${msg}`, ExitCode.REMOTE);
   }
   return { kube, namespace: flags.namespace, where, close: () => kube.close() };

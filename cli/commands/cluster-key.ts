@@ -36,7 +36,7 @@ function publicOptions(cmd: Command): Command {
         'kubeconfig',
       ]),
     )
-    .option('--timeout <duration>', 'with --url: give up after this long', parseTimeout, 5_000)
+    .addOption(new Option('--timeout <duration>', 'with --url: give up after this long').argParser(parseTimeout).default(5000, '5s'))
     .option('--name <pin>', 'name of the pin in .sops.yaml (one per cluster)', 'default')
     .option(
       '--config <file>',
@@ -83,7 +83,10 @@ export function register(program: Command, ctx: CliContext): void {
         '-i, --identity <file>',
         'age identity file that opens the backup (also tried: $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, ~/.config/sops/age/keys.txt)',
       )
-      .option('--merge', "keep identities the Secret already holds (the backup's are added as retired ones, the current key unchanged)"),
+      .option(
+        '--merge',
+        "when the Secret exists: add the backup's identities to it (sorted by creation time; the newest of all is current)",
+      ),
   ).action((opts: RestoreFlags) => runRestore(ctx, opts));
 
   clusterOptions(
