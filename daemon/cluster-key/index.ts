@@ -10,3 +10,9 @@ export {
   type ClusterKeyWrite,
   type StoredClusterKey,
 } from './store.js';
+export { ClusterKeyService } from './service.js';
+export { ClusterKeyring } from './keyring.js';
+export { ClusterKeyConfigMap } from './configmap.js';
+export { ClusterKeyHolder, type HolderCheck } from './holder.js';
+export { keysRoutes } from './routes.js';
+export type { ClusterKeySpec } from './types.js';

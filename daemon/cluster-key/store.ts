@@ -126,9 +126,12 @@ export class ClusterKeyStore {
     return `${this.collection}/${encodeURIComponent(this.name)}`;
   }
 
-  /** The identities, or undefined when the Secret does not exist. */
-  async read(): Promise<StoredClusterKey | undefined> {
-    return (await this.readObject())?.key;
+  /**
+   * The identities, or undefined when the Secret does not exist. `since`: a previous read,
+   * returned as it is when the Secret's resourceVersion did not move (no parse, no X25519).
+   */
+  async read(since?: StoredClusterKey): Promise<StoredClusterKey | undefined> {
+    return (await this.readObject(since))?.key;
   }
 
   /**
@@ -205,7 +208,7 @@ export class ClusterKeyStore {
     }
   }
 
-  private async readObject(): Promise<{ object: SecretObject; key: StoredClusterKey } | undefined> {
+  private async readObject(since?: StoredClusterKey): Promise<{ object: SecretObject; key: StoredClusterKey } | undefined> {
     let s: SecretObject | undefined;
     try {
       s = await this.kube.getOptional<SecretObject>(this.path, { timeoutMs: this.timeoutMs });
@@ -213,6 +216,8 @@ export class ClusterKeyStore {
       throw this.wrap('read', err);
     }
     if (!s) return undefined;
+    const rv = s.metadata.resourceVersion;
+    if (since && rv !== undefined && rv !== '' && rv === since.resourceVersion) return { object: s, key: since };
     return { object: s, key: await this.parse(s) };
   }
 
