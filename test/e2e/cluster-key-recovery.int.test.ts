@@ -102,7 +102,7 @@ describe('cluster key: sync, backup, destroy, restore, sync again', () => {
     const add = await sb.run(['cluster-key', 'add', '^apps/', '--kubeconfig', stack.kube.kubeconfig, '-n', HOME]);
     expect(add.code).toBe(0);
     await mkdir(join(sb.dir, 'apps'), { recursive: true });
-    await sb.write('apps/secret.yaml', secretYaml('db', { password: CANARY }).replace('metadata:\n', `metadata:\n  namespace: ${APP}\n`));
+    await sb.write('apps/secret.yaml', secretYaml('db', { password: CANARY }).replace('namespace: apps', `namespace: ${APP}`));
     const enc = await sb.run(['encrypt', '-i', 'apps/secret.yaml']);
     expect(enc.code).toBe(0);
     const sha = await repo.commit({
