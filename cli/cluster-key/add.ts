@@ -40,6 +40,8 @@ function ruleList(doc: Document, configPath: string): YAMLSeq<unknown> {
     return seq;
   }
   if (!isSeq(rules)) throw new ConfigError('creation_rules must be a list', configPath);
+  // `creation_rules: []` would otherwise grow into one long flow-style line.
+  if (rules.flow && rules.items.length === 0) rules.flow = false;
   return rules;
 }
 
