@@ -138,7 +138,7 @@ describe('the cluster key, two daemon replicas', () => {
       expect(await res.json()).toEqual(publicClusterKey(identities));
     }
     const lead = await leader();
-    expect(await keyStatus(lead)).toMatchObject({ secret: `${home}/gitops-seal-cluster-key`, recipient: first.recipient, retired: 0 });
+    expect(await keyStatus(lead)).toMatchObject({ secretName: `${home}/gitops-seal-cluster-key`, recipient: first.recipient, retired: 0 });
     // Figure: from the daemon's "endpoints listening" to "cluster key published" in its own log.
     const lines = logsOf(lead);
     const t = (msg: string) => lines.find((l) => l['msg'] === msg)?.['time'] as number | undefined;

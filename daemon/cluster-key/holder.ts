@@ -80,7 +80,7 @@ export class ClusterKeyHolder {
       const newest = currentIdentity(key.identities);
       if (ensured.changed && newest)
         this.log.info(
-          { secret: store.id, recipient: newest.recipient, fingerprint: clusterKeyFingerprint(newest.recipient) },
+          { object: store.id, recipient: newest.recipient, fingerprint: clusterKeyFingerprint(newest.recipient) },
           'cluster key created',
         );
       if (newest && rotationDue(newest, now, this.spec.rotateEveryMs)) {
@@ -92,7 +92,7 @@ export class ClusterKeyHolder {
         if (r.changed && cur)
           this.log.info(
             {
-              secret: store.id,
+              object: store.id,
               recipient: cur.recipient,
               fingerprint: clusterKeyFingerprint(cur.recipient),
               retired: key.identities.length - 1,

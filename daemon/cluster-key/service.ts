@@ -73,7 +73,7 @@ export class ClusterKeyService {
       if (u) retiredOnly[sync] = retiredOnlyFiles(u, list);
     }
     return {
-      secret: `${this.store.namespace}/${this.store.name}`,
+      secretName: `${this.store.namespace}/${this.store.name}`,
       ...(cur
         ? {
             recipient: cur.recipient,
