@@ -45,10 +45,12 @@ export class ClusterKeyService {
   /** This replica leads: ensure, publish and rotate from now on. */
   lead(): void {
     this.holder.start();
+    this.keyring.whenMissing = () => this.holder.pending;
   }
 
   /** This replica stopped leading (or shuts down): no new check starts. */
   unlead(): Promise<void> {
+    this.keyring.whenMissing = undefined;
     return this.holder.stop();
   }
 
