@@ -238,8 +238,9 @@ export class Daemon {
   private startControllers(): void {
     if (this.running || this.controllersStopped) return;
     this.running = true;
-    this.parts?.start();
+    // First: a sync's first reconcile waits for the key the holder's first check makes.
     this.clusterKey?.lead();
+    this.parts?.start();
   }
 
   /** Stop starting work and wait for the work in flight. Once. */

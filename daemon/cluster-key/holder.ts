@@ -33,11 +33,16 @@ export class ClusterKeyHolder {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Check now, then on the schedule nextCheckDelay gives. */
+  /** Check now (the check is under way when this returns), then on the schedule nextCheckDelay gives. */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.schedule(0);
+    this.run();
+  }
+
+  /** The check under way, if any (a sync that finds no Secret yet waits for the first one). */
+  get pending(): Promise<unknown> | undefined {
+    return this.running;
   }
 
   /** No new check starts; resolves when the one under way (if any) ended. */
@@ -47,24 +52,27 @@ export class ClusterKeyHolder {
     await this.running?.catch(() => undefined);
   }
 
+  private run(): void {
+    const run = this.check();
+    this.running = run;
+    void run.then((r) => {
+      if (this.running === run) this.running = undefined;
+      const newest = r.key ? currentIdentity(r.key.identities) : undefined;
+      this.schedule(
+        nextCheckDelay({
+          now: this.clock(),
+          newest,
+          rotateEveryMs: this.spec.rotateEveryMs,
+          checkIntervalMs: this.spec.checkIntervalMs,
+          failed: r.error !== undefined,
+        }),
+      );
+    });
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const run = this.check();
-      this.running = run;
-      void run.then((r) => {
-        const newest = r.key ? currentIdentity(r.key.identities) : undefined;
-        this.schedule(
-          nextCheckDelay({
-            now: this.clock(),
-            newest,
-            rotateEveryMs: this.spec.rotateEveryMs,
-            checkIntervalMs: this.spec.checkIntervalMs,
-            failed: r.error !== undefined,
-          }),
-        );
-      });
-    }, ms);
+    this.timer = setTimeout(() => this.run(), ms);
     this.timer.unref();
   }
 
@@ -80,7 +88,7 @@ export class ClusterKeyHolder {
       const newest = currentIdentity(key.identities);
       if (ensured.changed && newest)
         this.log.info(
-          { secret: store.id, recipient: newest.recipient, fingerprint: clusterKeyFingerprint(newest.recipient) },
+          { object: store.id, recipient: newest.recipient, fingerprint: clusterKeyFingerprint(newest.recipient) },
           'cluster key created',
         );
       if (newest && rotationDue(newest, now, this.spec.rotateEveryMs)) {
@@ -92,7 +100,7 @@ export class ClusterKeyHolder {
         if (r.changed && cur)
           this.log.info(
             {
-              secret: store.id,
+              object: store.id,
               recipient: cur.recipient,
               fingerprint: clusterKeyFingerprint(cur.recipient),
               retired: key.identities.length - 1,

@@ -11,6 +11,12 @@ export class ClusterKeyring {
   /** Why the last read failed (names the Secret and the cause), cleared by the next good read. */
   lastError: string | undefined;
 
+  /**
+   * On the leader: the holder's check under way. A sync reconciling right at start-up, before the
+   * first ensure() created the Secret, waits for it instead of failing until its next poll.
+   */
+  whenMissing: (() => Promise<unknown> | undefined) | undefined;
+
   constructor(readonly store: ClusterKeyStore) {}
 
   /** The last identities read (none yet: undefined). For /status and metrics, which must not wait on I/O. */
@@ -45,7 +51,12 @@ export class ClusterKeyring {
 
   /** Current and retired identities, oldest first; an error naming the Secret when there is none yet. */
   async identities(): Promise<readonly ClusterIdentity[]> {
-    const k = await this.refresh();
+    let k = await this.refresh();
+    const pending = k ? undefined : this.whenMissing?.();
+    if (pending) {
+      await pending.catch(() => undefined);
+      k = await this.refresh();
+    }
     if (!k)
       throw new ClusterKeyError(
         this.store.id,

@@ -45,10 +45,12 @@ export class ClusterKeyService {
   /** This replica leads: ensure, publish and rotate from now on. */
   lead(): void {
     this.holder.start();
+    this.keyring.whenMissing = () => this.holder.pending;
   }
 
   /** This replica stopped leading (or shuts down): no new check starts. */
   unlead(): Promise<void> {
+    this.keyring.whenMissing = undefined;
     return this.holder.stop();
   }
 
@@ -73,7 +75,7 @@ export class ClusterKeyService {
       if (u) retiredOnly[sync] = retiredOnlyFiles(u, list);
     }
     return {
-      secret: `${this.store.namespace}/${this.store.name}`,
+      secretName: `${this.store.namespace}/${this.store.name}`,
       ...(cur
         ? {
             recipient: cur.recipient,

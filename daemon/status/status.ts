@@ -75,7 +75,7 @@ export type ImagePolicyStatus = ImageStatus & { namespaces?: string[]; matchAnyN
  */
 export interface ClusterKeyStatus {
   /** The Secret holding the identities, as namespace/name. */
-  secret: string;
+  secretName: string;
   /** The current (newest) recipient; absent until the Secret was read. */
   recipient?: string;
   fingerprint?: string;
