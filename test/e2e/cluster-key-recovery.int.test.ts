@@ -33,13 +33,15 @@ const config = {
   kind: 'DaemonConfig',
   spec: {
     clusterKey: { enabled: true, checkInterval: '1s' },
-    sources: [gitSourceConfig(stack, 'repo', '')],
+    // Polled every second: the commit made after the daemon started is picked up without a webhook.
+    sources: [gitSourceConfig(stack, 'repo', '', { interval: '1s' })],
     syncs: [
       {
         name: SYNC,
         source: 'repo',
         path: 'apps',
         interval: '1h',
+        allowEmpty: true,
         kubeconfig: { file: stack.kube.kubeconfig },
         decryption: { clusterKey: true },
       },
@@ -53,8 +55,12 @@ async function start(): Promise<RunningDaemon> {
 }
 
 async function applied(d: RunningDaemon, sha: string): Promise<boolean> {
-  const s = (await (await fetch(`${d.url}/status`)).json()) as { syncs: { name: string; appliedRevision?: string }[] };
-  return s.syncs.find((x) => x.name === SYNC)?.appliedRevision === sha;
+  const s = (await (await fetch(`${d.url}/status`)).json()) as { syncs: { name: string; appliedRevision?: string; lastError?: unknown }[] };
+  const sync = s.syncs.find((x) => x.name === SYNC);
+  if (sync?.appliedRevision === sha) return true;
+  // eventually() names the last error when it gives up: the sync's, if it has one.
+  if (sync?.lastError !== undefined) throw new Error(JSON.stringify(sync.lastError));
+  return false;
 }
 
 async function appSecretValue(): Promise<string | undefined> {
@@ -109,7 +115,6 @@ describe('cluster key: sync, backup, destroy, restore, sync again', () => {
       'apps/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${APP}\n`,
       'apps/secret.yaml': await sb.read('apps/secret.yaml'),
     });
-    await fetch(`${d.url}/reconcile/${SYNC}`, { method: 'POST' });
     await eventually('first apply', () => applied(d, sha), 60_000);
     expect(await appSecretValue()).toBe(CANARY);
 
@@ -154,7 +159,6 @@ describe('cluster key: sync, backup, destroy, restore, sync again', () => {
     const tRestored = Date.now();
     daemon = await start();
     const again = daemon;
-    await fetch(`${again.url}/reconcile/${SYNC}`, { method: 'POST' });
     await eventually('same commit applied after restore', () => applied(again, sha), 60_000);
     const tApplied = Date.now();
     expect(await appSecretValue()).toBe(CANARY);
