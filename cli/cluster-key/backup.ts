@@ -9,12 +9,17 @@ import { DecryptError, InputError, KeyError, sanitizeMessage, UsageError } from 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 
 /** Check `--to` recipients without quoting them (one may be a pasted private key). */
-export function assertBackupRecipients(to: readonly string[], clusterHeld: readonly string[]): void {
+export function assertBackupRecipients(to: readonly string[]): void {
   if (to.length === 0) throw new UsageError('backup needs --to RECIPIENT: an offline age recipient that is not the cluster key');
   to.forEach((r, i) => {
     const problem = recipientProblem(r);
     if (problem !== undefined) throw new KeyError(`recipient #${i + 1} of --to ${problem}`);
-    // A backup only the cluster can open is no backup.
+  });
+}
+
+/** A backup only the cluster can open is no backup. */
+export function assertNotClusterHeld(to: readonly string[], clusterHeld: readonly string[]): void {
+  to.forEach((r, i) => {
     if (clusterHeld.includes(r))
       throw new UsageError(`recipient #${i + 1} of --to is the cluster's own key: a backup must be readable without the cluster`);
   });
@@ -31,6 +36,14 @@ export async function sealBackup(identitiesText: string, to: readonly string[]):
 
 /** The identity file text inside a backup, decrypted with `identities` (never written anywhere). */
 export async function openBackup(backup: string, identities: readonly string[], label: string): Promise<string> {
+  if (backup.trim() === '') throw new InputError('is empty, not an age-encrypted backup', label);
+  // A plaintext identity file where the backup belongs: say so, without a word of its content.
+  if (/AGE-SECRET-KEY-1/i.test(backup)) {
+    throw new InputError(
+      'holds plaintext age identities, not an encrypted backup (a backup is made with gitops-seal cluster-key backup --to RECIPIENT)',
+      label,
+    );
+  }
   const { armor, Decrypter } = await import('age-encryption');
   let file: Uint8Array;
   try {
@@ -43,13 +56,21 @@ export async function openBackup(backup: string, identities: readonly string[], 
   }
   const d = new Decrypter();
   for (const id of identities) d.addIdentity(id);
+  let bytes: Uint8Array;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(await d.decrypt(file));
+    bytes = await d.decrypt(file);
   } catch (err) {
     const msg = err instanceof Error ? err.message : '';
     if (/no identity matched/i.test(msg))
       throw new KeyError('none of the age identities given can decrypt this backup (was it made --to another key?)', label);
-    throw new DecryptError(`cannot decrypt the backup: ${sanitizeMessage(err).slice(0, 80)}`, label);
+    // age's messages can quote the header line they could not parse: never passed on.
+    if (/header|version|stanza|armor|line/i.test(msg)) throw new InputError('is not an age-encrypted backup (invalid age header)', label);
+    throw new DecryptError('cannot decrypt the backup: it is damaged (its authentication failed)', label);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError('does not hold an age identity file (not UTF-8)', label);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { CliContext } from '../context.js';
 import { InputError, UsageError } from '../errors.js';
 import { readText } from '../io.js';
-import { assertBackupRecipients, openBackup, sealBackup, writeBackupFile } from './backup.js';
+import { assertBackupRecipients, assertNotClusterHeld, openBackup, sealBackup, writeBackupFile } from './backup.js';
 import { connect, getData, type ClusterFlags } from './cluster.js';
 
 export interface BackupFlags extends ClusterFlags {
@@ -13,6 +13,8 @@ export interface BackupFlags extends ClusterFlags {
 }
 
 export async function runBackup(ctx: CliContext, flags: BackupFlags): Promise<void> {
+  assertBackupRecipients(flags.to);
+  if (flags.output === '-') throw new UsageError("'-' is not a file to write; leave out -o to write to standard output");
   const keys = await ctx.keys();
   const cluster = await connect(flags, ctx.env, ctx.resolvePath);
   let armored: string;
@@ -25,7 +27,7 @@ export async function runBackup(ctx: CliContext, flags: BackupFlags): Promise<vo
     const text = Buffer.from(b64, 'base64').toString('utf8');
     // Parsed only to check it is what a restore will accept (and to say what it holds).
     const identities = await keys.parseClusterIdentities(text, where);
-    assertBackupRecipients(
+    assertNotClusterHeld(
       flags.to,
       identities.map((i) => i.recipient),
     );
@@ -36,7 +38,6 @@ export async function runBackup(ctx: CliContext, flags: BackupFlags): Promise<vo
     cluster.close();
   }
   if (flags.output !== undefined) {
-    if (flags.output === '-') throw new UsageError("'-' is not a file to write; leave out -o to write to standard output");
     await writeBackupFile(ctx.resolvePath(flags.output), flags.output, armored);
     ctx.stderr.write(`${summary}: ${flags.output}\n`);
   } else {
