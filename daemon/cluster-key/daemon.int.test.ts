@@ -83,7 +83,7 @@ describe('the cluster key, two daemon replicas', () => {
     store = new ClusterKeyStore(admin, home);
     cm = new ClusterKeyConfigMap(admin, home);
     repo = await WorkRepo.create(stack, `ck-${id}`);
-    await repo.commit({ 'apps-yes/cm.yaml': configMap('yes'), 'apps-no/cm.yaml': configMap('no') }, 'start');
+    await repo.commit({ 'apps-yes/cm.yaml': configMap('cm-yes'), 'apps-no/cm.yaml': configMap('cm-no') }, 'start');
     const other = await generateAgeIdentity();
     const otherFile = join(work, 'other.key');
     writeFileSync(otherFile, other.file, { mode: 0o600 });
@@ -200,9 +200,13 @@ describe('the cluster key, two daemon replicas', () => {
       60_000,
     );
     const lead = await leader();
+    let last: unknown;
     const st = await eventually('retiredOnly counted', async () => {
       const k = await keyStatus(lead);
+      last = k;
       return k?.retiredOnly[SYNC_YES] === 2 ? k : undefined;
+    }).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last clusterKey status: ${JSON.stringify(last)}`);
     });
     expect(st.retired).toBeGreaterThanOrEqual(1);
     expect(st.retiredOnly).toEqual({ [SYNC_YES]: 2 });

@@ -78,7 +78,7 @@ const MAX_ATTEMPTS = 5;
  * age identity or long base64 run is cut out before the message goes into an error.
  */
 function scrub(text: string): string {
-  return text.replace(/AGE-SECRET-KEY-[0-9A-Za-z-]+/g, '[redacted]').replace(/[A-Za-z0-9+/=]{40,}/g, '[redacted]');
+  return text.replace(/AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Za-z]{20,}/g, '[redacted]').replace(/[A-Za-z0-9+/=]{40,}/g, '[redacted]');
 }
 
 /** Sorted by creation time (stable: equal times keep their order), one entry per identity. */

@@ -109,13 +109,18 @@ export class SyncKeys {
   }
 
   /**
-   * The cluster key's use by these files (the last applied revision's decrypted files); files
-   * gone from it are forgotten. Undefined when the sync does not decrypt with the cluster key.
+   * The cluster key's use by these files (the last applied revision's decrypted files).
+   * Undefined when the sync does not decrypt with the cluster key.
    */
   clusterKeyUsage(files: readonly string[]): ClusterKeyUsage | undefined {
     if (!this.spec?.clusterKey) return undefined;
-    const keep = new Set(files);
-    for (const p of this.fileKeys.keys()) if (!keep.has(p)) this.fileKeys.delete(p);
+    // Not pruned to `files` on every call: /status asks while a reconcile runs, and a file that
+    // reconcile just decrypted is not in the applied revision yet. Only paths gone long ago are
+    // dropped (renamed or deleted files), when they outnumber the live ones.
+    if (this.fileKeys.size > 2 * files.length + 100) {
+      const keep = new Set(files);
+      for (const p of this.fileKeys.keys()) if (!keep.has(p)) this.fileKeys.delete(p);
+    }
     const known = files.map((f) => this.fileKeys.get(f)).filter((k): k is MasterKeysOfFile => k !== undefined);
     return { files: known, ownRecipients: this.ownRecipients, vault: this.token !== undefined };
   }
