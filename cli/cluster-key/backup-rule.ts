@@ -181,3 +181,16 @@ export async function clusterOnlyFinding(
 export function keyOrigin(flags: { age?: string[] | undefined; hcVaultTransit?: string[] | undefined }): RecipientOrigin {
   return (flags.age?.length ?? 0) + (flags.hcVaultTransit?.length ?? 0) > 0 ? 'flags' : 'rule';
 }
+
+/**
+ * Every cluster-held recipient (pinned, current or retired) for a file at `target`: what the
+ * scope claim (cli/scope-claim.ts) needs to know whether a file is sealed to a cluster key.
+ */
+export async function clusterHeldFor(
+  ctx: RuleContext,
+  keys: Fingerprinter,
+  target: string,
+  configFlag?: string,
+): Promise<ReadonlySet<string>> {
+  return new Set(clusterHeldRecipients((await governingPins(ctx, keys, target, configFlag)).pins).keys());
+}

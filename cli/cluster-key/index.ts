@@ -8,11 +8,14 @@ export { runRestore, runRotate } from './store-commands.js';
 export {
   addBackupRuleOption,
   CLUSTER_KEY_ONLY_CODE,
+  clusterHeldFor,
   clusterOnlyFinding,
   enforceBackupRule,
   keyOrigin,
   fileRecipients,
+  governingPins,
   type BackupRuleFlags,
   type RecipientOrigin,
   type FileRecipients,
 } from './backup-rule.js';
+export { clusterHeldRecipients, parsePins, type ClusterKeyPin } from './pins.js';
