@@ -44,8 +44,8 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
-  addKeyOptions(cmd);
   addBackupRuleOption(cmd);
+  addKeyOptions(cmd);
   cmd.action(async (name: string, opts: CreateSecretOptions) => {
     if (!DNS1123.test(name) || name.length > 253) throw new UsageError(`invalid Secret name '${name}' (must be a DNS-1123 subdomain)`);
     if (!DNS1123.test(opts.namespace) || opts.namespace.length > 63) throw new UsageError(`invalid namespace '${opts.namespace}'`);
@@ -62,6 +62,14 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
+    const encrypted = await withFile(source, () =>
+      keys.encryptText(
+        plaintext,
+        { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        encryptionContext(ctx.env),
+      ),
+    );
+    // The backup rule (cli/cluster-key): refuse before anything is written.
     await enforceBackupRule(
       ctx,
       keys,
@@ -69,13 +77,6 @@ export function register(program: Command, ctx: CliContext): void {
       settings.keys,
       keyOrigin(opts),
       opts.allowClusterKeyOnly,
-    );
-    const encrypted = await withFile(source, () =>
-      keys.encryptText(
-        plaintext,
-        { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
-        encryptionContext(ctx.env),
-      ),
     );
     if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
     else ctx.stdout.write(encrypted);

@@ -23,9 +23,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-i, --in-place', 'replace the file with its encrypted version (atomically, mode kept, through symlinks)')
     .addOption(new Option('-o, --output <file>', 'write the encrypted file here instead of stdout').conflicts('inPlace'))
     .option('--filename-override <path>', 'use this path, not FILE, for the format and the .sops.yaml rule (as sops)');
+  addBackupRuleOption(cmd);
   addKeyOptions(cmd);
   addCryptOptions(cmd);
-  addBackupRuleOption(cmd);
   cmd.action(async (file: string, opts: EncryptOptions) => {
     if (isStdin(file)) {
       // As sops: without a name there is no format and no creation rule to match.
@@ -44,6 +44,12 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const docs = assertEncryptable(text, format, label);
       const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
+      const encrypted = await keys.encryptText(
+        text,
+        { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        encryptionContext(ctx.env),
+      );
+      // The backup rule (cli/cluster-key): refuse before anything is written.
       await enforceBackupRule(
         ctx,
         keys,
@@ -51,11 +57,6 @@ export function register(program: Command, ctx: CliContext): void {
         settings.keys,
         keyOrigin(opts),
         opts.allowClusterKeyOnly,
-      );
-      const encrypted = await keys.encryptText(
-        text,
-        { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
-        encryptionContext(ctx.env),
       );
       if (opts.inPlace) await writeFileAtomic(ctx, file, encrypted);
       else if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
