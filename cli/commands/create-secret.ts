@@ -1,6 +1,7 @@
 // `gitops-seal create-secret NAME -n NS ...`: build a Secret and write it already encrypted.
 // The plaintext exists only in memory; the only thing written anywhere is ciphertext.
 import type { Command } from 'commander';
+import { addBackupRuleOption, enforceBackupRule, keyOrigin, type BackupRuleFlags } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-settings.js';
 import { UsageError, withFile } from '../errors.js';
@@ -9,7 +10,7 @@ import { encryptionContext } from '../keys-api.js';
 import { addScopeOption, scopeClaimed } from '../scope-claim.js';
 import { buildSecret, secretYaml } from '../secret-builder.js';
 
-interface CreateSecretOptions extends KeyFlags {
+interface CreateSecretOptions extends KeyFlags, BackupRuleFlags {
   namespace: string;
   fromLiteral: string[];
   fromFile: string[];
@@ -45,6 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
+  addBackupRuleOption(cmd);
   addKeyOptions(cmd);
   addScopeOption(cmd);
   cmd.action(async (name: string, opts: CreateSecretOptions) => {
@@ -78,6 +80,15 @@ export function register(program: Command, ctx: CliContext): void {
         { format, source, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
       ),
+    );
+    // The backup rule (cli/cluster-key): refuse before anything is written.
+    await enforceBackupRule(
+      ctx,
+      keys,
+      { target, label: source, configFlag: opts.config },
+      settings.keys,
+      keyOrigin(opts),
+      opts.allowClusterKeyOnly,
     );
     if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
     else ctx.stdout.write(encrypted);

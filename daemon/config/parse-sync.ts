@@ -64,11 +64,12 @@ function readVaultAuth(ctx: ReadCtx, o: Obj): VaultAuth | undefined {
 }
 
 function readDecryption(ctx: ReadCtx, o: Obj): DecryptionSpec | undefined {
-  if (!o.has('age') && !o.has('vault') && !o.has('sealedSecrets')) {
-    o.issues.add(o.path, 'must configure age, vault, or sealedSecrets (any of them together)');
+  const clusterKey = o.bool('clusterKey', false);
+  if (!o.has('age') && !o.has('vault') && !o.has('sealedSecrets') && !clusterKey) {
+    o.issues.add(o.path, 'must configure age, vault, sealedSecrets or clusterKey: true (any combination)');
     return undefined;
   }
-  const out: DecryptionSpec = {};
+  const out: DecryptionSpec = clusterKey ? { clusterKey: true } : {};
   const age = o.obj('age', 'Age');
   if (age) {
     const a = readAge(ctx, age);

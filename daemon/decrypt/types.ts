@@ -14,4 +14,9 @@ export interface DecryptionSpec {
   vault?: { address: string; transitMount: string; auth: VaultAuth };
   /** Sealed Secrets controller keys (PEM or the kubectl-exported key Secrets): SealedSecrets are unsealed in memory. */
   sealedSecrets?: { keysFrom: SecretRef[] };
+  /**
+   * Also decrypt with the cluster-held identities (spec.clusterKey; current and retired). Only
+   * when a sync says so: least privilege, a sync without it cannot open files sealed to the cluster.
+   */
+  clusterKey?: true;
 }

@@ -8,7 +8,13 @@ import { ResourceManager } from '../apply/index.js';
 import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/index.js';
-import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
+import {
+  AggregateDecryptError,
+  SyncKeys,
+  type ClusterIdentitySource,
+  type ClusterKeyUsage,
+  type DecryptFailureReason,
+} from '../decrypt/index.js';
 import {
   applyDesired,
   cachedCapabilities,
@@ -57,12 +63,12 @@ export class SyncController {
     private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly events: SyncEvents = {},
-    opts: { inventoryNamespace?: string; renderers?: Renderers } = {},
+    opts: { inventoryNamespace?: string; renderers?: Renderers; clusterIdentities?: ClusterIdentitySource } = {},
   ) {
     this.name = spec.name;
     this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
-    this.keys = new SyncKeys(spec.name, spec.decryption, kube);
+    this.keys = new SyncKeys(spec.name, spec.decryption, kube, process.env, opts.clusterIdentities);
     const mapper = this.manager.mapper;
     this.render = {
       ...(opts.renderers ? { renderers: opts.renderers } : {}),
@@ -188,6 +194,11 @@ export class SyncController {
         throw e;
       }
     });
+  }
+
+  /** How the applied revision's encrypted files use the cluster key (undefined: the sync does not use it). */
+  clusterKeyUsage(): ClusterKeyUsage | undefined {
+    return this.keys.clusterKeyUsage(this.lastGood?.decryptedFiles ?? []);
   }
 
   /** Re-apply the last good state's objects that drifted (serialized with reconciles). */
