@@ -10,6 +10,7 @@
 import { Option, type Command } from 'commander';
 import { parseDocument, Scalar } from 'yaml';
 import { CLAIM_ANNOTATION, ClaimSyntaxError, parseClaim } from '../daemon/scope-binding/index.js';
+import { clusterHeldFor } from './cluster-key/index.js';
 import type { CliContext } from './context.js';
 import { InputError, UsageError } from './errors.js';
 import { isRecord, type DocFormat } from './k8s-secret.js';
@@ -30,12 +31,11 @@ export interface PinLookup {
 
 /**
  * Where the CLI learns which recipients are cluster-held keys (current and retired): the pins
- * `gitops-seal cluster-key add` records in the `.sops.yaml` governing the file (cli/cluster-key,
- * helper h16c: `clusterHeldRecipients((await governingPins(ctx, keys, target, configFlag)).pins)`).
- * Until that is wired here, none are known and nothing is added; tests set `of` to a fixed set.
+ * `gitops-seal cluster-key add` records in the `.sops.yaml` governing the file (cli/cluster-key).
+ * A seam rather than a plain call so that unit tests can set `of` to a fixed set.
  */
 export const clusterPins: { of: (where: PinLookup) => Promise<ReadonlySet<string>> } = {
-  of: async () => new Set<string>(),
+  of: (w) => clusterHeldFor(w.ctx, w.keys, w.target, w.configFlag),
 };
 
 export interface ClaimInput {

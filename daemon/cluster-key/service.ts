@@ -12,7 +12,7 @@ import { ClusterKeyConfigMap } from './configmap.js';
 import { currentIdentity, retiredOnlyFiles } from './decide.js';
 import { ClusterKeyHolder, type HolderCheck } from './holder.js';
 import { ClusterKeyring } from './keyring.js';
-import { ClusterKeyStore } from './store.js';
+import { ClusterKeyError, ClusterKeyStore } from './store.js';
 import type { ClusterKeySpec } from './types.js';
 
 export class ClusterKeyService {
@@ -36,6 +36,19 @@ export class ClusterKeyService {
   clusterRecipients(): Promise<ReadonlySet<string>> {
     return this.keyring.clusterRecipients();
   }
+
+  /**
+   * For the scope-binding stage: the same set, empty while no key exists yet (no file can be
+   * sealed to a key this cluster never had). Any other failure stays an error: unknown is not none.
+   */
+  readonly bindingRecipients = async (): Promise<ReadonlySet<string>> => {
+    try {
+      return await this.keyring.clusterRecipients();
+    } catch (err) {
+      if (err instanceof ClusterKeyError && err.status === 404) return new Set<string>();
+      throw err;
+    }
+  };
 
   /** Count `sync`'s files that only a retired key opens, from what `usage` says at status time. */
   track(sync: string, usage: () => ClusterKeyUsage | undefined): void {

@@ -110,7 +110,9 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
         {
           ...(opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {}),
           renderers,
-          ...(opts.clusterKey && spec.decryption?.clusterKey ? { clusterIdentities: opts.clusterKey.identities } : {}),
+          ...(opts.clusterKey && spec.decryption?.clusterKey
+            ? { clusterIdentities: opts.clusterKey.identities, clusterRecipients: opts.clusterKey.bindingRecipients }
+            : {}),
         },
       );
       if (spec.decryption?.clusterKey) opts.clusterKey?.track(spec.name, () => ctl.clusterKeyUsage());
