@@ -19,3 +19,4 @@ export {
   type FileRecipients,
 } from './backup-rule.js';
 export { clusterHeldRecipients, parsePins, type ClusterKeyPin } from './pins.js';
+export { viewClusterRecipients } from './view-binding.js';
