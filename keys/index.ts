@@ -19,3 +19,5 @@ export { SOPS_VERSION } from './sops/metadata.js';
 export { mustQuote as yamlNeedsQuotes } from './sops/yaml-resolve.js';
 // The cluster-held key (issue 16): the Secret/ConfigMap format both the daemon and the CLI use.
 export * from './cluster-key/index.js';
+// Migration from Sealed Secrets (issue 16): controller keys and SealedSecret → Secret.
+export * from './sealed-secrets/index.js';

@@ -50,8 +50,10 @@ export const FIELDS = {
   HelmOciChart: ['url', 'version', 'digest', 'credentials', 'insecure', 'caFile'],
   HelmRelease: ['name', 'namespace'],
   Kubeconfig: ['file', 'context'],
-  Decryption: ['age', 'vault', 'clusterKey'],
+  Decryption: ['age', 'vault', 'sealedSecrets', 'clusterKey'],
   Age: ['identitiesFrom'],
+  // Migration from Sealed Secrets (issue 16): the controller's private keys.
+  SealedSecrets: ['keysFrom'],
   KubeSecretKeyRef: ['namespace', 'name', 'key'],
   Vault: ['address', 'transitMount', 'auth'],
   VaultAuth: ['token', 'kubernetes', 'approle'],

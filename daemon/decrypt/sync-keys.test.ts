@@ -1,46 +1,40 @@
-import { describe, expect, it } from 'vitest';
-import { encryptText, generateAgeIdentity, type ClusterIdentity } from '../../keys/index.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../kube/client.js';
-import { decryptFiles } from './decrypt.js';
-import { SyncKeys } from './sync-keys.js';
+import { KeySourceError, SyncKeys } from './sync-keys.js';
 
-const noKube = undefined as unknown as KubeClient;
+const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-sync-keys-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const noKube = {} as KubeClient;
+const pem = (): string => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }) as string;
 
-describe('SyncKeys with the cluster key', () => {
-  const secret = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}}\nstringData: {p: x}\n`;
+describe('SyncKeys: decryption.sealedSecrets', () => {
+  it('reads every keysFrom reference at each context(), merged, and adds nothing without the option', async () => {
+    const a = join(dir, 'a.pem');
+    const b = join(dir, 'b.pem');
+    writeFileSync(a, pem());
+    writeFileSync(b, pem());
+    const keys = new SyncKeys('s', { sealedSecrets: { keysFrom: [{ file: a }, { file: b }, { file: a }] } }, noKube);
+    expect((await keys.context()).sealedSecrets?.map((k) => k.source)).toEqual([`file ${a}`, `file ${b}`]);
+    // Re-read: a key rotated in needs no restart.
+    writeFileSync(b, pem() + pem());
+    expect((await keys.context()).sealedSecrets).toHaveLength(3);
+    expect((await new SyncKeys('s', { age: { identitiesFrom: [] } }, noKube).context()).sealedSecrets).toBeUndefined();
+  });
 
-  it('decrypts with the cluster identities only when the sync asks, and records each file’s master keys', async () => {
-    const g = await generateAgeIdentity();
-    const list: ClusterIdentity[] = [{ identity: g.identity, recipient: g.recipient, created: new Date(0) }];
-    const source = async () => list;
-    const file = {
-      path: 'apps/one.yaml',
-      text: await encryptText(secret('one'), { format: 'yaml', source: 'one', keys: { age: [g.recipient] } }, {}),
-    };
-    const yes = new SyncKeys('yes', { clusterKey: true }, noKube, {}, source);
-    expect((await decryptFiles([file], await yes.context())).decrypted).toEqual(['apps/one.yaml']);
-    expect(yes.clusterKeyUsage(['apps/one.yaml'])).toEqual({
-      files: [{ age: [g.recipient], hcVault: 0 }],
-      ownRecipients: new Set(),
-      vault: false,
-    });
-    // A file decrypted by a reconcile still under way survives a status read of the older revision.
-    const two = {
-      path: 'apps/two.yaml',
-      text: await encryptText(secret('two'), { format: 'yaml', source: 'two', keys: { age: [g.recipient] } }, {}),
-    };
-    await decryptFiles([two], await yes.context());
-    yes.clusterKeyUsage(['apps/one.yaml']);
-    expect(yes.clusterKeyUsage(['apps/one.yaml', 'apps/two.yaml'])?.files).toHaveLength(2);
-    // Without decryption.clusterKey: no cluster identity, no usage.
-    const no = new SyncKeys(
-      'no',
-      { age: { identitiesFrom: [{ env: 'K' }] } },
-      noKube,
-      { K: (await generateAgeIdentity()).identity },
-      source,
+  it('names the reference and the cause, never key material', async () => {
+    const bad = join(dir, 'bad.yaml');
+    const secretPem = pem();
+    writeFileSync(bad, `apiVersion: v1\nkind: Secret\nmetadata: {name: k}\ndata:\n  other: ${Buffer.from(secretPem).toString('base64')}\n`);
+    const keys = new SyncKeys('s', { sealedSecrets: { keysFrom: [{ file: bad }] } }, noKube);
+    const err = await keys.context().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeySourceError);
+    expect((err as Error).message).toBe(
+      `sync "s": cannot load Sealed Secrets keys: file ${bad}: Secret k: has no data.tls.key (not a Sealed Secrets key Secret)`,
     );
-    await expect(decryptFiles([file], await no.context())).rejects.toThrow(/no key could decrypt the data key/);
-    expect(no.clusterKeyUsage(['apps/one.yaml'])).toBeUndefined();
+    expect((err as Error).message).not.toContain(secretPem.slice(40, 80));
   });
 });

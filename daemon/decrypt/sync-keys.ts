@@ -3,7 +3,16 @@
 // at every reconcile so rotations need no restart) and a
 // Vault token provider (token, kubernetes or approle login). The data-key cache lives as long
 // as the sync, so an unchanged revision makes no Vault calls.
-import { ageRecipientOf, parseIdentityFile, type ClusterIdentity, type KeyContext, type MasterKeysOfFile } from '../../keys/index.js';
+import {
+  ageRecipientOf,
+  mergeSealingKeys,
+  parseIdentityFile,
+  parseSealingKeys,
+  type ClusterIdentity,
+  type KeyContext,
+  type MasterKeysOfFile,
+  type SealingKey,
+} from '../../keys/index.js';
 import { describeSecretRef, resolveSecretRef } from '../secret-ref.js';
 import type { KubeClient } from '../kube/client.js';
 import type { DecryptionSpec } from './types.js';
@@ -78,8 +87,11 @@ export class SyncKeys {
     }
   }
 
-  /** A KeyContext for one reconcile: fresh identities, the long-lived cache and token provider. */
-  async context(): Promise<KeyContext> {
+  /**
+   * A KeyContext for one reconcile: fresh identities, the long-lived cache and token provider,
+   * and with `sealedSecrets` the Sealed Secrets controller keys (engine stage sealed.ts).
+   */
+  async context(): Promise<KeyContext & { sealedSecrets?: SealingKey[] }> {
     const ageIdentities: string[] = [];
     for (const ref of this.spec?.age?.identitiesFrom ?? []) {
       const what = `age identities from ${describeSecretRef(ref)}`;
@@ -99,13 +111,31 @@ export class SyncKeys {
         throw new KeySourceError(this.sync, 'the cluster key', err instanceof Error ? err.message : 'error');
       }
     }
+    const sealed = await this.sealedSecretKeys();
     // No age config: an empty list (never the process's own SOPS_AGE_KEY* — keys are per sync).
     return {
       ageIdentities,
       dataKeyCache: this.dataKeyCache,
       ...(this.token ? { vault: { token: this.token } } : {}),
+      ...(sealed ? { sealedSecrets: sealed } : {}),
       ...(this.spec?.clusterKey ? { onMasterKeys: (source: string, keys: MasterKeysOfFile) => void this.fileKeys.set(source, keys) } : {}),
     };
+  }
+
+  /** Re-read every reconcile, like age identities: a key the controller rotated in needs no restart. */
+  private async sealedSecretKeys(): Promise<SealingKey[] | undefined> {
+    const refs = this.spec?.sealedSecrets?.keysFrom;
+    if (!refs) return undefined;
+    const lists: SealingKey[][] = [];
+    for (const ref of refs) {
+      try {
+        lists.push(parseSealingKeys(await resolveSecretRef(ref, this.env, this.kube), describeSecretRef(ref)));
+      } catch (err) {
+        // KeyFileError/SecretRefError messages name the reference and the cause, never key material.
+        throw new KeySourceError(this.sync, 'Sealed Secrets keys', err instanceof Error ? err.message : 'error');
+      }
+    }
+    return mergeSealingKeys(lists);
   }
 
   /**
