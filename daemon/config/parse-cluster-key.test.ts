@@ -72,7 +72,7 @@ describe('spec.clusterKey and decryption.clusterKey', () => {
     ]);
     expect(issuesOf(config('  clusterKey: {enabled: false}', use))[0]?.path).toBe('spec.syncs[0].decryption.clusterKey');
     expect(issuesOf(config(on, '      decryption: {clusterKey: false}'))).toEqual([
-      { path: 'spec.syncs[0].decryption', message: 'must configure age, vault or clusterKey: true (any combination)' },
+      { path: 'spec.syncs[0].decryption', message: 'must configure age, vault, sealedSecrets or clusterKey: true (any combination)' },
     ]);
   });
 });
