@@ -30,7 +30,7 @@ import { ClusterKeyStore } from './store.js';
 
 const stack = inject('stack');
 const run = promisify(execFile);
-const RULE = { encryptedRegex: '^(data|stringData)$' };
+const RULE = { encryptedRegex: '^(data|stringData|gitops-seal.dev/scope)$' };
 
 describe('the cluster key, two daemon replicas', () => {
   const id = Date.now().toString(36);
@@ -47,7 +47,7 @@ describe('the cluster key, two daemon replicas', () => {
   let startedAt = 0;
 
   const secret = (name: string, value: string) =>
-    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${app}\ntype: Opaque\nstringData:\n  password: ${value}\n`;
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${app}\n  annotations:\n    gitops-seal.dev/scope: "${app}/${name}"\ntype: Opaque\nstringData:\n  password: ${value}\n`;
   const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${app}\ndata: {a: b}\n`;
   const seal = (text: string, recipient: string, source: string) =>
     encryptText(text, { format: 'yaml', source, keys: { age: [recipient] }, rule: RULE }, {});

@@ -41,9 +41,13 @@ describe('the cluster identity never leaves its Secret (daemon child process, sw
     return cm?.data ? publicFromConfigMapData(cm.data, 'ConfigMap') : undefined;
   };
   const secretYaml = (name: string, value: string) =>
-    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${app}\ntype: Opaque\nstringData:\n  password: ${value}\n`;
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${app}\n  annotations:\n    gitops-seal.dev/scope: "${app}/${name}"\ntype: Opaque\nstringData:\n  password: ${value}\n`;
   const seal = (text: string, recipient: string, source: string) =>
-    encryptText(text, { format: 'yaml', source, keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData)$' } }, {});
+    encryptText(
+      text,
+      { format: 'yaml', source, keys: { age: [recipient] }, rule: { encryptedRegex: '^(data|stringData|gitops-seal.dev/scope)$' } },
+      {},
+    );
 
   beforeAll(async () => {
     tempsBefore = await tempEntries();
