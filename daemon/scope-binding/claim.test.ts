@@ -7,10 +7,29 @@ describe('scope claims', () => {
     expect(parseClaim('team-a')).toEqual({ kind: 'namespace', namespace: 'team-a' });
     expect(parseClaim('*')).toEqual({ kind: 'cluster' });
     expect(formatClaim(parseClaim('team-a/db.v2'))).toBe('team-a/db.v2');
+    // Names as loose as any kind allows (RBAC: `_` and `:`), matched exactly.
+    expect(parseClaim('team-a/team_a:reader')).toEqual({ kind: 'strict', namespace: 'team-a', name: 'team_a:reader' });
+    expect(claimAllows(parseClaim('team-a/team_a:reader'), { namespace: 'team-a', name: 'team_a:reader' })).toBe(true);
+    expect(claimAllows(parseClaim('team-a/team_a:reader'), { namespace: 'team-a', name: 'team_a-reader' })).toBe(false);
   });
 
   it('refuses anything else, never reading it as a pattern', () => {
-    for (const bad of ['', 'team-a/', '/db', 'Team-A', 'team-a/db/x', 'team-*', 'team-a/*', ' team-a', 'team-a\n', `${'a'.repeat(64)}`]) {
+    for (const bad of [
+      '',
+      'team-a/',
+      '/db',
+      'Team-A',
+      'team-a/db/x',
+      'team-*',
+      'team-a/*',
+      'team-a/.',
+      'team-a/..',
+      'team-a/a%2fb',
+      'team-a/a b',
+      ' team-a',
+      'team-a\n',
+      `${'a'.repeat(64)}`,
+    ]) {
       expect(() => parseClaim(bad), bad).toThrow(ClaimSyntaxError);
     }
     expect(() => parseClaim('ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]')).toThrow(/encrypted_regex/);

@@ -12,10 +12,14 @@ export const CLAIM_PATH: readonly string[] = ['metadata', 'annotations', CLAIM_A
 export type ScopeClaim =
   { kind: 'strict'; namespace: string; name: string } | { kind: 'namespace'; namespace: string } | { kind: 'cluster' };
 
-// What the apiserver accepts: a namespace is a DNS-1123 label, a name (Secrets and most kinds)
-// a DNS-1123 subdomain. Anything else is no claim at all, never a pattern.
+// What the apiserver accepts: a namespace is a DNS-1123 label; a name is whatever the object's
+// kind allows, and the loosest rule any kind has is the path-segment one (RBAC names such as
+// `team_a:reader` are legal): not `.` or `..`, no `/` or `%`. Matching is exact, so a looser
+// syntax admits nothing more. Anything else is no claim at all, never a pattern.
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// `*`, whitespace and control characters are refused too, so that a claim never looks like a pattern.
+// eslint-disable-next-line no-control-regex
+const PATH_SEGMENT = /^[^/%*\s\x00-\x1f\x7f]+$/;
 
 export class ClaimSyntaxError extends Error {}
 
@@ -26,7 +30,7 @@ export function parseClaim(text: string): ScopeClaim {
   const namespace = slash < 0 ? text : text.slice(0, slash);
   const name = slash < 0 ? undefined : text.slice(slash + 1);
   const okNamespace = namespace.length <= 63 && LABEL.test(namespace);
-  const okName = name === undefined || (name.length <= 253 && SUBDOMAIN.test(name));
+  const okName = name === undefined || (name.length <= 253 && PATH_SEGMENT.test(name) && name !== '.' && name !== '..');
   if (!okNamespace || !okName) {
     throw new ClaimSyntaxError(
       text.startsWith('ENC[')
