@@ -199,3 +199,22 @@ export async function requestReconcile(base: string, sync: string, timeoutMs: nu
   const why = isRecord(body) && typeof body['error'] === 'string' ? `: ${body['error']}` : '';
   throw new DaemonUnreachableError(base, `POST /reconcile/${sync} answered ${status}${why}`);
 }
+
+/**
+ * `GET /keys`: the daemon's published cluster key (issue 16), unchecked; undefined when the
+ * daemon answers 404 (no cluster key configured, or a daemon without the endpoint).
+ */
+export async function getClusterKeys(base: string, timeoutMs: number): Promise<unknown> {
+  const { status, body } = await call(base, 'GET', '/keys', timeoutMs);
+  if (status === 404) return undefined;
+  // The daemon answered but has no key to give yet (its leader creates it) or cannot read it.
+  if (status === 503 && isRecord(body) && typeof body['error'] === 'string') {
+    throw new CliError(`${stripUserinfo(base)}/keys: the daemon has no cluster key to give: ${body['error']}`, ExitCode.REMOTE);
+  }
+  if (status !== 200) {
+    const why = isRecord(body) && typeof body['error'] === 'string' ? `: ${body['error']}` : '';
+    throw new DaemonUnreachableError(base, `GET /keys answered ${status}${why}`);
+  }
+  if (!isRecord(body)) throw new DaemonUnreachableError(base, 'GET /keys did not return a JSON object (not a gitops-seal daemon?)');
+  return body;
+}

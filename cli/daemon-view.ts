@@ -37,6 +37,7 @@ import { RESTMapper } from '../daemon/kube/discovery.js';
 import { KubeApiError, KubeTransportError } from '../daemon/kube/errors.js';
 import type { KubeObject } from '../daemon/kube/types.js';
 import { GitSource, SourceError } from '../daemon/source/index.js';
+import { viewClusterRecipients } from './cluster-key/index.js';
 import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError, type ExitCodeValue } from './errors.js';
 
@@ -224,7 +225,15 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
         capabilities: () => clusterCapabilities(conn.kube, new RESTMapper(conn.kube)),
         isUpgrade: async () => ((await new InventoryStore(conn.kube).load(sync.name))?.entries.length ?? 0) > 0,
       };
-      loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper, render });
+      const clusterRecipients = sync.decryption?.clusterKey ? viewClusterRecipients(kube, ctx.env) : undefined;
+      loaded = await loadRevision({
+        settings,
+        revision,
+        keys,
+        mapper: manager.mapper,
+        render,
+        ...(clusterRecipients ? { clusterRecipients } : {}),
+      });
     } catch (err) {
       if (err instanceof KubeTransportError)
         throw new CliError(`sync "${sync.name}": ${discoveryPurpose(sync)} failed: ${err.message}`, ExitCode.REMOTE);

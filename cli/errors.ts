@@ -24,6 +24,8 @@ export const ExitCode = {
   REFUSED: 7,
   /** `build`/`diff`: the Git source or the Kubernetes API is unreachable or denies access. */
   REMOTE: 8,
+  /** The backup rule: only cluster-held keys (pinned in .sops.yaml) could decrypt the file written. */
+  CLUSTER_KEY_ONLY: 9,
   /** Interrupted by a signal. */
   INTERRUPTED: 130,
 } as const;

@@ -3,12 +3,14 @@
 import { Command, CommanderError } from 'commander';
 import * as build from './commands/build.js';
 import * as check from './commands/check.js';
+import * as clusterKey from './commands/cluster-key.js';
 import * as completion from './commands/completion.js';
 import * as createSecret from './commands/create-secret.js';
 import * as decrypt from './commands/decrypt.js';
 import * as diff from './commands/diff.js';
 import * as edit from './commands/edit.js';
 import * as encrypt from './commands/encrypt.js';
+import * as importCmd from './commands/import.js';
 import * as keygen from './commands/keygen.js';
 import * as reconcile from './commands/reconcile.js';
 import * as rotate from './commands/rotate.js';
@@ -35,10 +37,12 @@ const COMMANDS: readonly CommandModule[] = [
   updatekeys,
   rotate,
   check,
+  clusterKey,
   build,
   diff,
   status,
   reconcile,
+  importCmd,
   completion,
 ];
 
@@ -61,7 +65,8 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandModule[]
       'after',
       '\nExit codes: 0 ok, 1 problems found (check) / differences (diff), 2 usage, 3 decrypt/MAC failure,\n' +
         '            4 key/backend failure, 5 .sops.yaml/daemon config, 6 input/output,\n' +
-        '            7 revision refused (build/diff), 8 Git/Kubernetes/daemon unreachable, 130 interrupted.\n',
+        '            7 revision refused (build/diff), 8 Git/Kubernetes/daemon unreachable,\n' +
+        '            9 only cluster-held keys could decrypt the file (backup rule), 130 interrupted.\n',
     );
   for (const c of commands) c.register(program, ctx);
   return program;

@@ -18,7 +18,8 @@ import { StatusStore, statusRoutes } from './status/index.js';
 import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
-import { homeKubeClient } from './leader/index.js';
+import { DEFAULT_LEADER_ELECTION, homeKubeClient } from './leader/index.js';
+import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
 import type { LeaderElectionOptions } from './leader/index.js';
@@ -41,8 +42,17 @@ export interface DaemonOptions {
   rendererEnv?: NodeJS.ProcessEnv;
   /** Leader election on a Lease: only the holder runs the controllers. Absent: this process always leads. */
   leaderElection?: LeaderElectionOptions;
-  /** Client for the Lease's ("home") cluster; default: in-cluster, or $KUBECONFIG's current context. */
+  /**
+   * Client for the daemon's "home" cluster (the Lease's and the cluster key's); default:
+   * in-cluster, or $KUBECONFIG's current context — never a sync's kubeconfig.
+   */
   leaderElectionKube?: KubeClient;
+  /**
+   * The daemon's own namespace in its home cluster: the cluster key's Secret and ConfigMap live
+   * there (main.ts passes --leader-election-namespace, which deploy/ sets to $(POD_NAMESPACE)).
+   * Default gitops-seal-system.
+   */
+  homeNamespace?: string;
   /** Called once when this replica lost the Lease, after it stopped starting new work (main.ts exits 1 at once). */
   onLostLeadership?: (reason: string) => void;
 }
@@ -65,6 +75,8 @@ export class Daemon {
   private server: HttpServer | undefined;
   private elector: LeaderElector | undefined;
   private electionKube: KubeClient | undefined;
+  /** spec.clusterKey enabled: the key's store, keyring and (while leading) holder. */
+  private clusterKey: ClusterKeyService | undefined;
   /** The controllers were started (this replica leads) and not stopped yet. */
   private running = false;
   private controllersStopped: Promise<void> | undefined;
@@ -107,11 +119,23 @@ export class Daemon {
   /** Build sources and syncs (no network yet). */
   async init(): Promise<void> {
     const { dataDir, log, inventoryNamespace, rendererEnv } = this.opts;
+    const keySpec = this.config.spec.clusterKey;
+    if (keySpec?.enabled) {
+      const svc = new ClusterKeyService(
+        await this.homeKube(),
+        this.opts.homeNamespace ?? this.opts.leaderElection?.namespace ?? DEFAULT_LEADER_ELECTION.namespace,
+        keySpec,
+        log,
+      );
+      this.clusterKey = svc;
+      this.status.provide({ clusterKey: () => svc.status() });
+    }
     this.parts = await assemble(this.config, this.bus, {
       dataDir,
       log,
       ...(inventoryNamespace ? { inventoryNamespace } : {}),
       ...(rendererEnv ? { rendererEnv } : {}),
+      ...(this.clusterKey ? { clusterKey: this.clusterKey } : {}),
     });
     const runner = this.parts.images;
     if (runner)
@@ -122,9 +146,17 @@ export class Daemon {
       });
   }
 
+  /** The home cluster's client: the one given, else loaded once (closed at shutdown). */
+  private async homeKube(): Promise<KubeClient> {
+    return this.opts.leaderElectionKube ?? (this.electionKube ??= await homeKubeClient());
+  }
+
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */
   async once(): Promise<Error[]> {
     const errors: Error[] = [];
+    // The only process: it makes sure the key exists (and is published) before syncs need it.
+    const check = await this.clusterKey?.checkOnce();
+    if (check?.error) errors.push(new Error(check.error));
     for (const [name, poller] of this.sources) {
       try {
         await poller.poll();
@@ -146,6 +178,8 @@ export class Daemon {
     // A replica is a follower until it holds the Lease, also in its very first /status.
     if (election) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
     await this.serve();
+    // A follower's /status shows the key too (the holder reads it on the leader).
+    this.clusterKey?.prime();
     if (election) await this.startElection(election);
     else this.startControllers();
   }
@@ -164,6 +198,7 @@ export class Daemon {
       metricsRoutes(this.status),
       hookRoutes(hookTargets(parts, gate)),
       reconcileRoutes(parts, gate),
+      keysRoutes(this.clusterKey?.keyring),
     ]);
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
   }
@@ -175,7 +210,7 @@ export class Daemon {
   }
 
   private async startElection(election: LeaderElectionOptions): Promise<void> {
-    const kube = this.opts.leaderElectionKube ?? (this.electionKube = await homeKubeClient());
+    const kube = await this.homeKube();
     const elector = new LeaderElector(
       new LeaseStore(kube, { namespace: election.namespace, name: election.name }),
       election,
@@ -203,6 +238,8 @@ export class Daemon {
   private startControllers(): void {
     if (this.running || this.controllersStopped) return;
     this.running = true;
+    // First: a sync's first reconcile waits for the key the holder's first check makes.
+    this.clusterKey?.lead();
     this.parts?.start();
   }
 
@@ -210,7 +247,7 @@ export class Daemon {
   private stopControllers(): Promise<void> {
     this.controllersStopped ??= (async () => {
       this.running = false;
-      await this.parts?.drain();
+      await Promise.all([this.parts?.drain(), this.clusterKey?.unlead()]);
     })();
     return this.controllersStopped;
   }

@@ -46,7 +46,7 @@ const program = new Command('gitops-seal-daemon')
   .option('--leader-elect', 'run several replicas: only the holder of a coordination.k8s.io Lease applies and writes back', false)
   .option(
     '--leader-election-namespace <ns>',
-    'namespace of the Lease (in-cluster, or the current KUBECONFIG context)',
+    "the daemon's own namespace: the Lease's and the cluster key's (in-cluster, or the current KUBECONFIG context)",
     'gitops-seal-system',
   )
   .option('--leader-election-id <name>', 'name of the Lease', 'gitops-seal')
@@ -132,6 +132,7 @@ const daemon = new Daemon(config, {
   dataDir: opts.dataDir,
   log,
   inventoryNamespace: opts.inventoryNamespace,
+  homeNamespace: opts.leaderElectionNamespace,
   ...(opts.listen ? { listen: opts.listen } : {}),
   ...(leaderElection ? { leaderElection } : {}),
   // Exit at once rather than become a follower in the same process (controller-runtime does the

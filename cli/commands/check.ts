@@ -2,6 +2,7 @@
 // or an encrypted file does not verify. Meant for pre-commit hooks and CI.
 import { Option, type Command } from 'commander';
 import { extname } from 'node:path';
+import { clusterOnlyFinding } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, toCliError } from '../errors.js';
 import { inspectText } from '../inspect.js';
@@ -24,6 +25,8 @@ interface CheckOptions extends IdentityFlags {
 export interface Problem {
   path: string;
   reason: string;
+  /** A stable name for findings scripts may want to pick out (`cluster-key-only`). */
+  code?: string;
 }
 
 function docFormat(path: string): DocFormat {
@@ -111,6 +114,14 @@ export function register(program: Command, ctx: CliContext): void {
         problems.push({ path: file, reason: encoding });
       for (const reason of inspection.problems) problems.push({ path: file, reason });
       if (name !== '-' && mayBeKustomization(name)) kustomizations.push({ path: name, text });
+      // The backup rule: structural (recipients vs. the pins in .sops.yaml), so also --no-decrypt.
+      if (inspection.encrypted && inspection.problems.length === 0) {
+        keys ??= await ctx.keys();
+        const finding = await clusterOnlyFinding(ctx, keys, name, text, format).catch((err: unknown) => ({
+          reason: toCliError(err).message,
+        }));
+        if (finding) problems.push({ path: file, ...finding });
+      }
       if (!inspection.encrypted || !opts.decrypt || inspection.problems.length > 0 || encoding !== undefined) continue;
       await verify(file, (keys, kctx) => keys.decryptText(text, { format, source: file }, kctx));
     }

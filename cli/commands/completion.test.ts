@@ -38,6 +38,10 @@ const commands = program.commands.map((c) => ({
   name: c.name(),
   longs: c.options.map((o) => o.long).filter((l): l is string => l !== undefined),
 }));
+// Commands of command groups (cluster-key fetch, ...): their names and options must be in every script too.
+const nested = program.commands.flatMap((g) =>
+  g.commands.map((c) => ({ name: c.name(), longs: c.options.map((o) => o.long).filter((l): l is string => l !== undefined) })),
+);
 
 let dir: string;
 beforeAll(async () => {
@@ -71,7 +75,7 @@ describe('gitops-seal completion bash', () => {
 
   it('mentions every command and every long option', async () => {
     const { out } = await script('bash');
-    for (const c of commands) {
+    for (const c of [...commands, ...nested]) {
       expect(out, c.name).toMatch(new RegExp(`^\\s+${c.name}\\)$`, 'm'));
       for (const l of c.longs) expect(out, `${c.name} ${l}`).toContain(l);
     }
@@ -101,6 +105,14 @@ describe('gitops-seal completion bash', () => {
     expect(await complete(['gitops-seal', 'completion', 'bash', ''])).toEqual([]);
     // A free-form value: empty reply, bash falls back to file names (-o default).
     expect(await complete(['gitops-seal', 'reconcile', '--sync', ''])).toEqual([]);
+    // A command group: its commands, then each one's options and choices.
+    expect(await complete(['gitops-seal', 'cluster-key', ''])).toEqual(['fetch', 'add', 'backup', 'restore', 'rotate', 'help']);
+    expect(await complete(['gitops-seal', 'cluster-key', 'f'])).toEqual(['fetch']);
+    expect(await complete(['gitops-seal', 'cluster-key', 'fetch', '-o', ''])).toEqual(['text', 'json']);
+    expect(await complete(['gitops-seal', 'cluster-key', 'backup', '--t'])).toEqual(['--to']);
+    expect(await complete(['gitops-seal', 'cluster-key', 'add', '--accept'])).toEqual(['--accept-rotation']);
+    expect(await complete(['gitops-seal', 'rotate', '--age'])).toEqual(['--age-key-file']);
+    expect(await complete(['gitops-seal', 'encrypt', '--allow'])).toEqual(['--allow-cluster-key-only']);
   });
 });
 
@@ -108,7 +120,7 @@ describe('gitops-seal completion zsh|fish', () => {
   it.each(['zsh', 'fish'])('%s: generated from the same tree, and valid syntax where the shell is installed', async (shell) => {
     const r = await script(shell);
     expect(r.code).toBe(0);
-    for (const c of commands) {
+    for (const c of [...commands, ...nested]) {
       expect(r.out, c.name).toContain(c.name);
       for (const l of c.longs) expect(r.out, `${c.name} ${l}`).toContain(shell === 'fish' ? `-l ${l.slice(2)}` : l);
     }
@@ -131,6 +143,12 @@ describe('gitops-seal completion zsh|fish', () => {
     expect(await ask('gitops-seal enc')).toEqual(['encrypt']);
     expect(await ask('gitops-seal status -o ')).toEqual(['json', 'table', 'yaml']);
     expect(await ask('gitops-seal completion ')).toEqual(['bash', 'fish', 'zsh']);
+    expect(await ask('gitops-seal cluster-key ')).toEqual(['add', 'backup', 'fetch', 'help', 'restore', 'rotate']);
+    expect(await ask('gitops-seal cluster-key fetch -o ')).toEqual(['json', 'text']);
+    expect(await ask('gitops-seal cluster-key backup --t')).toEqual(['--to']);
+    // The top-level rotate's options are not offered for `cluster-key rotate`.
+    expect(await ask('gitops-seal cluster-key rotate --age')).toEqual([]);
+    expect(await ask('gitops-seal rotate --age')).toEqual(['--age-key-file']);
   });
 
   it('zsh offers the same completions as bash (where zsh is installed)', async () => {
@@ -183,6 +201,11 @@ describe('gitops-seal completion zsh|fish', () => {
     expect(await ask('gitops-seal status -o ')).toEqual(['table', 'json', 'yaml']);
     expect(await ask('gitops-seal completion ')).toEqual(['bash', 'zsh', 'fish']);
     expect(await ask('gitops-seal reconcile --')).toEqual(expect.arrayContaining(['--sync', '--url', '--wait', '--timeout', '--output']));
+    expect(await ask('gitops-seal cluster-key ')).toEqual(['fetch', 'add', 'backup', 'restore', 'rotate', 'help']);
+    expect(await ask('gitops-seal cluster-key fetch -o ')).toEqual(['text', 'json']);
+    expect(await ask('gitops-seal cluster-key backup --')).toEqual(
+      expect.arrayContaining(['--to', '--output', '--namespace', '--kubeconfig']),
+    );
   }, 60_000);
 
   it('rejects an unknown shell as a usage error', async () => {

@@ -29,6 +29,8 @@ export interface CommandSpec {
   takesArgs: boolean;
   /** Choices of the first positional argument. */
   argChoices?: readonly string[];
+  /** A command group's own commands (`cluster-key fetch`, ...), completed after its name. */
+  subcommands?: CommandSpec[];
 }
 
 export interface ProgramSpec {
@@ -69,27 +71,33 @@ function optionSpec(o: Option): OptionSpec {
   };
 }
 
-/** The completion model of a program: its visible commands and options, help included. */
-export function describeProgram(program: Command): ProgramSpec {
-  const help = program.createHelp();
-  const commands = help.visibleCommands(program);
+function describeCommands(parent: Command): CommandSpec[] {
+  const help = parent.createHelp();
+  const commands = help.visibleCommands(parent);
   const names = commands.map((c) => c.name());
+  return commands.map((c) => {
+    const first: Argument | undefined = c.registeredArguments[0];
+    // commander's implicit `help [command]` takes a command name.
+    const argChoices = c.name() === 'help' && !first?.argChoices ? names.filter((n) => n !== 'help') : first?.argChoices;
+    const subcommands = c.commands.length > 0 ? describeCommands(c) : undefined;
+    return {
+      name: checked(c.name(), WORD, 'command'),
+      aliases: c.aliases().map((a) => checked(a, WORD, 'alias')),
+      description: oneLine(c.description()),
+      options: c.createHelp().visibleOptions(c).map(optionSpec),
+      takesArgs: c.registeredArguments.length > 0,
+      ...(argChoices ? { argChoices: argChoices.map((a) => checked(a, WORD, 'choice')) } : {}),
+      ...(subcommands ? { subcommands } : {}),
+    };
+  });
+}
+
+/** The completion model of a program: its visible commands (groups with theirs) and options, help included. */
+export function describeProgram(program: Command): ProgramSpec {
   return {
     name: checked(program.name(), WORD, 'program name'),
-    options: help.visibleOptions(program).map(optionSpec),
-    commands: commands.map((c) => {
-      const first: Argument | undefined = c.registeredArguments[0];
-      // commander's implicit `help [command]` takes a command name.
-      const argChoices = c.name() === 'help' && !first?.argChoices ? names.filter((n) => n !== 'help') : first?.argChoices;
-      return {
-        name: checked(c.name(), WORD, 'command'),
-        aliases: c.aliases().map((a) => checked(a, WORD, 'alias')),
-        description: oneLine(c.description()),
-        options: c.createHelp().visibleOptions(c).map(optionSpec),
-        takesArgs: c.registeredArguments.length > 0,
-        ...(argChoices ? { argChoices: argChoices.map((a) => checked(a, WORD, 'choice')) } : {}),
-      };
-    }),
+    options: program.createHelp().visibleOptions(program).map(optionSpec),
+    commands: describeCommands(program),
   };
 }
 
@@ -103,40 +111,63 @@ function header(p: ProgramSpec, shell: Shell, install: string): string {
 `;
 }
 
+/** One `case "$cmd"` arm: option values, options, and the choices of the first argument. */
+function bashArm(c: CommandSpec, pad: string): string {
+  const valued = c.options.filter((o) => o.takesValue);
+  const lines = [`${pad}${[c.name, ...c.aliases].join('|')})`];
+  if (c.subcommands) {
+    // A group: its command is the next word that is not a flag; until there is one, offer them.
+    const sub = c.subcommands;
+    lines.push(`${pad}    for (( j = i + 1; j < COMP_CWORD; j++ )); do`);
+    lines.push(`${pad}        case "\${COMP_WORDS[j]}" in -*) ;; *) i=$j; break ;; esac`);
+    lines.push(`${pad}    done`);
+    lines.push(`${pad}    if (( j >= COMP_CWORD )); then`);
+    lines.push(
+      `${pad}        if [[ "$cur" == -* ]]; then words="${c.options.flatMap(flagsOf).join(' ')}"; else words="${sub.flatMap((x) => [x.name, ...x.aliases]).join(' ')}"; fi`,
+    );
+    lines.push(`${pad}        COMPREPLY=( $(compgen -W "$words" -- "$cur") )`);
+    lines.push(`${pad}        return 0`);
+    lines.push(`${pad}    fi`);
+    lines.push(`${pad}    case "\${COMP_WORDS[i]}" in`);
+    for (const x of sub) lines.push(bashArm(x, `${pad}        `));
+    lines.push(`${pad}    esac`);
+    lines.push(`${pad}    ;;`);
+    return lines.join('\n');
+  }
+  lines.push(`${pad}    case "$prev" in`);
+  for (const o of valued) {
+    const reply = o.choices ? `COMPREPLY=( $(compgen -W "${o.choices.join(' ')}" -- "$cur") ); ` : '';
+    lines.push(`${pad}        ${flagsOf(o).join('|')}) ${reply}return 0 ;;`);
+  }
+  lines.push(`${pad}    esac`);
+  lines.push(`${pad}    if [[ "$cur" == -* ]]; then`);
+  lines.push(`${pad}        COMPREPLY=( $(compgen -W "${c.options.flatMap(flagsOf).join(' ')}" -- "$cur") )`);
+  if (c.argChoices) {
+    // Offer the choices only for the first positional argument: count the words before the
+    // cursor that are neither flags nor a flag's value.
+    lines.push(`${pad}    else`);
+    lines.push(`${pad}        for (( j = i + 1; j < COMP_CWORD; j++ )); do`);
+    lines.push(`${pad}            if (( skip )); then skip=0; continue; fi`);
+    lines.push(`${pad}            case "\${COMP_WORDS[j]}" in`);
+    if (valued.length > 0) lines.push(`${pad}                ${valued.flatMap(flagsOf).join('|')}) skip=1 ;;`);
+    lines.push(`${pad}                -*) ;;`);
+    lines.push(`${pad}                *) npos=$(( npos + 1 )) ;;`);
+    lines.push(`${pad}            esac`);
+    lines.push(`${pad}        done`);
+    lines.push(`${pad}        (( npos == 0 )) && COMPREPLY=( $(compgen -W "${c.argChoices.join(' ')}" -- "$cur") )`);
+  }
+  lines.push(`${pad}    fi`);
+  lines.push(`${pad}    ;;`);
+  return lines.join('\n');
+}
+
 export function bashScript(p: ProgramSpec): string {
   const fn = funcName(p);
   const top = [...p.commands.flatMap((c) => [c.name, ...c.aliases]), ...p.options.flatMap(flagsOf)].join(' ');
-  const arms = p.commands.map((c) => {
-    const valued = c.options.filter((o) => o.takesValue);
-    const lines = [`        ${[c.name, ...c.aliases].join('|')})`, '            case "$prev" in'];
-    for (const o of valued) {
-      const reply = o.choices ? `COMPREPLY=( $(compgen -W "${o.choices.join(' ')}" -- "$cur") ); ` : '';
-      lines.push(`                ${flagsOf(o).join('|')}) ${reply}return 0 ;;`);
-    }
-    lines.push('            esac');
-    lines.push('            if [[ "$cur" == -* ]]; then');
-    lines.push(`                COMPREPLY=( $(compgen -W "${c.options.flatMap(flagsOf).join(' ')}" -- "$cur") )`);
-    if (c.argChoices) {
-      // Offer the choices only for the first positional argument: count the words before the
-      // cursor that are neither flags nor a flag's value.
-      lines.push('            else');
-      lines.push('                for (( j = i + 1; j < COMP_CWORD; j++ )); do');
-      lines.push('                    if (( skip )); then skip=0; continue; fi');
-      lines.push('                    case "${COMP_WORDS[j]}" in');
-      if (valued.length > 0) lines.push(`                        ${valued.flatMap(flagsOf).join('|')}) skip=1 ;;`);
-      lines.push('                        -*) ;;');
-      lines.push('                        *) npos=$(( npos + 1 )) ;;');
-      lines.push('                    esac');
-      lines.push('                done');
-      lines.push(`                (( npos == 0 )) && COMPREPLY=( $(compgen -W "${c.argChoices.join(' ')}" -- "$cur") )`);
-    }
-    lines.push('            fi');
-    lines.push('            ;;');
-    return lines.join('\n');
-  });
+  const arms = p.commands.map((c) => bashArm(c, '        '));
   return `${header(p, 'bash', `source <(${p.name} completion bash)   # e.g. in ~/.bashrc`)}
 ${fn}() {
-    local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" cmd="" i j npos=0 skip=0
+    local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" cmd="" words="" i j npos=0 skip=0
     (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
     COMPREPLY=()
     # The first word that is not a flag is the command (the program's own flags take no value).
@@ -173,17 +204,44 @@ function zshOption(o: OptionSpec): string {
   return flags.length > 1 ? `{${flags.join(',')}}${zq(spec)}` : zq(`${flags[0] ?? ''}${spec}`);
 }
 
+const zshDescribed = (commands: CommandSpec[], pad: string): string[] =>
+  commands.flatMap((c) => [c.name, ...c.aliases].map((n) => `${pad}${zq(`${n}:${c.description.replace(/\\/g, '\\\\')}`)}`));
+
+function zshArm(c: CommandSpec, pad: string): string {
+  const head = `${pad}(${[c.name, ...c.aliases].join('|')})`;
+  if (c.subcommands) {
+    // A group: its own command word, then that command's arguments (the `*::` state shifts words).
+    const arms = c.subcommands.map((x) => zshArm(x, `${pad}        `));
+    return [
+      head,
+      `${pad}  local -a subcommands`,
+      `${pad}  subcommands=(`,
+      ...zshDescribed(c.subcommands, `${pad}    `),
+      `${pad}  )`,
+      `${pad}  _arguments -C '1: :->sub' '*:: :->subargs' && ret=0`,
+      `${pad}  case $state in`,
+      `${pad}    (sub)`,
+      `${pad}      _describe -t commands ${zq(`${c.name} command`)} subcommands && ret=0`,
+      `${pad}      ;;`,
+      `${pad}    (subargs)`,
+      `${pad}      case $line[1] in`,
+      ...arms,
+      `${pad}      esac`,
+      `${pad}      ;;`,
+      `${pad}  esac`,
+      `${pad}  ;;`,
+    ].join('\n');
+  }
+  const specs = c.options.map(zshOption);
+  if (c.argChoices) specs.push(zq(`1:argument:(${c.argChoices.join(' ')})`));
+  else if (c.takesArgs) specs.push(zq('*:file:_files'));
+  return `${head}\n${pad}  _arguments -s \\\n${pad}    ${specs.join(` \\\n${pad}    `)} && ret=0\n${pad}  ;;`;
+}
+
 export function zshScript(p: ProgramSpec): string {
   const fn = funcName(p);
-  const described = p.commands.flatMap((c) =>
-    [c.name, ...c.aliases].map((n) => `    ${zq(`${n}:${c.description.replace(/\\/g, '\\\\')}`)}`),
-  );
-  const arms = p.commands.map((c) => {
-    const specs = c.options.map(zshOption);
-    if (c.argChoices) specs.push(zq(`1:argument:(${c.argChoices.join(' ')})`));
-    else if (c.takesArgs) specs.push(zq('*:file:_files'));
-    return `        (${[c.name, ...c.aliases].join('|')})\n          _arguments -s \\\n            ${specs.join(' \\\n            ')} && ret=0\n          ;;`;
-  });
+  const described = zshDescribed(p.commands, '    ');
+  const arms = p.commands.map((c) => zshArm(c, '        '));
   return `#compdef ${p.name}
 ${header(p, 'zsh', `${p.name} completion zsh > "\${fpath[1]}/_${p.name}"  (or: source <(${p.name} completion zsh))`)}
 ${fn}() {
@@ -234,12 +292,33 @@ export function fishScript(p: ProgramSpec): string {
   const lines = [header(p, 'fish', `${p.name} completion fish > ~/.config/fish/completions/${p.name}.fish`).trimEnd()];
   lines.push(`complete -c ${p.name} -f`);
   for (const o of p.options) lines.push(fishOption(p, '__fish_use_subcommand', o));
-  for (const c of p.commands) {
-    for (const n of [c.name, ...c.aliases]) lines.push(`complete -c ${p.name} -n __fish_use_subcommand -a ${n} -d ${fq(c.description)}`);
-    const cond = `__fish_seen_subcommand_from ${[c.name, ...c.aliases].join(' ')}`;
+  const groups = p.commands.filter((c) => c.subcommands);
+  const groupWords = groups.flatMap((g) => [g.name, ...g.aliases]);
+  const nested = new Set(groups.flatMap((g) => (g.subcommands ?? []).flatMap((x) => [x.name, ...x.aliases])));
+  const commandLines = (c: CommandSpec, cond: string): void => {
     for (const o of c.options) lines.push(fishOption(p, cond, o));
     if (c.argChoices) lines.push(`complete -c ${p.name} -n ${fq(cond)} -x -a ${fq(c.argChoices.join(' '))}`);
     else if (c.takesArgs) lines.push(`complete -c ${p.name} -n ${fq(cond)} -F`);
+  };
+  for (const c of p.commands) {
+    const words = [c.name, ...c.aliases];
+    for (const n of words) lines.push(`complete -c ${p.name} -n __fish_use_subcommand -a ${n} -d ${fq(c.description)}`);
+    if (c.subcommands) {
+      const seen = `__fish_seen_subcommand_from ${words.join(' ')}`;
+      const subWords = c.subcommands.flatMap((x) => [x.name, ...x.aliases]);
+      for (const x of c.subcommands) {
+        for (const n of [x.name, ...x.aliases]) {
+          lines.push(
+            `complete -c ${p.name} -n ${fq(`${seen}; and not __fish_seen_subcommand_from ${subWords.join(' ')}`)} -a ${n} -d ${fq(x.description)}`,
+          );
+        }
+        commandLines(x, `${seen}; and __fish_seen_subcommand_from ${[x.name, ...x.aliases].join(' ')}`);
+      }
+      continue;
+    }
+    // `rotate` is also `cluster-key rotate`: the top-level one is not meant inside a group.
+    const clash = words.some((w) => nested.has(w)) ? `; and not __fish_seen_subcommand_from ${groupWords.join(' ')}` : '';
+    commandLines(c, `__fish_seen_subcommand_from ${words.join(' ')}${clash}`);
   }
   return `${lines.join('\n')}\n`;
 }

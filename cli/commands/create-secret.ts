@@ -1,20 +1,23 @@
 // `gitops-seal create-secret NAME -n NS ...`: build a Secret and write it already encrypted.
 // The plaintext exists only in memory; the only thing written anywhere is ciphertext.
 import type { Command } from 'commander';
+import { addBackupRuleOption, enforceBackupRule, keyOrigin, type BackupRuleFlags } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { addKeyOptions, resolveSettings, type KeyFlags } from '../encryption-settings.js';
 import { UsageError, withFile } from '../errors.js';
 import { writeFileAtomic } from '../io.js';
 import { encryptionContext } from '../keys-api.js';
+import { addScopeOption, scopeClaimed } from '../scope-claim.js';
 import { buildSecret, secretYaml } from '../secret-builder.js';
 
-interface CreateSecretOptions extends KeyFlags {
+interface CreateSecretOptions extends KeyFlags, BackupRuleFlags {
   namespace: string;
   fromLiteral: string[];
   fromFile: string[];
   fromEnvFile: string[];
   type: string;
   output?: string;
+  scope?: string;
 }
 
 const repeat = (value: string, previous: string[]): string[] => [...previous, value];
@@ -43,7 +46,9 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--type <type>', 'Secret type', 'Opaque')
     .option('-o, --output <file>', 'write the encrypted Secret here (.json for JSON) instead of stdout');
+  addBackupRuleOption(cmd);
   addKeyOptions(cmd);
+  addScopeOption(cmd);
   cmd.action(async (name: string, opts: CreateSecretOptions) => {
     if (!DNS1123.test(name) || name.length > 253) throw new UsageError(`invalid Secret name '${name}' (must be a DNS-1123 subdomain)`);
     if (!DNS1123.test(opts.namespace) || opts.namespace.length > 63) throw new UsageError(`invalid namespace '${opts.namespace}'`);
@@ -60,12 +65,30 @@ export function register(program: Command, ctx: CliContext): void {
     const plaintext = format === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : secretYaml(secret, keys.yamlNeedsQuotes);
     const source = opts.output ?? `${name}.yaml`;
     const settings = await resolveSettings(target, source, opts, true, ctx);
+    const claimed = await scopeClaimed({
+      plaintext,
+      format,
+      docs: [secret],
+      settings,
+      scope: opts.scope,
+      label: source,
+      pins: { ctx, keys, target, configFlag: opts.config },
+    });
     const encrypted = await withFile(source, () =>
       keys.encryptText(
-        plaintext,
-        { format, source, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        claimed.plaintext,
+        { format, source, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
       ),
+    );
+    // The backup rule (cli/cluster-key): refuse before anything is written.
+    await enforceBackupRule(
+      ctx,
+      keys,
+      { target, label: source, configFlag: opts.config },
+      settings.keys,
+      keyOrigin(opts),
+      opts.allowClusterKeyOnly,
     );
     if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);
     else ctx.stdout.write(encrypted);

@@ -1,5 +1,6 @@
 // `gitops-seal encrypt FILE`: encrypt a plaintext YAML/JSON file with sops' format.
 import { Option, type Command } from 'commander';
+import { addBackupRuleOption, enforceBackupRule, keyOrigin, type BackupRuleFlags } from '../cluster-key/index.js';
 import type { CliContext } from '../context.js';
 import { addCryptOptions, addKeyOptions, resolveSettings, type CryptFlags, type KeyFlags } from '../encryption-settings.js';
 import { InputError, UsageError, withFile } from '../errors.js';
@@ -7,11 +8,13 @@ import { assertEncryptable } from '../input-checks.js';
 import { isStdin, readText, writeFileAtomic } from '../io.js';
 import { containsSecret } from '../k8s-secret.js';
 import { encryptionContext } from '../keys-api.js';
+import { addScopeOption, scopeClaimed } from '../scope-claim.js';
 
-interface EncryptOptions extends KeyFlags, CryptFlags {
+interface EncryptOptions extends KeyFlags, CryptFlags, BackupRuleFlags {
   inPlace?: boolean;
   output?: string;
   filenameOverride?: string;
+  scope?: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -22,8 +25,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-i, --in-place', 'replace the file with its encrypted version (atomically, mode kept, through symlinks)')
     .addOption(new Option('-o, --output <file>', 'write the encrypted file here instead of stdout').conflicts('inPlace'))
     .option('--filename-override <path>', 'use this path, not FILE, for the format and the .sops.yaml rule (as sops)');
+  addBackupRuleOption(cmd);
   addKeyOptions(cmd);
   addCryptOptions(cmd);
+  addScopeOption(cmd);
   cmd.action(async (file: string, opts: EncryptOptions) => {
     if (isStdin(file)) {
       // As sops: without a name there is no format and no creation rule to match.
@@ -42,10 +47,28 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const docs = assertEncryptable(text, format, label);
       const settings = await resolveSettings(abs, label, opts, containsSecret(docs), ctx);
+      const claimed = await scopeClaimed({
+        plaintext: text,
+        format,
+        docs,
+        settings,
+        scope: opts.scope,
+        label,
+        pins: { ctx, keys, target: abs, configFlag: opts.config },
+      });
       const encrypted = await keys.encryptText(
-        text,
-        { format, source: label, keys: settings.keys, rule: settings.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
+        claimed.plaintext,
+        { format, source: label, keys: settings.keys, rule: claimed.rule, macOnlyEncrypted: settings.macOnlyEncrypted },
         encryptionContext(ctx.env),
+      );
+      // The backup rule (cli/cluster-key): refuse before anything is written.
+      await enforceBackupRule(
+        ctx,
+        keys,
+        { target: abs, label, configFlag: opts.config },
+        settings.keys,
+        keyOrigin(opts),
+        opts.allowClusterKeyOnly,
       );
       if (opts.inPlace) await writeFileAtomic(ctx, file, encrypted);
       else if (opts.output !== undefined) await writeFileAtomic(ctx, opts.output, encrypted);

@@ -2,6 +2,7 @@
 // to already-encrypted files, keeping their data key (values are not re-encrypted).
 import { Option, type Command } from 'commander';
 import { runBatch } from '../batch.js';
+import { addBackupRuleOption, enforceBackupRule, type BackupRuleFlags } from '../cluster-key/index.js';
 import { displayPath, type CliContext } from '../context.js';
 import { explicitConfig, noteSopsLookup, recipientOrigins } from '../encryption-settings.js';
 import { ConfigError } from '../errors.js';
@@ -14,7 +15,7 @@ import { assertUsableKeys, lookupCreationRule } from '../sops-config.js';
 import { currentRecipients, diffRecipients } from '../sops-metadata.js';
 import { addIdentityOption, identityFile, type IdentityFlags } from './identity-option.js';
 
-interface UpdateKeysOptions extends IdentityFlags {
+interface UpdateKeysOptions extends IdentityFlags, BackupRuleFlags {
   output: ReportFormat;
   config?: string;
   yes?: boolean;
@@ -29,6 +30,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'use this .sops.yaml instead of looking it up from each file upward')
     .option('-y, --yes', 'remove recipients without asking (on a terminal, removing one is confirmed first)');
   addIdentityOption(cmd);
+  addBackupRuleOption(cmd);
   cmd.action(async (files: string[], opts: UpdateKeysOptions) => {
     const keys = await ctx.keys();
     let kctx: KeyContext | undefined;
@@ -60,6 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
       const current = currentRecipients(text, format);
       const diff = current ? diffRecipients(current, desired) : { added: [], removed: [] };
       if (current && diff.added.length === 0 && diff.removed.length === 0) return 'unchanged';
+      await enforceBackupRule(ctx, keys, { target: abs, label: file, configFlag: opts.config }, desired, 'rule', opts.allowClusterKeyOnly);
       for (const r of diff.added) ctx.stderr.write(`  + ${r}\n`);
       for (const r of diff.removed) ctx.stderr.write(`  - ${r}\n`);
       if (diff.removed.length > 0) {

@@ -8,7 +8,9 @@ import type { ConfigIssue } from './errors.js';
 export const FIELDS = {
   DaemonConfig: ['apiVersion', 'kind', 'metadata', 'spec'],
   Metadata: ['name', 'labels', 'annotations'],
-  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates'],
+  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey'],
+  // spec.clusterKey (parse.ts; issue 16): the age identity the daemon holds itself.
+  ClusterKey: ['enabled', 'rotateEvery', 'checkInterval'],
   Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify'],
   GitRef: ['branch', 'tag', 'semver', 'commit'],
   Credentials: ['usernameFrom', 'passwordFrom'],
@@ -48,8 +50,10 @@ export const FIELDS = {
   HelmOciChart: ['url', 'version', 'digest', 'credentials', 'insecure', 'caFile'],
   HelmRelease: ['name', 'namespace'],
   Kubeconfig: ['file', 'context'],
-  Decryption: ['age', 'vault'],
+  Decryption: ['age', 'vault', 'sealedSecrets', 'clusterKey'],
   Age: ['identitiesFrom'],
+  // Migration from Sealed Secrets (issue 16): the controller's private keys.
+  SealedSecrets: ['keysFrom'],
   KubeSecretKeyRef: ['namespace', 'name', 'key'],
   Vault: ['address', 'transitMount', 'auth'],
   VaultAuth: ['token', 'kubernetes', 'approle'],

@@ -52,6 +52,17 @@ describe('secret references', () => {
     expect(t.spec.syncs[0]?.decryption?.vault?.auth).toEqual({ token: { from: ref } });
   });
 
+  it('reads decryption.sealedSecrets.keysFrom, alone or beside age/vault, in every reference form', () => {
+    const c = parseConfig(config('', `        sealedSecrets: {keysFrom: [${secret}, {file: /keys/sealed.pem}]}`), 'cfg.yaml');
+    expect(c.spec.syncs[0]?.decryption).toEqual({
+      sealedSecrets: { keysFrom: [{ secret: { namespace: 'gitops-seal', name: 'keys', key: 'token' } }, { file: '/keys/sealed.pem' }] },
+    });
+    expect(issuesOf(config('', '        sealedSecrets: {keysFrom: []}'))).toEqual([
+      expect.stringContaining('decryption.sealedSecrets.keysFrom: must list at least one key'),
+    ]);
+    expect(issuesOf(config('', '        sealedSecrets: {keys: [{file: /k}]}')).join('\n')).toMatch(/sealedSecrets/);
+  });
+
   it('checks the Secret form the same way wherever it is allowed', () => {
     expect(
       issuesOf(

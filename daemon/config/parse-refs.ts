@@ -2,7 +2,7 @@
 // Secret references are read here and only here, for every field that holds one.
 
 import { isAbsolute, posix, resolve } from 'node:path';
-import { DurationError, MAX_DURATION_MS, parseDuration } from './duration.js';
+import { DurationError, formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { Obj, type Issues } from './fields.js';
 import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
 
@@ -69,7 +69,12 @@ export function readSecretRef(ctx: ReadCtx, parent: Obj, name: string, required:
   return o ? secretRefFrom(ctx, o) : undefined;
 }
 
-export function readDuration(o: Obj, name: string, dflt: string): number {
+/**
+ * A Go duration, > 0 and at most 240h (a timer's limit) unless `opts` says otherwise: `allowZero`
+ * for "never", `maxMs` for a duration no timer waits for (the cluster key's rotation age).
+ */
+export function readDuration(o: Obj, name: string, dflt: string, opts: { allowZero?: boolean; maxMs?: number } = {}): number {
+  const max = opts.maxMs ?? MAX_DURATION_MS;
   const v = o.raw(name) ?? dflt;
   if (typeof v !== 'string') {
     o.issues.add(o.at(name), `must be a duration string like "30s", "5m" or "1h30m", not ${typeof v}`);
@@ -77,8 +82,11 @@ export function readDuration(o: Obj, name: string, dflt: string): number {
   }
   try {
     const ms = parseDuration(v);
-    if (ms <= 0 || ms > MAX_DURATION_MS) {
-      o.issues.add(o.at(name), ms <= 0 ? 'must be greater than zero' : 'must be at most 240h');
+    if (ms < 0 || (ms === 0 && !opts.allowZero) || ms > max) {
+      o.issues.add(
+        o.at(name),
+        ms > max ? `must be at most ${formatDuration(max)}` : opts.allowZero ? 'must not be negative' : 'must be greater than zero',
+      );
       return parseDuration(dflt);
     }
     return ms;

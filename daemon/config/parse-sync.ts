@@ -19,17 +19,22 @@ import { readHelm, readRender } from './parse-render.js';
 
 export const DEFAULT_SA_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-function readAge(ctx: ReadCtx, o: Obj): DecryptionSpec['age'] {
-  const list = o.list('identitiesFrom', { required: true });
+function readRefList(ctx: ReadCtx, o: Obj, field: string, what: string): SecretRef[] | undefined {
+  const list = o.list(field, { required: true });
   if (!list) return undefined;
-  if (list.length === 0) o.issues.add(o.at('identitiesFrom'), 'must list at least one identity');
+  if (list.length === 0) o.issues.add(o.at(field), `must list at least one ${what}`);
   const ids: SecretRef[] = [];
   list.forEach((item, i) => {
-    const r = Obj.read(ctx.issues, `${o.at('identitiesFrom')}[${i}]`, item, 'SecretRef');
+    const r = Obj.read(ctx.issues, `${o.at(field)}[${i}]`, item, 'SecretRef');
     const ref = r ? secretRefFrom(ctx, r) : undefined;
     if (ref) ids.push(ref);
   });
-  return { identitiesFrom: ids };
+  return ids;
+}
+
+function readAge(ctx: ReadCtx, o: Obj): DecryptionSpec['age'] {
+  const ids = readRefList(ctx, o, 'identitiesFrom', 'identity');
+  return ids ? { identitiesFrom: ids } : undefined;
 }
 
 function readVaultAuth(ctx: ReadCtx, o: Obj): VaultAuth | undefined {
@@ -59,11 +64,12 @@ function readVaultAuth(ctx: ReadCtx, o: Obj): VaultAuth | undefined {
 }
 
 function readDecryption(ctx: ReadCtx, o: Obj): DecryptionSpec | undefined {
-  if (!o.has('age') && !o.has('vault')) {
-    o.issues.add(o.path, 'must configure age, vault, or both');
+  const clusterKey = o.bool('clusterKey', false);
+  if (!o.has('age') && !o.has('vault') && !o.has('sealedSecrets') && !clusterKey) {
+    o.issues.add(o.path, 'must configure age, vault, sealedSecrets or clusterKey: true (any combination)');
     return undefined;
   }
-  const out: DecryptionSpec = {};
+  const out: DecryptionSpec = clusterKey ? { clusterKey: true } : {};
   const age = o.obj('age', 'Age');
   if (age) {
     const a = readAge(ctx, age);
@@ -76,6 +82,11 @@ function readDecryption(ctx: ReadCtx, o: Obj): DecryptionSpec | undefined {
     const authObj = vault.obj('auth', 'VaultAuth', { required: true });
     const auth = authObj ? readVaultAuth(ctx, authObj) : undefined;
     if (address && auth) out.vault = { address, transitMount, auth };
+  }
+  const sealed = o.obj('sealedSecrets', 'SealedSecrets');
+  if (sealed) {
+    const keysFrom = readRefList(ctx, sealed, 'keysFrom', 'key');
+    if (keysFrom) out.sealedSecrets = { keysFrom };
   }
   return out;
 }

@@ -9,10 +9,11 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { expandDocument, type Env } from './expand.js';
 import { syntaxIssue } from './syntax.js';
 import { Issues, isMapping, Obj } from './fields.js';
-import { readStringMap, type ReadCtx } from './parse-refs.js';
+import { readDuration, readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
 import { readSync } from './parse-sync.js';
 import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } from './types.js';
+import type { ClusterKeySpec } from '../cluster-key/types.js';
 
 export interface ParseConfigOptions {
   /** Directory that relative file paths in the config are relative to; loadConfig uses the file's. */
@@ -31,6 +32,37 @@ function readListen(o: Obj): string {
     return DEFAULT_LISTEN;
   }
   return v;
+}
+
+/** 30 days, Sealed Secrets' default key renewal period; and how often the leader looks at the Secret. */
+const CLUSTER_KEY_DEFAULTS = { rotateEvery: '720h', checkInterval: '1m' } as const;
+
+/** spec.clusterKey: defaults filled in; durations as milliseconds. */
+function readClusterKey(spec: Obj): ClusterKeySpec | undefined {
+  const o = spec.obj('clusterKey', 'ClusterKey');
+  if (!o) return undefined;
+  return {
+    enabled: o.bool('enabled', false),
+    // Not a timer: compared with the newest key's age, so longer than a timer's 240h is fine.
+    rotateEveryMs: readDuration(o, 'rotateEvery', CLUSTER_KEY_DEFAULTS.rotateEvery, { allowZero: true, maxMs: MAX_ROTATE_EVERY_MS }),
+    checkIntervalMs: readDuration(o, 'checkInterval', CLUSTER_KEY_DEFAULTS.checkInterval),
+  };
+}
+
+/** 10 years: "never" is written 0. */
+const MAX_ROTATE_EVERY_MS = 87_600 * 3_600_000;
+
+/** A sync may decrypt with the cluster key only when the daemon holds one. */
+function checkClusterKeyUse(issues: Issues, clusterKey: ClusterKeySpec | undefined, syncs: SyncSpec[], rawSyncs: unknown[]): void {
+  if (clusterKey?.enabled) return;
+  for (const s of syncs) {
+    if (!s.decryption?.clusterKey) continue;
+    const i = rawSyncs.findIndex((r) => isMapping(r) && r.name === s.name);
+    issues.add(
+      `spec.syncs[${i}].decryption.clusterKey`,
+      'the daemon holds no cluster key: set spec.clusterKey.enabled: true (or remove clusterKey from this sync)',
+    );
+  }
 }
 
 function readList<T>(ctx: ReadCtx, o: Obj, name: string, read: (ctx: ReadCtx, path: string, v: unknown) => T | undefined): T[] {
@@ -122,6 +154,8 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       checkUnique(issues, sources, 'spec.sources');
       checkUnique(issues, syncs, 'spec.syncs');
       checkSourceRefs(issues, spec.list('sources') ?? [], syncs, spec.list('syncs') ?? []);
+      const clusterKey = readClusterKey(spec);
+      checkClusterKeyUse(issues, clusterKey, syncs, spec.list('syncs') ?? []);
       config = {
         apiVersion: API_VERSION,
         kind: KIND,
@@ -132,6 +166,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           syncs,
           images: parseImages(spec.list('images') ?? [], issues, opts.baseDir),
           imageUpdates: readImageUpdates(ctx, spec, sources),
+          ...(clusterKey ? { clusterKey } : {}),
         },
       };
     }

@@ -5,7 +5,8 @@
 // - A spec type (the validated form of a config object) is declared in the `types.ts` of the
 //   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec),
 //   decrypt/types.ts (DecryptionSpec: decrypt/sync-keys.ts turns it into a sync's keys),
-//   render/types.ts (RenderSpec) and render/helm/types.ts (HelmReleaseSpec).
+//   render/types.ts (RenderSpec), render/helm/types.ts (HelmReleaseSpec) and
+//   cluster-key/types.ts (ClusterKeySpec).
 //   Such a file holds types only and imports only types (its own folder's, and secret-ref).
 // - The objects that no single folder runs (the envelope, sources, syncs) are
 //   declared here.
@@ -19,6 +20,7 @@ import type { ImageSpec } from '../images/types.js';
 import type { ImageUpdateSpec } from '../writeback/types.js';
 import type { RenderSpec } from '../render/types.js';
 import type { HelmReleaseSpec } from '../render/helm/types.js';
+import type { ClusterKeySpec } from '../cluster-key/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -82,5 +84,7 @@ export interface DaemonConfig {
     /** Image automation; validated by its own module. */
     images: ImageSpec[];
     imageUpdates: ImageUpdateSpec[];
+    /** The cluster-held age key (present when `clusterKey:` is written; cluster-key/types.ts). */
+    clusterKey?: ClusterKeySpec;
   };
 }

@@ -20,9 +20,19 @@ import type { ManifestFile } from '../manifests/index.js';
  * MAC or a value failed to verify), no-key (no configured key opens the data key), vault
  * (transit unreachable or refusing), format (malformed sops metadata or ENC[] value),
  * unsupported-key (only key types we do not implement), not-covered (a document kept a sops
- * block), other.
+ * block), scope (a file encrypted to the cluster-held key, refused where its encrypted scope claim
+ * does not allow it: daemon/scope-binding), other.
  */
-export const DECRYPT_FAILURE_REASONS = ['tampered', 'no-key', 'vault', 'format', 'unsupported-key', 'not-covered', 'other'] as const;
+export const DECRYPT_FAILURE_REASONS = [
+  'tampered',
+  'no-key',
+  'vault',
+  'format',
+  'unsupported-key',
+  'not-covered',
+  'scope',
+  'other',
+] as const;
 export type DecryptFailureReason = (typeof DECRYPT_FAILURE_REASONS)[number];
 
 export function decryptFailureReason(err: unknown): DecryptFailureReason {

@@ -10,4 +10,4 @@ export {
   type DecryptFailureReason,
   type DecryptResult,
 } from './decrypt.js';
-export { KeySourceError, SyncKeys } from './sync-keys.js';
+export { KeySourceError, SyncKeys, type ClusterIdentitySource, type ClusterKeyUsage } from './sync-keys.js';

@@ -12,4 +12,11 @@ export interface DecryptionSpec {
   /** References under decryption may name a Secret: it is read in the sync's cluster. */
   age?: { identitiesFrom: SecretRef[] };
   vault?: { address: string; transitMount: string; auth: VaultAuth };
+  /** Sealed Secrets controller keys (PEM or the kubectl-exported key Secrets): SealedSecrets are unsealed in memory. */
+  sealedSecrets?: { keysFrom: SecretRef[] };
+  /**
+   * Also decrypt with the cluster-held identities (spec.clusterKey; current and retired). Only
+   * when a sync says so: least privilege, a sync without it cannot open files sealed to the cluster.
+   */
+  clusterKey?: true;
 }

@@ -3,6 +3,7 @@
 // decrypt and parse. Memory only (decrypted Secrets included): never written, never logged.
 import type { KubeObject } from '../kube/types.js';
 import type { ManifestFile, ManifestObject } from '../manifests/index.js';
+import type { SealedEntry } from './stages/bind.js';
 
 export interface FileCacheEntry {
   /** Blob id the entry was made from ('' when the source has none: such entries are not kept). */
@@ -10,6 +11,8 @@ export interface FileCacheEntry {
   objects: KubeObject[];
   decrypted: boolean;
   warnings: string[];
+  /** A SOPS file: its recipients and each object's seal, from the committed text (scope binding). */
+  sealed?: SealedEntry;
 }
 export type FileCache = Map<string, FileCacheEntry>;
 

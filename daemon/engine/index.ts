@@ -7,6 +7,7 @@ export { type FileCache, type FileCacheEntry } from './file-cache.js';
 export { RevisionError, type RevisionStage } from './errors.js';
 export { gitSourceSpec, kubeClientKey, kubeLoadOptions, managerOptions, syncSettings, type SyncSettings } from './settings.js';
 export { type ApplyPhase, type RenderContext } from './stages/render.js';
+export { type ClusterRecipients } from './stages/bind.js';
 export {
   cachedCapabilities,
   clusterCapabilities,

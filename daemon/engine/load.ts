@@ -4,38 +4,47 @@
 // (a render stage included) happens identically in all three.
 //
 //   select → [file cache] → decrypt → read ─┐
-//   render (kustomization or helm: stages/render.ts) ─┴→ parse → [file cache] → scope
+//   render (kustomization or helm: stages/render.ts) ─┴→ parse → [file cache] → sealed → scope → bind
+//
+// sealed (stages/sealed.ts): only with `decryption.sealedSecrets` keys, SealedSecrets become the
+// Secrets the Sealed Secrets controller would make, scope checked against the applied namespace.
 //
 // Each stage lives in stages/ and refuses the revision with a RevisionError naming its stage
 // and, per problem, the file or object. A sync whose path holds a kustomization, or a `helm:`
 // sync, is rendered instead of read: the render yields documents with their file of origin —
 // the read stage's output type — so parse, the still-encrypted check and scope apply to
-// rendered objects unchanged. A plain directory never reaches a renderer.
-import type { KeyContext } from '../../keys/index.js';
+// rendered objects unchanged. A plain directory never reaches a renderer. Bind checks objects
+// from files encrypted to the cluster-held key against their encrypted scope claims, as applied.
+import type { KeyContext, SealingKey } from '../../keys/index.js';
 import { describe, type KubeObject } from '../kube/types.js';
 import type { HelmStatus } from '../render/index.js';
+import type { ObjectSeal, SealedFile } from '../scope-binding/index.js';
 import type { Revision } from '../source/index.js';
 import type { RevisionAt } from './errors.js';
 import { entriesOf, refill, reusable, type FileCache } from './file-cache.js';
 import type { SyncSettings } from './settings.js';
+import { bind, plainSealedEntries, type ClusterRecipients } from './stages/bind.js';
 import { decrypt } from './stages/decrypt.js';
 import { parse } from './stages/parse.js';
 import { read } from './stages/read.js';
 import { render, type ApplyPhase, type RenderContext, type Rendered } from './stages/render.js';
+import { unsealSealed } from './stages/sealed.js';
 import { scope, type Discovery } from './stages/scope.js';
 import { select } from './stages/select.js';
 
 export interface LoadInput {
   settings: SyncSettings;
   revision: Revision;
-  /** The sync's keys for this load (fresh identities; long-lived data-key cache). */
-  keys: KeyContext;
+  /** The sync's keys for this load (fresh identities; long-lived data-key cache; Sealed Secrets keys). */
+  keys: KeyContext & { sealedSecrets?: readonly SealingKey[] };
   /** Discovery: which kinds are namespaced (scope stage). */
   mapper: Discovery;
   /** Parsed (and decrypted) objects per file, reused while the file's blob id is unchanged. */
   fileCache?: FileCache;
   /** Renderers, the sync's render caches and cluster capabilities (kustomize/helm syncs). */
   render?: RenderContext;
+  /** The cluster-held key's recipients (bind stage); absent or empty: no scope binding. */
+  clusterRecipients?: ClusterRecipients;
 }
 
 /** What a revision declares: the input of apply, and what drift correction keeps applied. */
@@ -66,6 +75,10 @@ interface Unscoped {
   decryptedFiles: string[];
   warnings: string[];
   rendered?: Rendered;
+  /** Per object: where its ciphertext came from (bind stage). */
+  seals: (ObjectSeal | undefined)[];
+  /** The revision's SOPS files: recipients, documents, uses (bind stage). */
+  sealed: ReadonlyMap<string, SealedFile>;
 }
 
 /** Reads the sync's path out of the revision (or renders it) and returns the objects to apply, decrypted. */
@@ -77,10 +90,25 @@ export async function loadRevision(input: LoadInput): Promise<LoadedRevision> {
     at,
   );
   const u = rendered ? fromRender(rendered, at) : await readPlain(input, at);
+  const unsealed = unsealSealed(u.objects, u.files, input.keys.sealedSecrets, settings, at);
+  u.objects = unsealed.objects;
+  u.decryptedFiles = [...new Set([...u.decryptedFiles, ...unsealed.files])].sort();
   // A Helm release's namespace already went on its objects (stages/render.ts): targetNamespace
   // named that namespace, and must not move objects a chart put elsewhere past the tenancy check.
   const rules = settings.helm ? { ...settings, targetNamespace: undefined } : settings;
   const scoped = await scope(u.objects, input.mapper, rules, at);
+  await bind(
+    {
+      objects: scoped.objects,
+      namespaced: scoped.namespaced,
+      seals: u.seals,
+      files: u.sealed,
+      ...(settings.helm ? { defaultNamespace: settings.helm.release.namespace } : {}),
+      ...(!settings.helm && settings.targetNamespace ? { defaultNamespace: settings.targetNamespace } : {}),
+    },
+    input.clusterRecipients,
+    at,
+  );
   // scoped.objects[i] is u.objects[i], namespace rules applied.
   const fileOf = new Map(scoped.objects.map((o, i) => [describe(o), u.files[i] ?? ''] as const));
   const helm = u.rendered?.helm;
@@ -103,6 +131,9 @@ function fromRender(rendered: Rendered, at: RevisionAt): Unscoped {
     decryptedFiles: rendered.decryptedFiles,
     warnings: [...rendered.warnings, ...parsed.warnings],
     rendered,
+    // One rendered object per document (documentsOf): the document index finds its seal.
+    seals: parsed.objects.map((o) => rendered.seals[o.index]),
+    sealed: rendered.sealed,
   };
 }
 
@@ -117,6 +148,10 @@ async function readPlain(input: LoadInput, at: RevisionAt): Promise<Unscoped> {
   const plain = await decrypt(files, input.keys, at);
   const parsed = parse(read(plain.files), at);
   const fresh = entriesOf(files, selection.ids, parsed, plain.decrypted);
+  for (const [p, sealed] of plainSealedEntries(files, parsed.objects, plain.decrypted)) {
+    const e = fresh.get(p);
+    if (e) e.sealed = sealed;
+  }
   // One entry per selected file, in file order; it also becomes the cache for the next load.
   const entries = selection.paths.flatMap((p) => {
     const e = reused.get(p) ?? fresh.get(p);
@@ -128,5 +163,7 @@ async function readPlain(input: LoadInput, at: RevisionAt): Promise<Unscoped> {
     files: entries.flatMap(([p, e]) => e.objects.map(() => p)),
     decryptedFiles: entries.filter(([, e]) => e.decrypted).map(([p]) => p),
     warnings: entries.flatMap(([, e]) => e.warnings),
+    seals: entries.flatMap(([, e]) => e.objects.map((_, i) => e.sealed?.seals[i])),
+    sealed: new Map(entries.flatMap(([p, e]) => (e.sealed ? [[p, e.sealed.file] as const] : []))),
   };
 }

@@ -14,6 +14,7 @@ import { describe, type KubeObject } from '../kube/types.js';
 import type { Revision } from '../source/index.js';
 import { problemsOf, refuse, type RevisionAt, type RevisionStage } from './errors.js';
 import type { FileCache } from './file-cache.js';
+import type { ClusterRecipients } from './stages/bind.js';
 import type { RenderContext } from './stages/render.js';
 import { loadRevision, type DesiredState } from './load.js';
 import { applyInPhases } from './phases.js';
@@ -29,6 +30,8 @@ export interface SyncDeps {
   fileCache?: FileCache;
   /** Renderers, render caches and cluster capabilities (kustomize/helm syncs). */
   render?: RenderContext;
+  /** The cluster-held key's recipients, current and retired (scope binding); absent: none. */
+  clusterRecipients?: ClusterRecipients;
 }
 
 export interface SyncOutcome extends DesiredState {
@@ -118,7 +121,7 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
 
 /** loadRevision + applyDesired: the daemon's reconcile of one revision. */
 export async function reconcile(deps: SyncDeps, revision: Revision, previous?: DesiredState): Promise<SyncOutcome> {
-  const { settings, keys, manager, fileCache, render } = deps;
+  const { settings, keys, manager, fileCache, render, clusterRecipients } = deps;
   const loaded = await loadRevision({
     settings,
     revision,
@@ -126,6 +129,7 @@ export async function reconcile(deps: SyncDeps, revision: Revision, previous?: D
     mapper: manager.mapper,
     ...(fileCache ? { fileCache } : {}),
     ...(render ? { render } : {}),
+    ...(clusterRecipients ? { clusterRecipients } : {}),
   });
   return applyDesired(deps, loaded, previous);
 }

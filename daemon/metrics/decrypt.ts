@@ -7,7 +7,7 @@ import { registry } from './registry.js';
 
 export const decryptFailures = new Counter({
   name: 'gitops_seal_decrypt_failures_total',
-  help: 'Encrypted files that could not be decrypted, counted per reconcile attempt, by reason (tampered, no-key, vault, format, unsupported-key, not-covered, other).',
+  help: 'Encrypted files that could not be decrypted, counted per reconcile attempt, by reason (tampered, no-key, vault, format, unsupported-key, not-covered, scope, other).',
   labelNames: ['sync', 'reason'] as const,
   registers: [registry],
 });

@@ -145,6 +145,7 @@ describe('decrypt failure metrics', () => {
       'no-key',
       'not-covered',
       'other',
+      'scope',
       'tampered',
       'unsupported-key',
       'vault',

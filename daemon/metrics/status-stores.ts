@@ -16,9 +16,18 @@ export interface SyncRow {
   lastError?: unknown;
 }
 
+/** What the cluster key gauges read (spec.clusterKey enabled). */
+export interface ClusterKeyRow {
+  /** When the current key was created (RFC 3339); absent until the Secret was read. */
+  created?: string;
+  retiredOnly: Readonly<Record<string, number>>;
+}
+
 /** Something that lists sync rows (the daemon's StatusStore). */
 export interface SyncRows {
   syncList(): readonly SyncRow[];
+  /** The cluster key's row, when the daemon holds one. */
+  clusterKey?(): ClusterKeyRow | undefined;
 }
 
 const stores = new Set<SyncRows>();
@@ -34,4 +43,12 @@ export function watchStatus(store: SyncRows): () => void {
 /** Every sync of every watched store. */
 export function watchedSyncs(): SyncRow[] {
   return [...stores].flatMap((s) => s.syncList());
+}
+
+/** The cluster key row of every watched store that has one. */
+export function watchedClusterKeys(): ClusterKeyRow[] {
+  return [...stores].flatMap((s) => {
+    const row = s.clusterKey?.();
+    return row ? [row] : [];
+  });
 }

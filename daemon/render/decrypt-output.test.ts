@@ -5,8 +5,8 @@ import type { CiphertextOrigin } from './sops-sources.js';
 const c1 = 'ENC[AES256_GCM,data:AAAA,iv:BBBB,tag:CCCC,type:str]';
 const c2 = 'ENC[AES256_GCM,data:DDDD,iv:EEEE,tag:FFFF,type:int]';
 const map = new Map<string, CiphertextOrigin>([
-  [c1, { file: 'apps/base/db.enc.yaml', value: 'pw' }],
-  [c2, { file: 'apps/base/db.enc.yaml', value: '5' }],
+  [c1, { file: 'apps/base/db.enc.yaml', value: 'pw', doc: 0, path: ['stringData', 'password'] }],
+  [c2, { file: 'apps/base/db.enc.yaml', value: '5', doc: 0, path: ['stringData', 'count'] }],
 ]);
 const sops = 'sops:\n  mac: ENC[AES256_GCM,data:ZZZZ,iv:ZZZZ,tag:ZZZZ,type:str]\n  version: 3.13.3\n';
 
@@ -25,6 +25,7 @@ describe('decodeRendered', () => {
         },
         file: 'apps/base/db.enc.yaml',
         decrypted: true,
+        seal: { origins: [{ file: 'apps/base/db.enc.yaml', doc: 0 }] },
       },
       {
         object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } },
@@ -60,5 +61,30 @@ describe('decodeRendered', () => {
       map,
     );
     expect(empty.problems.join('\n')).toMatch(/Secret\/s: has a sops block but no encrypted value/);
+  });
+
+  it('records where each ciphertext was committed, and the scope claim only when its ciphertext was committed at the claim path', () => {
+    const claim = 'ENC[AES256_GCM,data:CLAIM,iv:I,tag:T,type:str]';
+    const other = 'ENC[AES256_GCM,data:OTHER,iv:I,tag:T,type:str]';
+    const m = new Map<string, CiphertextOrigin>([
+      ...map,
+      [
+        claim,
+        { file: 'apps/base/db.enc.yaml', value: 'secure/prod-db', doc: 0, path: ['metadata', 'annotations', 'gitops-seal.dev/scope'] },
+      ],
+      [other, { file: 'apps/base/b.enc.yaml', value: 'team-b', doc: 0, path: ['metadata', 'annotations', 'note'] }],
+    ]);
+    const doc = (ann: string, extra = ''): string =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-db\n  annotations:\n    gitops-seal.dev/scope: ${ann}\nstringData:\n  password: ${c1}\n${extra}${sops}`;
+    const bound = decodeRendered(doc(claim), 'k', m).objects[0];
+    expect(bound?.seal).toEqual({ origins: [{ file: 'apps/base/db.enc.yaml', doc: 0 }], claim: { file: 'apps/base/db.enc.yaml', doc: 0 } });
+    expect(bound?.object.metadata.annotations?.['gitops-seal.dev/scope']).toBe('secure/prod-db');
+    // Ciphertext an overlay moved to the claim path from another path is no claim.
+    const moved = decodeRendered(doc(other), 'k', m).objects[0];
+    expect(moved?.seal?.claim).toBeUndefined();
+    expect(moved?.seal?.origins).toEqual([
+      { file: 'apps/base/b.enc.yaml', doc: 0 },
+      { file: 'apps/base/db.enc.yaml', doc: 0 },
+    ]);
   });
 });

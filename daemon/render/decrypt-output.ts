@@ -8,6 +8,7 @@
 // in a document without a sops block is refused by the manifest reader, as for plain YAML.
 import { describe, isKubeObject, type KubeObject } from '../kube/types.js';
 import { ManifestError, objectsFromDecrypted, readManifests } from '../manifests/index.js';
+import { CLAIM_PATH, committedClaim, isCiphertext, type ObjectSeal, type SealOrigin } from '../scope-binding/index.js';
 import type { CiphertextOrigin } from './sops-sources.js';
 
 export interface RenderedObject {
@@ -15,6 +16,8 @@ export interface RenderedObject {
   /** Provenance: the verified SOPS file its values came from, else the sync's kustomization file. */
   file: string;
   decrypted: boolean;
+  /** Which committed documents its ciphertext came from, and its claim's (scope binding). */
+  seal?: ObjectSeal;
 }
 
 export interface DecodedOutput {
@@ -59,6 +62,34 @@ function replaceCiphertext(
   return value;
 }
 
+/** Every ciphertext string of a rendered document (before decryption). */
+function ciphertexts(value: unknown, out: string[]): string[] {
+  if (isCiphertext(value)) out.push(value as string);
+  else if (Array.isArray(value)) for (const v of value) ciphertexts(v, out);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) ciphertexts(v, out);
+  return out;
+}
+
+/**
+ * The seal of a rendered document: the committed documents its ciphertext came from, and the
+ * claim's — counted only when the ciphertext at the claim path was committed at that same path
+ * (an overlay may move ciphertext anywhere; AES-GCM authenticated it at its committed path).
+ */
+function sealOf(body: Record<string, unknown>, map: ReadonlyMap<string, CiphertextOrigin>): ObjectSeal {
+  const origins = new Map<string, SealOrigin>();
+  for (const c of ciphertexts(body, [])) {
+    const o = map.get(c);
+    if (o?.doc !== undefined) origins.set(`${o.doc}\0${o.file}`, { file: o.file, doc: o.doc });
+  }
+  const claimed = committedClaim(body);
+  const origin = typeof claimed === 'string' ? map.get(claimed) : undefined;
+  const atPath = origin?.doc !== undefined && origin.path?.join('\0') === CLAIM_PATH.join('\0');
+  return {
+    origins: [...origins.values()],
+    ...(atPath && origin.doc !== undefined ? { claim: { file: origin.file, doc: origin.doc } } : {}),
+  };
+}
+
 /** Decodes kustomize's output (`label` names it in problems) and decrypts the sops-marked documents. */
 export function decodeRendered(stdout: string, label: string, map: ReadonlyMap<string, CiphertextOrigin>): DecodedOutput {
   const problems: string[] = [];
@@ -101,8 +132,10 @@ export function decodeRendered(stdout: string, label: string, map: ReadonlyMap<s
       continue;
     }
     const file = [...from].sort()[0] as string;
+    const seal = sealOf(body, map);
     try {
-      for (const d of objectsFromDecrypted(o, plain)) if (isKubeObject(d.object)) objects.push({ object: d.object, file, decrypted: true });
+      for (const d of objectsFromDecrypted(o, plain))
+        if (isKubeObject(d.object)) objects.push({ object: d.object, file, decrypted: true, seal });
     } catch (err) {
       if (err instanceof ManifestError)
         problems.push(

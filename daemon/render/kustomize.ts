@@ -11,6 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KeyContext } from '../../keys/index.js';
+import type { SealedFile } from '../scope-binding/index.js';
 import { AggregateDecryptError, DecryptError } from '../decrypt/index.js';
 import type { Revision } from '../source/index.js';
 import { contentId, renderKey, type RenderCache } from './cache.js';
@@ -55,6 +56,8 @@ export interface KustomizeRenderResult {
   kustomization: string;
   /** SOPS files verified and decrypted for this render. */
   decryptedFiles: string[];
+  /** Those files' recipients, documents and uses, for scope binding (daemon/scope-binding). */
+  sealed: ReadonlyMap<string, SealedFile>;
   /** Files laid out for kustomize: the render's inputs. */
   inputs: string[];
   /** Tool warnings (redacted), remote references used. */
@@ -234,6 +237,7 @@ export async function renderKustomize(input: KustomizeRenderInput): Promise<Kust
     objects: decoded.objects,
     kustomization: graph.root,
     decryptedFiles: sources.decryptedFiles,
+    sealed: sources.sealed,
     inputs,
     warnings,
     key,

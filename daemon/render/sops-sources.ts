@@ -9,6 +9,7 @@
 import { decryptDotenvText, decryptText, isSopsDotenv, isSopsEncrypted, type KeyContext } from '../../keys/index.js';
 import { decryptFailureReason, type DecryptFailureReason } from '../decrypt/index.js';
 import { decodeDocuments, type ManifestProblem } from '../manifests/index.js';
+import { sealedFile, type SealedFile, type SealedUse } from '../scope-binding/index.js';
 import type { FileUse } from './graph.js';
 
 export type SourceFormat = 'yaml' | 'json' | 'dotenv' | 'binary' | 'ini';
@@ -36,6 +37,9 @@ export interface CiphertextOrigin {
   value: unknown;
   /** An encrypted comment sops stored as a sequence item: `sops decrypt` drops it from the list. */
   comment?: true;
+  /** The document of the file it was committed in, and its key path there (list indices left out, as in SOPS' AAD): scope binding. */
+  doc?: number;
+  path?: readonly string[];
 }
 
 export interface SopsSources {
@@ -48,6 +52,8 @@ export interface SopsSources {
   /** Plaintext strings to redact from any tool message. */
   secrets: string[];
   problems: { file: string; message: string; reason: DecryptFailureReason | 'not-supported' }[];
+  /** Every verified file's recipients, documents and uses (scope binding, daemon/scope-binding). */
+  sealed: Map<string, SealedFile>;
 }
 
 /**
@@ -76,10 +82,17 @@ const ENC = /^ENC\[AES256_GCM,data:/;
 const ENC_COMMENT = /^ENC\[AES256_GCM,data:.*,type:comment\]$/;
 
 /** Pairs each `ENC[…]` string of the encrypted documents with the value at the same path of the decrypted ones. */
-function pairValues(enc: unknown, plain: unknown, file: string, out: Map<string, CiphertextOrigin>, secrets: string[]): void {
+function pairValues(
+  enc: unknown,
+  plain: unknown,
+  at: { file: string; doc: number; path: readonly string[] },
+  out: Map<string, CiphertextOrigin>,
+  secrets: string[],
+): void {
+  const { file, doc, path } = at;
   if (typeof enc === 'string') {
     if (ENC.test(enc)) {
-      out.set(enc, { file, value: plain });
+      out.set(enc, { file, value: plain, doc, path });
       if (typeof plain === 'string') secrets.push(plain);
     }
     return;
@@ -89,14 +102,14 @@ function pairValues(enc: unknown, plain: unknown, file: string, out: Map<string,
     const p = Array.isArray(plain) ? plain : [];
     let i = 0;
     for (const e of enc) {
-      if (typeof e === 'string' && ENC_COMMENT.test(e)) out.set(e, { file, value: null, comment: true });
-      else pairValues(e, p[i++], file, out, secrets);
+      if (typeof e === 'string' && ENC_COMMENT.test(e)) out.set(e, { file, value: null, comment: true, doc, path });
+      else pairValues(e, p[i++], at, out, secrets);
     }
     return;
   }
   if (typeof enc === 'object' && enc !== null) {
     const p = (typeof plain === 'object' && plain !== null ? plain : {}) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(enc)) if (k !== 'sops') pairValues(v, p[k], file, out, secrets);
+    for (const [k, v] of Object.entries(enc)) if (k !== 'sops') pairValues(v, p[k], { file, doc, path: [...path, k] }, out, secrets);
   }
 }
 
@@ -129,6 +142,7 @@ export interface OpenedSource {
   generatorPlaintext?: Buffer;
   ciphertexts: [string, CiphertextOrigin][];
   secrets: string[];
+  sealed: SealedFile;
 }
 
 /** Verified files by `<path>\0<blob id>\0<uses>`: memory only, like the engine's file cache. */
@@ -145,7 +159,11 @@ async function openOne(path: string, text: string, list: readonly FileUse[], key
       `is SOPS-encrypted but feeds configMapGenerator ${configMap.ref.generator?.name ?? ''} in ${configMap.kustomization}: its plaintext would be stored in a ConfigMap; use a secretGenerator`,
     );
   }
-  const opened: OpenedSource = { ciphertexts: [], secrets: [] };
+  const uses: SealedUse[] = [
+    ...(asGenerator.length > 0 ? ['generator' as const] : []),
+    ...(asManifest.length > 0 ? ['manifest' as const] : []),
+  ];
+  const opened: OpenedSource = { ciphertexts: [], secrets: [], sealed: sealedFile(path, text, format === 'json' ? 'json' : format, uses) };
   if (format === 'dotenv' && asGenerator.some((u) => u.ref.generator?.use === 'files') && /^#/m.test(text)) {
     // `envs:` ignores comment lines, so they do not matter there; as a `files:` value the whole
     // text counts, and we do not reproduce sops' encrypted comments: refuse rather than differ.
@@ -163,7 +181,7 @@ async function openOne(path: string, text: string, list: readonly FileUse[], key
     const encDocs = documentsOf(text, path);
     const plainDocs = documentsOf(plainText, path);
     const pairs = new Map<string, CiphertextOrigin>();
-    encDocs.forEach((d, i) => pairValues(d, plainDocs[i], path, pairs, opened.secrets));
+    encDocs.forEach((d, i) => pairValues(d, plainDocs[i], { file: path, doc: i, path: [] }, pairs, opened.secrets));
     opened.ciphertexts = [...pairs];
   }
   return opened;
@@ -180,7 +198,14 @@ export async function openSopsSources(
   keys: KeyContext,
   cached?: { ids: ReadonlyMap<string, string>; cache: OpenedSourceCache },
 ): Promise<SopsSources> {
-  const out: SopsSources = { ciphertexts: new Map(), generatorPlaintext: new Map(), decryptedFiles: [], secrets: [], problems: [] };
+  const out: SopsSources = {
+    ciphertexts: new Map(),
+    generatorPlaintext: new Map(),
+    decryptedFiles: [],
+    secrets: [],
+    problems: [],
+    sealed: new Map(),
+  };
   const decrypted = new Set<string>();
   const live = new Set<string>();
   for (const [path, list] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -200,6 +225,7 @@ export async function openSopsSources(
       if (opened.generatorPlaintext !== undefined) out.generatorPlaintext.set(path, opened.generatorPlaintext);
       for (const [c, o] of opened.ciphertexts) out.ciphertexts.set(c, o);
       out.secrets.push(...opened.secrets);
+      out.sealed.set(path, opened.sealed);
       decrypted.add(path);
     } catch (err) {
       out.problems.push({

@@ -16,6 +16,7 @@ import { KubeClient } from '../kube/client.js';
 import { KubeconfigError } from '../kube/locate.js';
 import type { Logger } from '../log.js';
 import { sweepScratch } from '../render/index.js';
+import type { ClusterKeyService } from '../cluster-key/index.js';
 import { ImageAutomationRunner } from './image-automation.js';
 import { SourcePoller } from './source-poller.js';
 import { SyncController } from './sync-controller.js';
@@ -28,6 +29,8 @@ export interface AssemblyOptions {
   inventoryNamespace?: string;
   /** Where the renderers are looked up (default process.env). */
   rendererEnv?: NodeJS.ProcessEnv;
+  /** spec.clusterKey enabled: syncs with decryption.clusterKey decrypt with its identities. */
+  clusterKey?: ClusterKeyService;
 }
 
 /** The built parts of a daemon, by name. */
@@ -104,8 +107,15 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
               .catch((err: unknown) => log.warn({ sync: spec.name, err: errText(err) }, 'drift tracking failed'));
           },
         },
-        { ...(opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {}), renderers },
+        {
+          ...(opts.inventoryNamespace ? { inventoryNamespace: opts.inventoryNamespace } : {}),
+          renderers,
+          ...(opts.clusterKey && spec.decryption?.clusterKey
+            ? { clusterIdentities: opts.clusterKey.identities, clusterRecipients: opts.clusterKey.bindingRecipients }
+            : {}),
+        },
       );
+      if (spec.decryption?.clusterKey) opts.clusterKey?.track(spec.name, () => ctl.clusterKeyUsage());
       syncs.set(spec.name, ctl);
       drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
       sources.get(spec.source)?.onRevision((rev) => ctl.onRevision(rev));

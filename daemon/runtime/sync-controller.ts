@@ -8,7 +8,13 @@ import { ResourceManager } from '../apply/index.js';
 import { InventoryStore } from '../inventory/inventory.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Revision } from '../source/index.js';
-import { AggregateDecryptError, SyncKeys, type DecryptFailureReason } from '../decrypt/index.js';
+import {
+  AggregateDecryptError,
+  SyncKeys,
+  type ClusterIdentitySource,
+  type ClusterKeyUsage,
+  type DecryptFailureReason,
+} from '../decrypt/index.js';
 import {
   applyDesired,
   cachedCapabilities,
@@ -18,6 +24,7 @@ import {
   newRenderCaches,
   RevisionError,
   syncSettings,
+  type ClusterRecipients,
   type DesiredState,
   type FileCache,
   type LoadedRevision,
@@ -49,6 +56,7 @@ export class SyncController {
    * The last revision applied — its commit and its identity (a Helm sync's is commit + chart) —
    * and whether an attempt failed since (as /status shows them).
    */
+  private readonly clusterRecipients: ClusterRecipients | undefined;
   private applied: { revision: string; identity: string; failedSince: boolean } | undefined;
 
   constructor(
@@ -57,12 +65,19 @@ export class SyncController {
     private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly events: SyncEvents = {},
-    opts: { inventoryNamespace?: string; renderers?: Renderers } = {},
+    opts: {
+      inventoryNamespace?: string;
+      renderers?: Renderers;
+      clusterIdentities?: ClusterIdentitySource;
+      /** The cluster key's recipients, for the scope-binding stage (syncs that decrypt with it). */
+      clusterRecipients?: ClusterRecipients;
+    } = {},
   ) {
     this.name = spec.name;
     this.manager = new ResourceManager(kube, managerOptions(spec));
     this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
-    this.keys = new SyncKeys(spec.name, spec.decryption, kube);
+    this.keys = new SyncKeys(spec.name, spec.decryption, kube, process.env, opts.clusterIdentities);
+    this.clusterRecipients = opts.clusterRecipients;
     const mapper = this.manager.mapper;
     this.render = {
       ...(opts.renderers ? { renderers: opts.renderers } : {}),
@@ -106,7 +121,15 @@ export class SyncController {
       render: this.render,
     };
     const { settings, keys, manager, fileCache, render } = deps;
-    const loaded = await loadRevision({ settings, revision, keys, mapper: manager.mapper, fileCache, ...(render ? { render } : {}) });
+    const loaded = await loadRevision({
+      settings,
+      revision,
+      keys,
+      mapper: manager.mapper,
+      fileCache,
+      ...(render ? { render } : {}),
+      ...(this.clusterRecipients ? { clusterRecipients: this.clusterRecipients } : {}),
+    });
     return { loaded, deps };
   }
 
@@ -188,6 +211,11 @@ export class SyncController {
         throw e;
       }
     });
+  }
+
+  /** How the applied revision's encrypted files use the cluster key (undefined: the sync does not use it). */
+  clusterKeyUsage(): ClusterKeyUsage | undefined {
+    return this.keys.clusterKeyUsage(this.lastGood?.decryptedFiles ?? []);
   }
 
   /** Re-apply the last good state's objects that drifted (serialized with reconciles). */

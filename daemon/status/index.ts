@@ -1,6 +1,14 @@
 // What the daemon reports about itself: the /status document's types, the store the event bus
 // feeds, and the status routes.
-export type { DaemonStatus, ImagePolicyStatus, LeaderElectionStatus, SourceStatus, SyncHistoryEntry, SyncStatus } from './status.js';
+export type {
+  ClusterKeyStatus,
+  DaemonStatus,
+  ImagePolicyStatus,
+  LeaderElectionStatus,
+  SourceStatus,
+  SyncHistoryEntry,
+  SyncStatus,
+} from './status.js';
 export { StatusStore, type StatusLayout, type StatusProviders } from './store.js';
 export { HISTORY_LIMIT } from './history.js';
 export { statusRoutes } from './routes.js';

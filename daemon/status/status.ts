@@ -69,6 +69,26 @@ export interface LeaderElectionStatus {
 /** One spec.images[] entry; entries of the same name are told apart by their namespaces. */
 export type ImagePolicyStatus = ImageStatus & { namespaces?: string[]; matchAnyNamespace?: true };
 
+/**
+ * The cluster-held key (spec.clusterKey): its public half as last read, and per sync using it the
+ * files of the applied revision that only a retired identity opens (run `updatekeys` on them).
+ */
+export interface ClusterKeyStatus {
+  /** The Secret holding the identities, as namespace/name. */
+  secretName: string;
+  /** The current (newest) recipient; absent until the Secret was read. */
+  recipient?: string;
+  fingerprint?: string;
+  /** When the current key was created (RFC 3339). */
+  created?: string;
+  /** How many older identities the Secret keeps (they still decrypt). */
+  retired?: number;
+  /** Per sync with decryption.clusterKey: files of its applied revision only a retired identity opens. */
+  retiredOnly: Record<string, number>;
+  /** Why the last read or check failed (names the object and the cause). */
+  lastError?: string;
+}
+
 export interface DaemonStatus {
   startedAt: string;
   /** Whether this replica runs the controllers (always true without leader election). */
@@ -81,4 +101,6 @@ export interface DaemonStatus {
   imageUpdates: AutomationStatus[];
   /** Per registry host: requests, retries, rate-limited answers, errors. */
   registries: Record<string, RegistryStats>;
+  /** Present when spec.clusterKey is enabled. */
+  clusterKey?: ClusterKeyStatus;
 }

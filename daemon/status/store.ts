@@ -4,7 +4,15 @@
 // views; nothing outside this file writes a status field.
 import type { EventBus, EventOf } from '../events/index.js';
 import { recordOutcome } from './history.js';
-import type { DaemonStatus, ImagePolicyStatus, LeaderElectionStatus, SourceStatus, SyncHistoryEntry, SyncStatus } from './status.js';
+import type {
+  ClusterKeyStatus,
+  DaemonStatus,
+  ImagePolicyStatus,
+  LeaderElectionStatus,
+  SourceStatus,
+  SyncHistoryEntry,
+  SyncStatus,
+} from './status.js';
 import type { AutomationStatus } from '../writeback/index.js';
 import type { RegistryStats } from '../images/metrics.js';
 
@@ -20,6 +28,7 @@ export interface StatusProviders {
   imageUpdates: () => AutomationStatus[];
   registries: () => Record<string, RegistryStats>;
   leaderElection: () => LeaderElectionStatus;
+  clusterKey: () => ClusterKeyStatus;
 }
 
 /** A sync's row as this daemon keeps it: always with its history. */
@@ -125,7 +134,13 @@ export class StatusStore {
       images: p.images?.() ?? [],
       imageUpdates: p.imageUpdates?.() ?? [],
       registries: p.registries?.() ?? {},
+      ...(p.clusterKey ? { clusterKey: p.clusterKey() } : {}),
     };
+  }
+
+  /** The cluster key's status when enabled (read by the metrics at scrape time). */
+  clusterKey(): ClusterKeyStatus | undefined {
+    return this.providers.clusterKey?.();
   }
 
   /** Ready once every sync has applied a revision at least once; a follower is always ready (to take over). */

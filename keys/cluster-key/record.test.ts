@@ -42,9 +42,7 @@ describe('cluster key record', () => {
   it('refuses an empty file and a fingerprint that does not match, without echoing content', async () => {
     await expect(parseClusterIdentities('# nothing\n', 'secret ns/x')).rejects.toThrow(/secret ns\/x.*no age identity/);
     const a = await generateAgeIdentity();
-    expect(() => publicFromConfigMapData({ recipient: a.recipient, fingerprint: 'SHA256:abc' }, 'cm ns/x')).toThrow(
-      /does not match/,
-    );
+    expect(() => publicFromConfigMapData({ recipient: a.recipient, fingerprint: 'SHA256:abc' }, 'cm ns/x')).toThrow(/does not match/);
     await expect(parseClusterIdentities('AGE-SECRET-KEY-1NOTAKEY\n', 'f')).rejects.not.toThrow(/NOTAKEY/);
   });
 

@@ -22,6 +22,17 @@ export interface KeyContext {
   vault?: TransitAuth;
   /** Data keys by stanza fingerprint; shared across calls by the daemon. */
   dataKeyCache?: Map<string, Uint8Array>;
+  /**
+   * Told the master keys of every file whose data key is asked for (cached or not), before any
+   * is tried: the daemon counts files that only a retired cluster key opens (public ids only).
+   */
+  onMasterKeys?: (source: string, keys: MasterKeysOfFile) => void;
+}
+
+/** A file's master keys as its sops metadata names them: age recipients, and how many transit keys. */
+export interface MasterKeysOfFile {
+  age: readonly string[];
+  hcVault: number;
 }
 
 export async function wrapForKeys(
@@ -76,6 +87,7 @@ function checkStanzas(m: SopsMetadata, source: string): void {
 }
 
 export async function getDataKey(m: SopsMetadata, ctx: KeyContext, source: string): Promise<Uint8Array> {
+  ctx.onMasterKeys?.(source, { age: m.age.map((a) => a.recipient.trim()), hcVault: m.hcVault.length });
   const fp = stanzaFingerprint(m);
   const cached = ctx.dataKeyCache?.get(fp);
   if (cached) return cached;

@@ -15,6 +15,7 @@ export const PROJECT_LAYOUT: Layout = {
     'daemon/git/credentials.ts': "the CLI's status/reconcile strip URL userinfo at start; the git door loads isomorphic-git",
     'daemon/writeback/types.ts': 'a spec type config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/decrypt/types.ts': 'the validated `decryption` spec config/ imports (the rule in daemon/config/types.ts): types only',
+    'daemon/cluster-key/types.ts': 'the validated `clusterKey` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/render/types.ts': 'the validated `render` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/render/helm/types.ts':
       'the validated `helm` spec config/ imports (the rule in daemon/config/types.ts): types only; the render door loads the renderers',

@@ -209,10 +209,15 @@ describe.concurrent('deploy/ on the real apiserver', () => {
         listen: '127.0.0.1:9797',
         sources: [{ ...gitSourceConfig(stack, 'fleet', repo.url), interval: '2s' }],
         syncs: [{ name: sync, source: 'fleet' }],
+        // The cluster key under the Role of deploy/rbac-self.yaml: created, published, rotated.
+        clusterKey: { enabled: true, rotateEvery: '3s', checkInterval: '1s' },
       },
       kubeconfig,
       SYSTEM_NS,
     );
+    cleanups.push(async () => {
+      await kubectl(stack, ['delete', 'secret,configmap', 'gitops-seal-cluster-key', '-n', SYSTEM_NS, '--ignore-not-found']);
+    });
 
     const applied = await until(d, 'platform sync applied', async () => {
       const s = await d.sync(sync).catch(() => undefined);
@@ -243,6 +248,16 @@ describe.concurrent('deploy/ on the real apiserver', () => {
     const lease = await getJson<{ spec: { holderIdentity: string } }>(stack, ['lease', sync, '-n', SYSTEM_NS]);
     expect(lease?.spec.holderIdentity).toBe(`${sync}-pod`);
     expect((await d.status()).leader).toBe(true);
+    // The cluster key with the ServiceAccount's token only: Secret created (create), rotated
+    // (update by name), ConfigMap published and republished (create, update by name).
+    const rotated = await until(d, 'cluster key rotated and republished', async () => {
+      const cm = await getJson<{ data: Record<string, string> }>(stack, ['configmap', 'gitops-seal-cluster-key', '-n', SYSTEM_NS]);
+      return cm && cm.data.retired !== '' ? cm.data : undefined;
+    });
+    expect(rotated.recipient).toMatch(/^age1/);
+    const keyStatus = (await d.status()).clusterKey;
+    expect(keyStatus?.lastError).toBeUndefined();
+    expect(keyStatus?.secretName).toBe(`${SYSTEM_NS}/gitops-seal-cluster-key`);
 
     // Granting itself cluster-admin is beyond gitops-seal-platform: the apiserver says 403 at
     // the dry-run, nothing of the revision is applied, and /status names the object.

@@ -202,13 +202,23 @@ describe('deploy/ RBAC', () => {
     }
   });
 
-  it('gives the daemon what its own namespace needs: inventories, Events, the Lease, the age Secret', () => {
+  it('gives the daemon what its own namespace needs: inventories, Events, the Lease, the age Secret, the cluster key', () => {
     const self = find<Role>(base, 'Role', 'gitops-seal-self');
     for (const v of ['get', 'create', 'patch', 'delete']) expect(allows(self, '', 'configmaps', v), `configmaps ${v}`).toBe(true);
     for (const v of ['create', 'patch']) expect(allows(self, '', 'events', v)).toBe(true);
     for (const v of ['get', 'create', 'update']) expect(allows(self, 'coordination.k8s.io', 'leases', v)).toBe(true);
-    const secretRule = self.rules?.find((r) => r.resources?.includes('secrets'));
-    expect(secretRule).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['gitops-seal-age'], verbs: ['get'] });
+    const secretRules = self.rules?.filter((r) => r.resources?.includes('secrets'));
+    // Exactly: the age Secret read by name; the cluster key's Secret (and ConfigMap) read and
+    // replaced by name; and create, which RBAC cannot narrow by name (issue 16).
+    expect(secretRules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['gitops-seal-age'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets', 'configmaps'], resourceNames: ['gitops-seal-cluster-key'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    // update only by name: inventories are saved by server-side apply (patch), never PUT.
+    expect(self.rules?.filter((r) => r.verbs.includes('update') && r.apiGroups?.includes('')).every((r) => r.resourceNames?.length)).toBe(
+      true,
+    );
     // Nothing cluster-wide is needed for these: the Role is namespaced.
     expect(self.kind).toBe('Role');
   });

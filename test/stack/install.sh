@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test stack needs on a fresh Debian machine: Debian packages, then every
 # build script in test/stack/build/ (Kubernetes control plane, kwok, the Vault server, sops,
-# distribution, age) in parallel, each cached under
+# distribution, age, kustomize, helm, kubeseal) in parallel, each cached under
 # ${GITOPS_SEAL_CACHE:-~/.cache/gitops-seal}/<component>-<version>/ (see build/lib.sh).
 # A warm run builds nothing and needs no Go.
 set -euo pipefail

@@ -1,6 +1,7 @@
 // Locating the command-line tools the tests drive directly: sops (built into the stack cache
 // by build/sops.sh), age and age-keygen, git (Debian `git`), and the renderers kustomize and
-// helm (build/kustomize.sh, build/helm.sh). A missing tool is a StackError that says exactly
+// helm (build/kustomize.sh, build/helm.sh), and kubeseal (build/kubeseal.sh: the real Sealed
+// Secrets client the migration tests seal and recovery-unseal with). A missing tool is a StackError that says exactly
 // how to install it.
 //
 // age: the cached build of build/age.sh (age >= 1.3, post-quantum hybrid `age1pq1...`
@@ -47,6 +48,18 @@ export function kustomizeVersion(): string {
 
 export function helmVersion(): string {
   return pin('HELM_VERSION');
+}
+
+export function kubesealVersion(): string {
+  return pin('KUBESEAL_VERSION');
+}
+
+/** The cached kubeseal build (seals offline with `--cert`; `--recovery-unseal` with a key file). */
+export function findKubeseal(): string {
+  const bin = cachedBin('kubeseal', kubesealVersion(), 'kubeseal');
+  if (!executable(bin))
+    throw new StackError('tools', `kubeseal ${kubesealVersion()} (${bin}): run test/stack/build/kubeseal.sh (needs Go)`);
+  return bin;
 }
 
 /**

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../daemon/config/index.js';
-import { Daemon } from '../../daemon/daemon.js';
+import { Daemon, type DaemonOptions } from '../../daemon/daemon.js';
 import { createLogger } from '../../daemon/log.js';
 import { startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
 import { findRenderer } from '../stack/tools.js';
@@ -30,7 +30,14 @@ export interface RunningDaemon {
 }
 
 /** Starts the daemon in-process on a config object (Kubernetes-style YAML is rendered and parsed like a file). */
-export async function startDaemon(config: object, opts: { dataDir?: string; start?: boolean } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  config: object,
+  opts: {
+    dataDir?: string;
+    start?: boolean;
+    daemon?: Partial<Pick<DaemonOptions, 'homeNamespace' | 'inventoryNamespace' | 'leaderElectionKube'>>;
+  } = {},
+): Promise<RunningDaemon> {
   const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
   const logs = new TextCapture();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-data-'));
@@ -39,6 +46,7 @@ export async function startDaemon(config: object, opts: { dataDir?: string; star
     log: createLogger({ destination: logs, level: 'debug' }),
     listen: '127.0.0.1:0',
     rendererEnv: { ...stackRenderers(), ...process.env },
+    ...opts.daemon,
   });
   await daemon.init();
   if (opts.start !== false) await daemon.start();

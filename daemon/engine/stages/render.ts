@@ -21,10 +21,12 @@ import {
   type HelmRenderResult,
   type HelmStatus,
 } from '../../render/index.js';
+import type { ObjectSeal, SealedFile } from '../../scope-binding/index.js';
 import type { Revision } from '../../source/index.js';
 import { refuse, type RevisionAt } from '../errors.js';
 import type { SyncSettings } from '../settings.js';
 import { rendererPath, type RenderCaches, type Renderers } from './render-context.js';
+import { helmSealedFiles } from './bind.js';
 import { scopesOf, type Discovery } from './scope.js';
 
 /** Where rendered objects go in the apply: CRDs, then pre hooks, the release, post hooks. */
@@ -50,6 +52,10 @@ export interface Rendered {
   documents: DecodedFiles;
   decryptedFiles: string[];
   warnings: string[];
+  /** Per document (by index): where its ciphertext came from (scope binding). */
+  seals: (ObjectSeal | undefined)[];
+  /** The SOPS files the render decrypted: recipients, documents, uses (scope binding). */
+  sealed: ReadonlyMap<string, SealedFile>;
   /** Helm: the identity suffix of the revision, the status row and the apply phases. */
   helm?: { revisionSuffix: string; status: HelmStatus; phaseOf: Map<string, ApplyPhase> };
 }
@@ -106,7 +112,13 @@ async function kustomize(input: RenderInput, at: RevisionAt): Promise<Rendered> 
     ...(spec ? { allowRemoteHosts: spec.kustomize.allowRemoteHosts, timeoutMs: spec.timeoutMs, maxOutputBytes: spec.maxOutputBytes } : {}),
     ...(caches ? { cache: caches.kustomize, sourceCache: caches.sources } : {}),
   }).catch((err: unknown) => refuseRender(err, at));
-  return { documents: documentsOf(result.objects), decryptedFiles: result.decryptedFiles, warnings: result.warnings };
+  return {
+    documents: documentsOf(result.objects),
+    decryptedFiles: result.decryptedFiles,
+    warnings: result.warnings,
+    seals: result.objects.map((o) => o.seal),
+    sealed: result.sealed,
+  };
 }
 
 /**
@@ -169,6 +181,9 @@ async function helm(input: RenderInput, at: RevisionAt): Promise<Rendered> {
     documents: documentsOf(all),
     decryptedFiles: result.decryptedFiles,
     warnings: [...result.warnings, ...skipped],
+    // Values files carry no object's ciphertext; stages/bind.ts reads their recipients.
+    seals: [],
+    sealed: await helmSealedFiles(input.revision, result.decryptedFiles),
     helm: { revisionSuffix: result.chart.digest.replace(/^sha256:/, '').slice(0, 12), status: helmStatus(result), phaseOf },
   };
 }
