@@ -32,13 +32,9 @@ export class ClusterKeyService {
   /** Current and retired identities, read when used (a sync's KeyContext at each reconcile). */
   readonly identities = (): Promise<readonly ClusterIdentity[]> => this.keyring.identities();
 
-  /** Every recipient the cluster holds, current and retired (files sealed to any are the cluster's). */
-  clusterRecipients(): Promise<ReadonlySet<string>> {
-    return this.keyring.clusterRecipients();
-  }
-
   /**
-   * For the scope-binding stage: the same set, empty while no key exists yet (no file can be
+   * For the scope-binding stage: every recipient the cluster holds, current and retired (files
+   * sealed to any are the cluster's); empty while no key exists yet (no file can be
    * sealed to a key this cluster never had). Any other failure stays an error: unknown is not none.
    */
   readonly bindingRecipients = async (): Promise<ReadonlySet<string>> => {

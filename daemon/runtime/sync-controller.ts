@@ -52,11 +52,12 @@ export class SyncController {
   private readonly render: RenderContext;
   /** The desired state of the last successfully applied revision (memory only). */
   lastGood: DesiredState | undefined;
+  /** The cluster key's recipients for the bind stage (only syncs that decrypt with it). */
+  private readonly clusterRecipients: ClusterRecipients | undefined;
   /**
    * The last revision applied — its commit and its identity (a Helm sync's is commit + chart) —
    * and whether an attempt failed since (as /status shows them).
    */
-  private readonly clusterRecipients: ClusterRecipients | undefined;
   private applied: { revision: string; identity: string; failedSince: boolean } | undefined;
 
   constructor(
