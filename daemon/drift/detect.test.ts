@@ -53,7 +53,7 @@ describe('drift of Secrets written with stringData', () => {
     const text = JSON.stringify(base) + JSON.stringify({ ...base });
     for (const v of ['secret', 'c2VjcmV0', 'YmxvYg']) expect(text).not.toContain(v);
     expect(Object.keys(base)).toEqual(['fields']);
-    expect(base.digest.length).toBe(8 * leavesOf(ownedFields(stored, M) ?? {}).length);
+    expect(base.digest.length).toBe(16 + 8 * leavesOf(ownedFields(stored, M) ?? {}).length);
     expect(base.digest.toString('latin1')).not.toContain('secret');
   });
 
