@@ -47,6 +47,7 @@ async function eventually(what: string, cond: () => Promise<boolean>, ms = 15_00
 }
 
 interface Harness {
+  ctl: SyncController;
   detector: DriftDetector;
   logs: TextCapture;
   events: DaemonEvent[];
@@ -100,6 +101,7 @@ function harness(name: string, debounceMs = 50): Harness {
   detector = new DriftDetector(name, ctl.manager, ctl, log, { debounceMs });
   let commit = 0;
   const h: Harness = {
+    ctl,
     detector,
     logs,
     events,
@@ -169,6 +171,21 @@ describe('a change between our apply and track() (the Flux benchmark window)', (
     ]);
     expect((await dataOf('configmaps/noop')).k).toBe('v');
     expect(h.detector.corrections).toBe(1);
+  });
+
+  it('two track() calls that overlap (a superseded one) lose no baseline', async () => {
+    const h = harness('twice');
+    let first: Promise<void> | undefined;
+    await h.apply({ 'app.yaml': cmYaml('twice', { k: 'v' }) }, async () => {
+      await mergePatch('configmap', 'twice', { data: { k: 'hacked' } });
+      // Started before the harness's own track() of the same state, which supersedes it.
+      const state = h.ctl.lastGood;
+      if (state) first = h.detector.track(state);
+    });
+    await first;
+    expect((await dataOf('configmaps/twice')).k).toBe('v');
+    expect(h.detector.corrections).toBe(1);
+    expect(h.logs.lines().filter((l) => l.msg === 'no drift baseline recorded; re-applying')).toEqual([]);
   });
 });
 

@@ -55,6 +55,8 @@ export class DriftDetector {
   private generation = 0;
   /** Baselines reported by applies since the last track() (memory only; no values, see detect.ts). */
   private observed = new Map<string, Baseline>();
+  /** The baselines the track() in progress took (undefined: none in progress). */
+  private inflight: Map<string, Baseline> | undefined;
   private readonly pool = new FieldSetPool();
   private readonly unobserve: () => void;
   /** Corrections made so far (for tests and status). */
@@ -101,7 +103,10 @@ export class DriftDetector {
     const generation = ++this.generation;
     // Taken before the first await: the apply of `desired` has just reported its objects, and
     // the next revision's apply may start at any await below (it then reports into a new map).
-    const observed = this.observed;
+    // A track() still in progress is superseded by this one, so its baselines come along (the
+    // newer win): nothing is lost when two calls overlap.
+    const observed = this.inflight ? new Map([...this.inflight, ...this.observed]) : this.observed;
+    this.inflight = observed;
     this.observed = new Map();
     const previous = this.tracked;
     const tracked = new Map<string, Tracked>();
@@ -115,6 +120,7 @@ export class DriftDetector {
     }
     // A newer revision was applied meanwhile: its track() call records the baselines.
     if (generation !== this.generation) return;
+    this.inflight = undefined;
     this.tracked = tracked;
     this.trackedState = desired;
     this.pool.retain([...tracked.values()].map((t) => t.base).concat([...this.observed.values()]));
