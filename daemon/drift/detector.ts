@@ -50,7 +50,7 @@ export class DriftDetector {
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private stopped = false;
-  /** The applied state whose baselines `tracked` holds; checks made for another one are deferred. */
+  /** The applied state whose baselines `tracked` holds; checks made for another one are skipped. */
   private trackedState: DesiredState | undefined;
   private generation = 0;
   /** Baselines reported by applies since the last track() (memory only; no values, see detect.ts). */
