@@ -15,6 +15,9 @@
 // resourceVersion does not move, so the would-be object is compared with the live one.
 // When the listed object provably already matches (isNoopApply), no PATCH is sent at all:
 // a no-op re-apply of 1,000 objects costs a LIST, not 1,000 requests.
+//
+// Observers (ResourceManager.observeApplies: drift detection) are told what each write stored —
+// the PATCH answer, or the listed object a no-op skipped — as an AppliedObject.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyOf, formatKey, type KubeObject, type ObjectKey } from '../kube/types.js';
 import { crdHealth, missing } from '../health/index.js';
@@ -59,6 +62,20 @@ export function appliedObject(key: ObjectKey, loc: Located, stored: KubeObject):
   const out = { key, loc } as AppliedObject;
   Object.defineProperty(out, 'stored', { value: stored, enumerable: false, writable: false });
   return out;
+}
+
+/**
+ * Tell the manager's observers what a write stored. An apply that succeeded never fails for
+ * this (an unreadable answer, an observer's bug): the observer then just lacks the object, and
+ * drift detection re-applies it to take a baseline.
+ */
+function report(m: ResourceManager, key: ObjectKey, loc: Located, stored: () => KubeObject): void {
+  if (!m.observed) return;
+  try {
+    m.notifyApplied(appliedObject({ ...key, namespace: loc.namespace }, loc, stored()));
+  } catch {
+    // See above: nothing to add to an apply that succeeded.
+  }
 }
 
 export async function applyAll(m: ResourceManager, input: readonly KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
@@ -114,7 +131,7 @@ async function applyStage(
       const entry: ChangeSetEntry = { key, subject: formatKey(key), action: 'unchanged' };
       const stored = { ...prev, apiVersion: obj.apiVersion, kind: obj.kind };
       if (opts.dryRun) entry.object = redactSecret(stored);
-      else if (m.observed) m.notifyApplied(appliedObject({ ...key, namespace: loc.namespace }, loc, stored));
+      else report(m, key, loc, () => stored);
       return entry;
     }
     const dryRun = opts.dryRun ?? false;
@@ -127,7 +144,7 @@ async function applyStage(
     });
     const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, dryRun, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
-    else if (m.observed) m.notifyApplied(appliedObject({ ...key, namespace: loc.namespace }, loc, res.object));
+    else report(m, key, loc, () => res.object);
     return entry;
   });
   const failures: ObjectFailure[] = [];
