@@ -1,5 +1,5 @@
 export { ResourceManager, type FieldValidation, type Located, type ResourceManagerOptions } from './manager.js';
-export type { ApplyOptions } from './manager_apply.js';
+export type { AppliedObject, ApplyObserver, ApplyOptions } from './manager_apply.js';
 export { formatDiff, objectChanges, REDACTED_CHANGE, type FieldChange, type ObjectDiff } from './manager_diff.js';
 export type { DeleteOptions } from './manager_delete.js';
 export type { WaitOptions } from './manager_wait.js';

@@ -8,7 +8,7 @@ import { apiErrorFromResponse, KubeApiError, parseJsonBody, redactedApiError } f
 import { keyOf, type KubeList, type KubeObject } from '../kube/types.js';
 import type { ChangeSet } from './changeset.js';
 import { InvalidObjectError } from './errors.js';
-import { applyAll, type ApplyOptions } from './manager_apply.js';
+import { applyAll, type ApplyObserver, type AppliedObject, type ApplyOptions } from './manager_apply.js';
 import { deleteAll, type DeleteOptions } from './manager_delete.js';
 import { diffAll, type ObjectDiff } from './manager_diff.js';
 import { validateAll, type ValidateOptions, type ValidationResult } from './manager_validate.js';
@@ -78,6 +78,7 @@ export class ResourceManager {
   readonly fieldValidation: FieldValidation;
   readonly crdTimeoutMs: number;
   readonly pollIntervalMs: number;
+  private readonly observers = new Set<ApplyObserver>();
 
   constructor(client: KubeClient, opts: ResourceManagerOptions = {}) {
     this.client = client;
@@ -114,6 +115,25 @@ export class ResourceManager {
   /** Server-side dry-run of a whole revision; returns per-object failures. */
   validate(objects: readonly KubeObject[], opts: ValidateOptions = {}): Promise<ValidationResult> {
     return validateAll(this, objects, opts);
+  }
+
+  /**
+   * Tell `observer` about every object a write apply stores (see AppliedObject); returns the
+   * unsubscribe. While one is registered, writes ask for the full answer instead of metadata
+   * only, since the observer needs the stored values. The observer must not throw.
+   */
+  observeApplies(observer: ApplyObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  get observed(): boolean {
+    return this.observers.size > 0;
+  }
+
+  /** Called by the apply verb for each object a write apply stored. */
+  notifyApplied(applied: AppliedObject): void {
+    for (const o of this.observers) o(applied);
   }
 
   // ---- helpers shared by the verbs -------------------------------------------------

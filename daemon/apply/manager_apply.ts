@@ -15,8 +15,11 @@
 // resourceVersion does not move, so the would-be object is compared with the live one.
 // When the listed object provably already matches (isNoopApply), no PATCH is sent at all:
 // a no-op re-apply of 1,000 objects costs a LIST, not 1,000 requests.
+//
+// Observers (ResourceManager.observeApplies: drift detection) are told what each write stored —
+// the PATCH answer, or the listed object a no-op skipped — as an AppliedObject.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keyOf, formatKey, type KubeObject } from '../kube/types.js';
+import { keyOf, formatKey, type KubeObject, type ObjectKey } from '../kube/types.js';
 import { crdHealth, missing } from '../health/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { ApplyError, toFailure, type ObjectFailure } from './errors.js';
@@ -32,6 +35,47 @@ export interface ApplyOptions {
   force?: boolean;
   /** Server-side dry-run (`dryRun=All`): nothing is persisted. */
   dryRun?: boolean;
+}
+
+/**
+ * One object of a write (not dry-run) apply, as the apiserver stored it by that apply: the
+ * PATCH answer, or — when the apply was skipped as a provable no-op — the live object read just
+ * before, which already was what the apply would have made it. Drift detection takes its
+ * baseline from this, never from a later read that a manual change could have reached first.
+ */
+export interface AppliedObject {
+  /** The object's identity, namespace resolved. */
+  readonly key: ObjectKey;
+  readonly loc: Located;
+  /**
+   * The stored object, managedFields included. It holds a Secret's values, so it is
+   * non-enumerable (as daemon/hidden-cause.ts hides causes): JSON, spread and log lines of the
+   * record skip it. Read it, reduce it, do not keep or log it.
+   */
+  readonly stored: KubeObject;
+}
+
+export type ApplyObserver = (applied: AppliedObject) => void;
+
+/** An AppliedObject whose `stored` is hidden from serialisation. */
+export function appliedObject(key: ObjectKey, loc: Located, stored: KubeObject): AppliedObject {
+  const out = { key, loc } as AppliedObject;
+  Object.defineProperty(out, 'stored', { value: stored, enumerable: false, writable: false });
+  return out;
+}
+
+/**
+ * Tell the manager's observers what a write stored. An apply that succeeded never fails for
+ * this (an unreadable answer, an observer's bug): the observer then just lacks the object, and
+ * drift detection re-applies it to take a baseline.
+ */
+function report(m: ResourceManager, key: ObjectKey, loc: Located, stored: () => KubeObject): void {
+  if (!m.observed) return;
+  try {
+    m.notifyApplied(appliedObject({ ...key, namespace: loc.namespace }, loc, stored()));
+  } catch {
+    // See above: nothing to add to an apply that succeeded.
+  }
 }
 
 export async function applyAll(m: ResourceManager, input: readonly KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
@@ -85,18 +129,22 @@ async function applyStage(
     // live object provably already is what this apply would make it, skip the request.
     if (prev && !prev.metadata.deletionTimestamp && isNoopApply(obj, prev, m.fieldManager)) {
       const entry: ChangeSetEntry = { key, subject: formatKey(key), action: 'unchanged' };
-      if (opts.dryRun) entry.object = redactSecret({ ...prev, apiVersion: obj.apiVersion, kind: obj.kind });
+      const stored = { ...prev, apiVersion: obj.apiVersion, kind: obj.kind };
+      if (opts.dryRun) entry.object = redactSecret(stored);
+      else report(m, key, loc, () => stored);
       return entry;
     }
     const dryRun = opts.dryRun ?? false;
     const res = await m.serverSideApply(obj, loc, {
       dryRun,
       force: opts.force ?? true,
-      // A write needs only the answer's metadata (classify); a dry-run's object is the diff.
-      metadataOnly: !dryRun,
+      // A write needs only the answer's metadata (classify) unless an observer (drift
+      // detection) takes its baseline from the stored values; a dry-run's object is the diff.
+      metadataOnly: !dryRun && !m.observed,
     });
     const entry: ChangeSetEntry = { key, subject: formatKey(key), action: classify(res, prev, dryRun, m.fieldManager) };
     if (opts.dryRun) entry.object = redactSecret(res.object);
+    else report(m, key, loc, () => res.object);
     return entry;
   });
   const failures: ObjectFailure[] = [];

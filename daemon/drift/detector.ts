@@ -1,21 +1,31 @@
-// Drift correction for one sync. After each applied revision it records a baseline per object
-// and watches every collection the sync touches (label selector gitops-seal.io/sync=<name>).
-// A watch event queues the object for a check; checks run serialized with the sync's
-// reconciles and re-apply only drifted objects. A periodic full check (LIST per collection)
-// covers missed events. When nothing drifted, no write call is made.
+// Drift correction for one sync. Every object the sync's ResourceManager stores by a write apply
+// (the sync's reconciles and our own corrections) is reported to observe(), which keeps its
+// baseline (detect.ts): what our apply stored, never a later read of the cluster — a manual
+// change landing between our apply and such a read would otherwise become the baseline, its
+// field no longer ours, and be kept forever. After each applied revision track() takes the
+// baselines of its objects and watches every collection the sync touches (label selector
+// gitops-seal.io/sync=<name>). A watch event queues the object for a check; checks run
+// serialized with the sync's reconciles and re-apply only drifted objects (SSA with force). A
+// full check (LIST per collection, each object against its baseline) runs right after track(),
+// covering changes made between the apply and the watches, and periodically for missed events.
+// When nothing drifted, no write call is made.
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
 import { resourcePath, type ResourceMapping } from '../kube/discovery.js';
 import { watch, WatchExpiredError } from '../kube/watch.js';
-import { SYNC_LABEL, type Located, type ResourceManager } from '../apply/index.js';
+import { SYNC_LABEL, stableStringify, type AppliedObject, type Located, type ResourceManager } from '../apply/index.js';
 import type { DesiredState } from '../engine/index.js';
 import type { Logger } from '../log.js';
-import { driftedPaths, ownedFields, type Baseline } from './detect.js';
+import { baselineOf, driftOf, FieldSetPool, hasDrifted, type Baseline, type Drift } from './detect.js';
 
 interface Tracked {
   desired: KubeObject;
   loc: Located;
+  /** undefined: no apply of ours was seen for it; the next check re-applies it to take one. */
   base: Baseline | undefined;
 }
+
+/** What a check reports for an object with no baseline (it is re-applied, not counted as drift). */
+const NO_BASELINE: Drift = { changed: ['(no baseline)'], lost: [], owners: [] };
 
 interface Collection {
   mapping: ResourceMapping;
@@ -40,10 +50,15 @@ export class DriftDetector {
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private stopped = false;
-  /** The applied state whose baselines `tracked` holds; checks made for another one are deferred. */
+  /** The applied state whose baselines `tracked` holds; checks made for another one are skipped. */
   private trackedState: DesiredState | undefined;
   private generation = 0;
-  private deferred = new Set<string>();
+  /** Baselines reported by applies since the last track() (memory only; no values, see detect.ts). */
+  private observed = new Map<string, Baseline>();
+  /** The baselines the track() in progress took (undefined: none in progress). */
+  private inflight: Map<string, Baseline> | undefined;
+  private readonly pool = new FieldSetPool();
+  private readonly unobserve: () => void;
   /** Corrections made so far (for tests and status). */
   corrections = 0;
 
@@ -53,40 +68,70 @@ export class DriftDetector {
     private readonly runner: DriftRunner,
     private readonly log: Logger,
     private readonly opts: { debounceMs?: number; fieldManager?: string } = {},
-  ) {}
+  ) {
+    this.unobserve = manager.observeApplies((a) => this.observe(a));
+  }
+
+  private get fieldManager(): string {
+    return this.opts.fieldManager ?? this.manager.fieldManager;
+  }
+
+  /** An object our apply stored: its baseline, reduced at once (the stored object holds values). */
+  private observe(a: AppliedObject): void {
+    const key = formatKey(a.key);
+    try {
+      this.observed.set(key, baselineOf(a.stored, this.fieldManager, this.pool));
+    } catch (err) {
+      // Never fail the apply for this; the object's next check re-applies it to take a baseline.
+      this.observed.delete(key);
+      this.log.warn(
+        { sync: this.sync, object: key, err: err instanceof Error ? err.message : String(err) },
+        'cannot record a drift baseline',
+      );
+    }
+  }
 
   private keyOf(obj: KubeObject, namespace: string): string {
     return formatKey({ ...keyOf(obj), namespace });
   }
 
-  /** Record baselines for a newly applied revision and (re)start the watches. */
+  /**
+   * Take the baselines of a newly applied revision (reported by its apply), (re)start the
+   * watches, then check every object once against its baseline. Resolves after that check.
+   */
   async track(desired: DesiredState): Promise<void> {
     const generation = ++this.generation;
+    // Taken before the first await: the apply of `desired` has just reported its objects, and
+    // the next revision's apply may start at any await below (it then reports into a new map).
+    // A track() still in progress is superseded by this one, so its baselines come along (the
+    // newer win): nothing is lost when two calls overlap.
+    const observed = this.inflight ? new Map([...this.inflight, ...this.observed]) : this.observed;
+    this.inflight = observed;
+    this.observed = new Map();
+    const previous = this.tracked;
     const tracked = new Map<string, Tracked>();
     const collections = new Map<string, Collection>();
     for (const obj of desired.objects) {
       const loc = await this.manager.locate(obj);
-      tracked.set(this.keyOf(obj, loc.namespace), { desired: obj, loc, base: undefined });
+      const key = this.keyOf(obj, loc.namespace);
+      tracked.set(key, { desired: obj, loc, base: observed.get(key) ?? sameBase(previous.get(key), obj) });
       const c = { mapping: loc.mapping, namespace: loc.namespace, kind: obj.kind, apiVersion: obj.apiVersion };
       collections.set(collectionKey(c), c);
     }
-    const live = await this.listAll(collections);
-    // A newer revision was applied while we listed: its track() call records the baselines.
+    // A newer revision was applied meanwhile: its track() call records the baselines.
     if (generation !== this.generation) return;
-    for (const [k, t] of tracked) t.base = this.baselineOf(live.get(k));
+    this.inflight = undefined;
     this.tracked = tracked;
     this.trackedState = desired;
+    this.pool.retain([...tracked.values()].map((t) => t.base).concat([...this.observed.values()]));
     const changed = [...collections.keys()].sort().join('|') !== [...this.collections.keys()].sort().join('|');
     this.collections = collections;
-    if (changed) this.restartWatches();
-    for (const k of this.deferred) this.enqueue(k);
-    this.deferred.clear();
-  }
-
-  private baselineOf(live: KubeObject | undefined): Baseline | undefined {
-    if (!live) return undefined;
-    const fields = ownedFields(live, this.opts.fieldManager ?? this.manager.fieldManager);
-    return fields ? { fields, stored: live } : undefined;
+    if (changed) await this.restartWatches();
+    // The full check covers every change since the apply, also those whose events came before
+    // this point (their checks were put off, or the object was not tracked yet).
+    await this.fullCheck().catch((err: unknown) =>
+      this.log.warn({ sync: this.sync, err: err instanceof Error ? err.message : String(err) }, 'drift check after apply failed'),
+    );
   }
 
   private async listAll(collections: Map<string, Collection>): Promise<Map<string, KubeObject>> {
@@ -101,23 +146,28 @@ export class DriftDetector {
     return out;
   }
 
-  private restartWatches(): void {
+  /** Resolves when every watch has its start point (or failed its first try). */
+  private restartWatches(): Promise<void> {
     this.abort.abort();
     this.abort = new AbortController();
-    for (const c of this.collections.values()) void this.watchLoop(c, this.abort.signal);
+    const signal = this.abort.signal;
+    return Promise.all(
+      [...this.collections.values()].map((c) => new Promise<void>((started) => void this.watchLoop(c, signal, started))),
+    ).then(() => undefined);
   }
 
-  private async watchLoop(c: Collection, signal: AbortSignal): Promise<void> {
+  private async watchLoop(c: Collection, signal: AbortSignal, started: () => void): Promise<void> {
     let backoff = 500;
     while (!signal.aborted && !this.stopped) {
       try {
-        // Start from "now": the baseline was taken by track(); events after it are what matters.
+        // Start from "now": track()'s full check, after this point, sees everything before it.
         const list = await this.manager.client.request<{ metadata: { resourceVersion?: string } }>(
           resourcePath(c.mapping, c.namespace || undefined),
           {
             query: { limit: 1, labelSelector: `${SYNC_LABEL}=${this.sync}` },
           },
         );
+        started();
         for await (const ev of watch(this.manager.client, resourcePath(c.mapping, c.namespace || undefined), {
           resourceVersion: list.metadata.resourceVersion,
           labelSelector: `${SYNC_LABEL}=${this.sync}`,
@@ -130,6 +180,7 @@ export class DriftDetector {
           if (this.tracked.has(key)) this.enqueue(key);
         }
       } catch (err) {
+        started();
         if (signal.aborted || this.stopped) return;
         if (!(err instanceof WatchExpiredError))
           this.log.warn(
@@ -160,35 +211,48 @@ export class DriftDetector {
   /** Check the given objects (all when omitted) and re-apply the drifted ones. Returns corrections. */
   async check(keys?: string[]): Promise<number> {
     return this.runner.reapply(async (applied) => {
-      // A newer revision is applied but track() has not recorded its baselines yet (the watch
+      // A newer revision is applied but track() has not taken its baselines yet (the watch
       // event of our own apply arrives first): comparing with the previous revision's baseline
-      // would "correct" the cluster back to the previous revision. track() re-queues these keys.
-      if (applied !== this.trackedState) {
-        for (const k of keys ?? []) this.deferred.add(k);
-        return 0;
-      }
+      // would "correct" the cluster back to the previous revision. track()'s full check, which
+      // comes next, covers these objects.
+      if (applied !== this.trackedState) return 0;
       const targets = (keys ?? [...this.tracked.keys()])
         .map((k) => [k, this.tracked.get(k)] as const)
         .filter((e): e is readonly [string, Tracked] => e[1] !== undefined);
       if (targets.length === 0) return 0;
       const live = keys ? await this.getEach(targets) : await this.listAll(this.collections);
-      const drifted: [string, Tracked, string[]][] = [];
+      const drifted: [string, Tracked, Drift][] = [];
       for (const [k, t] of targets) {
-        if (!t.base) continue;
-        const paths = driftedPaths(t.base, live.get(k));
-        if (paths.length > 0) drifted.push([k, t, paths]);
+        const d = t.base ? driftOf(t.base, live.get(k), this.fieldManager) : NO_BASELINE;
+        if (hasDrifted(d)) drifted.push([k, t, d]);
       }
       if (drifted.length === 0) return 0;
-      for (const [k, , paths] of drifted)
-        this.log.info({ sync: this.sync, object: k, fields: paths.slice(0, 20) }, 'drift detected; re-applying');
-      await this.manager.apply(
-        drifted.map(([, t]) => t.desired),
-        { force: true },
-      );
-      const after = await this.getEach(drifted.map(([k, t]) => [k, t] as const));
-      for (const [k, t] of drifted) t.base = this.baselineOf(after.get(k)) ?? t.base;
-      this.corrections += drifted.length;
-      return drifted.length;
+      for (const [k, t, d] of drifted)
+        this.log.info(
+          {
+            sync: this.sync,
+            object: k,
+            fields: [...new Set([...d.changed, ...d.lost])].slice(0, 20),
+            ...(d.owners.length > 0 ? { owners: d.owners } : {}),
+          },
+          t.base ? 'drift detected; re-applying' : 'no drift baseline recorded; re-applying',
+        );
+      const corrected = drifted.filter(([, t]) => t.base !== undefined).length;
+      try {
+        await this.manager.apply(
+          drifted.map(([, t]) => t.desired),
+          { force: true },
+        );
+      } finally {
+        // The re-apply reported what it stored: that is the new baseline (also for the objects
+        // of a re-apply that failed part way).
+        for (const [k, t] of drifted) {
+          t.base = this.observed.get(k) ?? t.base;
+          this.observed.delete(k);
+        }
+      }
+      this.corrections += corrected;
+      return corrected;
     });
   }
 
@@ -208,7 +272,14 @@ export class DriftDetector {
 
   stop(): void {
     this.stopped = true;
+    this.unobserve();
     this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
   }
+}
+
+/** The previous revision's baseline of an object whose desired state did not change. */
+function sameBase(prev: Tracked | undefined, obj: KubeObject): Baseline | undefined {
+  if (!prev?.base) return undefined;
+  return prev.desired === obj || stableStringify(prev.desired) === stableStringify(obj) ? prev.base : undefined;
 }
