@@ -74,6 +74,7 @@ export class GitSource {
     }
     this.transport = openTransport(spec.url, {
       ...(spec.auth !== undefined ? { auth: spec.auth } : {}),
+      ...(spec.ssh !== undefined ? { ssh: spec.ssh } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
     this.gitdir = storeDir(cacheDir, safeLabel(spec.name, 60), this.url);

@@ -1,0 +1,197 @@
+// The SSH transport: the same GitTransport as smart HTTP, over one SSH connection per operation
+// (ssh2, pure JS). Listing refs and fetching run our pkt-line code (upload-pack.ts) and pushing
+// runs isomorphic-git's push, both through SshSession, which speaks the smart-HTTP request
+// shapes they use onto an exec channel. The key and known_hosts are read before every
+// operation (rotation needs no restart); the host key is always checked unless the config
+// says, loudly, not to.
+import git from 'isomorphic-git';
+import { utils, type ParsedKey } from 'ssh2';
+import { redact } from '../credentials.js';
+import { classifyGitError, GitError, pushConflict, type GitOperation } from '../errors.js';
+import type {
+  AdvertisedRef,
+  FetchRequest,
+  FetchResult,
+  GitTransport,
+  ListRefsRequest,
+  PushRequest,
+  PushResult,
+  TrafficStats,
+} from '../transport.js';
+import { fetchPack } from '../upload-pack.js';
+import { SshError, SshSession } from './session.js';
+import { parseSshUrl, sshDisplay, type SshUrl } from './url.js';
+
+/** A private key as read from its reference (OpenSSH or PEM text), with its passphrase. */
+export interface SshKey {
+  privateKey: string;
+  passphrase?: string;
+}
+
+export interface SshAuth {
+  /** Reads the private key before every operation. */
+  key: () => Promise<SshKey>;
+  /** Reads known_hosts before every operation; `insecure-ignore-host-key` is the explicit opt-out. */
+  knownHosts: (() => Promise<string>) | 'insecure-ignore-host-key';
+}
+
+/** isomorphic-git insists on an http(s) URL; the session ignores it and speaks SSH. */
+const ISO_URL = 'https://ssh-transport.invalid/repo';
+
+export class SshTransport implements GitTransport {
+  readonly url: string;
+  private readonly parsed: SshUrl;
+  private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0 };
+  private readonly idleTimeoutMs: number;
+  private secrets: string[] = [];
+  private keyCache: { text: string; passphrase: string | undefined; key: ParsedKey } | undefined;
+
+  constructor(
+    rawUrl: string,
+    private readonly auth: SshAuth | undefined,
+    idleTimeoutMs = 60_000,
+  ) {
+    const parsed = parseSshUrl(rawUrl);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    this.parsed = parsed;
+    this.url = sshDisplay(parsed);
+    this.idleTimeoutMs = idleTimeoutMs;
+  }
+
+  get stats(): Readonly<TrafficStats> {
+    return this.traffic;
+  }
+
+  redact(text: string): string {
+    return redact(text.split(ISO_URL).join(this.url), this.secrets);
+  }
+
+  async listRefs(req: ListRefsRequest = {}): Promise<AdvertisedRef[]> {
+    return this.withSession('list-refs', (http) =>
+      git.listServerRefs({
+        http,
+        url: ISO_URL,
+        protocolVersion: 1,
+        ...(req.prefix !== undefined ? { prefix: req.prefix } : {}),
+        ...(req.peelTags === true ? { peelTags: true } : {}),
+      }),
+    );
+  }
+
+  async fetch(req: FetchRequest): Promise<FetchResult> {
+    return this.withSession('fetch', (http) =>
+      fetchPack({
+        http,
+        url: ISO_URL,
+        headers: {},
+        store: req.store,
+        remoteRef: req.remoteRef,
+        haveRef: req.haveRef,
+        ...(req.depth !== undefined ? { depth: req.depth } : {}),
+      }),
+    );
+  }
+
+  async push(req: PushRequest): Promise<PushResult> {
+    const { store } = req;
+    let conflict: string | undefined;
+    await this.withSession('push', async (http) => {
+      try {
+        await git.push({
+          fs: store.fs,
+          http,
+          gitdir: store.gitdir,
+          cache: store.cache,
+          url: ISO_URL,
+          remote: 'origin',
+          ref: req.localRef,
+          remoteRef: req.remoteRef,
+          force: false,
+        });
+      } catch (err) {
+        conflict = pushConflict(err);
+        if (conflict === undefined) throw err;
+      }
+    });
+    return conflict === undefined ? { ok: true } : { ok: false, conflict: this.redact(conflict) };
+  }
+
+  /** Reads the key and known_hosts, opens a session, runs `op`, always closes. */
+  private async withSession<T>(operation: GitOperation, op: (http: SshSession) => Promise<T>): Promise<T> {
+    let session: SshSession | undefined;
+    try {
+      const { key, knownHosts } = await this.credentials();
+      session = new SshSession({
+        url: this.parsed,
+        display: this.url,
+        key,
+        knownHosts,
+        idleTimeoutMs: this.idleTimeoutMs,
+        traffic: this.traffic,
+      });
+      return await op(session);
+    } catch (err) {
+      throw this.classify(err, operation);
+    } finally {
+      session?.close();
+    }
+  }
+
+  private async credentials(): Promise<{ key: ParsedKey; knownHosts: string | undefined }> {
+    if (this.auth === undefined) {
+      throw new SshError('auth', `${this.url}: no SSH private key is configured (ssh.privateKeyFrom)`);
+    }
+    let k: SshKey;
+    let knownHosts: string | undefined;
+    try {
+      k = await this.auth.key();
+      knownHosts = this.auth.knownHosts === 'insecure-ignore-host-key' ? undefined : await this.auth.knownHosts();
+    } catch (err) {
+      // The reference's own message names it (never its value); keep only its first line.
+      const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      throw new SshError('auth', `${this.url}: cannot read the SSH key or known_hosts: ${msg}`);
+    }
+    this.secrets = secretsOf(k);
+    const c = this.keyCache;
+    if (c !== undefined && c.text === k.privateKey && c.passphrase === k.passphrase) return { key: c.key, knownHosts };
+    const parsed = utils.parseKey(k.privateKey, k.passphrase);
+    if (parsed instanceof Error || Array.isArray(parsed)) {
+      const why = parsed instanceof Error ? parsed.message : 'more than one key in the text';
+      const hint = /passphrase|decrypt|encrypted/i.test(why) ? ' (wrong or missing passphrase?)' : '';
+      throw new SshError('auth', `${this.url}: the SSH private key cannot be used: ${why}${hint}`);
+    }
+    if (!parsed.isPrivateKey()) {
+      throw new SshError('auth', `${this.url}: the SSH key given is not a private key`);
+    }
+    this.keyCache = { text: k.privateKey, passphrase: k.passphrase, key: parsed };
+    return { key: parsed, knownHosts };
+  }
+
+  private classify(err: unknown, operation: GitOperation): GitError {
+    if (err instanceof SshError) {
+      const reason =
+        err.failure === 'host-key' || err.failure === 'auth'
+          ? 'auth'
+          : err.failure === 'denied'
+            ? operation === 'push'
+              ? 'push-rejected'
+              : 'auth'
+            : err.failure === 'not-found'
+              ? 'not-found'
+              : err.failure === 'network'
+                ? 'network'
+                : 'protocol';
+      return new GitError(reason, operation, this.redact(err.message), err);
+    }
+    return classifyGitError(err, { operation, idleTimeoutMs: this.idleTimeoutMs, redact: (t) => this.redact(t) });
+  }
+}
+
+/** What must never appear in a message: the key text, each of its lines, the passphrase. */
+function secretsOf(k: SshKey): string[] {
+  const lines = k.privateKey
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 16 && !l.startsWith('-----'));
+  return [k.privateKey, ...lines, ...(k.passphrase !== undefined ? [k.passphrase] : [])];
+}
