@@ -121,6 +121,13 @@ export async function startSshd(reposDir: string, opts: { port?: number; dir?: s
       'X11Forwarding no',
       'PermitTTY no',
       'PrintMotd no',
+      'PrintLastLog no',
+      'UseDNS no',
+      'PermitUserRC no',
+      // The forced command runs through the login's shell; bash run by sshd with SHLVL unset
+      // sources ~/.bashrc (seconds on a developer's machine). A real git host's login shell is
+      // git-shell; this makes ours as cheap.
+      'SetEnv SHLVL=1',
       'MaxStartups 100:30:200',
       'LogLevel VERBOSE',
       '',

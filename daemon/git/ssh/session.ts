@@ -6,7 +6,8 @@
 // as over smart HTTP (v0/v1), but stateful: advertisement and request share one channel.
 import { Buffer } from 'node:buffer';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
-import { Client, type ClientChannel, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader gives it only a default export.
+import ssh2, { type Client, type ClientChannel, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import { FLUSH, pktLine, PktReader } from '../pkt-line.js';
 import type { TrafficStats } from '../transport.js';
 import { checkHostKey, describeVerdict, knownKeyTypes, type HostKeyVerdict } from './known-hosts.js';
@@ -206,7 +207,7 @@ export class SshSession implements HttpClient {
 
   private connect(): Promise<Client> {
     this.ready ??= new Promise<Client>((resolve, reject) => {
-      const client = new Client();
+      const client = new ssh2.Client();
       this.client = client;
       const { url, knownHosts } = this.o;
       const algorithms = knownHosts !== undefined ? hostKeyAlgorithms(knownHosts, url) : undefined;

@@ -5,7 +5,7 @@
 // operation (rotation needs no restart); the host key is always checked unless the config
 // says, loudly, not to.
 import git from 'isomorphic-git';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { redact } from '../credentials.js';
 import { classifyGitError, GitError, pushConflict, type GitOperation } from '../errors.js';
 import type {
@@ -154,7 +154,7 @@ export class SshTransport implements GitTransport {
     this.secrets = secretsOf(k);
     const c = this.keyCache;
     if (c !== undefined && c.text === k.privateKey && c.passphrase === k.passphrase) return { key: c.key, knownHosts };
-    const parsed = utils.parseKey(k.privateKey, k.passphrase);
+    const parsed = ssh2.utils.parseKey(k.privateKey, k.passphrase);
     if (parsed instanceof Error || Array.isArray(parsed)) {
       const why = parsed instanceof Error ? parsed.message : 'more than one key in the text';
       const hint = /passphrase|decrypt|encrypted/i.test(why) ? ' (wrong or missing passphrase?)' : '';
