@@ -5,7 +5,7 @@
 // only git-upload-pack (a read key) or also git-receive-pack (a write key) and hands the request
 // to git-shell, with `/<name>.git` mapped into the repositories directory.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +71,37 @@ function banner(port: number): Promise<boolean> {
  * Starts sshd serving `reposDir` (the git http server's). `port` pins the port (a test that
  * kills and restarts sshd keeps its URLs); otherwise a free one is picked.
  */
-export async function startSshd(reposDir: string, opts: { port?: number; dir?: string } = {}): Promise<Started<SshInfo>> {
+/** A started sshd; `crash` SIGKILLs the listener and every connection it forked (a server dying mid-transfer). */
+export interface StartedSshd extends Started<SshInfo> {
+  crash(): Promise<void>;
+}
+
+/** Every process below `pid` (from /proc), children first. */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(e), ppid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [c, pp] of parent)
+      if (pp === p) {
+        walk(c);
+        out.push(c);
+      }
+  };
+  walk(pid);
+  return out;
+}
+
+export async function startSshd(reposDir: string, opts: { port?: number; dir?: string } = {}): Promise<StartedSshd> {
   if (!existsSync(SSHD)) throw new SshdError(`${SSHD} not found: run test/stack/install.sh (apt-get install -y openssh-server)`);
   if (!existsSync(GIT_SHELL)) throw new SshdError(`${GIT_SHELL} not found: apt-get install -y git`);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-sshd-'));
@@ -154,6 +184,16 @@ export async function startSshd(reposDir: string, opts: { port?: number; dir?: s
   };
   return {
     info,
+    crash: async () => {
+      for (const p of [...descendants(proc.pid), proc.pid]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await proc.exited;
+    },
     stop: async () => {
       await stopProcess(proc, 2000);
       if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
