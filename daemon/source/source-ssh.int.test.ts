@@ -10,6 +10,7 @@ import { authorizeKey, revokeKey, sshRepoUrl, startSshd } from '../../test/stack
 import type { SshInfo } from '../../test/stack/types.js';
 import { caught, ctx, useGitServer, Work } from '../../test/support/git-source-fixture.js';
 import { newSshKey, sshdFor, type TestKey } from '../../test/support/ssh-fixture.js';
+import { sshFingerprint } from '../git/index.js';
 import { GitSource } from './git-source.js';
 import type { GitRefSpec } from './types.js';
 
@@ -143,8 +144,7 @@ describe('GitSource over SSH', () => {
       .split('\n')
       .find((l) => l.includes('ssh-ed25519'))
       ?.split(' ')[2] as string;
-    const { fingerprint } = await import('../git/ssh/known-hosts.js');
-    expect(err.message).toContain(fingerprint(Buffer.from(real, 'base64')));
+    expect(err.message).toContain(sshFingerprint(Buffer.from(real, 'base64')));
   });
 
   it('an unknown host is refused too (no entry for the host at all)', async () => {
