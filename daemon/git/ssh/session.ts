@@ -38,6 +38,10 @@ export interface SessionOptions {
   knownHosts: string | undefined;
   idleTimeoutMs: number;
   traffic: TrafficStats;
+  /** A connection kept from the previous operation (same key and known_hosts), used instead of a new handshake. */
+  reuse?: Client;
+  /** Takes the connection back when the session ends; `healthy` false means it must be dropped. */
+  release?: (client: Client, healthy: boolean) => void;
 }
 
 const RSA_TYPES = ['rsa-sha2-512', 'rsa-sha2-256'];
@@ -54,6 +58,8 @@ export class SshSession implements HttpClient {
   private readonly channels = new Map<string, OpenChannel>();
   private verdict: HostKeyVerdict | undefined;
   private closed = false;
+  /** Set when anything went wrong: the connection is not handed back for reuse. */
+  private broken = false;
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -76,7 +82,8 @@ export class SshSession implements HttpClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const { channel } of this.channels.values()) {
+    for (const { channel, out } of this.channels.values()) {
+      void out?.return(undefined);
       try {
         // A flush tells a server still waiting for commands or wants that none will come.
         channel.end(FLUSH);
@@ -84,13 +91,20 @@ export class SshSession implements HttpClient {
         // Already closed.
       }
     }
-    this.client?.end();
+    const client = this.client;
+    if (client === undefined) return;
+    if (this.o.release !== undefined) this.o.release(client, !this.broken);
+    else client.end();
   }
 
   private async advertise(service: string): Promise<GitHttpResponse> {
     const client = await this.connect();
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(`${service} ${shellQuote(this.o.url.path)}`, (err, ch) => (err ? reject(this.connError(err)) : resolve(ch)));
+      client.exec(`${service} ${shellQuote(this.o.url.path)}`, (err, ch) => {
+        if (!err) return resolve(ch);
+        this.broken = true;
+        reject(this.connError(err));
+      });
     });
     const stderr: Buffer[] = [];
     channel.stderr.on('data', (d: Buffer) => {
@@ -104,7 +118,8 @@ export class SshSession implements HttpClient {
     const open: OpenChannel = { channel, stderr, exit };
     this.channels.set(service, open);
     // The advertisement ends at its flush; what follows belongs to the POST.
-    const reader = new PktReader(this.stdout(open, service));
+    open.out = this.stdout(open, service);
+    const reader = new PktReader(open.out);
     const lines: Buffer[] = [pktLine(`# service=${service}\n`), FLUSH];
     for (;;) {
       const p = await reader.next();
@@ -153,20 +168,50 @@ export class SshSession implements HttpClient {
       ended = true;
       notify();
     });
-    this.client?.on('error', (e: Error) => {
+    // On a connection kept for reuse these must not pile up: removed when the channel is done.
+    const onError = (e: Error): void => {
       failure = this.connError(e);
       notify();
-    });
-    this.client?.on('close', () => {
+    };
+    const onClose = (): void => {
       ended = true;
       notify();
-    });
+    };
+    const client = this.client;
+    client?.on('error', onError);
+    client?.on('close', onClose);
+    try {
+      yield* this.drain(
+        open,
+        service,
+        queue,
+        () => ({ ended, failure }),
+        (w) => (wake = w),
+      );
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    } finally {
+      client?.off('error', onError);
+      client?.off('close', onClose);
+    }
+  }
+
+  private async *drain(
+    open: OpenChannel,
+    service: string,
+    queue: Buffer[],
+    state: () => { ended: boolean; failure: Error | undefined },
+    setWake: (w: (() => void) | undefined) => void,
+  ): AsyncGenerator<Uint8Array> {
+    const { channel } = open;
     for (;;) {
       const chunk = queue.shift();
       if (chunk !== undefined) {
         yield chunk;
         continue;
       }
+      const { ended, failure } = state();
       if (failure !== undefined) throw failure;
       if (ended) {
         const code = await open.exit;
@@ -177,17 +222,17 @@ export class SshSession implements HttpClient {
       }
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => {
-          wake = undefined;
+          setWake(undefined);
           channel.destroy();
           this.client?.destroy();
           reject(
             new SshError('network', `request timed out: no data from ${this.o.display} for ${this.o.idleTimeoutMs / 1000} s`, 'ETIMEDOUT'),
           );
         }, this.o.idleTimeoutMs);
-        wake = () => {
+        setWake(() => {
           clearTimeout(t);
           resolve();
-        };
+        });
       });
     }
   }
@@ -206,13 +251,20 @@ export class SshSession implements HttpClient {
   }
 
   private connect(): Promise<Client> {
+    if (this.ready === undefined && this.o.reuse !== undefined) {
+      this.client = this.o.reuse;
+      this.ready = Promise.resolve(this.o.reuse);
+    }
     this.ready ??= new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client();
       this.client = client;
       const { url, knownHosts } = this.o;
       const algorithms = knownHosts !== undefined ? hostKeyAlgorithms(knownHosts, url) : undefined;
       client.on('ready', () => resolve(client));
-      client.on('error', (e: Error) => reject(this.connError(e)));
+      client.on('error', (e: Error) => {
+        this.broken = true;
+        reject(this.connError(e));
+      });
       client.on('close', () =>
         reject(new SshError('network', `${this.o.display}: the connection closed during the SSH handshake`, 'ECONNRESET')),
       );
@@ -263,6 +315,8 @@ export class SshSession implements HttpClient {
 
 interface OpenChannel {
   channel: ClientChannel;
+  /** The channel's output, ended on close so that its listeners on the connection go. */
+  out?: AsyncGenerator<Uint8Array>;
   stderr: Buffer[];
   exit: Promise<number | null>;
   reader?: PktReader;

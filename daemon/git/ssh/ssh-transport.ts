@@ -5,7 +5,8 @@
 // operation (rotation needs no restart); the host key is always checked unless the config
 // says, loudly, not to.
 import git from 'isomorphic-git';
-import ssh2, { type ParsedKey } from 'ssh2';
+import { createHash } from 'node:crypto';
+import ssh2, { type Client, type ParsedKey } from 'ssh2';
 import { redact } from '../credentials.js';
 import { classifyGitError, GitError, pushConflict, type GitOperation } from '../errors.js';
 import type {
@@ -35,6 +36,13 @@ export interface SshAuth {
   knownHosts: (() => Promise<string>) | 'insecure-ignore-host-key';
 }
 
+/**
+ * How long a connection is kept after an operation: a poll that finds a new commit lists refs
+ * and then fetches, and the fetch reuses the listing's connection instead of a second
+ * handshake. Short, so that a daemon polling every minute holds no idle connection.
+ */
+const KEEP_MS = 5_000;
+
 /** isomorphic-git insists on an http(s) URL; the session ignores it and speaks SSH. */
 const ISO_URL = 'https://ssh-transport.invalid/repo';
 
@@ -45,6 +53,8 @@ export class SshTransport implements GitTransport {
   private readonly idleTimeoutMs: number;
   private secrets: string[] = [];
   private keyCache: { text: string; passphrase: string | undefined; key: ParsedKey } | undefined;
+  /** The kept connection, for the key and known_hosts (by digest) it was opened with. */
+  private kept: { client: Client; digest: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     rawUrl: string,
@@ -120,7 +130,8 @@ export class SshTransport implements GitTransport {
   private async withSession<T>(operation: GitOperation, op: (http: SshSession) => Promise<T>): Promise<T> {
     let session: SshSession | undefined;
     try {
-      const { key, knownHosts } = await this.credentials();
+      const { key, knownHosts, digest } = await this.credentials();
+      const reuse = this.take(digest);
       session = new SshSession({
         url: this.parsed,
         display: this.url,
@@ -128,6 +139,8 @@ export class SshTransport implements GitTransport {
         knownHosts,
         idleTimeoutMs: this.idleTimeoutMs,
         traffic: this.traffic,
+        ...(reuse !== undefined ? { reuse } : {}),
+        release: (client, healthy) => this.keep(client, digest, healthy),
       });
       return await op(session);
     } catch (err) {
@@ -137,7 +150,38 @@ export class SshTransport implements GitTransport {
     }
   }
 
-  private async credentials(): Promise<{ key: ParsedKey; knownHosts: string | undefined }> {
+  /** The kept connection if it was opened with the same key and known_hosts (a rotation drops it). */
+  private take(digest: string): Client | undefined {
+    const k = this.kept;
+    if (k === undefined) return undefined;
+    this.kept = undefined;
+    clearTimeout(k.timer);
+    if (k.digest === digest) return k.client;
+    k.client.end();
+    return undefined;
+  }
+
+  private keep(client: Client, digest: string, healthy: boolean): void {
+    if (!healthy || this.kept !== undefined) {
+      client.end();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.kept?.client === client) this.kept = undefined;
+      client.end();
+    }, KEEP_MS);
+    timer.unref();
+    // A connection the server closes meanwhile is not handed out again.
+    client.once('close', () => {
+      if (this.kept?.client === client) {
+        clearTimeout(timer);
+        this.kept = undefined;
+      }
+    });
+    this.kept = { client, digest, timer };
+  }
+
+  private async credentials(): Promise<{ key: ParsedKey; knownHosts: string | undefined; digest: string }> {
     if (this.auth === undefined) {
       throw new SshError('auth', `${this.url}: no SSH private key is configured (ssh.privateKeyFrom)`);
     }
@@ -152,8 +196,11 @@ export class SshTransport implements GitTransport {
       throw new SshError('auth', `${this.url}: cannot read the SSH key or known_hosts: ${msg}`);
     }
     this.secrets = secretsOf(k);
+    const digest = createHash('sha256')
+      .update(`${k.privateKey}\0${k.passphrase ?? ''}\0${knownHosts ?? '(host key not checked)'}`)
+      .digest('hex');
     const c = this.keyCache;
-    if (c !== undefined && c.text === k.privateKey && c.passphrase === k.passphrase) return { key: c.key, knownHosts };
+    if (c !== undefined && c.text === k.privateKey && c.passphrase === k.passphrase) return { key: c.key, knownHosts, digest };
     const parsed = ssh2.utils.parseKey(k.privateKey, k.passphrase);
     if (parsed instanceof Error || Array.isArray(parsed)) {
       const why = parsed instanceof Error ? parsed.message : 'more than one key in the text';
@@ -164,7 +211,7 @@ export class SshTransport implements GitTransport {
       throw new SshError('auth', `${this.url}: the SSH key given is not a private key`);
     }
     this.keyCache = { text: k.privateKey, passphrase: k.passphrase, key: parsed };
-    return { key: parsed, knownHosts };
+    return { key: parsed, knownHosts, digest };
   }
 
   private classify(err: unknown, operation: GitOperation): GitError {
