@@ -55,6 +55,7 @@ export class SshTransport implements GitTransport {
   private keyCache: { text: string; passphrase: string | undefined; key: ParsedKey } | undefined;
   /** The kept connection, for the key and known_hosts (by digest) it was opened with. */
   private kept: { client: Client; digest: string; timer: NodeJS.Timeout } | undefined;
+  private readonly watched = new WeakSet<Client>();
 
   constructor(
     rawUrl: string,
@@ -171,13 +172,16 @@ export class SshTransport implements GitTransport {
       client.end();
     }, KEEP_MS);
     timer.unref();
-    // A connection the server closes meanwhile is not handed out again.
-    client.once('close', () => {
-      if (this.kept?.client === client) {
-        clearTimeout(timer);
-        this.kept = undefined;
-      }
-    });
+    // A connection the server closes meanwhile is not handed out again (one listener per connection).
+    if (!this.watched.has(client)) {
+      this.watched.add(client);
+      client.once('close', () => {
+        if (this.kept?.client === client) {
+          clearTimeout(this.kept.timer);
+          this.kept = undefined;
+        }
+      });
+    }
     this.kept = { client, digest, timer };
   }
 
