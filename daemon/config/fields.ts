@@ -11,7 +11,9 @@ export const FIELDS = {
   Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey'],
   // spec.clusterKey (parse.ts; issue 16): the age identity the daemon holds itself.
   ClusterKey: ['enabled', 'rotateEvery', 'checkInterval'],
-  Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify'],
+  Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify', 'ssh'],
+  // sources[].ssh (parse-source.ts; issue 19): an SSH deploy key and the host keys it trusts.
+  SourceSsh: ['privateKeyFrom', 'passphraseFrom', 'knownHostsFrom', 'insecureIgnoreHostKey'],
   GitRef: ['branch', 'tag', 'semver', 'commit'],
   Credentials: ['usernameFrom', 'passwordFrom'],
   // Every reference to a secret is one of these two (daemon/secret-ref.ts). A LocalSecretRef is
@@ -95,6 +97,11 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     password: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
     username: 'use usernameFrom: {env: NAME} or {file: PATH}',
     token: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
+  },
+  SourceSsh: {
+    privateKey: 'inline secrets are not allowed: use privateKeyFrom: {env: NAME} or {file: PATH}',
+    passphrase: 'inline secrets are not allowed: use passphraseFrom: {env: NAME} or {file: PATH}',
+    knownHosts: 'use knownHostsFrom: {env: NAME} or {file: PATH} (an OpenSSH known_hosts file)',
   },
   Webhook: { secret: 'inline secrets are not allowed: use secretFrom: {env: NAME} or {file: PATH}' },
   VaultTokenAuth: { token: 'inline secrets are not allowed: use from: {env: NAME} or {file: PATH}' },

@@ -2,6 +2,7 @@
 
 import semver from 'semver';
 import { Obj } from './fields.js';
+import { isSshUrl, unsupportedUrl } from '../git/index.js';
 import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readHttpUrl, readLocalSecretRef, type ReadCtx } from './parse-refs.js';
 import type { GitRef, SourceSpec } from './types.js';
 
@@ -45,11 +46,58 @@ function readJitter(o: Obj): number {
   return n;
 }
 
+/** `url`: http(s) as before, or an SSH URL (ssh://[user@]host[:port]/path, user@host:path). */
+function readSourceUrl(o: Obj): string | undefined {
+  const raw = o.raw('url');
+  if (typeof raw !== 'string' || !isSshUrl(raw)) return readHttpUrl(o, 'url');
+  const why = unsupportedUrl(raw);
+  if (why !== undefined) {
+    o.issues.add(o.at('url'), why);
+    return undefined;
+  }
+  return raw;
+}
+
+/** `ssh`: the deploy key of an SSH URL, and the known_hosts its host key is checked against. */
+function readSsh(ctx: ReadCtx, o: Obj, url: string | undefined): SourceSpec['ssh'] {
+  const s = o.obj('ssh', 'SourceSsh');
+  const ssh = url !== undefined && isSshUrl(url);
+  if (!s) {
+    if (ssh) o.issues.add(o.at('ssh'), 'is required for an SSH url: ssh.privateKeyFrom and ssh.knownHostsFrom');
+    return undefined;
+  }
+  if (url !== undefined && !ssh) {
+    s.issues.add(o.at('ssh'), 'is only for ssh:// or user@host:path urls');
+    return undefined;
+  }
+  const privateKeyFrom = readLocalSecretRef(ctx, s, 'privateKeyFrom', true);
+  const passphraseFrom = readLocalSecretRef(ctx, s, 'passphraseFrom', false);
+  const knownHostsFrom = readLocalSecretRef(ctx, s, 'knownHostsFrom', false);
+  const insecure = s.bool('insecureIgnoreHostKey', false);
+  if (knownHostsFrom === undefined && !insecure) {
+    s.issues.add(
+      s.at('knownHostsFrom'),
+      'is required: the host key is always checked (ssh-keyscan HOST > known_hosts, then verify the fingerprints); insecureIgnoreHostKey: true turns the check off',
+    );
+    return undefined;
+  }
+  if (knownHostsFrom !== undefined && insecure) {
+    s.issues.add(s.at('insecureIgnoreHostKey'), 'contradicts knownHostsFrom: give one of them');
+    return undefined;
+  }
+  if (privateKeyFrom === undefined) return undefined;
+  return {
+    privateKeyFrom,
+    ...(passphraseFrom ? { passphraseFrom } : {}),
+    ...(knownHostsFrom ? { knownHostsFrom } : { insecureIgnoreHostKey: true as const }),
+  };
+}
+
 export function readSource(ctx: ReadCtx, path: string, value: unknown): SourceSpec | undefined {
   const o = Obj.read(ctx.issues, path, value, 'Source');
   if (!o) return undefined;
   const name = o.str('name', { required: true, pattern: DNS_LABEL, patternHint: DNS_LABEL_HINT });
-  const url = readHttpUrl(o, 'url');
+  const url = readSourceUrl(o);
   const refObj = o.obj('ref', 'GitRef', { required: true });
   const ref = refObj ? readRef(refObj) : undefined;
   const intervalMs = readDuration(o, 'interval', '1m');
@@ -80,6 +128,9 @@ export function readSource(ctx: ReadCtx, path: string, value: unknown): SourceSp
     if (f !== undefined) verify = { allowedSignersFile: filePath(ctx, f) };
   }
 
+  const ssh = readSsh(ctx, o, url);
+  if (ssh && credentials) o.issues.add(o.at('credentials'), 'is for http(s) urls; an SSH url authenticates with ssh.privateKeyFrom');
+
   if (name === undefined || url === undefined || ref === undefined) return undefined;
   return {
     name,
@@ -90,5 +141,6 @@ export function readSource(ctx: ReadCtx, path: string, value: unknown): SourceSp
     ...(credentials ? { credentials } : {}),
     ...(webhook ? { webhook } : {}),
     ...(verify ? { verify } : {}),
+    ...(ssh ? { ssh } : {}),
   };
 }

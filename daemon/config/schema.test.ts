@@ -52,7 +52,10 @@ describe('daemonconfig.schema.json', () => {
       'env and file in one ref',
       () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { webhook: { secretFrom: { env: 'A', file: '/b' } } })),
     ],
-    ['ssh url', () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { url: 'ssh://git@example.com/x.git' }))],
+    [
+      'ssh url without ssh.privateKeyFrom',
+      () => mutate((c) => Object.assign(c.spec.sources[0] ?? {}, { url: 'ssh://git@example.com/x.git' })),
+    ],
     ['bad duration', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { interval: '5 minutes' }))],
     ['prune ratio above 1', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { maxPruneRatio: 2 }))],
     ['empty decryption', () => mutate((c) => Object.assign(c.spec.syncs[0] ?? {}, { decryption: {} }))],

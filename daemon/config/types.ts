@@ -31,7 +31,7 @@ export type GitRef = { branch: string } | { tag: string } | { semver: string } |
 
 export interface SourceSpec {
   name: string;
-  /** http(s) URL of the repository, without credentials. */
+  /** http(s) URL of the repository, without credentials, or an SSH URL (then `ssh` is set). */
   url: string;
   ref: GitRef;
   /** Poll interval (default 1m). */
@@ -42,6 +42,11 @@ export interface SourceSpec {
   webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: LocalSecretRef };
   /** Require commits signed by a key in this SSH allowed-signers file (ed25519). */
   verify?: { allowedSignersFile: string };
+  /** SSH url: the deploy key and the known_hosts its host key is checked against (or the explicit opt-out). */
+  ssh?: {
+    privateKeyFrom: LocalSecretRef;
+    passphraseFrom?: LocalSecretRef;
+  } & ({ knownHostsFrom: LocalSecretRef } | { insecureIgnoreHostKey: true });
 }
 
 export interface SyncSpec {

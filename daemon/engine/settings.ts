@@ -82,5 +82,22 @@ export function gitSourceSpec(spec: SourceSpec, env: NodeJS.ProcessEnv = process
         password: await resolveSecretRef(creds.passwordFrom, env),
       })
     : undefined;
-  return { name: spec.name, url: spec.url, ref: spec.ref, ...(auth ? { auth } : {}), ...(spec.verify ? { verify: spec.verify } : {}) };
+  const s = spec.ssh;
+  const ssh: GitSourceSpec['ssh'] = s
+    ? {
+        key: async () => {
+          const privateKey = await resolveSecretRef(s.privateKeyFrom, env);
+          return s.passphraseFrom ? { privateKey, passphrase: await resolveSecretRef(s.passphraseFrom, env) } : { privateKey };
+        },
+        knownHosts: 'knownHostsFrom' in s ? () => resolveSecretRef(s.knownHostsFrom, env) : 'insecure-ignore-host-key',
+      }
+    : undefined;
+  return {
+    name: spec.name,
+    url: spec.url,
+    ref: spec.ref,
+    ...(auth ? { auth } : {}),
+    ...(ssh ? { ssh } : {}),
+    ...(spec.verify ? { verify: spec.verify } : {}),
+  };
 }

@@ -5,6 +5,7 @@ import git, { type HttpClient } from 'isomorphic-git';
 import { basicAuthorization, RemoteCredentials, stripUserinfo, type CredentialProvider } from './credentials.js';
 import { classifyGitError, pushConflict, type GitOperation } from './errors.js';
 import { countingHttp } from './http-client.js';
+import { fetchPack } from './upload-pack.js';
 import type {
   AdvertisedRef,
   FetchRequest,
@@ -61,23 +62,17 @@ export class HttpTransport implements GitTransport {
   }
 
   async fetch(req: FetchRequest): Promise<FetchResult> {
-    const { store } = req;
-    const res = await this.guard('fetch', async () =>
-      git.fetch({
-        fs: store.fs,
+    return this.guard('fetch', async () =>
+      fetchPack({
         http: this.http,
-        gitdir: store.gitdir,
-        cache: store.cache,
         url: this.url,
         headers: await this.headers(),
-        ref: req.haveRef,
+        store: req.store,
         remoteRef: req.remoteRef,
-        singleBranch: true,
+        haveRef: req.haveRef,
         ...(req.depth !== undefined ? { depth: req.depth } : {}),
-        tags: false,
       }),
     );
-    return { fetchHead: res.fetchHead };
   }
 
   async push(req: PushRequest): Promise<PushResult> {

@@ -17,6 +17,7 @@ export {
   type ObjectStore,
 } from './object-io.js';
 export { openTransport, UnsupportedUrlError, unsupportedUrl, type TransportOptions } from './open-transport.js';
+export { fingerprint as sshFingerprint, isSshUrl, type SshAuth, type SshKey } from './ssh/index.js';
 export { MAX_PACKS, openStore, prepareStore, safeLabel, setRef, storeDir, storeHas, type PrepareOptions } from './store.js';
 export type {
   AdvertisedRef,

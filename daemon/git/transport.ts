@@ -25,7 +25,10 @@ export interface ListRefsRequest {
  */
 export interface FetchRequest {
   store: ObjectStore;
-  /** Remote ref name, `HEAD`, or a 40-hex sha. */
+  /**
+   * Full remote ref name, a 40-hex sha, or `refs/heads/*` (every branch tip). Never resolved
+   * through the remote HEAD, which may name a branch that does not exist.
+   */
   remoteRef: string;
   /** Local ref whose commit is offered as a "have", so the server sends only what it lacks. */
   haveRef: string;

@@ -57,11 +57,11 @@ export class ImageAutomationRunner {
         log.error({ automation: u.name }, 'imageUpdates needs a branch when its source follows a tag, semver range or commit');
         continue;
       }
-      const auth = gitSourceSpec(src).auth;
+      const { auth, ssh } = gitSourceSpec(src);
       this.automations.push(
         new ImageUpdateAutomation(
           u,
-          { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}) },
+          { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}), ...(ssh ? { ssh } : {}) },
           cacheDir,
         ),
       );

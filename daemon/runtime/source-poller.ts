@@ -27,6 +27,12 @@ export class SourcePoller {
     private readonly log: Logger,
   ) {
     this.source = new GitSource(gitSourceSpec(spec), cacheDir);
+    if (spec.ssh !== undefined && 'insecureIgnoreHostKey' in spec.ssh) {
+      log.warn(
+        { source: spec.name, url: spec.url },
+        'ssh.insecureIgnoreHostKey: the host key of this source is NOT checked; anyone in the network path can serve it any manifests',
+      );
+    }
   }
 
   onRevision(h: RevisionHandler): void {

@@ -74,6 +74,7 @@ export class GitSource {
     }
     this.transport = openTransport(spec.url, {
       ...(spec.auth !== undefined ? { auth: spec.auth } : {}),
+      ...(spec.ssh !== undefined ? { ssh: spec.ssh } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
     this.gitdir = storeDir(cacheDir, safeLabel(spec.name, 60), this.url);
@@ -209,8 +210,9 @@ export class GitSource {
   /**
    * A commit pin: ask for the sha directly. Over smart HTTP, git's upload-pack accepts a want
    * that is reachable from any advertised ref (stateless RPC always checks reachability; with
-   * protocol v2 or uploadpack.allowReachableSHA1InWant the same). If the server refuses, fall
-   * back to fetching the default branch's full history and look for the commit there.
+   * protocol v2 or uploadpack.allowReachableSHA1InWant the same). If the server refuses (git
+   * over SSH does, by default), fall back to the full history of every branch and look for the
+   * commit there — not the remote HEAD's, which may name a branch that does not exist.
    */
   private async fetchCommit(sha: string): Promise<void> {
     await this.prepareStore();
@@ -220,7 +222,7 @@ export class GitSource {
     } catch (err) {
       const e = this.wrap(err, 'fetch');
       if (e.reason === 'auth' || e.reason === 'not-found' || e.reason === 'network') throw e;
-      await this.viaGit(() => this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: 'HEAD' }));
+      await this.viaGit(() => this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: 'refs/heads/*' }));
       this.counters.fetches++;
     }
     if (!(await hasObject(this.store, sha))) throw this.error('ref-not-found', `commit ${sha} is not reachable from any ref of the remote`);

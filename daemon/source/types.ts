@@ -1,5 +1,5 @@
 // Public types of the Git source.
-import type { CredentialProvider, GitCredentials } from '../git/index.js';
+import type { CredentialProvider, GitCredentials, SshAuth } from '../git/index.js';
 
 export type { GitCredentials };
 
@@ -13,11 +13,13 @@ export interface SignatureVerification {
 
 export interface GitSourceSpec {
   name: string;
-  /** http(s) URL of the repository. Userinfo in it is accepted but moved to auth. */
+  /** http(s) URL of the repository (userinfo in it is accepted but moved to auth), or an SSH URL. */
   url: string;
   ref: GitRefSpec;
   /** Called before every remote operation, so rotated credentials are picked up. */
   auth?: CredentialProvider;
+  /** Private key and known_hosts of an SSH URL, read before every remote operation. */
+  ssh?: SshAuth;
   /** When set, a fetched commit must carry a valid SSH signature by an allowed signer. */
   verify?: SignatureVerification;
 }

@@ -2,7 +2,7 @@
 // policies to the marked files of the push branch and pushes one commit when anything changed.
 // The status says what the last run did: the commit it pushed, or why it did nothing or failed.
 import { initWritebackMetrics, recordWritebackRun } from '../metrics/index.js';
-import type { GitCredentials } from '../git/index.js';
+import type { GitCredentials, SshAuth } from '../git/index.js';
 import { WritebackError, type YamlEditError } from './errors.js';
 import { DEFAULT_MESSAGE_TEMPLATE, renderMessage } from './message.js';
 import { BranchWriter, type BranchWriterOptions, type CommitInfo } from './push.js';
@@ -15,6 +15,8 @@ export interface SourceRepo {
   url: string;
   branch: string;
   auth?: () => Promise<GitCredentials | undefined>;
+  /** Private key and known_hosts of an SSH URL. */
+  ssh?: SshAuth;
 }
 
 export type RunReason = 'pushed' | 'no-change' | 'error';
@@ -58,7 +60,7 @@ export class ImageUpdateAutomation {
     this.spec = spec;
     const branch = spec.branch ?? repo.branch;
     this.writer = new BranchWriter(
-      { url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}) },
+      { url: repo.url, branch, fromBranch: repo.branch, ...(repo.auth ? { auth: repo.auth } : {}), ...(repo.ssh ? { ssh: repo.ssh } : {}) },
       cacheDir,
       options,
     );

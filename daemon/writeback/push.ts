@@ -25,6 +25,7 @@ import {
   type GitOperation,
   type GitTransport,
   type ObjectStore,
+  type SshAuth,
   type TrafficStats,
 } from '../git/index.js';
 import { WritebackError, type WritebackErrorReason, type YamlEditError } from './errors.js';
@@ -35,13 +36,15 @@ import type { ApplyResult, ChangedFile } from './update.js';
 const BASE_REF = 'refs/gitops-seal/writeback-base';
 
 export interface PushTarget {
-  /** http(s) URL of the repository (credentials in it are moved to auth). */
+  /** http(s) URL of the repository (credentials in it are moved to auth), or an SSH URL. */
   url: string;
   /** Branch to push to. */
   branch: string;
   /** Branch a missing push branch starts from (the source's branch). Default: `branch`. */
   fromBranch?: string;
   auth?: CredentialProvider;
+  /** Private key and known_hosts of an SSH URL. */
+  ssh?: SshAuth;
 }
 
 export interface CommitInfo {
@@ -97,6 +100,7 @@ export class BranchWriter {
     this.opts = options;
     this.transport = openTransport(target.url, {
       ...(target.auth !== undefined ? { auth: target.auth } : {}),
+      ...(target.ssh !== undefined ? { ssh: target.ssh } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
   }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { startStack } from './stack.js';
 
 const t0 = Date.now();
-console.log('[stack] starting etcd, kube-apiserver, controller-manager, scheduler, kwok, OpenBao, registries, git server…');
+console.log('[stack] starting etcd, kube-apiserver, controller-manager, scheduler, kwok, OpenBao, registries, git server, sshd…');
 const stack = await startStack();
 const s = stack.info;
 // `--info-file F` writes the endpoints as JSON; tests run with GITOPS_SEAL_STACK_INFO=F reuse
@@ -20,6 +20,7 @@ console.log(`[stack] up in ${((Date.now() - t0) / 1000).toFixed(1)}s
                (root token in the dev server log: ${s.logDir})
   Registry     basic: ${s.registry.basic.url}   token: ${s.registry.token.url}
   Git          ${s.git.url}<repo>.git
+  SSH          ${s.ssh?.url ?? '(none)'}<repo>.git   known_hosts: ${s.ssh?.knownHostsFile ?? ''}
   Logs         ${s.logDir}
 Press Ctrl-C to stop everything.`);
 const shutdown = async (): Promise<void> => {

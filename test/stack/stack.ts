@@ -9,6 +9,7 @@ import { kubeBins, startKube } from './kube.js';
 import { configureKubernetesAuth, startOpenBao } from './openbao.js';
 import { logDir, stopAll } from './procs.js';
 import { startRegistry } from './registry.js';
+import { startSshd } from './sshd.js';
 import { findRenderers, findTools } from './tools.js';
 import type { StackInfo, Started } from './types.js';
 
@@ -25,6 +26,9 @@ export async function startStack(): Promise<Started<StackInfo>> {
     // Independent servers start concurrently; OpenBao's kubernetes auth needs the apiserver.
     const [kube, vault, registry, git] = await Promise.all([startKube(), startOpenBao(), startRegistry(), startGitServer()]);
     stops.push(kube.stop, vault.stop, registry.stop, git.stop);
+    // sshd serves the git server's repositories (the same bare repos over SSH).
+    const ssh = await startSshd(git.info.reposDir);
+    stops.push(ssh.stop);
     const kubectl = (args: string[]) => run(bins.kubeStack, ['kubectl', `--kubeconfig=${kube.info.kubeconfig}`, ...args]);
     const saManifest = join(logDir(), 'vault-sa.json');
     writeFileSync(
@@ -53,6 +57,7 @@ export async function startStack(): Promise<Started<StackInfo>> {
       vault: vault.info,
       registry: registry.info,
       git: git.info,
+      ssh: ssh.info,
       bins: { ...tools, kubectl: join(bins.kubeStack, '..', 'kubectl'), kwok: bins.kwok },
       logDir: logDir(),
     };

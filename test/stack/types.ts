@@ -56,6 +56,26 @@ export interface GitInfo {
   controlUrl: string;
 }
 
+export interface SshInfo {
+  /** 127.0.0.1 and the port of the real OpenSSH sshd (test/stack/sshd.ts). */
+  host: string;
+  port: number;
+  /** The login every key uses (the user the stack runs as). */
+  user: string;
+  /** ssh://<user>@127.0.0.1:<port>/ ; repos at <url><name>.git, the git http server's repos. */
+  url: string;
+  reposDir: string;
+  /** known_hosts lines of the server's host keys (ed25519, ECDSA, RSA), `[127.0.0.1]:<port>` form. */
+  knownHosts: string;
+  /** The same, as a file (what `knownHostsFrom: {file: …}` points at). */
+  knownHostsFile: string;
+  /** Keys are added and removed by tests (sshd.ts authorizeKey / revokeKey). */
+  authorizedKeysFile: string;
+  /** The server's own directory (config, host keys, forced-command script). */
+  dir: string;
+  logFile: string;
+}
+
 export interface BinInfo {
   sops: string;
   age: string;
@@ -73,6 +93,8 @@ export interface StackInfo {
   vault: VaultInfo;
   registry: RegistryInfo;
   git: GitInfo;
+  /** Absent in the info of a stack started before the SSH server was added. */
+  ssh?: SshInfo;
   bins: BinInfo;
   /** Temp dir holding every server's log. */
   logDir: string;
