@@ -95,27 +95,37 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
       }),
     );
   }
+  // A new revision applies only what is new or changed since the applied one (an object equal
+  // to one already applied was applied then; a change in the cluster is the drift detector's):
+  // a one-file commit costs its objects, not a LIST of every collection of the sync. The same
+  // revision again (POST /reconcile) applies everything, as a full re-apply.
+  const toApply = previous && previous.revision !== desired.revision ? toValidate : desired.objects;
   let cs: ChangeSet;
   try {
-    cs = await timed(t, 'apply', () => applyInPhases(manager, desired, settings.force));
+    cs = await timed(t, 'apply', () => applyInPhases(manager, { ...desired, objects: toApply }, settings.force));
   } catch (err) {
     if (err instanceof ApplyError) fail('apply', err.failures.map(where));
     throw err;
   }
-  await timed(t, 'inventory-write', () =>
-    inventory.save({
-      ...next,
-      entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])],
-      ...unreadable,
-    }),
-  );
-  let pruned = 0;
   const toDelete = [...new Map([...stale, ...pendingStale].map((e) => [identity(e), e])).values()];
+  // The inventory is written only when the object set changed (or a write-ahead is pending):
+  // a commit that changes objects' content but not which objects there are writes nothing.
+  const unchangedSet = !!old && !old.pending?.length && toDelete.length === 0 && sameEntries(old.entries, next.entries);
+  if (!unchangedSet) {
+    await timed(t, 'inventory-write', () =>
+      inventory.save({
+        ...next,
+        entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])],
+        ...unreadable,
+      }),
+    );
+  }
+  let pruned = 0;
   if (toDelete.length > 0) {
     const del = await timed(t, 'prune', () => manager.delete(toDelete.map(objectOf)));
     pruned = countActions(del).deleted;
   }
-  await timed(t, 'inventory-write', () => inventory.save({ ...next, ...unreadable }));
+  if (!unchangedSet) await timed(t, 'inventory-write', () => inventory.save({ ...next, ...unreadable }));
   let health: WaitState[] = [];
   if (settings.wait) {
     try {
@@ -124,7 +134,15 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
       fail('health', problemsOf(err));
     }
   }
-  return { ...desired, warnings: [...desired.warnings, ...inventoryWarnings], changes: countActions(cs), pruned, health };
+  const changes = countActions(cs);
+  changes.unchanged += desired.objects.length - toApply.length;
+  return { ...desired, warnings: [...desired.warnings, ...inventoryWarnings], changes, pruned, health };
+}
+
+function sameEntries(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((e) => set.has(e));
 }
 
 /** loadRevision + applyDesired: the daemon's reconcile of one revision. */
