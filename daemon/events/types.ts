@@ -31,6 +31,8 @@ export interface SyncApplied {
   durationMs: number;
   /** A Helm sync's chart, values digest and skipped hooks (render/helm/status.ts: nothing rendered). */
   helm?: HelmStatus;
+  /** The commit left this sync's inputs as they were: recorded as applied, nothing sent to the cluster. */
+  unchanged?: boolean;
 }
 
 /** `revision` was refused or failed; the last good revision stays applied. */

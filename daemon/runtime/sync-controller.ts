@@ -271,6 +271,7 @@ export class SyncController {
       warnings: good.warnings,
       durationMs: Date.now() - t0,
       ...(good.helm ? { helm: good.helm } : {}),
+      unchanged: true,
     });
     timer.add('status', performance.now() - statusStart);
     this.publishTimings(identity, 'unchanged', timer);
