@@ -111,6 +111,19 @@ describe('skip unchanged syncs, coalesce webhooks (issue 18)', () => {
     expect(await groupWrites()).toBe(before);
     expect(row(B)?.lastReconcile).toMatchObject({ revision: sha, result: 'unchanged' });
     expect(row(B)?.lastReconcile?.phases.apply).toBeUndefined();
+    // Nor a Kubernetes Event for B at this revision (A's is recorded).
+    const announced = async (sync: string): Promise<boolean> => {
+      const list = await getJson<{ items: { message: string }[] }>(stack, [
+        'events',
+        '-n',
+        'gitops-seal-system',
+        '--field-selector',
+        `involvedObject.name=gitops-seal-inventory-${sync},reason=ReconciliationSucceeded`,
+      ]);
+      return (list?.items ?? []).some((e) => e.message.includes(sha.slice(0, 12)));
+    };
+    await eventually('the Event of sync A', () => announced(A));
+    expect(await announced(B)).toBe(false);
     // A applied, and its breakdown runs from the webhook through the fetch to the apply.
     const ta = row(A)?.lastReconcile;
     expect(ta).toMatchObject({ revision: sha, result: 'applied' });
