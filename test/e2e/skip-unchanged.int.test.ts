@@ -141,6 +141,17 @@ describe('skip unchanged syncs, coalesce webhooks (issue 18)', () => {
     expect(await groupWrites()).toBe(before);
     expect(row(B)?.lastReconcile).toMatchObject({ revision: comment, result: 'unchanged' });
     // The counter does see this daemon: B's own change is dry-run and applied.
+    const inventoryVersion = async (): Promise<string | undefined> =>
+      (
+        await getJson<{ metadata: { resourceVersion: string } }>(stack, [
+          'configmap',
+          `gitops-seal-inventory-${B}`,
+          '-n',
+          'gitops-seal-system',
+        ])
+      )?.metadata.resourceVersion;
+    const inv0 = await inventoryVersion();
+    expect(inv0).toBeDefined();
     const change = await repo.commit({ 'b/probe.yaml': probe('2') }, 'b changes');
     expect(await hook(change)).toBe(202);
     await bothAt(change);
@@ -148,6 +159,12 @@ describe('skip unchanged syncs, coalesce webhooks (issue 18)', () => {
     expect(row(B)?.lastReconcile).toMatchObject({ revision: change, result: 'applied' });
     expect(row(A)?.lastReconcile).toMatchObject({ revision: change, result: 'unchanged' });
     expect((await getJson<{ spec: { value: string } }>(stack, ['probes.' + GROUP, 'p', '-n', NS]))?.spec.value).toBe('2');
+    // Same objects, new content: the inventory is not written. A new object: it is.
+    expect(await inventoryVersion()).toBe(inv0);
+    const added = await repo.commit({ 'b/probe2.yaml': probe('1').replace('name: p', 'name: q') }, 'b adds q');
+    expect(await hook(added)).toBe(202);
+    await bothAt(added);
+    expect(await inventoryVersion()).not.toBe(inv0);
   });
 
   it('webhooks arriving during a slow reconcile give exactly one follow-up reconcile, of the newest head', async () => {
