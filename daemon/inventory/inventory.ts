@@ -43,7 +43,22 @@ export function inventoryOf(
   revision: string,
   objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[],
 ): Inventory {
-  return { sync, revision, entries: [...new Set(objects.map((o) => formatEntry(entryOf(o))))].sort() };
+  return { sync, revision, entries: [...new Set(objects.map(entryText))].sort() };
+}
+
+/**
+ * An object's entry, computed once per object: loaded objects are not changed afterwards, and
+ * the engine's file cache hands the same instances to every load of an unchanged file, so a
+ * one-file commit to a 20,000-object sync formats one file's entries, not 20,000.
+ */
+const entryTexts = new WeakMap<object, string>();
+function entryText(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  let t = entryTexts.get(o);
+  if (t === undefined) {
+    t = formatEntry(entryOf(o));
+    entryTexts.set(o, t);
+  }
+  return t;
 }
 
 /** Entries of `old` whose object is absent from `next` (compared without version): to prune. */
