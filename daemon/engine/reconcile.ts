@@ -74,7 +74,13 @@ function printed(o: KubeObject): string {
 }
 
 /** Validates, applies, prunes and (optionally) waits. Throws RevisionError; nothing is applied when validation fails. */
-export async function applyDesired(deps: SyncDeps, desired: DesiredState, previous?: DesiredState): Promise<SyncOutcome> {
+export async function applyDesired(
+  deps: SyncDeps,
+  desired: DesiredState,
+  previous?: DesiredState,
+  /** applyAll: apply every object even for a new revision (the last attempt failed part-way). */
+  opts: { applyAll?: boolean } = {},
+): Promise<SyncOutcome> {
   const { settings, manager, inventory, timer: t } = deps;
   const at: RevisionAt = { sync: settings.name, commit: desired.revision };
   const fail = (stage: RevisionStage, problems: string[]): never => refuse(at, stage, problems);
@@ -118,7 +124,8 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   // to one already applied was applied then; a change in the cluster is the drift detector's):
   // a one-file commit costs its objects, not a LIST of every collection of the sync. The same
   // revision again (POST /reconcile) applies everything, as a full re-apply.
-  const toApply = previous && previous.revision !== desired.revision ? toValidate : desired.objects;
+  // After a failed attempt (an apply cut short may have left objects half way) everything goes.
+  const toApply = previous && previous.revision !== desired.revision && !opts.applyAll ? toValidate : desired.objects;
   let cs: ChangeSet;
   try {
     cs = await timed(t, 'apply', () => applyInPhases(manager, { ...desired, objects: toApply }, settings.force));

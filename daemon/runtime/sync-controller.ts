@@ -175,7 +175,7 @@ export class SyncController {
           if (timer.timeSync('dry-run', () => sameObjects(loaded, this.lastGood as DesiredState)))
             return this.unchanged(revision, loaded.revision, this.lastGood, timer, t0, loaded.renderedBy ? null : tree.id);
         }
-        const outcome = await applyDesired(deps, loaded, this.lastGood);
+        const outcome = await applyDesired(deps, loaded, this.lastGood, { applyAll: this.applied?.failedSince === true });
         this.lastGood = outcome;
         this.applied = {
           revision: revision.commit,
