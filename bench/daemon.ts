@@ -8,6 +8,7 @@
 // Usage: npx tsx bench/daemon.ts   (needs `bash test/stack/install.sh` done once)
 //        BENCH_ONLY=initial [BENCH_PAIRS=5] [BENCH_OBJECTS=1000] npx tsx bench/daemon.ts — only (1),
 //        repeated in alternating pairs, with request phases and apiserver/etcd CPU
+//        BENCH_ONLY=commit|fleet — commit → applied with the phase breakdown (bench/daemon-commit.ts)
 import { execFile, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -478,7 +479,13 @@ function printRows(): void {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0] ?? 0)} | ${b.padEnd(w[1] ?? 0)} | ${c}`);
 }
 
-if (process.env.BENCH_ONLY === 'initial') await initialApplyPairs();
-else await main();
-printRows();
+if (process.env.BENCH_ONLY === 'commit' || process.env.BENCH_ONLY === 'fleet') {
+  // Issue 18: commit → applied per phase (bench/daemon-commit.ts).
+  const { commitBenches } = await import('./daemon-commit.js');
+  await commitBenches(process.env.BENCH_ONLY);
+} else {
+  if (process.env.BENCH_ONLY === 'initial') await initialApplyPairs();
+  else await main();
+  printRows();
+}
 process.exit(0);

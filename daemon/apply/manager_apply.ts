@@ -27,6 +27,7 @@ import type { Located, ResourceManager } from './manager.js';
 import { comparable, deepEqual, isNoopApply } from './compare.js';
 import { mapLimit } from './pool.js';
 import { crdKinds, locateAll, prepare, type LocatedObject } from './prepare.js';
+import { SYNC_LABEL } from './ownership.js';
 import { redactSecret } from './redact.js';
 import { isCRD, isNamespace, sortIntoStages, type Stage } from './sort.js';
 
@@ -192,17 +193,35 @@ const RECENT_WRITE_MS = 5_000;
 const listKey = (loc: Located): string => `${loc.mapping.group}/${loc.mapping.resource}/${loc.namespace}`;
 
 /** One paged LIST per resource+namespace touched by the stage. */
+/**
+ * At most this many objects of one collection are looked up one GET each instead of by LISTing
+ * the collection: a one-file commit to a 5,000-object sync changes one object, and a LIST would
+ * bring all 5,000 (issue 18).
+ */
+const GET_EACH_MAX = 8;
+
 async function liveByCollection(m: ResourceManager, objs: readonly LocatedObject[]): Promise<Map<string, Map<string, KubeObject>>> {
-  const cols = new Map<string, Located>();
-  for (const { loc } of objs) cols.set(listKey(loc), loc);
+  const cols = new Map<string, { loc: Located; objs: LocatedObject[] }>();
+  for (const o of objs) {
+    const k = listKey(o.loc);
+    const c = cols.get(k) ?? { loc: o.loc, objs: [] };
+    c.objs.push(o);
+    cols.set(k, c);
+  }
   const out = new Map<string, Map<string, KubeObject>>();
   // A collection that cannot be listed (RBAC allows patch but not list) just loses the
   // unchanged/configured distinction; the apply itself still runs.
-  const lists = await mapLimit(
-    [...cols.entries()],
-    m.concurrency,
-    async ([k, loc]) => [k, await m.listLive(loc.mapping, loc.namespace)] as const,
-  );
+  const lists = await mapLimit([...cols.entries()], m.concurrency, async ([k, c]) => {
+    if (c.objs.length > GET_EACH_MAX) return [k, await m.listLive(c.loc.mapping, c.loc.namespace)] as const;
+    const found = new Map<string, KubeObject>();
+    for (const { obj, loc } of c.objs) {
+      const live = await m.getLive(loc);
+      // What the LIST would have found: only objects labelled as this sync's.
+      if (live?.metadata.name && (!m.syncName || live.metadata.labels?.[SYNC_LABEL] === m.syncName))
+        found.set(obj.metadata.name ?? '', live);
+    }
+    return [k, found] as const;
+  });
   for (const r of lists) if (r.ok) out.set(r.value[0], r.value[1]);
   return out;
 }

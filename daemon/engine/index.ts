@@ -16,3 +16,4 @@ export {
   type RenderCaches,
   type Renderers,
 } from './stages/render-context.js';
+export { PHASES, PhaseTimer, type Phase, type PhaseBreakdown, type ReconcileTimings } from './timings.js';

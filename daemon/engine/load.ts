@@ -27,10 +27,11 @@ import { bind, plainSealedEntries, type ClusterRecipients } from './stages/bind.
 import { decrypt } from './stages/decrypt.js';
 import { parse } from './stages/parse.js';
 import { read } from './stages/read.js';
-import { render, type ApplyPhase, type RenderContext, type Rendered } from './stages/render.js';
+import { render, rendererOf, type ApplyPhase, type RenderContext, type Rendered } from './stages/render.js';
 import { unsealSealed } from './stages/sealed.js';
 import { scope, type Discovery } from './stages/scope.js';
 import { select } from './stages/select.js';
+import { timed, timedSync, type PhaseTimer } from './timings.js';
 
 export interface LoadInput {
   settings: SyncSettings;
@@ -45,6 +46,8 @@ export interface LoadInput {
   render?: RenderContext;
   /** The cluster-held key's recipients (bind stage); absent or empty: no scope binding. */
   clusterRecipients?: ClusterRecipients;
+  /** Where each stage's time goes (the daemon's reconcile; absent: not timed). */
+  timer?: PhaseTimer;
 }
 
 /** What a revision declares: the input of apply, and what drift correction keeps applied. */
@@ -64,6 +67,8 @@ export interface DesiredState {
 
 export interface LoadedRevision extends DesiredState {
   fileOf: ReadonlyMap<string, string>;
+  /** The renderer that made the objects (absent: a plain directory, read file by file). */
+  renderedBy?: 'kustomize' | 'helm';
   /** Per object: namespaced, cluster-scoped, or unknown (kind not served, no discovery). */
   namespaced: ReadonlyMap<KubeObject, boolean | undefined>;
 }
@@ -85,11 +90,27 @@ interface Unscoped {
 export async function loadRevision(input: LoadInput): Promise<LoadedRevision> {
   const { settings, revision } = input;
   const at: RevisionAt = { sync: settings.name, commit: revision.commit };
-  const rendered = await render(
-    { settings, revision, keys: input.keys, mapper: input.mapper, ...(input.render ? { context: input.render } : {}) },
-    at,
-  );
-  const u = rendered ? fromRender(rendered, at) : await readPlain(input, at);
+  const t = input.timer;
+  // Which renderer (a kustomization at the path, or helm:) is a look at the tree: timed as walk.
+  const which = await timed(t, 'walk', () => rendererOf(revision, settings));
+  const rendered =
+    which === undefined
+      ? undefined
+      : await timed(t, 'render', () =>
+          render(
+            { settings, revision, keys: input.keys, mapper: input.mapper, ...(input.render ? { context: input.render } : {}) },
+            at,
+            which,
+          ),
+        );
+  const u = rendered ? timedSync(t, 'parse', () => fromRender(rendered, at)) : await readPlain(input, at);
+  const loaded = await timed(t, 'scope', () => finish(input, u, at));
+  return which ? { ...loaded, renderedBy: which } : loaded;
+}
+
+/** sealed → scope → bind, and the revision's identity. */
+async function finish(input: LoadInput, u: Unscoped, at: RevisionAt): Promise<LoadedRevision> {
+  const { settings, revision } = input;
   const unsealed = unsealSealed(u.objects, u.files, input.keys.sealedSecrets, settings, at);
   u.objects = unsealed.objects;
   u.decryptedFiles = [...new Set([...u.decryptedFiles, ...unsealed.files])].sort();
@@ -140,13 +161,14 @@ function fromRender(rendered: Rendered, at: RevisionAt): Unscoped {
 /** A plain directory: select → [file cache] → decrypt → read → parse → [file cache]. */
 async function readPlain(input: LoadInput, at: RevisionAt): Promise<Unscoped> {
   const { settings, revision } = input;
-  const selection = await select(revision, settings, at);
+  const t = input.timer;
+  const selection = await timed(t, 'walk', () => select(revision, settings, at));
   // Files whose blob id did not change since the last load are not read, decrypted or parsed again.
   const reused = reusable(input.fileCache, selection.paths, selection.ids);
   const wanted = new Set(selection.paths.filter((p) => !reused.has(p)));
-  const files = await revision.readFiles(settings.path, (p) => wanted.has(p));
-  const plain = await decrypt(files, input.keys, at);
-  const parsed = parse(read(plain.files), at);
+  const files = wanted.size === 0 ? [] : await timed(t, 'read', () => revision.readFiles(settings.path, (p) => wanted.has(p)));
+  const plain = await timed(t, 'decrypt', () => decrypt(files, input.keys, at));
+  const parsed = timedSync(t, 'parse', () => parse(read(plain.files), at));
   const fresh = entriesOf(files, selection.ids, parsed, plain.decrypted);
   for (const [p, sealed] of plainSealedEntries(files, parsed.objects, plain.decrypted)) {
     const e = fresh.get(p);

@@ -20,6 +20,7 @@ import { loadRevision, type DesiredState } from './load.js';
 import { applyInPhases } from './phases.js';
 import { guardedPrune } from './prune.js';
 import type { SyncSettings } from './settings.js';
+import { timed, timedSync, type PhaseTimer } from './timings.js';
 
 export interface SyncDeps {
   settings: SyncSettings;
@@ -32,6 +33,8 @@ export interface SyncDeps {
   render?: RenderContext;
   /** The cluster-held key's recipients, current and retired (scope binding); absent: none. */
   clusterRecipients?: ClusterRecipients;
+  /** Where each step's time goes (absent: not timed). */
+  timer?: PhaseTimer;
 }
 
 export interface SyncOutcome extends DesiredState {
@@ -47,33 +50,59 @@ export interface SyncOutcome extends DesiredState {
  */
 export function needsValidation(objects: readonly KubeObject[], previous: DesiredState | undefined): KubeObject[] {
   if (!previous) return [...objects];
-  const before = new Map(previous.objects.map((o) => [describe(o), stableStringify(o)]));
-  return objects.filter((o) => before.get(describe(o)) !== stableStringify(o));
+  const before = new Map(previous.objects.map((o) => [describe(o), o]));
+  return objects.filter((o) => {
+    const p = before.get(describe(o));
+    // The same instance (a file the file cache kept) is the same content: nothing to compare.
+    return p === undefined || (p !== o && printed(p) !== printed(o));
+  });
+}
+
+/**
+ * Each object serialized once: the file cache hands the same instances to every load while a
+ * file is unchanged, and nothing changes a loaded object afterwards, so a 5,000-object sync is
+ * not serialized again on every commit.
+ */
+const texts = new WeakMap<KubeObject, string>();
+function printed(o: KubeObject): string {
+  let t = texts.get(o);
+  if (t === undefined) {
+    t = stableStringify(o);
+    texts.set(o, t);
+  }
+  return t;
 }
 
 /** Validates, applies, prunes and (optionally) waits. Throws RevisionError; nothing is applied when validation fails. */
-export async function applyDesired(deps: SyncDeps, desired: DesiredState, previous?: DesiredState): Promise<SyncOutcome> {
-  const { settings, manager, inventory } = deps;
+export async function applyDesired(
+  deps: SyncDeps,
+  desired: DesiredState,
+  previous?: DesiredState,
+  /** applyAll: apply every object even for a new revision (the last attempt failed part-way). */
+  opts: { applyAll?: boolean } = {},
+): Promise<SyncOutcome> {
+  const { settings, manager, inventory, timer: t } = deps;
   const at: RevisionAt = { sync: settings.name, commit: desired.revision };
   const fail = (stage: RevisionStage, problems: string[]): never => refuse(at, stage, problems);
   const where = (f: ObjectFailure): string => {
     const file = desired.fileOf?.get(f.subject);
     return file ? `${file}: ${f.subject}: ${f.message}` : `${f.subject}: ${f.message}`;
   };
-  const old = await inventory.load(settings.name);
+  const old = await timed(t, 'inventory-read', () => inventory.load(settings.name));
   // Lines of the stored inventory that are no entry: kept in every save, reported, never pruned.
   const unreadable = old?.unparseable?.length ? { unparseable: old.unparseable } : {};
   const inventoryWarnings = (old?.unparseable ?? []).map(
     (u) =>
       `${inventory.describe(settings.name)}: cannot read inventory entry ${JSON.stringify(u.line)} (${u.problem}); it is kept and its object is never pruned: fix or remove the line by hand`,
   );
-  const plan = guardedPrune(old, desired, settings);
+  const plan = timedSync(t, 'inventory-read', () => guardedPrune(old, desired, settings));
   if (plan.refused !== undefined) fail('prune-guard', [plan.refused]);
   const { next, toPrune: stale } = plan;
   // Objects an earlier, interrupted apply may have created that Git no longer declares.
   const pendingStale = settings.prune && old?.pending ? diff({ ...old, entries: old.pending }, next) : [];
-  const toValidate = needsValidation(desired.objects, previous);
-  const validation = toValidate.length > 0 ? await manager.validate(toValidate) : { ok: true, failures: [] };
+  // Finding the new or changed objects (a comparison of every object) counts as dry-run work.
+  const toValidate = timedSync(t, 'dry-run', () => needsValidation(desired.objects, previous));
+  const validation = toValidate.length > 0 ? await timed(t, 'dry-run', () => manager.validate(toValidate)) : { ok: true, failures: [] };
   if (!validation.ok) fail('validate', validation.failures.map(where));
 
   // Write-ahead: record what is about to be created before creating it, so an apply cut short
@@ -81,48 +110,72 @@ export async function applyDesired(deps: SyncDeps, desired: DesiredState, previo
   const known = new Set([...(old?.entries ?? []), ...(old?.pending ?? [])]);
   const added = next.entries.filter((e) => !known.has(e));
   if (added.length > 0) {
-    await inventory.save({
-      sync: settings.name,
-      revision: old?.revision ?? '',
-      entries: old?.entries ?? [],
-      pending: [...(old?.pending ?? []), ...added],
-      ...unreadable,
-    });
+    await timed(t, 'inventory-write', () =>
+      inventory.save({
+        sync: settings.name,
+        revision: old?.revision ?? '',
+        entries: old?.entries ?? [],
+        pending: [...(old?.pending ?? []), ...added],
+        ...unreadable,
+      }),
+    );
   }
+  // A new revision applies only what is new or changed since the applied one (an object equal
+  // to one already applied was applied then; a change in the cluster is the drift detector's):
+  // a one-file commit costs its objects, not a LIST of every collection of the sync. The same
+  // revision again (POST /reconcile) applies everything, as a full re-apply.
+  // After a failed attempt (an apply cut short may have left objects half way) everything goes.
+  const toApply = previous && previous.revision !== desired.revision && !opts.applyAll ? toValidate : desired.objects;
   let cs: ChangeSet;
   try {
-    cs = await applyInPhases(manager, desired, settings.force);
+    cs = await timed(t, 'apply', () => applyInPhases(manager, { ...desired, objects: toApply }, settings.force));
   } catch (err) {
     if (err instanceof ApplyError) fail('apply', err.failures.map(where));
     throw err;
   }
-  await inventory.save({
-    ...next,
-    entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])],
-    ...unreadable,
-  });
-  let pruned = 0;
   const toDelete = [...new Map([...stale, ...pendingStale].map((e) => [identity(e), e])).values()];
+  // The inventory is written only when the object set changed (or a write-ahead is pending):
+  // a commit that changes objects' content but not which objects there are writes nothing.
+  const unchangedSet = !!old && !old.pending?.length && toDelete.length === 0 && sameEntries(old.entries, next.entries);
+  if (!unchangedSet) {
+    await timed(t, 'inventory-write', () =>
+      inventory.save({
+        ...next,
+        entries: [...new Set([...(old?.entries ?? []), ...(old?.pending ?? []), ...next.entries])],
+        ...unreadable,
+      }),
+    );
+  }
+  let pruned = 0;
   if (toDelete.length > 0) {
-    const del = await manager.delete(toDelete.map(objectOf));
+    const del = await timed(t, 'prune', () => manager.delete(toDelete.map(objectOf)));
     pruned = countActions(del).deleted;
   }
-  await inventory.save({ ...next, ...unreadable });
+  if (!unchangedSet) await timed(t, 'inventory-write', () => inventory.save({ ...next, ...unreadable }));
   let health: WaitState[] = [];
   if (settings.wait) {
     try {
-      health = await manager.wait(desired.objects, { timeoutMs: settings.timeoutMs });
+      health = await timed(t, 'health', () => manager.wait(desired.objects, { timeoutMs: settings.timeoutMs }));
     } catch (err) {
       fail('health', problemsOf(err));
     }
   }
-  return { ...desired, warnings: [...desired.warnings, ...inventoryWarnings], changes: countActions(cs), pruned, health };
+  const changes = countActions(cs);
+  changes.unchanged += desired.objects.length - toApply.length;
+  return { ...desired, warnings: [...desired.warnings, ...inventoryWarnings], changes, pruned, health };
+}
+
+function sameEntries(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((e) => set.has(e));
 }
 
 /** loadRevision + applyDesired: the daemon's reconcile of one revision. */
 export async function reconcile(deps: SyncDeps, revision: Revision, previous?: DesiredState): Promise<SyncOutcome> {
-  const { settings, keys, manager, fileCache, render, clusterRecipients } = deps;
+  const { settings, keys, manager, fileCache, render, clusterRecipients, timer } = deps;
   const loaded = await loadRevision({
+    ...(timer ? { timer } : {}),
     settings,
     revision,
     keys,

@@ -12,6 +12,7 @@ export type {
   SourceFailed,
   ImagePushed,
   LeaderChanged,
+  SyncTimed,
 } from './types.js';
 export { EventRecorder, type EventType } from './recorder.js';
 export { recordSyncEvents, type EventSink } from './sync-events.js';

@@ -65,4 +65,14 @@ describe('recordSyncEvents', () => {
     bus.publish(applied('two', A));
     expect(sink.events.map((e) => e.sync)).toEqual(['one', 'two']);
   });
+
+  it('records no Event for a commit that left the sync unchanged (nothing was sent to its cluster)', () => {
+    const bus = new EventBus();
+    const sink = new Recorded();
+    recordSyncEvents(bus, () => sink);
+    bus.publish({ ...applied('apps', A), unchanged: true });
+    expect(sink.events).toEqual([]);
+    bus.publish(applied('apps', B));
+    expect(sink.events.map((e) => e.reason)).toEqual(['ReconciliationSucceeded']);
+  });
 });

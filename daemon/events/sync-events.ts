@@ -1,7 +1,9 @@
 // Kubernetes Events for sync outcomes: one subscriber of the bus. A revision applied is
 // announced once (ReconciliationSucceeded), not on every no-op re-apply of the same revision
 // (no event storm from periodic reconciles); every refusal is recorded (ReconciliationFailed),
-// with the stage's message naming the file or object. Recording is best effort.
+// with the stage's message naming the file or object. A commit that left a sync's inputs
+// unchanged is no Event either: that sync sends nothing to its cluster (issue 18). Recording is
+// best effort.
 import type { EventBus } from './bus.js';
 import type { EventType } from './recorder.js';
 
@@ -18,7 +20,7 @@ export function recordSyncEvents(bus: EventBus, sinkOf: (sync: string) => EventS
     'sync.applied': (e) => {
       const sink = sinkOf(e.sync);
       const key = `${e.sync}\0${e.revision}`;
-      if (!sink || announced.has(key)) return;
+      if (!sink || e.unchanged || announced.has(key)) return;
       announced.add(key);
       const c = e.changes;
       void sink.record(

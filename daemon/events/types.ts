@@ -31,6 +31,8 @@ export interface SyncApplied {
   durationMs: number;
   /** A Helm sync's chart, values digest and skipped hooks (render/helm/status.ts: nothing rendered). */
   helm?: HelmStatus;
+  /** The commit left this sync's inputs as they were: recorded as applied, nothing sent to the cluster. */
+  unchanged?: boolean;
 }
 
 /** `revision` was refused or failed; the last good revision stays applied. */
@@ -46,6 +48,25 @@ export interface SyncRefused {
   /** One fixed reason word per file that failed to decrypt (stage decrypt only). */
   decryptFailures: readonly DecryptFailureReason[];
   durationMs: number;
+}
+
+/**
+ * Where the time of one reconcile went (issue 18), published after its outcome so that the
+ * publication itself is measured (`status`). Phase names: daemon/engine/timings.ts.
+ */
+export interface SyncTimed {
+  type: 'sync.timed';
+  sync: string;
+  revision: string;
+  /** applied; unchanged: the sync's inputs did not change, nothing was sent to the cluster; refused. */
+  result: 'applied' | 'unchanged' | 'refused';
+  /** From the first moment known (webhook receipt or timer, else the reconcile's start) to the end. */
+  totalMs: number;
+  /** Milliseconds per phase, in the order passed. */
+  phases: Readonly<Record<string, number>>;
+  /** Untimed gaps (totalMs minus the phases). */
+  otherMs: number;
+  at: string;
 }
 
 /** Objects of the applied revision re-applied because they drifted in the cluster. */
@@ -96,7 +117,7 @@ export interface LeaderChanged {
 }
 
 export type DaemonEvent =
-  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged;
+  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged | SyncTimed;
 export type DaemonEventType = DaemonEvent['type'];
 /** The event of one type, e.g. EventOf<'sync.applied'>. */
 export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;

@@ -43,14 +43,34 @@ export function inventoryOf(
   revision: string,
   objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[],
 ): Inventory {
-  return { sync, revision, entries: [...new Set(objects.map((o) => formatEntry(entryOf(o))))].sort() };
+  return { sync, revision, entries: [...new Set(objects.map(entryText))].sort() };
+}
+
+/**
+ * An object's entry, computed once per object: loaded objects are not changed afterwards, and
+ * the engine's file cache hands the same instances to every load of an unchanged file, so a
+ * one-file commit to a 20,000-object sync formats one file's entries, not 20,000.
+ */
+const entryTexts = new WeakMap<object, string>();
+function entryText(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  let t = entryTexts.get(o);
+  if (t === undefined) {
+    t = formatEntry(entryOf(o));
+    entryTexts.set(o, t);
+  }
+  return t;
 }
 
 /** Entries of `old` whose object is absent from `next` (compared without version): to prune. */
 export function diff(old: Inventory | undefined, next: Inventory): InventoryEntry[] {
   if (!old) return [];
+  // An entry spelled the same in both is kept: only the others are parsed (a commit that keeps
+  // 5,000 objects parses none of them).
+  const exact = new Set(next.entries);
+  const rest = old.entries.filter((s) => !exact.has(s));
+  if (rest.length === 0) return [];
   const keep = new Set(next.entries.map((s) => identity(parseEntry(s))));
-  return old.entries.map(parseEntry).filter((e) => !keep.has(identity(e)));
+  return rest.map(parseEntry).filter((e) => !keep.has(identity(e)));
 }
 
 export interface PruneGuardOptions {
@@ -135,6 +155,11 @@ export function inventoryData(inv: Inventory): Record<string, string> {
   };
 }
 
+function sameData(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
 export interface InventoryStoreOptions {
   namespace?: string;
   fieldManager?: string;
@@ -145,6 +170,8 @@ export class InventoryStore {
   readonly namespace: string;
   private readonly client: KubeClient;
   private readonly fieldManager: string;
+  /** The last stored data read per sync and what it parsed to. */
+  private readonly lastRead = new Map<string, { data: Record<string, string>; inventory: Inventory }>();
 
   constructor(client: KubeClient, opts: InventoryStoreOptions = {}) {
     this.client = client;
@@ -159,7 +186,13 @@ export class InventoryStore {
   async load(sync: string): Promise<Inventory | undefined> {
     const cm = await this.client.getOptional<KubeObject & { data?: Record<string, string> }>(this.path(sync));
     if (!cm) return undefined;
-    return inventoryFromData(sync, cm.data ?? {});
+    const data = cm.data ?? {};
+    // The same stored text as last time is the same inventory: not parsed again (5,000 entries).
+    const last = this.lastRead.get(sync);
+    if (last && sameData(last.data, data)) return structuredClone(last.inventory);
+    const inventory = inventoryFromData(sync, data);
+    this.lastRead.set(sync, { data, inventory: structuredClone(inventory) });
+    return inventory;
   }
 
   /** Where a problem with this sync's inventory is to be fixed by hand. */

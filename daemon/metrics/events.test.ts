@@ -63,4 +63,33 @@ describe('metrics from the event bus', () => {
     bus.publish({ type: 'leader.changed', leader: true, at: '' });
     expect(sampleValue(await text(), 'gitops_seal_leader')).toBe(0);
   });
+
+  it('observes each phase of a timed reconcile, and the untimed rest as other, by result', async () => {
+    const bus = new EventBus();
+    const off = followEvents(bus, ['ev-b']);
+    const before = (phase: string): number =>
+      sampleValue(t0, 'gitops_seal_reconcile_phase_seconds_count', { phase, result: 'unchanged' }) ?? 0;
+    const t0 = await text();
+    bus.publish({
+      type: 'sync.timed',
+      sync: 'ev-b',
+      revision: 'c'.repeat(40),
+      result: 'unchanged',
+      totalMs: 30,
+      phases: { queue: 4, walk: 20 },
+      otherMs: 6,
+      at: '',
+    });
+    const t = await text();
+    expect(sampleValue(t, 'gitops_seal_reconcile_phase_seconds_count', { phase: 'walk', result: 'unchanged' })).toBe(before('walk') + 1);
+    expect(sampleValue(t, 'gitops_seal_reconcile_phase_seconds_count', { phase: 'other', result: 'unchanged' })).toBe(before('other') + 1);
+    expect(
+      sampleValue(t, 'gitops_seal_reconcile_phase_seconds_bucket', { phase: 'walk', result: 'unchanged', le: '0.025' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(t, 'gitops_seal_reconcile_phase_seconds_bucket', { phase: 'walk', result: 'unchanged', le: '0.01' })).toBe(
+      sampleValue(t0, 'gitops_seal_reconcile_phase_seconds_bucket', { phase: 'walk', result: 'unchanged', le: '0.01' }) ?? 0,
+    );
+    expect(t).not.toMatch(/gitops_seal_reconcile_phase_seconds\w*\{[^}]*sync=/);
+    off();
+  });
 });

@@ -4,7 +4,7 @@
 import type { EventBus } from '../events/index.js';
 import { initDecryptMetrics, recordDecryptFailures } from './decrypt.js';
 import { setLeader } from './leader.js';
-import { initSyncMetrics, observeSync } from './sync.js';
+import { initSyncMetrics, observePhases, observeSync } from './sync.js';
 
 /** Count `syncs`' outcomes (their series start at 0 now) and leadership; the returned function unsubscribes. */
 export function followEvents(bus: EventBus, syncs: readonly string[]): () => void {
@@ -18,6 +18,7 @@ export function followEvents(bus: EventBus, syncs: readonly string[]): () => voi
       observeSync(e.sync, 'failure', e.durationMs / 1000, e.stage);
       if (e.stage === 'decrypt') recordDecryptFailures(e.sync, e.decryptFailures);
     },
+    'sync.timed': (e) => observePhases(e.result, e.phases, e.otherMs),
     'leader.changed': (e) => setLeader(e.leader),
   });
 }

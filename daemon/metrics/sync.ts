@@ -23,6 +23,24 @@ export const syncFailures = new Counter({
   registers: [registry],
 });
 
+// One histogram per phase of a reconcile (daemon/engine/timings.ts), without a sync label: 17
+// phases × buckets per sync would be thousands of series at 50 syncs; /status has each sync's
+// last breakdown. `result` tells reconciles that applied from those that skipped (inputs
+// unchanged) or were refused.
+export const reconcilePhaseDuration = new Histogram({
+  name: 'gitops_seal_reconcile_phase_seconds',
+  help: 'Time of each phase of a reconcile, webhook to status (queue, negotiate, download, store, walk, read, decrypt, render, parse, scope, inventory-read, dry-run, apply, prune, inventory-write, health, status, other), by result (applied, unchanged, refused).',
+  labelNames: ['phase', 'result'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+/** Observes one reconcile's breakdown (ms per phase, plus the untimed rest as `other`). */
+export function observePhases(result: string, phases: Readonly<Record<string, number>>, otherMs: number): void {
+  for (const [phase, ms] of Object.entries(phases)) reconcilePhaseDuration.observe({ phase, result }, ms / 1000);
+  reconcilePhaseDuration.observe({ phase: 'other', result }, otherMs / 1000);
+}
+
 /** Series that exist from the start (at 0), so rate() and increase() see the first event. */
 export function initSyncMetrics(sync: string): void {
   syncDuration.zero({ sync, result: 'success' });

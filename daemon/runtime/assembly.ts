@@ -118,7 +118,7 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
       if (spec.decryption?.clusterKey) opts.clusterKey?.track(spec.name, () => ctl.clusterKeyUsage());
       syncs.set(spec.name, ctl);
       drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
-      sources.get(spec.source)?.onRevision((rev) => ctl.onRevision(rev));
+      sources.get(spec.source)?.onRevision((rev, fetched) => ctl.onRevision(rev, fetched));
     }
   } catch (err) {
     kube.close();

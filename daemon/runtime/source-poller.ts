@@ -6,16 +6,24 @@ import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
 import { GitSource } from '../source/index.js';
 import type { Revision } from '../source/index.js';
-import { gitSourceSpec } from '../engine/index.js';
+import { gitSourceSpec, type PhaseBreakdown } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
 
-export type RevisionHandler = (rev: Revision) => Promise<void>;
+/** How a revision arrived: since when it was asked for (performance.now()), and the fetch's phases. */
+export interface FetchedBy {
+  since: number;
+  phases: PhaseBreakdown;
+}
+
+export type RevisionHandler = (rev: Revision, fetched?: FetchedBy) => Promise<void>;
 
 export class SourcePoller {
   readonly source: GitSource;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** When the oldest trigger not yet served by a poll arrived (webhook receipt, timer). */
+  private askedAt: number | undefined;
   private stopped = false;
   private readonly handlers: RevisionHandler[] = [];
   lastRevision: Revision | undefined;
@@ -41,6 +49,7 @@ export class SourcePoller {
 
   /** Fetch now (coalescing: a trigger during a run schedules exactly one more run). */
   trigger(): Promise<void> {
+    this.askedAt ??= performance.now();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -57,6 +66,10 @@ export class SourcePoller {
 
   /** One fetch + hand-off. Rejects only for fetch errors (handler errors are the syncs' business). */
   async poll(): Promise<void> {
+    const start = performance.now();
+    // Every trigger up to now is served by this poll; one arriving from here on asks for the next.
+    const since = this.askedAt ?? start;
+    this.askedAt = undefined;
     let rev: Revision;
     try {
       rev = await this.source.fetch();
@@ -77,7 +90,14 @@ export class SourcePoller {
       at: now(),
     });
     this.lastRevision = rev;
-    await Promise.allSettled(this.handlers.map((h) => h(rev)));
+    const t = this.source.lastFetchTimings;
+    const phases: PhaseBreakdown = {
+      queue: start - since,
+      ...(t.negotiate !== undefined ? { negotiate: t.negotiate } : {}),
+      ...(t.download !== undefined ? { download: t.download } : {}),
+      ...(t.store !== undefined ? { store: t.store } : {}),
+    };
+    await Promise.allSettled(this.handlers.map((h) => h(rev, { since, phases })));
   }
 
   start(): void {

@@ -22,6 +22,7 @@ import {
   loadRevision,
   managerOptions,
   newRenderCaches,
+  PhaseTimer,
   RevisionError,
   syncSettings,
   type ClusterRecipients,
@@ -34,6 +35,8 @@ import {
   type SyncOutcome,
 } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
+import type { FetchedBy } from './source-poller.js';
+import { sameObjects, unchangedPlainTree } from './skip.js';
 
 export interface SyncEvents {
   /** The applied state itself (values included: memory only, so it is handed over, never published). */
@@ -58,7 +61,7 @@ export class SyncController {
    * The last revision applied — its commit and its identity (a Helm sync's is commit + chart) —
    * and whether an attempt failed since (as /status shows them).
    */
-  private applied: { revision: string; identity: string; failedSince: boolean } | undefined;
+  private applied: { revision: string; identity: string; failedSince: boolean; plainTree?: string | null } | undefined;
 
   constructor(
     readonly spec: SyncSpec,
@@ -107,12 +110,12 @@ export class SyncController {
    * A revision from the source's poll: reconciled when new; for a sync whose chart can move
    * without a commit, the chart is resolved again and only a new identity is applied.
    */
-  async onRevision(revision: Revision): Promise<void> {
+  async onRevision(revision: Revision, fetched?: FetchedBy): Promise<void> {
     if (this.upToDate(revision.commit)) return;
-    await this.reconcile(revision, { unlessApplied: this.identityBeyondCommit }).catch(() => undefined);
+    await this.reconcile(revision, { unlessApplied: this.identityBeyondCommit, ...(fetched ? { fetched } : {}) }).catch(() => undefined);
   }
 
-  private async load(revision: Revision): Promise<{ loaded: LoadedRevision; deps: SyncDeps }> {
+  private async load(revision: Revision, timer?: PhaseTimer): Promise<{ loaded: LoadedRevision; deps: SyncDeps }> {
     const deps: SyncDeps = {
       settings: syncSettings(this.spec),
       manager: this.manager,
@@ -120,9 +123,11 @@ export class SyncController {
       keys: await this.keys.context(),
       fileCache: this.fileCache,
       render: this.render,
+      ...(timer ? { timer } : {}),
     };
     const { settings, keys, manager, fileCache, render } = deps;
     const loaded = await loadRevision({
+      ...(timer ? { timer } : {}),
       settings,
       revision,
       keys,
@@ -146,22 +151,39 @@ export class SyncController {
    * either way). `unlessApplied`: when the revision's identity is the one applied and nothing
    * failed since, nothing is applied or published (the chart did not move).
    */
-  reconcile(revision: Revision, opts: { unlessApplied?: boolean } = {}): Promise<SyncOutcome> {
+  reconcile(revision: Revision, opts: { unlessApplied?: boolean; fetched?: FetchedBy } = {}): Promise<SyncOutcome> {
+    const called = performance.now();
     return this.serial(async () => {
+      // The end-to-end clock starts at the webhook (or timer) that asked for this revision.
+      const timer = new PhaseTimer(opts.fetched?.since ?? called, opts.fetched?.phases);
+      timer.add('queue', performance.now() - called);
       let early: Awaited<ReturnType<SyncController['load']>> | undefined;
       if (opts.unlessApplied && this.applied && !this.applied.failedSince && this.lastGood) {
         // A failure here is reported by the attempt below, which loads again.
-        early = await this.load(revision).catch(() => undefined);
+        early = await this.load(revision, timer).catch(() => undefined);
         if (early && early.loaded.revision === this.applied.identity)
           return { ...this.lastGood, changes: NO_CHANGES, pruned: 0, health: [] };
       }
       const t0 = Date.now();
       this.bus.publish({ type: 'sync.started', sync: this.name, revision: revision.commit, at: now() });
       try {
-        const { loaded, deps } = early ?? (await this.load(revision));
-        const outcome = await applyDesired(deps, loaded, this.lastGood);
+        // A new commit that left this sync's inputs as they were: nothing is sent to the cluster.
+        const tree = await timer.time('walk', () => unchangedPlainTree(this.applied, this.lastGood, revision, this.spec.path));
+        if (tree.unchanged && this.lastGood) return this.unchanged(revision, revision.commit, this.lastGood, timer, t0, tree.id);
+        const { loaded, deps } = early ?? (await this.load(revision, timer));
+        if (this.lastGood && this.applied && !this.applied.failedSince && this.applied.revision !== revision.commit) {
+          if (timer.timeSync('dry-run', () => sameObjects(loaded, this.lastGood as DesiredState)))
+            return this.unchanged(revision, loaded.revision, this.lastGood, timer, t0, loaded.renderedBy ? null : tree.id);
+        }
+        const outcome = await applyDesired(deps, loaded, this.lastGood, { applyAll: this.applied?.failedSince === true });
         this.lastGood = outcome;
-        this.applied = { revision: revision.commit, identity: outcome.revision, failedSince: false };
+        this.applied = {
+          revision: revision.commit,
+          identity: outcome.revision,
+          failedSince: false,
+          plainTree: loaded.renderedBy ? null : tree.id,
+        };
+        const statusStart = performance.now();
         this.log.info(
           {
             sync: this.name,
@@ -189,8 +211,11 @@ export class SyncController {
           ...(outcome.helm ? { helm: outcome.helm } : {}),
         });
         this.events.onApplied?.(this.name, outcome);
+        timer.add('status', performance.now() - statusStart);
+        this.publishTimings(outcome.revision, 'applied', timer);
         return outcome;
       } catch (err) {
+        const statusStart = performance.now();
         const e = err instanceof Error ? err : new Error(String(err));
         const stage = err instanceof RevisionError ? err.stage : 'internal';
         if (this.applied) this.applied.failedSince = true;
@@ -209,8 +234,61 @@ export class SyncController {
           decryptFailures,
           durationMs: Date.now() - t0,
         });
+        timer.add('status', performance.now() - statusStart);
+        this.publishTimings(revision.commit, 'refused', timer);
         throw e;
       }
+    });
+  }
+
+  /**
+   * A new commit whose inputs for this sync are unchanged: recorded as applied (status, metrics,
+   * history show the new revision) without a request to the cluster. The desired state stays the
+   * same object, so the drift detector's baseline (tracked by identity) stays valid.
+   */
+  private unchanged(
+    revision: Revision,
+    identity: string,
+    good: DesiredState,
+    timer: PhaseTimer,
+    t0: number,
+    plainTree: string | null | undefined,
+  ): SyncOutcome {
+    const statusStart = performance.now();
+    good.revision = identity;
+    this.applied = { revision: revision.commit, identity, failedSince: false, ...(plainTree !== undefined ? { plainTree } : {}) };
+    this.log.info({ sync: this.name, revision: revision.commit, ms: Date.now() - t0 }, 'inputs unchanged; revision recorded as applied');
+    const changes = { ...NO_CHANGES, unchanged: good.objects.length };
+    this.bus.publish({
+      type: 'sync.applied',
+      sync: this.name,
+      revision: identity,
+      at: now(),
+      objects: good.objects.length,
+      changes,
+      pruned: 0,
+      decryptedFiles: good.decryptedFiles.length,
+      warnings: good.warnings,
+      durationMs: Date.now() - t0,
+      ...(good.helm ? { helm: good.helm } : {}),
+      unchanged: true,
+    });
+    timer.add('status', performance.now() - statusStart);
+    this.publishTimings(identity, 'unchanged', timer);
+    return { ...good, changes, pruned: 0, health: [] };
+  }
+
+  private publishTimings(revision: string, result: 'applied' | 'unchanged' | 'refused', timer: PhaseTimer): void {
+    const t = timer.finish();
+    this.bus.publish({
+      type: 'sync.timed',
+      sync: this.name,
+      revision,
+      result,
+      totalMs: t.totalMs,
+      phases: t.phases,
+      otherMs: t.otherMs,
+      at: now(),
     });
   }
 

@@ -62,6 +62,7 @@ export class GitSource {
   private last: GitRevision | undefined;
   private lastSignature: VerifiedSignature | undefined;
   private lock: Promise<unknown> = Promise.resolve();
+  private timings: FetchTimings = {};
 
   constructor(spec: GitSourceSpec, cacheDir: string, options: GitSourceOptions = {}) {
     this.spec = spec;
@@ -84,6 +85,11 @@ export class GitSource {
 
   get stats(): SourceStats {
     return { ...this.transport.stats, ...this.counters };
+  }
+
+  /** Where the last fetch() spent its time (ms): ref negotiation, pack download and store writes, peel/verify/ref update. */
+  get lastFetchTimings(): Readonly<FetchTimings> {
+    return this.timings;
   }
 
   /** The signature check result of the last fetched revision (when `verify` is configured). */
@@ -143,16 +149,23 @@ export class GitSource {
   }
 
   private async doFetch(): Promise<Revision> {
+    const timings: FetchTimings = {};
+    this.timings = timings;
+    let t0 = performance.now();
     let head = await this.remoteHead();
+    timings.negotiate = performance.now() - t0;
     if (this.last !== undefined && this.last.commit === head.commit && this.last.ref === head.ref) {
       this.counters.skippedFetches++;
       return this.last;
     }
     // After a restart (or a branch moved back to a commit we have) the store already holds the
     // commit and its full tree: no download needed either.
+    t0 = performance.now();
     if (!(await storeHas(this.store, head.commit))) {
       await this.prepareStore();
       head = await this.fetchRef(head);
+      timings.download = performance.now() - t0;
+      t0 = performance.now();
     } else {
       this.counters.skippedFetches++;
     }
@@ -160,6 +173,7 @@ export class GitSource {
     if (this.spec.verify !== undefined) this.lastSignature = await this.verify(commit);
     await this.viaGit(() => setRef(this.store, LAST_REF, commit));
     this.last = new GitRevision(this.store, commit, head.ref);
+    timings.store = performance.now() - t0;
     return this.last;
   }
 
@@ -276,6 +290,13 @@ export class GitSource {
     const reason: SourceErrorReason = g.reason === 'push-rejected' ? 'protocol' : g.reason;
     return this.error(reason, g.detail, g.cause);
   }
+}
+
+/** Milliseconds of one fetch() by part (absent: not passed). */
+export interface FetchTimings {
+  negotiate?: number;
+  download?: number;
+  store?: number;
 }
 
 /** `detail` must be redacted already. */

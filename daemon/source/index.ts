@@ -1,5 +1,5 @@
 // Public surface of the Git source.
-export { GitSource, type GitSourceOptions } from './git-source.js';
+export { GitSource, type FetchTimings, type GitSourceOptions } from './git-source.js';
 export { SourceError, stripUserinfo, type SourceErrorReason } from './errors.js';
 export { FileNotFoundError, GitRevision } from './revision.js';
 export { describeRef, pickSemverTag } from './refs.js';

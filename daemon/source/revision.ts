@@ -37,6 +37,10 @@ export class GitRevision implements Revision {
     return tree === null ? new Map() : listBlobs(this.store, tree, dir);
   }
 
+  async treeId(path: string): Promise<string | null> {
+    return treeAt(this.store, await this.root(), normalizePath(path));
+  }
+
   async fileIds(path: string): Promise<Map<string, string>> {
     return this.blobs(path);
   }

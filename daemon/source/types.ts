@@ -43,6 +43,11 @@ export interface Revision {
   readFiles(path: string, filter: (p: string) => boolean): Promise<{ path: string; text: string }[]>;
   /** Blob id of every file under `path`: equal ids mean equal content (callers cache by it). */
   fileIds?(path: string): Promise<Map<string, string>>;
+  /**
+   * Git tree id of `path` (null: no such directory). Equal ids mean every file under it is
+   * equal: a sync whose path kept its tree id has nothing new to read (issue 18).
+   */
+  treeId?(path: string): Promise<string | null>;
 }
 
 /** Counters of the traffic a source made; exported as metrics and asserted on by tests. */

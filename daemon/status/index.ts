@@ -8,6 +8,7 @@ export type {
   SourceStatus,
   SyncHistoryEntry,
   SyncStatus,
+  ReconcileBreakdown,
 } from './status.js';
 export { StatusStore, type StatusLayout, type StatusProviders } from './store.js';
 export { HISTORY_LIMIT } from './history.js';

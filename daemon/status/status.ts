@@ -43,6 +43,20 @@ export interface SyncStatus {
   helm?: HelmStatus;
   /** The last outcomes (at most 20), newest first. Always sent; optional for readers of older daemons. */
   history?: SyncHistoryEntry[];
+  /** Where the time of the last reconcile went (ms per phase, daemon/engine/timings.ts). */
+  lastReconcile?: ReconcileBreakdown;
+}
+
+/** One reconcile's timings: webhook (or timer) to the end, per phase. */
+export interface ReconcileBreakdown {
+  revision: string;
+  /** applied; unchanged (inputs unchanged: nothing sent to the cluster); refused. */
+  result: 'applied' | 'unchanged' | 'refused';
+  totalMs: number;
+  phases: Record<string, number>;
+  /** Untimed gaps: totalMs minus the phases. */
+  otherMs: number;
+  at: string;
 }
 
 export interface SourceStatus {

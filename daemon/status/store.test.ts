@@ -133,4 +133,24 @@ describe('StatusStore', () => {
     holder = 'b';
     expect(store.snapshot().leaderElection?.holder).toBe('b');
   });
+
+  it('shows the last reconcile phase breakdown per sync, replaced by the next, as a copy', () => {
+    const { bus, store } = fed();
+    const timed = (revision: string, result: 'applied' | 'unchanged', apply: number) =>
+      bus.publish({ type: 'sync.timed', sync: 'apps', revision, result, totalMs: 100, phases: { queue: 1, apply }, otherMs: 2, at: T(1) });
+    timed(A, 'applied', 80);
+    expect(store.snapshot().syncs[0]?.lastReconcile).toEqual({
+      revision: A,
+      result: 'applied',
+      totalMs: 100,
+      phases: { queue: 1, apply: 80 },
+      otherMs: 2,
+      at: T(1),
+    });
+    timed(B, 'unchanged', 0);
+    const s = store.snapshot();
+    expect(s.syncs[0]?.lastReconcile).toMatchObject({ revision: B, result: 'unchanged', phases: { apply: 0 } });
+    if (s.syncs[0]?.lastReconcile) s.syncs[0].lastReconcile.phases.apply = 5;
+    expect(store.snapshot().syncs[0]?.lastReconcile?.phases.apply).toBe(0);
+  });
 });

@@ -53,6 +53,12 @@ export class StatusStore {
       'sync.started': (e) => this.started(e),
       'sync.applied': (e) => this.applied(e),
       'sync.refused': (e) => this.refused(e),
+      'sync.timed': (e) => {
+        const s = this.syncs.get(e.sync);
+        if (!s) return;
+        const { revision, result, totalMs, otherMs, at } = e;
+        s.lastReconcile = { revision, result, totalMs, phases: { ...e.phases }, otherMs, at };
+      },
       'drift.corrected': (e) => {
         const s = this.syncs.get(e.sync);
         if (s) s.driftCorrections += e.objects;
@@ -129,6 +135,7 @@ export class StatusStore {
       syncs: [...this.syncs.values()].map((s) => ({
         ...s,
         ...(s.warnings ? { warnings: [...s.warnings] } : {}),
+        ...(s.lastReconcile ? { lastReconcile: { ...s.lastReconcile, phases: { ...s.lastReconcile.phases } } } : {}),
         history: s.history.map((h) => ({ ...h })),
       })),
       images: p.images?.() ?? [],

@@ -39,5 +39,13 @@ export function memoryRevision(
       return out;
     },
     fileIds: async (path) => new Map(paths.filter((p) => under(path, p)).map((p) => [p, blobId(files[p] ?? '')])),
+    // Not git's tree id, but the same promise: equal for equal files under `path`, null for no directory.
+    treeId: async (path) => {
+      const inside = paths.filter((p) => under(path, p));
+      if (inside.length === 0) return null;
+      const h = createHash('sha1');
+      for (const p of inside) h.update(`${p}\0${blobId(files[p] ?? '')}\0`);
+      return h.digest('hex');
+    },
   };
 }

@@ -189,8 +189,9 @@ async function helm(input: RenderInput, at: RevisionAt): Promise<Rendered> {
 }
 
 /** Render the sync at this revision, or undefined for a plain directory (today's reader). */
-export async function render(input: RenderInput, at: RevisionAt): Promise<Rendered | undefined> {
-  const which = await rendererOf(input.revision, input.settings);
+export async function render(input: RenderInput, at: RevisionAt, known?: 'kustomize' | 'helm'): Promise<Rendered | undefined> {
+  // `known`: the caller already asked rendererOf (it times that look at the tree apart).
+  const which = known ?? (await rendererOf(input.revision, input.settings));
   if (which === 'helm') return helm(input, at);
   if (which === 'kustomize') return kustomize(input, at);
   return undefined;

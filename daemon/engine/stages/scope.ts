@@ -28,9 +28,15 @@ function crdScopes(objects: readonly KubeObject[]): Map<string, boolean> {
 export async function scopesOf(mapper: Discovery, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
   const fromCrds = crdScopes(objects);
   const out = new Map<KubeObject, boolean | undefined>();
+  // One discovery lookup per kind, not per object (5,000 ConfigMaps ask once).
+  const byKind = new Map<string, boolean | undefined>();
   for (const o of objects) {
-    const found = await mapper.find(o.apiVersion, o.kind);
-    out.set(o, found ? found.namespaced : fromCrds.get(`${o.kind}@${splitApiVersion(o.apiVersion).group}`));
+    const k = `${o.apiVersion}/${o.kind}`;
+    if (!byKind.has(k)) {
+      const found = await mapper.find(o.apiVersion, o.kind);
+      byKind.set(k, found ? found.namespaced : fromCrds.get(`${o.kind}@${splitApiVersion(o.apiVersion).group}`));
+    }
+    out.set(o, byKind.get(k));
   }
   return out;
 }
