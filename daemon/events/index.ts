@@ -11,6 +11,7 @@ export type {
   SourceFetched,
   SourceFailed,
   ImagePushed,
+  ImageFailed,
   LeaderChanged,
 } from './types.js';
 export { EventRecorder, type EventType } from './recorder.js';

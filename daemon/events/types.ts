@@ -88,6 +88,18 @@ export interface ImagePushed {
   at: string;
 }
 
+/** An image update automation could not push (it retries after the next scan). */
+export interface ImageFailed {
+  type: 'image.failed';
+  automation: string;
+  source: string;
+  /** The write-back failure reason word (auth, push-rejected, conflict, not-found, network, …). */
+  reason: string;
+  /** One line naming the repository and the cause (credentials redacted by the writer). */
+  message: string;
+  at: string;
+}
+
 /** This replica started or stopped running the controllers. */
 export interface LeaderChanged {
   type: 'leader.changed';
@@ -96,7 +108,7 @@ export interface LeaderChanged {
 }
 
 export type DaemonEvent =
-  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged;
+  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | ImageFailed | LeaderChanged;
 export type DaemonEventType = DaemonEvent['type'];
 /** The event of one type, e.g. EventOf<'sync.applied'>. */
 export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
