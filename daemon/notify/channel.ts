@@ -41,6 +41,8 @@ export interface ChannelEvents {
   dropped?(reason: 'queue-full' | 'shutdown'): void;
 }
 
+const SHUTDOWN = 'abandoned at shutdown';
+
 export const BACKOFF = { baseMs: 1000, maxMs: 60_000 } as const;
 
 export class Channel {
@@ -121,6 +123,8 @@ export class Channel {
       await this.takeToken();
       if (this.stopping.signal.aborted) return this.drop('shutdown');
       const err = await this.once(job);
+      // Abandoned at shutdown (stop() after its grace): not a failure of the endpoint.
+      if (this.stopping.signal.aborted && err?.message === SHUTDOWN) return this.drop('shutdown');
       if (!err) return this.finish(job, attempt);
       if (!err.retryable || attempt >= this.spec.maxAttempts) return this.finish(job, attempt, err);
       // Full jitter (AWS architecture blog): spreads retries of many daemons hitting one endpoint.
@@ -144,11 +148,24 @@ export class Channel {
       (e: unknown) =>
         e instanceof DeliveryError ? e : new DeliveryError('network', `${this.name}: ${e instanceof Error ? e.message : String(e)}`, true),
     );
+    const stopped = new Promise<{ e: DeliveryError }>((resolve) => {
+      const onStop = (): void => {
+        ac.abort();
+        resolve({ e: new DeliveryError('network', SHUTDOWN, false) });
+      };
+      if (this.stopping.signal.aborted) onStop();
+      else {
+        this.stopping.signal.addEventListener('abort', onStop, { once: true });
+        settled.signal.addEventListener('abort', () => this.stopping.signal.removeEventListener('abort', onStop), { once: true });
+      }
+    });
     try {
       // The first to settle: the answer, or the timeout (which never resolves to "delivered").
-      return await Promise.race([sent.then((e) => ({ e })), timedOut.then((e) => (e ? { e } : new Promise<never>(() => undefined)))]).then(
-        (r) => r.e,
-      );
+      return await Promise.race([
+        sent.then((e) => ({ e })),
+        stopped,
+        timedOut.then((e) => (e ? { e } : new Promise<never>(() => undefined))),
+      ]).then((r) => r.e);
     } finally {
       settled.abort();
     }
