@@ -2,6 +2,7 @@
 // one subscriber of the event bus, wired in runtime/assembly.ts. See README.md.
 export { Notifier, type NotificationChannelStatus, type NotifierOptions, type NotifyMetrics } from './notifier.js';
 export type { LastDelivery } from './channel.js';
+export type { Clock } from './clock.js';
 export type { DeliveryFailure } from './errors.js';
 export { SIGNATURE_HEADER, signature } from './channels.js';
 export { PROVIDER_STATES, DESCRIPTION_MAX, contextOf } from './commit-status.js';

@@ -1,7 +1,7 @@
 // A clock for tests of time-driven code (daemon/notify's rate limits, windows and backoff):
 // `now()` moves only when the test calls `advance`, which wakes every sleeper whose time has come
 // in order, letting the woken code run (setImmediate turns) before the next one.
-import type { Clock } from '../../daemon/notify/clock.js';
+import type { Clock } from '../../daemon/notify/index.js';
 
 interface Sleeper {
   at: number;
