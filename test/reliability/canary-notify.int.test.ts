@@ -16,6 +16,7 @@ import { encryptText, generateAgeIdentity } from '../../keys/index.js';
 import { eventually, getJson, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from '../e2e/harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
 import { NotifyReceiver } from '../support/notify-receiver.js';
+import { sampleValue } from '../support/exposition.js';
 import { CanarySweep, makeCanary } from './canary.js';
 
 const stack = inject('stack');
@@ -204,6 +205,15 @@ describe('notifications and commit statuses carry no secret value (receiving ser
     for (const [i, r] of rx.received.entries()) sweep.text(`request ${i} ${r.kind} ${r.path}`, `${JSON.stringify(r.headers)}\n${r.body}`);
     sweep.text('/status', JSON.stringify(d.daemon.status.snapshot()));
     sweep.text('logs', d.logs.text);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    sweep.text('/metrics', metrics);
+    // Deliveries are counted per provider, labelled by name, kind and type only.
+    expect(sampleValue(metrics, 'gitops_seal_notify_deliveries_total', { provider: 'gh', kind: 'commit-status', type: 'github' })).toBe(
+      rx.of('github').length,
+    );
+    expect(sampleValue(metrics, 'gitops_seal_notify_deliveries_total', { provider: 'slack-p', kind: 'notification', type: 'slack' })).toBe(
+      rx.of('slack').length,
+    );
     expect(sweep.describe()).toEqual([]);
     expect(rx.received.length).toBeGreaterThan(30);
     const control = new CanarySweep([C.second]);
