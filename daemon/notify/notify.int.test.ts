@@ -1,9 +1,9 @@
 // A dead endpoint never slows a reconcile (issue 19). A daemon (in-process, on the shared
-// stack) without notifications gives the baseline; another runs a sync whose every notification provider and commit-status target points at a
-// port that accepts connections and never answers; a 60 s request timeout and 5 attempts mean a
-// reconcile that waited for a delivery would take minutes. Each revision must be applied about
-// as fast as without notifications, the endpoint must have been tried (connections seen), and
-// shutdown must not wait for it either.
+// stack) without notifications gives the baseline; another runs a sync whose every notification
+// provider and commit-status target points at a port that accepts connections and never
+// answers; a 60 s request timeout and 5 attempts mean a reconcile that waited for a delivery
+// would take minutes. Each revision must be applied about as fast as without notifications, the
+// endpoint must have been tried (connections seen), and shutdown must not wait for it either.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, gitSourceConfig, kubectl, setGitEnv, WorkRepo } from '../../test/e2e/harness.js';
 import { startDaemon, type RunningDaemon } from '../../test/support/daemon-process.js';
