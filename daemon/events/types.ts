@@ -1,5 +1,5 @@
 // What happens in the daemon, as typed events on the in-process bus (bus.ts). Subscribers —
-// /status, metrics, Kubernetes Events, later notifications and the web page — learn of sync
+// /status, metrics, Kubernetes Events, notifications (daemon/notify) and the web page — learn of sync
 // outcomes only through these. An event carries names, revisions, counts, stages and error
 // messages built from file/object names and causes; NEVER a value, an object or a manifest: the
 // applied state stays inside the sync runtime (drift tracking gets it by direct hand-off).
