@@ -226,6 +226,18 @@ describe('Notifier', () => {
     await n.stop();
   });
 
+  it('announces an applied revision once, and again when it is applied after a refusal (a recovery)', async () => {
+    const n = notifier({ providers: [provider('webhook')], events: ['applied'], dedupWindowMs: 0 });
+    bus.publish(applied('apps', A));
+    bus.publish(applied('apps', A)); // a no-op re-apply of the same revision
+    bus.publish(refused('apps', B, 'apply', 'apps/x.yaml: refused'));
+    bus.publish(applied('apps', A)); // reverted to A: recovered
+    await until(() => rx.of('hook').length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.of('hook').map((r) => (r.json as { event: string; revision: string }).revision)).toEqual([A, A]);
+    await n.stop();
+  });
+
   it('turns 100 refusals of a flapping sync into one message and one summary with the count', async () => {
     const clock = new FakeClock();
     const n = notifier({ providers: [provider('webhook')], clock, dedupWindowMs: 600_000 });

@@ -136,6 +136,8 @@ export class Notifier {
       'sync.refused': (e) => {
         const state: CommitState = e.stage === 'internal' ? 'error' : 'failure';
         this.status(e.sync, e.revision, state, `refused at stage ${e.stage}: ${e.message}`);
+        // The next applied revision is news again, even the one applied before (a revert is a recovery).
+        this.forget(e.sync);
         this.notify(refusedNotice(e));
       },
       'drift.corrected': (e) => this.drift(e),
@@ -157,9 +159,13 @@ export class Notifier {
     const key = `${e.sync}\0${e.revision}`;
     if (this.announced.has(key)) return;
     // Only the latest revision per sync needs remembering.
-    for (const k of this.announced) if (k.startsWith(`${e.sync}\0`)) this.announced.delete(k);
+    this.forget(e.sync);
     this.announced.add(key);
     this.notify(appliedNotice(e, commit));
+  }
+
+  private forget(sync: string): void {
+    for (const k of this.announced) if (k.startsWith(`${sync}\0`)) this.announced.delete(k);
   }
 
   private status(sync: string, sha: string, state: CommitState, description: string): void {
