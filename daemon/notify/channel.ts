@@ -4,6 +4,7 @@
 // time, in order, paced by a token bucket, each attempt bounded by a timeout; a failed attempt
 // that may succeed later is retried with exponential backoff (full jitter, a server's
 // Retry-After respected), up to maxAttempts. A full queue drops its oldest message and counts it.
+import { scrubSecrets } from '../log.js';
 import { realClock, type Clock } from './clock.js';
 import { DeliveryError, type DeliveryFailure } from './errors.js';
 import type { DeliverySpec } from './types.js';
@@ -146,7 +147,10 @@ export class Channel {
     const sent = job.send(ac.signal).then(
       () => undefined,
       (e: unknown) =>
-        e instanceof DeliveryError ? e : new DeliveryError('network', `${this.name}: ${e instanceof Error ? e.message : String(e)}`, true),
+        e instanceof DeliveryError
+          ? e
+          : // Not one of ours (those name no URL): scrubbed by shape before status and logs see it.
+            new DeliveryError('network', scrubSecrets(`${this.name}: ${e instanceof Error ? e.message : String(e)}`), true),
     );
     const stopped = new Promise<{ e: DeliveryError }>((resolve) => {
       const onStop = (): void => {

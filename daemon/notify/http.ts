@@ -35,7 +35,8 @@ export async function postJson(req: PostRequest, signal: AbortSignal): Promise<v
     if (signal.aborted) throw new DeliveryError('timeout', `${req.name}: request aborted (timeout)`, true);
     // undici's "fetch failed" hides the reason in its cause: ECONNREFUSED, ENOTFOUND, a TLS error.
     const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const why = typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.message : 'error';
+    // Only the code or the error's class: a message may quote the URL, which can be the token.
+    const why = typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.name : 'error';
     throw new DeliveryError('network', `${req.name}: cannot reach the endpoint: ${why}`, true);
   }
   // The body is not used: read and drop it so the connection can be reused.
