@@ -105,6 +105,7 @@ describe('spec.commitStatus', () => {
     - {name: gl, provider: gitlab, repository: group/sub/project, tokenFrom: {file: /t}, source: repo, syncs: [apps], targetUrl: "https://x.example/status"}`),
       'c.yaml',
     );
+    expect(c.spec.commitStatus?.[0]?.delivery.rateLimit).toEqual({ burst: 60, perMs: 60_000 });
     expect(c.spec.commitStatus?.map((t) => [t.name, t.apiUrl, t.repository, t.syncs])).toEqual([
       ['gh', 'https://api.github.com', 'acme/fleet', undefined],
       ['gl', 'https://gitlab.com/api/v4', 'group/sub/project', ['apps']],

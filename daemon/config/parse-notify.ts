@@ -50,7 +50,7 @@ export const ALERT_EVENTS: readonly AlertEvent[] = [
 export const NOTIFICATION_TYPES: readonly NotificationType[] = ['webhook', 'slack', 'teams', 'discord'];
 export const COMMIT_STATUS_PROVIDERS: readonly CommitStatusProvider[] = ['github', 'gitlab', 'gitea'];
 
-export const DELIVERY_DEFAULTS = { timeout: '10s', maxAttempts: 5, queueSize: 100, burst: 20, per: '1m' } as const;
+export const DELIVERY_DEFAULTS = { timeout: '10s', maxAttempts: 5, queueSize: 100, burst: 20, commitStatusBurst: 60, per: '1m' } as const;
 const DEFAULT_API: Partial<Record<CommitStatusProvider, string>> = {
   github: 'https://api.github.com',
   gitlab: 'https://gitlab.com/api/v4',
@@ -99,14 +99,18 @@ function readNames(
   return out;
 }
 
-function readDelivery(o: Obj): DeliverySpec {
+/**
+ * A channel's delivery settings. `burst`: 20 a minute for a chat (a flood is noise), 60 for a
+ * commit-status target (two requests per sync and commit; GitHub's secondary limit is ~80 a minute).
+ */
+function readDelivery(o: Obj, burst: number = DELIVERY_DEFAULTS.burst): DeliverySpec {
   const d = DELIVERY_DEFAULTS;
   const rl = o.obj('rateLimit', 'RateLimit');
   return {
     timeoutMs: readDuration(o, 'timeout', d.timeout, { maxMs: 300_000 }),
     maxAttempts: o.num('maxAttempts', d.maxAttempts, 1, 20),
     queueSize: o.num('queueSize', d.queueSize, 1, 10_000),
-    rateLimit: { burst: rl ? rl.num('burst', d.burst, 1, 1000) : d.burst, perMs: rl ? readDuration(rl, 'per', d.per) : 60_000 },
+    rateLimit: { burst: rl ? rl.num('burst', burst, 1, 1000) : burst, perMs: rl ? readDuration(rl, 'per', d.per) : 60_000 },
   };
 }
 
@@ -212,7 +216,7 @@ function readTarget(ctx: ReadCtx, o: Obj, syncs: readonly SyncSpec[], sources: r
   const only = readNames(o, 'syncs', source !== undefined && sources.includes(source) ? ofSource : undefined, `sync of source "${source}"`);
   let targetUrl: string | undefined;
   if (o.has('targetUrl')) targetUrl = readHttpUrl(o, 'targetUrl');
-  const delivery = readDelivery(o);
+  const delivery = readDelivery(o, DELIVERY_DEFAULTS.commitStatusBurst);
   if (
     name === undefined ||
     provider === undefined ||
