@@ -103,6 +103,24 @@ describe('Channel', () => {
     expect(dropped).toEqual(['queue-full', 'queue-full']);
   });
 
+  it('replaces a waiting message by a newer one of the same key (a commit result after its pending)', async () => {
+    const clock = new FakeClock();
+    const ch = new Channel('gh', spec({ timeoutMs: 1000, maxAttempts: 1 }), {}, clock);
+    const sent: string[] = [];
+    const job = (label: string, key?: string): Job => ({
+      label,
+      ...(key ? { key } : {}),
+      send: () => (sent.push(label), new Promise<void>(() => undefined)),
+    });
+    ch.push(job('in-flight'));
+    ch.push(job('pending A', 'A'));
+    ch.push(job('pending B', 'B'));
+    ch.push(job('success A', 'A'));
+    expect(ch.stats()).toMatchObject({ queued: 2, dropped: 0 });
+    await clock.advance(10_000);
+    expect(sent).toEqual(['in-flight', 'pending B', 'success A']);
+  });
+
   it('paces deliveries by its token bucket', async () => {
     const clock = new FakeClock();
     const ch = new Channel('chat', spec({ rateLimit: { burst: 2, perMs: 60_000 } }), {}, clock);

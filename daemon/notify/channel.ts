@@ -15,6 +15,11 @@ export interface Job {
   label: string;
   /** Send once; reject with a DeliveryError (other errors count as network failures). */
   send(signal: AbortSignal): Promise<void>;
+  /**
+   * A message that makes earlier ones of the same key stale (a commit's result after its
+   * pending): those still waiting are removed unsent (not counted as drops).
+   */
+  key?: string;
 }
 
 export interface LastDelivery {
@@ -71,6 +76,10 @@ export class Channel {
     if (this.stopping.signal.aborted) {
       this.drop('shutdown');
       return;
+    }
+    if (job.key !== undefined) {
+      const fresh = this.queue.filter((q) => q.key !== job.key);
+      this.queue.splice(0, this.queue.length, ...fresh);
     }
     if (this.queue.length >= this.spec.queueSize) {
       this.queue.shift();

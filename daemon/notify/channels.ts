@@ -81,6 +81,8 @@ export class CommitStatusChannel {
     const { spec, deps } = this;
     this.channel.push({
       label: `${status.state} ${status.sync}@${status.sha.slice(0, 12)}`,
+      // A result still waiting behind a slow API is replaced by the newer one for the same commit.
+      key: `${status.sync}\0${status.sha}`,
       send: async (signal) => {
         const token = await resolve(spec.name, spec.tokenFrom, deps.env);
         const req = statusRequest(spec.provider, spec.apiUrl, spec.repository, token, {

@@ -65,6 +65,8 @@ describe('a hung notification endpoint', () => {
   /** Commit and poll three revisions; the time of each poll (fetch + reconcile). */
   async function threeRevisions(d: RunningDaemon, repo: WorkRepo, name: string): Promise<number[]> {
     const times: number[] = [];
+    const reconciles: number[] = [];
+    const off = d.daemon.bus.on({ 'sync.applied': (e) => reconciles.push(e.durationMs) });
     for (let i = 1; i <= 3; i++) {
       const sha = await repo.commit({ [`apps/${name}.yaml`]: cm(String(i)).replace('settings', name) });
       const t0 = performance.now();
@@ -72,6 +74,8 @@ describe('a hung notification endpoint', () => {
       times.push(performance.now() - t0);
       expect(d.daemon.status.snapshot().syncs[0]?.appliedRevision).toBe(sha);
     }
+    off();
+    console.log(`${name}: reconcile alone (sync.applied durationMs): ${reconciles.join(', ')} ms`);
     return times;
   }
 
