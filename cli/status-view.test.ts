@@ -181,6 +181,50 @@ describe('renderStatus', () => {
     expect(out).toMatch(new RegExp(`Image updates:\\n.*\\nbump\\s+main\\s+20s\\s+pushed\\s+${SHA2.slice(0, 12)}\\s+20s\\s+-\\n`));
   });
 
+  it('shows the last delivery of each notification provider and commit-status target', () => {
+    const out = renderStatus(
+      doc({
+        notifications: [
+          {
+            name: 'chat',
+            kind: 'notification',
+            type: 'slack',
+            delivered: 7,
+            failed: 0,
+            dropped: 0,
+            queued: 0,
+            last: { label: 'refused apps@0123456789ab', at: ago(30_000), ok: true, attempts: 2 },
+          },
+          {
+            name: 'gh',
+            kind: 'commit-status',
+            type: 'github',
+            delivered: 0,
+            failed: 3,
+            dropped: 1,
+            queued: 2,
+            last: {
+              label: 'success apps@0123456789ab',
+              at: ago(5000),
+              ok: false,
+              attempts: 5,
+              reason: 'http-4xx',
+              error: 'gh: HTTP 401 (check the token and its permissions)',
+            },
+          },
+          { name: 'idle', kind: 'notification', type: 'discord', delivered: 0, failed: 0, dropped: 0, queued: 0 },
+        ],
+      }),
+      NOW,
+    );
+    expect(out).toMatch(/Notifications:\nNAME\s+KIND\s+TYPE\s+DELIVERED\s+FAILED\s+DROPPED\s+QUEUED\s+LAST\s+LAST MESSAGE\s+RESULT\n/);
+    expect(out).toMatch(/^chat\s+notification\s+slack\s+7\s+0\s+0\s+0\s+30s\s+refused apps@0123456789ab\s+ok \(2 attempt\(s\)\)$/m);
+    expect(out).toMatch(
+      /^gh\s+commit-status\s+github\s+0\s+3\s+1\s+2\s+5s\s+success apps@0123456789ab\s+http-4xx: gh: HTTP 401 \(check the token and its permissions\)$/m,
+    );
+    expect(out).toMatch(/^idle\s+notification\s+discord(\s+0){4}(\s+-){3}$/m);
+  });
+
   it('--sync narrows to that sync and its source, without image sections', () => {
     const other = sync({ name: 'other', source: 'elsewhere' });
     const out = renderStatus(

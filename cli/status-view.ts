@@ -169,6 +169,31 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
       errorText(field(u, 'lastError')),
     ]),
   );
+  // Notification providers and commit-status targets: the last delivery of each (read loosely too).
+  out += section(
+    'Notifications',
+    ['NAME', 'KIND', 'TYPE', 'DELIVERED', 'FAILED', 'DROPPED', 'QUEUED', 'LAST', 'LAST MESSAGE', 'RESULT'],
+    (doc.notifications ?? []).map((n) => {
+      const last = field(n, 'last');
+      const ok = field(last, 'ok');
+      return [
+        str(field(n, 'name')),
+        str(field(n, 'kind')),
+        str(field(n, 'type')),
+        str(field(n, 'delivered')),
+        str(field(n, 'failed')),
+        str(field(n, 'dropped')),
+        str(field(n, 'queued')),
+        ageOf(field(last, 'at'), now),
+        str(field(last, 'label')),
+        ok === true
+          ? `ok (${str(field(last, 'attempts'))} attempt(s))`
+          : ok === false
+            ? truncate(`${str(field(last, 'reason'))}: ${str(field(last, 'error'))}`, ERROR_WIDTH)
+            : '-',
+      ];
+    }),
+  );
   return out;
 }
 

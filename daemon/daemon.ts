@@ -137,6 +137,8 @@ export class Daemon {
       ...(rendererEnv ? { rendererEnv } : {}),
       ...(this.clusterKey ? { clusterKey: this.clusterKey } : {}),
     });
+    const notifier = this.parts.notifier;
+    if (notifier.enabled) this.status.provide({ notifications: () => notifier.channels() });
     const runner = this.parts.images;
     if (runner)
       this.status.provide({

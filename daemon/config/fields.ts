@@ -8,7 +8,7 @@ import type { ConfigIssue } from './errors.js';
 export const FIELDS = {
   DaemonConfig: ['apiVersion', 'kind', 'metadata', 'spec'],
   Metadata: ['name', 'labels', 'annotations'],
-  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey'],
+  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey', 'notifications', 'commitStatus'],
   // spec.clusterKey (parse.ts; issue 16): the age identity the daemon holds itself.
   ClusterKey: ['enabled', 'rotateEvery', 'checkInterval'],
   Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify', 'ssh'],
@@ -87,6 +87,26 @@ export const FIELDS = {
   ImageUpdate: ['name', 'source', 'path', 'branch', 'author', 'messageTemplate', 'signingKey'],
   CommitAuthor: ['name', 'email'],
   SigningKey: ['file'],
+  // spec.notifications and spec.commitStatus (parse-notify.ts; issue 19)
+  Notifications: ['providers', 'alerts'],
+  NotificationProvider: ['name', 'type', 'url', 'urlFrom', 'secretFrom', 'timeout', 'maxAttempts', 'queueSize', 'rateLimit'],
+  RateLimit: ['burst', 'per'],
+  Alert: ['name', 'providers', 'events', 'syncs', 'imageUpdates', 'drift', 'dedupWindow'],
+  DriftAlert: ['moreThan', 'window'],
+  CommitStatus: [
+    'name',
+    'provider',
+    'apiUrl',
+    'repository',
+    'tokenFrom',
+    'source',
+    'syncs',
+    'targetUrl',
+    'timeout',
+    'maxAttempts',
+    'queueSize',
+    'rateLimit',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ObjectDef = keyof typeof FIELDS;
@@ -115,6 +135,11 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     auth: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
     dockerConfigJson: 'inline secrets are not allowed: use dockerConfigJsonFrom: {env: NAME} or {file: PATH}',
   },
+  NotificationProvider: {
+    secret: 'inline secrets are not allowed: use secretFrom: {env: NAME} or {file: PATH}',
+    token: 'inline secrets are not allowed: put the webhook URL in urlFrom: {env: NAME} or {file: PATH}',
+  },
+  CommitStatus: { token: 'inline secrets are not allowed: use tokenFrom: {env: NAME} or {file: PATH}' },
   LocalSecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
   SecretRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
 };

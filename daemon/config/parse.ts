@@ -12,6 +12,7 @@ import { Issues, isMapping, Obj } from './fields.js';
 import { readDuration, readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
 import { readSync } from './parse-sync.js';
+import { readCommitStatus, readNotifications } from './parse-notify.js';
 import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } from './types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
 
@@ -81,6 +82,11 @@ function checkUnique(issues: Issues, items: { name: string }[], path: string): v
     if (first !== undefined) issues.add(`${path}[${i}].name`, `duplicate name "${it.name}" (also ${path}[${first}])`);
     else seen.set(it.name, i);
   });
+}
+
+/** The names in a raw list (entries that failed validation included: reported once, not again as dangling). */
+function rawNames(raw: unknown[]): string[] {
+  return raw.map((r) => (isMapping(r) ? r.name : undefined)).filter((n): n is string => typeof n === 'string');
 }
 
 function checkSourceRefs(issues: Issues, rawSources: unknown[], syncs: SyncSpec[], rawSyncs: unknown[]): void {
@@ -156,6 +162,9 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       checkSourceRefs(issues, spec.list('sources') ?? [], syncs, spec.list('syncs') ?? []);
       const clusterKey = readClusterKey(spec);
       checkClusterKeyUse(issues, clusterKey, syncs, spec.list('syncs') ?? []);
+      const imageUpdates = readImageUpdates(ctx, spec, sources);
+      const notifications = readNotifications(ctx, spec, rawNames(spec.list('syncs') ?? []), rawNames(spec.list('imageUpdates') ?? []));
+      const commitStatus = readCommitStatus(ctx, spec, syncs, rawNames(spec.list('sources') ?? []));
       config = {
         apiVersion: API_VERSION,
         kind: KIND,
@@ -165,8 +174,10 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           sources,
           syncs,
           images: parseImages(spec.list('images') ?? [], issues, opts.baseDir),
-          imageUpdates: readImageUpdates(ctx, spec, sources),
+          imageUpdates,
           ...(clusterKey ? { clusterKey } : {}),
+          ...(notifications ? { notifications } : {}),
+          ...(commitStatus ? { commitStatus } : {}),
         },
       };
     }

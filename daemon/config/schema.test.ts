@@ -30,7 +30,13 @@ describe('daemonconfig.schema.json', () => {
 
   // Each case must be rejected by both the schema and the validator.
   const base = parse(example) as {
-    spec: { sources: Record<string, unknown>[]; syncs: Record<string, unknown>[]; images: Record<string, unknown>[] };
+    spec: {
+      sources: Record<string, unknown>[];
+      syncs: Record<string, unknown>[];
+      images: Record<string, unknown>[];
+      notifications: { providers: Record<string, unknown>[]; alerts: Record<string, unknown>[] };
+      commitStatus: Record<string, unknown>[];
+    };
   };
   const mutate = (f: (c: typeof base) => void): unknown => {
     const c = structuredClone(base);
@@ -74,6 +80,13 @@ describe('daemonconfig.schema.json', () => {
       'remote host with a scheme',
       () => mutate((c) => Object.assign(c.spec.syncs[2] ?? {}, { render: { kustomize: { allowRemoteHosts: ['https://github.com'] } } })),
     ],
+    ['unknown alert event', () => mutate((c) => Object.assign(c.spec.notifications.alerts[0] ?? {}, { events: ['exploded'] }))],
+    [
+      'provider with url and urlFrom',
+      () => mutate((c) => Object.assign(c.spec.notifications.providers[0] ?? {}, { url: 'https://x.example/' })),
+    ],
+    ['inline commit-status token', () => mutate((c) => Object.assign(c.spec.commitStatus[0] ?? {}, { token: 'ghp_x' }))],
+    ['unknown commit-status provider', () => mutate((c) => Object.assign(c.spec.commitStatus[0] ?? {}, { provider: 'bitbucket' }))],
     [
       'two vault auths',
       () =>

@@ -6,7 +6,7 @@
 //   folder whose code runs it: images/types.ts (ImageSpec), writeback/types.ts (ImageUpdateSpec),
 //   decrypt/types.ts (DecryptionSpec: decrypt/sync-keys.ts turns it into a sync's keys),
 //   render/types.ts (RenderSpec), render/helm/types.ts (HelmReleaseSpec) and
-//   cluster-key/types.ts (ClusterKeySpec).
+//   cluster-key/types.ts (ClusterKeySpec), notify/types.ts (NotificationsSpec, CommitStatusSpec).
 //   Such a file holds types only and imports only types (its own folder's, and secret-ref).
 // - The objects that no single folder runs (the envelope, sources, syncs) are
 //   declared here.
@@ -21,6 +21,7 @@ import type { ImageUpdateSpec } from '../writeback/types.js';
 import type { RenderSpec } from '../render/types.js';
 import type { HelmReleaseSpec } from '../render/helm/types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
+import type { CommitStatusSpec, NotificationsSpec } from '../notify/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -91,5 +92,9 @@ export interface DaemonConfig {
     imageUpdates: ImageUpdateSpec[];
     /** The cluster-held age key (present when `clusterKey:` is written; cluster-key/types.ts). */
     clusterKey?: ClusterKeySpec;
+    /** Alert messages to chat and webhooks (present when `notifications:` is written; notify/types.ts). */
+    notifications?: NotificationsSpec;
+    /** Commit statuses on the Git host (present when `commitStatus:` is written; notify/types.ts). */
+    commitStatus?: CommitStatusSpec[];
   };
 }

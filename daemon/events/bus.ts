@@ -1,6 +1,6 @@
 // The daemon's in-process event bus: producers (sync controllers, source pollers, image
 // automation, leader election) publish typed events; consumers (status, metrics, Kubernetes
-// Events, later notifications) subscribe. Delivery is synchronous and in publish order, so
+// Events, notifications: daemon/notify) subscribe. Delivery is synchronous and in publish order, so
 // when `reconcile()` resolves, /status already shows its outcome. A failing subscriber never
 // fails the producer nor starves the other subscribers: its error goes to `onError`.
 import type { DaemonEvent, DaemonEventType, EventOf } from './types.js';

@@ -11,6 +11,7 @@ export type {
   SourceFetched,
   SourceFailed,
   ImagePushed,
+  ImageFailed,
   LeaderChanged,
   SyncTimed,
 } from './types.js';

@@ -1,5 +1,5 @@
 // What happens in the daemon, as typed events on the in-process bus (bus.ts). Subscribers —
-// /status, metrics, Kubernetes Events, later notifications and the web page — learn of sync
+// /status, metrics, Kubernetes Events, notifications (daemon/notify) and the web page — learn of sync
 // outcomes only through these. An event carries names, revisions, counts, stages and error
 // messages built from file/object names and causes; NEVER a value, an object or a manifest: the
 // applied state stays inside the sync runtime (drift tracking gets it by direct hand-off).
@@ -109,6 +109,18 @@ export interface ImagePushed {
   at: string;
 }
 
+/** An image update automation could not push (it retries after the next scan). */
+export interface ImageFailed {
+  type: 'image.failed';
+  automation: string;
+  source: string;
+  /** The write-back failure reason word (auth, push-rejected, conflict, not-found, network, …). */
+  reason: string;
+  /** One line naming the repository and the cause (credentials redacted by the writer). */
+  message: string;
+  at: string;
+}
+
 /** This replica started or stopped running the controllers. */
 export interface LeaderChanged {
   type: 'leader.changed';
@@ -117,7 +129,16 @@ export interface LeaderChanged {
 }
 
 export type DaemonEvent =
-  SyncStarted | SyncApplied | SyncRefused | DriftCorrected | SourceFetched | SourceFailed | ImagePushed | LeaderChanged | SyncTimed;
+  | SyncStarted
+  | SyncApplied
+  | SyncRefused
+  | DriftCorrected
+  | SourceFetched
+  | SourceFailed
+  | ImagePushed
+  | ImageFailed
+  | LeaderChanged
+  | SyncTimed;
 export type DaemonEventType = DaemonEvent['type'];
 /** The event of one type, e.g. EventOf<'sync.applied'>. */
 export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;

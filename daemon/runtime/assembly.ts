@@ -13,6 +13,8 @@ import { findRenderers, kubeClientKey, kubeLoadOptions } from '../engine/index.j
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';
+import { initNotifyMetrics, notifyMetrics } from '../metrics/index.js';
+import { Notifier } from '../notify/index.js';
 import { KubeconfigError } from '../kube/locate.js';
 import type { Logger } from '../log.js';
 import { sweepScratch } from '../render/index.js';
@@ -40,6 +42,8 @@ export interface Assembly {
   readonly drift: ReadonlyMap<string, DriftDetector>;
   /** Present when spec.images or spec.imageUpdates is configured. */
   readonly images: ImageAutomationRunner | undefined;
+  /** Commit statuses and notifications (spec.commitStatus, spec.notifications); idle when neither is configured. */
+  readonly notifier: Notifier;
   /** Start polling, scanning and the periodic full drift checks. */
   start(): void;
   /** Stop starting work and wait for the work in flight (an apply, a drift correction, a push). */
@@ -47,6 +51,9 @@ export interface Assembly {
   /** Close the syncs' cluster clients. */
   close(): void;
 }
+
+/** How long a drain lets the notification queues empty. */
+const NOTIFY_GRACE_MS = 2000;
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -125,6 +132,16 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
     throw err;
   }
   recordSyncEvents(bus, (sync) => recorders.get(sync));
+  // Another subscriber of the same outcomes: it only queues (a dead endpoint never slows a reconcile).
+  const notifier = new Notifier(config.spec.notifications, config.spec.commitStatus ?? [], {
+    log,
+    syncSources: new Map(config.spec.syncs.map((s) => [s.name, s.source])),
+    metrics: notifyMetrics,
+  });
+  if (notifier.enabled) {
+    notifier.follow(bus);
+    for (const c of notifier.channels()) initNotifyMetrics(c.name, c.kind, c.type);
+  }
 
   let images: ImageAutomationRunner | undefined;
   if (config.spec.images.length > 0 || config.spec.imageUpdates.length > 0) {
@@ -145,7 +162,9 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
     syncs,
     drift,
     images,
+    notifier,
     start: () => {
+      notifier.start();
       for (const p of sources.values()) p.start();
       images?.start();
       // Periodic full drift check per sync (covers watch events that were missed).
@@ -167,6 +186,8 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
       await Promise.all([images?.stop(), ...[...sources.values()].map((p) => p.stop())]);
       // A drift correction or reconcile queued on a sync outside a poller: wait for the queue.
       await Promise.all([...syncs.values()].map((c) => c.reapply(() => Promise.resolve(0)).catch(() => 0)));
+      // The last outcomes' messages get a short grace; an endpoint that is down is not waited for.
+      await notifier.stop(NOTIFY_GRACE_MS);
     },
     close: () => kube.close(),
   };

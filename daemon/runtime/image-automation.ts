@@ -93,6 +93,14 @@ export class ImageAutomationRunner {
         } else if (r.reason === 'error') {
           this.retry = true;
           this.log.error({ automation: a.spec.name, err: r.detail }, 'image update failed; will retry on the next scan');
+          this.bus.publish({
+            type: 'image.failed',
+            automation: a.spec.name,
+            source: a.spec.source,
+            reason: r.error?.reason ?? 'storage',
+            message: r.detail,
+            at: now(),
+          });
         }
       }
     })().finally(() => {

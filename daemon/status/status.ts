@@ -5,6 +5,7 @@ import type { ImageStatus } from '../images/scanner.js';
 import type { RegistryStats } from '../images/metrics.js';
 import type { AutomationStatus } from '../writeback/index.js';
 import type { HelmStatus } from '../render/index.js';
+import type { NotificationChannelStatus } from '../notify/index.js';
 
 /** One outcome in a sync's history; the same outcome again in a row is counted, not appended. */
 export interface SyncHistoryEntry {
@@ -117,4 +118,9 @@ export interface DaemonStatus {
   registries: Record<string, RegistryStats>;
   /** Present when spec.clusterKey is enabled. */
   clusterKey?: ClusterKeyStatus;
+  /**
+   * Present when spec.notifications or spec.commitStatus is configured: per provider and commit
+   * status target, its counters and last delivery (names and reason words; never a URL or token).
+   */
+  notifications?: NotificationChannelStatus[];
 }

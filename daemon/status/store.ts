@@ -15,6 +15,7 @@ import type {
 } from './status.js';
 import type { AutomationStatus } from '../writeback/index.js';
 import type { RegistryStats } from '../images/metrics.js';
+import type { NotificationChannelStatus } from '../notify/index.js';
 
 /** The rows /status has from the start: every configured source and sync. */
 export interface StatusLayout {
@@ -29,6 +30,7 @@ export interface StatusProviders {
   registries: () => Record<string, RegistryStats>;
   leaderElection: () => LeaderElectionStatus;
   clusterKey: () => ClusterKeyStatus;
+  notifications: () => NotificationChannelStatus[];
 }
 
 /** A sync's row as this daemon keeps it: always with its history. */
@@ -142,6 +144,7 @@ export class StatusStore {
       imageUpdates: p.imageUpdates?.() ?? [],
       registries: p.registries?.() ?? {},
       ...(p.clusterKey ? { clusterKey: p.clusterKey() } : {}),
+      ...(p.notifications ? { notifications: p.notifications() } : {}),
     };
   }
 

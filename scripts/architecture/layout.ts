@@ -16,6 +16,8 @@ export const PROJECT_LAYOUT: Layout = {
     'daemon/writeback/types.ts': 'a spec type config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/decrypt/types.ts': 'the validated `decryption` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/cluster-key/types.ts': 'the validated `clusterKey` spec config/ imports (the rule in daemon/config/types.ts): types only',
+    'daemon/notify/types.ts':
+      'the validated `notifications` / `commitStatus` specs config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/render/types.ts': 'the validated `render` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/render/helm/types.ts':
       'the validated `helm` spec config/ imports (the rule in daemon/config/types.ts): types only; the render door loads the renderers',
