@@ -12,6 +12,7 @@ import { Issues, isMapping, Obj } from './fields.js';
 import { readDuration, readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
 import { readSync } from './parse-sync.js';
+import { readUi } from './parse-ui.js';
 import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } from './types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
 
@@ -156,6 +157,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       checkSourceRefs(issues, spec.list('sources') ?? [], syncs, spec.list('syncs') ?? []);
       const clusterKey = readClusterKey(spec);
       checkClusterKeyUse(issues, clusterKey, syncs, spec.list('syncs') ?? []);
+      const ui = readUi(ctx, spec);
       config = {
         apiVersion: API_VERSION,
         kind: KIND,
@@ -167,6 +169,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           images: parseImages(spec.list('images') ?? [], issues, opts.baseDir),
           imageUpdates: readImageUpdates(ctx, spec, sources),
           ...(clusterKey ? { clusterKey } : {}),
+          ...(ui ? { ui } : {}),
         },
       };
     }

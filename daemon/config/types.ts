@@ -21,6 +21,7 @@ import type { ImageUpdateSpec } from '../writeback/types.js';
 import type { RenderSpec } from '../render/types.js';
 import type { HelmReleaseSpec } from '../render/helm/types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
+import type { UiSpec } from '../ui/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -86,5 +87,7 @@ export interface DaemonConfig {
     imageUpdates: ImageUpdateSpec[];
     /** The cluster-held age key (present when `clusterKey:` is written; cluster-key/types.ts). */
     clusterKey?: ClusterKeySpec;
+    /** The web status page (present when `ui:` is written; ui/types.ts). Absent: on, loopback rules. */
+    ui?: UiSpec;
   };
 }

@@ -46,6 +46,8 @@ export class DriftDetector {
   private deferred = new Set<string>();
   /** Corrections made so far (for tests and status). */
   corrections = 0;
+  /** When each object (by formatKey, its applied namespace) was last re-applied: the web page's drift column. Names only. */
+  readonly lastCorrected = new Map<string, string>();
 
   constructor(
     private readonly sync: string,
@@ -188,6 +190,8 @@ export class DriftDetector {
       const after = await this.getEach(drifted.map(([k, t]) => [k, t] as const));
       for (const [k, t] of drifted) t.base = this.baselineOf(after.get(k)) ?? t.base;
       this.corrections += drifted.length;
+      const at = new Date().toISOString();
+      for (const [k] of drifted) this.lastCorrected.set(k, at);
       return drifted.length;
     });
   }
