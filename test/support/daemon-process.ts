@@ -35,7 +35,7 @@ export async function startDaemon(
   opts: {
     dataDir?: string;
     start?: boolean;
-    daemon?: Partial<Pick<DaemonOptions, 'homeNamespace' | 'inventoryNamespace' | 'leaderElectionKube'>>;
+    daemon?: Partial<Pick<DaemonOptions, 'homeNamespace' | 'inventoryNamespace' | 'leaderElectionKube' | 'listen'>>;
   } = {},
 ): Promise<RunningDaemon> {
   const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
