@@ -21,6 +21,9 @@ const stack = inject('stack');
 const run = promisify(execFile);
 const HOOK = 'ui-e2e-hook-secret';
 const NS = `ui-e2e-${Date.now().toString(36)}`;
+/** Unique sync names: inventories of other runs live in the shared cluster under the sync's name. */
+const WEB = NS;
+const EMPTY = `${NS}-empty`;
 const CANARY = `canary-ui-${Math.random().toString(36).slice(2)}`;
 
 const cm = (name: string, value: string): string =>
@@ -33,7 +36,7 @@ describe('web status page in Chromium', () => {
   let page: Page;
   let secretYaml: string;
 
-  const status = () => d.daemon.status.snapshot().syncs.find((s) => s.name === 'web')!;
+  const status = () => d.daemon.status.snapshot().syncs.find((s) => s.name === WEB)!;
   const poke = async (sha: string): Promise<void> => {
     const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: sha }));
     const sig = 'sha256=' + createHmac('sha256', HOOK).update(body).digest('hex');
@@ -73,14 +76,14 @@ describe('web status page in Chromium', () => {
         sources: [gitSourceConfig(stack, 'repo', repo.url, { webhook: { type: 'github', secretFrom: { env: 'UI_E2E_HOOK' } } })],
         syncs: [
           {
-            name: 'web',
+            name: WEB,
             source: 'repo',
             path: 'apps',
             kubeconfig: { file: stack.kube.kubeconfig },
             decryption: { age: { identitiesFrom: [{ file: idFile }] } },
           },
           // A second sync that never applies (its path is empty): the overview lists it too.
-          { name: 'empty', source: 'repo', path: 'nothing-here', kubeconfig: { file: stack.kube.kubeconfig } },
+          { name: EMPTY, source: 'repo', path: 'nothing-here', kubeconfig: { file: stack.kube.kubeconfig } },
         ],
       },
     });
@@ -95,6 +98,10 @@ describe('web status page in Chromium', () => {
     await browser?.close();
     await d?.stop();
     await kubectl(stack, ['delete', 'namespace', NS, '--wait=false']).catch(() => '');
+    for (const s of [WEB, EMPTY])
+      await kubectl(stack, ['delete', 'configmap', `gitops-seal-inventory-${s}`, '-n', 'gitops-seal-system', '--ignore-not-found']).catch(
+        () => '',
+      );
     repo?.remove();
   });
 
@@ -103,18 +110,18 @@ describe('web status page in Chromium', () => {
     await page.goto(`${d.url}/`);
     await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
     console.log(`[figure] ui first render (goto → live stream open): ${Date.now() - t0} ms`);
-    const web = page.locator('[data-sync="web"]');
+    const web = page.locator(`[data-sync="${WEB}"]`);
     await expect(web.locator('h3').textContent()).resolves.toContain('Applied');
     const text = (await web.textContent()) ?? '';
     expect(text).toContain(repo.url.replace(/^https?:\/\/[^@]*@/, 'http://'));
     expect(text).toContain((await repo.head()).slice(0, 12));
     expect(text).toContain('first version of the web app');
     expect(text).toContain('age');
-    expect(await page.locator('[data-sync="empty"] h3').textContent()).toMatch(/Failing|Not applied yet/);
+    expect(await page.locator(`[data-sync="${EMPTY}"] h3`).textContent()).toMatch(/Failing|Not applied yet/);
     // Without JavaScript the same overview is there: it is rendered by the daemon.
     const raw = await (await fetch(`${d.url}/`)).text();
-    expect(raw).toContain('data-sync="web"');
-    expect(raw).toContain('data-sync="empty"');
+    expect(raw).toContain(`data-sync="${WEB}"`);
+    expect(raw).toContain(`data-sync="${EMPTY}"`);
     expect(raw).not.toContain(CANARY);
   });
 
@@ -126,7 +133,7 @@ describe('web status page in Chromium', () => {
     const appliedAt = new Promise<number>((resolve) => {
       const off = d.daemon.bus.on({
         'sync.applied': (e) => {
-          if (e.sync === 'web' && e.revision === sha) {
+          if (e.sync === WEB && e.revision === sha) {
             off();
             resolve(Date.now());
           }
@@ -136,16 +143,17 @@ describe('web status page in Chromium', () => {
     const navigations: string[] = [];
     page.on('framenavigated', (f) => navigations.push(f.url()));
     const shownAt = page.evaluate(
-      (short) =>
+      ([short, web]) =>
         new Promise<number>((resolve) => {
-          const seen = (): boolean => !!document.querySelector('[data-sync="web"] [data-testid="revision"]')?.textContent?.includes(short);
+          const seen = (): boolean =>
+            !!document.querySelector(`[data-sync="${web}"] [data-testid="revision"]`)?.textContent?.includes(short);
           new MutationObserver(() => seen() && resolve(Date.now())).observe(document.body, {
             subtree: true,
             childList: true,
             characterData: true,
           });
         }),
-      sha.slice(0, 12),
+      [sha.slice(0, 12), WEB] as const,
     );
     const t0 = Date.now();
     await poke(sha);
@@ -155,11 +163,11 @@ describe('web status page in Chromium', () => {
     expect(shown - applied).toBeLessThan(1000);
     expect(shown - t0).toBeLessThan(2000);
     expect(navigations).toEqual([]);
-    expect(await page.locator('[data-sync="web"]').textContent()).toContain('second version: settings two');
+    expect(await page.locator(`[data-sync="${WEB}"]`).textContent()).toContain('second version: settings two');
   });
 
   it('a kubectl edit shows a drift correction on the sync page', async () => {
-    await page.goto(`${d.url}/syncs/web`);
+    await page.goto(`${d.url}/syncs/${WEB}`);
     await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
     const before = Number(await page.locator('[data-testid="drift"]').textContent());
     // A real `kubectl edit`, its editor a sed that changes the value.
@@ -177,7 +185,7 @@ describe('web status page in Chromium', () => {
   });
 
   it('a tampered SOPS file shows the refused revision, naming the file, in the card and the history', async () => {
-    await page.goto(`${d.url}/syncs/web`);
+    await page.goto(`${d.url}/syncs/${WEB}`);
     await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
     const data = /password: ENC\[AES256_GCM,data:([^,]+),/.exec(secretYaml)?.[1] ?? '';
     const tampered = secretYaml.replace(data, (data[0] === 'A' ? 'B' : 'A') + data.slice(1));
@@ -202,7 +210,7 @@ describe('web status page in Chromium', () => {
       await page.keyboard.press('Tab');
       reached.push((await page.evaluate(() => document.activeElement?.getAttribute('href'))) ?? '');
     }
-    expect(reached).toContain('/syncs/web');
+    expect(reached).toContain(`/syncs/${WEB}`);
     await page.keyboard.press('Escape');
     expect(browser.errors).toEqual([]);
   });
