@@ -1,12 +1,12 @@
-// The page's one script, found once at start: the bundle `npm run build` wrote beside this
-// module (dist/), or — running from source — built in memory from web/app.ts. Kept gzipped
-// too. Without either the pages are still served, server-rendered, with no script.
+// The page's one script, read once at start: the bundle `npm run build` wrote beside this
+// module (dist/daemon/ui/web/app.bundle.js, scripts/build-ui.ts), or the file
+// GITOPS_SEAL_UI_BUNDLE names (a daemon run from source: tests and the demo build it with
+// test/support/ui-bundle.ts). Kept gzipped too. Without either the pages are still served,
+// server-rendered, with no script: complete, only not live.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { buildBundle } from './bundle.js';
 
 export interface Asset {
   body: Buffer;
@@ -20,21 +20,18 @@ function asset(text: string): Asset {
   return { body, gzip: gzipSync(body, { level: 9 }), etag: createHash('sha256').update(body).digest('hex').slice(0, 16) };
 }
 
-/** The client bundle; undefined when there is none to be had (the page then works without it). */
-export async function loadClientBundle(onMissing: (why: string) => void): Promise<Asset | undefined> {
-  const built = fileURLToPath(new URL('./web/app.js', import.meta.url));
-  if (existsSync(built)) return asset(readFileSync(built, 'utf8'));
-  // From source: beside this module, or (the daemon bundled into one file by the tests) the checkout it runs in.
-  const sources = [fileURLToPath(new URL('./web/app.ts', import.meta.url)), join(process.cwd(), 'daemon', 'ui', 'web', 'app.ts')];
-  const entry = sources.find((p) => existsSync(p));
-  if (!entry) {
-    onMissing(`no client bundle (${built}) and no sources to build it from`);
+/** The client bundle; undefined when there is none (the page then works without it). */
+export function loadClientBundle(onMissing: (why: string) => void, env: NodeJS.ProcessEnv = process.env): Asset | undefined {
+  const built = fileURLToPath(new URL('./web/app.bundle.js', import.meta.url));
+  const file = existsSync(built) ? built : env.GITOPS_SEAL_UI_BUNDLE;
+  if (!file) {
+    onMissing(`no ${built} (npm run build writes it) and GITOPS_SEAL_UI_BUNDLE is not set`);
     return undefined;
   }
   try {
-    return asset(await buildBundle(entry));
+    return asset(readFileSync(file, 'utf8'));
   } catch (err) {
-    onMissing(`building the client bundle failed: ${err instanceof Error ? err.message : String(err)}`);
+    onMissing(`cannot read the client bundle ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     return undefined;
   }
 }

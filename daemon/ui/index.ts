@@ -2,7 +2,6 @@
 // updates over server-sent events, access control beyond loopback. README.md says how.
 export { uiRoutes, SCRIPT_PATH } from './routes.js';
 export { isLoopbackListen, SESSION_COOKIE } from './access.js';
-export { buildBundle, WEB_ENTRY } from './bundle.js';
 export { feedEntry, FEED_LIMIT } from './feed.js';
 export { redactView } from './redact.js';
 export type { UiConfig, UiParts } from './parts.js';

@@ -11,6 +11,7 @@ import { StatusStore } from '../status/index.js';
 import { isLoopbackListen, SESSION_COOKIE, uiRoutes, type UiParts } from './index.js';
 import type { UiSpec } from './types.js';
 import { TextCapture } from '../../test/support/text-capture.js';
+import { ensureUiBundle } from '../../test/support/ui-bundle.js';
 
 const REV = 'a'.repeat(40);
 const AGE_KEY = 'AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSKZ6JH3';
@@ -50,6 +51,7 @@ afterEach(async () => {
 });
 
 async function serve(parts: UiParts, bind = '127.0.0.1:0'): Promise<string> {
+  await ensureUiBundle();
   const routes = uiRoutes(parts);
   if (!routes) throw new Error('ui disabled');
   server = await startHttpServer(bind, [routes]);

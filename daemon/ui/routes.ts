@@ -39,7 +39,6 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
     parts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'web page: building an update failed'),
   );
   let bundle: Asset | undefined;
-  let bundleLoaded: Promise<void> | undefined;
   const scriptUrl = (): string | undefined => (bundle ? `${SCRIPT_PATH}?v=${bundle.etag}` : undefined);
 
   /** Refused: the sign-in form for pages, a JSON error for data. */
@@ -81,7 +80,6 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
           true,
           () => '/',
           async (req) => {
-            await bundleLoaded;
             return htmlReply(req, 200, pageHtml(await views.overview(), scriptUrl()));
           },
         ),
@@ -93,7 +91,6 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
           true,
           (req) => `/syncs/${encodeURIComponent(req.name)}`,
           async (req) => {
-            await bundleLoaded;
             const m = await views.sync(req.name);
             return m ? htmlReply(req, 200, pageHtml(m, scriptUrl())) : notFound(req, req.name);
           },
@@ -125,8 +122,7 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
         // The script holds no data: served to anyone, so the sign-in page needs no exception.
         method: 'GET',
         path: SCRIPT_PATH,
-        handle: async (req) => {
-          await bundleLoaded;
+        handle: (req) => {
           if (!bundle) return { status: 404, json: { error: 'no client bundle: the page works without it' } };
           const headers = {
             'content-type': 'text/javascript; charset=utf-8',
@@ -178,9 +174,7 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
       },
     ],
     open: () => {
-      bundleLoaded = loadClientBundle((why) => parts.log.warn({ why }, 'web page served without its script')).then((b) => {
-        bundle = b;
-      });
+      bundle = loadClientBundle((why) => parts.log.warn({ why }, 'web page served without its script'));
       const closeFeed = feed.open();
       const closeLive = live.open();
       return () => {
