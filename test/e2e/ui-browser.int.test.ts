@@ -109,7 +109,18 @@ describe('web status page in Chromium', () => {
     const t0 = Date.now();
     await page.goto(`${d.url}/`);
     await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
-    console.log(`[figure] ui first render (goto → live stream open): ${Date.now() - t0} ms`);
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+      return {
+        response: Math.round(nav.responseEnd),
+        dcl: Math.round(nav.domContentLoadedEventEnd),
+        fcp: Math.round(fcp?.startTime ?? -1),
+      };
+    });
+    console.log(
+      `[figure] ui first render: response ${timing.response} ms, first contentful paint ${timing.fcp} ms, DOMContentLoaded ${timing.dcl} ms, live stream open ${Date.now() - t0} ms after goto`,
+    );
     const web = page.locator(`[data-sync="${WEB}"]`);
     await expect(web.locator('h3').textContent()).resolves.toContain('Applied');
     const text = (await web.textContent()) ?? '';
@@ -199,6 +210,20 @@ describe('web status page in Chromium', () => {
     expect(await refusedRow.textContent()).toContain('apps/secret.yaml');
     // The last good revision stays applied, and the history shows it under the refusal.
     expect(await page.locator('.history tr.h-applied').first().textContent()).toContain(status().appliedRevision!.slice(0, 12));
+  });
+
+  it('readable on a phone (no sideways scrolling) and dark when the system is', async () => {
+    const phone = await browser.page({ colorScheme: 'dark' });
+    await phone.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/', `/syncs/${WEB}`]) {
+      await phone.goto(`${d.url}${path}`);
+      await phone.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    }
+    const bg = await phone.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(18, 20, 23)');
+    await phone.close();
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 247, 248)');
   });
 
   it('keyboard: Tab reaches the skip link first and the sync links; no console errors anywhere', async () => {
