@@ -103,6 +103,24 @@ describe('web page routes', () => {
     ac.abort();
   });
 
+  it('says leader or follower, and who holds the Lease', async () => {
+    const { bus, parts } = setup('127.0.0.1:9797');
+    (parts.status as StatusStore).provide({
+      leaderElection: () => ({ lease: 'gitops-seal-system/gitops-seal', identity: 'pod-b', holder: 'pod-a' }),
+    });
+    const url = await serve(parts);
+    bus.publish({ type: 'leader.changed', leader: false, at: new Date().toISOString() });
+    const role = (html: string): string => /data-testid="role">(.*?)<\/span><\/span>/.exec(html)?.[1] ?? '';
+    expect(role(await (await fetch(`${url}/`)).text())).toContain('follower — leader: pod-a');
+    bus.publish({ type: 'leader.changed', leader: true, at: new Date().toISOString() });
+    expect(role(await (await fetch(`${url}/`)).text())).toContain('leader (pod-b)');
+    const api = (await (await fetch(`${url}/ui/api/overview`)).json()) as { feed: { kind: string; text: string }[] };
+    expect(api.feed.map((f) => [f.kind, f.text])).toEqual([
+      ['leader', 'this replica leads'],
+      ['leader', 'this replica follows'],
+    ]);
+  });
+
   it('is not routed at all with enabled: false', () => {
     expect(uiRoutes(setup('127.0.0.1:9797', { enabled: false }).parts)).toBeUndefined();
   });

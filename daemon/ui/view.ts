@@ -46,7 +46,9 @@ export class ViewBuilder {
       name: this.parts.config.metadata.name ?? 'gitops-seal',
       startedAt: st.startedAt,
       leader: st.leader,
-      ...(st.leaderElection ? { election: { ...st.leaderElection } } : {}),
+      ...(st.leaderElection
+        ? { election: { lease: st.leaderElection.lease, replica: st.leaderElection.identity, holder: st.leaderElection.holder } }
+        : {}),
     };
   }
 

