@@ -418,6 +418,13 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       expect(r.status, path).toBe(200);
       texts.push([`GET ${path}`, await r.text()]);
     }
+    // The page shows what the image automation did: the policy's tag and the bump commit.
+    const overview = JSON.parse(texts.find(([w]) => w === 'GET /ui/api/overview')?.[1] ?? '{}') as {
+      images?: { name: string; currentTag?: string }[];
+      automations?: { name: string; lastBumpCommit?: string }[];
+    };
+    expect(overview.images).toEqual([expect.objectContaining({ name: 'app', currentTag: '1.1.0' })]);
+    expect(overview.automations?.[0]?.lastBumpCommit).toMatch(/^[0-9a-f]{40}$/);
     pageStream?.stop();
     expect(pageStream?.text).toMatch(/event: model/);
     expect(pageStream?.text).toContain('refused at decrypt');
