@@ -20,7 +20,7 @@ import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
 import { DEFAULT_LEADER_ELECTION, homeKubeClient } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
-import { uiRoutes, type UiParts } from './ui/index.js';
+import { uiRoutes } from './ui/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
 import type { LeaderElectionOptions } from './leader/index.js';
@@ -117,11 +117,6 @@ export class Daemon {
     return this.parts?.images;
   }
 
-  /** The assembled parts as functions (read when used: init() may run after serve() in tests). */
-  private runtime(): Pick<UiParts, 'syncs' | 'drift' | 'sources'> {
-    return { syncs: () => this.syncs, drift: () => this.drift, sources: () => this.sources };
-  }
-
   /** Build sources and syncs (no network yet). */
   async init(): Promise<void> {
     const { dataDir, log, inventoryNamespace, rendererEnv } = this.opts;
@@ -200,9 +195,10 @@ export class Daemon {
     const parts = { sources: this.sources, syncs: this.syncs };
     const gate = (what: string, fn: () => void): void => this.whenLeading(what, fn);
     const listen = this.opts.listen ?? this.config.spec.listen;
-    const { config, status, bus, opts } = this;
     // The web page reads the same status, bus and runtime parts (daemon/ui/README.md).
-    const ui = uiRoutes({ config, listen, status, bus, log: opts.log, ...this.runtime(), homeKube: () => this.homeKube() });
+    const [syncs, drift, sources] = [() => this.syncs, () => this.drift, () => this.sources];
+    const { config, status, bus } = this;
+    const ui = uiRoutes({ config, listen, status, bus, log: this.opts.log, syncs, drift, sources, homeKube: () => this.homeKube() });
     this.server = await startHttpServer(listen, [
       statusRoutes(this.status),
       metricsRoutes(this.status),
