@@ -16,6 +16,8 @@ const SESSION_TTL_MS = 8 * 3600_000;
 /** A TokenReview's answer is reused this long (each request of a bearer client would repeat it). */
 const REVIEW_TTL_MS = 60_000;
 const MAX_SESSIONS = 10_000;
+/** Refused tokens allowed per minute; past that, tokens are refused unchecked until the minute ends (no TokenReview flood). */
+export const MAX_REFUSALS_PER_MINUTE = 30;
 
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403; why: string };
 
@@ -48,6 +50,7 @@ export class Access {
   readonly open: boolean;
   private readonly sessions = new Map<string, number>();
   private readonly reviewed = new Map<string, number>();
+  private refusals = { windowStart: 0, count: 0 };
 
   private readonly spec: UiSpec | undefined;
 
@@ -106,6 +109,19 @@ export class Access {
 
   /** Whether `token` is the configured one, or one the TokenReview accepts. Never logs or returns it. */
   async tokenValid(token: string): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.refusals.windowStart > 60_000) this.refusals = { windowStart: now, count: 0 };
+    if (this.refusals.count >= MAX_REFUSALS_PER_MINUTE) {
+      if (this.refusals.count++ === MAX_REFUSALS_PER_MINUTE)
+        this.parts.log.warn({ limit: MAX_REFUSALS_PER_MINUTE }, 'web page: too many refused tokens; refusing all until the minute is over');
+      return false;
+    }
+    const ok = await this.tokenChecks(token);
+    if (!ok) this.refusals.count++;
+    return ok;
+  }
+
+  private async tokenChecks(token: string): Promise<boolean> {
     if (token.length === 0 || token.length > 16_384) return false;
     const spec = this.spec;
     if (spec?.tokenFrom) {

@@ -207,6 +207,15 @@ describe('web page routes', () => {
     expect((await fetch(`${url}/ui/api/overview`, { headers: { cookie: session } })).status).toBe(401);
   });
 
+  it('past 30 refused tokens in a minute, even the right one is refused until the minute is over (no TokenReview flood)', async () => {
+    process.env.UI_UNIT_TOKEN = 's3cret-token-value';
+    const url = await serve(setup('0.0.0.0:9797', { enabled: true, tokenFrom: { env: 'UI_UNIT_TOKEN' } }).parts);
+    const as = (t: string) => fetch(`${url}/ui/api/overview`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await as('s3cret-token-value')).status).toBe(200);
+    for (let i = 0; i < 30; i++) expect((await as(`guess-${i}`)).status).toBe(401);
+    expect((await as('s3cret-token-value')).status).toBe(401);
+  });
+
   it('first load ≤ 100 KB compressed: the page plus its one script, gzipped as served', async () => {
     const { bus, parts } = setup('127.0.0.1:9797');
     const url = await serve(parts);
