@@ -46,8 +46,9 @@ export function pageHtml(model: PageModel, scriptUrl: string | undefined): strin
 
 /** The sign-in form (beyond loopback), or why the page is closed. */
 export function signInHtml(opts: { why: string; form: boolean; next: string; failed?: boolean }): string {
+  const why = opts.why.charAt(0).toUpperCase() + opts.why.slice(1);
   const form = opts.form
-    ? `<form class="signin" method="post" action="/ui/login"><h1>gitops-seal</h1><p>${esc(opts.why)}.</p>${
+    ? `<form class="signin" method="post" action="/ui/login"><h1>gitops-seal</h1><p>${esc(why)}.</p>${
         opts.failed ? '<p class="err" role="alert">That token was not accepted.</p>' : ''
       }<label for="tok">Bearer token</label><input id="tok" name="token" type="password" autocomplete="off" required autofocus><input type="hidden" name="next" value="${esc(
         opts.next,
