@@ -13,7 +13,10 @@ export interface OurSync {
   name: string;
   url: string;
   branch: string;
-  targetNamespace: string;
+  /** Where the manifests go; undefined: the namespaces they name (a Kustomize overlay). */
+  targetNamespace?: string;
+  /** One sync per path (default `.`), named `<name>` for one path, else `<name>-<i>`. */
+  paths?: string[];
   /** Where the age identity lives: the Secret Flux's Kustomization references. */
   ageSecret: { namespace: string; name: string; key: string };
   interval: string;
@@ -34,6 +37,7 @@ const WEBHOOK_SECRET = 'flux-bench-webhook-secret';
 export async function startOurs(s: OurSync, dir: string): Promise<RunningOurs> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const paths = s.paths ?? ['.'];
   const config = {
     apiVersion: 'gitops-seal.io/v1alpha1',
     kind: 'DaemonConfig',
@@ -50,18 +54,16 @@ export async function startOurs(s: OurSync, dir: string): Promise<RunningOurs> {
           webhook: { type: 'generic', secretFrom: { env: 'BENCH_WEBHOOK_SECRET' } },
         },
       ],
-      syncs: [
-        {
-          name: s.name,
-          source: 'bench',
-          path: '.',
-          interval: s.interval,
-          prune: true,
-          targetNamespace: s.targetNamespace,
-          kubeconfig: { file: s.kubeconfig },
-          decryption: { age: { identitiesFrom: [{ secret: s.ageSecret }] } },
-        },
-      ],
+      syncs: paths.map((path, i) => ({
+        name: paths.length === 1 ? s.name : `${s.name}-${i}`,
+        source: 'bench',
+        path,
+        interval: s.interval,
+        prune: true,
+        ...(s.targetNamespace ? { targetNamespace: s.targetNamespace } : {}),
+        kubeconfig: { file: s.kubeconfig },
+        decryption: { age: { identitiesFrom: [{ secret: s.ageSecret }] } },
+      })),
     },
   };
   const file = join(dir, `${s.name}.yaml`);
@@ -95,10 +97,10 @@ export async function startOurs(s: OurSync, dir: string): Promise<RunningOurs> {
   return { daemon, url, trigger, stop: () => daemon.stop() };
 }
 
-/** The sync has applied `commit` (/status appliedRevision). */
+/** Every sync has applied `commit` (/status appliedRevision). */
 export async function ourApplied(o: RunningOurs, commit: string): Promise<boolean> {
   const st = (await (await fetch(`${o.url}/status`)).json()) as { syncs?: { appliedRevision?: string }[] };
-  return st.syncs?.[0]?.appliedRevision === commit;
+  return (st.syncs?.length ?? 0) > 0 && (st.syncs ?? []).every((x) => x.appliedRevision === commit);
 }
 
 /** Whether the sync refused `commit`, with the refusal's stage and message from /status. */

@@ -86,3 +86,60 @@ export async function parity(kube: Kube, a: string, b: string): Promise<Parity> 
       .join('; ');
   return { compared, differences, ignored };
 }
+
+/** Namespaced collections a Kustomize overlay of the fixture repository fills. */
+const OVERLAY_COLLECTIONS: Record<string, string> = {
+  configmaps: '/api/v1/namespaces/NS/configmaps',
+  secrets: '/api/v1/namespaces/NS/secrets',
+  deployments: '/apis/apps/v1/namespaces/NS/deployments',
+  services: '/api/v1/namespaces/NS/services',
+};
+/** Created in every namespace by the cluster, by neither tool. */
+const CLUSTER_OBJECTS = new Set(['configmaps/kube-root-ca.crt']);
+
+/**
+ * The same commit's overlay synced by each tool into its own namespaces (the repository is
+ * generated once per tool with different namespace names, everything else equal): every object
+ * of each pair [a, b] of namespaces, and the Namespace objects themselves, equal field by field
+ * once each side's namespace names are replaced by one placeholder (they differ by construction,
+ * and a namespace name appears in labels such as kubernetes.io/metadata.name).
+ */
+export async function namespacesParity(kube: Kube, pairs: [string, string][]): Promise<Parity> {
+  const differences: string[] = [];
+  let compared = 0;
+  const [sideA, sideB] = [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+  const normal = (o: Obj, names: string[]): Obj => {
+    let text = JSON.stringify(o);
+    for (const [i, n] of names.entries()) text = text.split(n).join(`<namespace ${i}>`);
+    return JSON.parse(text) as Obj;
+  };
+  const compare = (kind: string, name: string, oa: Obj | undefined, ob: Obj | undefined, where: string): void => {
+    if (!oa || !ob) {
+      differences.push(`${kind}/${name}: only on the ${oa ? 'first' : 'second'} side (${where})`);
+      return;
+    }
+    compared++;
+    const [na, nb] = [strip(kind, normal(oa, sideA)), strip(kind, normal(ob, sideB))];
+    for (const d of diffPaths(na, nb)) differences.push(`${kind}/${name}: ${d}`);
+  };
+  for (const [i, [a, b]] of pairs.entries()) {
+    const [na, nb] = [await kget<Obj>(kube, `/api/v1/namespaces/${a}`), await kget<Obj>(kube, `/api/v1/namespaces/${b}`)];
+    compare('namespaces', `<namespace ${i}>`, na.body, nb.body, `${a} / ${b}`);
+    for (const [kind, path] of Object.entries(OVERLAY_COLLECTIONS)) {
+      const list = async (ns: string): Promise<Map<string, Obj>> => {
+        const r = await kget<{ items: Obj[] }>(kube, path.replace('NS', ns));
+        const items = (r.body?.items ?? []).filter((o) => !CLUSTER_OBJECTS.has(`${kind}/${String((o.metadata as Obj).name)}`));
+        return new Map(items.map((o) => [String((o.metadata as Obj).name), o]));
+      };
+      const [la, lb] = [await list(a), await list(b)];
+      for (const name of new Set([...la.keys(), ...lb.keys()])) compare(kind, name, la.get(name), lb.get(name), `${a} / ${b}`);
+    }
+  }
+  const ignored =
+    `metadata.{${SERVER_METADATA.join(',')}}, status, labels/annotations kustomize.toolkit.fluxcd.io/* and gitops-seal.io/*, ` +
+    `each side's namespace names (one placeholder), kube-root-ca.crt, ` +
+    Object.entries(CLUSTER_SET)
+      .map(([k, v]) => `${k}: ${v.join(', ')}`)
+      .join('; ');
+  return { compared, differences, ignored };
+}

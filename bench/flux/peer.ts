@@ -159,8 +159,10 @@ export async function fluxSync(
   name: string,
   url: string,
   branch: string,
-  target: string,
+  /** The Kustomization's targetNamespace; undefined: the namespaces the manifests name. */
+  target: string | undefined,
   interval: string,
+  path = './',
 ): Promise<void> {
   await kcall(kube, 'POST', GR(ns), {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -176,10 +178,10 @@ export async function fluxSync(
       interval,
       timeout: '5m',
       sourceRef: { kind: 'GitRepository', name },
-      path: './',
+      path,
       prune: true,
       wait: false,
-      targetNamespace: target,
+      ...(target ? { targetNamespace: target } : {}),
       decryption: { provider: 'sops', secretRef: { name: SOPS_SECRET } },
     },
   });

@@ -28,7 +28,8 @@ export class BenchRepo {
     return new BenchRepo(dir, pushUrl);
   }
 
-  private async commit(files: Record<string, string>, message: string): Promise<string> {
+  /** Writes `files` over the working tree and commits them; the commit's hash. */
+  async commit(files: Record<string, string>, message: string): Promise<string> {
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(this.dir, path)), { recursive: true });
       writeFileSync(join(this.dir, path), text);

@@ -2,7 +2,13 @@
 // anyone granted get on that one object (`kubectl get configmap … -o jsonpath`, or the CLI's
 // `cluster-key fetch`), no port-forward. Written only when its data differs from what the
 // Secret says, so a steady state costs one GET per check and no write.
-import { CLUSTER_KEY_CONFIGMAP, CLUSTER_KEY_LABEL, publicToConfigMapData, type ClusterKeyPublic } from '../../keys/index.js';
+import {
+  CLUSTER_KEY_CONFIGMAP,
+  CLUSTER_KEY_LABEL,
+  publicFromConfigMapData,
+  publicToConfigMapData,
+  type ClusterKeyPublic,
+} from '../../keys/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { KubeApiError } from '../kube/errors.js';
 import { configMapDiffers } from './decide.js';
@@ -40,6 +46,16 @@ export class ClusterKeyConfigMap {
   /** Its data, or undefined when it does not exist. */
   async read(): Promise<Record<string, string> | undefined> {
     return (await this.get())?.data ?? undefined;
+  }
+
+  /**
+   * The published key, or undefined when the ConfigMap does not exist (no key yet). A ConfigMap
+   * that exists without a valid recipient is an error naming it, never "no key": a reader that
+   * took it for "none" would skip a check the daemon makes.
+   */
+  async readPublished(): Promise<ClusterKeyPublic | undefined> {
+    const cur = await this.get();
+    return cur ? publicFromConfigMapData(cur.data, this.id) : undefined;
   }
 
   /** Makes the ConfigMap say `pub`; true when it was written (created or updated). */
