@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { StatusStore } from '../status/index.js';
 import { isLoopbackListen, SESSION_COOKIE, uiRoutes, type UiParts } from './index.js';
 import type { UiSpec } from './types.js';
+import { stateOf } from './view.js';
 import { TextCapture } from '../../test/support/text-capture.js';
 import { ensureUiBundle } from '../../test/support/ui-bundle.js';
 
@@ -247,6 +248,19 @@ describe('web page routes', () => {
     expect(htmlGz + jsGz).toBeLessThanOrEqual(100 * 1024);
     // Nothing is fetched from elsewhere: no absolute URL in the page's src/href attributes.
     expect(html.match(/(?:src|href)="(?!\/|#|data:)[^"]*"/g) ?? []).toEqual([]);
+  });
+});
+
+describe('stateOf', () => {
+  const T = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  it('applied, applying, failing, never applied; a Helm identity unlike the commit attempted is still applied', () => {
+    expect(stateOf({})).toBe('never-applied');
+    expect(stateOf({ lastAttemptAt: T(1) })).toBe('pending');
+    expect(stateOf({ lastAttemptAt: T(1), lastAppliedAt: T(2), appliedRevision: `${REV}@chart-1.2.3` })).toBe('applied');
+    expect(stateOf({ lastAttemptAt: T(3), lastAppliedAt: T(2), appliedRevision: REV })).toBe('pending');
+    expect(
+      stateOf({ lastAttemptAt: T(3), lastAppliedAt: T(2), appliedRevision: REV, lastError: { stage: 'decrypt', message: 'x', at: T(3) } }),
+    ).toBe('failing');
   });
 });
 

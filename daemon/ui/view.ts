@@ -25,10 +25,14 @@ function refText(ref: Readonly<Record<string, string>>): string {
   return k ? `${k} ${v}` : '';
 }
 
-function stateOf(s: SyncStatus): SyncView['state'] {
-  if (s.lastError && s.lastError.revision === s.attemptedRevision) return 'failing';
-  if (s.attemptedRevision && s.attemptedRevision !== s.appliedRevision && !s.lastError) return 'pending';
+/**
+ * The store drops lastError when a revision applies, so a lastError is the latest outcome. Pending
+ * is read from the times, not the revisions: a Helm sync's applied revision is its identity
+ * (commit + chart), never equal to the commit it attempted.
+ */
+export function stateOf(s: Pick<SyncStatus, 'lastError' | 'lastAttemptAt' | 'lastAppliedAt' | 'appliedRevision'>): SyncView['state'] {
   if (s.lastError) return 'failing';
+  if (s.lastAttemptAt && (!s.lastAppliedAt || s.lastAttemptAt > s.lastAppliedAt)) return 'pending';
   return s.appliedRevision ? 'applied' : 'never-applied';
 }
 
