@@ -56,3 +56,8 @@ export function signInHtml(opts: { why: string; form: boolean; next: string; fai
     : `<main id="main"><h1>gitops-seal</h1><p>The web page is closed: ${esc(opts.why)}.</p></main>`;
   return shell('gitops-seal · sign in', form);
 }
+
+/** An unknown sync's page: says so and links back. */
+export function notFoundHtml(name: string): string {
+  return shell('gitops-seal · not found', `<main id="main"><h1>No sync named “${esc(name)}”</h1><p><a href="/">All syncs</a></p></main>`);
+}

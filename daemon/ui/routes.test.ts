@@ -79,7 +79,9 @@ describe('web page routes', () => {
     const api = (await (await fetch(`${url}/ui/api/syncs/apps`)).json()) as { sync: { failing: { stage: string } } };
     expect(api.sync.failing.stage).toBe('decrypt');
     expect(JSON.stringify(api)).not.toContain(AGE_KEY);
-    expect((await fetch(`${url}/syncs/nope`)).status).toBe(404);
+    const missing = await fetch(`${url}/syncs/%3Cb%3Enope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('No sync named “&#60;b&#62;nope”');
     expect((await fetch(`${url}/ui/api/syncs/nope`)).status).toBe(404);
   });
 

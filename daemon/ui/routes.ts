@@ -7,7 +7,7 @@ import type { Reply, RouteRequest, RouteSet } from '../http/index.js';
 import { Access, SESSION_COOKIE } from './access.js';
 import { loadClientBundle, type Asset } from './assets.js';
 import { LiveFeed } from './feed.js';
-import { PAGE_HEADERS, pageHtml, signInHtml } from './html.js';
+import { notFoundHtml, PAGE_HEADERS, pageHtml, signInHtml } from './html.js';
 import type { UiParts } from './parts.js';
 import { LivePages, MAX_STREAMS } from './sse.js';
 import { ViewBuilder } from './view.js';
@@ -55,8 +55,7 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
       return fn(req);
     };
 
-  const notFound = (req: RouteRequest, name: string): Reply =>
-    htmlReply(req, 404, signInHtml({ why: `there is no sync named "${name}"`, form: false, next: '/' }));
+  const notFound = (req: RouteRequest, name: string): Reply => htmlReply(req, 404, notFoundHtml(name));
 
   const events = async (req: RouteRequest): Promise<Reply> => {
     const name = req.query?.get('sync') ?? undefined;
