@@ -20,6 +20,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY cli ./cli
 COPY daemon ./daemon
 COPY keys ./keys
+# The web page's browser bundle (esbuild, a dev dependency of this stage only) → dist/daemon/ui/web/.
+COPY scripts/build-ui.ts ./scripts/build-ui.ts
 RUN npm run build
 
 # --- deps: production dependencies only ----------------------------------------------------

@@ -20,6 +20,7 @@ import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
 import { DEFAULT_LEADER_ELECTION, homeKubeClient } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
+import { uiRoutes } from './ui/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
 import type { LeaderElectionOptions } from './leader/index.js';
@@ -195,12 +196,18 @@ export class Daemon {
   private async serve(): Promise<void> {
     const parts = { sources: this.sources, syncs: this.syncs };
     const gate = (what: string, fn: () => void): void => this.whenLeading(what, fn);
-    this.server = await startHttpServer(this.opts.listen ?? this.config.spec.listen, [
+    const listen = this.opts.listen ?? this.config.spec.listen;
+    // The web page reads the same status, bus and runtime parts (daemon/ui/README.md).
+    const [syncs, drift, sources] = [() => this.syncs, () => this.drift, () => this.sources];
+    const { config, status, bus } = this;
+    const ui = uiRoutes({ config, listen, status, bus, log: this.opts.log, syncs, drift, sources, homeKube: () => this.homeKube() });
+    this.server = await startHttpServer(listen, [
       statusRoutes(this.status),
       metricsRoutes(this.status),
       hookRoutes(hookTargets(parts, gate)),
       reconcileRoutes(parts, gate),
       keysRoutes(this.clusterKey?.keyring),
+      ...(ui ? [ui] : []),
     ]);
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
   }

@@ -123,6 +123,7 @@ export function printHints(out: Writable, stack: StackInfo, run: DemoRun): void 
   p.line('  kubectl get deploy,cm,secret,greetings -n demo-web');
   p.line('  kubectl scale deployment podinfo -n demo-web --replicas=7      # watch it come back to 2');
   if (ctx) {
+    p.line(`  open ${ctx.daemon.url}/                                          # the web status page (live)`);
     p.line(`  curl -s ${ctx.daemon.url}/status                               # gitops-seal status`);
     p.line(`  cd ${ctx.clone} && git log --oneline   # the fleet repo (origin: ${ctx.repoUrl})`);
     p.line(`  tail -f ${ctx.daemon.logFile}`);

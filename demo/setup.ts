@@ -186,5 +186,10 @@ export async function setup(stack: StackInfo, p: Printer, opts: SetupOptions): P
     `gitops-seal-daemon --config examples/daemon-config.yaml --data-dir ${dataDir}`,
     `pid ${daemon.pid}, status ${daemon.url}/status, log ${daemon.logFile}`,
   );
+  // The web status page (daemon/ui): checked before it is pointed to.
+  const page = await fetch(`${daemon.url}/`).catch((err: unknown) => err as Error);
+  if (page instanceof Error || !page.ok)
+    throw new DemoError(`the web status page ${daemon.url}/ does not answer: ${page instanceof Error ? page.message : page.status}`);
+  p.ok(`web status page: ${daemon.url}/ — open it beside this terminal; every step below shows up there live`);
   return { stack, p, work, clone, repoUrl, image, ageKeyFile, secret, initialCommit, rendered, daemon, configEnv };
 }

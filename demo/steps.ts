@@ -101,6 +101,7 @@ export const applyStep: Step = {
       (await configMapData(ctx, 'demo-worker', 'worker-settings')).CONCURRENCY,
     );
     p.ok(`commit ${head.slice(0, 7)} applied ${seconds(Date.now() - t1)} after the push`);
+    p.say(`On ${ctx.daemon.url}/syncs/demo-fleet: the revision, its commit message and the history, updated without a reload.`);
   },
 };
 
@@ -174,6 +175,7 @@ export const driftStep: Step = {
     );
     p.command('kubectl get configmap podinfo-ui -n demo-web -o jsonpath={.data.PODINFO_UI_MESSAGE}', 'Hello from Git');
     p.ok(`ConfigMap value reverted in ${seconds(Date.now() - t1)}`);
+    p.say(`On ${ctx.daemon.url}/syncs/demo-fleet the corrected objects say "drift corrected", and the live feed lists each correction.`);
     const after = await until(
       'the drift corrections in /status',
       async () => {
@@ -196,6 +198,7 @@ export const imageStep: Step = {
     await pushImage(stack.registry.basic, repo, NEW_TAG);
     p.command(`(push) ${ctx.image}:${NEW_TAG}`, 'pushed to the registry over the Distribution API');
     p.say('The daemon scans the registry (every 2 s here), picks the highest tag in ">=6.0.0 <7.0.0" and rewrites the marked line.');
+    p.say(`The page's "Image policies" (${ctx.daemon.url}/) shows the current tag, the newest seen and the bump commit.`);
     const bump = await until(
       'the bump commit on main',
       async () => {

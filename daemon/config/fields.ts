@@ -8,7 +8,7 @@ import type { ConfigIssue } from './errors.js';
 export const FIELDS = {
   DaemonConfig: ['apiVersion', 'kind', 'metadata', 'spec'],
   Metadata: ['name', 'labels', 'annotations'],
-  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey', 'notifications', 'commitStatus'],
+  Spec: ['listen', 'sources', 'syncs', 'images', 'imageUpdates', 'clusterKey', 'notifications', 'commitStatus', 'ui'],
   // spec.clusterKey (parse.ts; issue 16): the age identity the daemon holds itself.
   ClusterKey: ['enabled', 'rotateEvery', 'checkInterval'],
   Source: ['name', 'url', 'ref', 'interval', 'jitter', 'credentials', 'webhook', 'verify', 'ssh'],
@@ -107,6 +107,9 @@ export const FIELDS = {
     'queueSize',
     'rateLimit',
   ],
+  // spec.ui (parse-ui.ts; issue 20): the web status page on the status listener.
+  Ui: ['enabled', 'tokenFrom', 'tokenReview'],
+  UiTokenReview: ['users', 'groups'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ObjectDef = keyof typeof FIELDS;
@@ -140,6 +143,7 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     token: 'inline secrets are not allowed: put the webhook URL in urlFrom: {env: NAME} or {file: PATH}',
   },
   CommitStatus: { token: 'inline secrets are not allowed: use tokenFrom: {env: NAME} or {file: PATH}' },
+  Ui: { token: 'inline secrets are not allowed: use tokenFrom: {env: NAME}, {file: PATH} or {secret: {...}}' },
   LocalSecretRef: { value: 'inline secrets are not allowed: use {env: NAME} or {file: PATH}' },
   SecretRef: { value: 'inline secrets are not allowed: use {env: NAME}, {file: PATH} or {secret: {...}}' },
 };

@@ -13,6 +13,7 @@ import { readDuration, readStringMap, type ReadCtx } from './parse-refs.js';
 import { readSource } from './parse-source.js';
 import { readSync } from './parse-sync.js';
 import { readCommitStatus, readNotifications } from './parse-notify.js';
+import { readUi } from './parse-ui.js';
 import { API_VERSION, DEFAULT_LISTEN, KIND, type DaemonConfig, type SyncSpec } from './types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
 
@@ -165,6 +166,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
       const imageUpdates = readImageUpdates(ctx, spec, sources);
       const notifications = readNotifications(ctx, spec, rawNames(spec.list('syncs') ?? []), rawNames(spec.list('imageUpdates') ?? []));
       const commitStatus = readCommitStatus(ctx, spec, syncs, rawNames(spec.list('sources') ?? []));
+      const ui = readUi(ctx, spec);
       config = {
         apiVersion: API_VERSION,
         kind: KIND,
@@ -178,6 +180,7 @@ export function parseConfig(text: string, sourceName: string, opts: ParseConfigO
           ...(clusterKey ? { clusterKey } : {}),
           ...(notifications ? { notifications } : {}),
           ...(commitStatus ? { commitStatus } : {}),
+          ...(ui ? { ui } : {}),
         },
       };
     }

@@ -22,6 +22,7 @@ import type { RenderSpec } from '../render/types.js';
 import type { HelmReleaseSpec } from '../render/helm/types.js';
 import type { ClusterKeySpec } from '../cluster-key/types.js';
 import type { CommitStatusSpec, NotificationsSpec } from '../notify/types.js';
+import type { UiSpec } from '../ui/types.js';
 
 export const API_VERSION = 'gitops-seal.io/v1alpha1';
 export const KIND = 'DaemonConfig';
@@ -96,5 +97,7 @@ export interface DaemonConfig {
     notifications?: NotificationsSpec;
     /** Commit statuses on the Git host (present when `commitStatus:` is written; notify/types.ts). */
     commitStatus?: CommitStatusSpec[];
+    /** The web status page (present when `ui:` is written; ui/types.ts). Absent: on, loopback rules. */
+    ui?: UiSpec;
   };
 }

@@ -61,6 +61,8 @@ export class DriftDetector {
   private readonly unobserve: () => void;
   /** Corrections made so far (for tests and status). */
   corrections = 0;
+  /** When each object (by formatKey, its applied namespace) was last re-applied: the web page's drift column. Names only. */
+  readonly lastCorrected = new Map<string, string>();
 
   constructor(
     private readonly sync: string,
@@ -252,6 +254,8 @@ export class DriftDetector {
         }
       }
       this.corrections += corrected;
+      const at = new Date().toISOString();
+      for (const [k] of drifted) this.lastCorrected.set(k, at);
       return corrected;
     });
   }

@@ -11,10 +11,30 @@ export interface RouteRequest {
   headers: IncomingHttpHeaders;
   /** The body (routes with readBody only; otherwise empty). */
   body: Buffer;
+  /** The query string's parameters (empty when there is none). */
+  query?: URLSearchParams;
+  /** The peer's address as the socket reports it ('' when unknown): the web page's loopback rule reads it. */
+  remoteAddress?: string;
 }
 
-/** JSON (pretty-printed, application/json) or text (text/plain; charset=utf-8 unless given). */
-export type Reply = { status: number; json: unknown } | { status: number; text: string; contentType?: string };
+/** What a streaming reply writes to (server-sent events): chunks until end() or the peer leaves. */
+export interface ReplyStream {
+  write(chunk: string): void;
+  end(): void;
+  /** Called once when the peer went away or the server closes (not after end()). */
+  onClose(fn: () => void): void;
+}
+
+/**
+ * JSON (pretty-printed, application/json), text (text/plain; charset=utf-8 unless given), a body
+ * with headers of the route's choosing (the web page: HTML, its script, cookies, redirects), or
+ * a stream the route keeps writing to (server-sent events).
+ */
+export type Reply =
+  | { status: number; json: unknown }
+  | { status: number; text: string; contentType?: string }
+  | { status: number; body: string | Buffer; headers: Readonly<Record<string, string | readonly string[]>> }
+  | { status: number; headers: Readonly<Record<string, string>>; stream: (out: ReplyStream) => void };
 
 export interface Route {
   method: Method;

@@ -13,6 +13,12 @@ export interface HttpServer {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
+  if ('stream' in reply) return openStream(res, reply);
+  if ('body' in reply) {
+    res.writeHead(reply.status, reply.headers as Record<string, string | string[]>);
+    res.end(reply.body);
+    return;
+  }
   if ('json' in reply) {
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.json, null, 2));
@@ -22,8 +28,35 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(reply.text);
 }
 
+/** A streaming reply: headers now, chunks as the route writes them, closed by either side. */
+function openStream(res: ServerResponse, reply: Extract<Reply, { stream: unknown }>): void {
+  res.writeHead(reply.status, reply.headers);
+  res.flushHeaders();
+  let closed = false;
+  const onClose: (() => void)[] = [];
+  res.on('close', () => {
+    if (closed) return;
+    closed = true;
+    for (const fn of onClose) fn();
+  });
+  reply.stream({
+    write: (chunk) => {
+      if (!closed) res.write(chunk);
+    },
+    end: () => {
+      if (closed) return;
+      closed = true;
+      res.end();
+    },
+    onClose: (fn) => {
+      onClose.push(fn);
+    },
+  });
+}
+
 async function handle(table: RouteTable, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
   const found = table.match(req.method ?? '', path);
   if (!found) return send(res, { status: 404, json: { error: 'not found' } });
   let body: Buffer = Buffer.alloc(0);
@@ -33,7 +66,8 @@ async function handle(table: RouteTable, req: IncomingMessage, res: ServerRespon
     if (read === undefined) return; // the sender went away: no one to answer
     body = read;
   }
-  send(res, await found.route.handle({ name: found.name, headers: req.headers, body }));
+  const remoteAddress = req.socket.remoteAddress ?? '';
+  send(res, await found.route.handle({ name: found.name, headers: req.headers, body, query: url.searchParams, remoteAddress }));
 }
 
 /** Listen on `listen` (host:port; port 0 picks one) and serve the routes `sets` contribute. */

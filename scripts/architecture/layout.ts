@@ -23,6 +23,7 @@ export const PROJECT_LAYOUT: Layout = {
       'the validated `helm` spec config/ imports (the rule in daemon/config/types.ts): types only; the render door loads the renderers',
     'daemon/render/remote.ts':
       'a pure validator config/ imports (allowRemoteHosts entries); the render door would load the renderers into config/',
+    'daemon/ui/types.ts': 'the validated `ui` spec config/ imports (the rule in daemon/config/types.ts): types only',
     'daemon/writeback/message.ts':
       'a pure validator config/ imports (the rule in daemon/config/types.ts); the writeback door would load its git runtime into config/',
   },

@@ -40,6 +40,9 @@ describe('npm run demo -- --auto (on the shared stack)', () => {
     ]);
     for (const i of [1, 2, 3, 4, 5]) expect(out.text).toContain(`[${i}/5] `);
     expect(out.text).toContain('all steps passed');
+    // The web status page is pointed to (setup checked that it answers) and the steps refer to it.
+    expect(out.text).toMatch(/web status page: http:\/\/127\.0\.0\.1:\d+\/ /);
+    expect(out.text).toMatch(/On http:\/\/127\.0\.0\.1:\d+\/syncs\/demo-fleet/);
     console.log(
       `[figure] demo on the shared stack: ${run.steps.map((s) => `${s.index === 0 ? 'setup' : s.index} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(run.totalMs / 1000).toFixed(1)} s`,
     );

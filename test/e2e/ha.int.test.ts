@@ -156,6 +156,10 @@ describe('HA: leader election across daemon processes', () => {
       });
       expect(code).toBe(0);
       expect(err).toContain(`this replica is a follower; the leader is "${leader.name}"`);
+      // The web page says so too (daemon/ui), from the same status.
+      const page = (await (await fetch(`${f.url}/ui/api/overview`)).json()) as { daemon: unknown };
+      expect(page.daemon).toMatchObject({ leader: false, election: { replica: f.name, holder: leader.name } });
+      expect(await (await fetch(`${f.url}/`)).text()).toContain(`follower — leader: ${leader.name}`);
     }
     expect(await statusOf(leader)).toMatchObject({ leader: true, leaderElection: { identity: leader.name, holder: leader.name } });
     expect((await fetch(`${leader.url}/readyz`)).status).toBe(200);

@@ -125,6 +125,9 @@ describe('helm sync: what is applied equals helm template', () => {
     const pin = await d.sync(S.pin);
     expect(pin?.helm?.digest).toBe(pinned);
     expect(pin?.helm?.version).toBe('1.0.0');
+    // The web page (daemon/ui) shows a Helm sync applied, though its revision is commit + chart, not the commit attempted.
+    const page = (await (await fetch(`${d.url}/ui/api/syncs/${S.pin}`)).json()) as { sync: { state: string; revision: string } };
+    expect(page.sync).toMatchObject({ state: 'applied', revision: pin?.appliedRevision });
   });
 
   it('a chart version pushed to the HTTP repo and to OCI reconciles without a commit; the digest pin holds', async () => {

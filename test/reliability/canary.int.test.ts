@@ -85,6 +85,8 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   let ageRecipient: string;
   let scratch: string | undefined;
   const texts: [string, string][] = [];
+  /** The web page's live stream (daemon/ui), read from the daemon's start to the sweep. */
+  let pageStream: { text: string; stop: () => void } | undefined;
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
     LOG_LEVEL: 'debug',
@@ -214,6 +216,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       60_000,
       300,
     );
+    pageStream = await readStream(`${url}/ui/events?sync=${SYNC_AGE}`);
   });
 
   afterAll(async () => {
@@ -402,6 +405,30 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
 
     const sweep = new CanarySweep(ALL);
     texts.push(['GET /status', await (await fetch(`${url}/status`)).text()]);
+    // The web page (daemon/ui): its HTML, its data, and everything its live stream carried.
+    for (const path of [
+      '/',
+      `/syncs/${SYNC_AGE}`,
+      `/syncs/${SYNC_VAULT}`,
+      '/ui/api/overview',
+      `/ui/api/syncs/${SYNC_AGE}`,
+      `/ui/api/syncs/${SYNC_VAULT}`,
+    ]) {
+      const r = await fetch(`${url}${path}`);
+      expect(r.status, path).toBe(200);
+      texts.push([`GET ${path}`, await r.text()]);
+    }
+    // The page shows what the image automation did: the policy's tag and the bump commit.
+    const overview = JSON.parse(texts.find(([w]) => w === 'GET /ui/api/overview')?.[1] ?? '{}') as {
+      images?: { name: string; currentTag?: string }[];
+      automations?: { name: string; lastBumpCommit?: string }[];
+    };
+    expect(overview.images).toEqual([expect.objectContaining({ name: 'app', currentTag: '1.1.0' })]);
+    expect(overview.automations?.[0]?.lastBumpCommit).toMatch(/^[0-9a-f]{40}$/);
+    pageStream?.stop();
+    expect(pageStream?.text).toMatch(/event: model/);
+    expect(pageStream?.text).toContain('refused at decrypt');
+    texts.push(['GET /ui/events (the live stream, whole run)', pageStream?.text ?? '']);
     const metrics = await fetch(`${url}/metrics`);
     texts.push([`GET /metrics (${metrics.status})`, await metrics.text()]);
     // Every Event in the cluster (other runs' included: a few MiB), not only ours.
@@ -446,3 +473,21 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(st.objects).toBeGreaterThan(10);
   });
 });
+
+/** Reads a server-sent event stream into memory until stop(). */
+async function readStream(url: string): Promise<{ text: string; stop: () => void }> {
+  const ac = new AbortController();
+  const res = await fetch(url, { signal: ac.signal });
+  if (!res.ok || !res.body) throw new Error(`GET ${url}: ${res.status}`);
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  const out = { text: '', stop: () => ac.abort() };
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      out.text += dec.decode(value, { stream: true });
+    }
+  })();
+  return out;
+}

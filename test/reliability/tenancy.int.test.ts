@@ -275,7 +275,8 @@ describe('tenancy: sync A cannot touch B; keys are per sync; webhooks need a sig
     for (const [what, headers, b] of bad) {
       const r = await fetch(`${d.url}/hooks/repo`, {
         method: 'POST',
-        body: b,
+        // A view, not the Buffer: with the DOM lib in the program (preact's types) fetch's BodyInit has no Buffer.
+        body: new Uint8Array(b),
         headers: { 'content-type': 'application/json', ...headers },
       });
       expect(r.status, what).toBe(401);

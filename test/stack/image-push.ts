@@ -125,7 +125,8 @@ export class RegistryPusher {
       fetch(url, {
         method,
         headers: { ...opts.headers, ...(auth ? { Authorization: auth } : {}) },
-        body: opts.body,
+        // A view, not the Buffer: with the DOM lib in the program (preact's types) fetch's BodyInit has no Buffer.
+        body: opts.body && new Uint8Array(opts.body),
         redirect: 'follow',
       });
     let res = await send(this.authByScope.get(key));

@@ -17,6 +17,7 @@ import { createLogger } from '../../daemon/log.js';
 import { startProcess, stopProcess, waitFor, type Proc } from '../stack/procs.js';
 import { findRenderer } from '../stack/tools.js';
 import { TextCapture } from './text-capture.js';
+import { ensureUiBundle } from './ui-bundle.js';
 
 /** The repository root: daemon/main.ts is found from here, whatever the cwd. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,10 +36,12 @@ export async function startDaemon(
   opts: {
     dataDir?: string;
     start?: boolean;
-    daemon?: Partial<Pick<DaemonOptions, 'homeNamespace' | 'inventoryNamespace' | 'leaderElectionKube'>>;
+    daemon?: Partial<Pick<DaemonOptions, 'homeNamespace' | 'inventoryNamespace' | 'leaderElectionKube' | 'listen'>>;
   } = {},
 ): Promise<RunningDaemon> {
   const parsed = parseConfig(stringify(config), 'e2e-config.yaml');
+  // The web page's script (daemon/ui): built from source once per test process.
+  await ensureUiBundle();
   const logs = new TextCapture();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-data-'));
   const daemon = new Daemon(parsed, {
@@ -140,10 +143,12 @@ function stackRenderers(): NodeJS.ProcessEnv {
 }
 
 export async function startDaemonProcess(opts: DaemonProcessOptions): Promise<DaemonProcess> {
+  // The web page's script, as dist/ has it in the image (the caller's env wins).
+  const uiBundle = await ensureUiBundle();
   const proc = startProcess(opts.name, process.execPath, [...(await entryArgs(opts.runner ?? 'tsx')), ...opts.args], {
     cwd: ROOT,
     // The stack's renderer builds, where the image has them on PATH (the caller's env wins).
-    env: { ...stackRenderers(), ...(opts.env ?? process.env) },
+    env: { ...stackRenderers(), GITOPS_SEAL_UI_BUNDLE: uiBundle, ...(opts.env ?? process.env) },
     ...(opts.logFile ? { logFile: opts.logFile } : {}),
   });
   const alive = (): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
