@@ -181,6 +181,32 @@ describe('GitSource over SSH', () => {
 });
 
 describe('sshd killed mid-fetch', () => {
+  it("the server's pack-objects killed mid-pack: upload-pack's abort is network, and the next poll succeeds", async () => {
+    await createRepo(ctx.info, 'aborted', { 'a.yaml': 'a: 1\n' });
+    const work = await Work.clone('aborted');
+    await work.commit({ 'big.bin': randomBytes(3 << 20).toString('base64') }, 'big');
+    // An sshd of its own: the processes killed must be this test's.
+    const own = await startSshd(ctx.info.reposDir);
+    try {
+      const key = newSshKey('ed25519');
+      authorizeKey(own.info, key.publicKey, 'read');
+      const src = sshSource('aborted', { branch: 'main' }, key, 'ssh-aborted', () => own.info.knownHosts, sshRepoUrl(own.info, 'aborted'));
+      let killed = 0;
+      const timer = setInterval(() => {
+        if (src.stats.bytesReceived > 64 << 10 && killed === 0) killed = own.killServing(/pack-objects/);
+      }, 1);
+      const err = await caught(src.fetch()).finally(() => clearInterval(timer));
+      expect(killed).toBe(1);
+      expect(err.reason).toBe('network');
+      expect(err.message).toMatch(/aborting due to possible repository corruption/);
+      expect(existsSync(join(src.gitdir, 'refs', 'gitops-seal', 'last'))).toBe(false);
+      const rev = await src.fetch();
+      expect(rev.commit).toBe(await work.git('rev-parse', 'HEAD'));
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('fails as network with nothing half-applied, and the next poll succeeds', async () => {
     await createRepo(ctx.info, 'killed', { 'a.yaml': 'a: 1\n' });
     const work = await Work.clone('killed');
