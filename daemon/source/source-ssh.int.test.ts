@@ -100,16 +100,25 @@ describe('GitSource over SSH', () => {
     });
   }
 
-  for (const [type, passphrase] of [
-    ['ecdsa', undefined],
-    ['rsa', undefined],
-    ['ed25519', 'correct horse battery'],
-    ['rsa', 'another passphrase'],
+  for (const [type, passphrase, format] of [
+    ['ecdsa', undefined, undefined],
+    ['rsa', undefined, undefined],
+    ['ed25519', 'correct horse battery', undefined],
+    ['rsa', 'another passphrase', undefined],
+    // `ssh-keygen -m PEM` (BEGIN RSA PRIVATE KEY, encrypted) and `-m PKCS8` (BEGIN PRIVATE KEY).
+    ['rsa', 'pem pass phrase', 'PEM'],
+    ['ecdsa', undefined, 'PKCS8'],
+    ['rsa', undefined, 'PKCS8'],
   ] as const) {
-    it(`authenticates with a${passphrase ? ' passphrase-protected' : 'n'} ${type} key`, async () => {
-      const key = newSshKey(type, passphrase);
+    it(`authenticates with a${passphrase ? ' passphrase-protected' : 'n'} ${type} key${format ? ` (${format})` : ''}`, async () => {
+      const key = newSshKey(type, passphrase, format);
       st.authorize(key.publicKey, 'read');
-      const rev = await sshSource(R.overSsh, { branch: 'main' }, key, `ssh-key-${type}-${passphrase ? 'p' : 'n'}`).fetch();
+      const rev = await sshSource(
+        R.overSsh,
+        { branch: 'main' },
+        key,
+        `ssh-key-${type}-${passphrase ? 'p' : 'n'}-${format ?? 'openssh'}`,
+      ).fetch();
       expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
     });
   }

@@ -18,13 +18,19 @@ export interface TestKey {
   passphrase?: string;
 }
 
-/** A fresh key pair from ssh-keygen (`-t ed25519|ecdsa|rsa`), optionally passphrase-protected. */
-export function newSshKey(type: 'ed25519' | 'ecdsa' | 'rsa', passphrase?: string): TestKey {
+/**
+ * A fresh key pair from ssh-keygen (`-t ed25519|ecdsa|rsa`), optionally passphrase-protected;
+ * `format` is ssh-keygen's `-m` (default OpenSSH; PEM and PKCS8 for RSA and ECDSA).
+ */
+export function newSshKey(type: 'ed25519' | 'ecdsa' | 'rsa', passphrase?: string, format?: 'PEM' | 'PKCS8'): TestKey {
   const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-key-'));
   try {
     const file = join(dir, 'id');
     const bits = type === 'rsa' ? ['-b', '3072'] : type === 'ecdsa' ? ['-b', '256'] : [];
-    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase ?? '', '-C', `test-${type}`, '-f', file], { stdio: 'ignore' });
+    const m = format !== undefined ? ['-m', format] : [];
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, ...m, '-N', passphrase ?? '', '-C', `test-${type}`, '-f', file], {
+      stdio: 'ignore',
+    });
     return {
       privateKey: readFileSync(file, 'utf8'),
       publicKey: readFileSync(`${file}.pub`, 'utf8').trim(),
