@@ -36,6 +36,7 @@ import { KubeClient } from '../daemon/kube/client.js';
 import { RESTMapper } from '../daemon/kube/discovery.js';
 import { KubeApiError, KubeTransportError } from '../daemon/kube/errors.js';
 import type { KubeObject } from '../daemon/kube/types.js';
+import { homeKubeClient } from '../daemon/leader/index.js';
 import { GitSource, SourceError } from '../daemon/source/index.js';
 import { viewClusterRecipients } from './cluster-key/index.js';
 import type { CliContext } from './context.js';
@@ -199,6 +200,8 @@ async function connect(ctx: CliContext, opts: ViewOptions, sync: SyncSpec): Prom
 export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: (view: DaemonView) => Promise<T>): Promise<T> {
   let cacheDir: string | undefined;
   let kube: KubeClient | undefined;
+  // The daemon reads a source's SSH key from Secrets of its home cluster; so does the view (only when one is named).
+  let home: Promise<KubeClient> | undefined;
   try {
     const config = await loadConfig(ctx.resolvePath(opts.config));
     const { sync, source } = pick(config, opts.sync, opts.config);
@@ -212,7 +215,10 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     // A fresh object store per run: build/diff must show the remote head, never a stale cache,
     // and leave nothing behind.
     cacheDir = await mkdtemp(join(tmpdir(), 'gitops-seal-view-'));
-    const revision = await new GitSource(gitSourceSpec(source, ctx.env), cacheDir).fetch();
+    const revision = await new GitSource(
+      gitSourceSpec(source, ctx.env, () => (home ??= homeKubeClient(ctx.env))),
+      cacheDir,
+    ).fetch();
     const keys = await new SyncKeys(sync.name, sync.decryption, kube, ctx.env).context();
     const settings = syncSettings(sync);
     let loaded: LoadedRevision;
@@ -259,6 +265,7 @@ export async function withDaemonView<T>(ctx: CliContext, opts: ViewOptions, fn: 
     throw viewError(err, opts);
   } finally {
     kube?.close();
+    if (home) (await home.catch(() => undefined))?.close();
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   }
 }

@@ -137,6 +137,7 @@ export class Daemon {
       ...(inventoryNamespace ? { inventoryNamespace } : {}),
       ...(rendererEnv ? { rendererEnv } : {}),
       ...(this.clusterKey ? { clusterKey: this.clusterKey } : {}),
+      homeSecrets: () => this.homeKube(),
     });
     const notifier = this.parts.notifier;
     if (notifier.enabled) this.status.provide({ notifications: () => notifier.channels() });

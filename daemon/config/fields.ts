@@ -18,8 +18,8 @@ export const FIELDS = {
   Credentials: ['usernameFrom', 'passwordFrom'],
   // Every reference to a secret is one of these two (daemon/secret-ref.ts). A LocalSecretRef is
   // read from the daemon's own process; a SecretRef may also name a Kubernetes Secret, and is
-  // allowed where the reference's consumer has a cluster to read it from (today: decryption,
-  // the sync's cluster).
+  // allowed where the reference's consumer has a cluster to read it from (decryption: the sync's
+  // cluster; spec.ui and sources[].ssh: the daemon's home cluster).
   LocalSecretRef: ['env', 'file'],
   SecretRef: ['env', 'file', 'secret'],
   Webhook: ['type', 'secretFrom'],
@@ -122,9 +122,9 @@ const INLINE_SECRET_HINTS: Partial<Record<ObjectDef, Record<string, string>>> = 
     token: 'inline secrets are not allowed: use passwordFrom: {env: NAME} or {file: PATH}',
   },
   SourceSsh: {
-    privateKey: 'inline secrets are not allowed: use privateKeyFrom: {env: NAME} or {file: PATH}',
-    passphrase: 'inline secrets are not allowed: use passphraseFrom: {env: NAME} or {file: PATH}',
-    knownHosts: 'use knownHostsFrom: {env: NAME} or {file: PATH} (an OpenSSH known_hosts file)',
+    privateKey: 'inline secrets are not allowed: use privateKeyFrom: {env: NAME}, {file: PATH} or {secret: {...}}',
+    passphrase: 'inline secrets are not allowed: use passphraseFrom: {env: NAME}, {file: PATH} or {secret: {...}}',
+    knownHosts: 'use knownHostsFrom: {env: NAME}, {file: PATH} or {secret: {...}} (an OpenSSH known_hosts file)',
   },
   Webhook: { secret: 'inline secrets are not allowed: use secretFrom: {env: NAME} or {file: PATH}' },
   VaultTokenAuth: { token: 'inline secrets are not allowed: use from: {env: NAME} or {file: PATH}' },

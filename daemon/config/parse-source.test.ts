@@ -22,6 +22,22 @@ describe('sources[].ssh', () => {
     });
   });
 
+  it('the key, passphrase and known_hosts from Kubernetes Secret keys', () => {
+    const sec = (key: string) => ({ secret: { namespace: 'gitops-seal-system', name: 'deploy-key', key } });
+    const { spec, issues } = read({
+      url: 'git@github.com:org/fleet.git',
+      ssh: { privateKeyFrom: sec('identity'), passphraseFrom: sec('passphrase'), knownHostsFrom: sec('known_hosts') },
+    });
+    expect(issues).toEqual([]);
+    expect(spec?.ssh).toEqual({ privateKeyFrom: sec('identity'), passphraseFrom: sec('passphrase'), knownHostsFrom: sec('known_hosts') });
+    expect(
+      read({
+        url: 'git@h:r.git',
+        ssh: { privateKeyFrom: { secret: { name: 'k', key: 'id' } }, knownHostsFrom: { env: 'H' } },
+      }).issues.join(),
+    ).toMatch(/privateKeyFrom\.secret\.namespace: is required/);
+  });
+
   it('the scp-like form and a port', () => {
     for (const url of ['git@gitlab.example.com:group/sub/repo.git', 'ssh://deploy@[::1]:2222/srv/git/x.git']) {
       const { spec, issues } = read({ url, ssh: { privateKeyFrom: { env: 'K' }, knownHostsFrom: { env: 'H' } } });

@@ -3,7 +3,16 @@
 import semver from 'semver';
 import { Obj } from './fields.js';
 import { isSshUrl, unsupportedUrl } from '../git/index.js';
-import { DNS_LABEL, DNS_LABEL_HINT, filePath, readDuration, readHttpUrl, readLocalSecretRef, type ReadCtx } from './parse-refs.js';
+import {
+  DNS_LABEL,
+  DNS_LABEL_HINT,
+  filePath,
+  readDuration,
+  readHttpUrl,
+  readLocalSecretRef,
+  readSecretRef,
+  type ReadCtx,
+} from './parse-refs.js';
 import type { GitRef, SourceSpec } from './types.js';
 
 const COMMIT = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -70,9 +79,9 @@ function readSsh(ctx: ReadCtx, o: Obj, url: string | undefined): SourceSpec['ssh
     s.issues.add(o.at('ssh'), 'is only for ssh:// or user@host:path urls');
     return undefined;
   }
-  const privateKeyFrom = readLocalSecretRef(ctx, s, 'privateKeyFrom', true);
-  const passphraseFrom = readLocalSecretRef(ctx, s, 'passphraseFrom', false);
-  const knownHostsFrom = readLocalSecretRef(ctx, s, 'knownHostsFrom', false);
+  const privateKeyFrom = readSecretRef(ctx, s, 'privateKeyFrom', true);
+  const passphraseFrom = readSecretRef(ctx, s, 'passphraseFrom', false);
+  const knownHostsFrom = readSecretRef(ctx, s, 'knownHostsFrom', false);
   const insecure = s.bool('insecureIgnoreHostKey', false);
   if (knownHostsFrom === undefined && !insecure) {
     s.issues.add(

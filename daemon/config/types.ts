@@ -14,7 +14,7 @@
 //   regexp, message placeholders); no folder config/ imports may import config/ back. A
 //   reference to a secret is daemon/secret-ref.ts's SecretRef, a leaf every folder may import.
 
-import type { LocalSecretRef } from '../secret-ref.js';
+import type { LocalSecretRef, SecretRef } from '../secret-ref.js';
 import type { DecryptionSpec } from '../decrypt/types.js';
 import type { ImageSpec } from '../images/types.js';
 import type { ImageUpdateSpec } from '../writeback/types.js';
@@ -44,11 +44,14 @@ export interface SourceSpec {
   webhook?: { type: 'github' | 'gitlab' | 'generic'; secretFrom: LocalSecretRef };
   /** Require commits signed by a key in this SSH allowed-signers file (ed25519). */
   verify?: { allowedSignersFile: string };
-  /** SSH url: the deploy key and the known_hosts its host key is checked against (or the explicit opt-out). */
+  /**
+   * SSH url: the deploy key and the known_hosts its host key is checked against (or the explicit
+   * opt-out). A `{secret: …}` reference is read from the daemon's home cluster (where its pods run).
+   */
   ssh?: {
-    privateKeyFrom: LocalSecretRef;
-    passphraseFrom?: LocalSecretRef;
-  } & ({ knownHostsFrom: LocalSecretRef } | { insecureIgnoreHostKey: true });
+    privateKeyFrom: SecretRef;
+    passphraseFrom?: SecretRef;
+  } & ({ knownHostsFrom: SecretRef } | { insecureIgnoreHostKey: true });
 }
 
 export interface SyncSpec {

@@ -5,7 +5,15 @@ export { applyDesired, needsValidation, reconcile, type SyncDeps, type SyncOutco
 export { guardedPrune, type PrunePlan } from './prune.js';
 export { type FileCache, type FileCacheEntry } from './file-cache.js';
 export { RevisionError, type RevisionStage } from './errors.js';
-export { gitSourceSpec, kubeClientKey, kubeLoadOptions, managerOptions, syncSettings, type SyncSettings } from './settings.js';
+export {
+  gitSourceSpec,
+  kubeClientKey,
+  kubeLoadOptions,
+  managerOptions,
+  syncSettings,
+  type HomeSecrets,
+  type SyncSettings,
+} from './settings.js';
 export { type ApplyPhase, type RenderContext } from './stages/render.js';
 export { type ClusterRecipients } from './stages/bind.js';
 export {

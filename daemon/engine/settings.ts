@@ -5,6 +5,7 @@ import { resolveSecretRef, type SourceSpec, type SyncSpec } from '../config/inde
 import type { LoadOptions } from '../kube/client.js';
 import type { GitCredentials, GitSourceSpec } from '../source/index.js';
 import type { HelmReleaseSpec, RenderSpec } from '../render/index.js';
+import type { SecretGetter, SecretRef } from '../secret-ref.js';
 
 /** What the engine needs to know of one sync (from its SyncSpec, by syncSettings). */
 export interface SyncSettings {
@@ -70,11 +71,15 @@ export function kubeClientKey(s: SyncSpec): string {
   return JSON.stringify([s.kubeconfig?.file || '', s.kubeconfig?.context || '']);
 }
 
+/** The cluster a source's `{secret: …}` references are read from: the daemon's home cluster, loaded when first needed. */
+export type HomeSecrets = () => Promise<SecretGetter>;
+
 /**
  * The GitSource spec of a source. Credentials are resolved before every remote operation
- * (not here), so a rotated token file is picked up without a restart.
+ * (not here), so a rotated token file or Secret is picked up without a restart. `home` reads
+ * the SSH references of the Kubernetes Secret form; without it they fail naming the Secret.
  */
-export function gitSourceSpec(spec: SourceSpec, env: NodeJS.ProcessEnv = process.env): GitSourceSpec {
+export function gitSourceSpec(spec: SourceSpec, env: NodeJS.ProcessEnv = process.env, home?: HomeSecrets): GitSourceSpec {
   const creds = spec.credentials;
   const auth = creds
     ? async (): Promise<GitCredentials> => ({
@@ -82,14 +87,15 @@ export function gitSourceSpec(spec: SourceSpec, env: NodeJS.ProcessEnv = process
         password: await resolveSecretRef(creds.passwordFrom, env),
       })
     : undefined;
+  const read = async (ref: SecretRef): Promise<string> => resolveSecretRef(ref, env, 'secret' in ref && home ? await home() : undefined);
   const s = spec.ssh;
   const ssh: GitSourceSpec['ssh'] = s
     ? {
         key: async () => {
-          const privateKey = await resolveSecretRef(s.privateKeyFrom, env);
-          return s.passphraseFrom ? { privateKey, passphrase: await resolveSecretRef(s.passphraseFrom, env) } : { privateKey };
+          const privateKey = await read(s.privateKeyFrom);
+          return s.passphraseFrom ? { privateKey, passphrase: await read(s.passphraseFrom) } : { privateKey };
         },
-        knownHosts: 'knownHostsFrom' in s ? () => resolveSecretRef(s.knownHostsFrom, env) : 'insecure-ignore-host-key',
+        knownHosts: 'knownHostsFrom' in s ? () => read(s.knownHostsFrom) : 'insecure-ignore-host-key',
       }
     : undefined;
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialProviderError } from './credentials.js';
 import { classifyGitError, pushConflict, type GitOperation } from './errors.js';
+import { RemoteProtocolError } from './pkt-line.js';
 
 // Error shapes as isomorphic-git and Node raise them (code, data); the classification is the
 // one both the source and write-back use, so a row here holds for both.
@@ -34,6 +35,19 @@ describe('one classification for every operation', () => {
     expect(classifyGitError(http(401), { operation: 'fetch', hadCredentials: true }).detail).toContain('credentials were rejected');
     expect(reason(http(404), 'fetch')).toBe('not-found');
     expect(reason(http(502), 'fetch')).toBe('protocol');
+  });
+
+  it("a server dying mid-pack is network: upload-pack's abort on side-band 3 (its pack-objects killed), other server words stay protocol", () => {
+    // The bytes git's upload-pack sends when its pack-objects dies (NUL included): what the
+    // sshd-killed-mid-fetch test sometimes saw before the connection dropped.
+    const aborted = new RemoteProtocolError('aborting due to possible repository corruption on the remote side.\0');
+    expect(aborted.message).toBe('the server said: aborting due to possible repository corruption on the remote side.');
+    expect((['list-refs', 'fetch'] as const).map((op) => reason(aborted, op))).toEqual(['network', 'network']);
+    expect(classifyGitError(aborted, { operation: 'fetch' }).detail).toMatch(/^the server stopped sending the pack: /);
+    expect(reason(new RemoteProtocolError('upload-pack: not our ref 0123456789abcdef0123456789abcdef01234567'), 'fetch')).toBe(
+      'ref-not-found',
+    );
+    expect(reason(new RemoteProtocolError('access denied or repository not exported: /x.git'), 'fetch')).toBe('protocol');
   });
 
   it('an unrecognised error is the server during a remote operation and the store otherwise; errno is always the store', () => {

@@ -49,6 +49,15 @@ export interface ClassifyContext {
 const NETWORK_CODE =
   /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|EPROTO|ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|UNABLE_TO|SELF_SIGNED)/;
 
+/**
+ * upload-pack's last words when its pack-objects child dies mid-pack — the server killed or
+ * restarted, out of memory or disk: side-band 3 (or stderr over SSH) says this, then the
+ * connection drops. It is the remote failing mid-transfer, not a conversation we cannot follow:
+ * `network`, retried on the next poll like a reset connection (a server whose repository is
+ * really corrupt keeps failing, and says so, each time).
+ */
+export const SERVER_ABORTED = /aborting due to possible repository corruption on the remote side/i;
+
 interface RawError {
   code?: string;
   message?: string;
@@ -87,6 +96,7 @@ export function classifyGitError(err: unknown, ctx: ClassifyContext): GitError {
   const netCode = codes.find((c) => c !== undefined && NETWORK_CODE.test(c));
   if (netCode !== undefined) return make('network', `${netCode}: ${msg}`);
   if (/request timed out/i.test(msg)) return make('network', `no data from the server for ${(ctx.idleTimeoutMs ?? 60_000) / 1000} s`);
+  if (SERVER_ABORTED.test(msg)) return make('network', `the server stopped sending the pack: ${msg}`);
   if (e.code === 'NotFoundError') return make('ref-not-found', msg);
   if (/not our ref|upload-pack: not our|want .* not valid/i.test(msg)) return make('ref-not-found', msg);
   if (e.code === 'SmartHttpError' || e.code === 'RemoteCapabilityError' || e.code === 'ParseError') return make('protocol', msg);

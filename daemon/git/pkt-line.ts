@@ -136,6 +136,7 @@ export class RemoteProtocolError extends Error {
   override readonly name = 'RemoteProtocolError';
   readonly code = 'RemoteProtocolError';
   constructor(serverMessage: string) {
-    super(`the server said: ${serverMessage.trim()}`);
+    // upload-pack sends its abort message with the C string's NUL; control characters go.
+    super(`the server said: ${serverMessage.replace(/[\0-\x08\x0b-\x1f\x7f]/g, '').trim()}`);
   }
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonConfig, SyncSpec } from '../config/index.js';
 import { DriftDetector } from '../drift/detector.js';
-import { findRenderers, kubeClientKey, kubeLoadOptions } from '../engine/index.js';
+import { findRenderers, kubeClientKey, kubeLoadOptions, type HomeSecrets } from '../engine/index.js';
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';
@@ -33,6 +33,8 @@ export interface AssemblyOptions {
   rendererEnv?: NodeJS.ProcessEnv;
   /** spec.clusterKey enabled: syncs with decryption.clusterKey decrypt with its identities. */
   clusterKey?: ClusterKeyService;
+  /** The home cluster, for sources' SSH keys and known_hosts in Kubernetes Secrets (loaded when first read). */
+  homeSecrets?: HomeSecrets;
 }
 
 /** The built parts of a daemon, by name. */
@@ -83,7 +85,7 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
   const gitDir = join(opts.dataDir, 'git');
   mkdirSync(gitDir, { recursive: true });
   const sources = new Map<string, SourcePoller>();
-  for (const s of config.spec.sources) sources.set(s.name, new SourcePoller(s, gitDir, bus, log));
+  for (const s of config.spec.sources) sources.set(s.name, new SourcePoller(s, gitDir, bus, log, opts.homeSecrets));
 
   // Render scratch dirs of a daemon killed mid-render (plaintext-free, but not ours to keep).
   const swept = sweepScratch();
@@ -147,7 +149,7 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
   if (config.spec.images.length > 0 || config.spec.imageUpdates.length > 0) {
     const dir = join(opts.dataDir, 'writeback');
     mkdirSync(dir, { recursive: true });
-    images = new ImageAutomationRunner(config, dir, log, bus);
+    images = new ImageAutomationRunner(config, dir, log, bus, opts.homeSecrets);
     bus.on({
       'image.pushed': (e) =>
         void sources

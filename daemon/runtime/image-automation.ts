@@ -4,7 +4,7 @@
 // assembly triggers the source on it, so the daemon's own sync rolls the change out.
 import type { Logger } from 'pino';
 import type { DaemonConfig, SourceSpec } from '../config/index.js';
-import { gitSourceSpec } from '../engine/index.js';
+import { gitSourceSpec, type HomeSecrets } from '../engine/index.js';
 import { ImageScanner } from '../images/scanner.js';
 import { now, type EventBus } from '../events/index.js';
 import type { ImagePolicyStatus } from '../status/index.js';
@@ -26,6 +26,8 @@ export class ImageAutomationRunner {
     cacheDir: string,
     private readonly log: Logger,
     private readonly bus: EventBus,
+    /** Reads the `{secret: …}` SSH references of a source (the daemon's home cluster). */
+    home?: HomeSecrets,
   ) {
     const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
     for (const spec of config.spec.images) {
@@ -57,7 +59,7 @@ export class ImageAutomationRunner {
         log.error({ automation: u.name }, 'imageUpdates needs a branch when its source follows a tag, semver range or commit');
         continue;
       }
-      const { auth, ssh } = gitSourceSpec(src);
+      const { auth, ssh } = gitSourceSpec(src, process.env, home);
       this.automations.push(
         new ImageUpdateAutomation(
           u,

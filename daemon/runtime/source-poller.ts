@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
 import { GitSource } from '../source/index.js';
 import type { Revision } from '../source/index.js';
-import { gitSourceSpec, type PhaseBreakdown } from '../engine/index.js';
+import { gitSourceSpec, type HomeSecrets, type PhaseBreakdown } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
 
 /** How a revision arrived: since when it was asked for (performance.now()), and the fetch's phases. */
@@ -33,8 +33,10 @@ export class SourcePoller {
     cacheDir: string,
     private readonly bus: EventBus,
     private readonly log: Logger,
+    /** Reads the `{secret: …}` SSH references (the daemon's home cluster). */
+    home?: HomeSecrets,
   ) {
-    this.source = new GitSource(gitSourceSpec(spec), cacheDir);
+    this.source = new GitSource(gitSourceSpec(spec, process.env, home), cacheDir);
     if (spec.ssh !== undefined && 'insecureIgnoreHostKey' in spec.ssh) {
       log.warn(
         { source: spec.name, url: spec.url },

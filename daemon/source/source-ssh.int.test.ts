@@ -1,30 +1,39 @@
 // GitSource over SSH against the real OpenSSH sshd (test/stack/sshd.ts) serving the same bare
 // repositories as the git http server: fetch by branch, tag, semver and commit; key types and
-// passphrases; host key pinning; auth failures; a server killed mid-fetch.
+// passphrases; host key pinning; auth failures; a server killed mid-fetch. The shared stack's
+// git server and sshd (useSshStack); the tests that kill sshd start one of their own on the
+// same repositories, so the shared one stays up for everyone else.
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
 import { authorizeKey, revokeKey, sshRepoUrl, startSshd } from '../../test/stack/sshd.js';
-import type { SshInfo } from '../../test/stack/types.js';
-import { caught, ctx, useGitServer, Work } from '../../test/support/git-source-fixture.js';
-import { newSshKey, sshdFor, type TestKey } from '../../test/support/ssh-fixture.js';
+import { caught, ctx, Work } from '../../test/support/git-source-fixture.js';
+import { newSshKey, useSshStack, type TestKey } from '../../test/support/ssh-fixture.js';
 import { sshFingerprint } from '../git/index.js';
 import { GitSource } from './git-source.js';
 import type { GitRefSpec } from './types.js';
 
-useGitServer();
-let sshd: { info: SshInfo; stop(): Promise<void> };
+const st = useSshStack();
+const sshd = {
+  get info() {
+    return st.ssh;
+  },
+};
+const R = { overSsh: st.repo('over-ssh'), aborted: st.repo('aborted'), killed: st.repo('killed') };
 let readKey: TestKey;
 
-beforeAll(async () => {
-  sshd = await sshdFor(ctx.info.reposDir);
+beforeAll(() => {
+  // Work (git-source-fixture) clones from ctx.info.
+  ctx.info = st.git;
+  ctx.tmp = mkdtempSync(join(tmpdir(), 'gitops-seal-source-ssh-'));
   readKey = newSshKey('ed25519');
-  authorizeKey(sshd.info, readKey.publicKey, 'read');
+  st.authorize(readKey.publicKey, 'read');
 });
-afterAll(async () => {
-  await sshd?.stop();
+afterAll(() => {
+  if (ctx.tmp !== '') rmSync(ctx.tmp, { recursive: true, force: true });
 });
 
 function sshSource(
@@ -54,8 +63,8 @@ describe('GitSource over SSH', () => {
   let first: string;
   let tagged: string;
   beforeAll(async () => {
-    await createRepo(ctx.info, 'over-ssh', { 'a.yaml': 'a: 1\n' });
-    work = await Work.clone('over-ssh');
+    await createRepo(ctx.info, R.overSsh, { 'a.yaml': 'a: 1\n' });
+    work = await Work.clone(R.overSsh);
     first = await work.git('rev-parse', 'HEAD');
     tagged = await work.commit({ 'a.yaml': 'a: 2\n' }, 'release');
     await work.git('tag', '-a', 'v1.4.0', '-m', 'v1.4.0');
@@ -63,7 +72,7 @@ describe('GitSource over SSH', () => {
   });
 
   it('fetches a branch; an unchanged head costs one advertisement and no pack; a new commit only its objects', async () => {
-    const src = sshSource('over-ssh', { branch: 'main' });
+    const src = sshSource(R.overSsh, { branch: 'main' });
     const rev = await src.fetch();
     expect(rev.commit).toBe(tagged);
     expect(rev.ref).toBe('refs/heads/main');
@@ -86,28 +95,37 @@ describe('GitSource over SSH', () => {
   ];
   for (const [kind, ref, want] of pins) {
     it(`fetches by ${kind}`, async () => {
-      const rev = await sshSource('over-ssh', ref(), readKey, `ssh-pin-${kind}`).fetch();
+      const rev = await sshSource(R.overSsh, ref(), readKey, `ssh-pin-${kind}`).fetch();
       expect(rev.commit).toBe(want());
     });
   }
 
-  for (const [type, passphrase] of [
-    ['ecdsa', undefined],
-    ['rsa', undefined],
-    ['ed25519', 'correct horse battery'],
-    ['rsa', 'another passphrase'],
+  for (const [type, passphrase, format] of [
+    ['ecdsa', undefined, undefined],
+    ['rsa', undefined, undefined],
+    ['ed25519', 'correct horse battery', undefined],
+    ['rsa', 'another passphrase', undefined],
+    // `ssh-keygen -m PEM` (BEGIN RSA PRIVATE KEY, encrypted) and `-m PKCS8` (BEGIN PRIVATE KEY).
+    ['rsa', 'pem pass phrase', 'PEM'],
+    ['ecdsa', undefined, 'PKCS8'],
+    ['rsa', undefined, 'PKCS8'],
   ] as const) {
-    it(`authenticates with a${passphrase ? ' passphrase-protected' : 'n'} ${type} key`, async () => {
-      const key = newSshKey(type, passphrase);
-      authorizeKey(sshd.info, key.publicKey, 'read');
-      const rev = await sshSource('over-ssh', { branch: 'main' }, key, `ssh-key-${type}-${passphrase ? 'p' : 'n'}`).fetch();
+    it(`authenticates with a${passphrase ? ' passphrase-protected' : 'n'} ${type} key${format ? ` (${format})` : ''}`, async () => {
+      const key = newSshKey(type, passphrase, format);
+      st.authorize(key.publicKey, 'read');
+      const rev = await sshSource(
+        R.overSsh,
+        { branch: 'main' },
+        key,
+        `ssh-key-${type}-${passphrase ? 'p' : 'n'}-${format ?? 'openssh'}`,
+      ).fetch();
       expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
     });
   }
 
   it('a wrong passphrase → auth error saying so, without the passphrase or key', async () => {
     const key = newSshKey('ed25519', 'the-right-one');
-    const err = await caught(sshSource('over-ssh', { branch: 'main' }, { ...key, passphrase: 'the-wrong-one' }, 'ssh-wrong-pass').fetch());
+    const err = await caught(sshSource(R.overSsh, { branch: 'main' }, { ...key, passphrase: 'the-wrong-one' }, 'ssh-wrong-pass').fetch());
     expect(err.reason).toBe('auth');
     expect(err.message).toMatch(/passphrase/);
     expect(err.message).not.toContain('the-wrong-one');
@@ -127,14 +145,14 @@ describe('GitSource over SSH', () => {
         return `|1|${salt.toString('base64')}|${h} ${type} ${b64}`;
       })
       .join('\n');
-    const rev = await sshSource('over-ssh', { branch: 'main' }, readKey, 'ssh-hashed', () => hashed).fetch();
+    const rev = await sshSource(R.overSsh, { branch: 'main' }, readKey, 'ssh-hashed', () => hashed).fetch();
     expect(rev.commit).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('a changed host key is refused, naming the host and the fingerprint seen', async () => {
     const other = newSshKey('ed25519').publicKey.split(' ');
     const wrong = `[127.0.0.1]:${sshd.info.port} ${other[0]} ${other[1]}\n`;
-    const src = sshSource('over-ssh', { branch: 'main' }, readKey, 'ssh-changed', () => wrong);
+    const src = sshSource(R.overSsh, { branch: 'main' }, readKey, 'ssh-changed', () => wrong);
     const err = await caught(src.fetch());
     expect(err.reason).toBe('auth');
     expect(err.message).toContain(`[127.0.0.1]:${sshd.info.port}`);
@@ -150,7 +168,7 @@ describe('GitSource over SSH', () => {
   it('an unknown host is refused too (no entry for the host at all)', async () => {
     const err = await caught(
       sshSource(
-        'over-ssh',
+        R.overSsh,
         { branch: 'main' },
         readKey,
         'ssh-unknown',
@@ -163,13 +181,13 @@ describe('GitSource over SSH', () => {
 
   it('a removed authorized key → clear auth error', async () => {
     const key = newSshKey('ed25519');
-    authorizeKey(sshd.info, key.publicKey, 'read');
-    const src = sshSource('over-ssh', { branch: 'main' }, key, 'ssh-revoked');
+    st.authorize(key.publicKey, 'read');
+    const src = sshSource(R.overSsh, { branch: 'main' }, key, 'ssh-revoked');
     await src.fetch();
     revokeKey(sshd.info, key.publicKey);
     await work.commit({ 'c.yaml': 'c: 1\n' }, 'after revoke');
     // A new connection (the source keeps one for 5 s after a poll, as an open session would be).
-    const err = await caught(sshSource('over-ssh', { branch: 'main' }, key, 'ssh-revoked-2').fetch());
+    const err = await caught(sshSource(R.overSsh, { branch: 'main' }, key, 'ssh-revoked-2').fetch());
     expect(err.reason).toBe('auth');
     expect(err.message).toMatch(/refused the key for user/);
   });
@@ -181,15 +199,41 @@ describe('GitSource over SSH', () => {
 });
 
 describe('sshd killed mid-fetch', () => {
+  it("the server's pack-objects killed mid-pack: upload-pack's abort is network, and the next poll succeeds", async () => {
+    await createRepo(ctx.info, R.aborted, { 'a.yaml': 'a: 1\n' });
+    const work = await Work.clone(R.aborted);
+    await work.commit({ 'big.bin': randomBytes(3 << 20).toString('base64') }, 'big');
+    // An sshd of its own: the processes killed must be this test's.
+    const own = await startSshd(ctx.info.reposDir);
+    try {
+      const key = newSshKey('ed25519');
+      authorizeKey(own.info, key.publicKey, 'read');
+      const src = sshSource(R.aborted, { branch: 'main' }, key, 'ssh-aborted', () => own.info.knownHosts, sshRepoUrl(own.info, R.aborted));
+      let killed = 0;
+      const timer = setInterval(() => {
+        if (src.stats.bytesReceived > 64 << 10 && killed === 0) killed = own.killServing(/pack-objects/);
+      }, 1);
+      const err = await caught(src.fetch()).finally(() => clearInterval(timer));
+      expect(killed).toBe(1);
+      expect(err.reason).toBe('network');
+      expect(err.message).toMatch(/aborting due to possible repository corruption/);
+      expect(existsSync(join(src.gitdir, 'refs', 'gitops-seal', 'last'))).toBe(false);
+      const rev = await src.fetch();
+      expect(rev.commit).toBe(await work.git('rev-parse', 'HEAD'));
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('fails as network with nothing half-applied, and the next poll succeeds', async () => {
-    await createRepo(ctx.info, 'killed', { 'a.yaml': 'a: 1\n' });
-    const work = await Work.clone('killed');
+    await createRepo(ctx.info, R.killed, { 'a.yaml': 'a: 1\n' });
+    const work = await Work.clone(R.killed);
     // A pack big enough to take a while: 3 MB of incompressible data.
     await work.commit({ 'big.bin': randomBytes(3 << 20).toString('base64') }, 'big');
     const own = await startSshd(ctx.info.reposDir);
     const key = newSshKey('ed25519');
     authorizeKey(own.info, key.publicKey, 'read');
-    const src = sshSource('killed', { branch: 'main' }, key, 'ssh-killed', () => own.info.knownHosts, sshRepoUrl(own.info, 'killed'));
+    const src = sshSource(R.killed, { branch: 'main' }, key, 'ssh-killed', () => own.info.knownHosts, sshRepoUrl(own.info, R.killed));
     let killed = false;
     const timer = setInterval(() => {
       if (src.stats.bytesReceived > 64 << 10 && !killed) {

@@ -1,40 +1,35 @@
 // Image write-back over SSH against the real OpenSSH sshd (test/stack/sshd.ts): a write key
 // pushes the bump commit through git-receive-pack; a read-only deploy key is refused with a
-// push-rejected error that names the server's reason, and nothing is lost.
+// push-rejected error that names the server's reason, and nothing is lost. The shared stack's
+// git server and sshd (useSshStack).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, startGitServer } from '../../test/stack/gitserver.js';
-import { authorizeKey, sshRepoUrl } from '../../test/stack/sshd.js';
-import type { GitInfo, SshInfo, Started } from '../../test/stack/types.js';
-import { newSshKey, sshdFor, type TestKey } from '../../test/support/ssh-fixture.js';
+import { createRepo } from '../../test/stack/gitserver.js';
+import { sshRepoUrl } from '../../test/stack/sshd.js';
+import { newSshKey, useSshStack, type TestKey } from '../../test/support/ssh-fixture.js';
 import { ImageUpdateAutomation } from './automation.js';
 import type { ImagePolicyEntry } from './update.js';
 
 const run = promisify(execFile);
-let git: Started<GitInfo>;
-let sshd: { info: SshInfo; stop(): Promise<void> };
+const st = useSshStack();
 let tmp = '';
 let writeKey: TestKey;
 let readKey: TestKey;
 let n = 0;
 
 beforeAll(async () => {
-  git = await startGitServer();
-  sshd = await sshdFor(git.info.reposDir);
   tmp = mkdtempSync(join(tmpdir(), 'gitops-seal-wb-ssh-'));
   writeKey = newSshKey('ed25519');
   readKey = newSshKey('ecdsa');
-  authorizeKey(sshd.info, writeKey.publicKey, 'write');
-  authorizeKey(sshd.info, readKey.publicKey, 'read');
+  st.authorize(writeKey.publicKey, 'write');
+  st.authorize(readKey.publicKey, 'read');
 });
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
-  await sshd?.stop();
-  await git?.stop();
 });
 
 const APP = 'image: ghcr.io/acme/app:1.0.0 # {"$imagepolicy": "app"}\n';
@@ -43,14 +38,14 @@ const policies: ImagePolicyEntry[] = [
 ];
 
 async function automation(key: TestKey): Promise<{ repo: string; auto: ImageUpdateAutomation }> {
-  const repo = `wb-ssh-${n++}`;
-  await createRepo(git.info, repo, { 'deploy/app.yaml': APP });
+  const repo = st.repo(`wb-ssh-${n++}`);
+  await createRepo(st.git, repo, { 'deploy/app.yaml': APP });
   const auto = new ImageUpdateAutomation(
     { name: 'apps', source: 'platform', path: 'deploy', author: { name: 'Image Bot', email: 'bot@example.com' } },
     {
-      url: sshRepoUrl(sshd.info, repo),
+      url: sshRepoUrl(st.ssh, repo),
       branch: 'main',
-      ssh: { key: async () => ({ privateKey: key.privateKey }), knownHosts: async () => sshd.info.knownHosts },
+      ssh: { key: async () => ({ privateKey: key.privateKey }), knownHosts: async () => st.ssh.knownHosts },
     },
     join(tmp, `cache-${repo}`),
     { backoffMs: 10 },
@@ -63,7 +58,7 @@ describe('image write-back over SSH', () => {
     const { repo, auto } = await automation(writeKey);
     const r = await auto.run(policies);
     expect(r.reason, r.detail).toBe('pushed');
-    const bare = join(git.info.reposDir, `${repo}.git`);
+    const bare = join(st.git.reposDir, `${repo}.git`);
     expect((await run('git', ['-C', bare, 'rev-parse', 'main'])).stdout.trim()).toBe(r.commit);
     expect((await run('git', ['-C', bare, 'show', 'main:deploy/app.yaml'])).stdout).toBe(APP.replace('1.0.0', '1.1.0'));
     await run('git', ['-C', bare, 'fsck', '--strict', '--no-progress']);
@@ -73,7 +68,7 @@ describe('image write-back over SSH', () => {
 
   it('a read-only deploy key: the push is refused with the server reason, the branch untouched', async () => {
     const { repo, auto } = await automation(readKey);
-    const bare = join(git.info.reposDir, `${repo}.git`);
+    const bare = join(st.git.reposDir, `${repo}.git`);
     const before = (await run('git', ['-C', bare, 'rev-parse', 'main'])).stdout.trim();
     const r = await auto.run(policies);
     expect(r.reason).toBe('error');

@@ -15,29 +15,30 @@ import type { SourceSpec } from '../../daemon/config/index.js';
 import { gitSourceSpec } from '../../daemon/engine/index.js';
 import { GitSource } from '../../daemon/source/index.js';
 import { ImageUpdateAutomation } from '../../daemon/writeback/index.js';
-import { createRepo, startGitServer } from '../stack/gitserver.js';
-import { authorizeKey, revokeKey, sshRepoUrl, startSshd } from '../stack/sshd.js';
-import type { GitInfo, SshInfo, Started } from '../stack/types.js';
+import { createRepo } from '../stack/gitserver.js';
+import { revokeKey, sshRepoUrl } from '../stack/sshd.js';
 import { tempEntries } from '../interop/helpers.js';
-import { newSshKey } from '../support/ssh-fixture.js';
+import { newSshKey, useSshStack } from '../support/ssh-fixture.js';
 import { CanarySweep, findGitStores, makeCanary } from './canary.js';
 
-let git: Started<GitInfo>;
-let sshd: Started<SshInfo>;
+// The shared stack's git server and sshd.
+const st = useSshStack();
+const sshd = {
+  get info() {
+    return st.ssh;
+  },
+};
+const FLEET = st.repo('fleet');
 let work = '';
 let tempsBefore: Map<string, number>;
 
 beforeAll(async () => {
   tempsBefore = await tempEntries();
-  git = await startGitServer();
-  sshd = await startSshd(git.info.reposDir);
   work = mkdtempSync(join(tmpdir(), 'gitops-seal-canary-ssh-'));
-  await createRepo(git.info, 'fleet', { 'deploy/app.yaml': 'image: ghcr.io/acme/app:1.0.0 # {"$imagepolicy": "app"}\n' });
+  await createRepo(st.git, FLEET, { 'deploy/app.yaml': 'image: ghcr.io/acme/app:1.0.0 # {"$imagepolicy": "app"}\n' });
 });
 afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
-  await sshd?.stop();
-  await git?.stop();
 });
 
 /** Body lines of an OpenSSH private key: what must never be seen anywhere. */
@@ -49,8 +50,8 @@ describe('SSH private keys and passphrases never leave memory', () => {
     const wrongPassphrase = makeCanary('ssh-wrong-passphrase');
     const plain = newSshKey('ed25519');
     const locked = newSshKey('rsa', passphrase);
-    authorizeKey(sshd.info, plain.publicKey, 'read');
-    authorizeKey(sshd.info, locked.publicKey, 'read');
+    st.authorize(plain.publicKey, 'read');
+    st.authorize(locked.publicKey, 'read');
     const keysDir = join(work, 'keys');
     mkdirSync(keysDir);
     writeFileSync(join(keysDir, 'plain'), plain.privateKey, { mode: 0o600 });
@@ -64,7 +65,7 @@ describe('SSH private keys and passphrases never leave memory', () => {
 
     const spec = (name: string, key: string, hosts: string, pass?: string): SourceSpec => ({
       name,
-      url: sshRepoUrl(sshd.info, 'fleet'),
+      url: sshRepoUrl(sshd.info, FLEET),
       ref: { branch: 'main' },
       intervalMs: 60_000,
       jitterPercent: 0,

@@ -74,6 +74,11 @@ function banner(port: number): Promise<boolean> {
 /** A started sshd; `crash` SIGKILLs the listener and every connection it forked (a server dying mid-transfer). */
 export interface StartedSshd extends Started<SshInfo> {
   crash(): Promise<void>;
+  /**
+   * SIGKILLs the processes below sshd whose command line matches (`/pack-objects/`: the server's
+   * pack writer dying mid-pack, as it does first when the whole tree is killed); returns how many.
+   */
+  killServing(match: RegExp): number;
 }
 
 /** Every process below `pid` (from /proc), children first. */
@@ -193,6 +198,21 @@ export async function startSshd(reposDir: string, opts: { port?: number; dir?: s
         }
       }
       await proc.exited;
+    },
+    killServing: (match) => {
+      let n = 0;
+      for (const p of descendants(proc.pid)) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+          if (!match.test(cmd)) continue;
+          process.kill(p, 'SIGKILL');
+          n++;
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      return n;
     },
     stop: async () => {
       await stopProcess(proc, 2000);

@@ -4,7 +4,16 @@
 import { createHash, createHmac } from 'node:crypto';
 
 export type HostKeyVerdict =
-  { ok: true } | { ok: false; why: 'unknown' | 'changed' | 'revoked'; fingerprint: string; keyType: string; hostString: string };
+  | { ok: true }
+  | {
+      ok: false;
+      why: 'unknown' | 'changed' | 'revoked';
+      fingerprint: string;
+      keyType: string;
+      hostString: string;
+      /** A `@cert-authority` line names the host: its operator uses host certificates, which are not supported. */
+      certAuthority?: true;
+    };
 
 interface Entry {
   marker: '' | '@revoked' | '@cert-authority';
@@ -84,13 +93,15 @@ export function knownKeyTypes(knownHosts: string, host: string, port: number): s
 /** Checks the key a server presented for `host:port`. */
 export function checkHostKey(knownHosts: string, host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
   const name = hostString(host, port);
-  const entries = parse(knownHosts).filter((e) => e.marker !== '@cert-authority' && matches(e.patterns, name));
+  const all = parse(knownHosts).filter((e) => matches(e.patterns, name));
+  const entries = all.filter((e) => e.marker !== '@cert-authority');
   const fail = (why: 'unknown' | 'changed' | 'revoked'): HostKeyVerdict => ({
     ok: false,
     why,
     fingerprint: fingerprint(keyBlob),
     keyType: blobKeyType(keyBlob),
     hostString: name,
+    ...(all.some((e) => e.marker === '@cert-authority') ? { certAuthority: true as const } : {}),
   });
   if (entries.some((e) => e.marker === '@revoked' && e.key.equals(keyBlob))) return fail('revoked');
   if (entries.some((e) => e.marker === '' && e.key.equals(keyBlob))) return { ok: true };
@@ -105,5 +116,8 @@ export function describeVerdict(v: Exclude<HostKeyVerdict, { ok: true }>): strin
   if (v.why === 'changed') {
     return `host key verification failed for ${v.hostString}: the server presented ${seen}, which does not match the known_hosts entries for this host (the host key changed, or someone is intercepting the connection)`;
   }
-  return `host key verification failed for ${v.hostString}: no known_hosts entry for this host; the server presented ${seen} (check it with the host's operator, then add it: ssh-keyscan -p PORT HOST)`;
+  const ca = v.certAuthority
+    ? '; a @cert-authority line names this host, but host certificates are not supported: add the host key itself'
+    : '';
+  return `host key verification failed for ${v.hostString}: no known_hosts entry for this host; the server presented ${seen} (check it with the host's operator, then add it: ssh-keyscan -p PORT HOST)${ca}`;
 }

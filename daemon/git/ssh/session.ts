@@ -9,6 +9,7 @@ import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git
 // ssh2 is CommonJS: Node's ESM loader gives it only a default export.
 import ssh2, { type Client, type ClientChannel, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import { FLUSH, pktLine, PktReader } from '../pkt-line.js';
+import { SERVER_ABORTED } from '../errors.js';
 import type { TrafficStats } from '../transport.js';
 import { checkHostKey, describeVerdict, knownKeyTypes, type HostKeyVerdict } from './known-hosts.js';
 import { shellQuote, type SshUrl } from './url.js';
@@ -246,6 +247,7 @@ export class SshSession implements HttpClient {
       return new SshError('not-found', `${text} (repository not found)`);
     }
     if (/read.only|denied|not allowed|forbidden|permission/i.test(said)) return new SshError('denied', text);
+    if (SERVER_ABORTED.test(said)) return new SshError('network', text, 'ECONNRESET');
     if (code === null) return new SshError('network', `${this.o.display}: the connection closed before ${service} answered`, 'ECONNRESET');
     return new SshError('protocol', text);
   }

@@ -6,7 +6,7 @@
 // says, loudly, not to.
 import git from 'isomorphic-git';
 import { createHash } from 'node:crypto';
-import ssh2, { type Client, type ParsedKey } from 'ssh2';
+import type { Client, ParsedKey } from 'ssh2';
 import { redact } from '../credentials.js';
 import { classifyGitError, GitError, pushConflict, type GitOperation } from '../errors.js';
 import type {
@@ -20,6 +20,7 @@ import type {
   TrafficStats,
 } from '../transport.js';
 import { fetchPack } from '../upload-pack.js';
+import { parsePrivateKey } from './private-key.js';
 import { SshError, SshSession } from './session.js';
 import { parseSshUrl, sshDisplay, type SshUrl } from './url.js';
 
@@ -205,7 +206,7 @@ export class SshTransport implements GitTransport {
       .digest('hex');
     const c = this.keyCache;
     if (c !== undefined && c.text === k.privateKey && c.passphrase === k.passphrase) return { key: c.key, knownHosts, digest };
-    const parsed = ssh2.utils.parseKey(k.privateKey, k.passphrase);
+    const parsed = parsePrivateKey(k.privateKey, k.passphrase);
     if (parsed instanceof Error || Array.isArray(parsed)) {
       const why = parsed instanceof Error ? parsed.message : 'more than one key in the text';
       const hint = /passphrase|decrypt|encrypted/i.test(why) ? ' (wrong or missing passphrase?)' : '';

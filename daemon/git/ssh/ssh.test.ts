@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkHostKey, fingerprint, knownKeyTypes } from './known-hosts.js';
+import { checkHostKey, describeVerdict, fingerprint, knownKeyTypes } from './known-hosts.js';
 import { isSshUrl, parseSshUrl, sshDisplay } from './url.js';
 
 /** An ed25519 public key as an SSH wire blob. */
@@ -57,6 +57,21 @@ describe('known_hosts', () => {
       why: 'revoked',
     });
   });
+  it('comments, blank lines, trailing comments and @cert-authority lines as ssh-keyscan and admins write them', () => {
+    const ca = blob().toString('base64');
+    const text = `# fleet hosts\n\n   # indented\n@cert-authority *.example ssh-ed25519 ${ca} our CA\n[git.example]:2222 ssh-ed25519 ${b64} added 2026-12-06\n`;
+    expect(checkHostKey(text, 'git.example', 2222, key)).toEqual({ ok: true });
+    // Only a @cert-authority line for the host: refused, saying host certificates are not supported.
+    const v = checkHostKey(text, 'other.example', 22, key);
+    expect(v).toMatchObject({ ok: false, why: 'unknown', certAuthority: true });
+    expect(describeVerdict(v as Exclude<typeof v, { ok: true }>)).toMatch(
+      /@cert-authority line names this host, but host certificates are not supported/,
+    );
+    const plain = checkHostKey(text, 'elsewhere.org', 22, key);
+    expect(plain).not.toHaveProperty('certAuthority');
+    expect(describeVerdict(plain as Exclude<typeof plain, { ok: true }>)).not.toMatch(/cert/);
+  });
+
   it('names the key types to negotiate, in file order', () => {
     expect(knownKeyTypes(`h ssh-rsa AAAA\nh ssh-ed25519 ${b64}\nother ecdsa-sha2-nistp256 AAAA\n`, 'h', 22)).toEqual([
       'ssh-rsa',
