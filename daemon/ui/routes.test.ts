@@ -205,9 +205,53 @@ describe('web page routes', () => {
     expect(cookie).not.toContain('s3cret');
     const session = cookie.split(';')[0] ?? '';
     expect((await fetch(`${url}/ui/api/overview`, { headers: { cookie: session } })).status).toBe(200);
+    // Signed in by cookie: the page offers Sign out (a plain form: no script needed); by bearer it has no session to end.
+    expect(await (await fetch(`${url}/`, { headers: { cookie: session } })).text()).toMatch(
+      /<div id="app" data-signed-in="">.*<form class="signout" method="post" action="\/ui\/logout">/s,
+    );
+    expect(await (await fetch(`${url}/`, { headers: { authorization: 'Bearer s3cret-token-value' } })).text()).not.toContain(
+      'action="/ui/logout"',
+    );
     expect((await login('s3cret-token-value', '/syncs/apps')).headers.get('location')).toBe('/syncs/apps');
     await fetch(`${url}/ui/logout`, { method: 'POST', headers: { cookie: session }, redirect: 'manual' });
     expect((await fetch(`${url}/ui/api/overview`, { headers: { cookie: session } })).status).toBe(401);
+  });
+
+  it('a TokenReview the daemon may not make: 503 naming the missing rule, not a refused token, not counted as a guess', async () => {
+    const { parts } = setup('0.0.0.0:9797', { enabled: true, tokenReview: { users: [], groups: [] } });
+    let calls = 0;
+    // The shape KubeClient throws for a 403 (daemon/kube/errors.ts); the real apiserver's answer is in test/e2e/ui-access-rbac.int.test.ts.
+    const forbidden = Object.assign(new Error('POST tokenreviews: 403 Forbidden: cannot create resource "tokenreviews"'), { status: 403 });
+    parts.homeKube = async () => ({
+      getOptional: () => Promise.reject(new Error('unused')),
+      request: () => {
+        calls++;
+        return Promise.reject(forbidden);
+      },
+    });
+    const url = await serve(parts);
+    const page = await fetch(`${url}/`, { headers: { authorization: 'Bearer some-k8s-token' } });
+    expect(page.status).toBe(503);
+    const text = await page.text();
+    expect(text).toContain('create on authentication.k8s.io tokenreviews');
+    expect(text).toContain('<form class="signin"');
+    expect(text).not.toContain('some-k8s-token');
+    const api = await fetch(`${url}/ui/api/overview`, { headers: { authorization: 'Bearer some-k8s-token' } });
+    expect(api.status).toBe(503);
+    expect(((await api.json()) as { error: string }).error).toMatch(/ServiceAccount may not create TokenReviews/);
+    const login = await fetch(`${url}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=some-k8s-token&next=%2F',
+    });
+    expect(login.status).toBe(503);
+    expect(await login.text()).toContain('The daemon could not check the token.');
+    // Remembered for a few seconds: three requests, one call to the apiserver.
+    expect(calls).toBe(1);
+    // Not counted as refused guesses: 40 more still get 503, never the lockout's 401.
+    for (let i = 0; i < 40; i++)
+      expect((await fetch(`${url}/ui/api/overview`, { headers: { authorization: `Bearer t${i}` } })).status).toBe(503);
   });
 
   it('past 30 refused tokens in a minute, even the right one is refused until the minute is over (no TokenReview flood)', async () => {

@@ -212,7 +212,10 @@ describe.each(variants)('deploy/ web status page ($name)', ({ objs, ns }) => {
         expect(viewer.automountServiceAccountToken).toBe(false);
         // The viewer holds no permission: its token identifies a person to the page, nothing more.
         for (const b of objs.filter((o) => o.kind.endsWith('Binding')) as Binding[])
-          expect(b.subjects.some((x) => x.name === m?.[2]), `${b.metadata.name} binds ${u}`).toBe(false);
+          expect(
+            b.subjects.some((x) => x.name === m?.[2]),
+            `${b.metadata.name} binds ${u}`,
+          ).toBe(false);
       }
     }
     const ref = ui?.tokenFrom;

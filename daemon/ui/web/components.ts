@@ -51,7 +51,7 @@ function healthTone(status: string): string {
   return 'warn';
 }
 
-function Header({ daemon, live }: { daemon: DaemonView; live?: string }): Node {
+function Header({ daemon, live, signedIn }: { daemon: DaemonView; live?: string; signedIn?: boolean }): Node {
   const role = daemon.election
     ? daemon.leader
       ? `leader (${daemon.election.replica})`
@@ -66,6 +66,13 @@ function Header({ daemon, live }: { daemon: DaemonView; live?: string }): Node {
     <span class="meta" data-testid="role"><${Badge} tone=${daemon.leader ? 'ok' : 'info'} text=${role} /></span>
     <span class="meta">up since <${Time} at=${daemon.startedAt} /></span>
     <span id="live" class="live" role="status">${live ?? 'static page (reload for news)'}</span>
+    ${
+      signedIn
+        ? html`<form class="signout" method="post" action="/ui/logout">
+            <button type="submit">Sign out</button>
+          </form>`
+        : null
+    }
   </header>`;
 }
 
@@ -290,9 +297,10 @@ function SyncPage({ m }: { m: SyncModel }): Node {
 }
 
 /** The whole page body for a model; `live` is the connection status text the client keeps. */
-export function Page({ model, live }: { model: PageModel; live?: string }): Node {
+export function Page({ model, live, signedIn }: { model: PageModel; live?: string; signedIn?: boolean }): Node {
   return html`<${Header}
       daemon=${model.daemon}
       live=${live}
+      signedIn=${signedIn}
     />${model.page === 'overview' ? html`<${Overview} m=${model} />` : html`<${SyncPage} m=${model} />`}`;
 }
