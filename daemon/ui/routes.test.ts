@@ -11,6 +11,7 @@ import { StatusStore } from '../status/index.js';
 import { isLoopbackListen, SESSION_COOKIE, uiRoutes, type UiParts } from './index.js';
 import type { UiSpec } from './types.js';
 import { stateOf } from './view.js';
+import type { OverviewModel } from './web/model.js';
 import { TextCapture } from '../../test/support/text-capture.js';
 import { ensureUiBundle } from '../../test/support/ui-bundle.js';
 
@@ -252,6 +253,46 @@ describe('web page routes', () => {
     // Not counted as refused guesses: 40 more still get 503, never the lockout's 401.
     for (let i = 0; i < 40; i++)
       expect((await fetch(`${url}/ui/api/overview`, { headers: { authorization: `Bearer t${i}` } })).status).toBe(503);
+  });
+
+  it('image policies: current tag, newest seen and the last bump commit on each policy row (same name, other namespaces apart)', async () => {
+    const { parts } = setup('127.0.0.1:9797');
+    const T = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const img = (ns: string, tag: string) => ({
+      name: 'web',
+      image: `r/${ns}/web`,
+      namespaces: [ns],
+      chosenTag: tag,
+      latestTag: `${tag}-rc`,
+      scans: 1,
+      failures: 0,
+    });
+    const run = { branch: 'main', fileErrors: [], skipped: [] };
+    (parts.status as StatusStore).provide({
+      images: () => [img('team-a', '1.1.0'), img('team-b', '2.0.0')],
+      imageUpdates: () => [
+        { ...run, name: 'one', policyBumps: [{ policy: 'web', namespaces: ['team-a'], commit: 'a'.repeat(40), at: T(1), tag: '1.0.0' }] },
+        {
+          ...run,
+          name: 'two',
+          policyBumps: [
+            { policy: 'web', namespaces: ['team-a'], commit: 'b'.repeat(40), at: T(2), tag: '1.1.0' },
+            { policy: 'web', namespaces: ['team-b'], commit: 'c'.repeat(40), at: T(3) },
+          ],
+        },
+      ],
+    });
+    const url = await serve(parts);
+    const m = (await (await fetch(`${url}/ui/api/overview`)).json()) as OverviewModel;
+    expect(m.images.map((i) => [i.namespaces, i.currentTag, i.newestSeen, i.lastBump])).toEqual([
+      [['team-a'], '1.1.0', '1.1.0-rc', { commit: 'b'.repeat(40), at: T(2), automation: 'two', tag: '1.1.0' }],
+      [['team-b'], '2.0.0', '2.0.0-rc', { commit: 'c'.repeat(40), at: T(3), automation: 'two' }],
+    ]);
+    const html = await (await fetch(`${url}/`)).text();
+    expect(html.match(/data-testid="last-bump"><code title="([0-9a-f]+)"/g)?.map((x) => x.slice(-41, -1))).toEqual([
+      'b'.repeat(40),
+      'c'.repeat(40),
+    ]);
   });
 
   it('past 30 refused tokens in a minute, even the right one is refused until the minute is over (no TokenReview flood)', async () => {

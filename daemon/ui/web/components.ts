@@ -128,6 +128,7 @@ function Images({ images, automations }: { images: ImageView[]; automations: Aut
             <th scope="col">Image</th>
             <th scope="col">Current tag</th>
             <th scope="col">Newest seen</th>
+            <th scope="col">Last bump commit</th>
             <th scope="col">Last scan</th>
           </tr>
         </thead>
@@ -139,6 +140,14 @@ function Images({ images, automations }: { images: ImageView[]; automations: Aut
                 <td class="wrap">${i.image}</td>
                 <td><code>${i.currentTag ?? '—'}</code></td>
                 <td><code>${i.newestSeen ?? '—'}</code></td>
+                <td data-testid="last-bump">
+                  ${
+                    i.lastBump
+                      ? html`<code title=${i.lastBump.commit}>${short(i.lastBump.commit)}</code> <${Time} at=${i.lastBump.at} />
+                          <small>by ${i.lastBump.automation}${i.lastBump.tag ? ` → ${i.lastBump.tag}` : ''}</small>`
+                      : '—'
+                  }
+                </td>
                 <td><${Time} at=${i.lastScanAt} />${i.error ? html`<div class="err">${i.error}</div>` : null}</td>
               </tr>`,
           )}
