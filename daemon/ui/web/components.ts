@@ -271,6 +271,7 @@ function Objects({ groups, note }: { groups: ObjectGroup[]; note: string | undef
   return html`<section aria-labelledby="objects-h">
     <h2 id="objects-h">Objects</h2>
     ${note ? html`<p class="quiet">${note}</p>` : null}
+    ${!note && groups.length === 0 ? html`<p class="quiet">This revision has no objects.</p>` : null}
     ${groups.map(
       (g) =>
         html`<details open key=${`${g.kind}/${g.namespace}`} class="group">
