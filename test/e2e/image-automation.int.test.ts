@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
 import { eventually, getJson, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
-import type { OverviewModel } from '../../daemon/ui/web/model.js';
+import type { OverviewModel } from '../../daemon/ui/index.js';
 
 const stack = inject('stack');
 
