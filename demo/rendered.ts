@@ -142,6 +142,7 @@ export const renderedStep: Step = {
     const api = await secretValue(ctx, 'demo-charts', 'greeter-api', 'token');
     if (api?.sha256 !== r.apiToken.sha256) throw new DemoError('secret greeter-api does not hold the generated apiToken');
     p.ok(`chart: values files layered; the encrypted values file decrypted in memory (apiToken sha256 ${api.sha256.slice(0, 16)}…)`);
+    p.say(`The overview ${ctx.daemon.url}/ lists demo-staging and demo-greeter beside demo-fleet; each page has its objects and history.`);
   },
 };
 

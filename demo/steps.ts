@@ -144,6 +144,7 @@ export const secretStep: Step = {
     p.ok(
       `decrypted in memory by the daemon: password sha256 ${live.sha256.slice(0, 12)}… matches the value encrypted into Git; username "${username}"`,
     );
+    p.say(`On ${ctx.daemon.url}/syncs/demo-fleet the Secret podinfo-credentials shows its key names (password, username), never a value.`);
   },
 };
 

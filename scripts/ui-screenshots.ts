@@ -70,6 +70,7 @@ async function fixture(): Promise<{ url: string; stop: () => Promise<void> }> {
         lastPushedAt: at(-300),
         fileErrors: [],
         skipped: [],
+        policyBumps: [{ policy: 'podinfo', namespaces: [], commit: 'c0ffee'.padEnd(40, '1'), at: at(-300), tag: '6.7.1' }],
       },
     ],
   });

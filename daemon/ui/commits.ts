@@ -17,8 +17,9 @@ export class CommitMessages {
     let subject: string | null = null;
     try {
       const { commit } = await git.readCommit({ fs, gitdir, oid });
-      const first = commit.message.split('\n', 1)[0]?.trim() ?? '';
-      subject = first.length > MAX_SUBJECT ? `${first.slice(0, MAX_SUBJECT - 1)}…` : first;
+      // Cut by code points, not UTF-16 units: an emoji at the cut stays whole (no lone surrogate).
+      const first = [...(commit.message.split('\n', 1)[0]?.trim() ?? '')];
+      subject = first.length > MAX_SUBJECT ? `${first.slice(0, MAX_SUBJECT - 1).join('')}…` : first.join('');
     } catch {
       // Not (or no longer) in the store: leave it unknown, and ask again later.
       return undefined;

@@ -34,10 +34,15 @@ function shell(title: string, body: string, extra = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>${esc(title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head><body>${body}${extra}</body></html>`;
 }
 
-/** A page for `model`; `scriptUrl` absent: no script (the page is complete without it). */
-export function pageHtml(model: PageModel, scriptUrl: string | undefined): string {
+/**
+ * A page for `model`; `scriptUrl` absent: no script (the page is complete without it).
+ * `signedIn`: the viewer has a session (a Sign out form in the header); per request, so it is
+ * an attribute of #app for the script, not part of the model every viewer shares.
+ */
+export function pageHtml(model: PageModel, scriptUrl: string | undefined, opts: { signedIn?: boolean } = {}): string {
   const title = model.page === 'sync' ? `${model.sync.name} · gitops-seal` : `gitops-seal · ${model.daemon.name}`;
-  const body = `<div id="app">${renderToString(html`<${Page} model=${model} />` as never)}</div>`;
+  const signedIn = opts.signedIn === true;
+  const body = `<div id="app"${signedIn ? ' data-signed-in=""' : ''}>${renderToString(html`<${Page} model=${model} signedIn=${signedIn} />` as never)}</div>`;
   const script = scriptUrl
     ? `<script type="application/json" id="model">${scriptJson(model)}</script><script src="${esc(scriptUrl)}" defer></script>`
     : '';
@@ -45,11 +50,11 @@ export function pageHtml(model: PageModel, scriptUrl: string | undefined): strin
 }
 
 /** The sign-in form (beyond loopback), or why the page is closed. */
-export function signInHtml(opts: { why: string; form: boolean; next: string; failed?: boolean }): string {
+export function signInHtml(opts: { why: string; form: boolean; next: string; failed?: string }): string {
   const why = opts.why.charAt(0).toUpperCase() + opts.why.slice(1);
   const form = opts.form
     ? `<form class="signin" method="post" action="/ui/login"><h1>gitops-seal</h1><p>${esc(why)}.</p>${
-        opts.failed ? '<p class="err" role="alert">That token was not accepted.</p>' : ''
+        opts.failed ? `<p class="err" role="alert">${esc(opts.failed)}</p>` : ''
       }<label for="tok">Bearer token</label><input id="tok" name="token" type="password" autocomplete="off" required autofocus><input type="hidden" name="next" value="${esc(
         opts.next,
       )}"><button type="submit">Sign in</button><p class="quiet">A Kubernetes token (<code>kubectl create token …</code>) when the daemon checks tokens with a TokenReview, else the token of spec.ui.tokenFrom.</p></form>`

@@ -11,6 +11,7 @@ import { StatusStore } from '../status/index.js';
 import { isLoopbackListen, SESSION_COOKIE, uiRoutes, type UiParts } from './index.js';
 import type { UiSpec } from './types.js';
 import { stateOf } from './view.js';
+import type { OverviewModel } from './web/model.js';
 import { TextCapture } from '../../test/support/text-capture.js';
 import { ensureUiBundle } from '../../test/support/ui-bundle.js';
 
@@ -205,9 +206,93 @@ describe('web page routes', () => {
     expect(cookie).not.toContain('s3cret');
     const session = cookie.split(';')[0] ?? '';
     expect((await fetch(`${url}/ui/api/overview`, { headers: { cookie: session } })).status).toBe(200);
+    // Signed in by cookie: the page offers Sign out (a plain form: no script needed); by bearer it has no session to end.
+    expect(await (await fetch(`${url}/`, { headers: { cookie: session } })).text()).toMatch(
+      /<div id="app" data-signed-in="">.*<form class="signout" method="post" action="\/ui\/logout">/s,
+    );
+    expect(await (await fetch(`${url}/`, { headers: { authorization: 'Bearer s3cret-token-value' } })).text()).not.toContain(
+      'action="/ui/logout"',
+    );
     expect((await login('s3cret-token-value', '/syncs/apps')).headers.get('location')).toBe('/syncs/apps');
     await fetch(`${url}/ui/logout`, { method: 'POST', headers: { cookie: session }, redirect: 'manual' });
     expect((await fetch(`${url}/ui/api/overview`, { headers: { cookie: session } })).status).toBe(401);
+  });
+
+  it('a TokenReview the daemon may not make: 503 naming the missing rule, not a refused token, not counted as a guess', async () => {
+    const { parts } = setup('0.0.0.0:9797', { enabled: true, tokenReview: { users: [], groups: [] } });
+    let calls = 0;
+    // The shape KubeClient throws for a 403 (daemon/kube/errors.ts); the real apiserver's answer is in test/e2e/ui-access-rbac.int.test.ts.
+    const forbidden = Object.assign(new Error('POST tokenreviews: 403 Forbidden: cannot create resource "tokenreviews"'), { status: 403 });
+    parts.homeKube = async () => ({
+      getOptional: () => Promise.reject(new Error('unused')),
+      request: () => {
+        calls++;
+        return Promise.reject(forbidden);
+      },
+    });
+    const url = await serve(parts);
+    const page = await fetch(`${url}/`, { headers: { authorization: 'Bearer some-k8s-token' } });
+    expect(page.status).toBe(503);
+    const text = await page.text();
+    expect(text).toContain('create on authentication.k8s.io tokenreviews');
+    expect(text).toContain('<form class="signin"');
+    expect(text).not.toContain('some-k8s-token');
+    const api = await fetch(`${url}/ui/api/overview`, { headers: { authorization: 'Bearer some-k8s-token' } });
+    expect(api.status).toBe(503);
+    expect(((await api.json()) as { error: string }).error).toMatch(/ServiceAccount may not create TokenReviews/);
+    const login = await fetch(`${url}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=some-k8s-token&next=%2F',
+    });
+    expect(login.status).toBe(503);
+    expect(await login.text()).toContain('The daemon could not check the token.');
+    // Remembered for a few seconds: three requests, one call to the apiserver.
+    expect(calls).toBe(1);
+    // Not counted as refused guesses: 40 more still get 503, never the lockout's 401.
+    for (let i = 0; i < 40; i++)
+      expect((await fetch(`${url}/ui/api/overview`, { headers: { authorization: `Bearer t${i}` } })).status).toBe(503);
+  });
+
+  it('image policies: current tag, newest seen and the last bump commit on each policy row (same name, other namespaces apart)', async () => {
+    const { parts } = setup('127.0.0.1:9797');
+    const T = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const img = (ns: string, tag: string) => ({
+      name: 'web',
+      image: `r/${ns}/web`,
+      namespaces: [ns],
+      chosenTag: tag,
+      latestTag: `${tag}-rc`,
+      scans: 1,
+      failures: 0,
+    });
+    const run = { branch: 'main', fileErrors: [], skipped: [] };
+    (parts.status as StatusStore).provide({
+      images: () => [img('team-a', '1.1.0'), img('team-b', '2.0.0')],
+      imageUpdates: () => [
+        { ...run, name: 'one', policyBumps: [{ policy: 'web', namespaces: ['team-a'], commit: 'a'.repeat(40), at: T(1), tag: '1.0.0' }] },
+        {
+          ...run,
+          name: 'two',
+          policyBumps: [
+            { policy: 'web', namespaces: ['team-a'], commit: 'b'.repeat(40), at: T(2), tag: '1.1.0' },
+            { policy: 'web', namespaces: ['team-b'], commit: 'c'.repeat(40), at: T(3) },
+          ],
+        },
+      ],
+    });
+    const url = await serve(parts);
+    const m = (await (await fetch(`${url}/ui/api/overview`)).json()) as OverviewModel;
+    expect(m.images.map((i) => [i.namespaces, i.currentTag, i.newestSeen, i.lastBump])).toEqual([
+      [['team-a'], '1.1.0', '1.1.0-rc', { commit: 'b'.repeat(40), at: T(2), automation: 'two', tag: '1.1.0' }],
+      [['team-b'], '2.0.0', '2.0.0-rc', { commit: 'c'.repeat(40), at: T(3), automation: 'two' }],
+    ]);
+    const html = await (await fetch(`${url}/`)).text();
+    expect(html.match(/data-testid="last-bump"><code title="([0-9a-f]+)"/g)?.map((x) => x.slice(-41, -1))).toEqual([
+      'b'.repeat(40),
+      'c'.repeat(40),
+    ]);
   });
 
   it('past 30 refused tokens in a minute, even the right one is refused until the minute is over (no TokenReview flood)', async () => {

@@ -41,18 +41,19 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
   let bundle: Asset | undefined;
   const scriptUrl = (): string | undefined => (bundle ? `${SCRIPT_PATH}?v=${bundle.etag}` : undefined);
 
-  /** Refused: the sign-in form for pages, a JSON error for data. */
-  const refuse = (req: RouteRequest, status: 401 | 403, why: string, page: boolean, path: string): Reply => {
+  /** Refused: the sign-in form for pages (none when no token can open it), a JSON error for data. */
+  const refuse = (req: RouteRequest, status: 401 | 403 | 503, why: string, page: boolean, path: string, failed?: string): Reply => {
     if (!page) return { status, json: { error: why } };
-    return htmlReply(req, status, signInHtml({ why, form: status === 401, next: path }));
+    return htmlReply(req, status, signInHtml({ why, form: status !== 403, next: path, ...(failed ? { failed } : {}) }));
   };
 
+  /** `signedIn`: the request came with a session cookie, so the page offers Sign out. */
   const gated =
-    (page: boolean, pathOf: (req: RouteRequest) => string, fn: (req: RouteRequest) => Promise<Reply>) =>
+    (page: boolean, pathOf: (req: RouteRequest) => string, fn: (req: RouteRequest, signedIn: boolean) => Promise<Reply>) =>
     async (req: RouteRequest): Promise<Reply> => {
       const v = await access.check(req.headers);
       if (!v.ok) return refuse(req, v.status, v.why, page, pathOf(req));
-      return fn(req);
+      return fn(req, v.session === true);
     };
 
   const notFound = (req: RouteRequest, name: string): Reply => htmlReply(req, 404, notFoundHtml(name));
@@ -78,9 +79,7 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
         handle: gated(
           true,
           () => '/',
-          async (req) => {
-            return htmlReply(req, 200, pageHtml(await views.overview(), scriptUrl()));
-          },
+          async (req, signedIn) => htmlReply(req, 200, pageHtml(await views.overview(), scriptUrl(), { signedIn })),
         ),
       },
       {
@@ -89,9 +88,9 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
         handle: gated(
           true,
           (req) => `/syncs/${encodeURIComponent(req.name)}`,
-          async (req) => {
+          async (req, signedIn) => {
             const m = await views.sync(req.name);
-            return m ? htmlReply(req, 200, pageHtml(m, scriptUrl())) : notFound(req, req.name);
+            return m ? htmlReply(req, 200, pageHtml(m, scriptUrl(), { signedIn })) : notFound(req, req.name);
           },
         ),
       },
@@ -146,8 +145,12 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
             const v = await access.check(req.headers);
             return refuse(req, 403, v.ok ? 'the page is closed' : v.why, true, next);
           }
-          const id = await access.signIn(form.get('token') ?? '');
-          if (!id) return htmlReply(req, 401, signInHtml({ why: 'sign in with a bearer token', form: true, next, failed: true }));
+          const r = await access.signIn(form.get('token') ?? '');
+          if (!('session' in r))
+            return r.status === 401
+              ? refuse(req, 401, 'sign in with a bearer token', true, next, 'That token was not accepted.')
+              : refuse(req, r.status, r.why, true, next, r.status === 503 ? 'The daemon could not check the token.' : undefined);
+          const id = r.session;
           return {
             status: 303,
             body: '',

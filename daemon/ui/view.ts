@@ -36,6 +36,22 @@ export function stateOf(s: Pick<SyncStatus, 'lastError' | 'lastAttemptAt' | 'las
   return s.appliedRevision ? 'applied' : 'never-applied';
 }
 
+/** An image policy's identity: entries of the same name are told apart by their namespaces. */
+const policyKey = (name: string, namespaces: readonly string[] | undefined): string =>
+  `${name}\n${[...(namespaces ?? [])].sort().join(',')}`;
+
+/** Per image policy, the newest bump commit of any automation that changed its markers. */
+function lastBumps(st: DaemonStatus): Map<string, NonNullable<ImageView['lastBump']>> {
+  const out = new Map<string, NonNullable<ImageView['lastBump']>>();
+  for (const a of st.imageUpdates)
+    for (const b of a.policyBumps) {
+      const key = policyKey(b.policy, b.namespaces);
+      const seen = out.get(key);
+      if (!seen || seen.at < b.at) out.set(key, { commit: b.commit, at: b.at, automation: a.name, ...(b.tag ? { tag: b.tag } : {}) });
+    }
+  return out;
+}
+
 export class ViewBuilder {
   private readonly commits = new CommitMessages();
   private readonly objects = new ObjectsView();
@@ -85,6 +101,7 @@ export class ViewBuilder {
 
   async overview(): Promise<OverviewModel> {
     const st = this.parts.status.snapshot();
+    const bumps = lastBumps(st);
     const images: ImageView[] = st.images.map((i) => ({
       name: i.name,
       image: i.image,
@@ -92,6 +109,7 @@ export class ViewBuilder {
       ...(i.chosenTag ? { currentTag: i.chosenTag } : {}),
       ...(i.latestTag ? { newestSeen: i.latestTag } : {}),
       ...(i.lastScanAt ? { lastScanAt: i.lastScanAt } : {}),
+      ...(bumps.has(policyKey(i.name, i.namespaces)) ? { lastBump: bumps.get(policyKey(i.name, i.namespaces)) } : {}),
       ...(i.lastError ? { error: i.lastError } : {}),
     }));
     const automations: AutomationView[] = st.imageUpdates.map((a) => ({

@@ -49,6 +49,17 @@ export interface AutomationStatus {
   lastError?: string;
   fileErrors: string[];
   skipped: string[];
+  /** Per image policy (spec.images[] name and namespaces) the last commit of this automation that changed its markers. */
+  policyBumps: PolicyBump[];
+}
+
+export interface PolicyBump {
+  policy: string;
+  namespaces: string[];
+  commit: string;
+  at: string;
+  /** The tag written, when the markers hold one. */
+  tag?: string;
 }
 
 export class ImageUpdateAutomation {
@@ -64,12 +75,17 @@ export class ImageUpdateAutomation {
       cacheDir,
       options,
     );
-    this.st = { name: spec.name, branch, fileErrors: [], skipped: [] };
+    this.st = { name: spec.name, branch, fileErrors: [], skipped: [], policyBumps: [] };
     initWritebackMetrics(spec.name, spec.source);
   }
 
   get status(): AutomationStatus {
-    return { ...this.st, fileErrors: [...this.st.fileErrors], skipped: [...this.st.skipped] };
+    return {
+      ...this.st,
+      fileErrors: [...this.st.fileErrors],
+      skipped: [...this.st.skipped],
+      policyBumps: this.st.policyBumps.map((b) => ({ ...b, namespaces: [...b.namespaces] })),
+    };
   }
 
   /**
@@ -153,6 +169,17 @@ export class ImageUpdateAutomation {
     if (r.reason === 'pushed' && r.commit !== undefined) {
       this.st.lastPushedCommit = r.commit;
       this.st.lastPushedAt = now;
+      for (const c of r.changes) {
+        const key = (b: { policy: string; namespaces: readonly string[] }): string => `${b.policy}\n${b.namespaces.join(',')}`;
+        const bump: PolicyBump = {
+          policy: c.policy.name,
+          namespaces: [...c.policy.namespaces],
+          commit: r.commit,
+          at: now,
+          ...(c.newTag !== undefined ? { tag: c.newTag } : {}),
+        };
+        this.st.policyBumps = [...this.st.policyBumps.filter((b) => key(b) !== key(bump)), bump];
+      }
     }
     if (r.reason === 'error') this.st.lastError = r.detail;
     else delete this.st.lastError;

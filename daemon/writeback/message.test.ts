@@ -2,19 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_TEMPLATE, renderMessage, unknownPlaceholders } from './message.js';
 import type { ChangedFile } from './update.js';
 
+const APP = { name: 'app', namespaces: [] };
 const changed: ChangedFile[] = [
   {
     path: 'apps/a.yaml',
     text: '',
     changes: [
-      { marker: 'app', old: 'r/app:1.0.0', new: 'r/app:1.1.0', line: 3, image: 'r/app', oldTag: '1.0.0', newTag: '1.1.0' },
-      { marker: 'app:name', old: 'old/app', new: 'r/app', line: 9, image: 'r/app' },
+      { marker: 'app', old: 'r/app:1.0.0', new: 'r/app:1.1.0', line: 3, image: 'r/app', oldTag: '1.0.0', newTag: '1.1.0', policy: APP },
+      { marker: 'app:name', old: 'old/app', new: 'r/app', line: 9, image: 'r/app', policy: APP },
     ],
   },
   {
     path: 'apps/values.yaml',
     text: '',
-    changes: [{ marker: 'db:tag', old: '14', new: '15', line: 2, image: 'r/db', oldTag: '14', newTag: '15' }],
+    changes: [
+      {
+        marker: 'db:tag',
+        old: '14',
+        new: '15',
+        line: 2,
+        image: 'r/db',
+        oldTag: '14',
+        newTag: '15',
+        policy: { name: 'db', namespaces: [] },
+      },
+    ],
   },
 ];
 

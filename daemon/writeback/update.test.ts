@@ -283,6 +283,12 @@ describe('namespaced markers answer only an entry of their namespace', () => {
       ['b.yaml', 'image: ghcr.io/team-b/web:2.2.0 # {"$imagepolicy": "team-b:web"}\n'],
       ['b/Kustomization', 'image: 2.2.0 # {"$imagepolicy": "team-b:web:tag"}\n'],
     ]);
+    // Each change names the entry that answered it (the web page's last bump per policy).
+    expect(r.changed.flatMap((c) => c.changes.map((x) => [c.path, x.policy]))).toEqual([
+      ['a.yaml', { name: 'web', namespaces: ['team-a'] }],
+      ['b.yaml', { name: 'web', namespaces: ['team-b', 'team-b-staging'] }],
+      ['b/Kustomization', { name: 'web', namespaces: ['team-b', 'team-b-staging'] }],
+    ]);
     expect(r.skipped).toEqual([
       {
         file: 'c.yaml',

@@ -15,6 +15,8 @@ export interface Change {
   line: number;
   /** The policy's image repository (for commit messages). */
   image: string;
+  /** The spec.images[] entry that answered the marker: its name and namespaces (the web page's last bump per policy). */
+  policy: { name: string; namespaces: readonly string[] };
   /** Tag before and after, when the marker covers the tag (full ref or `:tag`). */
   oldTag?: string;
   newTag?: string;
@@ -94,7 +96,16 @@ function applyToFile(path: string, text: string, policies: readonly ImagePolicyE
     }
     expected.push(next);
     edits.push({ start: m.start, end: m.end, style: m.style, flow: m.flow, value: next, line: m.line, col: m.col });
-    changes.push({ marker: m.ref.raw, old: m.value, new: next, line: m.line, image: (policy as PolicyValue).image, ...tags(m, next) });
+    const entry = 'skip' in found ? undefined : found.entry;
+    changes.push({
+      marker: m.ref.raw,
+      old: m.value,
+      new: next,
+      line: m.line,
+      image: (policy as PolicyValue).image,
+      policy: { name: entry?.name ?? m.ref.policy, namespaces: [...(entry?.namespaces ?? [])] },
+      ...tags(m, next),
+    });
   }
   if (edits.length === 0) return;
   const edited = applyEdits(path, text, edits);

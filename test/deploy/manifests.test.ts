@@ -187,6 +187,55 @@ describe.each(variants)('deploy/ Deployment ($name)', ({ objs, ns }) => {
   });
 });
 
+describe.each(variants)('deploy/ web status page ($name)', ({ objs, ns }) => {
+  const cm = find<Manifest & { data: Record<string, string> }>(objs, 'ConfigMap', 'gitops-seal-config');
+  const config = parseConfig(cm.data['config.yaml'] ?? '', `${cm.file}#config.yaml`, { env: {} });
+  const sa = find<Deployment>(objs, 'Deployment').spec.template.spec.serviceAccountName;
+
+  it('listens beyond loopback, so spec.ui says who may look, and the RBAC lets the daemon check it', () => {
+    const ui = config.spec.ui;
+    expect(ui?.enabled).toBe(true);
+    expect(ui?.tokenFrom ?? ui?.tokenReview, 'spec.ui.tokenFrom or spec.ui.tokenReview').toBeDefined();
+    const bound = (kind: string): Role[] =>
+      (objs.filter((o) => o.kind === `${kind}Binding`) as Binding[])
+        .filter((b) => b.subjects.some((x) => x.kind === 'ServiceAccount' && x.name === sa && x.namespace === ns))
+        .map((b) => find<Role>(objs, b.roleRef.kind, b.roleRef.name));
+    if (ui?.tokenReview) {
+      // TokenReviews are cluster-scoped: only a ClusterRole can grant them.
+      expect(bound('ClusterRole').some((r) => allows(r, 'authentication.k8s.io', 'tokenreviews', 'create'))).toBe(true);
+      // Limited to named viewers, each a ServiceAccount this variant ships (else any Pod's token would do).
+      expect(ui.tokenReview.users.length + ui.tokenReview.groups.length).toBeGreaterThan(0);
+      for (const u of ui.tokenReview.users) {
+        const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(u);
+        expect(m?.[1], u).toBe(ns);
+        const viewer = find<Manifest & { automountServiceAccountToken?: boolean }>(objs, 'ServiceAccount', m?.[2]);
+        expect(viewer.automountServiceAccountToken).toBe(false);
+        // The viewer holds no permission: its token identifies a person to the page, nothing more.
+        for (const b of objs.filter((o) => o.kind.endsWith('Binding')) as Binding[])
+          expect(
+            b.subjects.some((x) => x.name === m?.[2]),
+            `${b.metadata.name} binds ${u}`,
+          ).toBe(false);
+      }
+    }
+    const ref = ui?.tokenFrom;
+    if (ref && 'secret' in ref) {
+      expect(ref.secret.namespace).toBe(ns);
+      const roles = objs.filter((o) => o.kind === 'Role') as Role[];
+      const canGet = roles.some((r) =>
+        (r.rules ?? []).some(
+          (x) =>
+            x.apiGroups?.includes('') &&
+            x.resources?.includes('secrets') &&
+            x.verbs.includes('get') &&
+            (!x.resourceNames || x.resourceNames.includes(ref.secret.name)),
+        ),
+      );
+      expect(canGet, `get on Secret ${ref.secret.name}`).toBe(true);
+    }
+  });
+});
+
 describe('deploy/ RBAC', () => {
   const all = [...base, ...tenant];
 
@@ -221,6 +270,13 @@ describe('deploy/ RBAC', () => {
     );
     // Nothing cluster-wide is needed for these: the Role is namespaced.
     expect(self.kind).toBe('Role');
+    // The one cluster-scoped rule: TokenReviews for the web page's sign-in, alone in its ClusterRole.
+    expect(find<Role>(base, 'ClusterRole', 'gitops-seal-tokenreview').rules).toEqual([
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    ]);
+    const crb = find<Binding>(base, 'ClusterRoleBinding', 'gitops-seal-tokenreview');
+    expect(crb.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'gitops-seal-tokenreview' });
+    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'gitops-seal', namespace: 'gitops-seal-system' }]);
   });
 
   it('binds the platform ClusterRole by aggregation, so users widen it with a labelled ClusterRole', () => {

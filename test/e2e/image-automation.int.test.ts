@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushImage } from '../stack/image-push.js';
 import { eventually, getJson, gitSourceConfig, imageAutomationSpec, markedDeployment, setGitEnv, WorkRepo } from './harness.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-process.js';
+import type { OverviewModel } from '../../daemon/ui/index.js';
 
 const stack = inject('stack');
 
@@ -42,6 +43,8 @@ describe('image automation: registry → git → cluster', () => {
     repo?.remove();
   });
 
+  const overview = async (): Promise<OverviewModel> => (await (await fetch(`${d.url}/ui/api/overview`)).json()) as OverviewModel;
+
   const liveImage = async () =>
     (await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(stack, ['deployment', 'web', '-n', 'default']))
       ?.spec.template.spec.containers[0]?.image;
@@ -55,6 +58,18 @@ describe('image automation: registry → git → cluster', () => {
     const st = d.daemon.status.snapshot();
     expect(st.images).toEqual([expect.objectContaining({ name: 'app', chosenTag: '1.1.0' })]);
     expect(st.imageUpdates).toEqual([expect.objectContaining({ name: 'bump', lastPushedCommit: expect.any(String) })]);
+    // The web page shows the bump commit on the policy's own row too.
+    const bump = st.imageUpdates[0]?.lastPushedCommit ?? '';
+    expect((await overview()).images).toEqual([
+      expect.objectContaining({
+        name: 'app',
+        currentTag: '1.1.0',
+        lastBump: expect.objectContaining({ commit: bump, automation: 'bump', tag: '1.1.0' }),
+      }),
+    ]);
+    expect(await (await fetch(`${d.url}/`)).text()).toMatch(
+      new RegExp(`data-testid="last-bump"><code title="${bump}">${bump.slice(0, 12)}<`),
+    );
     const reg = (st.registries as Record<string, { requests: number }>)[stack.registry.token.host];
     expect(reg?.requests).toBeGreaterThan(0);
     await eventually(
@@ -75,5 +90,7 @@ describe('image automation: registry → git → cluster', () => {
     await new Promise((r) => setTimeout(r, 2500)); // a few more scans: no duplicate commit
     await repo.git(['fetch', '--quiet', 'origin']);
     expect(Number(await repo.git(['rev-list', '--count', 'origin/main']))).toBe(before + 1);
+    const head = (await repo.git(['rev-parse', 'origin/main'])).trim();
+    expect((await overview()).images[0]?.lastBump).toMatchObject({ commit: head, tag: '1.2.0' });
   });
 });

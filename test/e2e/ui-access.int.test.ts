@@ -128,7 +128,7 @@ describe('web page beyond loopback: token required', () => {
     expect((await get('/ui/api/overview', `${saToken.slice(0, -4)}AAAA`)).status).toBe(401);
   });
 
-  it('in Chromium: the sign-in form refuses a wrong token, accepts the right one, then the page goes live', async () => {
+  it('in Chromium: the sign-in form refuses a wrong token, accepts the right one, the page goes live; Sign out ends the session', async () => {
     browser = await launchBrowser();
     const page = await browser.page();
     const res = await page.goto(`${base}/syncs/${SYNC}`);
@@ -144,6 +144,23 @@ describe('web page beyond loopback: token required', () => {
     // The session cookie is HttpOnly (no script can read it) and SameSite=Strict.
     const cookies = await browser.context.cookies();
     expect(cookies.find((c) => c.name === 'gitops-seal-ui')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    // Sign out: a plain form button, reached with Tab from the top of the page, pressed with Enter.
+    const session = cookies.find((c) => c.name === 'gitops-seal-ui')?.value ?? '';
+    await page.locator('body').focus();
+    let tabs = 0;
+    while (tabs < 15 && (await page.evaluate(() => document.activeElement?.textContent?.trim())) !== 'Sign out') {
+      await page.keyboard.press('Tab');
+      tabs++;
+    }
+    expect(tabs, 'Tab presses to Sign out').toBeLessThan(15);
+    const [back] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/`), page.keyboard.press('Enter')]);
+    expect(back.status()).toBe(401);
+    await page.locator('#tok').waitFor();
+    // The session is over on the server, not only forgotten by this browser: the old cookie opens nothing.
+    for (const p of ['/', '/ui/api/overview', `/ui/api/syncs/${SYNC}`, '/ui/events'])
+      expect((await fetch(`${base}${p}`, { headers: { cookie: `gitops-seal-ui=${session}` } })).status, p).toBe(401);
+    expect((await page.request.get(`${base}/ui/api/overview`)).status()).toBe(401);
+    expect((await get('/ui/api/overview', saToken)).status).toBe(200);
     // The 401 answers of the sign-in round are the browser's only complaints.
     expect(browser.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     console.log(

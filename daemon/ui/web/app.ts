@@ -12,7 +12,8 @@ const initial = document.getElementById('model');
 if (root && initial?.textContent) {
   let model = JSON.parse(initial.textContent) as PageModel;
   let live = 'connecting…';
-  const draw = (): void => render(html`<${Page} model=${model} live=${live} />`, root);
+  const signedIn = root.hasAttribute('data-signed-in');
+  const draw = (): void => render(html`<${Page} model=${model} live=${live} signedIn=${signedIn} />`, root);
   draw();
   const url = model.page === 'sync' ? `/ui/events?sync=${encodeURIComponent(model.sync.name)}` : '/ui/events';
   const events = new EventSource(url);

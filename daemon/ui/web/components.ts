@@ -51,7 +51,7 @@ function healthTone(status: string): string {
   return 'warn';
 }
 
-function Header({ daemon, live }: { daemon: DaemonView; live?: string }): Node {
+function Header({ daemon, live, signedIn }: { daemon: DaemonView; live?: string; signedIn?: boolean }): Node {
   const role = daemon.election
     ? daemon.leader
       ? `leader (${daemon.election.replica})`
@@ -66,6 +66,13 @@ function Header({ daemon, live }: { daemon: DaemonView; live?: string }): Node {
     <span class="meta" data-testid="role"><${Badge} tone=${daemon.leader ? 'ok' : 'info'} text=${role} /></span>
     <span class="meta">up since <${Time} at=${daemon.startedAt} /></span>
     <span id="live" class="live" role="status">${live ?? 'static page (reload for news)'}</span>
+    ${
+      signedIn
+        ? html`<form class="signout" method="post" action="/ui/logout">
+            <button type="submit">Sign out</button>
+          </form>`
+        : null
+    }
   </header>`;
 }
 
@@ -121,6 +128,7 @@ function Images({ images, automations }: { images: ImageView[]; automations: Aut
             <th scope="col">Image</th>
             <th scope="col">Current tag</th>
             <th scope="col">Newest seen</th>
+            <th scope="col">Last bump commit</th>
             <th scope="col">Last scan</th>
           </tr>
         </thead>
@@ -132,6 +140,14 @@ function Images({ images, automations }: { images: ImageView[]; automations: Aut
                 <td class="wrap">${i.image}</td>
                 <td><code>${i.currentTag ?? '—'}</code></td>
                 <td><code>${i.newestSeen ?? '—'}</code></td>
+                <td data-testid="last-bump">
+                  ${
+                    i.lastBump
+                      ? html`<code title=${i.lastBump.commit}>${short(i.lastBump.commit)}</code> <${Time} at=${i.lastBump.at} />
+                          <small>by ${i.lastBump.automation}${i.lastBump.tag ? ` → ${i.lastBump.tag}` : ''}</small>`
+                      : '—'
+                  }
+                </td>
                 <td><${Time} at=${i.lastScanAt} />${i.error ? html`<div class="err">${i.error}</div>` : null}</td>
               </tr>`,
           )}
@@ -255,6 +271,7 @@ function Objects({ groups, note }: { groups: ObjectGroup[]; note: string | undef
   return html`<section aria-labelledby="objects-h">
     <h2 id="objects-h">Objects</h2>
     ${note ? html`<p class="quiet">${note}</p>` : null}
+    ${!note && groups.length === 0 ? html`<p class="quiet">This revision has no objects.</p>` : null}
     ${groups.map(
       (g) =>
         html`<details open key=${`${g.kind}/${g.namespace}`} class="group">
@@ -290,9 +307,10 @@ function SyncPage({ m }: { m: SyncModel }): Node {
 }
 
 /** The whole page body for a model; `live` is the connection status text the client keeps. */
-export function Page({ model, live }: { model: PageModel; live?: string }): Node {
+export function Page({ model, live, signedIn }: { model: PageModel; live?: string; signedIn?: boolean }): Node {
   return html`<${Header}
       daemon=${model.daemon}
       live=${live}
+      signedIn=${signedIn}
     />${model.page === 'overview' ? html`<${Overview} m=${model} />` : html`<${SyncPage} m=${model} />`}`;
 }

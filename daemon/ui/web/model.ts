@@ -70,6 +70,8 @@ export interface ImageView {
   /** The newest tag seen in the registry. */
   newestSeen?: string;
   lastScanAt?: string;
+  /** The last commit an automation pushed that changed this policy's markers, when, and which automation. */
+  lastBump?: { commit: string; at: string; automation: string; tag?: string };
   error?: string;
 }
 

@@ -42,6 +42,8 @@ thead th{color:var(--muted);font-weight:600}
 .oname{font-weight:600;margin-right:.5em;overflow-wrap:anywhere}
 .feed ol{list-style:none;padding:0;margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px}
 .feed li{padding:.35em .8em;border-top:1px solid var(--line)}.feed li:first-child{border-top:0}
+form.signout{margin:0}
+form.signout button{font:inherit;font-size:.9em;padding:.15em .7em;border-radius:4px;border:1px solid var(--line);background:var(--bg);color:var(--fg);cursor:pointer}
 form.signin{max-width:420px;margin:3em auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1.2em}
 form.signin input{width:100%;padding:.5em;margin:.4em 0 .8em;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:4px}
 form.signin button{padding:.5em 1em;border-radius:4px;border:1px solid var(--line);background:var(--link);color:var(--card);font-weight:600}
