@@ -1,5 +1,6 @@
 // isomorphic-git's Node HTTP client wrapped to count requests and received bytes. The counts
 // prove (in tests and metrics) that an unmoved remote costs one small request and no pack.
+import type { Agent } from 'node:http';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { TrafficStats } from './transport.js';
@@ -9,7 +10,7 @@ import type { TrafficStats } from './transport.js';
  * timer that also covers the body): a server that accepts and then hangs must fail the poll,
  * not wedge the source forever.
  */
-export function countingHttp(counter: TrafficStats, inner: HttpClient = nodeHttp, idleTimeoutMs = 60_000): HttpClient {
+export function countingHttp(counter: TrafficStats, inner: HttpClient = nodeHttp, idleTimeoutMs = 60_000, agent?: Agent): HttpClient {
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;
@@ -17,7 +18,7 @@ export function countingHttp(counter: TrafficStats, inner: HttpClient = nodeHttp
         ...(req.fetchOptions as Record<string, unknown> | undefined),
         timeout: idleTimeoutMs,
       };
-      const res = await inner.request({ ...req, fetchOptions });
+      const res = await inner.request({ ...req, fetchOptions, ...(agent !== undefined ? { agent } : {}) });
       const body = res.body;
       if (body === undefined) return res;
       async function* counted(): AsyncIterableIterator<Uint8Array> {

@@ -1,11 +1,13 @@
 // The smart-HTTP transport: isomorphic-git's Node client, with credentials sent pre-emptively as
 // a Basic header, an idle timeout on every socket, and traffic counted. All failures leave here
 // as GitErrors from the one classification (errors.ts).
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, globalAgent as httpsGlobalAgent } from 'node:https';
 import git, { type HttpClient } from 'isomorphic-git';
 import { basicAuthorization, RemoteCredentials, stripUserinfo, type CredentialProvider } from './credentials.js';
-import { classifyGitError, pushConflict, type GitOperation } from './errors.js';
+import { classifyGitError, pushConflict, type GitError, type GitOperation } from './errors.js';
 import { countingHttp } from './http-client.js';
-import { fetchPack } from './upload-pack.js';
+import { advertisement, fetchPack } from './upload-pack.js';
 import type {
   AdvertisedRef,
   FetchRequest,
@@ -24,19 +26,32 @@ export interface HttpTransportOptions {
   idleTimeoutMs?: number;
 }
 
+/** How long an idle connection to the git server is kept for the next request (the server may close it sooner). */
+const KEEP_ALIVE_MS = 30_000;
+
 export class HttpTransport implements GitTransport {
   readonly url: string;
+  /** Stateless smart HTTP: a POST of wants stands alone once the server's capabilities are known. */
+  readonly wantsWithoutAdvertisement = true;
   private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0 };
   private readonly credentials: RemoteCredentials;
   private readonly http: HttpClient;
   private readonly idleTimeoutMs: number;
+  /** The server's upload-pack capabilities from its last advertisement: a want of a known oid needs no new one. */
+  private capabilities: ReadonlySet<string> | undefined;
 
   /** `rawUrl` may carry userinfo; it is moved to the credentials and never sent in the URL. */
   constructor(rawUrl: string, options: HttpTransportOptions = {}) {
     this.url = stripUserinfo(rawUrl);
     this.credentials = new RemoteCredentials(rawUrl, options.auth);
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-    this.http = countingHttp(this.traffic, undefined, this.idleTimeoutMs);
+    // One agent per remote, kept alive: the advertisement and the POST of one fetch (and the
+    // next poll, within the keep-alive) share a connection — over TLS, one handshake.
+    const agent = this.url.startsWith('https:')
+      ? // The global agent's TLS options (a CA set there) carry over, as when requests used it.
+        new HttpsAgent({ ...httpsGlobalAgent.options, keepAlive: true, timeout: KEEP_ALIVE_MS })
+      : new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_MS });
+    this.http = countingHttp(this.traffic, undefined, this.idleTimeoutMs, agent);
   }
 
   get stats(): Readonly<TrafficStats> {
@@ -48,31 +63,49 @@ export class HttpTransport implements GitTransport {
   }
 
   async listRefs(req: ListRefsRequest = {}): Promise<AdvertisedRef[]> {
-    return this.guard('list-refs', async () =>
-      git.listServerRefs({
-        http: this.http,
-        url: this.url,
-        headers: await this.headers(),
-        // Protocol v1: the advertisement is one GET; v2 would need a second ls-refs round trip.
-        protocolVersion: 1,
-        ...(req.prefix !== undefined ? { prefix: req.prefix } : {}),
-        ...(req.peelTags === true ? { peelTags: true } : {}),
-      }),
-    );
+    return this.guard('list-refs', async () => {
+      // Protocol v1: the advertisement is one GET (v2 would need a second, ls-refs, round trip),
+      // and it carries the capabilities a later want-only POST needs.
+      const adv = await advertisement(this.http, this.url, await this.headers());
+      this.capabilities = adv.capabilities;
+      const out: AdvertisedRef[] = [];
+      for (const [ref, oid] of adv.refs) {
+        if (ref.endsWith('^{}') || (req.prefix !== undefined && !ref.startsWith(req.prefix))) continue;
+        const peeled = req.peelTags === true ? adv.refs.get(`${ref}^{}`) : undefined;
+        out.push(peeled !== undefined ? { ref, oid, peeled } : { ref, oid });
+      }
+      return out;
+    });
   }
 
   async fetch(req: FetchRequest): Promise<FetchResult> {
-    return this.guard('fetch', async () =>
-      fetchPack({
-        http: this.http,
-        url: this.url,
-        headers: await this.headers(),
-        store: req.store,
-        remoteRef: req.remoteRef,
-        haveRef: req.haveRef,
-        ...(req.depth !== undefined ? { depth: req.depth } : {}),
-      }),
-    );
+    return this.guard('fetch', async () => {
+      const headers = await this.headers();
+      const pack = (capabilities?: ReadonlySet<string>) =>
+        fetchPack({
+          http: this.http,
+          url: this.url,
+          headers,
+          store: req.store,
+          remoteRef: capabilities !== undefined ? (req.knownOid as string) : req.remoteRef,
+          haveRef: req.haveRef,
+          ...(capabilities !== undefined ? { capabilities } : {}),
+          ...(req.depth !== undefined ? { depth: req.depth } : {}),
+        });
+      const known = req.knownOid !== undefined ? this.capabilities : undefined;
+      let res;
+      try {
+        res = await pack(known);
+      } catch (err) {
+        // The server refused the want on its own (an oid it no longer has, capabilities that
+        // changed): ask again the usual way. Credentials and network failures stay failures.
+        const reason = this.classify(err, 'fetch').reason;
+        if (known === undefined || (reason !== 'protocol' && reason !== 'ref-not-found')) throw err;
+        res = await pack(undefined);
+      }
+      this.capabilities = res.capabilities;
+      return { fetchHead: res.fetchHead };
+    });
   }
 
   async push(req: PushRequest): Promise<PushResult> {
@@ -119,7 +152,7 @@ export class HttpTransport implements GitTransport {
     }
   }
 
-  private classify(err: unknown, operation: GitOperation): Error {
+  private classify(err: unknown, operation: GitOperation): GitError {
     return classifyGitError(err, {
       operation,
       hadCredentials: this.credentials.hadCredentials,

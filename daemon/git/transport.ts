@@ -34,6 +34,13 @@ export interface FetchRequest {
   haveRef: string;
   /** Shallow depth; full history when absent. */
   depth?: number;
+  /**
+   * The oid `remoteRef` is known to name (just advertised, or a signed webhook's new head). A
+   * transport that can send a want without reading the advertisement first (stateless smart
+   * HTTP, once it knows the server's capabilities) asks for this oid directly: one round trip.
+   * Others fetch `remoteRef` as usual; `fetchHead` says which commit came.
+   */
+  knownOid?: string;
 }
 
 export interface FetchResult {
@@ -62,6 +69,11 @@ export interface TrafficStats {
 export interface GitTransport {
   /** The remote's URL without credentials: safe to log. */
   readonly url: string;
+  /**
+   * Whether `fetch` with `knownOid` costs one round trip (no advertisement of its own), so a
+   * caller may run it alongside `listRefs` instead of after it.
+   */
+  readonly wantsWithoutAdvertisement: boolean;
   readonly stats: Readonly<TrafficStats>;
   listRefs(req?: ListRefsRequest): Promise<AdvertisedRef[]>;
   fetch(req: FetchRequest): Promise<FetchResult>;

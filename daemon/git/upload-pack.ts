@@ -7,7 +7,16 @@
 import { Buffer } from 'node:buffer';
 import git, { type HttpClient } from 'isomorphic-git';
 import type { ObjectStore } from './object-io.js';
-import { FLUSH, PktLineError, pktLine, PktReader, pktText, readAdvertisement, RemoteProtocolError } from './pkt-line.js';
+import {
+  FLUSH,
+  PktLineError,
+  pktLine,
+  PktReader,
+  pktText,
+  readAdvertisement,
+  RemoteProtocolError,
+  type RefAdvertisement,
+} from './pkt-line.js';
 
 const SERVICE = 'git-upload-pack';
 const SHA_RE = /^[0-9a-f]{40}$/;
@@ -24,6 +33,18 @@ export interface UploadPackRequest {
   /** Local ref whose commit is offered as a "have". */
   haveRef: string;
   depth?: number;
+  /**
+   * The server's capabilities from an earlier advertisement: the want (`remoteRef`, a 40-hex sha)
+   * is POSTed without reading the advertisement again — one round trip instead of two. Only for
+   * stateless smart HTTP, where every request stands alone; SSH shares one channel.
+   */
+  capabilities?: ReadonlySet<string>;
+}
+
+/** What a fetch learnt: the oid fetched (null for ALL_BRANCHES), and the server's capabilities. */
+export interface UploadPackResult {
+  fetchHead: string | null;
+  capabilities: ReadonlySet<string>;
 }
 
 /** The ref (or object) asked for is not on the remote; classified as `ref-not-found`. */
@@ -32,12 +53,20 @@ class RemoteRefNotFound extends Error {
   readonly code = 'NotFoundError';
 }
 
-/** Fetches the wanted tips into the store; returns the oid the wanted ref had (null for ALL_BRANCHES). */
-export async function fetchPack(req: UploadPackRequest): Promise<{ fetchHead: string | null }> {
-  const { http, url, store } = req;
-  const res = await http.request({ method: 'GET', url: `${url}/info/refs?service=${SERVICE}`, headers: { ...req.headers } });
+/** The v1 ref advertisement of `url` (one GET). */
+export async function advertisement(http: HttpClient, url: string, headers: Record<string, string>): Promise<RefAdvertisement> {
+  const res = await http.request({ method: 'GET', url: `${url}/info/refs?service=${SERVICE}`, headers: { ...headers } });
   if (res.statusCode !== 200) throw await httpError(res);
-  const adv = await readAdvertisement(new PktReader(res.body ?? emptyBody()), SERVICE);
+  return readAdvertisement(new PktReader(res.body ?? emptyBody()), SERVICE);
+}
+
+/** Fetches the wanted tips into the store; returns the oid the wanted ref had (null for ALL_BRANCHES). */
+export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResult> {
+  const { http, url, store } = req;
+  const known = req.capabilities !== undefined && SHA_RE.test(req.remoteRef);
+  const adv: RefAdvertisement = known
+    ? { refs: new Map(), capabilities: new Set(req.capabilities) }
+    : await advertisement(http, url, req.headers);
 
   let wants: string[];
   let fetchHead: string | null;
@@ -57,7 +86,11 @@ export async function fetchPack(req: UploadPackRequest): Promise<{ fetchHead: st
 
   const caps = adv.capabilities;
   const band = caps.has('side-band-64k') ? 'side-band-64k' : caps.has('side-band') ? 'side-band' : undefined;
-  const ours = [band, 'ofs-delta', 'no-progress', 'agent=gitops-seal'].filter(
+  // thin-pack: the server sends only what changed since our "have" (deltas may name bases we
+  // hold). Without it a shallow fetch gets every blob of the new tree: the server's edge marking
+  // of our have's tree is tied to thin packs. isomorphic-git resolves such deltas against the
+  // other packs when indexing and reading, and nothing else reads the store.
+  const ours = [band, 'ofs-delta', 'thin-pack', 'no-progress', 'agent=gitops-seal'].filter(
     (c): c is string => c !== undefined && (c.startsWith('agent=') || caps.has(c)),
   );
   const shallowOk = caps.has('shallow');
@@ -95,7 +128,7 @@ export async function fetchPack(req: UploadPackRequest): Promise<{ fetchHead: st
     if (text === '') await store.fs.promises.unlink(shallowFile).catch(() => undefined);
     else await store.fs.promises.writeFile(shallowFile, `${text}\n`);
   }
-  return { fetchHead };
+  return { fetchHead, capabilities: caps };
 }
 
 /** Shallow/unshallow lines and the ACK/NAK that ends the negotiation; the pack follows. */

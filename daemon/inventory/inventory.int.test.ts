@@ -50,3 +50,86 @@ describe('inventory in the cluster', () => {
     }
   });
 });
+
+describe('a large inventory changes by patch (issue 18)', () => {
+  const N = 1200; // above JOURNAL_FROM: a set change is a journal, not a rewrite
+  const entries = (from: number, to: number, extra: string[] = []): string[] =>
+    [...Array.from({ length: to - from }, (_, i) => `_ConfigMap_big_cm-${String(from + i).padStart(5, '0')}_v1`), ...extra].sort();
+  const inv = (revision: string, es: string[], pending?: string[]) => ({
+    sync: 'big',
+    revision,
+    entries: es,
+    ...(pending ? { pending } : {}),
+  });
+
+  /** The requests `client` sends while `fn` runs: method, content type and parsed body. */
+  async function requestsOf(
+    client: KubeClient,
+    fn: () => Promise<void>,
+  ): Promise<{ method: string; contentType?: string; body?: unknown }[]> {
+    const seen: { method: string; contentType?: string; body?: unknown }[] = [];
+    const orig = client.requestRaw.bind(client);
+    client.requestRaw = async (path, opts = {}) => {
+      if (path.includes('gitops-seal-inventory-big')) {
+        const body = typeof opts.body === 'string' ? JSON.parse(opts.body) : opts.body;
+        seen.push({
+          method: opts.method ?? 'GET',
+          ...(opts.contentType ? { contentType: opts.contentType } : {}),
+          ...(body ? { body } : {}),
+        });
+      }
+      return orig(path, opts);
+    };
+    try {
+      await fn();
+    } finally {
+      client.requestRaw = orig;
+    }
+    return seen;
+  }
+
+  it('sends just the changed entries, keeps every intermediate state whole, and folds the journal', async () => {
+    const store = new InventoryStore(kube.client);
+    await store.save(inv('r1', entries(0, N)));
+    const old = await store.load('big');
+    expect(old?.entries).toHaveLength(N);
+
+    // The engine's order for a revision that adds cm-01200 and drops cm-00000:
+    // write-ahead (pending) → old ∪ new → prune → new.
+    const next = entries(1, N + 1);
+    const writeAhead = await requestsOf(kube.client, () => store.save(inv('r1', old?.entries ?? [], ['_ConfigMap_big_cm-01200_v1'])));
+    expect(writeAhead).toEqual([
+      {
+        method: 'PATCH',
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { resourceVersion: expect.any(String) }, data: { pending: '_ConfigMap_big_cm-01200_v1' } },
+      },
+    ]);
+    const union = await requestsOf(kube.client, () => store.save(inv('r2', entries(0, N + 1))));
+    expect(union).toHaveLength(1);
+    expect((union[0]?.body as { data: unknown }).data).toEqual({ revision: 'r2', added: '_ConfigMap_big_cm-01200_v1', pending: null });
+    // The prune fails here (daemon killed, apiserver down): a fresh reader sees old ∪ new, nothing pending.
+    const afterUnion = await new InventoryStore(kube.client).load('big');
+    expect(afterUnion?.entries).toEqual(entries(0, N + 1));
+    expect(afterUnion?.pending).toBeUndefined();
+    const final = await requestsOf(kube.client, () => store.save(inv('r2', next)));
+    expect((final[0]?.body as { data: unknown }).data).toEqual({ removed: '_ConfigMap_big_cm-00000_v1' });
+    expect(JSON.stringify(final[0]?.body).length).toBeLessThan(300);
+    expect((await new InventoryStore(kube.client).load('big'))?.entries).toEqual(next);
+
+    // Another writer in between: the conditional patch is refused (409), re-read, and applied anew.
+    const other = new InventoryStore(kube.client);
+    await other.load('big');
+    await other.save(inv('r3', entries(1, N + 2)));
+    await store.save(inv('r4', entries(1, N + 3)));
+    expect((await new InventoryStore(kube.client).load('big'))?.entries).toEqual(entries(1, N + 3));
+
+    // A journal past an eighth of the entries is folded: `entries` is the whole set again.
+    const folded = await requestsOf(kube.client, () => store.save(inv('r5', entries(400, N))));
+    const data = (folded.at(-1)?.body as { data: Record<string, string | null> }).data;
+    expect(data.added).toBeNull();
+    expect(data.removed).toBeNull();
+    expect(data.entries?.split('\n')).toEqual(entries(400, N));
+    expect((await new InventoryStore(kube.client).load('big'))?.entries).toEqual(entries(400, N));
+  });
+});

@@ -7,6 +7,7 @@ import type { KubeClient } from '../kube/client.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../kube/types.js';
 import { entryOf, formatEntry, identity, InventoryFormatError, parseEntry, type InventoryEntry } from './entry.js';
+import { dataPatch, entriesData, storedLines } from './journal.js';
 
 export * from './entry.js';
 
@@ -130,10 +131,20 @@ export function inventoryFromData(sync: string, data: Readonly<Record<string, st
       unparseable.set(line, err.detail);
     }
   };
-  for (const l of lines('entries')) read(l, entries);
+  const stored = storedLines(data);
+  for (const l of stored.entries) read(l, entries);
   for (const l of lines('pending')) read(l, pending);
   // A line a user repaired in place under `unparseable` counts as an entry again.
   for (const l of lines('unparseable')) read(l, entries);
+  // The journal's removals (journal.ts) last: an entry is out once a later revision dropped it.
+  for (const l of stored.removed) {
+    try {
+      entries.delete(formatEntry(parseEntry(l)));
+    } catch (err) {
+      // A line that is no entry stays set aside (it is kept under `unparseable` by every save).
+      if (!(err instanceof InventoryFormatError)) throw err;
+    }
+  }
   const bad = [...unparseable].map(([line, problem]) => ({ line, problem })).sort((x, y) => (x.line < y.line ? -1 : 1));
   return {
     sync,
@@ -144,12 +155,15 @@ export function inventoryFromData(sync: string, data: Readonly<Record<string, st
   };
 }
 
-/** The ConfigMap data of an inventory (saved by server-side apply: a key left out is removed). */
-export function inventoryData(inv: Inventory): Record<string, string> {
+/**
+ * The ConfigMap data of an inventory; given the data stored now, a large inventory's set change
+ * is a journal on top of the stored entries (journal.ts). A key left out is removed on save.
+ */
+export function inventoryData(inv: Inventory, stored?: Readonly<Record<string, string>>): Record<string, string> {
   const joined = (xs: readonly string[]): string => [...new Set(xs)].sort().join('\n');
   return {
     revision: inv.revision,
-    entries: joined(inv.entries),
+    ...entriesData(inv.entries, stored),
     ...(inv.pending?.length ? { pending: joined(inv.pending) } : {}),
     ...(inv.unparseable?.length ? { unparseable: joined(inv.unparseable.map((u) => u.line)) } : {}),
   };
@@ -159,6 +173,8 @@ function sameData(a: Readonly<Record<string, string>>, b: Readonly<Record<string
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
+
+type StoredConfigMap = KubeObject & { data?: Record<string, string> };
 
 export interface InventoryStoreOptions {
   namespace?: string;
@@ -172,6 +188,8 @@ export class InventoryStore {
   private readonly fieldManager: string;
   /** The last stored data read per sync and what it parsed to. */
   private readonly lastRead = new Map<string, { data: Record<string, string>; inventory: Inventory }>();
+  /** What the cluster holds per sync as of our last read or write (null: no inventory), for patches. */
+  private readonly stored = new Map<string, { data: Record<string, string>; resourceVersion: string } | null>();
 
   constructor(client: KubeClient, opts: InventoryStoreOptions = {}) {
     this.client = client;
@@ -184,7 +202,8 @@ export class InventoryStore {
   }
 
   async load(sync: string): Promise<Inventory | undefined> {
-    const cm = await this.client.getOptional<KubeObject & { data?: Record<string, string> }>(this.path(sync));
+    const cm = await this.client.getOptional<StoredConfigMap>(this.path(sync));
+    this.remember(sync, cm);
     if (!cm) return undefined;
     const data = cm.data ?? {};
     // The same stored text as last time is the same inventory: not parsed again (5,000 entries).
@@ -200,7 +219,42 @@ export class InventoryStore {
     return `ConfigMap ${this.namespace}/${INVENTORY_PREFIX}${sync}`;
   }
 
+  /**
+   * Stores `inv`. An existing inventory is changed by a JSON merge patch of the keys that differ
+   * (a large set change: only the journal, journal.ts), conditional on the resourceVersion last
+   * seen: a write by anything else in between makes it re-read and patch again. Each save is one
+   * request, so the cluster always holds one whole inventory: the one before or the one after.
+   */
   async save(inv: Inventory): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.stored.has(inv.sync)) this.remember(inv.sync, await this.client.getOptional<StoredConfigMap>(this.path(inv.sync)));
+      const stored = this.stored.get(inv.sync);
+      if (!stored) {
+        await this.create(inv);
+        // A create that met an existing inventory left its other keys: patched on the next turn.
+        if (attempt < 2) continue;
+        return;
+      }
+      const patch = dataPatch(stored.data, inventoryData(inv, stored.data));
+      if (patch === undefined) return;
+      try {
+        const cm = await this.client.request<StoredConfigMap>(this.path(inv.sync), {
+          method: 'PATCH',
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { resourceVersion: stored.resourceVersion }, data: patch },
+        });
+        this.remember(inv.sync, cm);
+        return;
+      } catch (err) {
+        this.stored.delete(inv.sync);
+        if (attempt < 2 && err instanceof KubeApiError && (err.status === 409 || err.status === 404)) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** The first save: the whole inventory by server-side apply (creating the namespace if needed). */
+  private async create(inv: Inventory): Promise<void> {
     const body: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -212,7 +266,7 @@ export class InventoryStore {
       data: inventoryData(inv),
     };
     try {
-      await this.apply(this.path(inv.sync), body);
+      this.remember(inv.sync, await this.apply(this.path(inv.sync), body));
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       // First save on a fresh cluster: the namespace does not exist yet.
@@ -221,11 +275,17 @@ export class InventoryStore {
         kind: 'Namespace',
         metadata: { name: this.namespace },
       });
-      await this.apply(this.path(inv.sync), body);
+      this.remember(inv.sync, await this.apply(this.path(inv.sync), body));
     }
   }
 
+  private remember(sync: string, cm: StoredConfigMap | undefined): void {
+    const rv = cm?.metadata.resourceVersion;
+    this.stored.set(sync, cm && rv !== undefined ? { data: cm.data ?? {}, resourceVersion: rv } : null);
+  }
+
   async remove(sync: string): Promise<void> {
+    this.stored.delete(sync);
     try {
       await this.client.request(this.path(sync), { method: 'DELETE' });
     } catch (err) {
@@ -233,8 +293,8 @@ export class InventoryStore {
     }
   }
 
-  private async apply(path: string, obj: KubeObject): Promise<void> {
-    await this.client.request(path, {
+  private async apply(path: string, obj: KubeObject): Promise<StoredConfigMap> {
+    return this.client.request<StoredConfigMap>(path, {
       method: 'PATCH',
       contentType: 'application/apply-patch+yaml',
       body: obj,

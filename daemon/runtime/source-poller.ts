@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { SourceSpec } from '../config/index.js';
 import { GitSource } from '../source/index.js';
-import type { Revision } from '../source/index.js';
+import type { HeadHint, Revision } from '../source/index.js';
 import { gitSourceSpec, type HomeSecrets, type PhaseBreakdown } from '../engine/index.js';
 import { now, type EventBus } from '../events/index.js';
 
@@ -24,6 +24,8 @@ export class SourcePoller {
   private again = false;
   /** When the oldest trigger not yet served by a poll arrived (webhook receipt, timer). */
   private askedAt: number | undefined;
+  /** The newest head a webhook named since the last poll began: fetched alongside the advertisement. */
+  private hint: HeadHint | undefined;
   private stopped = false;
   private readonly handlers: RevisionHandler[] = [];
   lastRevision: Revision | undefined;
@@ -50,8 +52,9 @@ export class SourcePoller {
   }
 
   /** Fetch now (coalescing: a trigger during a run schedules exactly one more run). */
-  trigger(): Promise<void> {
+  trigger(hint?: HeadHint): Promise<void> {
     this.askedAt ??= performance.now();
+    if (hint !== undefined) this.hint = hint;
     if (this.running) {
       this.again = true;
       return this.running;
@@ -72,9 +75,11 @@ export class SourcePoller {
     // Every trigger up to now is served by this poll; one arriving from here on asks for the next.
     const since = this.askedAt ?? start;
     this.askedAt = undefined;
+    const hint = this.hint;
+    this.hint = undefined;
     let rev: Revision;
     try {
-      rev = await this.source.fetch();
+      rev = await this.source.fetch(hint !== undefined ? { hint } : {});
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.bus.publish({ type: 'source.failed', source: this.spec.name, message, at: now() });

@@ -29,7 +29,7 @@ export function hookTargets(
     hooks.set(name, {
       type: wh.type,
       secret: () => resolveSecretRef(wh.secretFrom),
-      trigger: () => gate(`webhook for source ${name}`, () => void poller.trigger().catch(() => undefined)),
+      trigger: (head) => gate(`webhook for source ${name}`, () => void poller.trigger(head).catch(() => undefined)),
     });
   }
   return hooks;

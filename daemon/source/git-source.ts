@@ -32,7 +32,7 @@ import { SourceError, type SourceErrorReason } from './errors.js';
 import { describeRef, pickRef, refPrefix, validateRefSpec } from './refs.js';
 import { GitRevision } from './revision.js';
 import { CommitSignatureError, verifyCommitSignature, type VerifiedSignature } from './signature/commit.js';
-import type { GitSourceSpec, ResolvedRef, Revision, SourceStats } from './types.js';
+import type { GitSourceSpec, HeadHint, ResolvedRef, Revision, SourceStats } from './types.js';
 
 /** Local ref that always names the last fetched commit: its oid is our "have" in the next negotiation. */
 const LAST_REF = 'refs/gitops-seal/last';
@@ -106,9 +106,13 @@ export class GitSource {
     return { commit: head.commit, ref: head.ref };
   }
 
-  /** Fetch the current remote revision; returns the cached one (no pack download) when the head did not move. */
-  async fetch(): Promise<Revision> {
-    return this.serialized(() => this.doFetch());
+  /**
+   * Fetch the current remote revision; returns the cached one (no pack download) when the head
+   * did not move. With a `hint` (a webhook's new head) the pack is asked for alongside the ref
+   * advertisement instead of after it.
+   */
+  async fetch(opts: { hint?: HeadHint } = {}): Promise<Revision> {
+    return this.serialized(() => this.doFetch(opts.hint));
   }
 
   /**
@@ -148,33 +152,57 @@ export class GitSource {
     return { commit: picked.picked.commit, ref: picked.picked.ref, oid: picked.picked.oid };
   }
 
-  private async doFetch(): Promise<Revision> {
+  private async doFetch(hint: HeadHint | undefined): Promise<Revision> {
     const timings: FetchTimings = {};
     this.timings = timings;
     let t0 = performance.now();
+    const early = this.speculate(hint);
     let head = await this.remoteHead();
     timings.negotiate = performance.now() - t0;
+    const fetched = await early;
     if (this.last !== undefined && this.last.commit === head.commit && this.last.ref === head.ref) {
       this.counters.skippedFetches++;
       return this.last;
     }
     // After a restart (or a branch moved back to a commit we have) the store already holds the
     // commit and its full tree: no download needed either.
-    t0 = performance.now();
     if (!(await storeHas(this.store, head.commit))) {
       await this.prepareStore();
       head = await this.fetchRef(head);
-      timings.download = performance.now() - t0;
-      t0 = performance.now();
+      timings.download = performance.now() - t0 - timings.negotiate;
+    } else if (fetched) {
+      // The webhook's commit, fetched while the advertisement was read: the pack's time beyond it.
+      timings.download = Math.max(0, performance.now() - t0 - timings.negotiate);
     } else {
       this.counters.skippedFetches++;
     }
+    t0 = performance.now();
     const commit = await this.peel(head);
     if (this.spec.verify !== undefined) this.lastSignature = await this.verify(commit);
     await this.viaGit(() => setRef(this.store, LAST_REF, commit));
     this.last = new GitRevision(this.store, commit, head.ref);
     timings.store = performance.now() - t0;
     return this.last;
+  }
+
+  /**
+   * Starts fetching a webhook's commit before the advertisement says where the ref is (stateless
+   * HTTP only, a branch source, a store and capabilities from an earlier fetch, a commit not held
+   * yet). Resolves true when the commit came; never rejects: on any failure the ordinary fetch
+   * that follows the advertisement does the work, and reports the failure if there is one.
+   */
+  private speculate(hint: HeadHint | undefined): Promise<boolean> {
+    const ref = this.spec.ref;
+    if (hint === undefined || !('branch' in ref) || hint.ref !== `refs/heads/${ref.branch}`) return Promise.resolve(false);
+    if (!/^[0-9a-f]{40}$/.test(hint.commit) || /^0+$/.test(hint.commit)) return Promise.resolve(false);
+    if (!this.transport.wantsWithoutAdvertisement || this.last === undefined) return Promise.resolve(false);
+    const store = this.store;
+    return (async () => {
+      if (await storeHas(store, hint.commit)) return false;
+      await this.transport.fetch({ store, haveRef: LAST_REF, remoteRef: hint.ref, knownOid: hint.commit, depth: 1 });
+      this.counters.fetches++;
+      return hasObject(store, hint.commit);
+    })().catch(() => false);
   }
 
   /** The commit a fetched head names; the advertisement's peeled value is checked against the objects. */
@@ -211,7 +239,8 @@ export class GitSource {
    */
   private async fetchRef(head: RemoteHead): Promise<RemoteHead> {
     const { fetchHead: fetched } = await this.viaGit(() =>
-      this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: head.ref, depth: 1 }),
+      // The advertised oid is asked for directly (over HTTP: no second advertisement).
+      this.transport.fetch({ store: this.store, haveRef: LAST_REF, remoteRef: head.ref, knownOid: head.oid, depth: 1 }),
     );
     this.counters.fetches++;
     if (await hasObject(this.store, head.commit)) return head;

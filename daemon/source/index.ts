@@ -6,4 +6,13 @@ export { describeRef, pickSemverTag } from './refs.js';
 export { CommitSignatureError, verifyCommitSignature, type VerifiedSignature } from './signature/commit.js';
 export { parseAllowedSigners, AllowedSignersError } from './signature/allowed-signers.js';
 export { SshReader } from './signature/sshsig.js';
-export type { GitCredentials, GitRefSpec, GitSourceSpec, ResolvedRef, Revision, SignatureVerification, SourceStats } from './types.js';
+export type {
+  GitCredentials,
+  GitRefSpec,
+  GitSourceSpec,
+  HeadHint,
+  ResolvedRef,
+  Revision,
+  SignatureVerification,
+  SourceStats,
+} from './types.js';

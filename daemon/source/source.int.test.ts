@@ -120,6 +120,31 @@ describe('GitSource on a branch', () => {
     expect(again.stats.fetches).toBe(0);
     expect(again.stats.requests).toBe(1);
   });
+
+  it("a webhook's head is fetched alongside the advertisement: two requests, only what changed; a stale or bogus hint changes nothing", async () => {
+    await work.git('checkout', '-q', '-B', 'main', second); // the force-push test left the clone on its orphan branch
+    const third = await work.commit({ 'apps/b/cm.yaml': 'kind: ConfigMap\ndata: {}\n' });
+    const before = src.stats;
+    const rev = await src.fetch({ hint: { ref: 'refs/heads/main', commit: third } });
+    expect(rev.commit).toBe(third);
+    // The advertisement and the POST of the hinted want, at the same time; no second advertisement.
+    expect(src.stats.requests - before.requests).toBe(2);
+    expect(src.stats.fetches - before.fetches).toBe(1);
+    // thin-pack: one changed blob, its tree, the root tree and the commit (not every blob of the tree).
+    expect(src.stats.bytesReceived - before.bytesReceived).toBeLessThan(1500);
+    expect(new TextDecoder().decode(await rev.readFile('apps/b/cm.yaml'))).toBe('kind: ConfigMap\ndata: {}\n');
+
+    // The branch moved on after the webhook: the advertisement wins, the hinted commit is only extra objects.
+    const fourth = await work.commit({ 'infra/ns.yaml': 'kind: Namespace\nx: 1\n' });
+    const fifth = await work.commit({ 'infra/ns.yaml': 'kind: Namespace\nx: 2\n' });
+    expect((await src.fetch({ hint: { ref: 'refs/heads/main', commit: fourth } })).commit).toBe(fifth);
+    // A sha the server does not have, and a hint for another branch: the ordinary fetch.
+    const sixth = await work.commit({ 'infra/ns.yaml': 'kind: Namespace\nx: 3\n' });
+    expect((await src.fetch({ hint: { ref: 'refs/heads/main', commit: 'f'.repeat(40) } })).commit).toBe(sixth);
+    const seventh = await work.commit({ 'infra/ns.yaml': 'kind: Namespace\nx: 4\n' });
+    expect((await src.fetch({ hint: { ref: 'refs/heads/other', commit: seventh } })).commit).toBe(seventh);
+    expect(await src.changedFiles(sixth, seventh, '')).toEqual(['infra/ns.yaml']);
+  });
 });
 
 describe('GitSource store upkeep', () => {

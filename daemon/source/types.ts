@@ -24,6 +24,18 @@ export interface GitSourceSpec {
   verify?: SignatureVerification;
 }
 
+/**
+ * What a signed webhook says the tracked ref names now (GitHub/Gitea/GitLab push payloads' `ref`
+ * and `after`). Only a hint: the fetch asks for this commit at once and checks it against the
+ * remote's own advertisement, read at the same time; the revision is always what the remote says.
+ */
+export interface HeadHint {
+  /** Full ref name, e.g. `refs/heads/main`. */
+  ref: string;
+  /** 40-hex sha. */
+  commit: string;
+}
+
 /** What `resolve()` found on the remote. */
 export interface ResolvedRef {
   /** Commit sha (tags are peeled). */

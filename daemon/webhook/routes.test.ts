@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServer } from '../http/index.js';
-import { hookRoutes } from './routes.js';
+import { hookRoutes, pushedHead } from './routes.js';
 
 const SECRET = 'hook-secret';
 let srv: HttpServer;
@@ -53,5 +53,23 @@ describe('POST /hooks/<source>', () => {
     const r = await post('/hooks/other', { 'X-Hub-Signature-256': sig(SECRET) });
     expect([r.status, await r.json()]).toEqual([404, { error: 'no webhook for this source' }]);
     expect((await post('/hooks/%zz', {})).status).toBe(404);
+  });
+});
+
+describe('pushedHead', () => {
+  const sha = 'a'.repeat(40);
+  it("reads a push payload's ref and new head", () => {
+    expect(pushedHead(Buffer.from(JSON.stringify({ ref: 'refs/heads/main', before: 'b'.repeat(40), after: sha })))).toEqual({
+      ref: 'refs/heads/main',
+      commit: sha,
+    });
+  });
+  it('ignores deletions, other events and anything that is not JSON', () => {
+    expect(pushedHead(Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: '0'.repeat(40) })))).toBeUndefined();
+    expect(pushedHead(Buffer.from(JSON.stringify({ ref: 'main', after: sha })))).toBeUndefined();
+    expect(pushedHead(Buffer.from(JSON.stringify({ zen: 'ping' })))).toBeUndefined();
+    expect(pushedHead(Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: 'xyz' })))).toBeUndefined();
+    expect(pushedHead(Buffer.from('not json'))).toBeUndefined();
+    expect(pushedHead(Buffer.from('null'))).toBeUndefined();
   });
 });

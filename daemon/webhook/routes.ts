@@ -7,7 +7,29 @@ import { verifyWebhook, type WebhookType } from './verify.js';
 export interface HookTarget {
   type: WebhookType;
   secret: () => Promise<string>;
-  trigger: () => void;
+  /** `head`: the pushed ref's new commit, when the payload names one (a hint: the fetch checks it). */
+  trigger: (head?: PushedHead) => void;
+}
+
+/** The `ref` and `after` of a push payload (GitHub, Gitea, GitLab and the generic sender all use these). */
+export interface PushedHead {
+  ref: string;
+  commit: string;
+}
+
+/** The pushed head of a verified payload, or undefined (not JSON, not a push, a deleted ref). */
+export function pushedHead(body: Buffer): PushedHead | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const { ref, after } = payload as { ref?: unknown; after?: unknown };
+  if (typeof ref !== 'string' || !ref.startsWith('refs/') || typeof after !== 'string') return undefined;
+  if (!/^[0-9a-f]{40}$/.test(after) || /^0+$/.test(after)) return undefined;
+  return { ref, commit: after };
 }
 
 export function hookRoutes(hooks: ReadonlyMap<string, HookTarget>): RouteSet {
@@ -27,7 +49,7 @@ export function hookRoutes(hooks: ReadonlyMap<string, HookTarget>): RouteSet {
             ok = false;
           }
           if (!ok) return { status: 401, json: { error: 'invalid or missing signature' } };
-          target.trigger();
+          target.trigger(pushedHead(body));
           return { status: 202, json: { accepted: true } };
         },
       },

@@ -78,6 +78,9 @@ export class SshTransport implements GitTransport {
     return redact(text.split(ISO_URL).join(this.url), this.secrets);
   }
 
+  /** SSH is stateful: every request needs its advertisement on the same channel. */
+  readonly wantsWithoutAdvertisement = false;
+
   async listRefs(req: ListRefsRequest = {}): Promise<AdvertisedRef[]> {
     return this.withSession('list-refs', (http) =>
       git.listServerRefs({
