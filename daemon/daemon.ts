@@ -9,7 +9,7 @@
 // Shutdown drains the controllers (an in-flight apply finishes, bounded by a timeout), then
 // releases the Lease so a follower takes over at once.
 import type { DaemonConfig } from './config/index.js';
-import type { KubeClient } from './kube/client.js';
+import type { KubeClient, RequestOptions } from './kube/client.js';
 import { stripUserinfo } from './source/index.js';
 import type { Logger } from './log.js';
 import { EventBus, now } from './events/index.js';
@@ -18,9 +18,10 @@ import { StatusStore, statusRoutes } from './status/index.js';
 import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
-import { DEFAULT_LEADER_ELECTION, homeKubeClient } from './leader/index.js';
+import { DEFAULT_LEADER_ELECTION, defaultIdentity, homeKubeClient } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
 import { uiRoutes } from './ui/index.js';
+import { Fleet } from './fleet/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
 import type { LeaderElectionOptions } from './leader/index.js';
@@ -195,21 +196,50 @@ export class Daemon {
   /** The one HTTP listener; each route comes from its owner. */
   private async serve(): Promise<void> {
     const parts = { sources: this.sources, syncs: this.syncs };
+    const fleet = this.fleet();
     const gate = (what: string, fn: () => void): void => this.whenLeading(what, fn);
     const listen = this.opts.listen ?? this.config.spec.listen;
     // The web page reads the same status, bus and runtime parts (daemon/ui/README.md).
     const [syncs, drift, sources] = [() => this.syncs, () => this.drift, () => this.sources];
-    const { config, status, bus } = this;
-    const ui = uiRoutes({ config, listen, status, bus, log: this.opts.log, syncs, drift, sources, homeKube: () => this.homeKube() });
+    const { config, bus } = this;
+    const fleetStatus = { snapshot: () => fleet.status() };
+    const ui = uiRoutes({
+      config,
+      listen,
+      status: fleetStatus,
+      bus,
+      log: this.opts.log,
+      syncs,
+      drift,
+      sources,
+      homeKube: () => this.homeKube(),
+    });
     this.server = await startHttpServer(listen, [
-      statusRoutes(this.status),
+      statusRoutes(this.status, fleet),
       metricsRoutes(this.status),
-      hookRoutes(hookTargets(parts, gate)),
-      reconcileRoutes(parts, gate),
+      hookRoutes(hookTargets(parts, gate), fleet),
+      reconcileRoutes(parts, gate, fleet),
       keysRoutes(this.clusterKey?.keyring),
       ...(ui ? [ui] : []),
     ]);
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
+  }
+
+  /**
+   * Every replica answers for the fleet (daemon/fleet/): inert until this replica's /status
+   * carries `sharding` (--shards), then /status, the page, hooks and reconcile requests reach
+   * each sync's owner through the group's Leases in the home cluster.
+   */
+  private fleet(): Fleet {
+    const election = this.opts.leaderElection;
+    return new Fleet({
+      kube: { request: async <T>(path: string, opts?: RequestOptions): Promise<T> => (await this.homeKube()).request<T>(path, opts) },
+      namespace: election?.namespace ?? this.opts.homeNamespace ?? DEFAULT_LEADER_ELECTION.namespace,
+      group: election?.name ?? DEFAULT_LEADER_ELECTION.name,
+      identity: election?.identity ?? defaultIdentity(),
+      local: () => this.status.snapshot(),
+      log: this.opts.log,
+    });
   }
 
   /** Followers accept triggers (the sender cannot know who leads) but only the leader acts; it polls anyway. */

@@ -12,4 +12,4 @@ export type {
 } from './status.js';
 export { StatusStore, type StatusLayout, type StatusProviders } from './store.js';
 export { HISTORY_LIMIT } from './history.js';
-export { statusRoutes } from './routes.js';
+export { statusRoutes, type FleetStatusSource } from './routes.js';

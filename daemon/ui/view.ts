@@ -36,6 +36,16 @@ export function stateOf(s: Pick<SyncStatus, 'lastError' | 'lastAttemptAt' | 'las
   return s.appliedRevision ? 'applied' : 'never-applied';
 }
 
+/** The fleet fields of a sync's row (daemon/fleet/types.ts), read loosely: present only with --shards. */
+function shardingOf(s: SyncStatus): Pick<SyncView, 'owner' | 'shard' | 'staleReason'> {
+  const f = s as SyncStatus & { owner?: unknown; shard?: unknown; stale?: unknown; staleReason?: unknown };
+  return {
+    ...(typeof f.owner === 'string' ? { owner: f.owner } : {}),
+    ...(typeof f.shard === 'number' ? { shard: f.shard } : {}),
+    ...(f.stale === true ? { staleReason: typeof f.staleReason === 'string' ? f.staleReason : 'the owner did not answer' } : {}),
+  };
+}
+
 export class ViewBuilder {
   private readonly commits = new CommitMessages();
   private readonly objects = new ObjectsView();
@@ -80,11 +90,12 @@ export class ViewBuilder {
       warnings: [...(s.warnings ?? [])],
       decryption: spec ? decryptionOf(spec) : [],
       history: (s.history ?? []).map((h) => ({ ...h })),
+      ...shardingOf(s),
     };
   }
 
   async overview(): Promise<OverviewModel> {
-    const st = this.parts.status.snapshot();
+    const st = await this.parts.status.snapshot();
     const images: ImageView[] = st.images.map((i) => ({
       name: i.name,
       image: i.image,
@@ -116,7 +127,7 @@ export class ViewBuilder {
 
   /** undefined: no such sync. `fresh`: read live health now (the sync just changed). */
   async sync(name: string, fresh = false): Promise<SyncModel | undefined> {
-    const st = this.parts.status.snapshot();
+    const st = await this.parts.status.snapshot();
     const s = st.syncs.find((x) => x.name === name);
     if (!s) return undefined;
     const objects = await this.objects.of(name, this.parts.syncs().get(name), this.parts.drift().get(name), fresh);
