@@ -71,6 +71,11 @@ export class Fleet {
     this.retryAfter = opts.retryAfterSeconds ?? 5;
   }
 
+  /** This replica's own document: what `?scope=local` answers and peers merge. */
+  local(): FleetStatus {
+    return this.opts.local();
+  }
+
   /** The fleet's /status as this replica can put it together now. Never throws for a peer's or the Leases' sake. */
   async status(): Promise<FleetStatus> {
     const local = this.opts.local();

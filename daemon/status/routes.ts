@@ -8,6 +8,8 @@ import type { StatusStore } from './store.js';
 
 /** Puts the fleet's document together (daemon/fleet/'s Fleet); never throws for a peer's sake. */
 export interface FleetStatusSource {
+  /** This replica's own document (with its sharding fields). */
+  local(): DaemonStatus;
   status(): Promise<DaemonStatus>;
 }
 
@@ -24,8 +26,8 @@ export function statusRoutes(store: StatusStore, fleet?: FleetStatusSource): Rou
         method: 'GET',
         path: '/status',
         handle: async ({ query }) => {
-          if (!fleet || query?.get('scope') === 'local') return { status: 200, json: store.snapshot() };
-          return { status: 200, json: await fleet.status() };
+          if (!fleet) return { status: 200, json: store.snapshot() };
+          return { status: 200, json: query?.get('scope') === 'local' ? fleet.local() : await fleet.status() };
         },
       },
     ],
