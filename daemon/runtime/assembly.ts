@@ -13,6 +13,8 @@ import { findRenderers, kubeClientKey, kubeLoadOptions } from '../engine/index.j
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';
+import { replicaUserAgent } from '../kube/user-agent.js';
+import { defaultIdentity } from '../leader/index.js';
 import { initNotifyMetrics, notifyMetrics } from '../metrics/index.js';
 import { Notifier } from '../notify/index.js';
 import { KubeconfigError } from '../kube/locate.js';
@@ -65,7 +67,9 @@ class KubeClients {
     const key = kubeClientKey(spec);
     let c = this.clients.get(key);
     if (!c) {
-      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true }).catch((err: unknown) => {
+      // The replica's identity in the User-Agent: the audit log tells which replica wrote what.
+      const userAgent = replicaUserAgent(defaultIdentity());
+      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true, userAgent }).catch((err: unknown) => {
         throw err instanceof KubeconfigError ? new KubeconfigError(`sync "${spec.name}": ${err.message}`) : err;
       });
       this.clients.set(key, c);
