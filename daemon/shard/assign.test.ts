@@ -10,7 +10,8 @@ const owners = (a: ReturnType<typeof targetAssignment>): Map<number, string> => 
   return m;
 };
 const moved = (a: Map<number, string>, b: Map<number, string>): number => [...a].filter(([k, m]) => b.get(k) !== m).length;
-const pods = (n: number, prefix = 'gitops-seal-7d9f8b6c5-'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${'abcdefghij'[i]}x${i}q`);
+const pods = (n: number, prefix = 'gitops-seal-7d9f8b6c5-'): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}${'abcdefghij'[i]}x${i}q`);
 
 describe('shardOf', () => {
   it('is the contract hash: first 4 bytes of sha256("kind/name"), big-endian, mod N', () => {
@@ -104,7 +105,13 @@ describe('decideShards', () => {
   it('acquires its target shards when free, missing or expired; waits while another live holder has them', () => {
     const [x, y, z, w] = mine as [number, number, number, number];
     const views = all(free).map((v) =>
-      v.shard === x ? { shard: x, holder: undefined, expired: false } : v.shard === y ? heldBy(y, 'a', true) : v.shard === z ? heldBy(z, 'c') : v,
+      v.shard === x
+        ? { shard: x, holder: undefined, expired: false }
+        : v.shard === y
+          ? heldBy(y, 'a', true)
+          : v.shard === z
+            ? heldBy(z, 'c')
+            : v,
     );
     const d = decideShards(me, 12, members, views, new Set());
     expect(d.acquire.sort()).toEqual([x, y, w].sort());
@@ -134,7 +141,13 @@ describe('decideShards', () => {
   });
 
   it('takes a Lease that names it but that this process did not acquire (a restarted pod with the same name)', () => {
-    const d = decideShards(me, 12, members, all((k) => heldBy(k, me)), new Set());
+    const d = decideShards(
+      me,
+      12,
+      members,
+      all((k) => heldBy(k, me)),
+      new Set(),
+    );
     expect(d.acquire).toEqual(mine);
   });
 });
