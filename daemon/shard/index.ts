@@ -4,3 +4,4 @@ export { ShardCoordinator, type MemberView, type MoveDirection, type ShardCallba
 export { GroupLeaseApi, type GroupLease } from './lease-api.js';
 export { groupSelector, memberLeaseName, memberSlug, shardLeaseName } from './names.js';
 export { AUTO_SHARDS_MAX, defaultAdvertiseUrl, parseShards, shardingOptions, type ShardingOptions } from './options.js';
+export { ShardedWork, SINGLETON_SHARD, type ShardedParts, type ShardEvents } from './work.js';
