@@ -31,6 +31,8 @@ import type { SourcePoller } from './runtime/source-poller.js';
 import type { SyncController } from './runtime/sync-controller.js';
 import type { DriftDetector } from './drift/detector.js';
 import type { ImageAutomationRunner } from './runtime/image-automation.js';
+import { GroupLeaseApi, ShardCoordinator, ShardedWork, type ShardingOptions } from './shard/index.js';
+import { countShardMove, initShardMetrics, setShardOwned } from './metrics/index.js';
 
 export interface DaemonOptions {
   /** Where Git object stores live (default $GITOPS_SEAL_DATA or ./.gitops-seal). */
@@ -55,7 +57,12 @@ export interface DaemonOptions {
    * Default gitops-seal-system.
    */
   homeNamespace?: string;
-  /** Called once when this replica lost the Lease, after it stopped starting new work (main.ts exits 1 at once). */
+  /**
+   * Sharding (--shards): syncs spread over replicas by shard Leases (daemon/shard/README.md);
+   * replaces leaderElection. Absent: leader election or a single process.
+   */
+  sharding?: ShardingOptions;
+  /** Called once when this replica lost the Lease (or a shard's), after it stopped starting new work (main.ts exits 1 at once). */
   onLostLeadership?: (reason: string) => void;
 }
 
@@ -76,6 +83,9 @@ export class Daemon {
   private parts: Assembly | undefined;
   private server: HttpServer | undefined;
   private elector: LeaderElector | undefined;
+  /** With --shards: the syncs' shards and this replica's side of the group. */
+  private readonly work: ShardedWork | undefined;
+  private coordinator: ShardCoordinator | undefined;
   private electionKube: KubeClient | undefined;
   /** spec.clusterKey enabled: the key's store, keyring and (while leading) holder. */
   private clusterKey: ClusterKeyService | undefined;
@@ -98,6 +108,19 @@ export class Daemon {
       this.bus,
       spec.syncs.map((s) => s.name),
     );
+    if (opts.sharding) {
+      const work = new ShardedWork(
+        opts.sharding.shards,
+        spec.syncs.map((s) => s.name),
+      );
+      this.work = work;
+      const { identity, group, shards } = opts.sharding;
+      this.status.provide({
+        sharding: () => work.status() ?? { identity, group, shards, owned: [], members: [] },
+        syncShard: (sync) => work.syncShard(sync),
+      });
+      initShardMetrics(shards);
+    }
   }
 
   get url(): string | undefined {
@@ -125,7 +148,10 @@ export class Daemon {
     if (keySpec?.enabled) {
       const svc = new ClusterKeyService(
         await this.homeKube(),
-        this.opts.homeNamespace ?? this.opts.leaderElection?.namespace ?? DEFAULT_LEADER_ELECTION.namespace,
+        this.opts.homeNamespace ??
+          this.opts.leaderElection?.namespace ??
+          this.opts.sharding?.namespace ??
+          DEFAULT_LEADER_ELECTION.namespace,
         keySpec,
         log,
       );
@@ -138,6 +164,7 @@ export class Daemon {
       ...(inventoryNamespace ? { inventoryNamespace } : {}),
       ...(rendererEnv ? { rendererEnv } : {}),
       ...(this.clusterKey ? { clusterKey: this.clusterKey } : {}),
+      ...(this.work ? { ownership: this.work } : {}),
     });
     const notifier = this.parts.notifier;
     if (notifier.enabled) this.status.provide({ notifications: () => notifier.channels() });
@@ -179,12 +206,14 @@ export class Daemon {
   /** Serve the endpoints, then run the controllers — at once, or when this replica becomes leader. */
   async start(): Promise<void> {
     const election = this.opts.leaderElection;
-    // A replica is a follower until it holds the Lease, also in its very first /status.
-    if (election) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
+    const sharding = this.opts.sharding;
+    // A replica is a follower until it holds the Lease (sharded: shard 0), also in its very first /status.
+    if (election || sharding) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
     await this.serve();
     // A follower's /status shows the key too (the holder reads it on the leader).
     this.clusterKey?.prime();
-    if (election) await this.startElection(election);
+    if (sharding) await this.startSharding(sharding);
+    else if (election) await this.startElection(election);
     else this.startControllers();
   }
 
@@ -274,6 +303,43 @@ export class Daemon {
     elector.start();
   }
 
+  /**
+   * Sharded: the controllers run at once but each sync works only while its shard is owned
+   * (the assembly asks this.work); shards come and go through the coordinator's callbacks.
+   */
+  private async startSharding(sharding: ShardingOptions): Promise<void> {
+    const work = this.work;
+    const parts = this.parts;
+    if (!work || !parts) throw new Error('daemon: init() must run before start()');
+    const key = this.clusterKey;
+    const coordinator = new ShardCoordinator(
+      new GroupLeaseApi(await this.homeKube(), sharding.namespace, sharding.group),
+      sharding,
+      this.opts.log,
+      work.callbacks(
+        { ...parts, ...(key ? { lead: () => key.lead(), unlead: () => key.unlead() } : {}) },
+        {
+          onLeader: (leader) => this.bus.publish({ type: 'leader.changed', leader, at: now() }),
+          onOwned: setShardOwned,
+          onLost: (_shard, reason) => {
+            // As with the leader Lease: no new work from here on, work in flight is not waited
+            // for, and main.ts exits at once (daemon/shard/README.md says why).
+            this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
+            void this.stopControllers();
+            this.opts.onLostLeadership?.(reason);
+          },
+        },
+      ),
+    );
+    coordinator.onMove = (direction) => countShardMove(direction);
+    work.attach(coordinator);
+    this.coordinator = coordinator;
+    if (this.stopping || this.controllersStopped) return;
+    this.running = true;
+    parts.start();
+    coordinator.start();
+  }
+
   private startControllers(): void {
     if (this.running || this.controllersStopped) return;
     this.running = true;
@@ -312,6 +378,7 @@ export class Daemon {
       );
     // Only now may a follower take over: we no longer write.
     await this.elector?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.leaderElection?.retryPeriodMs ?? 1500) });
+    await this.coordinator?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.sharding?.retryPeriodMs ?? 1500) });
     await this.server?.close();
     this.parts?.close();
     this.electionKube?.close();

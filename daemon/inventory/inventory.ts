@@ -163,6 +163,11 @@ function sameData(a: Readonly<Record<string, string>>, b: Readonly<Record<string
 export interface InventoryStoreOptions {
   namespace?: string;
   fieldManager?: string;
+  /**
+   * Runs right before each write (save, remove) and throws to refuse it: sharding's fence, so a
+   * replica whose shard Lease may have been taken (paused, cut off) never writes the inventory.
+   */
+  beforeWrite?: (sync: string) => void;
 }
 
 /** Load/save inventories as ConfigMaps (server-side apply, so saves are idempotent). */
@@ -177,7 +182,10 @@ export class InventoryStore {
     this.client = client;
     this.namespace = opts.namespace ?? DEFAULT_INVENTORY_NAMESPACE;
     this.fieldManager = opts.fieldManager ?? 'gitops-seal';
+    this.beforeWrite = opts.beforeWrite;
   }
+
+  private readonly beforeWrite: ((sync: string) => void) | undefined;
 
   private path(sync: string): string {
     return `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps/${encodeURIComponent(INVENTORY_PREFIX + sync)}`;
@@ -201,6 +209,7 @@ export class InventoryStore {
   }
 
   async save(inv: Inventory): Promise<void> {
+    this.beforeWrite?.(inv.sync);
     const body: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -221,11 +230,13 @@ export class InventoryStore {
         kind: 'Namespace',
         metadata: { name: this.namespace },
       });
+      this.beforeWrite?.(inv.sync);
       await this.apply(this.path(inv.sync), body);
     }
   }
 
   async remove(sync: string): Promise<void> {
+    this.beforeWrite?.(sync);
     try {
       await this.client.request(this.path(sync), { method: 'DELETE' });
     } catch (err) {

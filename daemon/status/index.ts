@@ -5,6 +5,7 @@ export type {
   DaemonStatus,
   ImagePolicyStatus,
   LeaderElectionStatus,
+  ShardingStatus,
   SourceStatus,
   SyncHistoryEntry,
   SyncStatus,
