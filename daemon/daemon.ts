@@ -261,13 +261,16 @@ export class Daemon {
    */
   private fleet(): Fleet {
     const election = this.opts.leaderElection;
+    const sharding = this.opts.sharding;
     return new Fleet({
       kube: { request: async <T>(path: string, opts?: RequestOptions): Promise<T> => (await this.homeKube()).request<T>(path, opts) },
-      namespace: election?.namespace ?? this.opts.homeNamespace ?? DEFAULT_LEADER_ELECTION.namespace,
-      group: election?.name ?? DEFAULT_LEADER_ELECTION.name,
-      identity: election?.identity ?? defaultIdentity(),
+      namespace: sharding?.namespace ?? election?.namespace ?? this.opts.homeNamespace ?? DEFAULT_LEADER_ELECTION.namespace,
+      group: sharding?.group ?? election?.name ?? DEFAULT_LEADER_ELECTION.name,
+      identity: sharding?.identity ?? election?.identity ?? defaultIdentity(),
       local: () => this.status.snapshot(),
       log: this.opts.log,
+      // An owner that is gone is replaced about a lease duration later: retry then.
+      ...(sharding ? { retryAfterSeconds: Math.max(1, Math.ceil(sharding.leaseDurationMs / 1000)) } : {}),
     });
   }
 

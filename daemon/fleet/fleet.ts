@@ -6,10 +6,10 @@
 import type { KubeClient } from '../kube/client.js';
 import { FORWARDED_BY_HEADER } from './labels.js';
 import { mergeFleet, type PeerAnswer } from './merge.js';
-import { ownerOf, type Owner } from './owner.js';
+import { ownerOf, ownerOfShard, type Owner } from './owner.js';
 import { askPeer, forwardableHeaders, type PeerRequest } from './peer.js';
 import { RosterReader, type Roster } from './roster.js';
-import type { ShardKind } from './shard-of.js';
+import { SINGLETON_SHARD, type ShardKind } from './shard-of.js';
 import type { FleetStatus } from './types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
@@ -89,7 +89,7 @@ export class Fleet {
     }
     const owners = [
       ...local.syncs.map((s) => ownerOf(roster, 'sync', s.name, shards, this.identity)),
-      ...local.images.map((i) => ownerOf(roster, 'image', i.name, shards, this.identity)),
+      ...(local.images.length + local.imageUpdates.length > 0 ? [ownerOfShard(roster, SINGLETON_SHARD, this.identity)] : []),
     ];
     const peers = new Map<string, string>();
     for (const o of owners) if (o.at === 'peer') peers.set(o.identity, o.address);

@@ -3,9 +3,9 @@
 // inputs. An entry whose owner gave no usable answer is this replica's own row marked
 // `stale: true` with the reason — the fleet view never fails as a whole because a peer did.
 import type { SourceStatus } from '../status/index.js';
-import type { AutomationStatus } from '../writeback/index.js';
 import type { RegistryStats } from '../images/metrics.js';
-import { ownerOf, type Owner } from './owner.js';
+import { ownerOf, ownerOfShard, type Owner } from './owner.js';
+import { SINGLETON_SHARD } from './shard-of.js';
 import type { Roster } from './roster.js';
 import type { FleetReplica, FleetStatus, StaleMark } from './types.js';
 
@@ -74,17 +74,17 @@ export function mergeFleet({ local, self, shards, roster, answers }: MergeInput)
   const syncNames = [...new Set(local.syncs.map((s) => s.name))];
   const imageNames = [...new Set(local.images.map((i) => i.name))];
   const syncs = syncNames.flatMap((n) => pick(ownerOf(roster, 'sync', n, shards, self), local.syncs, (d) => d.syncs, answers, n, 'sync'));
-  const images = imageNames.flatMap((n) =>
-    pick(ownerOf(roster, 'image', n, shards, self), local.images, (d) => d.images, answers, n, 'image policy'),
+  // Image policies and automations are singletons of shard 0's owner (daemon/shard/work.ts).
+  const singletons = ownerOfShard(roster, SINGLETON_SHARD, self);
+  const images = imageNames.flatMap((n) => pick(singletons, local.images, (d) => d.images, answers, n, 'image policy'));
+  const updateNames = [...new Set(local.imageUpdates.map((a) => a.name))];
+  const imageUpdates = updateNames.flatMap((n) =>
+    pick(singletons, local.imageUpdates, (d) => d.imageUpdates, answers, n, 'image update automation'),
   );
-  // Sources and automations are not sharded by name: the row that moved last is the fleet's.
+  // Sources are fetched by every replica that owns one of their syncs: the row that moved last is the fleet's.
   const sources = newest<SourceStatus>(
     docs.flatMap((d) => d.sources),
     (s) => s.lastFetchAt,
-  );
-  const imageUpdates = newest<AutomationStatus>(
-    docs.flatMap((d) => d.imageUpdates),
-    (a) => a.lastRunAt,
   );
   const replicas: FleetReplica[] = [...roster.members.values()].map((m) => {
     const a = answers.get(m.identity);

@@ -9,7 +9,11 @@ export type Owner =
   | { shard: number; at: 'unknown'; identity: string; reason: string };
 
 export function ownerOf(roster: Roster, kind: ShardKind, name: string, shards: number, self: string): Owner {
-  const shard = shardOf(kind, name, shards);
+  return ownerOfShard(roster, shardOf(kind, name, shards), self);
+}
+
+/** Who answers for shard k (the image automation: SINGLETON_SHARD, daemon/shard/work.ts). */
+export function ownerOfShard(roster: Roster, shard: number, self: string): Owner {
   const identity = roster.holders.get(shard) ?? '';
   if (identity === '') return { shard, at: 'unknown', identity, reason: `shard ${shard} has no owner right now` };
   if (identity === self) return { shard, at: 'self', identity };

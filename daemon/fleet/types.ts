@@ -2,15 +2,10 @@
 // them. daemon/shard/ fills `sharding` and each entry's shard/owner on every replica's local
 // document; the fleet view adds `stale` (+ why) to entries it could not get from their owner and
 // `fleet` (who answered). Additive only: an older CLI reads the document as before.
-import type { DaemonStatus, ImagePolicyStatus, SyncStatus } from '../status/index.js';
+import type { DaemonStatus, ImagePolicyStatus, ShardingStatus, SyncStatus } from '../status/index.js';
+import type { AutomationStatus } from '../writeback/index.js';
 
-export interface ShardingStatus {
-  identity: string;
-  group: string;
-  shards: number;
-  owned: number[];
-  members: { identity: string; address?: string; owned: number[] }[];
-}
+export type { ShardingStatus };
 
 /** What the fleet view adds to an entry it could not take from its owner's answer. */
 export interface StaleMark {
@@ -21,6 +16,7 @@ export interface StaleMark {
 
 export type FleetSyncStatus = SyncStatus & { shard?: number; owner?: string } & StaleMark;
 export type FleetImageStatus = ImagePolicyStatus & { shard?: number; owner?: string } & StaleMark;
+export type FleetAutomationStatus = AutomationStatus & { shard?: number; owner?: string } & StaleMark;
 
 /** One replica as the fleet view met it. */
 export interface FleetReplica {
@@ -42,9 +38,10 @@ export interface FleetSummary {
   error?: string;
 }
 
-export type FleetStatus = Omit<DaemonStatus, 'syncs' | 'images'> & {
+export type FleetStatus = Omit<DaemonStatus, 'syncs' | 'images' | 'imageUpdates'> & {
   syncs: FleetSyncStatus[];
   images: FleetImageStatus[];
+  imageUpdates: FleetAutomationStatus[];
   sharding?: ShardingStatus;
   fleet?: FleetSummary;
 };
