@@ -4,6 +4,7 @@
 import { stripUserinfo } from '../daemon/git/credentials.js';
 import type { SyncStatus } from '../daemon/status/index.js';
 import type { StatusDocument } from './daemon-client.js';
+import { fleetHeadline, isFleet, ownerCell, staleReason } from './fleet-view.js';
 
 /** Columns separated by three spaces, each as wide as its widest cell (kubectl's layout). */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -103,6 +104,8 @@ export function syncRow(s: SyncStatus, now: number): string[] {
 
 /** Why a sync counts as unhealthy (exit 1), or undefined when it is ready and error-free. */
 export function syncProblem(s: SyncStatus): string | undefined {
+  const stale = staleReason(s);
+  if (stale !== undefined) return `sync "${s.name}": not current (${truncate(stale, 200)})`;
   if (s.lastError) return `sync "${s.name}": ${s.lastError.stage}: ${truncate(syncErrorCause(s.lastError.message), 200)}`;
   if (!s.ready) return `sync "${s.name}": not ready (no revision applied yet)`;
   return undefined;
@@ -117,14 +120,22 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
   const syncs = only === undefined ? doc.syncs : doc.syncs.filter((s) => s.name === only);
   const sourceNames = new Set(syncs.map((s) => s.source));
   const sources = only === undefined ? doc.sources : doc.sources.filter((s) => sourceNames.has(s.name));
-  let out = `daemon started ${ageOf(doc.startedAt, now)} ago, leader: ${doc.leader === false ? 'no' : 'yes'}\n\n`;
+  const fleet = isFleet(doc);
+  let out = fleet
+    ? `${fleetHeadline(doc)}\n\n`
+    : `daemon started ${ageOf(doc.startedAt, now)} ago, leader: ${doc.leader === false ? 'no' : 'yes'}\n\n`;
   out +=
     syncs.length === 0
       ? 'No syncs.\n'
       : renderTable(
-          SYNC_HEADERS,
-          syncs.map((s) => syncRow(s, now)),
+          fleet ? [...SYNC_HEADERS, 'REPLICA'] : SYNC_HEADERS,
+          syncs.map((s) => (fleet ? [...syncRow(s, now), ownerCell(s)] : syncRow(s, now))),
         );
+  const notCurrent = syncs.flatMap((s) => {
+    const why = staleReason(s);
+    return why === undefined ? [] : [`  ${s.name}: ${truncate(why, 160)}`];
+  });
+  if (notCurrent.length > 0) out += `\nNot current (shown as this replica last knew them; REPLICA marked ?):\n${notCurrent.join('\n')}\n`;
   out += section(
     'Sources',
     ['NAME', 'URL', 'REF', 'COMMIT', 'FETCHES', 'SKIPPED', 'LAST FETCH', 'LAST ERROR'],

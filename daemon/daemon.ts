@@ -9,7 +9,7 @@
 // Shutdown drains the controllers (an in-flight apply finishes, bounded by a timeout), then
 // releases the Lease so a follower takes over at once.
 import type { DaemonConfig } from './config/index.js';
-import type { KubeClient } from './kube/client.js';
+import type { KubeClient, RequestOptions } from './kube/client.js';
 import { stripUserinfo } from './source/index.js';
 import type { Logger } from './log.js';
 import { EventBus, now } from './events/index.js';
@@ -18,9 +18,10 @@ import { StatusStore, statusRoutes } from './status/index.js';
 import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
-import { DEFAULT_LEADER_ELECTION, homeKubeClient } from './leader/index.js';
+import { DEFAULT_LEADER_ELECTION, defaultIdentity, homeKubeClient } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
 import { uiRoutes } from './ui/index.js';
+import { Fleet } from './fleet/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
 import type { LeaderElectionOptions } from './leader/index.js';
@@ -30,6 +31,8 @@ import type { SourcePoller } from './runtime/source-poller.js';
 import type { SyncController } from './runtime/sync-controller.js';
 import type { DriftDetector } from './drift/detector.js';
 import type { ImageAutomationRunner } from './runtime/image-automation.js';
+import { GroupLeaseApi, ShardCoordinator, ShardedWork, type ShardingOptions } from './shard/index.js';
+import { countShardMove, initShardMetrics, setShardOwned } from './metrics/index.js';
 
 export interface DaemonOptions {
   /** Where Git object stores live (default $GITOPS_SEAL_DATA or ./.gitops-seal). */
@@ -54,7 +57,12 @@ export interface DaemonOptions {
    * Default gitops-seal-system.
    */
   homeNamespace?: string;
-  /** Called once when this replica lost the Lease, after it stopped starting new work (main.ts exits 1 at once). */
+  /**
+   * Sharding (--shards): syncs spread over replicas by shard Leases (daemon/shard/README.md);
+   * replaces leaderElection. Absent: leader election or a single process.
+   */
+  sharding?: ShardingOptions;
+  /** Called once when this replica lost the Lease (or a shard's), after it stopped starting new work (main.ts exits 1 at once). */
   onLostLeadership?: (reason: string) => void;
 }
 
@@ -75,6 +83,9 @@ export class Daemon {
   private parts: Assembly | undefined;
   private server: HttpServer | undefined;
   private elector: LeaderElector | undefined;
+  /** With --shards: the syncs' shards and this replica's side of the group. */
+  private readonly work: ShardedWork | undefined;
+  private coordinator: ShardCoordinator | undefined;
   private electionKube: KubeClient | undefined;
   /** spec.clusterKey enabled: the key's store, keyring and (while leading) holder. */
   private clusterKey: ClusterKeyService | undefined;
@@ -97,6 +108,19 @@ export class Daemon {
       this.bus,
       spec.syncs.map((s) => s.name),
     );
+    if (opts.sharding) {
+      const work = new ShardedWork(
+        opts.sharding.shards,
+        spec.syncs.map((s) => s.name),
+      );
+      this.work = work;
+      const { identity, group, shards } = opts.sharding;
+      this.status.provide({
+        sharding: () => work.status() ?? { identity, group, shards, owned: [], members: [] },
+        syncShard: (sync) => work.syncShard(sync),
+      });
+      initShardMetrics(shards);
+    }
   }
 
   get url(): string | undefined {
@@ -124,7 +148,10 @@ export class Daemon {
     if (keySpec?.enabled) {
       const svc = new ClusterKeyService(
         await this.homeKube(),
-        this.opts.homeNamespace ?? this.opts.leaderElection?.namespace ?? DEFAULT_LEADER_ELECTION.namespace,
+        this.opts.homeNamespace ??
+          this.opts.leaderElection?.namespace ??
+          this.opts.sharding?.namespace ??
+          DEFAULT_LEADER_ELECTION.namespace,
         keySpec,
         log,
       );
@@ -138,6 +165,7 @@ export class Daemon {
       ...(rendererEnv ? { rendererEnv } : {}),
       ...(this.clusterKey ? { clusterKey: this.clusterKey } : {}),
       homeSecrets: () => this.homeKube(),
+      ...(this.work ? { ownership: this.work } : {}),
     });
     const notifier = this.parts.notifier;
     if (notifier.enabled) this.status.provide({ notifications: () => notifier.channels() });
@@ -179,12 +207,14 @@ export class Daemon {
   /** Serve the endpoints, then run the controllers — at once, or when this replica becomes leader. */
   async start(): Promise<void> {
     const election = this.opts.leaderElection;
-    // A replica is a follower until it holds the Lease, also in its very first /status.
-    if (election) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
+    const sharding = this.opts.sharding;
+    // A replica is a follower until it holds the Lease (sharded: shard 0), also in its very first /status.
+    if (election || sharding) this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
     await this.serve();
     // A follower's /status shows the key too (the holder reads it on the leader).
     this.clusterKey?.prime();
-    if (election) await this.startElection(election);
+    if (sharding) await this.startSharding(sharding);
+    else if (election) await this.startElection(election);
     else this.startControllers();
   }
 
@@ -196,21 +226,53 @@ export class Daemon {
   /** The one HTTP listener; each route comes from its owner. */
   private async serve(): Promise<void> {
     const parts = { sources: this.sources, syncs: this.syncs };
+    const fleet = this.fleet();
     const gate = (what: string, fn: () => void): void => this.whenLeading(what, fn);
     const listen = this.opts.listen ?? this.config.spec.listen;
     // The web page reads the same status, bus and runtime parts (daemon/ui/README.md).
     const [syncs, drift, sources] = [() => this.syncs, () => this.drift, () => this.sources];
-    const { config, status, bus } = this;
-    const ui = uiRoutes({ config, listen, status, bus, log: this.opts.log, syncs, drift, sources, homeKube: () => this.homeKube() });
+    const { config, bus } = this;
+    const fleetStatus = { snapshot: () => fleet.status() };
+    const ui = uiRoutes({
+      config,
+      listen,
+      status: fleetStatus,
+      bus,
+      log: this.opts.log,
+      syncs,
+      drift,
+      sources,
+      homeKube: () => this.homeKube(),
+    });
     this.server = await startHttpServer(listen, [
-      statusRoutes(this.status),
+      statusRoutes(this.status, fleet),
       metricsRoutes(this.status),
-      hookRoutes(hookTargets(parts, gate)),
-      reconcileRoutes(parts, gate),
+      hookRoutes(hookTargets(parts, gate), fleet),
+      reconcileRoutes(parts, gate, fleet),
       keysRoutes(this.clusterKey?.keyring),
       ...(ui ? [ui] : []),
     ]);
     this.opts.log.info({ url: this.server.url }, 'endpoints listening');
+  }
+
+  /**
+   * Every replica answers for the fleet (daemon/fleet/): inert until this replica's /status
+   * carries `sharding` (--shards), then /status, the page, hooks and reconcile requests reach
+   * each sync's owner through the group's Leases in the home cluster.
+   */
+  private fleet(): Fleet {
+    const election = this.opts.leaderElection;
+    const sharding = this.opts.sharding;
+    return new Fleet({
+      kube: { request: async <T>(path: string, opts?: RequestOptions): Promise<T> => (await this.homeKube()).request<T>(path, opts) },
+      namespace: sharding?.namespace ?? election?.namespace ?? this.opts.homeNamespace ?? DEFAULT_LEADER_ELECTION.namespace,
+      group: sharding?.group ?? election?.name ?? DEFAULT_LEADER_ELECTION.name,
+      identity: sharding?.identity ?? election?.identity ?? defaultIdentity(),
+      local: () => this.status.snapshot(),
+      log: this.opts.log,
+      // An owner that is gone is replaced about a lease duration later: retry then.
+      ...(sharding ? { retryAfterSeconds: Math.max(1, Math.ceil(sharding.leaseDurationMs / 1000)) } : {}),
+    });
   }
 
   /** Followers accept triggers (the sender cannot know who leads) but only the leader acts; it polls anyway. */
@@ -243,6 +305,43 @@ export class Daemon {
     this.elector = elector;
     this.status.provide({ leaderElection: () => ({ lease: elector.lease, identity: election.identity, holder: elector.holder }) });
     elector.start();
+  }
+
+  /**
+   * Sharded: the controllers run at once but each sync works only while its shard is owned
+   * (the assembly asks this.work); shards come and go through the coordinator's callbacks.
+   */
+  private async startSharding(sharding: ShardingOptions): Promise<void> {
+    const work = this.work;
+    const parts = this.parts;
+    if (!work || !parts) throw new Error('daemon: init() must run before start()');
+    const key = this.clusterKey;
+    const coordinator = new ShardCoordinator(
+      new GroupLeaseApi(await this.homeKube(), sharding.namespace, sharding.group),
+      sharding,
+      this.opts.log,
+      work.callbacks(
+        { ...parts, ...(key ? { lead: () => key.lead(), unlead: () => key.unlead() } : {}) },
+        {
+          onLeader: (leader) => this.bus.publish({ type: 'leader.changed', leader, at: now() }),
+          onOwned: setShardOwned,
+          onLost: (_shard, reason) => {
+            // As with the leader Lease: no new work from here on, work in flight is not waited
+            // for, and main.ts exits at once (daemon/shard/README.md says why).
+            this.bus.publish({ type: 'leader.changed', leader: false, at: now() });
+            void this.stopControllers();
+            this.opts.onLostLeadership?.(reason);
+          },
+        },
+      ),
+    );
+    coordinator.onMove = (direction) => countShardMove(direction);
+    work.attach(coordinator);
+    this.coordinator = coordinator;
+    if (this.stopping || this.controllersStopped) return;
+    this.running = true;
+    parts.start();
+    coordinator.start();
   }
 
   private startControllers(): void {
@@ -283,6 +382,7 @@ export class Daemon {
       );
     // Only now may a follower take over: we no longer write.
     await this.elector?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.leaderElection?.retryPeriodMs ?? 1500) });
+    await this.coordinator?.stop({ release: true, timeoutMs: Math.min(1500, this.opts.sharding?.retryPeriodMs ?? 1500) });
     await this.server?.close();
     this.parts?.close();
     this.electionKube?.close();

@@ -14,6 +14,7 @@ import { KubeconfigError } from './kube/locate.js';
 import { Daemon } from './daemon.js';
 import { LeaderElectionConfigError, leaderElectionOptions, type LeaderElectionOptions } from './leader/index.js';
 import { createLogger } from './log.js';
+import { defaultAdvertiseUrl, parseShards, shardingOptions, type ShardingOptions } from './shard/index.js';
 
 function duration(text: string): number {
   try {
@@ -30,7 +31,7 @@ function durationOption(flags: string, description: string, fallback: string): O
 const EXIT_CODES = `
 Exit codes:
   0  --once: every sync applied; otherwise a graceful shutdown (SIGTERM/SIGINT)
-  1  --once: a source or sync failed; lost the leader Lease; shutdown overran --shutdown-timeout;
+  1  --once: a source or sync failed; lost the leader Lease (or a shard's); shutdown overran --shutdown-timeout;
      could not start (listen address taken, data dir not writable)
   2  usage or bad config: unknown flag or value, invalid DaemonConfig, a config with nothing to
      do, no usable Kubernetes credentials (nothing ran)
@@ -57,6 +58,11 @@ const program = new Command('gitops-seal-daemon')
     durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops applying', '7s'),
   )
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', '2s'))
+  .option(
+    '--shards <N|auto>',
+    'spread syncs over the replicas by N shard Leases (auto: syncs + image policies, at most 64); implies Leases, no --leader-elect needed',
+  )
+  .option('--advertise-url <url>', "how peer replicas reach this one's listener (default http://$POD_IP:<listen port>)")
   .addOption(
     durationOption(
       '--shutdown-timeout <duration>',
@@ -89,6 +95,8 @@ const opts = program.opts<{
   leaderElectRenewDeadline: number;
   leaderElectRetryPeriod: number;
   shutdownTimeout: number;
+  shards?: string;
+  advertiseUrl?: string;
 }>();
 const log = createLogger();
 
@@ -114,7 +122,8 @@ for (const source of idleSources(config)) log.warn({ source }, 'source is used b
 if (config.spec.syncs.length === 0) log.info('no syncs: running image automation only');
 
 let leaderElection: LeaderElectionOptions | undefined;
-if (opts.leaderElect && !opts.once) {
+let sharding: ShardingOptions | undefined;
+if ((opts.leaderElect || opts.shards !== undefined) && !opts.once) {
   try {
     leaderElection = leaderElectionOptions({
       namespace: opts.leaderElectionNamespace,
@@ -123,6 +132,15 @@ if (opts.leaderElect && !opts.once) {
       renewDeadlineMs: opts.leaderElectRenewDeadline,
       retryPeriodMs: opts.leaderElectRetryPeriod,
     });
+    if (opts.shards !== undefined) {
+      const shards = parseShards(opts.shards, config.spec.syncs.length + config.spec.images.length);
+      const advertise = opts.advertiseUrl ?? defaultAdvertiseUrl(process.env, opts.listen ?? config.spec.listen);
+      if (advertise !== undefined && !/^https?:\/\/[^/]+/.test(advertise))
+        throw new LeaderElectionConfigError(`--advertise-url "${advertise}" must be an http(s) URL`);
+      // Sharding replaces the leader Lease: the owner of shard 0 does what the leader did.
+      sharding = shardingOptions(leaderElection, shards, advertise);
+      leaderElection = undefined;
+    }
   } catch (err) {
     fail(2, err instanceof LeaderElectionConfigError ? err.message : String(err));
   }
@@ -135,6 +153,7 @@ const daemon = new Daemon(config, {
   homeNamespace: opts.leaderElectionNamespace,
   ...(opts.listen ? { listen: opts.listen } : {}),
   ...(leaderElection ? { leaderElection } : {}),
+  ...(sharding ? { sharding } : {}),
   // Exit at once rather than become a follower in the same process (controller-runtime does the
   // same): an apply still in flight must not go on while another replica may lead, and the pod
   // restarts with fresh state. The engine's write order makes a stop at any point consistent.

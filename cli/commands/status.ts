@@ -53,8 +53,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.output === 'table') ctx.stdout.write(renderStatus(doc, Date.now(), opts.sync));
       else writeStructured(ctx.stdout, opts.output, opts.sync !== undefined ? syncs[0] : doc);
       // A follower (leader election) runs no controllers: its syncs never apply, so they say
-      // nothing about the fleet's health. Point at the leader instead of failing.
-      if (doc.leader === false) {
+      // nothing about the fleet's health. Point at the leader instead of failing. (With --shards
+      // every replica's /status is the fleet's: judged like a leader's.)
+      if (doc.leader === false && doc['sharding'] === undefined) {
         const holder = doc.leaderElection?.holder;
         ctx.stderr.write(
           `status: this replica is a follower; the leader is ${holder ? `"${holder}"` : 'not known yet'} — its syncs are reported by the leader (or the Service in front of the replicas)\n`,

@@ -179,6 +179,11 @@ type StoredConfigMap = KubeObject & { data?: Record<string, string> };
 export interface InventoryStoreOptions {
   namespace?: string;
   fieldManager?: string;
+  /**
+   * Runs right before each write (save, remove) and throws to refuse it: sharding's fence, so a
+   * replica whose shard Lease may have been taken (paused, cut off) never writes the inventory.
+   */
+  beforeWrite?: (sync: string) => void;
 }
 
 /** Load/save inventories as ConfigMaps (server-side apply, so saves are idempotent). */
@@ -195,7 +200,10 @@ export class InventoryStore {
     this.client = client;
     this.namespace = opts.namespace ?? DEFAULT_INVENTORY_NAMESPACE;
     this.fieldManager = opts.fieldManager ?? 'gitops-seal';
+    this.beforeWrite = opts.beforeWrite;
   }
+
+  private readonly beforeWrite: ((sync: string) => void) | undefined;
 
   private path(sync: string): string {
     return `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps/${encodeURIComponent(INVENTORY_PREFIX + sync)}`;
@@ -238,6 +246,7 @@ export class InventoryStore {
       const patch = dataPatch(stored.data, inventoryData(inv, stored.data));
       if (patch === undefined) return;
       try {
+        this.beforeWrite?.(inv.sync);
         const cm = await this.client.request<StoredConfigMap>(this.path(inv.sync), {
           method: 'PATCH',
           contentType: 'application/merge-patch+json',
@@ -255,6 +264,7 @@ export class InventoryStore {
 
   /** The first save: the whole inventory by server-side apply (creating the namespace if needed). */
   private async create(inv: Inventory): Promise<void> {
+    this.beforeWrite?.(inv.sync);
     const body: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -275,6 +285,7 @@ export class InventoryStore {
         kind: 'Namespace',
         metadata: { name: this.namespace },
       });
+      this.beforeWrite?.(inv.sync);
       this.remember(inv.sync, await this.apply(this.path(inv.sync), body));
     }
   }
@@ -285,6 +296,7 @@ export class InventoryStore {
   }
 
   async remove(sync: string): Promise<void> {
+    this.beforeWrite?.(sync);
     this.stored.delete(sync);
     try {
       await this.client.request(this.path(sync), { method: 'DELETE' });

@@ -6,6 +6,7 @@ export { initSyncMetrics, observeSync, type SyncResult } from './sync.js';
 export { initDecryptMetrics, recordDecryptFailures } from './decrypt.js';
 export { initWritebackMetrics, recordWritebackRun } from './writeback.js';
 export { setLeader } from './leader.js';
+export { countShardMove, initShardMetrics, setShardOwned } from './shard.js';
 export { initNotifyMetrics, notifyMetrics } from './notify.js';
 export { followEvents } from './events.js';
 export { metricsRoutes } from './routes.js';

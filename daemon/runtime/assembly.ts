@@ -13,6 +13,8 @@ import { findRenderers, kubeClientKey, kubeLoadOptions, type HomeSecrets } from 
 import { EventRecorder, recordSyncEvents, type EventBus } from '../events/index.js';
 import { DEFAULT_INVENTORY_NAMESPACE } from '../inventory/inventory.js';
 import { KubeClient } from '../kube/client.js';
+import { replicaUserAgent } from '../kube/user-agent.js';
+import { defaultIdentity } from '../leader/index.js';
 import { initNotifyMetrics, notifyMetrics } from '../metrics/index.js';
 import { Notifier } from '../notify/index.js';
 import { KubeconfigError } from '../kube/locate.js';
@@ -21,7 +23,7 @@ import { sweepScratch } from '../render/index.js';
 import type { ClusterKeyService } from '../cluster-key/index.js';
 import { ImageAutomationRunner } from './image-automation.js';
 import { SourcePoller } from './source-poller.js';
-import { SyncController } from './sync-controller.js';
+import { SyncController, type SyncOwnership } from './sync-controller.js';
 
 export interface AssemblyOptions {
   /** Where Git object stores live. */
@@ -35,6 +37,16 @@ export interface AssemblyOptions {
   clusterKey?: ClusterKeyService;
   /** The home cluster, for sources' SSH keys and known_hosts in Kubernetes Secrets (loaded when first read). */
   homeSecrets?: HomeSecrets;
+  /**
+   * Sharding (daemon/shard/): which syncs and whether the image automation this replica owns
+   * now. Absent: all of them, always (one replica, or the leader).
+   */
+  ownership?: AssemblyOwnership;
+}
+
+export interface AssemblyOwnership {
+  sync(name: string): SyncOwnership;
+  images: SyncOwnership;
 }
 
 /** The built parts of a daemon, by name. */
@@ -52,6 +64,13 @@ export interface Assembly {
   drain(): Promise<void>;
   /** Close the syncs' cluster clients. */
   close(): void;
+  /** Sharding: the sync's shard came to this replica: apply its source's head from scratch. */
+  resumeSync(name: string): void;
+  /** Sharding: the sync's shard goes elsewhere: stop watching for drift, wait for its work in flight. */
+  pauseSync(name: string): Promise<void>;
+  /** Sharding: the image automation came to / leaves this replica. */
+  resumeImages(): void;
+  pauseImages(): Promise<void>;
 }
 
 /** How long a drain lets the notification queues empty. */
@@ -67,7 +86,9 @@ class KubeClients {
     const key = kubeClientKey(spec);
     let c = this.clients.get(key);
     if (!c) {
-      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true }).catch((err: unknown) => {
+      // The replica's identity in the User-Agent: the audit log tells which replica wrote what.
+      const userAgent = replicaUserAgent(defaultIdentity());
+      c = await KubeClient.load(kubeLoadOptions(spec), { kubeconfigWorker: true, userAgent }).catch((err: unknown) => {
         throw err instanceof KubeconfigError ? new KubeconfigError(`sync "${spec.name}": ${err.message}`) : err;
       });
       this.clients.set(key, c);
@@ -122,12 +143,14 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
           ...(opts.clusterKey && spec.decryption?.clusterKey
             ? { clusterIdentities: opts.clusterKey.identities, clusterRecipients: opts.clusterKey.bindingRecipients }
             : {}),
+          ...(opts.ownership ? { ownership: opts.ownership.sync(spec.name) } : {}),
         },
       );
       if (spec.decryption?.clusterKey) opts.clusterKey?.track(spec.name, () => ctl.clusterKeyUsage());
       syncs.set(spec.name, ctl);
       drift.set(spec.name, new DriftDetector(spec.name, ctl.manager, ctl, log));
-      sources.get(spec.source)?.onRevision((rev, fetched) => ctl.onRevision(rev, fetched));
+      const own = opts.ownership?.sync(spec.name);
+      sources.get(spec.source)?.onRevision((rev, fetched) => (own && !own.accepts() ? Promise.resolve() : ctl.onRevision(rev, fetched)));
     }
   } catch (err) {
     kube.close();
@@ -149,7 +172,7 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
   if (config.spec.images.length > 0 || config.spec.imageUpdates.length > 0) {
     const dir = join(opts.dataDir, 'writeback');
     mkdirSync(dir, { recursive: true });
-    images = new ImageAutomationRunner(config, dir, log, bus, opts.homeSecrets);
+    images = new ImageAutomationRunner(config, dir, log, bus, opts.homeSecrets, opts.ownership?.images);
     bus.on({
       'image.pushed': (e) =>
         void sources
@@ -157,6 +180,15 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
           ?.trigger()
           .catch(() => undefined),
     });
+  }
+  const own = opts.ownership;
+  if (own) {
+    // A source is fetched only while this replica owns one of its syncs or automations.
+    for (const [name, poller] of sources) {
+      const users = config.spec.syncs.filter((s) => s.source === name).map((s) => own.sync(s.name));
+      const automations = config.spec.imageUpdates.some((u) => u.source === name);
+      poller.wanted = () => users.some((u) => u.accepts()) || (automations && own.images.accepts());
+    }
   }
   const timers: NodeJS.Timeout[] = [];
   return {
@@ -168,10 +200,12 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
     start: () => {
       notifier.start();
       for (const p of sources.values()) p.start();
-      images?.start();
+      // Sharded: the image automation starts when its shard comes here (resumeImages).
+      if (!own) images?.start();
       // Periodic full drift check per sync (covers watch events that were missed).
       for (const [name, ctl] of syncs) {
         const t = setInterval(() => {
+          if (own && !own.sync(name).accepts()) return;
           void drift
             .get(name)
             ?.fullCheck()
@@ -192,5 +226,26 @@ export async function assemble(config: DaemonConfig, bus: EventBus, opts: Assemb
       await notifier.stop(NOTIFY_GRACE_MS);
     },
     close: () => kube.close(),
+    resumeSync: (name) => {
+      const ctl = syncs.get(name);
+      if (!ctl) return;
+      ctl.forget();
+      void sources
+        .get(ctl.spec.source)
+        ?.trigger()
+        .catch(() => undefined);
+    },
+    pauseSync: async (name) => {
+      const ctl = syncs.get(name);
+      if (!ctl) return;
+      // A stopped detector does not start again: the next owner period gets a fresh one.
+      drift.get(name)?.stop();
+      drift.set(name, new DriftDetector(name, ctl.manager, ctl, log));
+      await ctl.idle();
+    },
+    resumeImages: () => images?.start(),
+    pauseImages: async () => {
+      await images?.stop();
+    },
   };
 }

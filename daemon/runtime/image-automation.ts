@@ -10,6 +10,7 @@ import { now, type EventBus } from '../events/index.js';
 import type { ImagePolicyStatus } from '../status/index.js';
 import { ImageUpdateAutomation, type AutomationStatus } from '../writeback/index.js';
 import type { ImagePolicyEntry, PolicyValue } from '../writeback/index.js';
+import type { SyncOwnership } from './sync-controller.js';
 
 export class ImageAutomationRunner {
   readonly scanners: ImageScanner[] = [];
@@ -28,6 +29,8 @@ export class ImageAutomationRunner {
     private readonly bus: EventBus,
     /** Reads the `{secret: …}` SSH references of a source (the daemon's home cluster). */
     home?: HomeSecrets,
+    /** Sharding: scan and push only while this replica holds the image automation's shard. */
+    private readonly ownership?: SyncOwnership,
   ) {
     const sources = new Map<string, SourceSpec>(config.spec.sources.map((s) => [s.name, s]));
     for (const spec of config.spec.images) {
@@ -41,6 +44,7 @@ export class ImageAutomationRunner {
         new ImageScanner(spec, {
           onScan: (status, result) => {
             if (!result || !status.chosenTag) return;
+            if (this.ownership && !this.ownership.accepts()) return;
             const value: PolicyValue = { image: spec.image, tag: status.chosenTag, ...(status.digest ? { digest: status.digest } : {}) };
             const prev = entry.value;
             if (prev && prev.tag === value.tag && prev.digest === value.digest && !this.retry) return;
@@ -65,6 +69,16 @@ export class ImageAutomationRunner {
           u,
           { url: src.url, branch: 'branch' in src.ref ? src.ref.branch : branch, ...(auth ? { auth } : {}), ...(ssh ? { ssh } : {}) },
           cacheDir,
+          {
+            // The fence, right before each push: never push once the shard may be someone else's.
+            beforePush: () => {
+              if (this.ownership && !this.ownership.mayWrite())
+                return Promise.reject(
+                  new Error(`image update ${u.name}: push refused: this replica no longer owns the image automation's shard`),
+                );
+              return Promise.resolve();
+            },
+          },
         ),
       );
     }
@@ -72,6 +86,7 @@ export class ImageAutomationRunner {
 
   /** Run every automation with the current choices (coalesced: one run at a time, one queued). */
   runAll(): Promise<void> {
+    if (this.ownership && !this.ownership.accepts()) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;

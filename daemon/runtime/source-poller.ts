@@ -29,6 +29,11 @@ export class SourcePoller {
   private stopped = false;
   private readonly handlers: RevisionHandler[] = [];
   lastRevision: Revision | undefined;
+  /**
+   * Sharding: whether this replica owns any sync or automation of this source now; a poll while
+   * it does not fetches nothing (another replica does). Absent: always.
+   */
+  wanted: (() => boolean) | undefined;
 
   constructor(
     readonly spec: SourceSpec,
@@ -71,6 +76,10 @@ export class SourcePoller {
 
   /** One fetch + hand-off. Rejects only for fetch errors (handler errors are the syncs' business). */
   async poll(): Promise<void> {
+    if (this.wanted && !this.wanted()) {
+      this.askedAt = undefined;
+      return;
+    }
     const start = performance.now();
     // Every trigger up to now is served by this poll; one arriving from here on asks for the next.
     const since = this.askedAt ?? start;

@@ -38,6 +38,25 @@ import { now, type EventBus } from '../events/index.js';
 import type { FetchedBy } from './source-poller.js';
 import { sameObjects, unchangedPlainTree } from './skip.js';
 
+/** Sharding: whether this replica may work on a sync now (absent: always). */
+export interface SyncOwnership {
+  /** New work (a reconcile, a drift correction) may start. */
+  accepts(): boolean;
+  /** A write may go out now (fenced by the shard Lease's renew deadline). */
+  mayWrite(): boolean;
+}
+
+/** Work refused because this replica does not own the sync's shard (now). */
+export class NotOwnedError extends Error {
+  override readonly name = 'NotOwnedError';
+  constructor(
+    readonly sync: string,
+    readonly what: string,
+  ) {
+    super(`sync "${sync}": ${what} refused: this replica does not own the sync's shard (now)`);
+  }
+}
+
 export interface SyncEvents {
   /** The applied state itself (values included: memory only, so it is handed over, never published). */
   onApplied?(sync: string, outcome: SyncOutcome): void;
@@ -62,6 +81,7 @@ export class SyncController {
    * and whether an attempt failed since (as /status shows them).
    */
   private applied: { revision: string; identity: string; failedSince: boolean; plainTree?: string | null } | undefined;
+  private readonly ownership: SyncOwnership | undefined;
 
   constructor(
     readonly spec: SyncSpec,
@@ -75,11 +95,24 @@ export class SyncController {
       clusterIdentities?: ClusterIdentitySource;
       /** The cluster key's recipients, for the scope-binding stage (syncs that decrypt with it). */
       clusterRecipients?: ClusterRecipients;
+      /** Sharding: reconcile and write only while this replica owns the sync's shard. */
+      ownership?: SyncOwnership;
     } = {},
   ) {
     this.name = spec.name;
+    this.ownership = opts.ownership;
     this.manager = new ResourceManager(kube, managerOptions(spec));
-    this.inventory = new InventoryStore(kube, opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {});
+    const own = opts.ownership;
+    this.inventory = new InventoryStore(kube, {
+      ...(opts.inventoryNamespace ? { namespace: opts.inventoryNamespace } : {}),
+      ...(own
+        ? {
+            beforeWrite: () => {
+              if (!own.mayWrite()) throw new NotOwnedError(spec.name, 'inventory write');
+            },
+          }
+        : {}),
+    });
     this.keys = new SyncKeys(spec.name, spec.decryption, kube, process.env, opts.clusterIdentities);
     this.clusterRecipients = opts.clusterRecipients;
     const mapper = this.manager.mapper;
@@ -154,6 +187,8 @@ export class SyncController {
   reconcile(revision: Revision, opts: { unlessApplied?: boolean; fetched?: FetchedBy } = {}): Promise<SyncOutcome> {
     const called = performance.now();
     return this.serial(async () => {
+      // Checked when the work starts, not when it was queued: the shard may have moved meanwhile.
+      if (this.ownership && !(this.ownership.accepts() && this.ownership.mayWrite())) throw new NotOwnedError(this.name, 'reconcile');
       // The end-to-end clock starts at the webhook (or timer) that asked for this revision.
       const timer = new PhaseTimer(opts.fetched?.since ?? called, opts.fetched?.phases);
       timer.add('queue', performance.now() - called);
@@ -297,10 +332,25 @@ export class SyncController {
     return this.keys.clusterKeyUsage(this.lastGood?.decryptedFiles ?? []);
   }
 
+  /**
+   * Sharding: the shard came (back) to this replica, and another may have applied in between:
+   * start from nothing, as a new leader does, so the source's head is applied in full.
+   */
+  forget(): void {
+    this.applied = undefined;
+    this.lastGood = undefined;
+  }
+
+  /** Wait for the work queued on this sync (a release drains it). */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
   /** Re-apply the last good state's objects that drifted (serialized with reconciles). */
   reapply(drifted: (d: DesiredState) => Promise<number>): Promise<number> {
     return this.serial(async () => {
       if (!this.lastGood) return 0;
+      if (this.ownership && !(this.ownership.accepts() && this.ownership.mayWrite())) return 0;
       const n = await drifted(this.lastGood);
       if (n > 0) this.bus.publish({ type: 'drift.corrected', sync: this.name, objects: n, at: now() });
       return n;

@@ -5,6 +5,7 @@ export type {
   DaemonStatus,
   ImagePolicyStatus,
   LeaderElectionStatus,
+  ShardingStatus,
   SourceStatus,
   SyncHistoryEntry,
   SyncStatus,
@@ -12,4 +13,4 @@ export type {
 } from './status.js';
 export { StatusStore, type StatusLayout, type StatusProviders } from './store.js';
 export { HISTORY_LIMIT } from './history.js';
-export { statusRoutes } from './routes.js';
+export { statusRoutes, type FleetStatusSource } from './routes.js';

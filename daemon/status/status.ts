@@ -46,6 +46,21 @@ export interface SyncStatus {
   history?: SyncHistoryEntry[];
   /** Where the time of the last reconcile went (ms per phase, daemon/engine/timings.ts). */
   lastReconcile?: ReconcileBreakdown;
+  /** With --shards: the sync's shard and its owner as this replica sees it ("" = nobody now). */
+  shard?: number;
+  owner?: string;
+}
+
+/** With --shards: the group as this replica sees it (daemon/shard/README.md). */
+export interface ShardingStatus {
+  identity: string;
+  /** The group id (--leader-election-id). */
+  group: string;
+  shards: number;
+  /** The shards this replica owns now. */
+  owned: number[];
+  /** Live members (this replica included) with their advertised address and the shards they hold. */
+  members: { identity: string; address?: string; owned: number[] }[];
 }
 
 /** One reconcile's timings: webhook (or timer) to the end, per phase. */
@@ -109,6 +124,7 @@ export interface DaemonStatus {
   /** Whether this replica runs the controllers (always true without leader election). */
   leader: boolean;
   leaderElection?: LeaderElectionStatus;
+  sharding?: ShardingStatus;
   sources: SourceStatus[];
   syncs: SyncStatus[];
   /** Image automation: per image the latest tag seen and chosen; per automation the last push. */

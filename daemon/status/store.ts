@@ -9,6 +9,7 @@ import type {
   DaemonStatus,
   ImagePolicyStatus,
   LeaderElectionStatus,
+  ShardingStatus,
   SourceStatus,
   SyncHistoryEntry,
   SyncStatus,
@@ -31,6 +32,9 @@ export interface StatusProviders {
   leaderElection: () => LeaderElectionStatus;
   clusterKey: () => ClusterKeyStatus;
   notifications: () => NotificationChannelStatus[];
+  sharding: () => ShardingStatus;
+  /** With --shards: a sync's shard, its owner, and whether this replica owns it. */
+  syncShard: (sync: string) => { shard: number; owner: string; mine: boolean };
 }
 
 /** A sync's row as this daemon keeps it: always with its history. */
@@ -133,12 +137,14 @@ export class StatusStore {
       startedAt: this.startedAt,
       leader: this.leading,
       ...(p.leaderElection ? { leaderElection: p.leaderElection() } : {}),
+      ...(p.sharding ? { sharding: p.sharding() } : {}),
       sources: [...this.sources.values()].map((s) => ({ ...s })),
       syncs: [...this.syncs.values()].map((s) => ({
         ...s,
         ...(s.warnings ? { warnings: [...s.warnings] } : {}),
         ...(s.lastReconcile ? { lastReconcile: { ...s.lastReconcile, phases: { ...s.lastReconcile.phases } } } : {}),
         history: s.history.map((h) => ({ ...h })),
+        ...(p.syncShard ? (({ shard, owner }) => ({ shard, owner }))(p.syncShard(s.name)) : {}),
       })),
       images: p.images?.() ?? [],
       imageUpdates: p.imageUpdates?.() ?? [],
@@ -155,6 +161,9 @@ export class StatusStore {
 
   /** Ready once every sync has applied a revision at least once; a follower is always ready (to take over). */
   ready(): boolean {
+    const shard = this.providers.syncShard;
+    // Sharded: ready once every sync this replica owns has applied (the others are not its to apply).
+    if (shard) return [...this.syncs.values()].every((s) => !shard(s.name).mine || s.appliedRevision !== undefined);
     if (!this.leading) return true;
     return [...this.syncs.values()].every((s) => s.appliedRevision !== undefined);
   }

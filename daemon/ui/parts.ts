@@ -46,7 +46,8 @@ export interface UiParts {
   config: UiConfig & { spec: { ui?: UiSpec } };
   /** host:port the status listener binds (the loopback rule reads it). */
   listen: string;
-  status: { snapshot(): DaemonStatus };
+  /** The /status document: with --shards the fleet's (daemon/fleet/), so a promise. */
+  status: { snapshot(): DaemonStatus | Promise<DaemonStatus> };
   bus: EventBus;
   log: Logger;
   syncs: () => ReadonlyMap<string, SyncRuntime>;

@@ -52,6 +52,16 @@ function lastBumps(st: DaemonStatus): Map<string, NonNullable<ImageView['lastBum
   return out;
 }
 
+/** The fleet fields of a sync's row (daemon/fleet/types.ts), read loosely: present only with --shards. */
+function shardingOf(s: SyncStatus): Pick<SyncView, 'owner' | 'shard' | 'staleReason'> {
+  const f = s as SyncStatus & { owner?: unknown; shard?: unknown; stale?: unknown; staleReason?: unknown };
+  return {
+    ...(typeof f.owner === 'string' ? { owner: f.owner } : {}),
+    ...(typeof f.shard === 'number' ? { shard: f.shard } : {}),
+    ...(f.stale === true ? { staleReason: typeof f.staleReason === 'string' ? f.staleReason : 'the owner did not answer' } : {}),
+  };
+}
+
 export class ViewBuilder {
   private readonly commits = new CommitMessages();
   private readonly objects = new ObjectsView();
@@ -96,11 +106,12 @@ export class ViewBuilder {
       warnings: [...(s.warnings ?? [])],
       decryption: spec ? decryptionOf(spec) : [],
       history: (s.history ?? []).map((h) => ({ ...h })),
+      ...shardingOf(s),
     };
   }
 
   async overview(): Promise<OverviewModel> {
-    const st = this.parts.status.snapshot();
+    const st = await this.parts.status.snapshot();
     const bumps = lastBumps(st);
     const images: ImageView[] = st.images.map((i) => ({
       name: i.name,
@@ -134,7 +145,7 @@ export class ViewBuilder {
 
   /** undefined: no such sync. `fresh`: read live health now (the sync just changed). */
   async sync(name: string, fresh = false): Promise<SyncModel | undefined> {
-    const st = this.parts.status.snapshot();
+    const st = await this.parts.status.snapshot();
     const s = st.syncs.find((x) => x.name === name);
     if (!s) return undefined;
     const objects = await this.objects.of(name, this.parts.syncs().get(name), this.parts.drift().get(name), fresh);

@@ -1,7 +1,10 @@
 // POST /hooks/<source>: a signed webhook triggers a fetch of the source. A missing or bad
 // signature gets 401 and triggers nothing; a source without a webhook gets 404. The body is
 // read (capped by the HTTP server) before the lookup, so a too-large body is always a 413.
+// With sharding, a verified hook is also sent on, as received, to the replicas that own the
+// source's syncs (dispatch.ts); they verify the signature again.
 import type { RouteSet } from '../http/index.js';
+import { dispatchReply, type Dispatcher } from './dispatch.js';
 import { verifyWebhook, type WebhookType } from './verify.js';
 
 export interface HookTarget {
@@ -9,6 +12,8 @@ export interface HookTarget {
   secret: () => Promise<string>;
   /** `head`: the pushed ref's new commit, when the payload names one (a hint: the fetch checks it). */
   trigger: (head?: PushedHead) => void;
+  /** The syncs that read this source (their owners get the hook). */
+  syncs?: readonly string[];
 }
 
 /** The `ref` and `after` of a push payload (GitHub, Gitea, GitLab and the generic sender all use these). */
@@ -32,7 +37,7 @@ export function pushedHead(body: Buffer): PushedHead | undefined {
   return { ref, commit: after };
 }
 
-export function hookRoutes(hooks: ReadonlyMap<string, HookTarget>): RouteSet {
+export function hookRoutes(hooks: ReadonlyMap<string, HookTarget>, dispatcher?: Dispatcher): RouteSet {
   return {
     routes: [
       {
@@ -48,9 +53,16 @@ export function hookRoutes(hooks: ReadonlyMap<string, HookTarget>): RouteSet {
           } catch {
             ok = false;
           }
+          // Verified here first: an unsigned request is never sent on to other replicas.
           if (!ok) return { status: 401, json: { error: 'invalid or missing signature' } };
-          target.trigger(pushedHead(body));
-          return { status: 202, json: { accepted: true } };
+          const d = await dispatcher?.dispatch(target.syncs ?? [], {
+            method: 'POST',
+            path: `/hooks/${encodeURIComponent(name)}`,
+            headers,
+            body,
+          });
+          if (!d || d.local) target.trigger(pushedHead(body));
+          return dispatchReply(d);
         },
       },
     ],

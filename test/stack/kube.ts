@@ -112,6 +112,41 @@ export interface KubeOptions {
   dir?: string;
   /** Serve /debug/pprof on the apiserver (bench/apiserver-profile.ts); off by default. */
   profiling?: boolean;
+  /**
+   * Write an audit log (JSON lines, `<dir>/audit.log`): `true` for WRITES_AUDIT_POLICY (every
+   * write at Metadata level — verb, object, user agent; no bodies), or a policy file of the
+   * caller's. Off by default.
+   */
+  audit?: boolean | { policyFile: string };
+}
+
+/**
+ * Metadata level (who, what object, which verb, the User-Agent; never a request or response
+ * body — a Secret's value never reaches the log) for every write, nothing for reads and watches.
+ */
+export const WRITES_AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
+
+/** The apiserver flags of an audit log at <dir>/audit.log, or none. */
+function auditFlags(dir: string, audit: KubeOptions['audit']): { flags: string[]; log?: string } {
+  if (!audit) return { flags: [] };
+  let policyFile: string;
+  if (audit === true) {
+    policyFile = join(dir, 'audit-policy.yaml');
+    writeFileSync(policyFile, WRITES_AUDIT_POLICY);
+  } else policyFile = audit.policyFile;
+  const log = join(dir, 'audit.log');
+  // batch mode off (the default for the log backend is blocking): a line per request as it ends.
+  return {
+    flags: [`--audit-policy-file=${policyFile}`, `--audit-log-path=${log}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
+    log,
+  };
 }
 
 export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInfo>> {
@@ -143,6 +178,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
 
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(pki, 'ca.crt');
+    const audit = auditFlags(dir, opts.audit);
     const apiserver = startProcess('kube-apiserver', bins.kubeStack, [
       'kube-apiserver',
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
@@ -164,9 +200,17 @@ export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInf
       '--endpoint-reconciler-type=none',
       `--cert-dir=${join(dir, 'certs')}`,
       `--profiling=${opts.profiling === true}`,
+      ...audit.flags,
     ]);
     procs.push(apiserver);
-    const info: KubeInfo = { server, token, kubeconfig: join(dir, 'kubeconfig'), caFile, nodes: [] };
+    const info: KubeInfo = {
+      server,
+      token,
+      kubeconfig: join(dir, 'kubeconfig'),
+      caFile,
+      nodes: [],
+      ...(audit.log ? { auditLog: audit.log } : {}),
+    };
     await waitFor('kube-apiserver /readyz', async () => (await kubeRequest(info, '/readyz')).status === 200, {
       proc: apiserver,
       timeoutMs: 120_000,

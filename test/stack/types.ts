@@ -12,6 +12,8 @@ export interface KubeInfo {
   caFile: string;
   /** Names of the kwok fake nodes. */
   nodes: string[];
+  /** The apiserver's audit log (JSON lines), when started with an audit policy (KubeOptions.audit). */
+  auditLog?: string;
 }
 
 export interface VaultInfo {

@@ -16,8 +16,19 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(): Promise<TestCluster> {
-  const started = await startKube({ dir: mkdtempSync(join(tmpdir(), 'gitops-seal-kube-')) });
+export interface TestClusterOptions {
+  /** Audit log of every write (info.auditLog; read it with test/support/audit-log.ts). */
+  audit?: boolean;
+  /** kwok fake nodes (default 3). */
+  nodes?: number;
+}
+
+export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
+  const started = await startKube({
+    dir: mkdtempSync(join(tmpdir(), 'gitops-seal-kube-')),
+    ...(opts.audit ? { audit: true } : {}),
+    ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+  });
   const client = await KubeClient.load({ kubeconfig: started.info.kubeconfig });
   return {
     info: started.info,

@@ -104,7 +104,16 @@ function SyncCard({ s }: { s: SyncView }): Node {
       <dd data-testid="drift">${s.driftCorrections}</dd>
       <dt>Decryption</dt>
       <dd>${s.decryption.length ? s.decryption.join(', ') : 'none'}</dd>
+      ${
+        s.owner !== undefined
+          ? html`<dt>Replica</dt>
+              <dd data-testid="owner">
+                ${s.owner || 'none right now'}${s.shard !== undefined ? html` <small>shard ${s.shard}</small>` : null}
+              </dd>`
+          : null
+      }
     </dl>
+    ${s.staleReason ? html`<p class="warnings" data-testid="stale">Not current: ${s.staleReason}</p>` : null}
     <${Failing} s=${s} />
     ${
       s.warnings.length

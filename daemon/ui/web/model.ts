@@ -43,6 +43,11 @@ export interface SyncView {
   /** How the sync decrypts: age, vault transit, cluster key, sealed secrets (none: plain manifests only). */
   decryption: string[];
   history: HistoryView[];
+  /** With --shards: the replica that owns the sync ("" none right now) and its shard. */
+  owner?: string;
+  shard?: number;
+  /** The owner did not answer: this row is the answering replica's own, and why. */
+  staleReason?: string;
 }
 
 export interface ObjectView {
