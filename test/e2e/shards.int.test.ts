@@ -82,7 +82,12 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
           kind: 'DaemonConfig',
           spec: {
             sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: '1s' })],
-            syncs: Array.from({ length: SYNCS }, (_, i) => ({ name: syncName(i), source: 'repo', path: `apps/s${i}`, kubeconfig: { file: kc } })),
+            syncs: Array.from({ length: SYNCS }, (_, i) => ({
+              name: syncName(i),
+              source: 'repo',
+              path: `apps/s${i}`,
+              kubeconfig: { file: kc },
+            })),
           },
         }),
       );
@@ -102,13 +107,17 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
       })
       .catch(() => ({ items: [] }));
     for (const l of leases?.items ?? [])
-      await kube.request(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${l.metadata.name}`, { method: 'DELETE' }).catch(() => undefined);
+      await kube
+        .request(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${l.metadata.name}`, { method: 'DELETE' })
+        .catch(() => undefined);
     kube?.close();
     repo?.remove();
   });
 
   const rounds = async (): Promise<string[]> => {
-    const list = await kube.request<{ items: { metadata: { name: string }; data?: { round?: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`);
+    const list = await kube.request<{ items: { metadata: { name: string }; data?: { round?: string } }[] }>(
+      `/api/v1/namespaces/${ns}/configmaps`,
+    );
     const byName = new Map(list.items.map((c) => [c.metadata.name, c.data?.round ?? '']));
     return Array.from({ length: SYNCS }, (_, i) => byName.get(`s${i}`) ?? '');
   };

@@ -13,7 +13,14 @@
 //     up(): listen again on the same port.
 // The fault-injection tests (test/reliability/faults-*) and the registry client's tests
 // (daemon/images/registry.int.test.ts) share it: there is one fault proxy.
-import { createServer, request as httpRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 
