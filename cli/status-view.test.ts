@@ -132,6 +132,28 @@ describe('syncRow and syncProblem', () => {
 });
 
 describe('renderStatus', () => {
+  it('shows the sharding section of a sharded daemon: members, their addresses and shards', () => {
+    const sharded: StatusDocument = {
+      ...doc(),
+      sharding: {
+        identity: 'gs-1',
+        group: 'gitops-seal',
+        shards: 6,
+        owned: [0, 3],
+        members: [
+          { identity: 'gs-0', address: 'http://10.0.0.7:9797', owned: [1, 2, 4, 5] },
+          { identity: 'gs-1', owned: [0, 3] },
+        ],
+      },
+    };
+    const out = renderStatus(sharded, NOW);
+    expect(out).toContain('Sharding: 6 shards in group gitops-seal, this replica gs-1\n');
+    expect(out).toMatch(/MEMBER\s+ADDRESS\s+SHARDS\s+OWNED\n/);
+    expect(out).toMatch(/gs-0\s+http:\/\/10\.0\.0\.7:9797\s+4\s+1,2,4,5\n/);
+    expect(out).toMatch(/gs-1 \(this\)\s+-\s+2\s+0,3\n/);
+    expect(renderStatus(doc(), NOW)).not.toContain('Sharding');
+  });
+
   it('prints the syncs table and the sources without URL credentials', () => {
     const out = renderStatus(doc(), NOW);
     const lines = out.split('\n');

@@ -150,6 +150,21 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
       errorText(s.lastError),
     ]),
   );
+  // --shards: who owns what (read loosely: the section is absent on unsharded daemons).
+  const sharding = doc.sharding;
+  if (sharding && typeof sharding === 'object' && Array.isArray(sharding.members)) {
+    const me = typeof sharding.identity === 'string' ? sharding.identity : '';
+    out += `\nSharding: ${str(sharding.shards)} shards in group ${str(sharding.group)}, this replica ${me || '-'}\n`;
+    out += renderTable(
+      ['MEMBER', 'ADDRESS', 'SHARDS', 'OWNED'],
+      sharding.members.map((m) => [
+        `${str(m.identity)}${m.identity === me ? ' (this)' : ''}`,
+        str(m.address),
+        str(Array.isArray(m.owned) ? m.owned.length : undefined),
+        Array.isArray(m.owned) && m.owned.length > 0 ? m.owned.join(',') : '-',
+      ]),
+    );
+  }
   if (only !== undefined) return out;
   // Image automation entries are typed loosely on purpose: read field by field so a daemon
   // that adds or drops a field still renders.

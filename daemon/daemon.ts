@@ -180,7 +180,7 @@ export class Daemon {
 
   /** The home cluster's client: the one given, else loaded once (closed at shutdown). */
   private async homeKube(): Promise<KubeClient> {
-    return this.opts.leaderElectionKube ?? (this.electionKube ??= await homeKubeClient());
+    return this.opts.leaderElectionKube ?? (this.electionKube ??= await homeKubeClient(process.env, this.opts.sharding ? 8 : 2));
   }
 
   /** One reconcile of every sync; resolves with the errors (empty = success). For --once. */

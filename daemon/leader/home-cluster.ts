@@ -7,7 +7,8 @@ export function homeLoadOptions(env: NodeJS.ProcessEnv = process.env): LoadOptio
   return !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST ? { inCluster: true } : {};
 }
 
-export function homeKubeClient(env: NodeJS.ProcessEnv = process.env): Promise<KubeClient> {
-  // A few sockets suffice: one GET and one PUT every retry period.
-  return KubeClient.load(homeLoadOptions(env), { maxSockets: 2, userAgent: 'gitops-seal/leader-election', kubeconfigWorker: true });
+export function homeKubeClient(env: NodeJS.ProcessEnv = process.env, maxSockets = 2): Promise<KubeClient> {
+  // A few sockets suffice: one GET and one PUT every retry period (sharding asks for more: one
+  // PUT per owned shard, in parallel, every retry period).
+  return KubeClient.load(homeLoadOptions(env), { maxSockets, userAgent: 'gitops-seal/leader-election', kubeconfigWorker: true });
 }

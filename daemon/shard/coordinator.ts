@@ -180,8 +180,12 @@ export class ShardCoordinator {
     return delay;
   }
 
-  private requestTimeout(): number {
-    return Math.max(500, this.opts.renewDeadlineMs / 2);
+  /** Half the renew deadline; a held shard's renewal gets what is left of its deadline if that is more. */
+  private requestTimeout(h?: Held): number {
+    const half = this.opts.renewDeadlineMs / 2;
+    if (!h) return Math.max(500, half);
+    const left = h.lastRenew + this.opts.renewDeadlineMs - this.mono();
+    return Math.max(500, half, left);
   }
 
   private async tick(): Promise<void> {
@@ -189,7 +193,6 @@ export class ShardCoordinator {
     const now = this.mono();
     this.listed = new Map(leases.map((l) => [l.name, l]));
     this.obs.update(new Map(leases.map((l) => [l.name, l.record])), now);
-    await this.renewMember();
     // A shard we hold that names someone else: it was taken — we were too slow (paused or cut off).
     for (const k of this.held.keys()) {
       const l = this.listed.get(shardLeaseName(this.opts.group, k));
@@ -206,7 +209,12 @@ export class ShardCoordinator {
     const holding = new Set([...this.held].filter(([, h]) => !h.releasing).map(([k]) => k));
     const d = decideShards(this.opts.identity, this.opts.shards, live, views, holding);
     const releasing = [...this.held].filter(([, h]) => h.releasing).map(([k]) => k);
-    await Promise.all([...[...d.renew, ...releasing].map((k) => this.renewShard(k)), ...d.acquire.map((k) => this.acquireShard(k))]);
+    // The member Lease and the held shards together: a slow apiserver must not make one wait for the other.
+    await Promise.all([
+      this.renewMember(),
+      ...[...d.renew, ...releasing].map((k) => this.renewShard(k)),
+      ...d.acquire.map((k) => this.acquireShard(k)),
+    ]);
     for (const k of d.release) this.beginRelease(k);
   }
 
@@ -258,7 +266,14 @@ export class ShardCoordinator {
     const name = shardLeaseName(this.opts.group, k);
     const rv = this.listed.get(name)?.resourceVersion ?? h.resourceVersion;
     try {
-      const written = await this.api.update(name, this.newRecord(h.record), this.shardMeta(k), rv, this.requestTimeout(), this.wake.signal);
+      const written = await this.api.update(
+        name,
+        this.newRecord(h.record),
+        this.shardMeta(k),
+        rv,
+        this.requestTimeout(h),
+        this.wake.signal,
+      );
       if (this.lost || !this.held.has(k)) return;
       this.renewed(k, h, written);
     } catch (err) {

@@ -29,14 +29,21 @@ export function writeConfig(config: object): string {
 }
 
 /** Starts one replica and waits until its endpoints answer. `name` is its POD_NAME (Lease identity). */
-export async function startReplica(stack: StackInfo, name: string, configFile: string, args: string[]): Promise<Replica> {
+export async function startReplica(
+  stack: StackInfo,
+  name: string,
+  configFile: string,
+  args: string[],
+  /** Extra environment (e.g. KUBECONFIG of a per-replica proxy in front of the apiserver). */
+  env: NodeJS.ProcessEnv = {},
+): Promise<Replica> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `gitops-seal-${name}-`));
   const url = `http://127.0.0.1:${port}`;
   const d = await startDaemonProcess({
     name,
     args: ['--config', configFile, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--leader-elect', ...args],
-    env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info' },
+    env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info', ...env },
     ready: { url, path: '/healthz', timeoutMs: 60_000 },
   });
   return { name, url, proc: d.proc, process: d };

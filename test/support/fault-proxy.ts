@@ -13,7 +13,15 @@
 //     up(): listen again on the same port.
 // The fault-injection tests (test/reliability/faults-*) and the registry client's tests
 // (daemon/images/registry.int.test.ts) share it: there is one fault proxy.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 
 export interface FaultRule {
@@ -91,13 +99,22 @@ export class FaultProxy {
     private readonly target: URL,
     readonly port: number,
     seed: number,
+    /** An https target's CA (PEM): the proxy speaks plain HTTP to its clients and TLS upstream (the apiserver). */
+    private readonly upstreamCa?: string,
   ) {
     this.random = seededRandom(seed);
     this.server = this.newServer();
   }
 
-  /** Start on a free loopback port (or `port`), forwarding to `target` (http://host:port). */
-  static async start(target: string, opts: { seed?: number; port?: number } = {}): Promise<FaultProxy> {
+  private request(opts: RequestOptions, cb: (res: IncomingMessage) => void): ReturnType<typeof httpRequest> {
+    if (this.target.protocol !== 'https:') return httpRequest(opts, cb);
+    // The upstream Host header must name the upstream (TLS SNI and the apiserver's checks).
+    const headers = { ...opts.headers, host: this.target.host };
+    return httpsRequest({ ...opts, headers, ...(this.upstreamCa ? { ca: this.upstreamCa } : {}) }, cb);
+  }
+
+  /** Start on a free loopback port (or `port`), forwarding to `target` (http://host:port, or https with `upstreamCa`). */
+  static async start(target: string, opts: { seed?: number; port?: number; upstreamCa?: string } = {}): Promise<FaultProxy> {
     const probe = createServer();
     const port =
       opts.port ??
@@ -108,7 +125,7 @@ export class FaultProxy {
           probe.close(() => (a && typeof a === 'object' ? ok(a.port) : fail(new Error('no port'))));
         });
       }));
-    const p = new FaultProxy(new URL(target), port, opts.seed ?? 1);
+    const p = new FaultProxy(new URL(target), port, opts.seed ?? 1, opts.upstreamCa);
     await p.up();
     return p;
   }
@@ -205,7 +222,7 @@ export class FaultProxy {
       this.inject(rule, method, path, res);
       return;
     }
-    const upstream = request(
+    const upstream = this.request(
       { host: this.target.hostname, port: this.target.port, method, path, headers: req.headers },
       (up: IncomingMessage) => {
         if (rule?.afterForward) {
@@ -256,7 +273,7 @@ export class FaultProxy {
       send(decision, true);
       return;
     }
-    const upstream = request({ host: this.target.hostname, port: this.target.port, method, path, headers: req.headers }, (up) => {
+    const upstream = this.request({ host: this.target.hostname, port: this.target.port, method, path, headers: req.headers }, (up) => {
       const chunks: Buffer[] = [];
       up.on('data', (c: Buffer) => chunks.push(c));
       up.on('end', () => {

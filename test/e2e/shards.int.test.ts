@@ -1,0 +1,202 @@
+// Sharding on the real stack: three daemon processes with --shards 12 split 12 syncs 4/4/4 by
+// shard Leases. SIGKILL one → its syncs are owned elsewhere and a new commit reaches each within
+// 15 s; start it again → only its share (~⅓) moves back; SIGSTOP one past its lease, let the
+// others take over, SIGCONT it → it writes nothing and exits 1. Each replica reaches the
+// apiserver through its own counting proxy (test/support/fault-proxy.ts: plain HTTP in, TLS to
+// the apiserver), so every write is attributed to the replica that made it. Default timings
+// (lease 10 s, renew deadline 7 s, retry 2 s): the 15 s target is for them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeClient } from '../../daemon/kube/client.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
+import { exitOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
+
+const stack = inject('stack');
+const SYNCS = 12;
+const NAMES = ['a', 'b', 'c'] as const;
+
+describe('sharding: syncs spread across daemon processes by shard Leases', () => {
+  const id = Date.now().toString(36);
+  const ns = `e2e-sh-${id}`;
+  const group = `e2e-sh-${id}`;
+  let repo: WorkRepo;
+  let kube: KubeClient;
+  const replicas = new Map<string, Replica>();
+  const proxies = new Map<string, FaultProxy>();
+  const configs = new Map<string, string>();
+  const kubeconfigs = new Map<string, string>();
+  const syncName = (i: number): string => `sh-${id}-${i}`;
+  const manifests = (round: number): Record<string, string> =>
+    Object.fromEntries(
+      Array.from({ length: SYNCS }, (_, i) => [
+        `apps/s${i}/cm.yaml`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s${i}\n  namespace: ${ns}\ndata:\n  round: "${round}"\n`,
+      ]),
+    );
+
+  /** Writes (not reads, not Lease renewals) a replica sent to the apiserver through its proxy since request index `from`. */
+  const writesOf = (name: string, from = 0): string[] =>
+    (proxies.get(name)?.requests ?? [])
+      .slice(from)
+      .filter((r) => r.method !== 'GET' && !r.path.includes('/leases'))
+      .filter((r) => r.path.includes('/configmaps'))
+      .map((r) => `${r.method} ${r.path}`);
+
+  async function start(name: string): Promise<Replica> {
+    const args = ['--shards', String(SYNCS), '--leader-election-namespace', 'default', '--leader-election-id', group];
+    const r = await startReplica(stack, `${group}-${name}`, configs.get(name)!, args, { KUBECONFIG: kubeconfigs.get(name)! });
+    replicas.set(name, r);
+    return r;
+  }
+
+  beforeAll(async () => {
+    setGitEnv(stack);
+    kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+    await kube.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    repo = await WorkRepo.create(stack, `e2e-sh-${id}`);
+    await repo.commit(manifests(1), 'shards: round 1');
+    const ca = readFileSync(stack.kube.caFile, 'utf8');
+    for (const n of NAMES) {
+      const proxy = await FaultProxy.start(stack.kube.server, { upstreamCa: ca });
+      proxies.set(n, proxy);
+      // client-node allows an http:// server only with insecure-skip-tls-verify (there is no TLS to verify).
+      const kc = join(writeConfig({}), '..', 'kubeconfig');
+      writeFileSync(
+        kc,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'proxy', cluster: { server: proxy.url, 'insecure-skip-tls-verify': true } }],
+          users: [{ name: 'admin', user: { token: stack.kube.token } }],
+          contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
+          'current-context': 'proxy',
+        }),
+      );
+      kubeconfigs.set(n, kc);
+      configs.set(
+        n,
+        writeConfig({
+          apiVersion: 'gitops-seal.io/v1alpha1',
+          kind: 'DaemonConfig',
+          spec: {
+            sources: [gitSourceConfig(stack, 'repo', repo.url, { interval: '1s' })],
+            syncs: Array.from({ length: SYNCS }, (_, i) => ({
+              name: syncName(i),
+              source: 'repo',
+              path: `apps/s${i}`,
+              kubeconfig: { file: kc },
+            })),
+          },
+        }),
+      );
+    }
+    await Promise.all(NAMES.map((n) => start(n)));
+  }, 120_000);
+
+  printLogsOnFailure(() => [...replicas.values()]);
+
+  afterAll(async () => {
+    await stopReplicas([...replicas.values()]);
+    for (const p of proxies.values()) await p.down();
+    await kube?.request(`/api/v1/namespaces/${ns}`, { method: 'DELETE' }).catch(() => undefined);
+    const leases = await kube
+      ?.request<{ items: { metadata: { name: string } }[] }>('/apis/coordination.k8s.io/v1/namespaces/default/leases', {
+        query: { labelSelector: `gitops-seal.io/lease-group=${group}` },
+      })
+      .catch(() => ({ items: [] }));
+    for (const l of leases?.items ?? [])
+      await kube
+        .request(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${l.metadata.name}`, { method: 'DELETE' })
+        .catch(() => undefined);
+    kube?.close();
+    repo?.remove();
+  });
+
+  const rounds = async (): Promise<string[]> => {
+    const list = await kube.request<{ items: { metadata: { name: string }; data?: { round?: string } }[] }>(
+      `/api/v1/namespaces/${ns}/configmaps`,
+    );
+    const byName = new Map(list.items.map((c) => [c.metadata.name, c.data?.round ?? '']));
+    return Array.from({ length: SYNCS }, (_, i) => byName.get(`s${i}`) ?? '');
+  };
+  const allAt = (round: number) => async () => ((await rounds()).every((r) => r === String(round)) ? true : undefined);
+  /** shard → owner's short name, from each live replica's own view of the shards it owns. */
+  const owners = async (names: readonly string[]): Promise<Map<number, string>> => {
+    const m = new Map<number, string>();
+    for (const n of names) for (const k of (await statusOf(replicas.get(n)!))?.sharding?.owned ?? []) m.set(k, n);
+    return m;
+  };
+  const spread = async (names: readonly string[]): Promise<number[]> => {
+    const all: number[] = [];
+    for (const n of names) all.push((await statusOf(replicas.get(n)!))?.sharding?.owned.length ?? -1);
+    return all;
+  };
+
+  it('spreads 12 shards 4/4/4 and applies every sync once', async () => {
+    await eventually('4/4/4', async () => ((await spread(NAMES)).join() === '4,4,4' ? true : undefined), 60_000, 250);
+    await eventually('round 1 everywhere', allAt(1), 60_000, 250);
+    // a's view of the others catches up on its next look.
+    const st = await eventually(
+      "a's view of the group",
+      async () => {
+        const s = await statusOf(replicas.get('a')!);
+        return s?.sharding?.members.map((m) => m.owned.length).join() === '4,4,4' ? s : undefined;
+      },
+      10_000,
+      250,
+    );
+    // Each sync's row names its shard and owner; the owner holds that shard.
+    const own = await owners(NAMES);
+    for (const s of st.syncs) expect(s.owner).toBe(`${group}-${own.get(s.shard!)}`);
+    // Exactly one replica is "the leader" (owner of shard 0: the singletons).
+    const leaders = await Promise.all(NAMES.map(async (n) => (await statusOf(replicas.get(n)!))?.leader));
+    expect(leaders.filter((l) => l === true)).toHaveLength(1);
+  }, 90_000);
+
+  it('SIGKILL one replica: its syncs are owned elsewhere and a new commit reaches each within 15 s', async () => {
+    const before = await owners(NAMES);
+    signal(replicas.get('c')!, 'SIGKILL');
+    const t0 = Date.now();
+    await exitOf(replicas.get('c')!);
+    replicas.delete('c');
+    await repo.commit(manifests(2), 'shards: round 2');
+    await eventually('round 2 everywhere', allAt(2), 30_000, 100);
+    const failoverMs = Date.now() - t0;
+    console.log(`[shards] SIGKILL → a new commit applied to all 12 syncs (4 of them moved) in ${failoverMs} ms`);
+    expect(failoverMs).toBeLessThan(15_000);
+    await eventually('6/6', async () => ((await spread(['a', 'b'])).join() === '6,6' ? true : undefined), 15_000, 250);
+    // The survivors kept their own shards; only c's moved.
+    const after = await owners(['a', 'b']);
+    for (const [k, n] of before) if (n !== 'c') expect(after.get(k)).toBe(n);
+  }, 90_000);
+
+  it('start it again: only its share moves back (~⅓)', async () => {
+    const two = await owners(['a', 'b']);
+    await start('c');
+    await eventually('4/4/4 again', async () => ((await spread(NAMES)).join() === '4,4,4' ? true : undefined), 60_000, 250);
+    const three = await owners(NAMES);
+    const moved = [...three].filter(([k, n]) => two.get(k) !== n).length;
+    console.log(`[shards] rejoin moved ${moved} of ${SYNCS} shards`);
+    expect(moved).toBe(4);
+    await repo.commit(manifests(3), 'shards: round 3');
+    await eventually('round 3 everywhere', allAt(3), 30_000, 100);
+  }, 90_000);
+
+  it('SIGSTOP one past its lease, then SIGCONT: it writes nothing and exits 1', async () => {
+    const b = replicas.get('b')!;
+    signal(b, 'SIGSTOP');
+    // Past the lease (10 s) and the others' next look: they take b's shards and apply round 4.
+    await repo.commit(manifests(4), 'shards: round 4');
+    await eventually('6/6 without b', async () => ((await spread(['a', 'c'])).join() === '6,6' ? true : undefined), 30_000, 250);
+    await eventually('round 4 everywhere', allAt(4), 30_000, 100);
+    const mark = proxies.get('b')!.requests.length;
+    signal(b, 'SIGCONT');
+    const exit = await exitOf(b);
+    replicas.delete('b');
+    expect(exit.code).toBe(1);
+    expect(writesOf('b', mark)).toEqual([]);
+    expect(await rounds()).toEqual(new Array(SYNCS).fill('4'));
+  }, 90_000);
+});
