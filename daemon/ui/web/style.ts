@@ -17,12 +17,12 @@ pre{white-space:pre-wrap;word-break:break-word;padding:.5em;margin:.4em 0 0}
 .live{margin-left:auto;color:var(--muted);font-size:.9em}
 .skip{position:absolute;left:-999px}.skip:focus{left:1em;top:.5em;background:var(--card);padding:.3em}
 main{max-width:1200px;margin:0 auto;padding:1em}
-h1{font-size:1.4em;margin:.2em 0 .6em}h2{font-size:1.15em;margin:1.4em 0 .5em}h3{margin:0 0 .5em;font-size:1.1em}
+h1{font-size:1.4em;margin:.2em 0 .6em}h2{font-size:1.15em;margin:1.4em 0 .5em}h3{margin:0 0 .5em;font-size:1.1em;overflow-wrap:anywhere}
 small,.quiet{color:var(--muted)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1em}
-.cards.one{grid-template-columns:1fr}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1em}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em .8em;margin:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(340px,100%),1fr));gap:1em}
+.cards.one{grid-template-columns:minmax(0,1fr)}
+.card{min-width:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1em}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25em .8em;margin:0}
 dt{color:var(--muted)}dd{margin:0;min-width:0}
 .wrap{overflow-wrap:anywhere}
 .msg{overflow-wrap:anywhere}
@@ -41,11 +41,11 @@ thead th{color:var(--muted);font-weight:600}
 .group li{padding:.3em 0;border-top:1px solid var(--line)}
 .oname{font-weight:600;margin-right:.5em;overflow-wrap:anywhere}
 .feed ol{list-style:none;padding:0;margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px}
-.feed li{padding:.35em .8em;border-top:1px solid var(--line)}.feed li:first-child{border-top:0}
+.feed li{overflow-wrap:anywhere;padding:.35em .8em;border-top:1px solid var(--line)}.feed li:first-child{border-top:0}
 form.signout{margin:0}
 form.signout button{font:inherit;font-size:.9em;padding:.15em .7em;border-radius:4px;border:1px solid var(--line);background:var(--bg);color:var(--fg);cursor:pointer}
 form.signin{max-width:420px;margin:3em auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1.2em}
 form.signin input{width:100%;padding:.5em;margin:.4em 0 .8em;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:4px}
 form.signin button{padding:.5em 1em;border-radius:4px;border:1px solid var(--line);background:var(--link);color:var(--card);font-weight:600}
-@media (max-width:600px){.cards{grid-template-columns:1fr}main{padding:.6em}.live{margin-left:0;width:100%}}
+@media (max-width:600px){.cards{grid-template-columns:minmax(0,1fr)}main{padding:.6em}.live{margin-left:0;width:100%}}
 `;
