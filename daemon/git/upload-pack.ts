@@ -86,11 +86,12 @@ export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResul
 
   const caps = adv.capabilities;
   const band = caps.has('side-band-64k') ? 'side-band-64k' : caps.has('side-band') ? 'side-band' : undefined;
-  // thin-pack: the server sends only what changed since our "have" (deltas may name bases we
-  // hold). Without it a shallow fetch gets every blob of the new tree: the server's edge marking
-  // of our have's tree is tied to thin packs. isomorphic-git resolves such deltas against the
-  // other packs when indexing and reading, and nothing else reads the store.
-  const ours = [band, 'ofs-delta', 'thin-pack', 'no-progress', 'agent=gitops-seal'].filter(
+  // No thin-pack: with it the server may send an object we already hold as a delta on one we
+  // hold as a delta on it (a file changed and changed back, fetched shallowly one commit at a
+  // time), and isomorphic-git follows that cycle until the heap is gone (source.int.test.ts,
+  // "a tree that returns to an earlier state"; found by the canary suite). Without it a one-file
+  // commit's pack carries the whole new tree's changed blobs in full (tens of KiB, not one).
+  const ours = [band, 'ofs-delta', 'no-progress', 'agent=gitops-seal'].filter(
     (c): c is string => c !== undefined && (c.startsWith('agent=') || caps.has(c)),
   );
   const shallowOk = caps.has('shallow');

@@ -115,7 +115,7 @@ describe('web page with unusual input, in Chromium', () => {
     // Nothing overflows a phone's width: long names and subjects wrap.
     // On failure, the elements that stick out name the culprit.
     const wide = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
+      Array.from(document.querySelectorAll('body *'))
         .filter((e) => e.getBoundingClientRect().right > 391)
         .slice(0, 8)
         .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${Math.round(e.getBoundingClientRect().right)} px`),
