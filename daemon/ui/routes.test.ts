@@ -107,6 +107,27 @@ describe('web page routes', () => {
     ac.abort();
   });
 
+  it('sharded, says which shards this replica owns instead of leader or follower', async () => {
+    const { parts } = setup('127.0.0.1:9797');
+    (parts.status as StatusStore).provide({
+      sharding: () => ({
+        identity: 'pod-b',
+        group: 'gitops-seal',
+        shards: 12,
+        owned: [1, 5, 9, 11],
+        members: [
+          { identity: 'pod-a', owned: [0, 2, 3, 4] },
+          { identity: 'pod-b', owned: [1, 5, 9, 11] },
+          { identity: 'pod-c', owned: [6, 7, 8, 10] },
+        ],
+      }),
+    });
+    const url = await serve(parts);
+    const role = /data-testid="role">(.*?)<\/span><\/span>/.exec(await (await fetch(`${url}/`)).text())?.[1] ?? '';
+    expect(role).toContain('replica pod-b: 4 of 12 shards, 3 live');
+    expect(role).not.toMatch(/leader|follower/);
+  });
+
   it('says leader or follower, and who holds the Lease', async () => {
     const { bus, parts } = setup('127.0.0.1:9797');
     (parts.status as StatusStore).provide({

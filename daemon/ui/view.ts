@@ -79,6 +79,16 @@ export class ViewBuilder {
       ...(st.leaderElection
         ? { election: { lease: st.leaderElection.lease, replica: st.leaderElection.identity, holder: st.leaderElection.holder } }
         : {}),
+      ...(st.sharding
+        ? {
+            sharding: {
+              replica: st.sharding.identity,
+              owned: [...st.sharding.owned],
+              shards: st.sharding.shards,
+              members: st.sharding.members.length,
+            },
+          }
+        : {}),
     };
   }
 

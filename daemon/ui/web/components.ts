@@ -52,18 +52,24 @@ function healthTone(status: string): string {
 }
 
 function Header({ daemon, live, signedIn }: { daemon: DaemonView; live?: string; signedIn?: boolean }): Node {
-  const role = daemon.election
-    ? daemon.leader
-      ? `leader (${daemon.election.replica})`
-      : `follower — leader: ${daemon.election.holder || 'none yet'}`
-    : daemon.leader
-      ? 'leader'
-      : 'follower';
+  // Sharded, there is no leader: each replica owns some shards (daemon/shard/).
+  const shards = daemon.sharding;
+  const role = shards
+    ? `replica ${shards.replica}: ${shards.owned.length} of ${shards.shards} shards, ${shards.members} live`
+    : daemon.election
+      ? daemon.leader
+        ? `leader (${daemon.election.replica})`
+        : `follower — leader: ${daemon.election.holder || 'none yet'}`
+      : daemon.leader
+        ? 'leader'
+        : 'follower';
   return html`<header class="top">
     <a class="skip" href="#main">Skip to content</a>
     <a class="brand" href="/">gitops-seal</a>
     <span class="meta">${daemon.name}</span>
-    <span class="meta" data-testid="role"><${Badge} tone=${daemon.leader ? 'ok' : 'info'} text=${role} /></span>
+    <span class="meta" data-testid="role"
+      ><${Badge} tone=${daemon.leader || (shards?.owned.length ?? 0) > 0 ? 'ok' : 'info'} text=${role}
+    /></span>
     <span class="meta">up since <${Time} at=${daemon.startedAt} /></span>
     <span id="live" class="live" role="status">${live ?? 'static page (reload for news)'}</span>
     ${

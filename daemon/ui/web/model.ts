@@ -105,6 +105,8 @@ export interface DaemonView {
   leader: boolean;
   /** With --leader-elect: the Lease, this replica's identity (`replica`: the log redaction censors a key named identity), and who holds it. */
   election?: { lease: string; replica: string; holder: string };
+  /** With --shards: this replica, the shards it owns, of how many, and how many replicas are live. */
+  sharding?: { replica: string; owned: number[]; shards: number; members: number };
 }
 
 export interface OverviewModel {
