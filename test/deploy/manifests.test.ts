@@ -257,10 +257,10 @@ describe('deploy/ RBAC', () => {
     for (const v of ['create', 'patch']) expect(allows(self, '', 'events', v)).toBe(true);
     for (const v of ['get', 'create', 'update']) expect(allows(self, 'coordination.k8s.io', 'leases', v)).toBe(true);
     const secretRules = self.rules?.filter((r) => r.resources?.includes('secrets'));
-    // Exactly: the age Secret read by name; the cluster key's Secret (and ConfigMap) read and
+    // Exactly: the age Secret and the sources' SSH key Secret read by name; the cluster key's Secret (and ConfigMap) read and
     // replaced by name; and create, which RBAC cannot narrow by name (issue 16).
     expect(secretRules).toEqual([
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['gitops-seal-age'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['gitops-seal-age', 'gitops-seal-git-ssh'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets', 'configmaps'], resourceNames: ['gitops-seal-cluster-key'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
