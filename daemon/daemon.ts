@@ -18,7 +18,7 @@ import { StatusStore, statusRoutes } from './status/index.js';
 import { followEvents, metricsRoutes } from './metrics/index.js';
 import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
-import { DEFAULT_LEADER_ELECTION, defaultIdentity, homeKubeClient } from './leader/index.js';
+import { DEFAULT_LEADER_ELECTION, defaultIdentity, homeKubeClient, within } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
 import { uiRoutes } from './ui/index.js';
 import { Fleet } from './fleet/index.js';
@@ -387,26 +387,5 @@ export class Daemon {
     this.parts?.close();
     this.electionKube?.close();
     log.info({ ms: Date.now() - t0, drained }, 'shutdown complete');
-  }
-}
-
-/** Resolves true when p settled within ms (no bound when ms is undefined), false otherwise. */
-async function within(p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
-  if (ms === undefined) {
-    await p.catch(() => undefined);
-    return true;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([
-      p.then(
-        () => true,
-        () => true,
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,16 +1,14 @@
-// The labels and annotations of the shard group's Leases (notes/shard-contract.md): the fleet
-// view finds every member and shard Lease of group G by one label-selected LIST.
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const LABEL_GROUP = 'gitops-seal.io/lease-group';
-export const LABEL_ROLE = 'gitops-seal.io/lease-role';
-export const LABEL_SHARD = 'gitops-seal.io/shard';
-export const ANNOTATION_IDENTITY = 'gitops-seal.io/identity';
-export const ANNOTATION_ADDRESS = 'gitops-seal.io/address';
+// The shard group's Lease labels and annotations live with the shards (daemon/shard/names.ts):
+// the fleet view finds every member and shard Lease of group G by the same label-selected LIST.
+export {
+  ANNOTATION_ADDRESS,
+  ANNOTATION_IDENTITY,
+  groupSelector,
+  LABEL_GROUP,
+  LABEL_MANAGED_BY,
+  LABEL_ROLE,
+  LABEL_SHARD,
+} from '../shard/index.js';
 
 /** The header a forwarded request carries; a request with it is handled where it lands, never forwarded again. */
 export const FORWARDED_BY_HEADER = 'x-gitops-seal-forwarded-by';
-
-/** The label selector of group G's Leases (members and shards). */
-export function groupSelector(group: string): string {
-  return `${LABEL_MANAGED_BY}=gitops-seal,${LABEL_GROUP}=${group}`;
-}

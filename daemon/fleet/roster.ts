@@ -6,7 +6,7 @@
 // passed on OUR clock since we last saw its record change — never judged from the renewTime
 // another machine wrote (clocks of different nodes may disagree).
 import type { KubeClient } from '../kube/client.js';
-import { observe, type LeaseRecord, type Observed } from '../leader/index.js';
+import { observe, recordOf, type LeaseRecord, type Observed } from '../leader/index.js';
 import { ANNOTATION_ADDRESS, ANNOTATION_IDENTITY, groupSelector, LABEL_ROLE, LABEL_SHARD } from './labels.js';
 import { FleetLeaseError } from './errors.js';
 
@@ -29,17 +29,6 @@ export interface Roster {
 interface GroupLease {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Partial<LeaseRecord>;
-}
-
-function recordOf(lease: GroupLease): LeaseRecord {
-  const s = lease.spec ?? {};
-  return {
-    holderIdentity: s.holderIdentity ?? '',
-    leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
-    ...(s.acquireTime ? { acquireTime: s.acquireTime } : {}),
-    ...(s.renewTime ? { renewTime: s.renewTime } : {}),
-    leaseTransitions: s.leaseTransitions ?? 0,
-  };
 }
 
 export interface RosterOptions {

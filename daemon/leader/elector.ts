@@ -13,6 +13,7 @@ import { decide, nextDelay, observe, releasedRecord, renewDeadlinePassed, type C
 import { LeaseConflictError } from './errors.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LeaderElectionOptions } from './options.js';
+import { sleep } from './wait.js';
 
 export interface LeaderCallbacks {
   /** This replica now holds the Lease: start the controllers. */
@@ -214,17 +215,4 @@ export class LeaderElector {
 
 function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -5,3 +5,4 @@ export { LeaderElectionConfigError, LeaseAccessError, LeaseConflictError } from 
 export { decide, leaseSeconds, observe, releasedRecord, type Clock, type Decision, type Observed } from './decide.js';
 export { microTime, recordOf, type LeaseObject, type LeaseRecord } from './record.js';
 export { homeKubeClient, homeLoadOptions } from './home-cluster.js';
+export { sleep, within } from './wait.js';

@@ -37,7 +37,7 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-export function recordOf(lease: LeaseObject): LeaseRecord {
+export function recordOf(lease: Pick<LeaseObject, 'spec'>): LeaseRecord {
   const s = lease.spec ?? {};
   return {
     holderIdentity: s.holderIdentity ?? '',

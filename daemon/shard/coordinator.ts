@@ -13,7 +13,7 @@
 // Involuntary loss (deadline passed, or another holder seen in a shard we hold) calls onLost once
 // and ends the loop; the daemon then stops everything and the process exits (see README.md).
 import type { Logger } from '../log.js';
-import { LeaseConflictError, leaseSeconds, microTime, releasedRecord, type LeaseRecord } from '../leader/index.js';
+import { LeaseConflictError, leaseSeconds, microTime, releasedRecord, sleep, within, type LeaseRecord } from '../leader/index.js';
 import { decideShards, type ShardView } from './assign.js';
 import type { GroupLease, GroupLeaseApi, Meta } from './lease-api.js';
 import { heldAt, Observations } from './liveness.js';
@@ -397,33 +397,4 @@ export class ShardCoordinator {
 
 function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([
-      p.then(
-        () => true,
-        () => true,
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

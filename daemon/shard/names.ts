@@ -30,7 +30,7 @@ export function shardLeaseName(group: string, shard: number): string {
 
 /** The label selector that lists a group's Leases (members and shards) in one call. */
 export function groupSelector(group: string): string {
-  return `${LABEL_GROUP}=${group}`;
+  return `${LABEL_MANAGED_BY}=gitops-seal,${LABEL_GROUP}=${group}`;
 }
 
 export function leaseLabels(group: string, role: LeaseRole, shard?: number): Record<string, string> {
