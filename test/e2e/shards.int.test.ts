@@ -142,7 +142,11 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
       "a's view of the group",
       async () => {
         const s = await statusOf(replicas.get('a')!);
-        return s?.sharding?.members.map((m) => m.owned.length).join() === '4,4,4' ? s : undefined;
+        // The rows' owners come from the fleet roster (one LIST reused for 1 s), the members from
+        // the coordinator's own looks: right after a handover the roster may still show a shard
+        // between its releaser and its taker (owner ""). Wait for both to have settled.
+        const settled = s?.syncs.every((r) => (r.owner ?? '') !== '');
+        return settled && s?.sharding?.members.map((m) => m.owned.length).join() === '4,4,4' ? s : undefined;
       },
       10_000,
       250,
