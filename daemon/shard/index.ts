@@ -1,5 +1,5 @@
 export { shardOf, type ShardKind } from './hash.js';
-export { decideShards, fairShare, targetAssignment, type Assignment, type ShardDecision, type ShardView } from './assign.js';
+export { decideShards, fairShare, liveHolders, targetAssignment, type Assignment, type ShardDecision, type ShardView } from './assign.js';
 export { ShardCoordinator, type MemberView, type MoveDirection, type ShardCallbacks } from './coordinator.js';
 export { GroupLeaseApi, type GroupLease } from './lease-api.js';
 export {
