@@ -20,7 +20,7 @@ import { registryTotals } from './images/metrics.js';
 import { hookRoutes } from './webhook/routes.js';
 import { DEFAULT_LEADER_ELECTION, defaultIdentity, homeKubeClient, within } from './leader/index.js';
 import { ClusterKeyService, keysRoutes } from './cluster-key/index.js';
-import { uiRoutes } from './ui/index.js';
+import { FLEET_REFRESH_MS, uiRoutes } from './ui/index.js';
 import { Fleet } from './fleet/index.js';
 import { LeaderElector } from './leader/index.js';
 import { LeaseStore } from './leader/index.js';
@@ -243,6 +243,7 @@ export class Daemon {
       drift,
       sources,
       homeKube: () => this.homeKube(),
+      ...(this.opts.sharding ? { fleetRefreshMs: FLEET_REFRESH_MS } : {}),
     });
     this.server = await startHttpServer(listen, [
       statusRoutes(this.status, fleet),

@@ -1,6 +1,6 @@
 // The read-only web status page (issue 20): server-rendered pages on the status listener, live
 // updates over server-sent events, access control beyond loopback. README.md says how.
-export { uiRoutes, SCRIPT_PATH } from './routes.js';
+export { FLEET_REFRESH_MS, uiRoutes, SCRIPT_PATH } from './routes.js';
 export { isLoopbackListen, SESSION_COOKIE } from './access.js';
 export { feedEntry, FEED_LIMIT } from './feed.js';
 export { redactView } from './redact.js';

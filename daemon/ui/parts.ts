@@ -48,6 +48,11 @@ export interface UiParts {
   listen: string;
   /** The /status document: with --shards the fleet's (daemon/fleet/), so a promise. */
   status: { snapshot(): DaemonStatus | Promise<DaemonStatus> };
+  /**
+   * Set with --shards (the status is the fleet's): refresh open pages from it this often, since
+   * a change on another replica reaches no event here (FLEET_REFRESH_MS).
+   */
+  fleetRefreshMs?: number;
   bus: EventBus;
   log: Logger;
   syncs: () => ReadonlyMap<string, SyncRuntime>;

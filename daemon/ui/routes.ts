@@ -9,11 +9,14 @@ import { loadClientBundle, type Asset } from './assets.js';
 import { LiveFeed } from './feed.js';
 import { notFoundHtml, PAGE_HEADERS, pageHtml, signInHtml } from './html.js';
 import type { UiParts } from './parts.js';
+import { SharedStatus } from './shared-status.js';
 import { LivePages, MAX_STREAMS } from './sse.js';
 import { ViewBuilder } from './view.js';
 import type { PageModel } from './web/model.js';
 
 export const SCRIPT_PATH = '/ui/app.js';
+/** How often open pages are refreshed from the fleet's status under --shards (UiParts.fleetRefreshMs). */
+export const FLEET_REFRESH_MS = 3000;
 
 function acceptsGzip(req: RouteRequest): boolean {
   return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
@@ -34,9 +37,13 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
   if (parts.config.spec.ui?.enabled === false) return undefined;
   const access = new Access(parts);
   const feed = new LiveFeed(parts.bus);
-  const views = new ViewBuilder(parts, feed);
-  const live = new LivePages(feed, (err) =>
-    parts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'web page: building an update failed'),
+  // Under --shards every view reads the fleet's status through one shared read (shared-status.ts).
+  const shared = parts.fleetRefreshMs ? new SharedStatus(parts.status) : undefined;
+  const views = new ViewBuilder(shared ? { ...parts, status: shared } : parts, feed);
+  const live = new LivePages(
+    feed,
+    (err) => parts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'web page: building an update failed'),
+    shared && parts.fleetRefreshMs ? { everyMs: parts.fleetRefreshMs, read: () => shared.refresh() } : undefined,
   );
   let bundle: Asset | undefined;
   const scriptUrl = (): string | undefined => (bundle ? `${SCRIPT_PATH}?v=${bundle.etag}` : undefined);
@@ -178,6 +185,7 @@ export function uiRoutes(parts: UiParts): RouteSet | undefined {
     open: () => {
       bundle = loadClientBundle((why) => parts.log.warn({ why }, 'web page served without its script'));
       const closeFeed = feed.open();
+      feed.onChange(() => shared?.invalidate());
       const closeLive = live.open();
       return () => {
         closeLive();
