@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../daemon/kube/client.js';
+import type { OverviewModel } from '../../daemon/ui/index.js';
+import { openEventStream } from '../support/event-stream.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
 import { exitOf, printLogsOnFailure, signal, startReplica, statusOf, stopReplicas, writeConfig, type Replica } from './replicas.js';
@@ -192,8 +194,24 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
     // that, and such a member loses its shards and exits (the test fails on that first).
     expect(moved).toBe(4);
     expect([...three].filter(([k, n]) => two.get(k) !== n).every(([, n]) => n === 'c')).toBe(true);
-    await repo.commit(manifests(3), 'shards: round 3');
-    await eventually('round 3 everywhere', allAt(3), 30_000, 100);
+    // a's web page shows a sync b owns at round 3 while it is open: b's apply is no event on
+    // a's bus, the page's fleet refresh (daemon/ui/sse.ts) brings it.
+    const page = await openEventStream(`${replicas.get('a')!.url}/ui/events`);
+    try {
+      const bOwns = (await statusOf(replicas.get('a')!))?.syncs.find((r) => r.owner === `${group}-b`)?.name;
+      expect(bOwns).toBeDefined();
+      const commit = await repo.commit(manifests(3), 'shards: round 3');
+      await eventually('round 3 everywhere', allAt(3), 30_000, 100);
+      await eventually(
+        "round 3 of b's sync on a's open page",
+        async () =>
+          page.models<OverviewModel>().some((m) => m.syncs.find((r) => r.name === bOwns)?.revision?.includes(commit)) ? true : undefined,
+        30_000,
+        250,
+      );
+    } finally {
+      page.stop();
+    }
   }, 90_000);
 
   it('SIGSTOP one past its lease, then SIGCONT: it writes nothing and exits 1', async () => {
