@@ -197,8 +197,10 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
     // that, and such a member loses its shards and exits (the test fails on that first).
     expect(moved).toBe(4);
     expect([...three].filter(([k, n]) => two.get(k) !== n).every(([, n]) => n === 'c')).toBe(true);
-    // a's web page shows a sync b owns at round 3 while it is open: b's apply is no event on
-    // a's bus, the page's fleet refresh (daemon/ui/sse.ts) brings it.
+    // a's open web page shows a sync b owns at round 3: the fleet's rows through a's page, across
+    // processes. b's apply is no event on a's bus; the page's fleet refresh (daemon/ui/sse.ts)
+    // brings it. (Here a's own 1 s fetches also rebuild its page, so this passes without the
+    // refresh too — daemon/ui/fleet-refresh.test.ts is the test that tells them apart.)
     const page = await openEventStream(`${replicas.get('a')!.url}/ui/events`);
     try {
       const bOwns = (await statusOf(replicas.get('a')!))?.syncs.find((r) => r.owner === `${group}-b`)?.name;
