@@ -29,14 +29,20 @@ afterEach(async () => {
 });
 
 /** The page of this replica over a "fleet" status that only the peer's bus changes. */
-async function servePage(fleetRefreshMs: number | undefined): Promise<{ url: string; peer: EventBus; reads: () => number }> {
+async function servePage(
+  fleetRefreshMs: number | undefined,
+): Promise<{ url: string; peer: EventBus; local: EventBus; reads: () => number }> {
   const peer = new EventBus();
-  const fleet = new StatusStore({
-    sources: [{ name: 'repo', url: 'https://git.example/fleet.git' }],
-    syncs: [{ name: 'apps', source: 'repo' }],
-  });
+  const fleet = new StatusStore(
+    {
+      sources: [{ name: 'repo', url: 'https://git.example/fleet.git' }],
+      syncs: [{ name: 'apps', source: 'repo' }],
+    },
+    30_000,
+  );
   fleet.follow(peer);
   let reads = 0;
+  const local = new EventBus();
   const parts: UiParts = {
     config: {
       metadata: { name: 'test' },
@@ -52,7 +58,7 @@ async function servePage(fleetRefreshMs: number | undefined): Promise<{ url: str
         return fleet.snapshot();
       },
     },
-    bus: new EventBus(),
+    bus: local,
     log: createLogger({ destination: new TextCapture(), level: 'warn' }),
     syncs: () => new Map(),
     drift: () => new Map(),
@@ -63,7 +69,7 @@ async function servePage(fleetRefreshMs: number | undefined): Promise<{ url: str
   const routes = uiRoutes(parts);
   if (!routes) throw new Error('ui disabled');
   server = await startHttpServer('127.0.0.1:0', [routes]);
-  return { url: server.url, peer, reads: () => reads };
+  return { url: server.url, peer, local, reads: () => reads };
 }
 
 async function open(url: string): Promise<EventStream> {
@@ -114,7 +120,16 @@ describe('web page under --shards: refreshed from the fleet status', () => {
     console.log(`[ui] fleet refresh: ${reads} status reads in ${ticks} refresh periods, 2 views, 3 streams`);
     expect(reads).toBeLessThanOrEqual(ticks + 1);
     expect(views.slice(0, 2).map((s) => s.models().length)).toEqual(overviewFrames);
-  });
+  }, 30_000);
+
+  it('a local event reads the fleet again: the shared read never hides the change the event announced', async () => {
+    // A refresh period far beyond the test: only the local event can bring the change.
+    const page = await servePage(600_000);
+    const s = await open(`${page.url}/ui/events`);
+    page.peer.publish(applied(REV_1));
+    page.local.publish({ type: 'source.failed', source: 'repo', at: new Date().toISOString(), message: 'unreachable' });
+    await eventually('revision 1 after the local event', async () => (revisionOn(s) === REV_1 ? true : undefined), 10_000, 20);
+  }, 30_000);
 
   it('reads nothing while no page is open, and keeps reading only while one is', async () => {
     const page = await servePage(REFRESH_MS);
@@ -134,7 +149,7 @@ describe('web page under --shards: refreshed from the fleet status', () => {
       10_000,
       0,
     );
-  });
+  }, 30_000);
 
   it('without --shards nothing polls: the local bus is the only trigger', async () => {
     const page = await servePage(undefined);
@@ -142,7 +157,7 @@ describe('web page under --shards: refreshed from the fleet status', () => {
     const n = page.reads();
     await new Promise((r) => setTimeout(r, 5 * REFRESH_MS));
     expect(page.reads()).toBe(n);
-  });
+  }, 30_000);
 
   it("a peer's refusal carrying a secret-shaped string arrives redacted", async () => {
     const page = await servePage(REFRESH_MS);
@@ -160,5 +175,5 @@ describe('web page under --shards: refreshed from the fleet status', () => {
     await eventually('the refusal', async () => (s.text.includes('no key could open it') ? true : undefined), 10_000, 20);
     expect(s.text).not.toContain(AGE_KEY);
     expect(s.text).toContain('[REDACTED]');
-  });
+  }, 30_000);
 });
