@@ -33,13 +33,10 @@ async function servePage(
   fleetRefreshMs: number | undefined,
 ): Promise<{ url: string; peer: EventBus; local: EventBus; reads: () => number }> {
   const peer = new EventBus();
-  const fleet = new StatusStore(
-    {
-      sources: [{ name: 'repo', url: 'https://git.example/fleet.git' }],
-      syncs: [{ name: 'apps', source: 'repo' }],
-    },
-    30_000,
-  );
+  const fleet = new StatusStore({
+    sources: [{ name: 'repo', url: 'https://git.example/fleet.git' }],
+    syncs: [{ name: 'apps', source: 'repo' }],
+  });
   fleet.follow(peer);
   let reads = 0;
   const local = new EventBus();
