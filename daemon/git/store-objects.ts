@@ -69,19 +69,27 @@ export class StoreObjects {
     return (await this.loose(oid)) !== undefined;
   }
 
-  /** `oid`'s type and content; `chain` is the oids already being resolved above this read. */
-  async read(oid: string, chain: readonly string[] = []): Promise<WholeObject> {
+  /**
+   * `oid`'s type and content. `chain`: the oids being resolved above this read (a ref-delta's
+   * base that is one of them is a cycle); `depth`: the deltas already applied above it.
+   */
+  async read(oid: string, chain: readonly string[] = [], depth = 0): Promise<WholeObject> {
     if (chain.includes(oid)) throw new ThinPackError('cycle', oid, `delta chain returns to it: ${[...chain, oid].join(' → ')}`);
-    if (chain.length >= this.maxDepth) throw new ThinPackError('too-deep', oid, `delta chain longer than ${this.maxDepth}`);
     const loose = await this.loose(oid);
     if (loose !== undefined) return loose;
     const pack = this.packs.find((p) => p.offsets.has(oid));
     if (pack === undefined) throw new ThinPackError('missing-base', oid, 'not in the store');
-    const { type, content } = await this.readPacked(pack, pack.offsets.get(oid) as number, oid, [...chain, oid]);
+    const { type, content } = await this.readPacked(pack, pack.offsets.get(oid) as number, oid, [...chain, oid], depth);
     return { oid, type, content };
   }
 
-  private async readPacked(pack: PackFile, offset: number, oid: string, chain: string[]): Promise<{ type: ObjectType; content: Buffer }> {
+  private async readPacked(
+    pack: PackFile,
+    offset: number,
+    oid: string,
+    chain: string[],
+    depth: number,
+  ): Promise<{ type: ObjectType; content: Buffer }> {
     pack.data ??= this.store.fs.promises.readFile(`${this.store.gitdir}/objects/pack/${pack.name}`) as Promise<Buffer>;
     const data = await pack.data;
     // Offsets within one pack only go backwards (ofs-delta), so this walk ends; ref-deltas go
@@ -105,7 +113,7 @@ export class StoreObjects {
         continue;
       } else if (e.kind === 'ref-delta') {
         deltas.push(e.data);
-        base = await this.read(e.baseOid, chain);
+        base = await this.read(e.baseOid, chain, depth + deltas.length);
       } else {
         base = { type: e.type, content: e.data };
       }

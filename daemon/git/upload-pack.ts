@@ -6,7 +6,7 @@
 // remote-tracking refs: callers point their own refs at what was fetched.
 import { Buffer } from 'node:buffer';
 import git, { type HttpClient } from 'isomorphic-git';
-import { fixThinPack, ThinPackError } from './fix-thin.js';
+import { type FixThinOptions, fixThinPack, ThinPackError } from './fix-thin.js';
 import type { ObjectStore } from './object-io.js';
 import {
   FLUSH,
@@ -40,6 +40,8 @@ export interface UploadPackRequest {
    * stateless smart HTTP, where every request stands alone; SSH shares one channel.
    */
   capabilities?: ReadonlySet<string>;
+  /** Bounds of the thin-pack completion (defaults: fix-thin.ts). */
+  fixThin?: FixThinOptions;
 }
 
 /** What a fetch learnt: the oid fetched (null for ALL_BRANCHES), and the server's capabilities. */
@@ -141,7 +143,7 @@ async function fetchOnce(req: UploadPackRequest, thin: boolean): Promise<UploadP
   // As git does: a commit the server calls shallow stays whole if we already hold its parents.
   const newShallow: string[] = [];
   for (const oid of shallow) if (!(await hasAllParents(store, oid))) newShallow.push(oid);
-  if (thinPack) await storeThinPack(store, pack);
+  if (thinPack) await storeThinPack(store, pack, req.fixThin);
   else await storePack(store, pack);
   // The shallow boundary changes only once the objects it refers to are in the store.
   if (shallow.length > 0 || unshallow.length > 0) {
@@ -205,9 +207,9 @@ function isEmptyPack(pack: Buffer): boolean {
 }
 
 /** A thin pack, completed from the store (fix-thin.ts); then its pack and its index, as storePack. */
-async function storeThinPack(store: ObjectStore, thin: Buffer): Promise<void> {
+async function storeThinPack(store: ObjectStore, thin: Buffer, opts?: FixThinOptions): Promise<void> {
   if (isEmptyPack(thin)) return;
-  const fixed = await fixThinPack(store, thin);
+  const fixed = await fixThinPack(store, thin, opts);
   if (fixed.pack === null || fixed.idx === null) return;
   const name = `${store.gitdir}/objects/pack/pack-${fixed.sha}`;
   await store.fs.promises.mkdir(`${store.gitdir}/objects/pack`, { recursive: true }).catch(() => undefined);
