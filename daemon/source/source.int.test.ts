@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
 import { GitSource } from './git-source.js';
-import { caught, ctx, filesUnder, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
+import { caught, ctx, filesUnder, run, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
 import type { GitRefSpec } from './types.js';
 
 useGitServer();
@@ -184,6 +184,12 @@ describe('GitSource: a tree that returns to an earlier state', () => {
       const back = await fetch();
       expect(await back.readFiles('apps', () => true)).toEqual(files0);
     }
+    // Whatever order isomorphic-git looks through the packs in, none can send it into another:
+    // real git's verify-pack refuses a pack with a delta on an object outside it.
+    const packDir = join(s.gitdir, 'objects', 'pack');
+    const idxs = readdirSync(packDir).filter((f) => f.endsWith('.idx'));
+    expect(idxs.length).toBeGreaterThan(5);
+    for (const idx of idxs) await run('git', ['verify-pack', join(packDir, idx)]);
   }, 60_000);
 });
 
