@@ -6,6 +6,7 @@
 // remote-tracking refs: callers point their own refs at what was fetched.
 import { Buffer } from 'node:buffer';
 import git, { type HttpClient } from 'isomorphic-git';
+import { type FixThinOptions, fixThinPack, ThinPackError } from './fix-thin.js';
 import type { ObjectStore } from './object-io.js';
 import {
   FLUSH,
@@ -39,12 +40,22 @@ export interface UploadPackRequest {
    * stateless smart HTTP, where every request stands alone; SSH shares one channel.
    */
   capabilities?: ReadonlySet<string>;
+  /** Bounds of the thin-pack completion (defaults: fix-thin.ts). */
+  fixThin?: FixThinOptions;
 }
 
 /** What a fetch learnt: the oid fetched (null for ALL_BRANCHES), and the server's capabilities. */
 export interface UploadPackResult {
   fetchHead: string | null;
   capabilities: ReadonlySet<string>;
+  /**
+   * How the pack was stored. `fixed`: a thin pack, completed by fix-thin.ts; `fallback`: a thin
+   * pack that could not be completed safely (`thinError`), fetched again without thin-pack;
+   * `whole`: no "have" was offered (or the server cannot send thin packs), so the pack needed
+   * nothing from the store and went in as it came.
+   */
+  pack: 'fixed' | 'fallback' | 'whole';
+  thinError?: ThinPackError;
 }
 
 /** The ref (or object) asked for is not on the remote; classified as `ref-not-found`. */
@@ -62,6 +73,18 @@ export async function advertisement(http: HttpClient, url: string, headers: Reco
 
 /** Fetches the wanted tips into the store; returns the oid the wanted ref had (null for ALL_BRANCHES). */
 export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResult> {
+  try {
+    return await fetchOnce(req, true);
+  } catch (err) {
+    if (!(err instanceof ThinPackError)) throw err;
+    // Nothing was stored (fix-thin writes only a completed pack): ask again for a pack that
+    // needs nothing of ours. Costs one more round trip and the full tree's changed blobs.
+    const res = await fetchOnce(req, false);
+    return { ...res, pack: 'fallback', thinError: err };
+  }
+}
+
+async function fetchOnce(req: UploadPackRequest, thin: boolean): Promise<UploadPackResult> {
   const { http, url, store } = req;
   const known = req.capabilities !== undefined && SHA_RE.test(req.remoteRef);
   const adv: RefAdvertisement = known
@@ -86,20 +109,20 @@ export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResul
 
   const caps = adv.capabilities;
   const band = caps.has('side-band-64k') ? 'side-band-64k' : caps.has('side-band') ? 'side-band' : undefined;
-  // No thin-pack: with it the server may send an object we already hold as a delta on one we
-  // hold as a delta on it (a file changed and changed back, fetched shallowly one commit at a
-  // time), and isomorphic-git follows that cycle until the heap is gone (source.int.test.ts,
-  // "a tree that returns to an earlier state"; found by the canary suite). Without it a one-file
-  // commit's pack carries the whole new tree's changed blobs in full (tens of KiB, not one).
-  const ours = [band, 'ofs-delta', 'no-progress', 'agent=gitops-seal'].filter(
-    (c): c is string => c !== undefined && (c.startsWith('agent=') || caps.has(c)),
-  );
   const shallowOk = caps.has('shallow');
   if (req.depth !== undefined && !shallowOk) throw new PktLineError('the server does not support shallow fetches');
-
   const shallowFile = `${store.gitdir}/shallow`;
   const shallows = shallowOk ? await readShallow(store, shallowFile) : new Set<string>();
   const haves = await haveOids(store, req.haveRef);
+  // thin-pack: only what changed since our "have", as deltas on objects we hold (a one-file
+  // commit at 20,000 objects: under 1 KiB instead of the new tree's changed blobs, 139 KiB).
+  // Such a pack is never stored as it came: fix-thin.ts completes it from the store first (see
+  // there for the delta cycle that exhausted the heap when it was). Without a "have" the server
+  // has nothing to be thin against, and the pack goes in as it came.
+  const thinPack = thin && haves.length > 0 && caps.has('thin-pack');
+  const ours = [band, 'ofs-delta', thinPack ? 'thin-pack' : undefined, 'no-progress', 'agent=gitops-seal'].filter(
+    (c): c is string => c !== undefined && (c.startsWith('agent=') || caps.has(c)),
+  );
   const parts: Buffer[] = wants.map((w, i) => pktLine(`want ${w}${i === 0 ? ` ${ours.join(' ')}` : ''}\n`));
   for (const s of shallows) parts.push(pktLine(`shallow ${s}\n`));
   if (req.depth !== undefined) parts.push(pktLine(`deepen ${req.depth}\n`));
@@ -120,7 +143,8 @@ export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResul
   // As git does: a commit the server calls shallow stays whole if we already hold its parents.
   const newShallow: string[] = [];
   for (const oid of shallow) if (!(await hasAllParents(store, oid))) newShallow.push(oid);
-  await storePack(store, pack);
+  if (thinPack) await storeThinPack(store, pack, req.fixThin);
+  else await storePack(store, pack);
   // The shallow boundary changes only once the objects it refers to are in the store.
   if (shallow.length > 0 || unshallow.length > 0) {
     for (const oid of newShallow) shallows.add(oid);
@@ -129,7 +153,7 @@ export async function fetchPack(req: UploadPackRequest): Promise<UploadPackResul
     if (text === '') await store.fs.promises.unlink(shallowFile).catch(() => undefined);
     else await store.fs.promises.writeFile(shallowFile, `${text}\n`);
   }
-  return { fetchHead, capabilities: caps };
+  return { fetchHead, capabilities: caps, pack: thinPack ? 'fixed' : 'whole' };
 }
 
 /** Shallow/unshallow lines and the ACK/NAK that ends the negotiation; the pack follows. */
@@ -167,14 +191,30 @@ async function readSideBand(reader: PktReader): Promise<Buffer> {
 
 /** Writes the pack, then its index: a pack without an index is invisible, so a kill between the two leaves nothing half-applied. */
 async function storePack(store: ObjectStore, pack: Buffer): Promise<void> {
-  if (pack.length < 32 || pack.subarray(0, 4).toString('latin1') !== 'PACK') {
-    throw new PktLineError(pack.length === 0 ? 'the server sent no pack' : 'the server sent something that is not a pack');
-  }
-  if (pack.readUInt32BE(8) === 0) return;
+  if (isEmptyPack(pack)) return;
   const name = `objects/pack/pack-${pack.subarray(pack.length - 20).toString('hex')}.pack`;
   await store.fs.promises.mkdir(`${store.gitdir}/objects/pack`, { recursive: true }).catch(() => undefined);
   await store.fs.promises.writeFile(`${store.gitdir}/${name}`, pack);
   await git.indexPack({ fs: store.fs, dir: store.gitdir, gitdir: store.gitdir, filepath: name, cache: store.cache });
+}
+
+/** Throws when `pack` is no pack at all (not worth a second request); true when it holds no object. */
+function isEmptyPack(pack: Buffer): boolean {
+  if (pack.length < 32 || pack.subarray(0, 4).toString('latin1') !== 'PACK') {
+    throw new PktLineError(pack.length === 0 ? 'the server sent no pack' : 'the server sent something that is not a pack');
+  }
+  return pack.readUInt32BE(8) === 0;
+}
+
+/** A thin pack, completed from the store (fix-thin.ts); then its pack and its index, as storePack. */
+async function storeThinPack(store: ObjectStore, thin: Buffer, opts?: FixThinOptions): Promise<void> {
+  if (isEmptyPack(thin)) return;
+  const fixed = await fixThinPack(store, thin, opts);
+  if (fixed.pack === null || fixed.idx === null) return;
+  const name = `${store.gitdir}/objects/pack/pack-${fixed.sha}`;
+  await store.fs.promises.mkdir(`${store.gitdir}/objects/pack`, { recursive: true }).catch(() => undefined);
+  await store.fs.promises.writeFile(`${name}.pack`, fixed.pack);
+  await store.fs.promises.writeFile(`${name}.idx`, fixed.idx);
 }
 
 async function readShallow(store: ObjectStore, file: string): Promise<Set<string>> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../test/stack/gitserver.js';
 import { GitSource } from './git-source.js';
-import { caught, ctx, filesUnder, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
+import { caught, ctx, filesUnder, run, source, useGitServer, Work } from '../../test/support/git-source-fixture.js';
 import type { GitRefSpec } from './types.js';
 
 useGitServer();
@@ -161,21 +161,35 @@ describe('GitSource: a tree that returns to an earlier state', () => {
     const s = source('roundtrip', { branch: 'main' });
     const good = await s.fetch();
     const files0 = await good.readFiles('apps', () => true);
+    // Thin packs are asked for; a pack that could not be completed would be fetched again
+    // without them — a third request. Two per fetch: every thin pack here was completed.
+    const fetch = async (): ReturnType<typeof s.fetch> => {
+      const before = s.stats.requests;
+      const rev = await s.fetch();
+      expect(s.stats.requests - before).toBe(2);
+      return rev;
+    };
     for (let round = 0; round < 3; round++) {
       // A tampered file and an added one, then both undone (as the canary suite does).
       const tampered = files0[1]!.text.replace('data: x\n', `data: tampered-${round}\n`);
       await w.commit({ 'apps/secret.yaml': tampered }, `tamper ${round}`);
-      expect(new TextDecoder().decode(await (await s.fetch()).readFile('apps/secret.yaml'))).toBe(tampered);
+      expect(new TextDecoder().decode(await (await fetch()).readFile('apps/secret.yaml'))).toBe(tampered);
       await w.commit(
         { 'apps/secret.yaml': files0[1]!.text, 'apps/pin.yaml': `kind: Secret\npin: ${round}\n` + 'data: x\n'.repeat(50) },
         `add ${round}`,
       );
-      const added = await s.fetch();
+      const added = await fetch();
       expect(await added.listFiles('apps')).toEqual(['apps/deploy.yaml', 'apps/pin.yaml', 'apps/secret.yaml']);
       await w.commit({ 'apps/pin.yaml': null }, `back ${round}`);
-      const back = await s.fetch();
+      const back = await fetch();
       expect(await back.readFiles('apps', () => true)).toEqual(files0);
     }
+    // Whatever order isomorphic-git looks through the packs in, none can send it into another:
+    // real git's verify-pack refuses a pack with a delta on an object outside it.
+    const packDir = join(s.gitdir, 'objects', 'pack');
+    const idxs = readdirSync(packDir).filter((f) => f.endsWith('.idx'));
+    expect(idxs.length).toBeGreaterThan(5);
+    for (const idx of idxs) await run('git', ['verify-pack', join(packDir, idx)]);
   }, 60_000);
 });
 
