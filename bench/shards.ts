@@ -28,7 +28,8 @@ import { killAllSync } from '../test/stack/procs.js';
 import type { GitInfo, StackInfo } from '../test/stack/types.js';
 
 const run = promisify(execFile);
-const RUN = Date.now().toString(36);
+const T0 = Date.now();
+const RUN = T0.toString(36);
 const SYNCS = 60;
 const CLUSTERS = 3;
 const N = parseShards(process.env.BENCH_SHARDS ?? 'auto', SYNCS);
@@ -153,6 +154,62 @@ function spread(h: Map<number, string>, live: readonly string[]): string {
   return `shards ${shards.join('/')}, syncs ${syncs.join('/')} (${live.map(short).join('/')})`;
 }
 const syncsOf = (h: Map<number, string>, id: string): number[] => ALL.filter((i) => h.get(SHARD_OF[i]!) === id);
+
+// ---- health, sampled all along: renewal gaps of held Leases (from the apiserver) and the
+// replicas' event-loop delay (prom-client's nodejs_eventloop_lag_max_seconds, reset at each scrape) ----
+const renewGaps: number[] = [];
+const loopMax = new Map<string, number>();
+let unanswered = 0;
+let sampling = true;
+async function sampler(fleet: ReplicaFleet): Promise<void> {
+  const last = new Map<string, { holder: string; renew: number }>();
+  for (let tick = 0; sampling; tick++) {
+    const list = await home
+      .request<{ items: { metadata: { name: string }; spec?: { holderIdentity?: string; renewTime?: string } }[] }>(
+        `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NS}/leases`,
+        { query: { labelSelector: `gitops-seal.io/lease-group=${GROUP}` } },
+      )
+      .catch(() => ({ items: [] }));
+    for (const l of list.items) {
+      const holder = l.spec?.holderIdentity ?? '';
+      const renew = Date.parse(l.spec?.renewTime ?? '');
+      const prev = last.get(l.metadata.name);
+      if (prev && holder !== '' && prev.holder === holder && renew > prev.renew) renewGaps.push(renew - prev.renew);
+      last.set(l.metadata.name, { holder, renew });
+    }
+    if (tick % 2 === 0)
+      await Promise.all(
+        fleet.live().map(async (id) => {
+          try {
+            const res = await fetch(`${fleet.url(id)}/metrics`, { signal: AbortSignal.timeout(5000) });
+            const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await res.text());
+            if (m) loopMax.set(id, Math.max(loopMax.get(id) ?? 0, Number(m[1]) * 1000));
+          } catch {
+            if (fleet.live().includes(id)) unanswered++;
+          }
+        }),
+      );
+    await sleep(1000);
+  }
+}
+function healthRows(fleet: ReplicaFleet): void {
+  const g = sorted(renewGaps);
+  const q = (p: number): number => g[Math.min(g.length - 1, Math.floor(p * g.length))] ?? Number.NaN;
+  row(
+    'held Lease renewal gaps (apiserver renewTime)',
+    `median ${s(q(0.5))}, p99 ${s(q(0.99))}, max ${s(g[g.length - 1] ?? Number.NaN)}; ${g.filter((x) => x > 4000).length} of ${g.length} over 4 s`,
+  );
+  row(
+    'event-loop delay max per replica',
+    `${[...loopMax].map(([id, ms]) => `${short(id)} ${s(ms)}`).join(', ')}; /metrics unanswered within 5 s: ${unanswered}`,
+  );
+  row(
+    'replicas that exited on their own',
+    fleet.exits.length === 0
+      ? '0'
+      : fleet.exits.map((e) => `${short(e.identity)} (exit ${e.code}, ${e.reason}) at +${s(e.at - T0)}`).join('; '),
+  );
+}
 
 // ---- membership events: a revision window that overlaps [event, settled] is a handover window ----
 const handovers: { from: number; to: number; what: string }[] = [];
@@ -303,12 +360,16 @@ async function main(): Promise<void> {
   console.log(`[shards] replica logs: ${fleet.logDir}`);
   process.on('exit', killAllSync);
   process.on('SIGINT', () => process.exit(130));
+  const sampling$ = sampler(fleet);
   try {
     if (SOAK_MIN > 0) await soak(fleet, repo);
     else await shortForm(fleet, repo);
     await sleep(2000); // the audit backend writes each event as its request completes
     auditReport(repo, t0);
   } finally {
+    sampling = false;
+    await sampling$;
+    healthRows(fleet);
     await fleet.stop();
     home.close();
     await Promise.all(clusters.map((c) => c.stop()));
@@ -319,16 +380,22 @@ async function main(): Promise<void> {
   for (const [a, b] of rows) console.log(`${a.padEnd(w)}  ${b}`);
 }
 
+/** COMMITS rounds one after the other: commit → all applied, and how many were not within 60 s. */
+async function commits(repo: Repo): Promise<string> {
+  const ms: number[] = [];
+  for (let k = 0; k < COMMITS; k++) {
+    const r = await commitAndWait(repo);
+    if (r.ms !== undefined) ms.push(r.ms);
+  }
+  return `${range(ms)}${ms.length < COMMITS ? `; ${COMMITS - ms.length} of ${COMMITS} not within 60 s` : ''}`;
+}
+
 async function shortForm(fleet: ReplicaFleet, repo: Repo): Promise<void> {
   const [a, b, c] = IDS as [string, string, string];
   await fleet.start(a);
   if (!(await waitApplied(1, ALL, 120_000))) throw new Error('replica a did not apply round 1 to all 60 syncs within 120 s');
-  const one: number[] = [];
-  for (let k = 0; k < COMMITS; k++) {
-    const r = await commitAndWait(repo);
-    if (r.ms !== undefined) one.push(r.ms);
-  }
-  row('1 replica: commit → all 60 syncs applied', range(one));
+  const one = await commits(repo);
+  row('1 replica: commit → all 60 syncs applied', one);
   row('1 replica RSS', rssMb(fleet));
   const solo = await holders();
   const tJoin = Date.now();
@@ -341,12 +408,7 @@ async function shortForm(fleet: ReplicaFleet, repo: Repo): Promise<void> {
     `${spread(three, IDS)}; ${moves(solo, three)} of ${N} shards moved off a, settled in ${s(Date.now() - tJoin)}`,
   );
   await waitApplied(repo.round, ALL, 60_000);
-  const tri: number[] = [];
-  for (let k = 0; k < COMMITS; k++) {
-    const r = await commitAndWait(repo);
-    if (r.ms !== undefined) tri.push(r.ms);
-  }
-  row('3 replicas: commit → all 60 syncs applied', range(tri));
+  row('3 replicas: commit → all 60 syncs applied', await commits(repo));
   row('3 replicas RSS', rssMb(fleet));
   const f = await failover(fleet, repo, c);
   row(

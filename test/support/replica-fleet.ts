@@ -31,10 +31,21 @@ interface Member {
   port: number;
   dataDir: string;
   process?: DaemonProcess;
+  /** Set by kill() and stop(): the exit that follows was asked for. */
+  stopping?: boolean;
+}
+
+/** A replica that ended without being killed or stopped, and the last error its log names. */
+export interface UnexpectedExit {
+  identity: string;
+  at: number;
+  code: number | null;
+  reason: string;
 }
 
 export class ReplicaFleet {
   private readonly members = new Map<string, Member>();
+  readonly exits: UnexpectedExit[] = [];
   readonly logDir: string;
 
   constructor(private readonly opts: FleetOptions) {
@@ -50,7 +61,9 @@ export class ReplicaFleet {
     }
     if (m.process?.alive()) throw new Error(`replica ${identity} is already running (pid ${m.process.pid})`);
     const url = this.url(identity);
-    m.process = await startDaemonProcess({
+    m.stopping = false;
+    const member = m;
+    const d = await startDaemonProcess({
       name: identity,
       runner: this.opts.runner ?? 'bundle',
       logFile: join(this.logDir, `${identity}.log`),
@@ -62,11 +75,21 @@ export class ReplicaFleet {
       env: { ...process.env, ...this.opts.env, KUBECONFIG: this.opts.kubeconfig, POD_NAME: identity, LOG_LEVEL: 'info' },
       ready: { url, path: '/healthz', timeoutMs: 120_000 },
     });
+    member.process = d;
+    void d.proc.exited.then(() => {
+      if (member.stopping) return;
+      const errors = d.logLines().filter((l) => Number(l.level) >= 50);
+      const last = errors[errors.length - 1];
+      const reason = last ? `${String(last.msg)}${last.reason ? `: ${String(last.reason)}` : ''}` : d.tail(1);
+      this.exits.push({ identity, at: Date.now(), code: d.proc.child.exitCode, reason });
+    });
   }
 
   /** SIGKILL to the replica's process group: no shutdown handler, no Lease release. */
   async kill(identity: string): Promise<void> {
-    await this.members.get(identity)?.process?.kill();
+    const m = this.members.get(identity);
+    if (m) m.stopping = true;
+    await m?.process?.kill();
   }
 
   url(identity: string): string {
@@ -91,6 +114,7 @@ export class ReplicaFleet {
 
   /** SIGTERM to every running replica (SIGKILL after `graceMs`). */
   async stop(graceMs = 10_000): Promise<void> {
+    for (const m of this.members.values()) m.stopping = true;
     await Promise.all([...this.members.values()].map((m) => m.process?.stop(graceMs)));
   }
 }
