@@ -1,6 +1,6 @@
 // Issue 21 item 5, measured on the real stack: 60 syncs over 3 target clusters (private control
 // planes with an audit log of every write), shared by daemon processes through shard Leases on
-// the home cluster (the shared stack's apiserver, else the first target).
+// the home cluster (the shared stack's apiserver, else the first target); a private git server.
 //   short form:  npm run bench:shards
 //     1 replica → K commits each touching all 60 syncs (commit → all applied); 2 more replicas join
 //     (spread of shards and syncs); the same K commits on 3; SIGKILL one → a commit applied to each
@@ -251,14 +251,15 @@ interface Stack {
   stop(): Promise<void>;
 }
 async function stack(): Promise<Stack> {
+  // A git server of our own: other sessions' tests switch the shared one's reject-pushes on and off.
+  const git = await startGitServer();
   const file = process.env.GITOPS_SEAL_STACK_INFO ?? '/tmp/stack-info.json';
   if (existsSync(file)) {
     const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
-    console.log(`[shards] shared stack (${file}): git server and the home cluster's Leases`);
-    return { git: info.git, homeKubeconfig: info.kube.kubeconfig, stop: async () => undefined };
+    console.log(`[shards] shared stack (${file}): the home cluster's Leases; a private git server`);
+    return { git: git.info, homeKubeconfig: info.kube.kubeconfig, stop: () => git.stop() };
   }
-  console.log('[shards] no shared stack: a private git server, Leases on the first target cluster');
-  const git = await startGitServer();
+  console.log('[shards] no shared stack: Leases on the first target cluster; a private git server');
   return { git: git.info, stop: () => git.stop() };
 }
 
