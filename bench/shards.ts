@@ -391,7 +391,20 @@ async function commits(repo: Repo): Promise<string> {
   return `${range(ms)}${ms.length < COMMITS ? `; ${COMMITS - ms.length} of ${COMMITS} not within 60 s` : ''}`;
 }
 
+/** Syncs per replica the assignment gives these names at other shard counts (pure: assign.ts + hash.ts). */
+function whatIf(): string {
+  return [3, 12, 15, 30, 60]
+    .map((n) => {
+      const owner = new Map<number, string>();
+      for (const [m, ks] of targetAssignment(n, IDS)) for (const k of ks) owner.set(k, m);
+      const per = IDS.map((id) => ALL.filter((i) => owner.get(shardOf('sync', syncName(i), n)) === id).length);
+      return `${n}: ${per.join('/')}`;
+    })
+    .join(', ');
+}
+
 async function shortForm(fleet: ReplicaFleet, repo: Repo): Promise<void> {
+  row('syncs per replica at N shards (computed for these names)', whatIf());
   const [a, b, c] = IDS as [string, string, string];
   await fleet.start(a);
   if (!(await waitApplied(1, ALL, 120_000))) throw new Error('replica a did not apply round 1 to all 60 syncs within 120 s');
