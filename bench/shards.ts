@@ -170,7 +170,8 @@ async function sampler(fleet: ReplicaFleet): Promise<void> {
         { query: { labelSelector: `gitops-seal.io/lease-group=${GROUP}` } },
       )
       .catch(() => ({ items: [] }));
-    for (const l of list.items) {
+    // Shard Leases only: a killed replica's member Lease is renewed again when it restarts.
+    for (const l of list.items.filter((x) => x.metadata.name.includes('-shard-'))) {
       const holder = l.spec?.holderIdentity ?? '';
       const renew = Date.parse(l.spec?.renewTime ?? '');
       const prev = last.get(l.metadata.name);
@@ -196,7 +197,7 @@ function healthRows(fleet: ReplicaFleet): void {
   const g = sorted(renewGaps);
   const q = (p: number): number => g[Math.min(g.length - 1, Math.floor(p * g.length))] ?? Number.NaN;
   row(
-    'held Lease renewal gaps (apiserver renewTime)',
+    'held shard Lease renewal gaps (renewTime)',
     `median ${s(q(0.5))}, p99 ${s(q(0.99))}, max ${s(g[g.length - 1] ?? Number.NaN)}; ${g.filter((x) => x > 4000).length} of ${g.length} over 4 s`,
   );
   row(
