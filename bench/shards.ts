@@ -286,7 +286,7 @@ function doubles(writes: AuditWrite[], windows: Window[]): { doubles: number; ob
   };
 }
 
-function auditReport(repo: Repo, t0: number): void {
+function auditReport(repo: Repo, t0: number, fleet: ReplicaFleet): void {
   const writes = clusters.flatMap((c) => readAuditWrites(c.info.auditLog!)).sort((a, b) => a.at - b.at);
   const rounds = sorted([...repo.pushedAt.keys()]);
   const windows: Window[] = rounds.map((r, i) => ({
@@ -294,6 +294,8 @@ function auditReport(repo: Repo, t0: number): void {
     from: i === 0 ? t0 : repo.pushedAt.get(r)!,
     to: i + 1 < rounds.length ? repo.pushedAt.get(rounds[i + 1]!)! : Date.now() + 1,
   }));
+  // A replica that exited on its own: its shards move after their leases (revive() covers the rest).
+  for (const e of fleet.exits) handovers.push({ from: e.at, to: e.at + 30_000, what: `exit ${short(e.identity)}` });
   const isHandover = (w: Window): boolean => handovers.some((h) => h.from < w.to && h.to >= w.from);
   const steady = windows.filter((w) => !isHandover(w));
   const hand = windows.filter(isHandover);
@@ -367,7 +369,7 @@ async function main(): Promise<void> {
     if (SOAK_MIN > 0) await soak(fleet, repo);
     else await shortForm(fleet, repo);
     await sleep(2000); // the audit backend writes each event as its request completes
-    auditReport(repo, t0);
+    auditReport(repo, t0, fleet);
   } finally {
     sampling = false;
     await sampling$;
@@ -438,10 +440,25 @@ async function shortForm(fleet: ReplicaFleet, repo: Repo): Promise<void> {
   row('after rejoin: commit → all applied', after.ms === undefined ? 'not within 60 s' : s(after.ms));
 }
 
+/** As the kubelet would: start again each replica that exited on its own (fleet.exits has them). */
+async function revive(fleet: ReplicaFleet): Promise<void> {
+  for (const id of IDS)
+    if (!fleet.live().includes(id)) {
+      const t0 = Date.now();
+      await fleet.start(id);
+      await waitTarget(fleet.live(), 90_000);
+      handovers.push({ from: t0, to: Date.now(), what: `revive ${short(id)}` });
+    }
+}
+
 async function soak(fleet: ReplicaFleet, repo: Repo): Promise<void> {
   await Promise.all(IDS.map((id) => fleet.start(id)));
-  if (!(await waitTarget(IDS, 120_000)) || !(await waitApplied(1, ALL, 120_000)))
-    throw new Error('the 3 replicas did not settle and apply round 1 within 120 s');
+  let settled = false;
+  for (let i = 0; i < 3 && !settled; i++) {
+    await revive(fleet);
+    settled = (await waitTarget(IDS, 90_000)) !== undefined;
+  }
+  if (!settled || !(await waitApplied(1, ALL, 120_000))) throw new Error('the 3 replicas did not settle and apply round 1');
   const end = Date.now() + SOAK_MIN * 60_000;
   let commits = 0;
   let missed = 0;
@@ -458,6 +475,7 @@ async function soak(fleet: ReplicaFleet, repo: Repo): Promise<void> {
   };
   for (let cycle = 1; Date.now() < end; cycle++) {
     const start = Date.now();
+    await revive(fleet);
     const victim = IDS[Math.floor(Math.random() * IDS.length)]!;
     const f = await failover(fleet, repo, victim);
     kills++;

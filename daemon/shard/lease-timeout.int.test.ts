@@ -5,7 +5,7 @@
 // retry period and, under load, lost its shards and exited (found by bench/shards.ts, issue 21).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../kube/client.js';
-import { LeaseStore } from '../leader/lease-store.js';
+import { LeaseStore } from '../leader/index.js';
 import { GroupLeaseApi } from './lease-api.js';
 import { leaseLabels, shardLeaseName } from './names.js';
 
