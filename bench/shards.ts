@@ -311,7 +311,7 @@ function auditReport(repo: Repo, t0: number, fleet: ReplicaFleet): void {
   row(`steady windows (${steady.length})`, `${st.doubles} objects written by two replicas, ${st.pingPongs} A,B,A`);
   row(
     `handover windows (${hand.length})`,
-    `${ho.doubles} objects written by two replicas (new owner re-applies the head it acquired), ${ho.pingPongs} A,B,A`,
+    `${ho.doubles} objects written by two replicas (a new owner re-applying the head it acquired would count here), ${ho.pingPongs} A,B,A`,
   );
   for (const o of [...st.objects, ...ho.objects]) console.log(`[shards]   e.g. ${o}`);
   row('A,B,A over the whole run', `${pingPongs(writes).length} objects (a shard returning to its restarted replica is one)`);
