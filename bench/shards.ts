@@ -22,7 +22,7 @@ import { parseShards, shardOf, targetAssignment } from '../daemon/shard/index.js
 import { doubleWrites, pingPongs, readAuditWrites, writesPerReplica, type AuditWrite, type Window } from '../test/support/audit-log.js';
 import { startTestCluster, type TestCluster } from '../test/support/kube-cluster.js';
 import { ReplicaFleet } from '../test/support/replica-fleet.js';
-import { shardHolders } from '../test/support/shard-leases.js';
+import { deleteGroupLeases, shardHolders } from '../test/support/shard-leases.js';
 import { authedUrl, createRepo, startGitServer } from '../test/stack/gitserver.js';
 import { killAllSync } from '../test/stack/procs.js';
 import type { GitInfo, StackInfo } from '../test/stack/types.js';
@@ -375,6 +375,7 @@ async function main(): Promise<void> {
     await sampling$;
     healthRows(fleet);
     await fleet.stop();
+    await deleteGroupLeases(home, LEASE_NS, GROUP);
     home.close();
     await Promise.all(clusters.map((c) => c.stop()));
     await st.stop();
