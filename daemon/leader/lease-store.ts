@@ -64,8 +64,9 @@ export class LeaseStore {
   /** `signal` aborts the call early (the elector is being stopped). */
   private opts(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
     // The timeout signal also stops KubeClient's own retries of a GET: a renewal that cannot
-    // finish before the renew deadline is worth nothing.
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // finish before the renew deadline is worth nothing. Whole milliseconds: the time left is
+    // measured on performance.now() (fractional), and AbortSignal.timeout throws on a fraction.
+    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
     return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
   }
 

@@ -211,9 +211,11 @@ export class ShardCoordinator {
     const d = decideShards(this.opts.identity, this.opts.shards, live, views, holding);
     const releasing = [...this.held].filter(([, h]) => h.releasing).map(([k]) => k);
     // The member Lease and the held shards together: a slow apiserver must not make one wait for the other.
+    // The shards given away now are renewed too: their drain may take the whole renew deadline,
+    // and their fence was armed at the last look's renewal (release-drain.int.test.ts).
     await Promise.all([
       this.renewMember(),
-      ...[...d.renew, ...releasing].map((k) => this.renewShard(k)),
+      ...[...d.renew, ...d.release, ...releasing].map((k) => this.renewShard(k)),
       ...d.acquire.map((k) => this.acquireShard(k)),
     ]);
     for (const k of d.release) this.beginRelease(k);

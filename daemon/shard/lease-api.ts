@@ -92,8 +92,10 @@ export interface Meta {
 
 function opts(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
   // A renewal that cannot finish before the renew deadline is worth nothing: the timeout also
-  // stops KubeClient's own retries.
-  const timeout = AbortSignal.timeout(timeoutMs);
+  // stops KubeClient's own retries. Whole milliseconds: the time left until the renew deadline
+  // is measured on performance.now() (fractional), and AbortSignal.timeout throws
+  // ERR_OUT_OF_RANGE on a fraction — every such renewal failed before it was sent.
+  const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
   return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
 }
 
