@@ -52,12 +52,33 @@ const counts = new Map<string, number>();
 function countRequests(): void {
   const orig = KubeClient.prototype.requestRaw;
   KubeClient.prototype.requestRaw = function (this: KubeClient, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    inflight++;
     if (counting) {
-      const k = `${opts.method ?? 'GET'}${opts.query?.dryRun !== undefined ? ' dry-run' : ''}`;
+      const k = `${opts.method ?? 'GET'}${opts.query?.dryRun !== undefined ? ' dry-run' : ''} ${requestKind(path, opts)}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return orig.call(this, path, opts);
+    return orig.call(this, path, opts).finally(() => inflight--);
   };
+}
+let inflight = 0;
+/** Waits until the daemon has sent no request for `quietMs` (the drift detector's first full check). */
+async function settle(quietMs = 1000, maxMs = 300_000): Promise<void> {
+  const t0 = performance.now();
+  let quietSince = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    if (inflight > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+/** What a request reads or writes: the inventory, one object, a collection (a LIST page; `watch`), discovery, an Event. */
+function requestKind(path: string, opts: RequestOptions): string {
+  if (/\/configmaps\/gitops-seal-inventory/.test(path)) return 'inventory';
+  if (/^\/apis?(\/[^/]+){0,2}$/.test(path)) return 'discovery';
+  if (/\/events(\/|$)/.test(path)) return 'event';
+  if (/\/namespaces\/[^/]+\/[^/]+\/[^/]+$|^\/api\/v1\/namespaces\/[^/]+$/.test(path)) return 'object';
+  if (opts.query?.watch !== undefined) return 'watch';
+  return opts.query?.continue ? 'collection (next page)' : 'collection';
 }
 const total = (): number => [...counts.values()].reduce((a, b) => a + b, 0);
 const writes = (): number => [...counts].filter(([k]) => !k.startsWith('GET')).reduce((a, [, v]) => a + v, 0);
@@ -161,6 +182,8 @@ async function start(s: Stack, name: string, repoFiles: Record<string, string>, 
   );
   const clone = join(work, 'clone');
   await run('git', ['clone', '--quiet', authedUrl(s.git, name), clone]);
+  // The drift detectors' first full checks (a LIST of every object) are not part of any commit.
+  await settle();
   return {
     d,
     events,
@@ -201,6 +224,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
   const breakdowns: Timed[] = [];
   const reqs: number[] = [];
   const wrs: number[] = [];
+  const byKind = new Map<string, number>();
   try {
     for (let k = 0; k < commits; k++) {
       const i = (k * 37) % size;
@@ -219,6 +243,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
       const t = (await timed) as unknown as Timed | undefined;
       reqs.push(total());
       wrs.push(writes());
+      for (const [k, v] of counts) byKind.set(k, (byKind.get(k) ?? 0) + v);
       // Requests after "applied" (the drift baseline's LISTs) are not part of the commit's path.
       counting = false;
       if (t) breakdowns.push(t);
@@ -233,6 +258,12 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
   const lines = [
     `one-file commit, ${size.toLocaleString('en')} objects, ${commits} commits: webhook → applied p50 ${med(lat).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms (min ${Math.min(...lat).toFixed(0)}) | target ${target} ms | requests/commit ${med(reqs)} (writes ${med(wrs)}) | load ${load()}`,
   ];
+  lines.push(
+    `  requests by kind (mean per commit): ${[...byKind]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / commits).toFixed(1)}`)
+      .join(', ')}`,
+  );
   if (breakdowns.length > 0) {
     const phases = new Set(breakdowns.flatMap((t) => Object.keys(t.phases)));
     const parts = [...phases].map((p) => `${p} ${med(breakdowns.map((t) => t.phases[p] ?? 0)).toFixed(1)}`);
