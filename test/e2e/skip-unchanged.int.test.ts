@@ -187,9 +187,12 @@ describe('skip unchanged syncs, coalesce webhooks (issue 18)', () => {
     const newest = later.at(-1) as string;
     // Sync A's held queue does not hold up the source: B, whose files these commits leave alone,
     // records the newest head while A still waits.
-    await eventually('B at the newest head while A is held', async () => row(B)?.appliedRevision === newest, 60_000);
-    expect(row(A)?.appliedRevision).not.toBe(newest);
-    release();
+    try {
+      await eventually('B at the newest head while A is held', async () => row(B)?.appliedRevision === newest, 60_000);
+      expect(row(A)?.appliedRevision).not.toBe(newest);
+    } finally {
+      release(); // a failure above must not leave the daemon's drain waiting on A
+    }
     await held;
     await bothAt(newest);
     await new Promise((r) => setTimeout(r, 1000)); // a second follow-up would show by now
