@@ -88,6 +88,7 @@ export const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 };
 export const med = (xs: number[]): number => pct(xs, 50);
+const ms = (x: number): string => Math.round(x).toLocaleString('en');
 export const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 export interface Stack {
@@ -256,7 +257,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
   }
   const target = size === 5000 ? 'p50 ≤ 250, p99 ≤ 500' : size === 20000 ? 'p50 ≤ 400' : '—';
   figures.push(
-    { id: `commit${size}:p50/p99`, now: `${med(lat).toFixed(0)} / ${pct(lat, 99).toFixed(0)} ms` },
+    { id: `commit${size}:p50/p99`, now: `${ms(med(lat))} / ${ms(pct(lat, 99))} ms` },
     { id: `commit${size}:requests`, now: `${med(reqs)} (writes ${med(wrs)})` },
   );
   const lines = [
@@ -355,7 +356,7 @@ async function fleet(s: Stack): Promise<string[]> {
     const behind = st.syncs.filter((x) => x.appliedRevision !== last).length;
     const fetches = st.sources[0]?.fetches ?? 0;
     figures.push(
-      { id: 'fleet:p50/p99', now: `${med(lat).toFixed(0)} / ${pct(lat, 99).toFixed(0)} ms` },
+      { id: 'fleet:p50/p99', now: `${ms(med(lat))} / ${ms(pct(lat, 99))} ms` },
       { id: 'fleet:missed', now: String(missed) },
       { id: 'fleet:requests', now: `${(total() / C).toFixed(1)} (writes ${(writes() / C).toFixed(1)})` },
     );

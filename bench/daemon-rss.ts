@@ -116,11 +116,14 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
   const until = async (what: string, f: () => Promise<boolean>, ms = 900_000): Promise<void> => {
     const t0 = Date.now();
     while (!(await f().catch(() => false))) {
-      if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}) waiting for ${what}`);
+      // An out-of-memory abort ends it by a signal (exitCode stays null).
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`daemon exited (${child.exitCode ?? child.signalCode}) waiting for ${what}: ${how}`);
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  const how = `${entry[0] === dist ? 'node dist/daemon/main.js' : 'tsx daemon/main.ts (no build)'} ${flags.join(' ')}`;
   const lines: string[] = [];
   const figures: Figure[] = [];
   try {
@@ -148,7 +151,6 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
     phase = 'steady';
     await new Promise((r) => setTimeout(r, 10_000));
     const of = (p: string): number[] => samples.filter((x) => x.phase === p).map((x) => x.kb);
-    const how = `${entry[0] === dist ? 'node dist/daemon/main.js' : 'tsx daemon/main.ts (no build)'} ${flags.join(' ')}`;
     figures.push({ id: `rss${n}`, now: `${mib(med(of('steady'))).toFixed(0)} MiB (peak ${mib(vm(pid, 'VmHWM')).toFixed(0)})` });
     lines.push(
       `daemon RSS, ${n.toLocaleString('en')} objects (${how}): after the first apply ${mib(afterInitial).toFixed(0)} MiB (took ${initialS.toFixed(0)} s); ` +
