@@ -131,6 +131,9 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
     await until('the first apply', async () => (await status()) !== undefined);
     const initialS = (Date.now() - t0) / 1000;
     const afterInitial = vm(pid, 'VmRSS');
+    console.log(
+      `[bench] ${how}: first apply of ${n} objects in ${initialS.toFixed(0)} s; RSS ${mib(afterInitial).toFixed(0)} MiB, peak ${mib(vm(pid, 'VmHWM')).toFixed(0)} MiB (load ${load()})`,
+    );
     phase = 'drift baseline';
     await new Promise((r) => setTimeout(r, 15_000)); // the drift detector's first full check
     phase = 'commits';
@@ -141,7 +144,15 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
       const file = `s/cm-${Math.floor(i / 50)}.yaml`;
       writeFileSync(join(clone, file), files('s', name, n, (j) => (j === i ? k + 1 : 0))[file] as string);
       await run('git', ['-C', clone, '-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qam', `rss ${k}`]);
-      await run('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+      // The shared git server can refuse pushes for a while (another test's fault injection).
+      for (let attempt = 0; ; attempt++) {
+        const pushed = await run('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']).then(
+          () => true,
+          (err: unknown) => (attempt < 30 ? false : Promise.reject(err)),
+        );
+        if (pushed) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
       const sha = (await run('git', ['-C', clone, 'rev-parse', 'HEAD'])).stdout.trim();
       const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: sha }));
       const sig = 'sha256=' + createHmac('sha256', HOOK).update(body).digest('hex');
