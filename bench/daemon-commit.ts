@@ -226,6 +226,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
   const reqs: number[] = [];
   const wrs: number[] = [];
   const byKind = new Map<string, number>();
+  const slowest: (Timed | undefined)[] = [];
   try {
     for (let k = 0; k < commits; k++) {
       const i = (k * 37) % size;
@@ -233,7 +234,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
       const sha = await b.commit({ [file]: files('s', name, size, (j) => (j === i ? k + 1 : 0))[file] as string }, `bench ${k}`);
       const applied = b.next((e) => e.type === 'sync.applied' && e.revision === sha);
       const timed = b
-        .next((e) => e.type === ('sync.timed' as DaemonEvent['type']) && (e as { revision?: string }).revision === sha, 5_000)
+        .next((e) => e.type === ('sync.timed' as DaemonEvent['type']) && (e as { revision?: string }).revision === sha, 600_000)
         .catch(() => undefined);
       counts.clear();
       counting = true;
@@ -248,6 +249,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
       // Requests after "applied" (the drift baseline's LISTs) are not part of the commit's path.
       counting = false;
       if (t) breakdowns.push(t);
+      slowest.push(t);
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -275,6 +277,10 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
     parts.push(`other ${med(breakdowns.map((t) => t.otherMs)).toFixed(1)}`);
     lines.push(`  phases (median ms): ${parts.join(' · ')}`);
   }
+  const worst = lat.indexOf(Math.max(...lat));
+  lines.push(
+    `  per commit, ms: ${lat.map((x) => x.toFixed(0)).join(' ')}; slowest (${worst}): ${JSON.stringify(slowest[worst]?.phases ?? {})}`,
+  );
   return lines;
 }
 
