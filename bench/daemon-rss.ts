@@ -162,7 +162,8 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
     phase = 'steady';
     await new Promise((r) => setTimeout(r, 10_000));
     const of = (p: string): number[] => samples.filter((x) => x.phase === p).map((x) => x.kb);
-    figures.push({ id: `rss${n}`, now: `${mib(med(of('steady'))).toFixed(0)} MiB (peak ${mib(vm(pid, 'VmHWM')).toFixed(0)})` });
+    const other = flags.join(' ') === RECOMMENDED_FLAGS ? '' : ` with ${flags.join(' ')}`;
+    figures.push({ id: `rss${n}`, now: `${mib(med(of('steady'))).toFixed(0)} MiB (peak ${mib(vm(pid, 'VmHWM')).toFixed(0)})${other}` });
     lines.push(
       `daemon RSS, ${n.toLocaleString('en')} objects (${how}): after the first apply ${mib(afterInitial).toFixed(0)} MiB (took ${initialS.toFixed(0)} s); ` +
         `during ${commits} commits median ${mib(med(of('commits'))).toFixed(0)} MiB; steady median ${mib(med(of('steady'))).toFixed(0)} MiB; ` +
