@@ -36,7 +36,7 @@ const HOOK = 'bench-commit-hook';
 const cm = (ns: string, i: number, rev: number): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${String(i).padStart(5, '0')}\n  namespace: ${ns}\ndata:\n  index: "${i}"\n  rev: "${rev}"\n  payload: "${'x'.repeat(200)}"\n`;
 
-function files(dir: string, ns: string, n: number, revOf: (i: number) => number = () => 0): Record<string, string> {
+export function files(dir: string, ns: string, n: number, revOf: (i: number) => number = () => 0): Record<string, string> {
   const out: Record<string, string> = { [`${dir}/ns.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n` };
   for (let f = 0; f * PER_FILE < n; f++) {
     const docs: string[] = [];
@@ -52,31 +52,53 @@ const counts = new Map<string, number>();
 function countRequests(): void {
   const orig = KubeClient.prototype.requestRaw;
   KubeClient.prototype.requestRaw = function (this: KubeClient, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    inflight++;
     if (counting) {
-      const k = `${opts.method ?? 'GET'}${opts.query?.dryRun !== undefined ? ' dry-run' : ''}`;
+      const k = `${opts.method ?? 'GET'}${opts.query?.dryRun !== undefined ? ' dry-run' : ''} ${requestKind(path, opts)}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return orig.call(this, path, opts);
+    return orig.call(this, path, opts).finally(() => inflight--);
   };
+}
+let inflight = 0;
+/** Waits until the daemon has sent no request for `quietMs` (the drift detector's first full check). */
+async function settle(quietMs = 1000, maxMs = 300_000): Promise<void> {
+  const t0 = performance.now();
+  let quietSince = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    if (inflight > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+/** What a request reads or writes: the inventory, one object, a collection (a LIST page; `watch`), discovery, an Event. */
+function requestKind(path: string, opts: RequestOptions): string {
+  if (/\/configmaps\/gitops-seal-inventory/.test(path)) return 'inventory';
+  if (/^\/apis?(\/[^/]+){0,2}$/.test(path)) return 'discovery';
+  if (/\/events(\/|$)/.test(path)) return 'event';
+  if (/\/namespaces\/[^/]+\/[^/]+\/[^/]+$|^\/api\/v1\/namespaces\/[^/]+$/.test(path)) return 'object';
+  if (opts.query?.watch !== undefined) return 'watch';
+  return opts.query?.continue ? 'collection (next page)' : 'collection';
 }
 const total = (): number => [...counts.values()].reduce((a, b) => a + b, 0);
 const writes = (): number => [...counts].filter(([k]) => !k.startsWith('GET')).reduce((a, [, v]) => a + v, 0);
 
-const pct = (xs: number[], p: number): number => {
+export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 };
-const med = (xs: number[]): number => pct(xs, 50);
-const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+export const med = (xs: number[]): number => pct(xs, 50);
+const ms = (x: number): string => Math.round(x).toLocaleString('en');
+export const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-interface Stack {
+export interface Stack {
   kube: StackInfo['kube'];
   git: StackInfo['git'];
   kubectl: string;
   stop(): Promise<void>;
 }
 
-async function stack(): Promise<Stack> {
+export async function stack(): Promise<Stack> {
   const file = process.env.GITOPS_SEAL_STACK_INFO ?? (existsSync('/tmp/stack-info.json') ? '/tmp/stack-info.json' : undefined);
   if (file && existsSync(file)) {
     const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
@@ -161,6 +183,8 @@ async function start(s: Stack, name: string, repoFiles: Record<string, string>, 
   );
   const clone = join(work, 'clone');
   await run('git', ['clone', '--quiet', authedUrl(s.git, name), clone]);
+  // The drift detectors' first full checks (a LIST of every object) are not part of any commit.
+  await settle();
   return {
     d,
     events,
@@ -185,7 +209,7 @@ async function start(s: Stack, name: string, repoFiles: Record<string, string>, 
   };
 }
 
-async function cleanup(s: Stack, namespaces: string[], syncs: string[]): Promise<void> {
+export async function cleanup(s: Stack, namespaces: string[], syncs: string[]): Promise<void> {
   const k = (args: string[]) => run(s.kubectl, [`--kubeconfig=${s.kube.kubeconfig}`, ...args]).catch(() => undefined);
   await k(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...namespaces]);
   await k(['delete', 'configmap', '-n', 'gitops-seal-system', '--ignore-not-found', ...syncs.map((x) => `gitops-seal-inventory-${x}`)]);
@@ -201,6 +225,8 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
   const breakdowns: Timed[] = [];
   const reqs: number[] = [];
   const wrs: number[] = [];
+  const byKind = new Map<string, number>();
+  const slowest: (Timed | undefined)[] = [];
   try {
     for (let k = 0; k < commits; k++) {
       const i = (k * 37) % size;
@@ -208,7 +234,7 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
       const sha = await b.commit({ [file]: files('s', name, size, (j) => (j === i ? k + 1 : 0))[file] as string }, `bench ${k}`);
       const applied = b.next((e) => e.type === 'sync.applied' && e.revision === sha);
       const timed = b
-        .next((e) => e.type === ('sync.timed' as DaemonEvent['type']) && (e as { revision?: string }).revision === sha, 5_000)
+        .next((e) => e.type === ('sync.timed' as DaemonEvent['type']) && (e as { revision?: string }).revision === sha, 600_000)
         .catch(() => undefined);
       counts.clear();
       counting = true;
@@ -219,9 +245,11 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
       const t = (await timed) as unknown as Timed | undefined;
       reqs.push(total());
       wrs.push(writes());
+      for (const [k, v] of counts) byKind.set(k, (byKind.get(k) ?? 0) + v);
       // Requests after "applied" (the drift baseline's LISTs) are not part of the commit's path.
       counting = false;
       if (t) breakdowns.push(t);
+      slowest.push(t);
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -230,15 +258,29 @@ async function oneSize(s: Stack, size: number, commits: number): Promise<string[
     await cleanup(s, [name], [name]);
   }
   const target = size === 5000 ? 'p50 ≤ 250, p99 ≤ 500' : size === 20000 ? 'p50 ≤ 400' : '—';
+  figures.push(
+    { id: `commit${size}:p50/p99`, now: `${ms(med(lat))} / ${ms(pct(lat, 99))} ms` },
+    { id: `commit${size}:requests`, now: `${med(reqs)} (writes ${med(wrs)})` },
+  );
   const lines = [
     `one-file commit, ${size.toLocaleString('en')} objects, ${commits} commits: webhook → applied p50 ${med(lat).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms (min ${Math.min(...lat).toFixed(0)}) | target ${target} ms | requests/commit ${med(reqs)} (writes ${med(wrs)}) | load ${load()}`,
   ];
+  lines.push(
+    `  requests by kind (mean per commit): ${[...byKind]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / commits).toFixed(1)}`)
+      .join(', ')}`,
+  );
   if (breakdowns.length > 0) {
     const phases = new Set(breakdowns.flatMap((t) => Object.keys(t.phases)));
     const parts = [...phases].map((p) => `${p} ${med(breakdowns.map((t) => t.phases[p] ?? 0)).toFixed(1)}`);
     parts.push(`other ${med(breakdowns.map((t) => t.otherMs)).toFixed(1)}`);
     lines.push(`  phases (median ms): ${parts.join(' · ')}`);
   }
+  const worst = lat.indexOf(Math.max(...lat));
+  lines.push(
+    `  per commit, ms: ${lat.map((x) => x.toFixed(0)).join(' ')}; slowest (${worst}): ${JSON.stringify(slowest[worst]?.phases ?? {})}`,
+  );
   return lines;
 }
 
@@ -302,17 +344,32 @@ async function fleet(s: Stack): Promise<string[]> {
       seen.set(e.sync, xs);
     }
     const lat: number[] = [];
+    const byCommit: string[] = [];
     let missed = 0;
     for (let c = 0; c < C; c++) {
       const hit = (seen.get(touched[c] as string) ?? []).find((x) => x.idx >= c);
       if (!hit) missed++;
       else lat.push(hit.at - (sentAt[c] as number));
+      byCommit.push(hit ? `${((hit.at - (sentAt[c] as number)) / 1000).toFixed(1)}${hit.idx > c ? `→${hit.idx}` : ''}` : 'missed');
     }
+    // Where the slowest commit's time went: the daemon's phases for the revision that applied it.
+    const timed = b.events.slice(from).filter((e) => e.type === ('sync.timed' as DaemonEvent['type'])) as unknown as (Timed & {
+      sync: string;
+      revision: string;
+    })[];
+    const worst = lat.indexOf(Math.max(...lat));
     const st = b.d.status.snapshot();
     const behind = st.syncs.filter((x) => x.appliedRevision !== last).length;
     const fetches = st.sources[0]?.fetches ?? 0;
+    figures.push(
+      { id: 'fleet:p50/p99', now: `${ms(med(lat))} / ${ms(pct(lat, 99))} ms` },
+      { id: 'fleet:missed', now: String(missed) },
+      { id: 'fleet:requests', now: `${(total() / C).toFixed(1)} (writes ${(writes() / C).toFixed(1)})` },
+    );
     lines = [
       `fleet: ${S} syncs × ${per} objects, burst of ${C} one-sync commits in ${(burstMs / 1000).toFixed(1)} s: missed ${missed}, syncs not at the last commit ${behind}; webhook → applied p50 ${med(lat).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms | target p50 ≤ 1000, p99 ≤ 2000 ms, no missed commit | fetches ${fetches}`,
+      `  per commit, s (→k: applied with commit k): ${byCommit.join(' ')}`,
+      `  phases of the slowest (commit ${worst}): ${JSON.stringify(timed.find((t) => t.sync === touched[worst] && order.get(t.revision) !== undefined && (order.get(t.revision) as number) >= worst)?.phases ?? {})}`,
       `  daemon requests per commit ${(total() / C).toFixed(1)} (writes ${(writes() / C).toFixed(1)}; target ≤ 5 + 2 × changed objects = 7): ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')} | load ${load()}`,
     ];
   } finally {
@@ -323,7 +380,15 @@ async function fleet(s: Stack): Promise<string[]> {
   return lines;
 }
 
-export async function commitBenches(which: 'commit' | 'fleet'): Promise<void> {
+/** A figure for bench/daemon.ts's table of targets: which row (`id`) and what was measured now. */
+export interface Figure {
+  id: string;
+  now: string;
+}
+const figures: Figure[] = [];
+
+/** Runs the commit or the fleet bench; resolves with its figures (also printed as lines). */
+export async function commitBenches(which: 'commit' | 'fleet'): Promise<Figure[]> {
   countRequests();
   const s = await stack();
   const out: string[] = [];
@@ -345,4 +410,5 @@ export async function commitBenches(which: 'commit' | 'fleet'): Promise<void> {
     await s.stop();
   }
   console.log(`\n${out.join('\n')}`);
+  return figures;
 }

@@ -479,10 +479,41 @@ function printRows(): void {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0] ?? 0)} | ${b.padEnd(w[1] ?? 0)} | ${c}`);
 }
 
-if (process.env.BENCH_ONLY === 'commit' || process.env.BENCH_ONLY === 'fleet') {
+// Issue 18's targets, with session 11's figures (bench/README.md; 5,000/20,000: load 2.9–3.4)
+// as "before" — the fleet's from session 9's quiet pass (load 3.4–4.9), session 11 ran none.
+const ISSUE18: { id: string; what: string; target: string; before: string }[] = [
+  { id: 'commit5000:p50/p99', what: 'one-file commit, 5,000 objects: p50 / p99', target: '≤ 250 / ≤ 500 ms', before: '283 / 481 ms' },
+  { id: 'commit5000:requests', what: '… requests per commit (writes)', target: '≤ 5 + 2 × 1 = 7', before: '5 (3)' },
+  { id: 'commit20000:p50/p99', what: 'one-file commit, 20,000 objects: p50 / p99', target: 'p50 ≤ 400 ms', before: '1,050 / 1,492 ms' },
+  { id: 'commit20000:requests', what: '… requests per commit (writes)', target: '≤ 7', before: '20 (3)' },
+  { id: 'fleet:p50/p99', what: '50 syncs, 50 one-sync commits: p50 / p99', target: '≤ 1,000 / ≤ 2,000 ms', before: '1,207 / 4,428 ms' },
+  { id: 'fleet:missed', what: '… missed commits', target: '0', before: '0' },
+  { id: 'fleet:requests', what: '… daemon requests per commit (writes)', target: '≤ 7', before: '9.6 (3.0)' },
+  { id: 'rss20000', what: 'daemon RSS, 20,000 objects, recommended NODE_OPTIONS', target: '≤ 250 MiB', before: '— (not measured)' },
+];
+
+function printTargets(figures: { id: string; now: string }[]): void {
+  const now = new Map(figures.map((f) => [f.id, f.now]));
+  const table = [
+    ['issue 18', 'target', 'before', 'now'],
+    ...ISSUE18.filter((r) => now.has(r.id)).map((r) => [r.what, r.target, r.before, now.get(r.id) ?? '']),
+  ];
+  for (const f of figures) if (!ISSUE18.some((r) => r.id === f.id)) table.push([f.id, '—', '—', f.now]);
+  const w = [0, 1, 2].map((i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  console.log(`\n(load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+  for (const r of table) console.log(r.map((c, i) => (i < 3 ? c.padEnd(w[i] ?? 0) : c)).join(' | '));
+}
+
+if (process.env.BENCH_ONLY === 'rss') {
+  // Issue 18: RSS of a real daemon process at 20,000 objects (bench/daemon-rss.ts).
+  const { rssBench } = await import('./daemon-rss.js');
+  const { lines, figures } = await rssBench();
+  console.log(lines.join('\n'));
+  printTargets(figures);
+} else if (process.env.BENCH_ONLY === 'commit' || process.env.BENCH_ONLY === 'fleet') {
   // Issue 18: commit → applied per phase (bench/daemon-commit.ts).
   const { commitBenches } = await import('./daemon-commit.js');
-  await commitBenches(process.env.BENCH_ONLY);
+  printTargets(await commitBenches(process.env.BENCH_ONLY));
 } else {
   if (process.env.BENCH_ONLY === 'initial') await initialApplyPairs();
   else await main();

@@ -6,8 +6,12 @@
 // baselines of its objects and watches every collection the sync touches (label selector
 // gitops-seal.io/sync=<name>). A watch event queues the object for a check; checks run
 // serialized with the sync's reconciles and re-apply only drifted objects (SSA with force). A
-// full check (LIST per collection, each object against its baseline) runs right after track(),
-// covering changes made between the apply and the watches, and periodically for missed events.
+// full check (LIST per collection, each object against its baseline) runs right after a track()
+// that (re)started the watches, covering changes made between the apply and the watches, and
+// periodically for missed events. When the watches ran on through the apply (same collections:
+// every later commit), track() checks only what the watches cannot have covered yet — the objects
+// this apply stored (a GET each) and those whose checks were put off while the new revision was
+// being tracked — so a one-file commit costs a GET, not a LIST of the whole sync.
 // When nothing drifted, no write call is made.
 import { formatKey, keyOf, type KubeObject } from '../kube/types.js';
 import { resourcePath, type ResourceMapping } from '../kube/discovery.js';
@@ -57,6 +61,13 @@ export class DriftDetector {
   private observed = new Map<string, Baseline>();
   /** The baselines the track() in progress took (undefined: none in progress). */
   private inflight: Map<string, Baseline> | undefined;
+  /**
+   * Checks put off because a newer revision was applied but not yet tracked (see check()): the
+   * next track() runs them. `all`: a full check was put off.
+   */
+  private deferred: { keys: Set<string>; all: boolean } = { keys: new Set(), all: false };
+  /** Counts corrections applied: a full check's LIST taken before one is read again (check()). */
+  private correctionSeq = 0;
   private readonly pool = new FieldSetPool();
   private readonly unobserve: () => void;
   /** Corrections made so far (for tests and status). */
@@ -128,12 +139,29 @@ export class DriftDetector {
     this.pool.retain([...tracked.values()].map((t) => t.base).concat([...this.observed.values()]));
     const changed = [...collections.keys()].sort().join('|') !== [...this.collections.keys()].sort().join('|');
     this.collections = collections;
-    if (changed) await this.restartWatches();
-    // The full check covers every change since the apply, also those whose events came before
-    // this point (their checks were put off, or the object was not tracked yet).
-    await this.fullCheck().catch((err: unknown) =>
-      this.log.warn({ sync: this.sync, err: err instanceof Error ? err.message : String(err) }, 'drift check after apply failed'),
-    );
+    const deferred = this.deferred;
+    this.deferred = { keys: new Set(), all: false };
+    const warn = (err: unknown): number => {
+      this.log.warn({ sync: this.sync, err: err instanceof Error ? err.message : String(err) }, 'drift check after apply failed');
+      return 0;
+    };
+    if (changed) {
+      await this.restartWatches();
+      // The watches start after the apply: only a full check covers every change since then.
+      await this.fullCheck().catch(warn);
+      return;
+    }
+    // The watches ran on through the apply, so every change since then reaches enqueue(): those
+    // whose checks came before this point were put off (deferred), the rest are still to come.
+    // The objects this apply stored are checked now as well, so that a change landing between
+    // the apply and here is reverted by the time track() resolves, as after a full check; and
+    // objects with no baseline, which a check re-applies to take one.
+    const keys = new Set([...observed.keys(), ...deferred.keys]);
+    for (const [k, t] of tracked) if (!t.base) keys.add(k);
+    if (keys.size > 0) await this.check([...keys]).catch(warn);
+    // A full check that met this revision (see check()) runs again, in the background: its LIST
+    // does not hold up the next commit, and it is no reason to LIST on every commit after it.
+    if (deferred.all) void this.fullCheck().catch(warn);
   }
 
   private async listAll(collections: Map<string, Collection>): Promise<Map<string, KubeObject>> {
@@ -178,8 +206,8 @@ export class DriftDetector {
           backoff = 500;
           if (ev.type === 'ADDED') continue;
           const obj = { ...ev.object, apiVersion: c.apiVersion, kind: c.kind };
-          const key = this.keyOf(obj, c.namespace);
-          if (this.tracked.has(key)) this.enqueue(key);
+          // Also objects not tracked yet: a new revision's new object, changed before its track().
+          this.enqueue(this.keyOf(obj, c.namespace));
         }
       } catch (err) {
         started();
@@ -212,17 +240,32 @@ export class DriftDetector {
 
   /** Check the given objects (all when omitted) and re-apply the drifted ones. Returns corrections. */
   async check(keys?: string[]): Promise<number> {
+    // A full check LISTs outside the sync's queue: at 20,000 objects the LIST takes seconds, and
+    // a commit arriving meanwhile must not wait behind it. The comparison runs in the queue, and
+    // uses this LIST only if no revision was tracked and no object corrected since it began.
+    let listed: { live: Map<string, KubeObject>; generation: number; seq: number } | undefined;
+    if (!keys && this.trackedState) {
+      const [generation, seq] = [this.generation, this.correctionSeq];
+      listed = { live: await this.listAll(this.collections), generation, seq };
+    }
     return this.runner.reapply(async (applied) => {
       // A newer revision is applied but track() has not taken its baselines yet (the watch
       // event of our own apply arrives first): comparing with the previous revision's baseline
-      // would "correct" the cluster back to the previous revision. track()'s full check, which
-      // comes next, covers these objects.
-      if (applied !== this.trackedState) return 0;
+      // would "correct" the cluster back to the previous revision. The next track() checks
+      // these objects (or, for a full check, starts another).
+      if (applied !== this.trackedState) {
+        // Kept for that track(): unless it restarts the watches (then it checks everything),
+        // these events are all it learns of the changes they report.
+        if (keys) for (const k of keys) this.deferred.keys.add(k);
+        else this.deferred.all = true;
+        return 0;
+      }
       const targets = (keys ?? [...this.tracked.keys()])
         .map((k) => [k, this.tracked.get(k)] as const)
         .filter((e): e is readonly [string, Tracked] => e[1] !== undefined);
       if (targets.length === 0) return 0;
-      const live = keys ? await this.getEach(targets) : await this.listAll(this.collections);
+      const fresh = listed?.generation === this.generation && listed.seq === this.correctionSeq ? listed.live : undefined;
+      const live = keys ? await this.getEach(targets) : (fresh ?? (await this.listAll(this.collections)));
       const drifted: [string, Tracked, Drift][] = [];
       for (const [k, t] of targets) {
         const d = t.base ? driftOf(t.base, live.get(k), this.fieldManager) : NO_BASELINE;
@@ -246,6 +289,7 @@ export class DriftDetector {
           { force: true },
         );
       } finally {
+        this.correctionSeq++;
         // The re-apply reported what it stored: that is the new baseline (also for the objects
         // of a re-apply that failed part way).
         for (const [k, t] of drifted) {

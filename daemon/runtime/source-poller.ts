@@ -17,11 +17,24 @@ export interface FetchedBy {
 
 export type RevisionHandler = (rev: Revision, fetched?: FetchedBy) => Promise<void>;
 
+/**
+ * One handler's delivery slot: the revision it works on, and the newest one waiting for it. A
+ * handler never runs twice at once, and revisions that arrive while it runs replace each other:
+ * it then runs once more, with the newest (the coalescing rule, per sync).
+ */
+interface Slot {
+  busy: boolean;
+  next: { rev: Revision; fetched: FetchedBy; done: (() => void)[] } | undefined;
+}
+
 export class SourcePoller {
   readonly source: GitSource;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Whether the running poll is still fetching: a trigger then asks for one more poll. */
+  private fetching = false;
   private again = false;
+  private readonly slots = new Map<RevisionHandler, Slot>();
   /** When the oldest trigger not yet served by a poll arrived (webhook receipt, timer). */
   private askedAt: number | undefined;
   /** The newest head a webhook named since the last poll began: fetched alongside the advertisement. */
@@ -56,26 +69,54 @@ export class SourcePoller {
     this.handlers.push(h);
   }
 
-  /** Fetch now (coalescing: a trigger during a run schedules exactly one more run). */
+  /**
+   * Fetch now. Coalescing: a trigger during a fetch schedules exactly one more poll, which starts
+   * as soon as that fetch is done — not when the syncs are done with its revision, so a commit
+   * to one sync is not held up by another sync's apply. Resolves when the syncs are done with
+   * the revision of the poll it joined (or started).
+   */
   trigger(hint?: HeadHint): Promise<void> {
     this.askedAt ??= performance.now();
     if (hint !== undefined) this.hint = hint;
-    if (this.running) {
+    if (this.fetching && this.running) {
       this.again = true;
       return this.running;
     }
-    this.running = this.poll().finally(() => {
-      this.running = undefined;
+    this.fetching = true;
+    const run = this.poll(() => {
+      this.fetching = false;
       if (this.again && !this.stopped) {
         this.again = false;
-        void this.trigger();
+        void this.trigger().catch(() => undefined);
       }
     });
-    return this.running;
+    this.running = run;
+    void run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      });
+    return run;
   }
 
-  /** One fetch + hand-off. Rejects only for fetch errors (handler errors are the syncs' business). */
-  async poll(): Promise<void> {
+  /**
+   * One fetch + hand-off; `fetched` is called once the fetch is over (also when it failed).
+   * Rejects only for fetch errors (handler errors are the syncs' business).
+   */
+  async poll(fetched?: () => void): Promise<void> {
+    let done = false;
+    const fetchOver = (): void => {
+      if (!done) fetched?.();
+      done = true;
+    };
+    try {
+      await this.fetchAndHandOff(fetchOver);
+    } finally {
+      fetchOver();
+    }
+  }
+
+  private async fetchAndHandOff(fetchOver: () => void): Promise<void> {
     if (this.wanted && !this.wanted()) {
       this.askedAt = undefined;
       return;
@@ -113,7 +154,36 @@ export class SourcePoller {
       ...(t.download !== undefined ? { download: t.download } : {}),
       ...(t.store !== undefined ? { store: t.store } : {}),
     };
-    await Promise.allSettled(this.handlers.map((h) => h(rev, { since, phases })));
+    fetchOver();
+    await Promise.allSettled(this.handlers.map((h) => this.deliver(h, rev, { since, phases })));
+  }
+
+  /**
+   * Hands `rev` to `h` now, or, while `h` works on an earlier one, as its next (see Slot).
+   * Resolves when `h` is done with `rev`, or with the newer revision that replaced it.
+   */
+  private deliver(h: RevisionHandler, rev: Revision, fetched: FetchedBy): Promise<void> {
+    let slot = this.slots.get(h);
+    if (!slot) this.slots.set(h, (slot = { busy: false, next: undefined }));
+    const s = slot;
+    return new Promise<void>((resolve) => {
+      if (s.busy) {
+        // The clock of the revision that replaces another starts at the older one's ask.
+        const since = Math.min(fetched.since, s.next?.fetched.since ?? Infinity);
+        s.next = { rev, fetched: { ...fetched, since }, done: [...(s.next?.done ?? []), resolve] };
+        return;
+      }
+      s.busy = true;
+      const work = async (r: Revision, f: FetchedBy, done: (() => void)[]): Promise<void> => {
+        await h(r, f).catch(() => undefined);
+        for (const d of done) d();
+        const next = s.next;
+        s.next = undefined;
+        if (next) void work(next.rev, next.fetched, next.done);
+        else s.busy = false;
+      };
+      void work(rev, fetched, [resolve]);
+    });
   }
 
   start(): void {
