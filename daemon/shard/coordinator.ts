@@ -161,16 +161,24 @@ export class ShardCoordinator {
   private async run(): Promise<void> {
     this.log.info({ group: this.opts.group, shards: this.opts.shards, replica: this.opts.identity }, 'sharding: joining the group');
     while (!this.stopping && !this.lost) {
+      const started = this.mono();
       await this.tick().catch((err: unknown) => this.log.warn({ group: this.opts.group, err: msg(err) }, 'sharding: look failed'));
       if (this.stopping || this.lost) break;
-      await sleep(this.nextDelay(), this.wake.signal);
+      await sleep(this.nextDelay(started), this.wake.signal);
     }
   }
 
-  /** Every retry period, but never past the moment an observed holder's lease runs out. */
-  private nextDelay(): number {
+  /**
+   * Every retry period counted from the start of the last look, but never past the moment an
+   * observed holder's lease runs out. From the start, not the end: a look is a LIST and one PUT
+   * per held shard, and at 60 shards under load it took seconds — sleeping a whole period after
+   * it spaced renewals by period + look, and a stall on top of that lost the shards (bench/shards.ts).
+   */
+  private nextDelay(lookStarted: number): number {
     const now = this.mono();
-    let delay = this.opts.retryPeriodMs * (1 + 0.2 * Math.random());
+    const period = this.opts.retryPeriodMs;
+    // A tenth of a period at least, so a slow apiserver does not get looks back to back.
+    let delay = Math.max(period * 0.1, lookStarted + period * (1 + 0.2 * Math.random()) - now);
     for (const l of this.listed.values()) {
       const o = this.obs.get(l.name);
       if (!o || o.record.holderIdentity === '' || o.record.holderIdentity === this.opts.identity) continue;
