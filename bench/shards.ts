@@ -134,15 +134,31 @@ const latest = (m: Map<number, number>, which: readonly number[] = ALL): number 
 // ---- shard ownership, from the Leases ----
 let home: KubeClient;
 const holders = (): Promise<Map<number, string>> => shardHolders(home, LEASE_NS, GROUP);
-/** Waits until the Leases are exactly the target of `live` (every replica computes the same); returns them. */
+/**
+ * Waits until the Leases are settled for `live`: every shard held by a live member, each holding
+ * ⌊N/M⌋ or ⌈N/M⌉, unchanged over three reads (the assignment is sticky — daemon/shard/assign.ts —
+ * so which member holds which shard depends on who held it before, not on the names alone).
+ */
 async function waitTarget(live: readonly string[], timeoutMs: number): Promise<Map<number, string> | undefined> {
-  const target = new Map<number, string>();
-  for (const [m, ks] of targetAssignment(N, live)) for (const k of ks) target.set(k, m);
+  const lo = Math.floor(N / live.length);
+  const hi = Math.ceil(N / live.length);
+  const balanced = (h: Map<number, string>): boolean =>
+    h.size === N &&
+    [...h.values()].every((m) => live.includes(m)) &&
+    live.every((id) => {
+      const n = [...h.values()].filter((m) => m === id).length;
+      return n >= lo && n <= hi;
+    });
   const deadline = Date.now() + timeoutMs;
+  let same = 0;
+  let prev = '';
   while (Date.now() < deadline) {
     const h = await holders().catch(() => undefined);
-    if (h && [...target].every(([k, m]) => h.get(k) === m)) return h;
-    await sleep(250);
+    const key = h ? JSON.stringify([...h].sort((x, y) => x[0] - y[0])) : '';
+    same = h && balanced(h) && key === prev ? same + 1 : 0;
+    prev = key;
+    if (h && same >= 2) return h;
+    await sleep(500);
   }
   return undefined;
 }
