@@ -1,5 +1,5 @@
 export { LeaderElector, type LeaderCallbacks } from './elector.js';
-export { LeaseStore, type LeaseRef, type StoredLease } from './lease-store.js';
+export { leaseRequestOptions, LeaseStore, type LeaseRef, type StoredLease } from './lease-store.js';
 export { DEFAULT_LEADER_ELECTION, defaultIdentity, leaderElectionOptions, type LeaderElectionOptions } from './options.js';
 export { LeaderElectionConfigError, LeaseAccessError, LeaseConflictError } from './errors.js';
 export { decide, leaseSeconds, observe, releasedRecord, type Clock, type Decision, type Observed } from './decide.js';

@@ -35,7 +35,7 @@ export class LeaseStore {
   /** The Lease, or undefined when it does not exist yet. */
   async get(timeoutMs: number, signal?: AbortSignal): Promise<StoredLease | undefined> {
     try {
-      const lease = await this.kube.getOptional<LeaseObject>(this.path, this.opts(timeoutMs, signal));
+      const lease = await this.kube.getOptional<LeaseObject>(this.path, leaseRequestOptions(timeoutMs, signal));
       return lease ? stored(lease) : undefined;
     } catch (err) {
       throw this.wrap('get', err);
@@ -45,7 +45,9 @@ export class LeaseStore {
   async create(record: LeaseRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoredLease> {
     try {
       const body = leaseOf(this.ref.namespace, this.ref.name, record);
-      return stored(await this.kube.request<LeaseObject>(this.collection, { ...this.opts(timeoutMs, signal), method: 'POST', body }));
+      return stored(
+        await this.kube.request<LeaseObject>(this.collection, { ...leaseRequestOptions(timeoutMs, signal), method: 'POST', body }),
+      );
     } catch (err) {
       throw this.wrap('create', err);
     }
@@ -55,19 +57,10 @@ export class LeaseStore {
   async update(record: LeaseRecord, resourceVersion: string, timeoutMs: number, signal?: AbortSignal): Promise<StoredLease> {
     try {
       const body = leaseOf(this.ref.namespace, this.ref.name, record, resourceVersion);
-      return stored(await this.kube.request<LeaseObject>(this.path, { ...this.opts(timeoutMs, signal), method: 'PUT', body }));
+      return stored(await this.kube.request<LeaseObject>(this.path, { ...leaseRequestOptions(timeoutMs, signal), method: 'PUT', body }));
     } catch (err) {
       throw this.wrap('update', err);
     }
-  }
-
-  /** `signal` aborts the call early (the elector is being stopped). */
-  private opts(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
-    // The timeout signal also stops KubeClient's own retries of a GET: a renewal that cannot
-    // finish before the renew deadline is worth nothing. Whole milliseconds: the time left is
-    // measured on performance.now() (fractional), and AbortSignal.timeout throws on a fraction.
-    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
-    return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
   }
 
   private wrap(operation: 'get' | 'create' | 'update', err: unknown): Error {
@@ -88,4 +81,17 @@ export class LeaseStore {
 
 function stored(lease: LeaseObject): StoredLease {
   return { record: recordOf(lease), resourceVersion: lease.metadata.resourceVersion ?? '' };
+}
+
+/**
+ * Options of one Lease request (the elector's and the shard coordinator's). `signal` aborts the
+ * call early (the loop is being stopped). The timeout signal also stops KubeClient's own retries
+ * of a GET: a renewal that cannot finish before the renew deadline is worth nothing. Whole
+ * milliseconds: the time left until the renew deadline is measured on performance.now()
+ * (fractional), and AbortSignal.timeout throws ERR_OUT_OF_RANGE on a fraction — every such
+ * renewal failed before it was sent.
+ */
+export function leaseRequestOptions(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
+  const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+  return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
 }

@@ -193,8 +193,7 @@ export class ShardCoordinator {
     const half = this.opts.renewDeadlineMs / 2;
     if (!h) return Math.max(500, half);
     const left = h.lastRenew + this.opts.renewDeadlineMs - this.mono();
-    // Whole milliseconds: AbortSignal.timeout (lease-api.ts) refuses a fraction, and the monotonic clock has them.
-    return Math.ceil(Math.max(500, half, left));
+    return Math.max(500, half, left);
   }
 
   private async tick(): Promise<void> {

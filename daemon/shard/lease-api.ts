@@ -4,7 +4,14 @@
 // for a free shard exactly one wins and the other gets 409).
 import type { KubeClient } from '../kube/client.js';
 import { KubeApiError } from '../kube/errors.js';
-import { LeaseAccessError, LeaseConflictError, recordOf, type LeaseObject, type LeaseRecord } from '../leader/index.js';
+import {
+  LeaseAccessError,
+  LeaseConflictError,
+  leaseRequestOptions,
+  recordOf,
+  type LeaseObject,
+  type LeaseRecord,
+} from '../leader/index.js';
 import { groupSelector } from './names.js';
 
 /** A Lease with the metadata the group uses. */
@@ -35,7 +42,7 @@ export class GroupLeaseApi {
     try {
       const res = await this.kube.request<{ items?: LabelledLease[] }>(this.collection, {
         query: { labelSelector: groupSelector(this.group) },
-        ...opts(timeoutMs, signal),
+        ...leaseRequestOptions(timeoutMs, signal),
       });
       return (res.items ?? []).map(groupLease);
     } catch (err) {
@@ -46,7 +53,9 @@ export class GroupLeaseApi {
   async create(name: string, record: LeaseRecord, meta: Meta, timeoutMs: number, signal?: AbortSignal): Promise<GroupLease> {
     try {
       const body = leaseBody(this.namespace, name, record, meta);
-      return groupLease(await this.kube.request<LabelledLease>(this.collection, { ...opts(timeoutMs, signal), method: 'POST', body }));
+      return groupLease(
+        await this.kube.request<LabelledLease>(this.collection, { ...leaseRequestOptions(timeoutMs, signal), method: 'POST', body }),
+      );
     } catch (err) {
       throw this.wrap(`${this.namespace}/${name}`, 'create', err);
     }
@@ -64,7 +73,7 @@ export class GroupLeaseApi {
     try {
       const body = leaseBody(this.namespace, name, record, meta, resourceVersion);
       const path = `${this.collection}/${encodeURIComponent(name)}`;
-      return groupLease(await this.kube.request<LabelledLease>(path, { ...opts(timeoutMs, signal), method: 'PUT', body }));
+      return groupLease(await this.kube.request<LabelledLease>(path, { ...leaseRequestOptions(timeoutMs, signal), method: 'PUT', body }));
     } catch (err) {
       throw this.wrap(`${this.namespace}/${name}`, 'update', err);
     }
@@ -88,15 +97,6 @@ export class GroupLeaseApi {
 export interface Meta {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
-}
-
-function opts(timeoutMs: number, signal: AbortSignal | undefined): { timeoutMs: number; signal: AbortSignal } {
-  // A renewal that cannot finish before the renew deadline is worth nothing: the timeout also
-  // stops KubeClient's own retries. Whole milliseconds: the time left until the renew deadline
-  // is measured on performance.now() (fractional), and AbortSignal.timeout throws
-  // ERR_OUT_OF_RANGE on a fraction — every such renewal failed before it was sent.
-  const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
-  return { timeoutMs, signal: signal ? AbortSignal.any([timeout, signal]) : timeout };
 }
 
 function leaseBody(namespace: string, name: string, r: LeaseRecord, meta: Meta, resourceVersion?: string): LabelledLease {
