@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cachedBin, versions } from './cache.js';
-import { freePort, logDir, startProcess, stopProcess, StackError, waitFor, type Proc } from './procs.js';
+import { freePort, logDir, retryPortClash, startProcess, stopProcess, StackError, waitFor, type Proc } from './procs.js';
 import type { KubeInfo, Started } from './types.js';
 
 const run = promisify(execFile);
@@ -149,9 +149,13 @@ function auditFlags(dir: string, audit: KubeOptions['audit']): { flags: string[]
   };
 }
 
-export async function startKube(opts: KubeOptions = {}): Promise<Started<KubeInfo>> {
+export function startKube(opts: KubeOptions = {}): Promise<Started<KubeInfo>> {
+  const base = opts.dir ?? join(logDir(), 'kube');
+  return retryPortClash((attempt) => startKubeOnce(opts, attempt === 0 ? base : `${base}-${attempt}`));
+}
+
+async function startKubeOnce(opts: KubeOptions, dir: string): Promise<Started<KubeInfo>> {
   const bins = kubeBins();
-  const dir = opts.dir ?? join(logDir(), 'kube');
   mkdirSync(dir, { recursive: true });
   const pki = join(dir, 'pki');
   await run(bins.kubeStack, ['pki', pki]);

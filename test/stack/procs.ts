@@ -89,18 +89,62 @@ export function tailLog(proc: Proc, lines = 40): string {
   return readFileSync(proc.logFile, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; we release it immediately). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free TCP port on 127.0.0.1, chosen below the kernel's ephemeral range. Why not `listen(0)`:
+ * the OS then hands out a port from the same range it uses for the local end of every outgoing
+ * connection, so between our probe and the server's own bind an outgoing connection (etcd's
+ * clients, a fetch) can take it — CI once lost a whole run to "kube-apiserver: bind: address
+ * already in use". Below the ephemeral range only listeners compete, and we probe for those.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = portWindow();
+  for (let tries = 0; tries < 200; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new StackError('stack', `no free port found in ${low}–${high}`);
+}
+
+const handedOut = new Set<number>();
+
+/** [first, last) ports to choose from: 10000 up to the start of the ephemeral range (at most 32768). */
+function portWindow(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 12000) ephemeralLow = Math.min(first, 32768);
+  } catch {
+    /* not Linux: keep the IANA default */
+  }
+  return [10000, ephemeralLow];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * Run a server's start again (up to `tries` times) when it failed only because its port was
+ * taken between our probe and its bind — another test process can probe the same port. Each
+ * attempt picks its own ports; anything else fails at once.
+ */
+export async function retryPortClash<T>(start: (attempt: number) => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start(attempt);
+    } catch (err) {
+      if (attempt + 1 >= tries || !/address already in use/i.test(String(err))) throw err;
+    }
+  }
 }
 
 /** Poll `check` until it returns true; fail with the process log tail if the process dies or time runs out. */

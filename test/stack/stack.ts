@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { startGitServer } from './gitserver.js';
 import { kubeBins, startKube } from './kube.js';
 import { configureKubernetesAuth, startOpenBao } from './openbao.js';
-import { logDir, stopAll } from './procs.js';
+import { logDir, retryPortClash, stopAll } from './procs.js';
 import { startRegistry } from './registry.js';
 import { startSshd } from './sshd.js';
 import { findRenderers, findTools } from './tools.js';
@@ -24,10 +24,16 @@ export async function startStack(): Promise<Started<StackInfo>> {
   const stops: (() => Promise<void>)[] = [];
   try {
     // Independent servers start concurrently; OpenBao's kubernetes auth needs the apiserver.
-    const [kube, vault, registry, git] = await Promise.all([startKube(), startOpenBao(), startRegistry(), startGitServer()]);
+    // Each server starts again on new ports if another process bound its port first.
+    const [kube, vault, registry, git] = await Promise.all([
+      startKube(),
+      retryPortClash(() => startOpenBao()),
+      retryPortClash(() => startRegistry()),
+      startGitServer(),
+    ]);
     stops.push(kube.stop, vault.stop, registry.stop, git.stop);
     // sshd serves the git server's repositories (the same bare repos over SSH).
-    const ssh = await startSshd(git.info.reposDir);
+    const ssh = await retryPortClash(() => startSshd(git.info.reposDir));
     stops.push(ssh.stop);
     const kubectl = (args: string[]) => run(bins.kubeStack, ['kubectl', `--kubeconfig=${kube.info.kubeconfig}`, ...args]);
     const saManifest = join(logDir(), 'vault-sa.json');
