@@ -107,6 +107,7 @@ export class Daemon {
     followEvents(
       this.bus,
       spec.syncs.map((s) => s.name),
+      spec.sources.map((s) => s.name),
     );
     if (opts.sharding) {
       const work = new ShardedWork(

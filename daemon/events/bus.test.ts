@@ -9,6 +9,7 @@ const fetched = (commit: string): DaemonEvent => ({
   ref: 'refs/heads/main',
   fetches: 1,
   skippedFetches: 0,
+  thinPackFallbacks: 0,
   at: '2026-01-01T00:00:00.000Z',
 });
 const leader = (l: boolean): DaemonEvent => ({ type: 'leader.changed', leader: l, at: '2026-01-01T00:00:00.000Z' });

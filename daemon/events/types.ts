@@ -87,6 +87,8 @@ export interface SourceFetched {
   /** The source's running totals: fetches made, and fetches skipped (remote unchanged). */
   fetches: number;
   skippedFetches: number;
+  /** Running total of thin packs fetched again whole (daemon/git's fallback). */
+  thinPackFallbacks: number;
   at: string;
 }
 

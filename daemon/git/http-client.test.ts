@@ -44,7 +44,7 @@ async function* body(s: string): AsyncIterableIterator<Uint8Array> {
 
 describe('countingHttp on a connection reset before any answer', () => {
   it('asks a read again on a new connection (body and all), and counts both round trips', async () => {
-    const stats = { requests: 0, bytesReceived: 0 };
+    const stats = { requests: 0, bytesReceived: 0, thinPackFallbacks: 0 };
     const http = countingHttp(stats, undefined, 10_000, new Agent({ keepAlive: true, maxSockets: 1 }));
     expect(await text(await http.request({ url: `${base}/r.git/info/refs?service=git-upload-pack` }))).toBe(
       'answer to /r.git/info/refs?service=git-upload-pack',
@@ -60,7 +60,12 @@ describe('countingHttp on a connection reset before any answer', () => {
   });
 
   it('never asks a push again: the server may have applied it', async () => {
-    const http = countingHttp({ requests: 0, bytesReceived: 0 }, undefined, 10_000, new Agent({ keepAlive: true, maxSockets: 1 }));
+    const http = countingHttp(
+      { requests: 0, bytesReceived: 0, thinPackFallbacks: 0 },
+      undefined,
+      10_000,
+      new Agent({ keepAlive: true, maxSockets: 1 }),
+    );
     await text(await http.request({ url: `${base}/r.git/info/refs?service=git-receive-pack` }));
     await expect(http.request({ url: `${base}/r.git/git-receive-pack`, method: 'POST', body: body('push') })).rejects.toMatchObject({
       code: 'ECONNRESET',

@@ -7,6 +7,7 @@ import git, { type HttpClient } from 'isomorphic-git';
 import { basicAuthorization, RemoteCredentials, stripUserinfo, type CredentialProvider } from './credentials.js';
 import { classifyGitError, pushConflict, type GitError, type GitOperation } from './errors.js';
 import { countingHttp } from './http-client.js';
+import type { FixThinOptions } from './fix-thin.js';
 import { advertisement, fetchPack } from './upload-pack.js';
 import type {
   AdvertisedRef,
@@ -24,6 +25,8 @@ export interface HttpTransportOptions {
   auth?: CredentialProvider;
   /** A socket silent for this long fails the operation with reason `network` (default 60 s). */
   idleTimeoutMs?: number;
+  /** Bounds of the thin-pack completion (defaults: fix-thin.ts). */
+  fixThin?: FixThinOptions;
 }
 
 /** How long an idle connection to the git server is kept for the next request (the server may close it sooner). */
@@ -33,10 +36,11 @@ export class HttpTransport implements GitTransport {
   readonly url: string;
   /** Stateless smart HTTP: a POST of wants stands alone once the server's capabilities are known. */
   readonly wantsWithoutAdvertisement = true;
-  private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0 };
+  private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0, thinPackFallbacks: 0 };
   private readonly credentials: RemoteCredentials;
   private readonly http: HttpClient;
   private readonly idleTimeoutMs: number;
+  private readonly fixThin: FixThinOptions | undefined;
   /** The server's upload-pack capabilities from its last advertisement: a want of a known oid needs no new one. */
   private capabilities: ReadonlySet<string> | undefined;
 
@@ -45,6 +49,7 @@ export class HttpTransport implements GitTransport {
     this.url = stripUserinfo(rawUrl);
     this.credentials = new RemoteCredentials(rawUrl, options.auth);
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.fixThin = options.fixThin;
     // One agent per remote, kept alive: the advertisement and the POST of one fetch (and the
     // next poll, within the keep-alive) share a connection — over TLS, one handshake.
     const agent = this.url.startsWith('https:')
@@ -91,6 +96,7 @@ export class HttpTransport implements GitTransport {
           haveRef: req.haveRef,
           ...(capabilities !== undefined ? { capabilities } : {}),
           ...(req.depth !== undefined ? { depth: req.depth } : {}),
+          ...(this.fixThin !== undefined ? { fixThin: this.fixThin } : {}),
         });
       const known = req.knownOid !== undefined ? this.capabilities : undefined;
       let res;
@@ -104,6 +110,7 @@ export class HttpTransport implements GitTransport {
         res = await pack(undefined);
       }
       this.capabilities = res.capabilities;
+      if (res.pack === 'fallback') this.traffic.thinPackFallbacks++;
       return { fetchHead: res.fetchHead };
     });
   }

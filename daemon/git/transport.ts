@@ -64,6 +64,12 @@ export interface TrafficStats {
   requests: number;
   /** Bytes received from it (ref advertisements and packs). */
   bytesReceived: number;
+  /**
+   * Thin packs that could not be completed safely (upload-pack.ts `pack: 'fallback'`) and were
+   * fetched again whole. Each costs a round trip and the changed blobs in full; more than a rare
+   * one means a server sends deltas we refuse (a cycle, a chain too deep) — worth a look.
+   */
+  thinPackFallbacks: number;
 }
 
 export interface GitTransport {

@@ -13,6 +13,7 @@ import { authedUrl, createRepo } from '../../test/stack/gitserver.js';
 import type { GitInfo } from '../../test/stack/types.js';
 import { sharedOrOwnGitServer, type TestGitServer } from '../../test/support/git-server.js';
 import type { ObjectStore } from './object-io.js';
+import { HttpTransport } from './http-transport.js';
 import { openStore, prepareStore, setRef } from './store.js';
 import { fetchPack, type UploadPackResult } from './upload-pack.js';
 
@@ -112,5 +113,22 @@ describe('fetchPack and thin packs', () => {
     expect(await fetchMain()).toMatchObject({ posts: 1, res: { pack: 'fixed' } });
     expect(await readA()).toBe(text('one'));
     expect(readdirSync(join(store.gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('counts a fallback in the transport stats a source and its metric report', async () => {
+    // The daemon's own path: the HTTP transport over the same remote, with a bound no thin pack meets.
+    const transport = new HttpTransport(authedUrl(info, REPO), { fixThin: { maxDepth: 0 } });
+    await fetchMain();
+    await push(text('three'));
+    const want = (await run('git', ['-C', work, 'rev-parse', 'HEAD'])).stdout.trim();
+    const res = await transport.fetch({ store, haveRef: 'refs/heads/main', remoteRef: 'refs/heads/main', depth: 1 });
+    expect(res).toEqual({ fetchHead: want });
+    expect(transport.stats.thinPackFallbacks).toBe(1);
+    await setRef(store, 'refs/heads/main', want);
+    expect(await readA()).toBe(text('three'));
+    // Each fallback counts: the next commit falls back too under this bound.
+    await push(text('four'));
+    await transport.fetch({ store, haveRef: 'refs/heads/main', remoteRef: 'refs/heads/main', depth: 1 });
+    expect(transport.stats.thinPackFallbacks).toBe(2);
   });
 });

@@ -92,4 +92,44 @@ describe('metrics from the event bus', () => {
     expect(t).not.toMatch(/gitops_seal_reconcile_phase_seconds\w*\{[^}]*sync=/);
     off();
   });
+
+  it("counts a source's thin-pack fallbacks from the running totals its fetch events carry", async () => {
+    const bus = new EventBus();
+    const off = followEvents(bus, [], ['ev-src']);
+    const fallbacks = async (): Promise<number | undefined> =>
+      sampleValue(await text(), 'gitops_seal_source_thin_pack_fallbacks_total', { source: 'ev-src' });
+    expect(await fallbacks()).toBe(0);
+    const fetched = (total: number): void =>
+      bus.publish({
+        type: 'source.fetched',
+        source: 'ev-src',
+        commit: 'd'.repeat(40),
+        ref: 'refs/heads/main',
+        fetches: 1,
+        skippedFetches: 0,
+        thinPackFallbacks: total,
+        at: '',
+      });
+    fetched(0);
+    fetched(1);
+    fetched(1);
+    fetched(3);
+    expect(await fallbacks()).toBe(3);
+    off();
+    // A second daemon in the same process with a source of the same name starts from its own 0.
+    const other = new EventBus();
+    const off2 = followEvents(other, [], ['ev-src']);
+    other.publish({
+      type: 'source.fetched',
+      source: 'ev-src',
+      commit: 'd'.repeat(40),
+      ref: 'refs/heads/main',
+      fetches: 1,
+      skippedFetches: 0,
+      thinPackFallbacks: 1,
+      at: '',
+    });
+    expect(await fallbacks()).toBe(4);
+    off2();
+  });
 });

@@ -144,6 +144,7 @@ export class SourcePoller {
       ref: rev.ref,
       fetches: stats.fetches,
       skippedFetches: stats.skippedFetches,
+      thinPackFallbacks: stats.thinPackFallbacks,
       at: now(),
     });
     this.lastRevision = rev;

@@ -71,4 +71,6 @@ export interface SourceStats {
   fetches: number;
   /** fetch() calls answered from the cache because the remote did not move. */
   skippedFetches: number;
+  /** Thin packs fetched again whole because they could not be completed safely (daemon/git TrafficStats). */
+  thinPackFallbacks: number;
 }

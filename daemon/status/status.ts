@@ -84,6 +84,8 @@ export interface SourceStatus {
   lastError?: { message: string; at: string };
   fetches: number;
   skippedFetches: number;
+  /** Thin packs fetched again whole (absent in documents of older replicas). */
+  thinPackFallbacks?: number;
 }
 
 /** Leader election as this replica sees it (present only with --leader-elect). */

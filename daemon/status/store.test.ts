@@ -43,7 +43,7 @@ describe('StatusStore', () => {
   it('starts with a row per configured source and sync, not ready', () => {
     const { store } = fed();
     const s = store.snapshot();
-    expect(s.sources).toEqual([{ name: 'repo', url: 'https://git.example/repo.git', fetches: 0, skippedFetches: 0 }]);
+    expect(s.sources).toEqual([{ name: 'repo', url: 'https://git.example/repo.git', fetches: 0, skippedFetches: 0, thinPackFallbacks: 0 }]);
     expect(s.syncs).toEqual([{ name: 'apps', source: 'repo', objects: 0, driftCorrections: 0, ready: false, history: [] }]);
     expect(s).toMatchObject({ leader: true, images: [], imageUpdates: [], registries: {} });
     expect(s.leaderElection).toBeUndefined();
@@ -89,7 +89,16 @@ describe('StatusStore', () => {
     const { bus, store } = fed();
     bus.publish({ type: 'source.failed', source: 'repo', message: 'git fetch: connection refused', at: T(1) });
     expect(store.snapshot().sources[0]?.lastError).toEqual({ message: 'git fetch: connection refused', at: T(1) });
-    bus.publish({ type: 'source.fetched', source: 'repo', commit: A, ref: 'refs/heads/main', fetches: 2, skippedFetches: 1, at: T(2) });
+    bus.publish({
+      type: 'source.fetched',
+      source: 'repo',
+      commit: A,
+      ref: 'refs/heads/main',
+      fetches: 2,
+      skippedFetches: 1,
+      thinPackFallbacks: 1,
+      at: T(2),
+    });
     expect(store.snapshot().sources[0]).toEqual({
       name: 'repo',
       url: 'https://git.example/repo.git',
@@ -98,6 +107,7 @@ describe('StatusStore', () => {
       lastFetchAt: T(2),
       fetches: 2,
       skippedFetches: 1,
+      thinPackFallbacks: 1,
     });
   });
 
@@ -125,7 +135,16 @@ describe('StatusStore', () => {
   it('ignores events of syncs and sources it has no row for, and reads providers at snapshot time', () => {
     const { bus, store } = fed();
     bus.publish({ ...applied(A, T(1)), sync: 'unknown' });
-    bus.publish({ type: 'source.fetched', source: 'unknown', commit: A, ref: 'r', fetches: 1, skippedFetches: 0, at: T(1) });
+    bus.publish({
+      type: 'source.fetched',
+      source: 'unknown',
+      commit: A,
+      ref: 'r',
+      fetches: 1,
+      skippedFetches: 0,
+      thinPackFallbacks: 0,
+      at: T(1),
+    });
     expect(store.snapshot().syncs.map((s) => s.name)).toEqual(['apps']);
     let holder = 'a';
     store.provide({ leaderElection: () => ({ lease: 'ns/l', identity: 'me', holder }) });

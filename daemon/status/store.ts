@@ -48,7 +48,8 @@ export class StatusStore {
   private readonly syncs = new Map<string, SyncRow>();
 
   constructor(layout: StatusLayout = {}) {
-    for (const s of layout.sources ?? []) this.sources.set(s.name, { name: s.name, url: s.url, fetches: 0, skippedFetches: 0 });
+    for (const s of layout.sources ?? [])
+      this.sources.set(s.name, { name: s.name, url: s.url, fetches: 0, skippedFetches: 0, thinPackFallbacks: 0 });
     for (const s of layout.syncs ?? [])
       this.syncs.set(s.name, { name: s.name, source: s.source, objects: 0, driftCorrections: 0, ready: false, history: [] });
   }
@@ -72,7 +73,14 @@ export class StatusStore {
       'source.fetched': (e) => {
         const s = this.sources.get(e.source);
         if (!s) return;
-        Object.assign(s, { commit: e.commit, ref: e.ref, lastFetchAt: e.at, fetches: e.fetches, skippedFetches: e.skippedFetches });
+        Object.assign(s, {
+          commit: e.commit,
+          ref: e.ref,
+          lastFetchAt: e.at,
+          fetches: e.fetches,
+          skippedFetches: e.skippedFetches,
+          thinPackFallbacks: e.thinPackFallbacks,
+        });
         delete s.lastError;
       },
       'source.failed': (e) => {

@@ -50,7 +50,7 @@ const ISO_URL = 'https://ssh-transport.invalid/repo';
 export class SshTransport implements GitTransport {
   readonly url: string;
   private readonly parsed: SshUrl;
-  private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0 };
+  private readonly traffic: TrafficStats = { requests: 0, bytesReceived: 0, thinPackFallbacks: 0 };
   private readonly idleTimeoutMs: number;
   private secrets: string[] = [];
   private keyCache: { text: string; passphrase: string | undefined; key: ParsedKey } | undefined;
@@ -94,7 +94,7 @@ export class SshTransport implements GitTransport {
   }
 
   async fetch(req: FetchRequest): Promise<FetchResult> {
-    return this.withSession('fetch', (http) =>
+    const res = await this.withSession('fetch', (http) =>
       fetchPack({
         http,
         url: ISO_URL,
@@ -105,6 +105,8 @@ export class SshTransport implements GitTransport {
         ...(req.depth !== undefined ? { depth: req.depth } : {}),
       }),
     );
+    if (res.pack === 'fallback') this.traffic.thinPackFallbacks++;
+    return { fetchHead: res.fetchHead };
   }
 
   async push(req: PushRequest): Promise<PushResult> {
