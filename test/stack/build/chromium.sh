@@ -18,9 +18,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 start=$(date +%s)
 say "installing Debian's chromium (apt-get; a few minutes on a cold machine)"
-# The lock timeout: install.sh's own apt-get step, or an operator's, may hold the dpkg lock.
-$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-  --no-install-recommends chromium fonts-dejavu-core >/dev/null
+# shellcheck source=apt.bash
+source "$(dirname "$0")/apt.bash"
+apt_get update -qq
+DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 [ -x /usr/bin/chromium ] || { say "apt-get finished but /usr/bin/chromium is absent" >&2; exit 1; }
 say "installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium) in $(($(date +%s) - start))s"

@@ -23,8 +23,9 @@ if [ ! -e "$policy" ]; then
 fi
 cleanup() { if [ $ours = 1 ]; then $SUDO rm -f "$policy"; fi; }
 trap cleanup EXIT
+# shellcheck source=apt.bash
+source "$(dirname "$0")/apt.bash"
 echo "[stack:openssh] installing openssh-server"
-# Several scripts may install Debian packages; apt's own lock makes a concurrent one wait.
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 openssh-server git >/dev/null
+apt_get update -qq
+DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends openssh-server git >/dev/null
 echo "[stack:openssh] installed: $(/usr/sbin/sshd -V 2>&1 | head -n1 || true)"
