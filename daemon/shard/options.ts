@@ -19,9 +19,13 @@ export interface ShardingOptions {
   drainTimeoutMs?: number;
 }
 
-/** `--shards N|auto`: auto = syncs + image policies, at least 1, at most AUTO_SHARDS_MAX. */
-export function parseShards(text: string, workItems: number): number {
-  if (text === 'auto') return Math.max(1, Math.min(AUTO_SHARDS_MAX, workItems));
+/**
+ * `--shards N|auto`: auto = the number of syncs, at least 1, at most AUTO_SHARDS_MAX. Image
+ * policies are not counted: they are singletons of shard 0 (work.ts) and need no shard of their
+ * own — counting them added shards no sync maps to, which unbalanced the syncs per replica.
+ */
+export function parseShards(text: string, syncs: number): number {
+  if (text === 'auto') return Math.max(1, Math.min(AUTO_SHARDS_MAX, syncs));
   if (!/^[1-9][0-9]*$/.test(text)) throw new LeaderElectionConfigError(`--shards must be a positive integer or "auto", got "${text}"`);
   const n = Number(text);
   if (n > 1024) throw new LeaderElectionConfigError(`--shards ${n}: at most 1024 (each shard is a Lease renewed every retry period)`);
