@@ -3,6 +3,7 @@ import { targetAssignment } from './assign.js';
 import { shardOf } from './hash.js';
 import { parseShards } from './options.js';
 import { ShardMap } from './shard-map.js';
+import { ShardedWork } from './work.js';
 
 const names = (n: number, prefix: string): string[] => Array.from({ length: n }, (_, i) => `${prefix}-sync-${i}`);
 const shuffled = <T>(xs: readonly T[], seed: number): T[] => {
@@ -94,6 +95,16 @@ describe('ShardMap', () => {
     }
     // What issue 21 measured (17–23 per replica): the map is what evens it out.
     expect(plainUneven).toBeGreaterThan(10);
+  });
+
+  it("the daemon's work places its syncs by the map: 12 syncs on 12 shards, one each, in config order", () => {
+    const syncs = names(12, 'work');
+    const work = new ShardedWork(12, syncs);
+    const m = new ShardMap([...syncs].reverse(), 12);
+    for (const s of syncs) expect(work.shardOfSync(s)).toBe(m.shardOf(s));
+    for (let k = 0; k < 12; k++) expect(work.syncsOf(k)).toHaveLength(1);
+    const two = new ShardedWork(1, ['b', 'a']);
+    expect(two.syncsOf(0)).toEqual(['b', 'a']);
   });
 
   it('--shards auto: one shard per sync up to 64, beyond that the fewest shards of equal load', () => {
