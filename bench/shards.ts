@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { KubeClient } from '../daemon/kube/client.js';
-import { parseShards, shardOf, targetAssignment } from '../daemon/shard/index.js';
+import { parseShards, ShardMap, targetAssignment } from '../daemon/shard/index.js';
 import { doubleWrites, pingPongs, readAuditWrites, writesPerReplica, type AuditWrite, type Window } from '../test/support/audit-log.js';
 import { startTestCluster, type TestCluster } from '../test/support/kube-cluster.js';
 import { ReplicaFleet } from '../test/support/replica-fleet.js';
@@ -41,7 +41,12 @@ const GROUP = `bsh-${RUN}`;
 const LEASE_NS = 'default';
 const IDS = ['a', 'b', 'c'].map((x) => `bsh-${RUN}-${x}`);
 const syncName = (i: number): string => `bsh-${RUN}-${i}`;
-const SHARD_OF = Array.from({ length: SYNCS }, (_, i) => shardOf('sync', syncName(i), N));
+// The daemons' own map of these syncs (daemon/shard/shard-map.ts), as every replica builds it.
+const SHARD_MAP = new ShardMap(
+  Array.from({ length: SYNCS }, (_, i) => syncName(i)),
+  N,
+);
+const SHARD_OF = Array.from({ length: SYNCS }, (_, i) => SHARD_MAP.shardOf(syncName(i)));
 const short = (id: string): string => id.slice(id.lastIndexOf('-') + 1);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -417,7 +422,8 @@ function whatIf(): string {
     .map((n) => {
       const owner = new Map<number, string>();
       for (const [m, ks] of targetAssignment(n, IDS)) for (const k of ks) owner.set(k, m);
-      const per = IDS.map((id) => ALL.filter((i) => owner.get(shardOf('sync', syncName(i), n)) === id).length);
+      const map = new ShardMap(ALL.map(syncName), n);
+      const per = IDS.map((id) => ALL.filter((i) => owner.get(map.shardOf(syncName(i))) === id).length);
       return `${n}: ${per.join('/')}`;
     })
     .join(', ');

@@ -31,7 +31,7 @@ import type { SourcePoller } from './runtime/source-poller.js';
 import type { SyncController } from './runtime/sync-controller.js';
 import type { DriftDetector } from './drift/detector.js';
 import type { ImageAutomationRunner } from './runtime/image-automation.js';
-import { GroupLeaseApi, ShardCoordinator, ShardedWork, type ShardingOptions } from './shard/index.js';
+import { GroupLeaseApi, ShardCoordinator, ShardedWork, SINGLETON_SHARD, type ShardingOptions } from './shard/index.js';
 import { countShardMove, initShardMetrics, setShardOwned } from './metrics/index.js';
 
 export interface DaemonOptions {
@@ -271,6 +271,8 @@ export class Daemon {
       group: sharding?.group ?? election?.name ?? DEFAULT_LEADER_ELECTION.name,
       identity: sharding?.identity ?? election?.identity ?? defaultIdentity(),
       local: () => this.status.snapshot(),
+      // The owners' own map: the fleet view and the forwarders agree with the work they run.
+      shardOfSync: (name) => this.work?.shardOfSync(name) ?? SINGLETON_SHARD,
       log: this.opts.log,
       // An owner that is gone is replaced about a lease duration later: retry then.
       ...(sharding ? { retryAfterSeconds: Math.max(1, Math.ceil(sharding.leaseDurationMs / 1000)) } : {}),

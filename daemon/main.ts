@@ -60,7 +60,7 @@ const program = new Command('gitops-seal-daemon')
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'interval between tries to acquire or renew', '2s'))
   .option(
     '--shards <N|auto>',
-    'spread syncs over the replicas by N shard Leases (auto: syncs + image policies, at most 64); implies Leases, no --leader-elect needed',
+    'spread syncs over the replicas by N shard Leases (auto: one per sync, at most 64); implies Leases, no --leader-elect needed',
   )
   .option('--advertise-url <url>', "how peer replicas reach this one's listener (default http://$POD_IP:<listen port>)")
   .addOption(
@@ -133,7 +133,7 @@ if ((opts.leaderElect || opts.shards !== undefined) && !opts.once) {
       retryPeriodMs: opts.leaderElectRetryPeriod,
     });
     if (opts.shards !== undefined) {
-      const shards = parseShards(opts.shards, config.spec.syncs.length + config.spec.images.length);
+      const shards = parseShards(opts.shards, config.spec.syncs.length);
       const advertise = opts.advertiseUrl ?? defaultAdvertiseUrl(process.env, opts.listen ?? config.spec.listen);
       if (advertise !== undefined && !/^https?:\/\/[^/]+/.test(advertise))
         throw new LeaderElectionConfigError(`--advertise-url "${advertise}" must be an http(s) URL`);

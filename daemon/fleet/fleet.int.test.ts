@@ -16,7 +16,7 @@ import { hookRoutes } from '../webhook/routes.js';
 import { runCaptured } from '../../test/support/cli-capture.js';
 import { silentServer } from '../../test/support/notify-receiver.js';
 import { deleteGroupLeases, writeMemberLease, writeShardLease } from '../../test/support/shard-leases.js';
-import { Fleet, FORWARDED_BY_HEADER, shardOf, type FleetStatus } from './index.js';
+import { Fleet, FORWARDED_BY_HEADER, ShardMap, type FleetStatus } from './index.js';
 
 const stack = inject('stack');
 const NS = 'default';
@@ -43,7 +43,9 @@ interface Replica {
 let kube: KubeClient;
 const replicas = new Map<string, Replica>();
 const holderOf = (k: number): string => ['a', 'b', 'c'][k]!;
-const ownerOfSync = (name: string): string => holderOf(shardOf('sync', name, SHARDS));
+// Every replica's work builds this map from the configuration's syncs (3 each on 3 shards).
+const MAP = new ShardMap(SYNCS, SHARDS);
+const ownerOfSync = (name: string): string => holderOf(MAP.shardOf(name));
 
 async function startReplica(id: string): Promise<Replica> {
   const bus = new EventBus();
@@ -69,7 +71,7 @@ async function startReplica(id: string): Promise<Replica> {
     return {
       ...snap,
       sharding: { identity: id, group: GROUP, shards: SHARDS, owned, members: [] },
-      syncs: snap.syncs.map((s) => ({ ...s, shard: shardOf('sync', s.name, SHARDS), owner: ownerOfSync(s.name) })),
+      syncs: snap.syncs.map((s) => ({ ...s, shard: MAP.shardOf(s.name), owner: ownerOfSync(s.name) })),
     };
   };
   const fleet = new Fleet({
@@ -78,6 +80,7 @@ async function startReplica(id: string): Promise<Replica> {
     group: GROUP,
     identity: id,
     local,
+    shardOfSync: (name) => MAP.shardOf(name),
     peerTimeoutMs: 1000,
     refreshMs: 0,
     retryAfterSeconds: 7,

@@ -6,10 +6,10 @@
 import type { KubeClient } from '../kube/client.js';
 import { FORWARDED_BY_HEADER } from './labels.js';
 import { mergeFleet, type PeerAnswer } from './merge.js';
-import { ownerOf, ownerOfShard, type Owner } from './owner.js';
+import { ownerOfShard, type Owner } from './owner.js';
 import { askPeer, forwardableHeaders, type PeerRequest } from './peer.js';
 import { RosterReader, type Roster } from './roster.js';
-import { SINGLETON_SHARD, type ShardKind } from './shard-of.js';
+import { SINGLETON_SHARD } from './shard-of.js';
 import type { FleetStatus } from './types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../log.js';
@@ -22,6 +22,13 @@ export interface FleetOptions {
   identity: string;
   /** This replica's own /status document (`?scope=local`). */
   local: () => FleetStatus;
+  /**
+   * Each sync's shard, as this replica's own work maps it (ShardedWork.shardOfSync: the balanced
+   * map of all the configuration's syncs). Passed in rather than recomputed from the document's
+   * names, so the fleet view and the forwarders always agree with what the owners run. Asked only
+   * while the local document carries `sharding`.
+   */
+  shardOfSync: (name: string) => number;
   /** Bound on one peer exchange (default 2 s). */
   peerTimeoutMs?: number;
   /** Reuse a read of the Leases this long (default 1 s). */
@@ -88,7 +95,7 @@ export class Fleet {
       return this.unmerged(local, err instanceof Error ? err.message : String(err));
     }
     const owners = [
-      ...local.syncs.map((s) => ownerOf(roster, 'sync', s.name, shards, this.identity)),
+      ...local.syncs.map((s) => ownerOfShard(roster, this.opts.shardOfSync(s.name), this.identity)),
       ...(local.images.length + local.imageUpdates.length > 0 ? [ownerOfShard(roster, SINGLETON_SHARD, this.identity)] : []),
     ];
     const peers = new Map<string, string>();
@@ -96,7 +103,7 @@ export class Fleet {
     const answers = new Map<string, PeerAnswer>(
       await Promise.all([...peers].map(async ([id, address]) => [id, await this.localStatusOf(id, address)] as const)),
     );
-    return mergeFleet({ local, self: this.identity, shards, roster, answers });
+    return mergeFleet({ local, self: this.identity, shardOfSync: this.opts.shardOfSync, roster, answers });
   }
 
   /** The Leases could not be read: every entry another replica owns is this replica's row, marked stale. */
@@ -130,10 +137,10 @@ export class Fleet {
     }
   }
 
-  /** Who owns each of `names` now (the Leases' view; throws FleetLeaseError when they cannot be read). */
-  async owners(kind: ShardKind, names: readonly string[], shards: number): Promise<Owner[]> {
+  /** Who owns each of the syncs `names` now (the Leases' view; throws FleetLeaseError when they cannot be read). */
+  async owners(names: readonly string[]): Promise<Owner[]> {
     const roster = await this.roster.read();
-    return names.map((n) => ownerOf(roster, kind, n, shards, this.identity));
+    return names.map((n) => ownerOfShard(roster, this.opts.shardOfSync(n), this.identity));
   }
 
   /**
@@ -147,7 +154,7 @@ export class Fleet {
     if (!shards || names.length === 0 || req.headers[FORWARDED_BY_HEADER] !== undefined) return { ...base, local: true };
     let owners: Owner[];
     try {
-      owners = await this.owners('sync', names, shards);
+      owners = await this.owners(names);
     } catch (err) {
       return { ...base, local: false, failed: [{ identity: '', reason: err instanceof Error ? err.message : String(err) }] };
     }

@@ -4,9 +4,9 @@
 export { Fleet, type Dispatch, type FleetOptions, type Incoming } from './fleet.js';
 export { FleetLeaseError, PeerError } from './errors.js';
 export { mergeFleet, type MergeInput, type PeerAnswer } from './merge.js';
-export { ownerOf, type Owner } from './owner.js';
+export { ownerOfShard, type Owner } from './owner.js';
 export { RosterReader, rosterOf, type Member, type Roster, type RosterOptions } from './roster.js';
-export { shardOf, type ShardKind } from './shard-of.js';
+export { ShardMap, shardOf, type ShardKind } from './shard-of.js';
 export {
   ANNOTATION_ADDRESS,
   ANNOTATION_IDENTITY,

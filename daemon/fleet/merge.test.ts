@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeFleet, type PeerAnswer } from './merge.js';
 import type { Roster } from './roster.js';
-import { shardOf } from './shard-of.js';
+import { ShardMap } from './shard-of.js';
 import type { FleetStatus, FleetSyncStatus } from './types.js';
 
 const row = (name: string, rev?: string): FleetSyncStatus => ({
@@ -24,11 +24,10 @@ const doc = (identity: string, syncs: FleetSyncStatus[], extra: Partial<FleetSta
   ...extra,
 });
 
-// One sync name per shard of 3, found by the contract hash.
-const names = [0, 1, 2].map((k) => {
-  for (let i = 0; ; i++) if (shardOf('sync', `s${i}`, 3) === k) return `s${i}`;
-});
-const [mine, theirs, orphan] = names as [string, string, string];
+// Three syncs on 3 shards: the map puts one on each; named by their shard.
+const map = new ShardMap(['s0', 's1', 's2'], 3);
+const shardOfSync = (name: string): number => map.shardOf(name);
+const [mine, theirs, orphan] = [0, 1, 2].map((k) => ['s0', 's1', 's2'].find((n) => map.shardOf(n) === k)!) as [string, string, string];
 
 const roster = (members: [string, string | undefined, boolean][], holders: string[]): Roster => ({
   members: new Map(members.map(([identity, address, live]) => [identity, { identity, ...(address ? { address } : {}), live }])),
@@ -44,7 +43,7 @@ describe('mergeFleet', () => {
     const out = mergeFleet({
       local,
       self: 'a',
-      shards: 3,
+      shardOfSync,
       roster: roster(
         [
           ['a', 'http://a', true],
@@ -71,7 +70,7 @@ describe('mergeFleet', () => {
     const out = mergeFleet({
       local,
       self: 'a',
-      shards: 3,
+      shardOfSync,
       roster: roster(
         [
           ['a', 'http://a', true],
@@ -95,27 +94,50 @@ describe('mergeFleet', () => {
   });
 
   it('an owner whose member Lease expired or that advertises no address is not asked; the reason says which', () => {
-    const r1 = mergeFleet({ local, self: 'a', shards: 3, roster: roster([['b', 'http://b', false]], ['a', 'b', 'a']), answers: new Map() });
+    const r1 = mergeFleet({
+      local,
+      self: 'a',
+      shardOfSync,
+      roster: roster([['b', 'http://b', false]], ['a', 'b', 'a']),
+      answers: new Map(),
+    });
     expect(r1.syncs.find((s) => s.name === theirs)?.staleReason).toBe('owner "b" of shard 1 stopped renewing its member Lease');
-    const r2 = mergeFleet({ local, self: 'a', shards: 3, roster: roster([['b', undefined, true]], ['a', 'b', 'a']), answers: new Map() });
+    const r2 = mergeFleet({ local, self: 'a', shardOfSync, roster: roster([['b', undefined, true]], ['a', 'b', 'a']), answers: new Map() });
     expect(r2.syncs.find((s) => s.name === theirs)?.staleReason).toMatch(/advertises no address/);
   });
 
   it('a peer that reports no such sync, or marked its own row stale: never passed on as current', () => {
     const answers = new Map<string, PeerAnswer>([['b', { doc: doc('b', [row(mine)]) }]]);
-    const out = mergeFleet({ local, self: 'a', shards: 3, roster: roster([['b', 'http://b', true]], ['a', 'b', 'b']), answers });
+    const out = mergeFleet({ local, self: 'a', shardOfSync, roster: roster([['b', 'http://b', true]], ['a', 'b', 'b']), answers });
     expect(out.syncs.find((s) => s.name === theirs)?.staleReason).toMatch(/reports no sync/);
     // A peer's stale flags describe its own view of other owners: the owner's row is current.
     const own = { ...row(orphan, 'B2'), stale: true as const, staleReason: 'x' };
     const out2 = mergeFleet({
       local,
       self: 'a',
-      shards: 3,
+      shardOfSync,
       roster: roster([['b', 'http://b', true]], ['a', 'b', 'b']),
       answers: new Map([['b', { doc: doc('b', [row(theirs, 'B1'), own]) }]]),
     });
     expect(out2.syncs.find((s) => s.name === orphan)).toMatchObject({ appliedRevision: 'B2', owner: 'b' });
     expect(out2.syncs.find((s) => s.name === orphan)?.stale).toBeUndefined();
+  });
+
+  it("places each sync by the owners' map it is given, not by plain hashing", () => {
+    // A map that puts every sync on shard 1 (b's): all rows come from b's answer.
+    const answers = new Map<string, PeerAnswer>([['b', { doc: doc('b', [row(mine, 'B0'), row(theirs, 'B1'), row(orphan, 'B2')]) }]]);
+    const out = mergeFleet({
+      local,
+      self: 'a',
+      shardOfSync: () => 1,
+      roster: roster([['b', 'http://b', true]], ['a', 'b', '']),
+      answers,
+    });
+    expect(out.syncs.map((s) => [s.appliedRevision, s.shard, s.owner, s.stale])).toEqual([
+      ['B0', 1, 'b', undefined],
+      ['B1', 1, 'b', undefined],
+      ['B2', 1, 'b', undefined],
+    ]);
   });
 
   it('sources and automations: the row that moved last; registry counters summed', () => {
@@ -125,7 +147,7 @@ describe('mergeFleet', () => {
     const answers = new Map<string, PeerAnswer>([
       ['b', { doc: doc('b', [], { sources: [src('2026-01-01T00:00:09Z', 'c2')], registries: reg }) }],
     ]);
-    const out = mergeFleet({ local: l, self: 'a', shards: 3, roster: roster([['b', 'http://b', true]], ['a', 'b', 'b']), answers });
+    const out = mergeFleet({ local: l, self: 'a', shardOfSync, roster: roster([['b', 'http://b', true]], ['a', 'b', 'b']), answers });
     expect(out.sources.map((s) => s.commit)).toEqual(['c2']);
     expect(out.registries['r.io']).toEqual({ requests: 4, retries: 2, rateLimited: 0, errors: 0 });
   });

@@ -4,7 +4,7 @@
 // `stale: true` with the reason — the fleet view never fails as a whole because a peer did.
 import type { SourceStatus } from '../status/index.js';
 import type { RegistryStats } from '../images/metrics.js';
-import { ownerOf, ownerOfShard, type Owner } from './owner.js';
+import { ownerOfShard, type Owner } from './owner.js';
 import { SINGLETON_SHARD } from './shard-of.js';
 import type { Roster } from './roster.js';
 import type { FleetReplica, FleetStatus, StaleMark } from './types.js';
@@ -15,7 +15,8 @@ export type PeerAnswer = { doc: FleetStatus } | { error: string };
 export interface MergeInput {
   local: FleetStatus;
   self: string;
-  shards: number;
+  /** Each sync's shard, from the owner's own map (ShardedWork.shardOfSync). */
+  shardOfSync: (name: string) => number;
   roster: Roster;
   /** By identity: the answers of the peers that own something. */
   answers: ReadonlyMap<string, PeerAnswer>;
@@ -69,11 +70,11 @@ function sumRegistries(docs: readonly FleetStatus[]): Record<string, RegistrySta
   return out;
 }
 
-export function mergeFleet({ local, self, shards, roster, answers }: MergeInput): FleetStatus {
+export function mergeFleet({ local, self, shardOfSync, roster, answers }: MergeInput): FleetStatus {
   const docs = [local, ...[...answers.values()].flatMap((a) => ('doc' in a ? [a.doc] : []))];
   const syncNames = [...new Set(local.syncs.map((s) => s.name))];
   const imageNames = [...new Set(local.images.map((i) => i.name))];
-  const syncs = syncNames.flatMap((n) => pick(ownerOf(roster, 'sync', n, shards, self), local.syncs, (d) => d.syncs, answers, n, 'sync'));
+  const syncs = syncNames.flatMap((n) => pick(ownerOfShard(roster, shardOfSync(n), self), local.syncs, (d) => d.syncs, answers, n, 'sync'));
   // Image policies and automations are singletons of shard 0's owner (daemon/shard/work.ts).
   const singletons = ownerOfShard(roster, SINGLETON_SHARD, self);
   const images = imageNames.flatMap((n) => pick(singletons, local.images, (d) => d.images, answers, n, 'image policy'));

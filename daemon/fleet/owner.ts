@@ -1,18 +1,17 @@
 // Who answers for a sync or image policy: this replica, a peer at its advertised address, or
 // nobody reachable right now (with the reason the fleet view and the forwarders report).
 import type { Roster } from './roster.js';
-import { shardOf, type ShardKind } from './shard-of.js';
 
 export type Owner =
   | { shard: number; at: 'self'; identity: string }
   | { shard: number; at: 'peer'; identity: string; address: string }
   | { shard: number; at: 'unknown'; identity: string; reason: string };
 
-export function ownerOf(roster: Roster, kind: ShardKind, name: string, shards: number, self: string): Owner {
-  return ownerOfShard(roster, shardOf(kind, name, shards), self);
-}
-
-/** Who answers for shard k (the image automation: SINGLETON_SHARD, daemon/shard/work.ts). */
+/**
+ * Who answers for shard k: a sync's shard comes from the owner's own map (ShardedWork.shardOfSync,
+ * passed in as FleetOptions.shardOfSync), never recomputed here; the image automation's is
+ * SINGLETON_SHARD (daemon/shard/work.ts).
+ */
 export function ownerOfShard(roster: Roster, shard: number, self: string): Owner {
   const identity = roster.holders.get(shard) ?? '';
   if (identity === '') return { shard, at: 'unknown', identity, reason: `shard ${shard} has no owner right now` };

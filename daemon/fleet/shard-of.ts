@@ -1,2 +1,3 @@
-// The contract's hash lives in daemon/shard/ (one home); the fleet view reaches it through here.
-export { shardOf, SINGLETON_SHARD, type ShardKind } from '../shard/index.js';
+// The contract's hash and the sync → shard map live in daemon/shard/ (one home); the fleet view
+// reaches them through here.
+export { ShardMap, shardOf, SINGLETON_SHARD, type ShardKind } from '../shard/index.js';

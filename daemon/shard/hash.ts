@@ -1,6 +1,7 @@
-// Which shard a sync or an image policy belongs to, and the rendezvous score of a (shard,
-// member) pair. Both are plain sha256 so every replica (and h21b's fleet view) computes the same
-// answer from names alone, whatever the process, platform or Node.js version.
+// The contract's plain hash of a name to a shard, and the rendezvous score of a (shard, member)
+// pair. Both are plain sha256 so every replica (and the fleet view) computes the same answer from
+// names alone, whatever the process, platform or Node.js version. A sync's shard is not the plain
+// hash but the balanced map's (shard-map.ts), which falls back to it for a name it does not know.
 import { createHash } from 'node:crypto';
 
 export type ShardKind = 'sync' | 'image';

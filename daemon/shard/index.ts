@@ -15,4 +15,5 @@ export {
   shardLeaseName,
 } from './names.js';
 export { AUTO_SHARDS_MAX, defaultAdvertiseUrl, parseShards, shardingOptions, type ShardingOptions } from './options.js';
+export { ShardMap } from './shard-map.js';
 export { ShardedWork, SINGLETON_SHARD, type ShardedParts, type ShardEvents } from './work.js';

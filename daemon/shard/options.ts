@@ -19,9 +19,18 @@ export interface ShardingOptions {
   drainTimeoutMs?: number;
 }
 
-/** `--shards N|auto`: auto = syncs + image policies, at least 1, at most AUTO_SHARDS_MAX. */
-export function parseShards(text: string, workItems: number): number {
-  if (text === 'auto') return Math.max(1, Math.min(AUTO_SHARDS_MAX, workItems));
+/**
+ * `--shards N|auto`. auto = one shard per sync (at least 1) up to AUTO_SHARDS_MAX; beyond it,
+ * the fewest shards of ⌈S/64⌉ syncs each (⌈S/⌈S/64⌉⌉ ≤ 64), so (nearly) every shard holds the same
+ * number of syncs: with 100 syncs 50 shards of 2 rather than 64 of 1 or 2. The shards a replica
+ * holds are chosen without regard to their syncs (assign.ts), so mixed loads spread 100 syncs up
+ * to 8 apart over 3 replicas; equal loads (c = ⌈S/64⌉, fewer than c shards one short) keep any
+ * two replicas at most 2c − 1 apart (one shard more, and c − 1 short shards). Image policies are not
+ * counted: they are singletons of shard 0 (work.ts) and need no shard of their own — counting
+ * them added shards no sync maps to, which unbalanced the syncs per replica.
+ */
+export function parseShards(text: string, syncs: number): number {
+  if (text === 'auto') return syncs <= AUTO_SHARDS_MAX ? Math.max(1, syncs) : Math.ceil(syncs / Math.ceil(syncs / AUTO_SHARDS_MAX));
   if (!/^[1-9][0-9]*$/.test(text)) throw new LeaderElectionConfigError(`--shards must be a positive integer or "auto", got "${text}"`);
   const n = Number(text);
   if (n > 1024) throw new LeaderElectionConfigError(`--shards ${n}: at most 1024 (each shard is a Lease renewed every retry period)`);

@@ -1,4 +1,5 @@
-// The daemon's work as shards: which shard each sync belongs to (shardOf), what this replica may
+// The daemon's work as shards: which shard each sync belongs to (the balanced ShardMap of all the
+// configuration's syncs, shard-map.ts), what this replica may
 // do now (the ownership the assembly asks before starting work and right before writing), and
 // what happens when a shard comes or goes (its syncs resume from scratch, or drain).
 //
@@ -9,7 +10,7 @@ import type { AssemblyOwnership } from '../runtime/assembly.js';
 import type { SyncOwnership } from '../runtime/sync-controller.js';
 import type { ShardingStatus } from '../status/index.js';
 import type { ShardCallbacks, ShardCoordinator } from './coordinator.js';
-import { shardOf } from './hash.js';
+import { ShardMap } from './shard-map.js';
 
 /** The shard of the singletons (image automation, cluster key). */
 export const SINGLETON_SHARD = 0;
@@ -36,14 +37,17 @@ export interface ShardEvents {
 
 export class ShardedWork implements AssemblyOwnership {
   private coordinator: ShardCoordinator | undefined;
-  private readonly bySync: Map<string, number>;
+  /** Every sync's shard: built from all the syncs, as every replica and the fleet view build it. */
+  readonly map: ShardMap;
+  private readonly syncs: readonly string[];
   readonly images: SyncOwnership;
 
   constructor(
     readonly shards: number,
     syncs: readonly string[],
   ) {
-    this.bySync = new Map(syncs.map((s) => [s, shardOf('sync', s, shards)]));
+    this.map = new ShardMap(syncs, shards);
+    this.syncs = syncs;
     this.images = this.ownership(SINGLETON_SHARD);
   }
 
@@ -53,7 +57,7 @@ export class ShardedWork implements AssemblyOwnership {
   }
 
   shardOfSync(name: string): number {
-    return this.bySync.get(name) ?? shardOf('sync', name, this.shards);
+    return this.map.shardOf(name);
   }
 
   sync(name: string): SyncOwnership {
@@ -66,7 +70,7 @@ export class ShardedWork implements AssemblyOwnership {
 
   /** The syncs of shard k, in config order. */
   syncsOf(k: number): string[] {
-    return [...this.bySync].filter(([, s]) => s === k).map(([name]) => name);
+    return this.syncs.filter((s) => this.map.shardOf(s) === k);
   }
 
   callbacks(parts: ShardedParts, events: ShardEvents): ShardCallbacks {

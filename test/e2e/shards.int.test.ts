@@ -1,5 +1,6 @@
 // Sharding on the real stack: three daemon processes with --shards 12 split 12 syncs 4/4/4 by
-// shard Leases. SIGKILL one → its syncs are owned elsewhere and a new commit reaches each within
+// shard Leases — 4 shards and 4 syncs each (the balanced map puts one sync on each shard;
+// plain hashing left shards empty). SIGKILL one → its syncs are owned elsewhere and a new commit reaches each within
 // 15 s while the survivors keep theirs; start it again → exactly its share (4) moves back;
 // SIGSTOP one past its lease, let the others take over, SIGCONT it → it writes nothing and exits 1. Each replica reaches the
 // apiserver through its own counting proxy (test/support/fault-proxy.ts: plain HTTP in, TLS to
@@ -138,9 +139,25 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
     for (const n of names) all.push((await statusOf(replicas.get(n)!))?.sharding?.owned.length ?? -1);
     return all;
   };
+  /** Syncs per replica: the rows (each with its shard) counted against each replica's own owned shards. */
+  const syncsPer = async (names: readonly string[]): Promise<number[]> => {
+    const rows = (await statusOf(replicas.get(names[0]!)!))?.syncs ?? [];
+    const per: number[] = [];
+    for (const n of names) {
+      const owned = new Set((await statusOf(replicas.get(n)!))?.sharding?.owned ?? []);
+      per.push(rows.filter((r) => r.shard !== undefined && owned.has(r.shard)).length);
+    }
+    return per;
+  };
+  /** The spread of shards and of syncs both at `want` (e.g. '4,4,4'), waited for. */
+  const balanced = async (what: string, names: readonly string[], want: string, ms: number): Promise<void> => {
+    await eventually(what, async () => ((await spread(names)).join() === want ? true : undefined), ms, 250);
+    // Syncs follow at once: each replica's view of its own shards and the rows' shards (the map) are both current.
+    await eventually(`${what} syncs`, async () => ((await syncsPer(names)).join() === want ? true : undefined), 30_000, 250);
+  };
 
-  it('spreads 12 shards 4/4/4 and applies every sync once', async () => {
-    await eventually('4/4/4', async () => ((await spread(NAMES)).join() === '4,4,4' ? true : undefined), 60_000, 250);
+  it('spreads 12 shards and 12 syncs 4/4/4 and applies every sync once', async () => {
+    await balanced('4/4/4', NAMES, '4,4,4', 60_000);
     await eventually('round 1 everywhere', allAt(1), 60_000, 250);
     // a's view of the others catches up on its next look.
     const st = await eventually(
@@ -156,9 +173,11 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
       10_000,
       250,
     );
-    // Each sync's row names its shard and owner; the owner holds that shard.
+    // Each sync's row names its shard and owner; the owner holds that shard; one sync per shard.
     const own = await owners(NAMES);
     for (const s of st.syncs) expect(s.owner).toBe(`${group}-${own.get(s.shard!)}`);
+    expect(new Set(st.syncs.map((s) => s.shard)).size).toBe(SYNCS);
+    expect(NAMES.map((n) => st.syncs.filter((s) => s.owner === `${group}-${n}`).length)).toEqual([4, 4, 4]);
     // Exactly one replica is "the leader" (owner of shard 0: the singletons).
     const leaders = await Promise.all(NAMES.map(async (n) => (await statusOf(replicas.get(n)!))?.leader));
     expect(leaders.filter((l) => l === true)).toHaveLength(1);
@@ -175,7 +194,7 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
     const failoverMs = Date.now() - t0;
     console.log(`[shards] SIGKILL → a new commit applied to all 12 syncs (4 of them moved) in ${failoverMs} ms`);
     expect(failoverMs).toBeLessThan(15_000);
-    await eventually('6/6', async () => ((await spread(['a', 'b'])).join() === '6,6' ? true : undefined), 15_000, 250);
+    await balanced('6/6', ['a', 'b'], '6,6', 15_000);
     // The survivors keep every shard of theirs: the assignment is sticky (daemon/shard/assign.ts)
     // and their quota only grew (4 → 6), in every view either of them may have had meanwhile.
     const after = await owners(['a', 'b']);
@@ -187,7 +206,7 @@ describe('sharding: syncs spread across daemon processes by shard Leases', () =>
   it('start it again: exactly its share moves back (4 of 12), and a peer-owned sync updates on an open page', async () => {
     const two = await owners(['a', 'b']);
     await start('c');
-    await eventually('4/4/4 again', async () => ((await spread(NAMES)).join() === '4,4,4' ? true : undefined), 60_000, 250);
+    await balanced('4/4/4 again', NAMES, '4,4,4', 60_000);
     const three = await owners(NAMES);
     const moved = [...three].filter(([k, n]) => two.get(k) !== n).length;
     console.log(`[shards] rejoin moved ${moved} of ${SYNCS} shards`);
