@@ -124,6 +124,7 @@ describe('sharded image write-back: shard 0 moving makes no duplicate commit and
 
   afterEach((ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
+    for (const e of fleet.exits) console.error(`replica ${e.identity} exited on its own (code ${e.code}): ${e.reason}`);
     for (const m of IDS) {
       const lines = (() => {
         try {
