@@ -123,7 +123,11 @@ export class ImageFeed {
       'image write-back: tags pushed → committed',
       `${this.pushed.length} → ${committed} (a tag superseded within one scan is skipped, as Flux does); last tag committed: ${lastMs === undefined ? 'NO (lost update)' : `yes, ${(lastMs / 1000).toFixed(1)} s`}`,
     );
-    row('image write-back: commits by replica (their logs)', `${c.commits.length}: ${byReplica.join(', ')}`);
+    row(
+      'image write-back: commits on the branch; by replica (their logs)',
+      // A replica SIGKILLed between its push and its log line is missing from its count.
+      `${c.commits.length}; ${byReplica.join(', ')}`,
+    );
     row(
       'image write-back: duplicate commits',
       `${c.duplicates} (tags committed more than once: ${[...c.perTag].filter(([, k]) => k > 1).length}; bot commits changing nothing: ${c.noChange.length})`,
