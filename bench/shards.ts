@@ -19,7 +19,7 @@
 // daemon. Every round also pushes a new image tag (bench/shards/writeback.ts).
 // Modules: bench/shards/ — layout (names, knobs, sync → shard), state (clusters, Leases),
 // steps, short, soak, health, audit, writeback, report.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     home.close();
     await Promise.all(clusters.map((c) => c.stop()));
     await st.stop();
+    repo.remove();
+    rmSync(join(configFile, '..'), { recursive: true, force: true });
   }
   console.log(`\nissue 21 shards bench — ${SYNCS} syncs × ${PER_SYNC} ConfigMaps over ${CLUSTERS} clusters, ${N} shards, load ${load()}`);
   const w = Math.max(...rows.map(([a]) => a.length));

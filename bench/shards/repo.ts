@@ -2,7 +2,7 @@
 // data.round = r, one commit per round touching every sync. The daemon's image write-back pushes
 // to the same branch, so each round is rebased onto the branch before it is pushed.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,10 @@ export class Repo {
     await run('git', ['-C', dir, 'config', 'user.email', 'bench@gitops-seal.io']);
     await run('git', ['-C', dir, 'config', 'user.name', 'bench']);
     return new Repo(url, join(git.reposDir, `${name}.git`), dir);
+  }
+  /** The work clone goes; the bare repo goes with its git server. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
   /** Pushes the next round (every sync changes); returns it. */
   async commit(): Promise<number> {
