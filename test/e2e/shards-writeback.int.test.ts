@@ -16,7 +16,7 @@ import type { DaemonStatus } from '../../daemon/status/index.js';
 import { pushImage } from '../stack/image-push.js';
 import { ReplicaFleet } from '../support/replica-fleet.js';
 import { deleteGroupLeases, shardHolders } from '../support/shard-leases.js';
-import { rejoinMoves, waitSettled } from '../support/shard-moves.js';
+import { identitiesHandingBackFirst, rejoinMoves, waitSettled } from '../support/shard-moves.js';
 import { enableRefLog, forcePushes, markedTag, refUpdates, writebackCounts } from '../support/writeback-audit.js';
 import { eventually, gitSourceConfig, setGitEnv, WorkRepo } from './harness.js';
 import { writeConfig } from './replicas.js';
@@ -34,7 +34,9 @@ describe('sharded image write-back: shard 0 moving makes no duplicate commit and
   const ns = group;
   const image = `${stack.registry.token.host}/team/wb-${id}`;
   const repoPath = image.slice(image.indexOf('/') + 1);
-  const IDS = ['a', 'b', 'c'].map((x) => `${group}-${x}`);
+  // Names for which shard 0 scores lowest: whoever holds it over its quota hands it back first, so
+  // a restart after a kill moves shard 0 to the restarted replica (a rebalance on demand).
+  const IDS = identitiesHandingBackFirst(group, SHARDS, 0, 3);
   const short = (m: string | undefined): string => m?.slice(m.lastIndexOf('-') + 1) ?? '—';
   const tagOf = markedTag(image);
   let kube: KubeClient;

@@ -32,6 +32,41 @@ export function rejoinMoves(shards: number, members: readonly string[], holders:
 }
 
 /**
+ * Whether `member`'s rendezvous score for shard `k` is below its score for every other shard,
+ * asked of the daemon's own assignment: with one shard per member (N members, N shards) and
+ * `member` holding k and j, it keeps the better of the two.
+ */
+function ranksLast(shards: number, member: string, k: number): boolean {
+  const members = [member, ...Array.from({ length: shards - 1 }, (_, i) => `~other-${i}`)];
+  for (let j = 0; j < shards; j++) {
+    if (j === k) continue;
+    const kept =
+      targetAssignment(
+        shards,
+        members,
+        new Map([
+          [k, member],
+          [j, member],
+        ]),
+      ).get(member) ?? [];
+    if (kept.includes(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * `count` replica identities `<prefix>-r<i>` for which shard `k` scores lowest of all shards: a
+ * member over its quota hands k back first, so a rejoin after a kill always moves k (if its
+ * holder is over quota, which the survivor holding it is) — a rebalance of k on demand.
+ */
+export function identitiesHandingBackFirst(prefix: string, shards: number, k: number, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count && i < 10_000; i++) if (ranksLast(shards, `${prefix}-r${i}`, k)) out.push(`${prefix}-r${i}`);
+  if (out.length < count) throw new Error(`no ${count} identities with shard ${k} last among ${shards}`);
+  return out;
+}
+
+/**
  * Waits until every shard is held by one of `live`, each holding ⌊N/M⌋ or ⌈N/M⌉, unchanged over
  * three reads half a second apart (a handover in flight shows as a released Lease). Returns the
  * holders, or undefined on timeout.

@@ -15,7 +15,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function repos(): { bare: string; work: string; git: (...args: string[]) => string; commit: (tag: string, email?: string) => void } {
+function repos(): {
+  bare: string;
+  work: string;
+  git: (...args: string[]) => string;
+  commit: (tag: string, email?: string, message?: string) => void;
+} {
   const root = mkdtempSync(join(tmpdir(), 'gitops-seal-wb-audit-'));
   dirs.push(root);
   const bare = join(root, 'r.git');
@@ -24,10 +29,10 @@ function repos(): { bare: string; work: string; git: (...args: string[]) => stri
   execFileSync('git', ['init', '--quiet', '--initial-branch=main', work]);
   const git = (...args: string[]): string => execFileSync('git', ['-C', work, ...args], { encoding: 'utf8' });
   git('remote', 'add', 'origin', bare);
-  const commit = (tag: string, email = BOT): void => {
+  const commit = (tag: string, email = BOT, message = tag): void => {
     writeFileSync(join(work, 'app.yaml'), `image: ${IMAGE}:${tag} # {"$imagepolicy": "app"}\n`);
     git('add', '-A');
-    git('-c', 'user.name=t', '-c', `user.email=${email}`, 'commit', '--quiet', '--allow-empty', '-m', tag);
+    git('-c', 'user.name=t', '-c', `user.email=${email}`, 'commit', '--quiet', '--allow-empty', '-m', message);
   };
   return { bare, work, git, commit };
 }
@@ -58,9 +63,10 @@ describe('writeback audit', () => {
     r.commit('1.1.0');
     r.git('push', '--quiet', 'origin', 'main');
     const lost = r.git('rev-parse', 'HEAD').trim();
-    // Rewritten: 1.1.0 committed again on the parent, force-pushed over the first.
+    // Rewritten: 1.1.0 committed again on the parent (another message: within the same second
+    // the same message would make the very same commit), force-pushed over the first.
     r.git('reset', '--quiet', '--hard', 'HEAD~1');
-    r.commit('1.1.0');
+    r.commit('1.1.0', BOT, 'rewritten');
     r.git('push', '--quiet', '--force', 'origin', 'main');
     // Regress and re-bump, then the same value once more: two more duplicates.
     r.commit('1.0.0');
