@@ -322,7 +322,7 @@ export class Daemon {
     const key = this.clusterKey;
     const coordinator = new ShardCoordinator(
       new GroupLeaseApi(await this.homeKube(), sharding.namespace, sharding.group),
-      sharding,
+      { ...sharding, mapFingerprint: work.map.fingerprint },
       this.opts.log,
       work.callbacks(
         { ...parts, ...(key ? { lead: () => key.lead(), unlead: () => key.unlead() } : {}) },

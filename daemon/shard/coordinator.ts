@@ -14,10 +14,11 @@
 // and ends the loop; the daemon then stops everything and the process exits (see README.md).
 import type { Logger } from '../log.js';
 import { LeaseConflictError, leaseSeconds, microTime, releasedRecord, sleep, within, type LeaseRecord } from '../leader/index.js';
-import { decideShards, type ShardView } from './assign.js';
+import { decideFenced, fenceMembers, logWaiting, shardViews, type FenceMember } from './fence.js';
 import type { GroupLease, GroupLeaseApi, Meta } from './lease-api.js';
 import { heldAt, Observations } from './liveness.js';
-import { ANNOTATION_ADDRESS, ANNOTATION_IDENTITY, LABEL_ROLE, leaseLabels, memberLeaseName, shardLeaseName } from './names.js';
+import { MemberLease } from './member-lease.js';
+import { ANNOTATION_ADDRESS, LABEL_ROLE, leaseLabels, shardLeaseName } from './names.js';
 import type { ShardingOptions } from './options.js';
 
 export interface ShardCallbacks {
@@ -52,13 +53,13 @@ export class ShardCoordinator {
   private readonly obs = new Observations();
   private readonly held = new Map<number, Held>();
   private listed = new Map<string, GroupLease>();
-  private memberRv = '';
-  private memberRecord: LeaseRecord | undefined;
   private stopping = false;
   private lost = false;
   private readonly wake = new AbortController();
   private loop: Promise<void> | undefined;
-  private readonly memberName: string;
+  private readonly member: MemberLease;
+  /** Older foreign members holding shards (fence.ts): while any, we hold nothing. */
+  private waitingFor: string[] = [];
   /** Counted moves, for the metrics. */
   onMove?: (direction: MoveDirection, shard: number) => void;
 
@@ -70,7 +71,7 @@ export class ShardCoordinator {
     private readonly mono: () => number = systemMono,
     private readonly wall: () => number = Date.now,
   ) {
-    this.memberName = memberLeaseName(opts.group, opts.identity);
+    this.member = new MemberLease(api, opts, log, wall);
   }
 
   /** New work of shard k may start: held, not being released, renewed within the renew deadline. */
@@ -102,21 +103,35 @@ export class ShardCoordinator {
     return o && heldAt(o, this.mono()) ? o.record.holderIdentity : '';
   }
 
+  /** The older foreign members (another map) we wait for, as of the last look; [] = not waiting. */
+  waitingForMap(): string[] {
+    return [...this.waitingFor];
+  }
+
+  /** The other live members' Leases by identity, as last seen. */
+  private liveMemberLeases(): Map<string, GroupLease> {
+    const now = this.mono();
+    const out = new Map<string, GroupLease>();
+    for (const l of this.listed.values()) {
+      if (l.labels[LABEL_ROLE] !== 'member' || l.name === this.member.name) continue;
+      const o = this.obs.get(l.name);
+      if (o && heldAt(o, now) && o.record.holderIdentity !== this.opts.identity && !out.has(o.record.holderIdentity))
+        out.set(o.record.holderIdentity, l);
+    }
+    return out;
+  }
+
   /** Live members (this replica included) with their address and the shards they hold as last seen. */
   members(): MemberView[] {
-    const now = this.mono();
     const out = new Map<string, MemberView>();
     out.set(this.opts.identity, {
       identity: this.opts.identity,
       ...(this.opts.advertiseUrl ? { address: this.opts.advertiseUrl } : {}),
       owned: [],
     });
-    for (const l of this.listed.values()) {
-      if (l.labels[LABEL_ROLE] !== 'member') continue;
-      const o = this.obs.get(l.name);
-      if (!o || !heldAt(o, now) || out.has(o.record.holderIdentity)) continue;
+    for (const [identity, l] of this.liveMemberLeases()) {
       const address = l.annotations[ANNOTATION_ADDRESS];
-      out.set(o.record.holderIdentity, { identity: o.record.holderIdentity, ...(address ? { address } : {}), owned: [] });
+      out.set(identity, { identity, ...(address ? { address } : {}), owned: [] });
     }
     for (let k = 0; k < this.opts.shards; k++) out.get(this.holderOf(k))?.owned.push(k);
     return [...out.values()].sort((a, b) => (a.identity < b.identity ? -1 : 1));
@@ -143,18 +158,7 @@ export class ShardCoordinator {
     const timeout = opts.timeoutMs ?? this.opts.retryPeriodMs;
     const shards = [...this.held.keys()];
     await Promise.all(shards.map((k) => this.releaseLease(k, timeout)));
-    if (this.memberRecord) {
-      const record = this.memberRecord;
-      const release = (rv: string): Promise<unknown> =>
-        this.api.update(this.memberName, releasedRecord(record, this.wall()), this.memberMeta(), rv, timeout);
-      await release(this.memberRv)
-        .catch(async (err: unknown) => {
-          if (!(err instanceof LeaseConflictError)) throw err;
-          const current = (await this.api.list(timeout)).find((l) => l.name === this.memberName);
-          if (current?.record.holderIdentity === this.opts.identity) await release(current.resourceVersion);
-        })
-        .catch((err: unknown) => this.log.warn({ lease: this.memberName, err: msg(err) }, 'sharding: could not release the member lease'));
-    }
+    await this.member.release(timeout);
     this.log.info({ group: this.opts.group, released: shards }, 'sharding: leases released');
   }
 
@@ -207,15 +211,13 @@ export class ShardCoordinator {
       if (l && l.record.holderIdentity !== this.opts.identity)
         return this.lose(k, `another replica holds the shard lease (${l.record.holderIdentity || 'released'})`);
     }
-    const live = this.members().map((m) => m.identity);
-    const views: ShardView[] = [];
-    for (let k = 0; k < this.opts.shards; k++) {
-      const l = this.listed.get(shardLeaseName(this.opts.group, k));
-      const o = l && this.obs.get(l.name);
-      views.push({ shard: k, holder: l?.record.holderIdentity, expired: o ? !heldAt(o, now) : false });
-    }
+    const others = fenceMembers(this.liveMemberLeases());
+    const self: FenceMember = { identity: this.opts.identity, fingerprint: this.opts.mapFingerprint, joined: this.member.joined };
+    const views = shardViews(this.listed, this.obs, this.opts.group, this.opts.shards, now);
     const holding = new Set([...this.held].filter(([, h]) => !h.releasing).map(([k]) => k));
-    const d = decideShards(this.opts.identity, this.opts.shards, live, views, holding);
+    const d = decideFenced(self, this.opts.shards, others, views, holding);
+    logWaiting(this.log, this.opts.identity, this.waitingFor, d.waitingFor);
+    this.waitingFor = d.waitingFor;
     const releasing = [...this.held].filter(([, h]) => h.releasing).map(([k]) => k);
     // The member Lease and the held shards together: a slow apiserver must not make one wait for the other.
     // The shards given away now are renewed too: their drain may take the whole renew deadline,
@@ -226,16 +228,6 @@ export class ShardCoordinator {
       ...d.acquire.map((k) => this.acquireShard(k)),
     ]);
     for (const k of d.release) this.beginRelease(k);
-  }
-
-  private memberMeta(): Meta {
-    return {
-      labels: leaseLabels(this.opts.group, 'member'),
-      annotations: {
-        [ANNOTATION_IDENTITY]: this.opts.identity,
-        ...(this.opts.advertiseUrl ? { [ANNOTATION_ADDRESS]: this.opts.advertiseUrl } : {}),
-      },
-    };
   }
 
   private shardMeta(k: number): Meta {
@@ -255,19 +247,10 @@ export class ShardCoordinator {
   }
 
   private async renewMember(): Promise<void> {
-    const l = this.listed.get(this.memberName);
-    try {
-      const written = l
-        ? await this.api.update(this.memberName, this.newRecord(l.record), this.memberMeta(), l.resourceVersion, this.requestTimeout())
-        : await this.api.create(this.memberName, this.newRecord(undefined), this.memberMeta(), this.requestTimeout());
-      this.memberRv = written.resourceVersion;
-      this.memberRecord = written.record;
-      this.listed.set(written.name, written);
-      this.obs.wrote(written.name, written.record, this.mono());
-    } catch (err) {
-      if (!(err instanceof LeaseConflictError))
-        this.log.warn({ lease: this.memberName, err: msg(err) }, 'sharding: cannot renew the member lease');
-    }
+    const written = await this.member.renew(this.listed.get(this.member.name), this.requestTimeout());
+    if (!written) return;
+    this.listed.set(written.name, written);
+    this.obs.wrote(written.name, written.record, this.mono());
   }
 
   private async renewShard(k: number): Promise<void> {

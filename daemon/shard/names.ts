@@ -8,6 +8,8 @@ export const LABEL_ROLE = 'gitops-seal.io/lease-role';
 export const LABEL_SHARD = 'gitops-seal.io/shard';
 export const ANNOTATION_IDENTITY = 'gitops-seal.io/identity';
 export const ANNOTATION_ADDRESS = 'gitops-seal.io/address';
+/** The member's ShardMap fingerprint: members with another one are fenced off (fence.ts). */
+export const ANNOTATION_MAP = 'gitops-seal.io/map-fingerprint';
 
 export type LeaseRole = 'member' | 'shard';
 

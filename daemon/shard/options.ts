@@ -15,6 +15,8 @@ export interface ShardingOptions {
   retryPeriodMs: number;
   /** How peers reach this replica (annotation of the member Lease). */
   advertiseUrl?: string;
+  /** The ShardMap's fingerprint (member Lease annotation; fence.ts). Unset only in tests of the coordinator alone. */
+  mapFingerprint?: string;
   /** How long a voluntary release waits for the shard's work in flight (default: the renew deadline). */
   drainTimeoutMs?: number;
 }

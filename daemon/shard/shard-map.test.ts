@@ -146,4 +146,16 @@ describe('ShardMap', () => {
     expect(Math.max(...removes)).toBeLessThanOrEqual(8);
     expect(mean(removes)).toBeLessThanOrEqual(4);
   });
+
+  it('fingerprint: the same for the same set of names and N whatever the order, another for any change', () => {
+    const syncs = names(20, 'fp');
+    const fp = new ShardMap(syncs, 20).fingerprint;
+    expect(fp).toMatch(/^[0-9a-f]{16}$/);
+    expect(new ShardMap(shuffled([...syncs, syncs[3]!], 7), 20).fingerprint).toBe(fp);
+    expect(new ShardMap(syncs, 21).fingerprint).not.toBe(fp);
+    expect(new ShardMap(syncs.slice(1), 20).fingerprint).not.toBe(fp);
+    expect(new ShardMap([...syncs, 'fp-extra'], 20).fingerprint).not.toBe(fp);
+    // Names are not concatenated ambiguously.
+    expect(new ShardMap(['a,b'], 1).fingerprint).not.toBe(new ShardMap(['a', 'b'], 1).fingerprint);
+  });
 });

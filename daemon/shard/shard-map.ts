@@ -28,6 +28,12 @@ import { shardOf } from './hash.js';
 export class ShardMap {
   private readonly bySync = new Map<string, number>();
   private readonly loads: number[];
+  /**
+   * sha256 over N and the sorted names (16 hex): two replicas compute the same map exactly when
+   * their fingerprints match. Written on the member Lease so that replicas with another map (a
+   * rolling update after a config change) can be told apart and fenced (fence.ts).
+   */
+  readonly fingerprint: string;
 
   constructor(
     syncs: Iterable<string>,
@@ -35,6 +41,11 @@ export class ShardMap {
   ) {
     if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shard count must be a positive integer, got ${shards}`);
     const names = [...new Set(syncs)].sort(byCodeUnit);
+    // JSON: unambiguous whatever characters a name holds.
+    this.fingerprint = createHash('sha256')
+      .update(JSON.stringify([shards, names]))
+      .digest('hex')
+      .slice(0, 16);
     const n = shards;
     const low = Math.floor(names.length / n);
     const extra = names.length % n; // how many shards hold low + 1

@@ -106,7 +106,16 @@ export class ShardedWork implements AssemblyOwnership {
   status(): ShardingStatus | undefined {
     const c = this.coordinator;
     if (!c) return undefined;
-    return { identity: c.opts.identity, group: c.opts.group, shards: this.shards, owned: c.owned(), members: c.members() };
+    const waiting = c.waitingForMap();
+    return {
+      identity: c.opts.identity,
+      group: c.opts.group,
+      shards: this.shards,
+      owned: c.owned(),
+      members: c.members(),
+      map: this.map.fingerprint,
+      ...(waiting.length > 0 ? { waitingForMap: waiting } : {}),
+    };
   }
 
   syncShard(name: string): { shard: number; owner: string; mine: boolean } {

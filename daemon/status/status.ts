@@ -61,6 +61,10 @@ export interface ShardingStatus {
   owned: number[];
   /** Live members (this replica included) with their advertised address and the shards they hold. */
   members: { identity: string; address?: string; owned: number[] }[];
+  /** This replica's ShardMap fingerprint (replicas with another one run another configuration). */
+  map?: string;
+  /** Older replicas with another map that hold shards: this one holds none until they are gone (daemon/shard/fence.ts). */
+  waitingForMap?: string[];
 }
 
 /** One reconcile's timings: webhook (or timer) to the end, per phase. */
