@@ -101,11 +101,29 @@ async function fixture(): Promise<{ url: string; stop: () => Promise<void> }> {
   const server = await startHttpServer('127.0.0.1:0', [routes]);
   const rev = (c: string): string => c.repeat(40);
   const story: DaemonEvent[] = [
-    { type: 'source.fetched', source: 'fleet', commit: rev('a'), ref: 'refs/heads/main', fetches: 1, skippedFetches: 0, thinPackFallbacks: 0, at: at(-600) },
+    {
+      type: 'source.fetched',
+      source: 'fleet',
+      commit: rev('a'),
+      ref: 'refs/heads/main',
+      fetches: 1,
+      skippedFetches: 0,
+      thinPackFallbacks: 0,
+      at: at(-600),
+    },
     applied('apps', rev('a'), -598, 7),
     applied('platform', rev('a'), -597, 12),
     { type: 'drift.corrected', sync: 'apps', objects: 1, at: at(-90) },
-    { type: 'source.fetched', source: 'fleet', commit: rev('b'), ref: 'refs/heads/main', fetches: 2, skippedFetches: 3, thinPackFallbacks: 0, at: at(-30) },
+    {
+      type: 'source.fetched',
+      source: 'fleet',
+      commit: rev('b'),
+      ref: 'refs/heads/main',
+      fetches: 2,
+      skippedFetches: 3,
+      thinPackFallbacks: 0,
+      at: at(-30),
+    },
     applied('apps', rev('b'), -29, 7),
     { type: 'sync.started', sync: 'platform', revision: rev('b'), at: at(-29) },
     {
