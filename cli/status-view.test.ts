@@ -152,6 +152,14 @@ describe('renderStatus', () => {
     expect(out).toMatch(/gs-0\s+http:\/\/10\.0\.0\.7:9797\s+4\s+1,2,4,5\n/);
     expect(out).toMatch(/gs-1 \(this\)\s+-\s+2\s+0,3\n/);
     expect(renderStatus(doc(), NOW)).not.toContain('Sharding');
+    expect(out).not.toContain('Waiting:');
+    // During a rolling update with a config change: the fence says why this replica holds nothing.
+    const fenced = renderStatus(
+      { ...sharded, sharding: { ...sharded.sharding!, owned: [], map: '0123456789abcdef', waitingForMap: ['gs-0'] } },
+      NOW,
+    );
+    expect(fenced).toContain('Sharding: 6 shards in group gitops-seal, this replica gs-1, shard map 0123456789abcdef\n');
+    expect(fenced).toContain('Waiting: older replicas with another shard map (another configuration) hold shards: gs-0;');
   });
 
   it('prints the syncs table and the sources without URL credentials', () => {

@@ -154,7 +154,12 @@ export function renderStatus(doc: StatusDocument, now: number, only?: string): s
   const sharding = doc.sharding;
   if (sharding && typeof sharding === 'object' && Array.isArray(sharding.members)) {
     const me = typeof sharding.identity === 'string' ? sharding.identity : '';
-    out += `\nSharding: ${str(sharding.shards)} shards in group ${str(sharding.group)}, this replica ${me || '-'}\n`;
+    const map = typeof sharding.map === 'string' ? `, shard map ${sharding.map}` : '';
+    out += `\nSharding: ${str(sharding.shards)} shards in group ${str(sharding.group)}, this replica ${me || '-'}${map}\n`;
+    // The map fence (daemon/shard/fence.ts): why a replica holds nothing during a rolling update.
+    const waiting = Array.isArray(sharding.waitingForMap) ? sharding.waitingForMap.map(str) : [];
+    if (waiting.length > 0)
+      out += `Waiting: older replicas with another shard map (another configuration) hold shards: ${waiting.join(', ')}; this replica holds none until they are gone\n`;
     out += renderTable(
       ['MEMBER', 'ADDRESS', 'SHARDS', 'OWNED'],
       sharding.members.map((m) => [
