@@ -55,12 +55,14 @@ export interface SyncOutcome extends DesiredState {
  */
 export function needsValidation(objects: readonly KubeObject[], previous: DesiredState | undefined): KubeObject[] {
   if (!previous) return [...objects];
-  const seen = new Set<KubeObject>(previous.objects);
-  const fresh = objects.filter((o) => !seen.has(o));
+  // One set: each kept instance is taken out of it, so what is left are the previous objects
+  // that were replaced or dropped.
+  const left = new Set<KubeObject>(previous.objects);
+  const fresh: KubeObject[] = [];
+  for (const o of objects) if (!left.delete(o)) fresh.push(o);
   if (fresh.length === 0) return fresh;
-  const kept = new Set<KubeObject>(objects);
   const before = new Map<string, KubeObject>();
-  for (const p of previous.objects) if (!kept.has(p)) before.set(describe(p), p);
+  for (const p of left) before.set(describe(p), p);
   return fresh.filter((o) => {
     const p = before.get(describe(o));
     return p === undefined || printed(p) !== printed(o);

@@ -193,3 +193,19 @@ describe('reading stored lines (the canonical fast path)', () => {
     );
   });
 });
+
+describe('inventoryOf given the stored inventory', () => {
+  it('is the same sorted inventory, whether the set is unchanged or not', () => {
+    const old = inv(['b', 'a', 'c']);
+    for (const names of [
+      ['c', 'a', 'b'],
+      ['c', 'a', 'd'],
+      ['a', 'b'],
+      ['a', 'b', 'c', 'd'],
+    ]) {
+      const objs = names.map((n) => cm(n));
+      expect(inventoryOf('s', 'r2', objs, old)).toEqual(inventoryOf('s', 'r2', objs));
+      expect(diff(old, inventoryOf('s', 'r2', objs, old))).toEqual(diff(old, inventoryOf('s', 'r2', objs)));
+    }
+  });
+});
