@@ -116,8 +116,10 @@ async function dryRun(
     if (err instanceof ApplyError) return err.failures;
     throw err;
   }
-  const results = await mapLimit(located, m.concurrency, ({ obj, loc }) =>
-    m.serverSideApply(obj, loc, { dryRun: true, force: true, metadataOnly: true }),
-  );
+  // Nothing of an accepted dry-run's answer is kept: the first apply of a 20,000-object sync
+  // would otherwise hold 20,000 answers until the last one came back (issue 18).
+  const results = await mapLimit(located, m.concurrency, async ({ obj, loc }): Promise<void> => {
+    await m.serverSideApply(obj, loc, { dryRun: true, force: true, metadataOnly: true });
+  });
   return results.flatMap((r, i) => (r.ok ? [] : [toFailure((located[i] as { obj: KubeObject }).obj, r.error)]));
 }

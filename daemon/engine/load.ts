@@ -130,8 +130,9 @@ async function finish(input: LoadInput, u: Unscoped, at: RevisionAt): Promise<Lo
     input.clusterRecipients,
     at,
   );
-  // scoped.objects[i] is u.objects[i], namespace rules applied.
-  const fileOf = new Map(scoped.objects.map((o, i) => [describe(o), u.files[i] ?? ''] as const));
+  // scoped.objects[i] is u.objects[i], namespace rules applied. Only a refusal reads the map, so
+  // it is built then, not on every load (20,000 keys per one-file commit, issue 18).
+  const fileOf = lazyMap(() => new Map(scoped.objects.map((o, i) => [describe(o), u.files[i] ?? ''] as const)));
   const helm = u.rendered?.helm;
   return {
     revision: helm ? `${revision.commit}+${helm.revisionSuffix}` : revision.commit,
@@ -141,6 +142,24 @@ async function finish(input: LoadInput, u: Unscoped, at: RevisionAt): Promise<Lo
     fileOf,
     namespaced: scoped.namespaced,
     ...(helm ? { phaseOf: helm.phaseOf, helm: helm.status } : {}),
+  };
+}
+
+/** A map built on first use. */
+function lazyMap<K, V>(build: () => Map<K, V>): ReadonlyMap<K, V> {
+  let map: Map<K, V> | undefined;
+  const m = (): Map<K, V> => (map ??= build());
+  return {
+    get: (k) => m().get(k),
+    has: (k) => m().has(k),
+    get size() {
+      return m().size;
+    },
+    forEach: (f, self?: unknown) => m().forEach((v, k) => f.call(self, v, k, m())),
+    entries: () => m().entries(),
+    keys: () => m().keys(),
+    values: () => m().values(),
+    [Symbol.iterator]: () => m()[Symbol.iterator](),
   };
 }
 
@@ -180,12 +199,18 @@ async function readPlain(input: LoadInput, at: RevisionAt): Promise<Unscoped> {
     return e ? [[p, e] as const] : [];
   });
   if (input.fileCache) refill(input.fileCache, entries);
-  return {
-    objects: entries.flatMap(([, e]) => e.objects),
-    files: entries.flatMap(([p, e]) => e.objects.map(() => p)),
-    decryptedFiles: entries.filter(([, e]) => e.decrypted).map(([p]) => p),
-    warnings: entries.flatMap(([, e]) => e.warnings),
-    seals: entries.flatMap(([, e]) => e.objects.map((_, i) => e.sealed?.seals[i])),
-    sealed: new Map(entries.flatMap(([p, e]) => (e.sealed ? [[p, e.sealed.file] as const] : []))),
-  };
+  // One pass over the objects (20,000 of them on every commit of a large sync, issue 18).
+  const out: Unscoped = { objects: [], files: [], decryptedFiles: [], warnings: [], seals: [], sealed: new Map() };
+  const sealed = new Map<string, SealedFile>();
+  for (const [p, e] of entries) {
+    for (let i = 0; i < e.objects.length; i++) {
+      out.objects.push(e.objects[i] as KubeObject);
+      out.files.push(p);
+      out.seals.push(e.sealed?.seals[i]);
+    }
+    if (e.decrypted) out.decryptedFiles.push(p);
+    out.warnings.push(...e.warnings);
+    if (e.sealed) sealed.set(p, e.sealed.file);
+  }
+  return { ...out, sealed };
 }

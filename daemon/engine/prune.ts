@@ -22,7 +22,7 @@ export function guardedPrune(
   desired: Pick<DesiredState, 'revision' | 'objects'>,
   settings: Pick<SyncSettings, 'name' | 'prune' | 'maxPruneRatio' | 'allowEmpty'>,
 ): PrunePlan {
-  const next = inventoryOf(settings.name, desired.revision, desired.objects);
+  const next = inventoryOf(settings.name, desired.revision, desired.objects, old);
   const dropped = diff(old, next);
   if (!settings.prune) return { next, dropped, toPrune: [] };
   try {

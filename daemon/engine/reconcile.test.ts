@@ -22,3 +22,22 @@ describe('needsValidation', () => {
     expect(out.map((o) => o.metadata.name)).toEqual(['b', 'd']);
   });
 });
+
+describe('needsValidation, instances kept by the file cache', () => {
+  it('skips the same instances without comparing them, and compares re-parsed ones by content', () => {
+    const kept = [cm('a', '1'), cm('b', '1')];
+    const prev = state([...kept, cm('c', '1'), cm('d', '1')]);
+    // c re-parsed unchanged (a new instance, same content), d changed, e new.
+    const out = needsValidation([...kept, cm('c', '1'), cm('d', '2'), cm('e', '1')], prev);
+    expect(out.map((o) => o.metadata.name)).toEqual(['d', 'e']);
+  });
+  it('finds nothing when every instance is the previous one', () => {
+    const objs = [cm('a', '1'), cm('b', '1')];
+    expect(needsValidation([...objs], state(objs))).toEqual([]);
+  });
+  it('validates an object whose key a kept instance shares, when it differs', () => {
+    const a = cm('a', '1');
+    const out = needsValidation([a, cm('a', '2')], state([a]));
+    expect(out.map((o) => o.data)).toEqual([{ v: '2' }]);
+  });
+});

@@ -47,14 +47,25 @@ export interface SyncOutcome extends DesiredState {
  * The objects that must pass a dry-run: those new or different since the last applied
  * revision. An object identical to one already applied passed the same dry-run then, so a
  * one-file commit in a 5,000-object sync dry-runs one file's objects, not 5,000.
+ *
+ * The file cache hands the very instances of the previous revision to every unchanged file, so
+ * an instance seen there is unchanged: only the other objects (a changed file's, re-parsed) are
+ * keyed and compared, against the previous objects that are not kept as they are. A one-file
+ * commit to a 20,000-object sync keys 50 objects, not 40,000 (issue 18).
  */
 export function needsValidation(objects: readonly KubeObject[], previous: DesiredState | undefined): KubeObject[] {
   if (!previous) return [...objects];
-  const before = new Map(previous.objects.map((o) => [describe(o), o]));
-  return objects.filter((o) => {
+  // One set: each kept instance is taken out of it, so what is left are the previous objects
+  // that were replaced or dropped.
+  const left = new Set<KubeObject>(previous.objects);
+  const fresh: KubeObject[] = [];
+  for (const o of objects) if (!left.delete(o)) fresh.push(o);
+  if (fresh.length === 0) return fresh;
+  const before = new Map<string, KubeObject>();
+  for (const p of left) before.set(describe(p), p);
+  return fresh.filter((o) => {
     const p = before.get(describe(o));
-    // The same instance (a file the file cache kept) is the same content: nothing to compare.
-    return p === undefined || (p !== o && printed(p) !== printed(o));
+    return p === undefined || printed(p) !== printed(o);
   });
 }
 

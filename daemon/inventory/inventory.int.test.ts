@@ -133,3 +133,58 @@ describe('a large inventory changes by patch (issue 18)', () => {
     expect((await new InventoryStore(kube.client).load('big'))?.entries).toEqual(entries(400, N));
   });
 });
+
+describe('the stored inventory is read whole only when its resourceVersion moved (issue 18)', () => {
+  const entries = (n: number): string[] => Array.from({ length: n }, (_, i) => `_ConfigMap_cache_cm-${String(i).padStart(5, '0')}_v1`);
+
+  /** GETs of the inventory `client` sends while `fn` runs: whole, or metadata only. */
+  async function readsOf<T>(client: KubeClient, fn: () => Promise<T>): Promise<{ reads: ('whole' | 'metadata')[]; value: T }> {
+    const reads: ('whole' | 'metadata')[] = [];
+    const orig = client.requestRaw.bind(client);
+    client.requestRaw = async (path, opts = {}) => {
+      if (path.endsWith('/gitops-seal-inventory-cache') && (opts.method ?? 'GET') === 'GET') {
+        reads.push(opts.accept?.includes('as=PartialObjectMetadata') ? 'metadata' : 'whole');
+      }
+      return orig(path, opts);
+    };
+    try {
+      return { reads, value: await fn() };
+    } finally {
+      client.requestRaw = orig;
+    }
+  }
+
+  it('answers from what it holds while nobody else wrote, and reads again after another writer or a delete', async () => {
+    const store = new InventoryStore(kube.client);
+    const e1 = entries(1500);
+    await store.save({ sync: 'cache', revision: 'r1', entries: e1 });
+
+    // Our own write: the answer is what we hold, only the resourceVersion is asked for.
+    const own = await readsOf(kube.client, () => store.load('cache'));
+    expect(own.reads).toEqual(['metadata']);
+    expect(own.value?.revision).toBe('r1');
+    expect(own.value?.entries).toEqual(e1);
+    // A caller changing what it got does not change what the store holds.
+    own.value?.entries.splice(0, 1000);
+
+    // Another writer (a second replica, a hand edit) moved it: read whole, its change is seen.
+    const e2 = [...e1, '_ConfigMap_cache_extra_v1'].sort();
+    await new InventoryStore(kube.client).save({ sync: 'cache', revision: 'r2', entries: e2, pending: ['_ConfigMap_cache_p_v1'] });
+    const moved = await readsOf(kube.client, () => store.load('cache'));
+    expect(moved.reads).toEqual(['metadata', 'whole']);
+    expect(moved.value).toEqual({ sync: 'cache', revision: 'r2', entries: e2, pending: ['_ConfigMap_cache_p_v1'] });
+
+    const again = await readsOf(kube.client, () => store.load('cache'));
+    expect(again.reads).toEqual(['metadata']);
+    expect(again.value).toEqual(moved.value);
+
+    // A save after the other writer's change patches on top of it (its resourceVersion is known).
+    await store.save({ sync: 'cache', revision: 'r3', entries: e2 });
+    expect(await new InventoryStore(kube.client).load('cache')).toEqual({ sync: 'cache', revision: 'r3', entries: e2 });
+    expect((await readsOf(kube.client, () => store.load('cache'))).value).toEqual({ sync: 'cache', revision: 'r3', entries: e2 });
+
+    // Deleted by hand: no inventory.
+    await kube.client.request(`/api/v1/namespaces/gitops-seal-system/configmaps/gitops-seal-inventory-cache`, { method: 'DELETE' });
+    expect(await store.load('cache')).toBeUndefined();
+  });
+});

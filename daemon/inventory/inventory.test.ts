@@ -160,3 +160,52 @@ describe('inventory ConfigMap data', () => {
     expect(repaired.unparseable?.map((u) => u.line)).toEqual(['not-an-entry']);
   });
 });
+
+describe('reading stored lines (the canonical fast path)', () => {
+  // What every line reads as, by parse + format alone: the fast path must agree with it.
+  const reference = (line: string): { entry?: string; bad?: true } => {
+    try {
+      return { entry: formatEntry(parseEntry(line)) };
+    } catch {
+      return { bad: true };
+    }
+  };
+  it('reads any line as parse + format would', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('', '_', '%', '%5F', '%25', '%0A', '%5f', ' ', '\t', '\r', '\u007f', 'a', 'ConfigMap', 'v1', 'é', '.', ':'),
+      fc.string({ maxLength: 4 }),
+    );
+    const field = fc.array(piece, { maxLength: 3 }).map((xs) => xs.join(''));
+    // Mostly lines of 4–6 fields (empty ones included), some free text.
+    const line = fc.oneof(
+      fc.array(field, { minLength: 4, maxLength: 6 }).map((xs) => xs.join('_')),
+      fc.array(piece, { maxLength: 12 }).map((xs) => xs.join('')),
+    );
+    fc.assert(
+      fc.property(line, (l) => {
+        fc.pre(l !== '' && !l.includes('\n'));
+        const got = inventoryFromData('s', { entries: l });
+        const want = reference(l);
+        if (want.entry !== undefined) expect(got.entries).toEqual([want.entry]);
+        else expect(got.unparseable?.map((u) => u.line)).toEqual([l]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('inventoryOf given the stored inventory', () => {
+  it('is the same sorted inventory, whether the set is unchanged or not', () => {
+    const old = inv(['b', 'a', 'c']);
+    for (const names of [
+      ['c', 'a', 'b'],
+      ['c', 'a', 'd'],
+      ['a', 'b'],
+      ['a', 'b', 'c', 'd'],
+    ]) {
+      const objs = names.map((n) => cm(n));
+      expect(inventoryOf('s', 'r2', objs, old)).toEqual(inventoryOf('s', 'r2', objs));
+      expect(diff(old, inventoryOf('s', 'r2', objs, old))).toEqual(diff(old, inventoryOf('s', 'r2', objs)));
+    }
+  });
+});

@@ -28,15 +28,17 @@ function crdScopes(objects: readonly KubeObject[]): Map<string, boolean> {
 export async function scopesOf(mapper: Discovery, objects: readonly KubeObject[]): Promise<Map<KubeObject, boolean | undefined>> {
   const fromCrds = crdScopes(objects);
   const out = new Map<KubeObject, boolean | undefined>();
-  // One discovery lookup per kind, not per object (5,000 ConfigMaps ask once).
-  const byKind = new Map<string, boolean | undefined>();
+  // One discovery lookup per kind, not per object (5,000 ConfigMaps ask once); keyed without
+  // building a string per object (20,000 of them on every commit, issue 18).
+  const byKind = new Map<string, Map<string, boolean | undefined>>();
   for (const o of objects) {
-    const k = `${o.apiVersion}/${o.kind}`;
-    if (!byKind.has(k)) {
+    let kinds = byKind.get(o.apiVersion);
+    if (!kinds) byKind.set(o.apiVersion, (kinds = new Map()));
+    if (!kinds.has(o.kind)) {
       const found = await mapper.find(o.apiVersion, o.kind);
-      byKind.set(k, found ? found.namespaced : fromCrds.get(`${o.kind}@${splitApiVersion(o.apiVersion).group}`));
+      kinds.set(o.kind, found ? found.namespaced : fromCrds.get(`${o.kind}@${splitApiVersion(o.apiVersion).group}`));
     }
-    out.set(o, byKind.get(k));
+    out.set(o, kinds.get(o.kind));
   }
   return out;
 }
@@ -96,6 +98,8 @@ export async function scope(objects: readonly KubeObject[], mapper: Discovery, r
   const ruled = applyNamespaceRules(objects, scopes, rules);
   if (ruled.problems.length > 0) refuse(at, 'tenancy', ruled.problems);
   // ruled.objects[i] is objects[i], namespace rules applied: a kind's scope is unchanged by them.
-  const namespaced = new Map(ruled.objects.map((o, i) => [o, scopes.get(objects[i] as KubeObject)] as const));
+  // Without targetNamespace no object is copied, and the map by input object is the answer.
+  const copied = ruled.objects.some((o, i) => o !== objects[i]);
+  const namespaced = copied ? new Map(ruled.objects.map((o, i) => [o, scopes.get(objects[i] as KubeObject)] as const)) : scopes;
   return { objects: ruled.objects, namespaced };
 }
