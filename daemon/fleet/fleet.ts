@@ -1,7 +1,7 @@
 // Every replica answers for the whole fleet: `status()` is the default /status (each sync's
 // entry from its owner's `/status?scope=local`, asked in parallel with a bounded timeout), and
 // `dispatch()` sends a hook or reconcile request to the replicas that own its syncs
-// (notes/shard-contract.md). Without sharding (no `sharding` in the local document) both are
+// (daemon/shard/README.md). Without sharding (no `sharding` in the local document) both are
 // today's behaviour: the local status, and the request handled here.
 import type { KubeClient } from '../kube/client.js';
 import { FORWARDED_BY_HEADER } from './labels.js';

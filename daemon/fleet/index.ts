@@ -1,6 +1,6 @@
 // Every replica answers for the whole fleet (issue 21): the fleet /status merged from each
 // owner's `?scope=local` answer, and hook/reconcile requests sent on to the owning replica.
-// Reads the shard group's Leases (notes/shard-contract.md); daemon/shard/ writes them.
+// Reads the shard group's Leases (daemon/shard/README.md); daemon/shard/ writes them.
 export { Fleet, type Dispatch, type FleetOptions, type Incoming } from './fleet.js';
 export { FleetLeaseError, PeerError } from './errors.js';
 export { mergeFleet, type MergeInput, type PeerAnswer } from './merge.js';

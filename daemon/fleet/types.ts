@@ -1,4 +1,4 @@
-// The /status fields of sharding (notes/shard-contract.md) as the fleet view reads and adds
+// The /status fields of sharding (daemon/shard/README.md) as the fleet view reads and adds
 // them. daemon/shard/ fills `sharding` and each entry's shard/owner on every replica's local
 // document; the fleet view adds `stale` (+ why) to entries it could not get from their owner and
 // `fleet` (who answered). Additive only: an older CLI reads the document as before.

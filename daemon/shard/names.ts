@@ -1,5 +1,5 @@
-// Lease names, labels and annotations of a shard group (the contract in
-// /work/wt/notes/shard-contract.md; h21b's fleet view reads the same names).
+// Lease names, labels and annotations of a shard group (the contract
+// in daemon/shard/README.md; daemon/fleet reads the same names).
 import { createHash } from 'node:crypto';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';

@@ -1,4 +1,4 @@
-// The shard group's Leases written directly, as notes/shard-contract.md says daemon/shard/
+// The shard group's Leases written directly, as daemon/shard/README.md says daemon/shard/
 // writes them (member Lease `G-member-<slug>` with identity and address annotations, shard Lease
 // `G-shard-<k>`), for tests of the fleet view that run without the shard core, and a reader of
 // who holds which shard for the bench and the fleet e2e test.
