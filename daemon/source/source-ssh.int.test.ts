@@ -4,7 +4,7 @@
 // git server and sshd (useSshStack); the tests that kill sshd start one of their own on the
 // same repositories, so the shared one stays up for everyone else.
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,39 +198,61 @@ describe('GitSource over SSH', () => {
   });
 });
 
+/**
+ * Mid-pack by construction, not by racing the pack: upload-pack runs pack-objects through a hook
+ * that sends the first 256 KiB of the pack and then holds the stream open until the test kills
+ * something. (Racing a kill against a 3 MB pack lost on CI: the whole pack fitted in the pipe,
+ * socket and channel buffers before a 1 ms poll saw 64 KiB arrive, and the fetch succeeded.) A
+ * hook given in the environment counts as command-line config, which upload-pack honours for
+ * packObjectsHook; `release()` makes later fetches plain.
+ */
+function stallingPack(): { env: Record<string, string>; sleeper: RegExp; release(): void; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-stall-'));
+  const hook = join(dir, 'stall-pack.sh');
+  writeFileSync(hook, `#!/bin/sh\n"$@" > "${dir}/pack"\nhead -c 262144 "${dir}/pack"\nexec sleep 3617\n`, { mode: 0o755 });
+  return {
+    env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'uploadpack.packObjectsHook', GIT_CONFIG_VALUE_0: hook },
+    sleeper: /^sleep 3617/,
+    release: () => writeFileSync(hook, '#!/bin/sh\nexec "$@"\n', { mode: 0o755 }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 describe('sshd killed mid-fetch', () => {
   it("the server's pack-objects killed mid-pack: upload-pack's abort is network, and the next poll succeeds", async () => {
     await createRepo(ctx.info, R.aborted, { 'a.yaml': 'a: 1\n' });
     const work = await Work.clone(R.aborted);
     await work.commit({ 'big.bin': randomBytes(3 << 20).toString('base64') }, 'big');
-    // An sshd of its own: the processes killed must be this test's.
-    const own = await startSshd(ctx.info.reposDir);
+    const stall = stallingPack();
+    const own = await startSshd(ctx.info.reposDir, { env: stall.env });
     try {
       const key = newSshKey('ed25519');
       authorizeKey(own.info, key.publicKey, 'read');
       const src = sshSource(R.aborted, { branch: 'main' }, key, 'ssh-aborted', () => own.info.knownHosts, sshRepoUrl(own.info, R.aborted));
       let killed = 0;
       const timer = setInterval(() => {
-        if (src.stats.bytesReceived > 64 << 10 && killed === 0) killed = own.killServing(/pack-objects/);
-      }, 1);
+        if (src.stats.bytesReceived > 64 << 10 && killed === 0) killed = own.killServing(stall.sleeper);
+      }, 5);
       const err = await caught(src.fetch()).finally(() => clearInterval(timer));
       expect(killed).toBe(1);
       expect(err.reason).toBe('network');
       expect(err.message).toMatch(/aborting due to possible repository corruption/);
       expect(existsSync(join(src.gitdir, 'refs', 'gitops-seal', 'last'))).toBe(false);
+      stall.release();
       const rev = await src.fetch();
       expect(rev.commit).toBe(await work.git('rev-parse', 'HEAD'));
     } finally {
       await own.stop();
+      stall.remove();
     }
   });
 
   it('fails as network with nothing half-applied, and the next poll succeeds', async () => {
     await createRepo(ctx.info, R.killed, { 'a.yaml': 'a: 1\n' });
     const work = await Work.clone(R.killed);
-    // A pack big enough to take a while: 3 MB of incompressible data.
     await work.commit({ 'big.bin': randomBytes(3 << 20).toString('base64') }, 'big');
-    const own = await startSshd(ctx.info.reposDir);
+    const stall = stallingPack();
+    const own = await startSshd(ctx.info.reposDir, { env: stall.env });
     const key = newSshKey('ed25519');
     authorizeKey(own.info, key.publicKey, 'read');
     const src = sshSource(R.killed, { branch: 'main' }, key, 'ssh-killed', () => own.info.knownHosts, sshRepoUrl(own.info, R.killed));
@@ -240,7 +262,7 @@ describe('sshd killed mid-fetch', () => {
         killed = true;
         void own.crash();
       }
-    }, 1);
+    }, 5);
     const err = await caught(src.fetch()).finally(() => clearInterval(timer));
     expect(killed).toBe(true);
     expect(err.reason).toBe('network');
@@ -249,7 +271,8 @@ describe('sshd killed mid-fetch', () => {
     // A pack is only ever visible with its index; none was written.
     expect(files.filter((f) => f.endsWith('.idx'))).toEqual([]);
     expect(existsSync(join(src.gitdir, 'refs', 'gitops-seal', 'last'))).toBe(false);
-    // sshd back on the same port: the retry fetches the whole revision.
+    // sshd back on the same port, packing plainly: the retry fetches the whole revision.
+    stall.release();
     const again = await startSshd(ctx.info.reposDir, { port: own.info.port, dir: own.info.dir });
     try {
       const rev = await src.fetch();
@@ -258,6 +281,7 @@ describe('sshd killed mid-fetch', () => {
     } finally {
       await again.stop();
       rmSync(own.info.dir, { recursive: true, force: true });
+      stall.remove();
     }
   });
 });

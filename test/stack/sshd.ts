@@ -106,7 +106,14 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-export async function startSshd(reposDir: string, opts: { port?: number; dir?: string } = {}): Promise<StartedSshd> {
+/**
+ * `env`: more variables for every session (sshd's SetEnv; only its first line counts, so they join
+ * SHLVL on one line). Values must not contain spaces or quotes.
+ */
+export async function startSshd(
+  reposDir: string,
+  opts: { port?: number; dir?: string; env?: Record<string, string> } = {},
+): Promise<StartedSshd> {
   if (!existsSync(SSHD)) throw new SshdError(`${SSHD} not found: run test/stack/install.sh (apt-get install -y openssh-server)`);
   if (!existsSync(GIT_SHELL)) throw new SshdError(`${GIT_SHELL} not found: apt-get install -y git`);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-sshd-'));
@@ -162,7 +169,7 @@ export async function startSshd(reposDir: string, opts: { port?: number; dir?: s
       // The forced command runs through the login's shell; bash run by sshd with SHLVL unset
       // sources ~/.bashrc (seconds on a developer's machine). A real git host's login shell is
       // git-shell; this makes ours as cheap.
-      'SetEnv SHLVL=1',
+      ['SetEnv SHLVL=1', ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(' '),
       'MaxStartups 100:30:200',
       'LogLevel VERBOSE',
       '',
