@@ -86,7 +86,12 @@ export class ImageAutomationRunner {
 
   /** Run every automation with the current choices (coalesced: one run at a time, one queued). */
   runAll(): Promise<void> {
-    if (this.ownership && !this.ownership.accepts()) return Promise.resolve();
+    if (this.ownership && !this.ownership.accepts()) {
+      // A choice (or a queued run) this replica may not act on now: if the shard comes back, the
+      // first scan runs the automations even though its choice equals the one already recorded.
+      this.retry = true;
+      return Promise.resolve();
+    }
     if (this.running) {
       this.again = true;
       return this.running;
