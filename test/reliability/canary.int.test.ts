@@ -23,15 +23,20 @@ import { runCaptured } from '../support/cli-capture.js';
 import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 import { freePort } from '../stack/procs.js';
 import { canaryForms, CanarySweep, findGitStores, makeCanary } from './canary.js';
+import {
+  canaryDaemonConfig,
+  canaryEnv,
+  deploymentYaml,
+  flipLastModified,
+  readStream,
+  refusedAt,
+  RULE,
+  secretYaml,
+  type SyncStatus,
+} from './canary-fixture.js';
 
 const stack = inject('stack');
 
-/**
- * The sync attempted `sha` and its lastError is that attempt's (the message names the revision):
- * attemptedRevision moves when a reconcile starts, while lastError still holds the previous one.
- */
-const refusedAt = (s: { attemptedRevision?: string; lastError?: { message: string } } | undefined, sha: string): boolean =>
-  s?.attemptedRevision === sha && (s.lastError?.message.includes(`revision ${sha.slice(0, 12)}`) ?? false);
 const sfx = randomBytes(3).toString('hex');
 const NS_AGE = `rel-canary-age-${sfx}`;
 const NS_VAULT = `rel-canary-vault-${sfx}`;
@@ -55,24 +60,8 @@ const C = {
 const APPLIED = [C.age, C.ageEmbedded, C.vault];
 const ALL = Object.values(C);
 
-const secretYaml = (name: string, ns: string, body: string) =>
-  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\n${body}`;
-const RULE = { encryptedRegex: '^(data|stringData)$' };
 const IMAGE = `${stack.registry.token.host}/rel/canary-${sfx}`;
 const IMAGE_REPO = IMAGE.slice(IMAGE.indexOf('/') + 1);
-const deployment = (tag: string) =>
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${NS_AGE}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: ${IMAGE}:${tag} # {"$imagepolicy": "app"}\n`;
-
-/** One digit of lastmodified changes: every value still decrypts, only the MAC check fails. */
-const flipLastModified = (t: string): string =>
-  t.replace(/(lastmodified:\s*"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d)(\d)/, (_m, h: string, d: string) => `${h}${Number(d) ^ 1}`);
-
-interface SyncStatus {
-  name: string;
-  appliedRevision?: string;
-  attemptedRevision?: string;
-  lastError?: { stage: string; message: string };
-}
 
 describe('secrets never leave memory (daemon as a child process, CLI, sweep)', () => {
   let repo: WorkRepo;
@@ -87,16 +76,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
   const texts: [string, string][] = [];
   /** The web page's live stream (daemon/ui), read from the daemon's start to the sweep. */
   let pageStream: { text: string; stop: () => void } | undefined;
-  const env = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    LOG_LEVEL: 'debug',
-    REL_GIT_USER: stack.git.username,
-    REL_GIT_PASSWORD: stack.git.password,
-    REL_VAULT_TOKEN: stack.vault.rootToken,
-    REL_HOOK_SECRET: HOOK_SECRET,
-    REL_REG_USER: stack.registry.token.username,
-    REL_REG_PASSWORD: stack.registry.token.password,
-  });
+  const env = (): NodeJS.ProcessEnv => canaryEnv(stack, HOOK_SECRET);
   const status = async (): Promise<{ syncs: SyncStatus[]; sources: { fetches: number }[] }> =>
     (await (await fetch(`${url}/status`)).json()) as { syncs: SyncStatus[]; sources: { fetches: number }[] };
   const sync = async (name: string): Promise<SyncStatus | undefined> => (await status()).syncs.find((s) => s.name === name);
@@ -136,7 +116,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
       'apps/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS_AGE}\n`,
       'apps/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: ${NS_AGE}\ndata: {mode: blue}\n`,
       'apps/secret.yaml': ageSecret,
-      'apps/web.yaml': deployment('1.0.0'),
+      'apps/web.yaml': deploymentYaml(NS_AGE, IMAGE, '1.0.0'),
       'vault/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS_VAULT}\n`,
       'vault/secret.yaml': vaultSecret,
     });
@@ -147,57 +127,7 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     const kubeconfig = { file: stack.kube.kubeconfig };
     writeFileSync(
       configFile,
-      stringify({
-        apiVersion: 'gitops-seal.io/v1alpha1',
-        kind: 'DaemonConfig',
-        spec: {
-          sources: [
-            {
-              name: 'repo',
-              url: repo.url,
-              ref: { branch: 'main' },
-              interval: '1h',
-              credentials: { usernameFrom: { env: 'REL_GIT_USER' }, passwordFrom: { env: 'REL_GIT_PASSWORD' } },
-              webhook: { type: 'generic', secretFrom: { env: 'REL_HOOK_SECRET' } },
-            },
-          ],
-          syncs: [
-            {
-              name: SYNC_AGE,
-              source: 'repo',
-              path: 'apps',
-              interval: '1h',
-              kubeconfig,
-              decryption: { age: { identitiesFrom: [{ file: idFile }] } },
-            },
-            {
-              name: SYNC_VAULT,
-              source: 'repo',
-              path: 'vault',
-              interval: '1h',
-              kubeconfig,
-              decryption: {
-                vault: {
-                  address: stack.vault.addr,
-                  transitMount: stack.vault.transitMount,
-                  auth: { token: { from: { env: 'REL_VAULT_TOKEN' } } },
-                },
-              },
-            },
-          ],
-          images: [
-            {
-              name: 'app',
-              image: IMAGE,
-              interval: '1s',
-              insecure: true,
-              credentials: { usernameFrom: { env: 'REL_REG_USER' }, passwordFrom: { env: 'REL_REG_PASSWORD' } },
-              policy: { semver: { range: '>=1.0.0' } },
-            },
-          ],
-          imageUpdates: [{ name: 'bump', source: 'repo', path: 'apps', author: { name: 'gitops-seal bot', email: 'bot@gitops-seal.io' } }],
-        },
-      }),
+      stringify(canaryDaemonConfig({ stack, repoUrl: repo.url, idFile, syncAge: SYNC_AGE, syncVault: SYNC_VAULT, image: IMAGE })),
     );
     url = `http://127.0.0.1:${port}`;
     child = await startDaemonProcess({
@@ -473,21 +403,3 @@ describe('secrets never leave memory (daemon as a child process, CLI, sweep)', (
     expect(st.objects).toBeGreaterThan(10);
   });
 });
-
-/** Reads a server-sent event stream into memory until stop(). */
-async function readStream(url: string): Promise<{ text: string; stop: () => void }> {
-  const ac = new AbortController();
-  const res = await fetch(url, { signal: ac.signal });
-  if (!res.ok || !res.body) throw new Error(`GET ${url}: ${res.status}`);
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  const out = { text: '', stop: () => ac.abort() };
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      out.text += dec.decode(value, { stream: true });
-    }
-  })();
-  return out;
-}
