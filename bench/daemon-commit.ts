@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { benchConfig } from './daemon-fixtures.js';
 import { parseConfig } from '../daemon/config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { DaemonEvent } from '../daemon/events/index.js';
@@ -137,23 +138,9 @@ async function start(s: Stack, name: string, repoFiles: Record<string, string>, 
   const work = mkdtempSync(join(tmpdir(), 'gitops-seal-bench-commit-'));
   const d = new Daemon(
     parseConfig(
-      stringify({
-        apiVersion: 'gitops-seal.io/v1alpha1',
-        kind: 'DaemonConfig',
-        spec: {
-          sources: [
-            {
-              name: 'repo',
-              url,
-              ref: { branch: 'main' },
-              interval: '1h',
-              credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
-              webhook: { type: 'github', secretFrom: { env: 'BENCH_COMMIT_HOOK' } },
-            },
-          ],
-          syncs: syncs.map((x) => ({ ...x, source: 'repo', kubeconfig: { file: s.kube.kubeconfig } })),
-        },
-      }),
+      stringify(
+        benchConfig({ url, hookEnv: 'BENCH_COMMIT_HOOK', syncs: syncs.map((x) => ({ ...x, kubeconfig: { file: s.kube.kubeconfig } })) }),
+      ),
       'bench.yaml',
     ),
     { dataDir: join(work, 'data'), log: createLogger({ level: 'warn' }), listen: '127.0.0.1:0' },

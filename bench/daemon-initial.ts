@@ -12,7 +12,7 @@ import { KubeClient, type RawResponse, type RequestOptions } from '../daemon/kub
 import { createLogger } from '../daemon/log.js';
 import { createRepo, startGitServer } from '../test/stack/gitserver.js';
 import { kubeBins, startKube } from '../test/stack/kube.js';
-import { manifests, median } from './daemon-fixtures.js';
+import { benchConfig, manifests, median } from './daemon-fixtures.js';
 
 const run = promisify(execFile);
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
@@ -123,22 +123,7 @@ export async function initialApplyPairs(row: (what: string, ours: string, baseli
       else delete process.env.GITOPS_SEAL_KUBE_HTTP2;
       const d = new Daemon(
         parseConfig(
-          stringify({
-            apiVersion: 'gitops-seal.io/v1alpha1',
-            kind: 'DaemonConfig',
-            spec: {
-              sources: [
-                {
-                  name: 'repo',
-                  url,
-                  ref: { branch: 'main' },
-                  interval: '1h',
-                  credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
-                },
-              ],
-              syncs: [{ name, source: 'repo', path: name, kubeconfig: { file: kube.info.kubeconfig } }],
-            },
-          }),
+          stringify(benchConfig({ url, syncs: [{ name, path: name, kubeconfig: { file: kube.info.kubeconfig } }] })),
           'bench.yaml',
         ),
         { dataDir: join(work, name), log, listen: '127.0.0.1:0' },

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { benchConfig, RECOMMENDED_FLAGS } from './daemon-fixtures.js';
 import { authedUrl, createRepo } from '../test/stack/gitserver.js';
 import { freePort } from '../test/stack/procs.js';
 import { cleanup, files, load, med, stack, type Figure } from './daemon-commit.js';
@@ -20,7 +21,6 @@ import { cleanup, files, load, med, stack, type Figure } from './daemon-commit.j
 const run = promisify(execFile);
 const HOOK = 'bench-rss-hook';
 /** What the README, deploy/ and the Dockerfile recommend for the daemon process. */
-export const RECOMMENDED_FLAGS = '--max-semi-space-size=1 --max-old-space-size=160';
 
 const mib = (kb: number): number => kb / 1024;
 function vm(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -67,24 +67,14 @@ export async function rssBench(): Promise<{ lines: string[]; figures: Figure[] }
   const cfg = join(work, 'daemon.yaml');
   writeFileSync(
     cfg,
-    stringify({
-      apiVersion: 'gitops-seal.io/v1alpha1',
-      kind: 'DaemonConfig',
-      spec: {
+    stringify(
+      benchConfig({
+        url,
+        hookEnv: 'BENCH_RSS_HOOK',
         listen: `127.0.0.1:${port}`,
-        sources: [
-          {
-            name: 'repo',
-            url,
-            ref: { branch: 'main' },
-            interval: '1h',
-            credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
-            webhook: { type: 'github', secretFrom: { env: 'BENCH_RSS_HOOK' } },
-          },
-        ],
-        syncs: [{ name, source: 'repo', path: 's', kubeconfig: { file: s.kube.kubeconfig } }],
-      },
-    }),
+        syncs: [{ name, path: 's', kubeconfig: { file: s.kube.kubeconfig } }],
+      }),
+    ),
   );
   const dist = resolve('dist/daemon/main.js');
   const entry = existsSync(dist) ? [dist] : ['--import', 'tsx', resolve('daemon/main.ts')];

@@ -22,7 +22,7 @@ import { createLogger } from '../daemon/log.js';
 import { authedUrl, createRepo, startGitServer } from '../test/stack/gitserver.js';
 import { freePort } from '../test/stack/procs.js';
 import { kubeBins, kubeRequest, startKube } from '../test/stack/kube.js';
-import { cm, manifests, median } from './daemon-fixtures.js';
+import { benchConfig, cm, manifests, median, RECOMMENDED_FLAGS } from './daemon-fixtures.js';
 import { initialApplyPairs } from './daemon-initial.js';
 
 const run = promisify(execFile);
@@ -70,29 +70,9 @@ async function main(): Promise<void> {
     });
     const kubectlMs = Date.now() - t0;
 
-    const config = (syncs: object[]) =>
-      parseConfig(
-        stringify({
-          apiVersion: 'gitops-seal.io/v1alpha1',
-          kind: 'DaemonConfig',
-          spec: {
-            sources: [
-              {
-                name: 'repo',
-                url,
-                ref: { branch: 'main' },
-                interval: '1h',
-                credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
-                webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } },
-              },
-            ],
-            syncs,
-          },
-        }),
-        'bench.yaml',
-      );
+    const config = (syncs: object[]) => parseConfig(stringify(benchConfig({ url, hookEnv: 'BENCH_HOOK', syncs })), 'bench.yaml');
     const log = createLogger({ level: 'warn' });
-    const one = new Daemon(config([{ name: 'apps1k', source: 'repo', path: 'apps1k', kubeconfig: { file: kube.info.kubeconfig } }]), {
+    const one = new Daemon(config([{ name: 'apps1k', path: 'apps1k', kubeconfig: { file: kube.info.kubeconfig } }]), {
       dataDir: join(work, 'd1'),
       log,
       listen: '127.0.0.1:0',
@@ -111,7 +91,7 @@ async function main(): Promise<void> {
     row('  ratio to kubectl (target ≤ 0.5×)', `${(oursMs / kubectlMs).toFixed(2)}×`, '1.00×');
 
     // 5,000 objects: first apply, then no-op reconciles.
-    const five = new Daemon(config([{ name: 'fleet', source: 'repo', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }]), {
+    const five = new Daemon(config([{ name: 'fleet', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }]), {
       dataDir: join(work, 'd5'),
       log,
       listen: '127.0.0.1:0',
@@ -154,33 +134,21 @@ async function main(): Promise<void> {
     const cfgFile = join(work, 'daemon.yaml');
     writeFileSync(
       cfgFile,
-      stringify({
-        apiVersion: 'gitops-seal.io/v1alpha1',
-        kind: 'DaemonConfig',
-        spec: {
+      stringify(
+        benchConfig({
+          url,
+          hookEnv: 'BENCH_HOOK',
           listen: `127.0.0.1:${port}`,
-          sources: [
-            {
-              name: 'repo',
-              url,
-              ref: { branch: 'main' },
-              interval: '1h',
-              credentials: { usernameFrom: { env: 'BENCH_GIT_USER' }, passwordFrom: { env: 'BENCH_GIT_PASSWORD' } },
-              webhook: { type: 'github', secretFrom: { env: 'BENCH_HOOK' } },
-            },
-          ],
-          syncs: [{ name: 'fleet', source: 'repo', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }],
-        },
-      }),
+          syncs: [{ name: 'fleet', path: 'fleet5k', kubeconfig: { file: kube.info.kubeconfig } }],
+        }),
+      ),
     );
     const env = { ...process.env, BENCH_HOOK: 'bench-secret', GITOPS_SEAL_DATA: join(work, 'dp'), LOG_LEVEL: 'warn' };
     // The compiled daemon (npm run build), as users run it; tsx only when there is no build.
     const entry = existsSync('dist/daemon/main.js') ? ['dist/daemon/main.js'] : ['--import', 'tsx', 'daemon/main.ts'];
     // Extra V8 flags for the daemon process (e.g. a smaller young generation), to compare footprints.
     // Default: the V8 settings the README recommends for the daemon (NODE_OPTIONS).
-    const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=160')
-      .split(' ')
-      .filter((f) => f !== '');
+    const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? RECOMMENDED_FLAGS).split(' ').filter((f) => f !== '');
     const child = spawn(process.execPath, [...flags, ...entry, '--config', cfgFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     try {
       const status = async (): Promise<{ syncs: { appliedRevision?: string }[] }> =>
