@@ -3,7 +3,7 @@
 // kubeconfig as its home cluster (where the shard Leases live). Unlike test/e2e/replicas.ts this
 // needs no test runner, and a replica killed with SIGKILL can be started again on the same port
 // and data dir — a container restarted in its pod.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../stack/procs.js';
@@ -112,9 +112,13 @@ export class ReplicaFleet {
     return this.members.get(identity)?.process?.logFile;
   }
 
-  /** SIGTERM to every running replica (SIGKILL after `graceMs`). */
+  /**
+   * SIGTERM to every running replica (SIGKILL after `graceMs`), then their data dirs go (git
+   * caches of every source: tens of MB each). The logs stay in `logDir` for a failure's reader.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     for (const m of this.members.values()) m.stopping = true;
     await Promise.all([...this.members.values()].map((m) => m.process?.stop(graceMs)));
+    for (const m of this.members.values()) rmSync(m.dataDir, { recursive: true, force: true });
   }
 }
