@@ -4,15 +4,13 @@
 // replica that may write at any moment. Short timings (2 s lease) keep it fast.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../kube/client.js';
-import { createLogger } from '../log.js';
 import { eventually } from '../../test/e2e/harness.js';
-import { ShardCoordinator } from './coordinator.js';
+import { TestCoordinators } from '../../test/support/shard-coordinators.js';
+import type { ShardCoordinator } from './coordinator.js';
 import { GroupLeaseApi } from './lease-api.js';
-import type { ShardingOptions } from './options.js';
 import { shardLeaseName } from './names.js';
 
 const stack = inject('stack');
-const log = createLogger({ level: 'silent' });
 const NS = 'default';
 
 /** `check` (expect …) passes within `ms`. */
@@ -26,38 +24,33 @@ interface Replica {
 
 describe('ShardCoordinator on real Leases', () => {
   let kube: KubeClient;
-  const all: ShardCoordinator[] = [];
+  let coordinators: TestCoordinators;
 
   beforeAll(async () => {
     kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+    coordinators = new TestCoordinators(kube, NS);
   });
   afterAll(async () => {
-    await Promise.all(all.map((c) => c.stop({ release: false })));
+    await coordinators?.stopAll();
     kube?.close();
   });
 
   function replica(group: string, identity: string, shards: number, drain?: () => Promise<void>): Replica {
     const events: string[] = [];
-    const opts: ShardingOptions = {
+    const c = coordinators.start(
       group,
-      namespace: NS,
       identity,
       shards,
-      leaseDurationMs: 2000,
-      renewDeadlineMs: 1500,
-      retryPeriodMs: 300,
-      advertiseUrl: `http://${identity}.example:8080`,
-    };
-    const c = new ShardCoordinator(new GroupLeaseApi(kube, NS, group), opts, log, {
-      onAcquired: (k) => events.push(`+${k}`),
-      onReleasing: async (k) => {
-        events.push(`~${k}`);
-        await drain?.();
+      { advertiseUrl: `http://${identity}.example:8080` },
+      {
+        onAcquired: (k) => events.push(`+${k}`),
+        onReleasing: async (k) => {
+          events.push(`~${k}`);
+          await drain?.();
+        },
+        onLost: (k, why) => events.push(`!${k} ${why}`),
       },
-      onLost: (k, why) => events.push(`!${k} ${why}`),
-    });
-    all.push(c);
-    c.start();
+    );
     return { c, events };
   }
 

@@ -5,15 +5,13 @@
 // started together end with one map's replicas holding all shards.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../kube/client.js';
-import { createLogger } from '../log.js';
 import { eventually } from '../../test/e2e/harness.js';
-import { ShardCoordinator } from './coordinator.js';
+import { TestCoordinators } from '../../test/support/shard-coordinators.js';
+import type { ShardCoordinator } from './coordinator.js';
 import { GroupLeaseApi } from './lease-api.js';
 import { ANNOTATION_MAP, memberLeaseName } from './names.js';
-import type { ShardingOptions } from './options.js';
 
 const stack = inject('stack');
-const log = createLogger({ level: 'silent' });
 const NS = 'default';
 
 /** `check` (expect …) passes within `ms`. */
@@ -23,36 +21,19 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
 
 describe('map fence on real Leases', () => {
   let kube: KubeClient;
-  const all: ShardCoordinator[] = [];
+  let coordinators: TestCoordinators;
 
   beforeAll(async () => {
     kube = await KubeClient.load({ kubeconfig: stack.kube.kubeconfig });
+    coordinators = new TestCoordinators(kube, NS);
   });
   afterAll(async () => {
-    await Promise.all(all.map((c) => c.stop({ release: false })));
+    await coordinators?.stopAll();
     kube?.close();
   });
 
-  function replica(group: string, identity: string, shards: number, mapFingerprint: string): ShardCoordinator {
-    const opts: ShardingOptions = {
-      group,
-      namespace: NS,
-      identity,
-      shards,
-      leaseDurationMs: 2000,
-      renewDeadlineMs: 1500,
-      retryPeriodMs: 300,
-      mapFingerprint,
-    };
-    const c = new ShardCoordinator(new GroupLeaseApi(kube, NS, group), opts, log, {
-      onAcquired: () => undefined,
-      onReleasing: () => Promise.resolve(),
-      onLost: () => undefined,
-    });
-    all.push(c);
-    c.start();
-    return c;
-  }
+  const replica = (group: string, identity: string, shards: number, mapFingerprint: string): ShardCoordinator =>
+    coordinators.start(group, identity, shards, { mapFingerprint });
 
   it('an old replica keeps all shards while a new one with another map waits; the new one takes over after its release', async () => {
     const group = `mf-${Date.now().toString(36)}`;
