@@ -3,7 +3,7 @@
 // kubeconfig as its home cluster, and its JSON log in a file. Started through
 // test/support/daemon-process.ts, so every process is killed by PID at the end, also when a
 // test fails.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -19,11 +19,21 @@ export interface Replica {
   url: string;
   proc: Proc;
   process: DaemonProcess;
+  /** Its --data-dir (git caches), removed by stopReplicas. */
+  dataDir: string;
 }
+
+/** Config dirs of this test process, removed when it exits (they hold kubeconfigs with the stack's token). */
+const configDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of configDirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Writes a DaemonConfig (object) to a temp YAML file and returns its path. */
 export function writeConfig(config: object): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'gitops-seal-cfg-')), 'daemon.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'gitops-seal-cfg-'));
+  configDirs.push(dir);
+  const file = join(dir, 'daemon.yaml');
   writeFileSync(file, stringify(config));
   return file;
 }
@@ -46,7 +56,7 @@ export async function startReplica(
     env: { ...process.env, KUBECONFIG: stack.kube.kubeconfig, POD_NAME: name, LOG_LEVEL: 'info', ...env },
     ready: { url, path: '/healthz', timeoutMs: 60_000 },
   });
-  return { name, url, proc: d.proc, process: d };
+  return { name, url, proc: d.proc, process: d, dataDir };
 }
 
 export async function statusOf(r: Replica): Promise<DaemonStatus | undefined> {
@@ -77,8 +87,10 @@ export async function exitOf(r: Replica): Promise<{ code: number | null; signal:
   return { code: r.proc.child.exitCode, signal: r.proc.child.signalCode };
 }
 
+/** Stops the replicas (SIGTERM, SIGKILL after 10 s) and removes their data dirs; logs stay. */
 export async function stopReplicas(rs: readonly (Replica | undefined)[]): Promise<void> {
   await Promise.all(rs.map((r) => r?.process.stop(10_000)));
+  for (const r of rs) if (r) rmSync(r.dataDir, { recursive: true, force: true });
 }
 
 export interface LeaseSpec {
