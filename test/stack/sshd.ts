@@ -108,7 +108,7 @@ function descendants(pid: number): number[] {
 
 /**
  * `env`: more variables for every session (sshd's SetEnv; only its first line counts, so they join
- * SHLVL on one line). Values must not contain spaces or quotes.
+ * SHLVL on one line). Values with spaces or quotes are refused (SetEnv would split or keep them).
  */
 export async function startSshd(
   reposDir: string,
@@ -116,6 +116,9 @@ export async function startSshd(
 ): Promise<StartedSshd> {
   if (!existsSync(SSHD)) throw new SshdError(`${SSHD} not found: run test/stack/install.sh (apt-get install -y openssh-server)`);
   if (!existsSync(GIT_SHELL)) throw new SshdError(`${GIT_SHELL} not found: apt-get install -y git`);
+  for (const [k, v] of Object.entries(opts.env ?? {}))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"']/.test(v))
+      throw new SshdError(`startSshd env ${k}: sshd's SetEnv takes names of [A-Za-z0-9_] and values without spaces or quotes`);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gitops-seal-sshd-'));
   const user = userInfo().username;
   const port = opts.port ?? (await freePort());
